@@ -1,0 +1,171 @@
+/**
+ * The targets file: which repository path syncs to which cluster, and with what policy.
+ * Parsed once per container; every error names the field (e.g. `targets[2].path`).
+ */
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { ConfigError } from "../errors.ts";
+
+const dnsLabel = z
+  .string()
+  .min(1)
+  .max(52)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a lowercase DNS label (a-z, 0-9, '-')");
+
+const kindRef = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9]*(\.[a-z0-9.-]+)?$/, "must be `Kind` or `Kind.group` (e.g. `Deployment.apps`)");
+
+const impersonation = z.strictObject({
+  user: z.string().min(1),
+  groups: z.array(z.string().min(1)).default([]),
+});
+
+/** How pullbridge reaches a cluster. Secrets are referenced (SSM / Secrets Manager), never inline. */
+export const clusterSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("eks"),
+    /** EKS cluster name (DescribeCluster gives endpoint and CA). */
+    name: z.string().min(1),
+    region: z.string().min(1).optional(),
+  }),
+  z.strictObject({
+    type: z.literal("kubeconfig"),
+    /** `ssm:/path`, `secretsmanager:name` or, in local mode only, `file:/path` or `default`. */
+    source: z
+      .string()
+      .regex(
+        /^(ssm:|secretsmanager:|file:|default$)/,
+        "must start with ssm:, secretsmanager:, file: or be `default`",
+      ),
+    context: z.string().min(1).optional(),
+  }),
+]);
+
+export const targetSchema = z.strictObject({
+  name: dnsLabel,
+  /** `owner/name` on GitHub. */
+  repo: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be `owner/name`"),
+  branch: z.string().min(1).default("main"),
+  /** Directory inside the repository, without leading or trailing slash; `.` for the root. */
+  path: z
+    .string()
+    .default(".")
+    .transform((p) => p.replace(/^\.?\/+/, "").replace(/\/+$/, "") || ".")
+    .refine((p) => !p.split("/").includes(".."), "must not contain `..`"),
+  /** Key into `clusters`. */
+  cluster: z.string().min(1),
+  /** Default namespace for namespaced objects without one; also holds the ApplySet parent. */
+  namespace: dnsLabel.max(63),
+  policy: z
+    .strictObject({
+      /** Namespaces objects may live in; defaults to `[namespace]`. `*` allows any. */
+      namespaces: z.array(z.string().min(1)).optional(),
+      /** Whether cluster-scoped objects (Namespaces, CRDs, ClusterRoles…) are allowed. */
+      clusterScoped: z.boolean().default(false),
+      /** If set, only these kinds (`Kind` or `Kind.group`) are allowed. */
+      kinds: z.array(kindRef).optional(),
+      /** Kinds that are always refused. */
+      deniedKinds: z.array(kindRef).default([]),
+      /** Largest single object, in bytes of its JSON form. */
+      maxObjectBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(1024 * 1024),
+    })
+    .default({ clusterScoped: false, deniedKinds: [], maxObjectBytes: 1024 * 1024 }),
+  /** Delete objects that left Git. */
+  prune: z.boolean().default(true),
+  /** Allow a sync whose desired set is empty to prune everything. */
+  allowEmpty: z.boolean().default(false),
+  /** Take over pre-existing objects that are not yet in the ApplySet. */
+  adopt: z.boolean().default(false),
+  /** Take ownership of fields another field manager owns (server-side apply `force`). */
+  forceConflicts: z.boolean().default(false),
+  /** `correct` re-applies drifted objects; `alert` only reports them. */
+  drift: z.enum(["correct", "alert"]).default("correct"),
+  /** Re-queued by the drift schedule. */
+  scheduled: z.boolean().default(true),
+  /** Run pull-request previews for this target. */
+  preview: z.boolean().default(false),
+  /** Act as this identity (Kubernetes impersonation) for syncs. */
+  impersonate: impersonation.optional(),
+  /** Act as this (read-only) identity for previews. */
+  previewImpersonate: impersonation.optional(),
+});
+
+export const targetsFileSchema = z
+  .strictObject({
+    version: z.literal(1),
+    clusters: z.record(dnsLabel, clusterSchema),
+    targets: z.array(targetSchema).min(1, "at least one target is required"),
+  })
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    file.targets.forEach((target, i) => {
+      if (seen.has(target.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["targets", i, "name"],
+          message: `duplicate target name "${target.name}"`,
+        });
+      }
+      seen.add(target.name);
+      if (!(target.cluster in file.clusters)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["targets", i, "cluster"],
+          message: `unknown cluster "${target.cluster}" (known: ${Object.keys(file.clusters).join(", ") || "none"})`,
+        });
+      }
+    });
+  });
+
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+export type Target = z.infer<typeof targetSchema>;
+export type TargetInput = z.input<typeof targetSchema>;
+export type TargetsFile = z.infer<typeof targetsFileSchema>;
+
+/** `targets[2].policy.kinds[0]` — the field a config error points at. */
+function fieldPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>(
+    (acc, part) =>
+      typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
+    "",
+  );
+}
+
+/** Validates an already-parsed targets document. */
+export function parseTargetsConfig(raw: unknown): TargetsFile {
+  const result = targetsFileSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue ? fieldPath(issue.path) || "(root)" : "(root)";
+  const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : "";
+  throw new ConfigError(field, `${issue?.message ?? "invalid"}${more}`, { cause: result.error });
+}
+
+/** Parses and validates the YAML text of a targets file; `source` names it in errors. */
+export function parseTargetsYaml(text: string, source = "targets.yaml"): TargetsFile {
+  const doc = parseDocument(text, { prettyErrors: true });
+  const first = doc.errors[0];
+  if (first) {
+    const pos = first.linePos?.[0];
+    throw new ConfigError(
+      source + (pos ? `:${pos.line}:${pos.col}` : ""),
+      first.message.split("\n")[0] ?? "invalid YAML",
+    );
+  }
+  return parseTargetsConfig(doc.toJS({ maxAliasCount: 100 }));
+}
+
+/** Namespaces a target may write to. */
+export function allowedNamespaces(target: Target): readonly string[] {
+  return target.policy.namespaces ?? [target.namespace];
+}
+
+/** Name of the ApplySet parent Secret for a target (lives in `target.namespace`). */
+export function applySetParentName(target: Pick<Target, "name">): string {
+  return `pullbridge-${target.name}`;
+}

@@ -1,0 +1,142 @@
+/**
+ * The one error hierarchy. `retryable` decides what happens to an SQS job: a retryable error
+ * is returned to the queue (and ends in the DLQ after maxReceiveCount); a permanent error is
+ * reported to GitHub and the message is acknowledged. Expected outcomes ("ignored", "no
+ * changes", "superseded") are return values, never errors.
+ */
+
+/** Where in a manifest file an error points: file path, 0-based document index, 1-based line:column. */
+export type SourceLocation = { file: string; document?: number; line?: number; column?: number };
+
+/** Renders `file[#doc]:line:col` the way editors and GitHub annotations expect. */
+export function formatLocation(loc: SourceLocation): string {
+  const doc = loc.document === undefined ? "" : ` (document ${loc.document + 1})`;
+  const pos = loc.line === undefined ? "" : `:${loc.line}${loc.column === undefined ? "" : `:${loc.column}`}`;
+  return `${loc.file}${pos}${doc}`;
+}
+
+type ErrorOptions = { cause?: unknown };
+
+/** Base class: every pullbridge error says whether retrying can help. */
+export abstract class PullbridgeError extends Error {
+  abstract readonly retryable: boolean;
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+/** Configuration (environment or targets file) is invalid; names the field. Permanent. */
+export class ConfigError extends PullbridgeError {
+  override readonly name = "ConfigError";
+  readonly retryable = false;
+  readonly field: string;
+  constructor(field: string, message: string, options: ErrorOptions = {}) {
+    super(`${field}: ${message}`, options);
+    this.field = field;
+  }
+}
+
+/** A manifest cannot be parsed or is refused by validation or policy; names file:line. Permanent. */
+export class ManifestError extends PullbridgeError {
+  override readonly name = "ManifestError";
+  readonly retryable = false;
+  readonly location: SourceLocation;
+  readonly reason: string;
+  constructor(location: SourceLocation, reason: string, options: ErrorOptions = {}) {
+    super(`${formatLocation(location)}: ${reason}`, options);
+    this.location = location;
+    this.reason = reason;
+  }
+}
+
+/** Several manifest errors found in one pass, so the user can fix them all at once. Permanent. */
+export class ManifestSetError extends PullbridgeError {
+  override readonly name = "ManifestSetError";
+  readonly retryable = false;
+  readonly errors: readonly ManifestError[];
+  constructor(errors: readonly ManifestError[]) {
+    const first = errors[0]?.message ?? "invalid manifests";
+    super(errors.length > 1 ? `${first} (and ${errors.length - 1} more)` : first);
+    this.errors = errors;
+  }
+}
+
+/** The Git source could not be fetched or exceeded its limits. Retryable unless marked otherwise. */
+export class SourceError extends PullbridgeError {
+  override readonly name = "SourceError";
+  readonly retryable: boolean;
+  constructor(message: string, options: ErrorOptions & { retryable: boolean }) {
+    super(message, options);
+    this.retryable = options.retryable;
+  }
+}
+
+/** The webhook delivery was refused (bad signature, malformed body, too large). Never queued. */
+export class DeliveryError extends PullbridgeError {
+  override readonly name = "DeliveryError";
+  readonly retryable = false;
+  readonly statusCode: 400 | 401 | 413;
+  constructor(statusCode: 400 | 401 | 413, message: string, options: ErrorOptions = {}) {
+    super(message, options);
+    this.statusCode = statusCode;
+  }
+}
+
+/** A Kubernetes API call failed. Retryable for network errors, 5xx, 429 and parent-object conflicts. */
+export class ClusterError extends PullbridgeError {
+  override readonly name = "ClusterError";
+  readonly retryable: boolean;
+  /** HTTP status, when the API server answered. */
+  readonly status: number | undefined;
+  /** `Kind namespace/name` of the object concerned, when there is one. */
+  readonly object: string | undefined;
+  constructor(
+    message: string,
+    options: ErrorOptions & { retryable: boolean; status?: number | undefined; object?: string | undefined },
+  ) {
+    super(message, options);
+    this.retryable = options.retryable;
+    this.status = options.status;
+    this.object = options.object;
+  }
+}
+
+/** The planned change was refused before any write (dry-run, admission, RBAC, conflicts, guards). Permanent. */
+export class SyncRefusedError extends PullbridgeError {
+  override readonly name = "SyncRefusedError";
+  readonly retryable = false;
+  readonly object: string | undefined;
+  constructor(message: string, options: ErrorOptions & { object?: string | undefined } = {}) {
+    super(message, options);
+    this.object = options.object;
+  }
+}
+
+/** A queue or other AWS dependency is unreachable. Retryable. */
+export class DependencyError extends PullbridgeError {
+  override readonly name = "DependencyError";
+  readonly retryable = true;
+}
+
+/** A GitHub API call failed. Retryable for network errors, 5xx, 429 and secondary rate limits. */
+export class GitHubError extends PullbridgeError {
+  override readonly name = "GitHubError";
+  readonly retryable: boolean;
+  readonly status: number | undefined;
+  constructor(message: string, options: ErrorOptions & { retryable: boolean; status?: number | undefined }) {
+    super(message, options);
+    this.retryable = options.retryable;
+    this.status = options.status;
+  }
+}
+
+/** True when retrying the job can help; unknown errors are treated as retryable so nothing is lost. */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof PullbridgeError ? error.retryable : true;
+}
+
+/** A one-line, log-safe description of any thrown value (never JSON.stringify an error). */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,60 @@
+/**
+ * The single source of metric names. Emitters (EMF), the CloudWatch dashboard and the alarms
+ * all import from here, so a renamed metric cannot silently break a widget or an alarm.
+ */
+
+export const METRIC_NAMESPACE = "Pullbridge";
+
+/** Dimension names. */
+export const Dimension = {
+  Target: "target",
+  Event: "event",
+  Decision: "decision",
+  Service: "service",
+} as const;
+
+/** Webhook function metrics. */
+export const WebhookMetric = {
+  Deliveries: "WebhookDeliveries",
+  SignatureFailures: "WebhookSignatureFailures",
+  JobsQueued: "JobsQueued",
+  HandlerLatency: "WebhookHandlerLatency",
+  QueueErrors: "WebhookQueueErrors",
+} as const;
+
+/** Worker function metrics (dimension: target). */
+export const SyncMetric = {
+  Duration: "SyncDuration",
+  Succeeded: "SyncSucceeded",
+  Failed: "SyncFailed",
+  ObjectsCreated: "ObjectsCreated",
+  ObjectsUpdated: "ObjectsUpdated",
+  ObjectsPruned: "ObjectsPruned",
+  ObjectsUnchanged: "ObjectsUnchanged",
+  DriftCorrected: "DriftCorrected",
+  DriftDetected: "DriftDetected",
+  JobAge: "JobAge",
+  Superseded: "Superseded",
+  DryRunFallbacks: "DryRunFallbacks",
+  ApiRequests: "ApiRequests",
+} as const;
+
+/** Pull-request preview metrics (dimension: target). */
+export const PreviewMetric = {
+  Run: "PreviewsRun",
+  Failed: "PreviewsFailed",
+  Duration: "PreviewDuration",
+} as const;
+
+/** Drift schedule metrics. */
+export const DriftScheduleMetric = {
+  JobsQueued: "DriftJobsQueued",
+} as const;
+
+/** Every custom metric name, for tests that check dashboards and alarms reference only real metrics. */
+export const ALL_METRIC_NAMES: readonly string[] = [
+  ...Object.values(WebhookMetric),
+  ...Object.values(SyncMetric),
+  ...Object.values(PreviewMetric),
+  ...Object.values(DriftScheduleMetric),
+];

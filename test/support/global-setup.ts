@@ -1,0 +1,43 @@
+/**
+ * vitest globalSetup for the integration project: one real control plane and one real
+ * SQS-protocol endpoint per test run, shared by every test file; each test isolates itself
+ * with its own namespace and its own queues.
+ */
+import { startFauxqs } from "fauxqs";
+import type { TestProject } from "vitest/node";
+import { type ControlPlaneInfo, ensureBinaries, startControlPlane } from "./control-plane/control-plane.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    controlPlane: ControlPlaneInfo;
+    sqsEndpoint: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const binDir = await ensureBinaries();
+  const started = Date.now();
+  const [controlPlane, sqs] = await Promise.all([
+    startControlPlane({ binDir }),
+    startFauxqs({ port: 0, logger: false }),
+  ]);
+  console.error(
+    `[control-plane] ${controlPlane.version} at ${controlPlane.server} ready in ${Date.now() - started} ms; SQS at ${sqs.address}`,
+  );
+  const { stopApiServer: _stop, startApiServer: _start, stop: _teardown, ...info } = controlPlane;
+  project.provide("controlPlane", info);
+  project.provide("sqsEndpoint", sqs.address);
+
+  let stopping: Promise<void> | undefined;
+  const teardown = async () => {
+    stopping ??= Promise.all([controlPlane.stop(), sqs.stop()]).then(() => undefined);
+    await stopping;
+  };
+  // vitest runs the returned teardown on normal exit; these cover Ctrl-C and kill.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void teardown().finally(() => process.exit(130));
+    });
+  }
+  return teardown;
+}
