@@ -82,6 +82,12 @@ export class DeliveryError extends PullbridgeError {
   }
 }
 
+/** A queue message is not a valid job (not JSON, unknown version, schema violation). Permanent. */
+export class JobFormatError extends PullbridgeError {
+  override readonly name = "JobFormatError";
+  readonly retryable = false;
+}
+
 /** A Kubernetes API call failed. Retryable for network errors, 5xx, 429 and parent-object conflicts. */
 export class ClusterError extends PullbridgeError {
   override readonly name = "ClusterError";
@@ -90,16 +96,31 @@ export class ClusterError extends PullbridgeError {
   readonly status: number | undefined;
   /** `Kind namespace/name` of the object concerned, when there is one. */
   readonly object: string | undefined;
+  /** The Kubernetes `Status.reason` (e.g. `Conflict`, `Forbidden`, `Invalid`), when the API server sent one. */
+  readonly reason: string | undefined;
+  /** The Kubernetes `Status.details.causes` (e.g. one per conflicting field), when the API server sent them. */
+  readonly causes: readonly ClusterErrorCause[];
   constructor(
     message: string,
-    options: ErrorOptions & { retryable: boolean; status?: number | undefined; object?: string | undefined },
+    options: ErrorOptions & {
+      retryable: boolean;
+      status?: number | undefined;
+      object?: string | undefined;
+      reason?: string | undefined;
+      causes?: readonly ClusterErrorCause[] | undefined;
+    },
   ) {
     super(message, options);
     this.retryable = options.retryable;
     this.status = options.status;
     this.object = options.object;
+    this.reason = options.reason;
+    this.causes = options.causes ?? [];
   }
 }
+
+/** One entry of a Kubernetes `Status.details.causes` list. */
+export type ClusterErrorCause = { type?: string | undefined; message: string; field?: string | undefined };
 
 /** The planned change was refused before any write (dry-run, admission, RBAC, conflicts, guards). Permanent. */
 export class SyncRefusedError extends PullbridgeError {

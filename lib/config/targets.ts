@@ -3,7 +3,8 @@
  * Parsed once per container; every error names the field (e.g. `targets[2].path`).
  */
 import { parseDocument } from "yaml";
-import { z } from "zod";
+// Namespace import: `import { z }` makes esbuild keep all of zod (~450 KB) in every bundle.
+import * as z from "zod";
 import { ConfigError } from "../errors.ts";
 
 const dnsLabel = z

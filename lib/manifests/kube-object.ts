@@ -21,7 +21,7 @@ export type KubeMetadata = {
   [field: string]: unknown;
 };
 
-/** Where a desired object was written: file path relative to the target path, document index (0-based), line:column (1-based). */
+/** Where a desired object was written: file path relative to the repository root (as GitHub annotations need), document index (0-based), line:column (1-based). */
 export type ManifestSource = { file: string; document: number; line: number; column: number };
 
 /** An object from Git, validated, with its origin. */

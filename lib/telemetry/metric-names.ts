@@ -13,6 +13,13 @@ export const Dimension = {
   Service: "service",
 } as const;
 
+/** Powertools `service` dimension of each function (POWERTOOLS_SERVICE_NAME in serverless.yml). */
+export const ServiceName = {
+  Webhook: "pullbridge-webhook",
+  Worker: "pullbridge-worker",
+  Drift: "pullbridge-drift",
+} as const;
+
 /** Webhook function metrics. */
 export const WebhookMetric = {
   Deliveries: "WebhookDeliveries",

@@ -1,0 +1,94 @@
+/**
+ * Bundles the webhook function (esbuild, minified, ESM, node24) and checks the two hard limits:
+ * total size and the absence of @kubernetes/client-node.
+ *
+ * Two choices, both needed to stay within 300 KB and 100 ms (see bench/README.md):
+ * - `@aws-sdk/*` is external: the nodejs24.x runtime ships SDK v3 (SQS alone, bundled with its
+ *   credential chain, is ~300 KB).
+ * - code splitting: the SSM / Secrets Manager providers are imported dynamically, so their SDK
+ *   clients load on the first secret read instead of at every cold start.
+ */
+import { readFile, rm } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+
+export const WEBHOOK_ENTRY = "functions/webhook/handler.ts";
+export const BUNDLE_LIMIT_BYTES = 300 * 1024;
+export const FORBIDDEN_PACKAGE = "@kubernetes/client-node";
+
+/** The esbuild options the webhook is packaged with (mirror them in serverless.yml). */
+export const WEBHOOK_ESBUILD_OPTIONS = {
+  bundle: true,
+  minify: true,
+  format: "esm",
+  platform: "node",
+  target: "node24",
+  mainFields: ["module", "main"],
+  splitting: true,
+  external: ["@aws-sdk/*"],
+  outExtension: { ".js": ".mjs" },
+  legalComments: "none",
+  // Same shim as serverless.yml: CommonJS dependencies inside an ESM bundle still call require().
+  banner: {
+    js: "import { createRequire as __pbCreateRequire } from 'node:module'; const require = __pbCreateRequire(import.meta.url);",
+  },
+} as const;
+
+export type BundleReport = {
+  /** The entry file (what Lambda loads). */
+  file: string;
+  /** Every output file, entry and lazily loaded chunks. */
+  files: { name: string; bytes: number }[];
+  /** Entry plus chunks: what the function ships. */
+  bytes: number;
+  gzipBytes: number;
+  /** Largest inputs by bytes in the output. */
+  topPackages: { name: string; bytes: number }[];
+  forbiddenInputs: string[];
+};
+
+function packageOf(input: string): string {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+  return match?.[1] ?? "(pullbridge)";
+}
+
+/** Builds the bundle into `outDir` (emptied first) and reports its size and composition. */
+export async function bundleWebhook(outDir: string): Promise<BundleReport> {
+  await rm(outDir, { recursive: true, force: true });
+  const result = await build({
+    ...WEBHOOK_ESBUILD_OPTIONS,
+    mainFields: [...WEBHOOK_ESBUILD_OPTIONS.mainFields],
+    external: [...WEBHOOK_ESBUILD_OPTIONS.external],
+    entryPoints: { handler: WEBHOOK_ENTRY },
+    outdir: outDir,
+    metafile: true,
+    logLevel: "silent",
+  });
+  const bytesByPackage = new Map<string, number>();
+  const files: { name: string; bytes: number }[] = [];
+  let gzipBytes = 0;
+  for (const [path, output] of Object.entries(result.metafile.outputs)) {
+    if (!path.endsWith(".mjs")) continue;
+    const contents = await readFile(path);
+    files.push({ name: basename(path), bytes: contents.byteLength });
+    gzipBytes += gzipSync(contents).byteLength;
+    for (const [input, info] of Object.entries(output.inputs)) {
+      const name = packageOf(input);
+      bytesByPackage.set(name, (bytesByPackage.get(name) ?? 0) + info.bytesInOutput);
+    }
+  }
+  return {
+    file: join(outDir, "handler.mjs"),
+    files: files.sort((a, b) => b.bytes - a.bytes),
+    bytes: files.reduce((sum, f) => sum + f.bytes, 0),
+    gzipBytes,
+    topPackages: [...bytesByPackage.entries()]
+      .map(([name, bytes]) => ({ name, bytes }))
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, 12),
+    forbiddenInputs: Object.keys(result.metafile.inputs).filter((i) =>
+      i.includes(`node_modules/${FORBIDDEN_PACKAGE}/`),
+    ),
+  };
+}

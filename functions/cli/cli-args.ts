@@ -1,0 +1,100 @@
+/** The `pullbridge` command line: options (node:util parseArgs) and the help text. */
+import { parseArgs } from "node:util";
+
+export const CLI_OPTIONS = {
+  kubeconfig: { type: "string" },
+  context: { type: "string" },
+  targets: { type: "string" },
+  target: { type: "string" },
+  namespace: { type: "string", short: "n" },
+  "all-namespaces": { type: "boolean", short: "A", default: false },
+  prune: { type: "boolean", default: true },
+  revision: { type: "string" },
+  output: { type: "string", short: "o", default: "text" },
+  help: { type: "boolean", short: "h", default: false },
+  version: { type: "boolean", default: false },
+} as const;
+
+export type CliArgs = {
+  command: string | undefined;
+  positionals: string[];
+  kubeconfig: string | undefined;
+  context: string | undefined;
+  targets: string | undefined;
+  target: string | undefined;
+  namespace: string | undefined;
+  allNamespaces: boolean;
+  prune: boolean;
+  revision: string | undefined;
+  output: "text" | "json";
+  help: boolean;
+  version: boolean;
+};
+
+/** Parses argv (without `node` and the script); throws a TypeError with Node's message on unknown options. */
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: CLI_OPTIONS,
+    allowPositionals: true,
+    allowNegative: true,
+    strict: true,
+  });
+  const output = values.output;
+  if (output !== "text" && output !== "json") {
+    throw new TypeError(`--output must be "text" or "json", got "${output}"`);
+  }
+  const [command, ...rest] = positionals;
+  return {
+    command,
+    positionals: rest,
+    kubeconfig: values.kubeconfig,
+    context: values.context,
+    targets: values.targets,
+    target: values.target,
+    namespace: values.namespace,
+    allNamespaces: values["all-namespaces"],
+    prune: values.prune,
+    revision: values.revision,
+    output,
+    help: values.help,
+    version: values.version,
+  };
+}
+
+export const HELP = `pullbridge — plan, apply and inspect GitOps syncs with the engine the bridge runs.
+
+Usage:
+  pullbridge diff <dir> [options]         plan <dir> against the live cluster (server-side dry-run, no writes)
+  pullbridge sync <dir> [options]         apply <dir>: server-side apply, prune, ApplySet inventory
+  pullbridge status [options]             last synced commit, time and counts per target (from the ApplySet parents)
+  pullbridge targets validate [file]      check a targets file (default: infra/targets.yaml)
+
+Options:
+  --kubeconfig <file>     kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
+  --context <name>        kubeconfig context (default: the current context)
+  --targets <file>        a targets file: <dir> is then the repository root, and the target's
+                          path, namespace and policy apply (the cluster is still your kubeconfig)
+  --target <name>         the target; decides the ApplySet parent Secret pullbridge-<name>, so
+                          --target web compares with what the bridge synced for target "web"
+                          (default without --targets: the directory's name)
+  -n, --namespace <ns>    the target's namespace without --targets (default: the context's, else "default")
+  -A, --all-namespaces    status: every pullbridge target in every namespace
+  --no-prune              diff/sync: keep objects that are no longer in <dir>
+  --revision <rev>        sync: revision recorded on the ApplySet parent
+                          (default: git HEAD of <dir>, "+dirty" with uncommitted changes; "local" outside git)
+  -o, --output <format>   text (default) or json
+  -h, --help              this help
+  --version               print the version
+
+Examples:
+  pullbridge diff deploy/ -n apps --target web
+  pullbridge diff . --targets infra/targets.yaml --target platform-apps --context prod
+  pullbridge sync deploy/ -n apps --target web --output json
+  pullbridge status -n apps
+  pullbridge status --targets infra/targets.yaml --context prod
+  pullbridge targets validate infra/targets.yaml
+
+Exit codes (as kubectl diff): 0 success / no changes, 1 error, 2 diff found changes.
+Colour is used when stdout is a terminal and NO_COLOR is not set.
+`;

@@ -1,0 +1,256 @@
+/**
+ * The CLI's composition: arguments → adapters (kubeconfig cluster client, directory reader,
+ * git revision) → a use case in lib/app → text or JSON on stdout, errors on stderr, an exit code.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { adHocTarget, selectTarget, targetNameFromDirectory } from "../../lib/app/cli-target.ts";
+import { readTargetStatuses, type StatusQuery } from "../../lib/app/status-command.ts";
+import { runSyncCommand, type SyncProgress } from "../../lib/app/sync-command.ts";
+import { validateTargets } from "../../lib/app/validate-targets-command.ts";
+import { cliErrorJson, formatCliError } from "../../lib/cli/format-cli-error.ts";
+import { formatProgress } from "../../lib/cli/format-progress.ts";
+import { formatStatusTable, statusJson } from "../../lib/cli/format-status.ts";
+import { formatSyncResult, syncResultJson } from "../../lib/cli/format-sync-result.ts";
+import { formatTable } from "../../lib/cli/format-table.ts";
+import { createPalette, type Palette, shouldUseColour } from "../../lib/cli/palette.ts";
+import { applySetParentName, parseTargetsYaml, type Target } from "../../lib/config/targets.ts";
+import { ConfigError } from "../../lib/errors.ts";
+import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
+import { type CliArgs, HELP, parseCliArgs } from "./cli-args.ts";
+import { describeRevision } from "./git-revision.ts";
+import { connectKubeconfig, type KubeConnection } from "./kube-connection.ts";
+import { readDirectoryTree } from "./read-directory.ts";
+
+/** Where the CLI reads and writes; `main.ts` passes the process's. */
+export type CliIo = {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  stdoutIsTty: boolean;
+  stderrIsTty: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  now: () => Date;
+};
+
+export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
+
+type Run = { args: CliArgs; io: CliIo; p: Palette; connection?: KubeConnection };
+
+const DEFAULT_TARGETS_FILE = "infra/targets.yaml";
+
+/** Runs one CLI invocation and returns its exit code; never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseCliArgs(argv);
+  } catch (error) {
+    io.stderr(
+      `error: ${error instanceof Error ? error.message : String(error)}\nRun "pullbridge --help" for usage.\n`,
+    );
+    return EXIT.error;
+  }
+  const run: Run = {
+    args,
+    io,
+    p: createPalette(args.output === "text" && shouldUseColour({ isTty: io.stdoutIsTty, env: io.env })),
+  };
+  if (args.version) {
+    io.stdout(`pullbridge ${PULLBRIDGE_VERSION}\n`);
+    return EXIT.ok;
+  }
+  if (args.help || args.command === undefined || args.command === "help") {
+    io.stdout(HELP);
+    return args.command === undefined && !args.help ? EXIT.error : EXIT.ok;
+  }
+  try {
+    switch (args.command) {
+      case "diff":
+        return await syncCommand(run, "plan");
+      case "sync":
+        return await syncCommand(run, "apply");
+      case "status":
+        return await statusCommand(run);
+      case "targets":
+        if (args.positionals[0] === "validate") return await validateCommand(run);
+        throw new ConfigError(
+          "targets",
+          `unknown subcommand "${args.positionals[0] ?? ""}" (try: pullbridge targets validate [file])`,
+        );
+      default:
+        throw new ConfigError(
+          args.command,
+          'unknown command (commands: diff, sync, status, targets validate; see "pullbridge --help")',
+        );
+    }
+  } catch (error) {
+    const context = { server: run.connection?.server };
+    for (const line of formatCliError(error, context))
+      io.stderr(`${run.p.enabled ? run.p.red(line) : line}\n`);
+    if (args.output === "json") io.stdout(`${JSON.stringify(cliErrorJson(error, context), null, 2)}\n`);
+    return EXIT.error;
+  }
+}
+
+async function connect(run: Run): Promise<KubeConnection> {
+  run.connection = await connectKubeconfig({
+    kubeconfig: run.args.kubeconfig,
+    context: run.args.context,
+    env: run.io.env,
+  });
+  return run.connection;
+}
+
+async function readTargetsFile(path: string, cwd: string): Promise<string> {
+  try {
+    return await readFile(resolve(cwd, path), "utf8");
+  } catch (error) {
+    throw new ConfigError(path, "cannot read the targets file", { cause: error });
+  }
+}
+
+/** The target and the directory its manifests are read from. */
+async function resolveTarget(
+  run: Run,
+  dir: string,
+  connection: KubeConnection,
+): Promise<{ target: Target; manifestsDir: string }> {
+  const { args, io } = run;
+  if (args.targets !== undefined) {
+    if (args.namespace !== undefined) {
+      throw new ConfigError(
+        "--namespace",
+        "comes from the targets file when --targets is given; drop one of them",
+      );
+    }
+    const file = parseTargetsYaml(await readTargetsFile(args.targets, io.cwd), args.targets);
+    const target = selectTarget(file, args.target, args.targets);
+    return { target: { ...target, prune: target.prune && args.prune }, manifestsDir: join(dir, target.path) };
+  }
+  const target = adHocTarget({
+    name: args.target ?? targetNameFromDirectory(resolve(io.cwd, dir)),
+    namespace: args.namespace ?? connection.namespace ?? "default",
+    prune: args.prune,
+  });
+  return { target, manifestsDir: dir };
+}
+
+/** Prints progress on stderr once a sync has run for a second: a rewritten line on a terminal, a line every 5 s otherwise. */
+function progressPrinter(io: CliIo, p: Palette) {
+  const started = Date.now();
+  let last = 0;
+  let shown = false;
+  const everyMs = io.stderrIsTty ? 200 : 5_000;
+  return {
+    onProgress(progress: SyncProgress) {
+      const now = Date.now();
+      if (now - started < 1_000 || now - last < everyMs) return;
+      last = now;
+      const line = formatProgress(progress, now - started);
+      if (io.stderrIsTty) io.stderr(`\r\u001b[2K${p.dim(line)}`);
+      else io.stderr(`${line}\n`);
+      shown = true;
+    },
+    done() {
+      if (shown && io.stderrIsTty) io.stderr("\r\u001b[2K");
+    },
+  };
+}
+
+async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
+  const { args, io, p } = run;
+  const dir = args.positionals[0];
+  if (dir === undefined || args.positionals.length > 1) {
+    throw new ConfigError(
+      mode === "plan" ? "diff" : "sync",
+      `expects one directory (pullbridge ${mode === "plan" ? "diff" : "sync"} <dir>)`,
+    );
+  }
+  const connection = await connect(run);
+  const { target, manifestsDir } = await resolveTarget(run, dir, connection);
+  const tree = await readDirectoryTree(manifestsDir, { cwd: io.cwd });
+  const revision = args.revision ?? (await describeRevision(resolve(io.cwd, manifestsDir)));
+  const progress = args.output === "text" ? progressPrinter(io, p) : undefined;
+  let result: Awaited<ReturnType<typeof runSyncCommand>>;
+  try {
+    result = await runSyncCommand(
+      {
+        cluster: connection.cluster,
+        toolingVersion: PULLBRIDGE_VERSION,
+        now: io.now,
+        ...(progress ? { onProgress: progress.onProgress } : {}),
+      },
+      { target, files: tree.files, targetPath: tree.targetPath, revision, mode },
+    );
+  } finally {
+    progress?.done();
+  }
+  const context = {
+    target: target.name,
+    namespace: target.namespace,
+    parent: applySetParentName(target),
+    server: connection.server,
+  };
+  if (args.output === "json") io.stdout(`${JSON.stringify(syncResultJson(result, context), null, 2)}\n`);
+  else io.stdout(`${formatSyncResult(result, context, p)}\n`);
+  return mode === "plan" && result.changed ? EXIT.changes : EXIT.ok;
+}
+
+async function statusCommand(run: Run): Promise<number> {
+  const { args, io, p } = run;
+  if (args.positionals.length > 0)
+    throw new ConfigError("status", "takes no arguments (use --target / --targets / -n / -A)");
+  const connection = await connect(run);
+  let query: StatusQuery;
+  if (args.targets !== undefined) {
+    const file = parseTargetsYaml(await readTargetsFile(args.targets, io.cwd), args.targets);
+    const targets =
+      args.target === undefined ? file.targets : [selectTarget(file, args.target, args.targets)];
+    query = { kind: "targets", targets };
+  } else {
+    const namespace = args.namespace ?? connection.namespace ?? "default";
+    query =
+      args.target !== undefined
+        ? { kind: "targets", targets: [{ name: args.target, namespace }] }
+        : { kind: "discover", namespace: args.allNamespaces ? undefined : namespace };
+  }
+  const statuses = await readTargetStatuses({ cluster: connection.cluster }, query);
+  if (args.output === "json") io.stdout(`${JSON.stringify(statusJson(statuses), null, 2)}\n`);
+  else io.stdout(`${formatStatusTable(statuses, io.now(), p)}\n`);
+  return statuses.some((s) => s.state === "error") ? EXIT.error : EXIT.ok;
+}
+
+async function validateCommand(run: Run): Promise<number> {
+  const { args, io, p } = run;
+  const file = args.positionals[1] ?? args.targets ?? DEFAULT_TARGETS_FILE;
+  if (args.positionals.length > 2) throw new ConfigError("targets validate", "expects at most one file");
+  if (!existsSync(resolve(io.cwd, file))) throw new ConfigError(file, "no such file");
+  const result = validateTargets({ text: await readTargetsFile(file, io.cwd), file });
+  if (args.output === "json") {
+    io.stdout(
+      `${JSON.stringify({ valid: true, file, targets: result.targets, clusters: result.clusters, warnings: result.warnings }, null, 2)}\n`,
+    );
+    return EXIT.ok;
+  }
+  const clusters = Object.keys(result.clusters).length;
+  io.stdout(
+    `${p.green("valid")}: ${file} — ${result.targets.length} target(s), ${clusters} cluster(s)\n\n${formatTable(
+      ["TARGET", "REPO", "BRANCH", "PATH", "CLUSTER", "NAMESPACE", "PRUNE", "DRIFT", "SCHEDULED", "PREVIEW"],
+      result.targets.map((t) => [
+        t.name,
+        t.repo,
+        t.branch,
+        t.path,
+        t.cluster,
+        t.namespace,
+        String(t.prune),
+        t.drift,
+        String(t.scheduled),
+        String(t.preview),
+      ]),
+    )}\n`,
+  );
+  for (const warning of result.warnings) io.stderr(`${p.yellow(`warning: ${warning}`)}\n`);
+  return EXIT.ok;
+}

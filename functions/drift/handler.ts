@@ -1,0 +1,36 @@
+/**
+ * Drift schedule Lambda entry point (composition root): queues one drift check per scheduled
+ * target. Holds no GitHub or cluster credentials; its role may only send to the job queue.
+ */
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import middy from "@middy/core";
+import { enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
+import { loadDriftEnv } from "../../lib/config/drift-env.ts";
+import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
+import { DriftScheduleMetric, ServiceName } from "../../lib/telemetry/metric-names.ts";
+import { createServiceLogger } from "../../lib/telemetry/powertools-logger.ts";
+import { createServiceMetrics } from "../../lib/telemetry/powertools-metrics.ts";
+
+const env = loadDriftEnv();
+const logger = createServiceLogger(ServiceName.Drift);
+const metrics = createServiceMetrics(ServiceName.Drift);
+const queue = createSqsJobQueue({
+  client: new SQSClient(env.sqsEndpoint ? { endpoint: env.sqsEndpoint } : {}),
+  queueUrl: env.queueUrl,
+});
+
+export const handler = middy<{ time?: string }, unknown>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(async (event: { time?: string }) => {
+    // EventBridge's scheduled time, so a retried invocation derives the same job ids.
+    const scheduledAt =
+      event.time && !Number.isNaN(Date.parse(event.time)) ? new Date(event.time) : new Date();
+    const result = await enqueueDriftJobs({ targets: env.targets.targets, queue, now: scheduledAt });
+    metrics.addMetric(DriftScheduleMetric.JobsQueued, MetricUnit.Count, result.queued.length);
+    logger.info("drift checks queued", { ...result });
+    return result;
+  });

@@ -1,0 +1,75 @@
+/**
+ * The cluster local mode talks to: the kubeconfig context the user already has, or — when there
+ * is none — the local control plane of the test harness (etcd + kube-apiserver, built once from
+ * the Go module proxy and cached), started for this run and stopped with it.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
+import { createClusterClient } from "../../lib/cluster/kube-cluster-client.ts";
+import { kubeConfigFromText } from "../../lib/cluster/kube-config.ts";
+import {
+  type ControlPlane,
+  ensureBinaries,
+  startControlPlane,
+} from "../../test/support/control-plane/control-plane.ts";
+
+export type LocalCluster = {
+  /** Kubeconfig file and context the targets use. */
+  kubeconfig: string;
+  context: string | undefined;
+  server: string;
+  /** One line for the banner. */
+  description: string;
+  /** Present when this process started the control plane (stop it on exit). */
+  controlPlane?: ControlPlane;
+};
+
+/** Whether the control-plane binaries are already built (a start takes seconds, not minutes). */
+export function controlPlaneCached(env: Readonly<Record<string, string | undefined>>): boolean {
+  if (env.KUBEBUILDER_ASSETS && existsSync(join(env.KUBEBUILDER_ASSETS, "kube-apiserver"))) return true;
+  const cache = env.PULLBRIDGE_CACHE_DIR ?? join(homedir(), ".cache", "pullbridge");
+  return existsSync(join(cache, "control-plane"));
+}
+
+/** Builds (first run) and starts the local control plane; its admin kubeconfig is what the targets use. */
+export async function startLocalControlPlane(
+  say: (text: string) => void,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<LocalCluster> {
+  if (!controlPlaneCached(env)) {
+    say(
+      "No control plane binaries yet: building kube-apiserver, etcd and kubectl from the Go module proxy.\n" +
+        "This happens once (about 5 minutes, needs Go ≥ 1.21) and is cached under ~/.cache/pullbridge.",
+    );
+  }
+  const binDir = await ensureBinaries();
+  const controlPlane = await startControlPlane({ binDir });
+  const kubeconfig = join(controlPlane.dir, "admin.kubeconfig");
+  return {
+    kubeconfig,
+    context: undefined,
+    server: controlPlane.server,
+    description: `local control plane: kube-apiserver ${controlPlane.version} at ${controlPlane.server} (admin kubeconfig ${kubeconfig})`,
+    controlPlane,
+  };
+}
+
+/** A kubeconfig context as the local cluster. */
+export async function kubeconfigCluster(
+  path: string,
+  context: string | undefined,
+): Promise<LocalCluster & { client: ClusterPort }> {
+  const kubeConfig = kubeConfigFromText({ text: await readFile(path, "utf8"), context });
+  const name = kubeConfig.getCurrentContext();
+  const client = await createClusterClient({ kubeConfig });
+  return {
+    kubeconfig: path,
+    context: name,
+    server: client.server,
+    description: `kubeconfig ${path}, context ${name} (${client.server})`,
+    client,
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * `npm start`: local mode's composition root. Picks the cluster (kubeconfig or local control
+ * plane), the source (local git or GitHub with a token) and the targets (a file, or the demo),
+ * starts the bridge, prints how to use it, and stops everything on Ctrl-C.
+ */
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { relative, resolve } from "node:path";
+import { formatCliError } from "../../lib/cli/format-cli-error.ts";
+import { createPalette, shouldUseColour } from "../../lib/cli/palette.ts";
+import { parseTargetsYaml, type TargetsFile } from "../../lib/config/targets.ts";
+import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
+import { findKubeconfig } from "../cli/kube-connection.ts";
+import {
+  DEMO_NAMESPACE,
+  DEMO_REPO,
+  demoTargets,
+  ensureDemoRepository,
+  ensureNamespace,
+} from "./demo-repository.ts";
+import { LOCAL_HELP, type LocalArgs, parseLocalArgs } from "./local-args.ts";
+import { kubeconfigCluster, type LocalCluster, startLocalControlPlane } from "./local-cluster.ts";
+import { localPaths, removeLocalState, writeLocalState } from "./local-state.ts";
+import { type LocalBridge, type LocalSource, startLocalBridge } from "./start-local-bridge.ts";
+
+// Local mode has no CloudWatch: EMF lines on stdout would only bury the statuses.
+process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+
+const env = process.env;
+const p = createPalette(shouldUseColour({ isTty: process.stdout.isTTY === true, env }));
+const say = (text: string) => process.stdout.write(`${text}\n`);
+const cleanups: Array<() => Promise<void>> = [];
+
+async function stopAll(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+}
+
+function fail(error: unknown): void {
+  for (const line of formatCliError(error)) process.stderr.write(`${p.red(line)}\n`);
+  // The control plane and the servers are stopped before the process exits with the error.
+  void stopAll().finally(() => process.exit(1));
+}
+
+async function chooseCluster(args: LocalArgs, demo: boolean): Promise<LocalCluster | undefined> {
+  if (args.controlPlane) return await startLocalControlPlane(say, env);
+  if (!demo) return undefined;
+  const location = findKubeconfig({ kubeconfig: args.kubeconfig, env });
+  if (location === undefined) {
+    say(p.dim("No kubeconfig ($KUBECONFIG, ~/.kube/config): using a local control plane instead."));
+    return await startLocalControlPlane(say, env);
+  }
+  return await kubeconfigCluster(location.path, args.context);
+}
+
+function chooseSource(args: LocalArgs, targets: TargetsFile, demoRepoDir: string | undefined): LocalSource {
+  if (demoRepoDir !== undefined) return { kind: "local", directories: { [DEMO_REPO]: demoRepoDir } };
+  const repos = [...new Set(targets.targets.map((t) => t.repo))];
+  if (Object.keys(args.repos).length > 0) {
+    const missing = repos.filter((r) => args.repos[r] === undefined);
+    if (missing.length > 0)
+      throw new Error(
+        `--repo: no local directory for ${missing.join(", ")} (pass --repo ${missing[0]}=<dir>)`,
+      );
+    return {
+      kind: "local",
+      directories: Object.fromEntries(Object.entries(args.repos).map(([r, d]) => [r, resolve(d)])),
+    };
+  }
+  const token = env.PULLBRIDGE_GITHUB_TOKEN;
+  if (token === undefined || token === "") {
+    throw new Error(
+      `the targets read ${repos.join(", ")} from GitHub: set PULLBRIDGE_GITHUB_TOKEN, or read local checkouts with --repo ${repos[0]}=<dir>`,
+    );
+  }
+  return { kind: "github", token, apiUrl: env.PULLBRIDGE_GITHUB_API_URL };
+}
+
+function printBanner(
+  bridge: LocalBridge,
+  options: {
+    cluster: string;
+    source: LocalSource;
+    secret: string;
+    secretGenerated: boolean;
+    args: LocalArgs;
+    demoRepoDir: string | undefined;
+  },
+) {
+  const { source, args } = options;
+  const lines = [
+    "",
+    p.bold(`pullbridge ${PULLBRIDGE_VERSION} — local mode`),
+    `  cluster   ${options.cluster}`,
+    `  queue     fauxqs ${bridge.sqsEndpoint}: ${bridge.queueUrl.split("/").pop()} → ${bridge.dlqUrl.split("/").pop()} after 5 receives`,
+    source.kind === "local"
+      ? `  source    local git: ${Object.entries(source.directories)
+          .map(([r, d]) => `${r} → ${relative(process.cwd(), d) || "."}`)
+          .join(", ")}`
+      : `  source    GitHub API${source.apiUrl ? ` (${source.apiUrl})` : ""} with PULLBRIDGE_GITHUB_TOKEN`,
+    source.kind === "local"
+      ? "  statuses  printed here (with PULLBRIDGE_GITHUB_TOKEN and --targets they are posted to GitHub)"
+      : "  statuses  posted to GitHub as commit statuses (a token cannot create check runs)",
+    `  drift     ${args.driftInterval > 0 ? `every ${args.driftInterval}s (--drift-interval)` : "off (--drift-interval 0)"}`,
+    "",
+    p.bold("Targets:"),
+    ...bridge.targets.targets.map(
+      (t) =>
+        `  ${p.bold(t.name)}  ${t.repo}@${t.branch}:${t.path} → cluster ${t.cluster}, namespace ${t.namespace} (prune: ${t.prune}, drift: ${t.drift})`,
+    ),
+    "",
+    `${p.bold("Webhook:")}  POST ${bridge.webhookUrl}`,
+    `${p.bold("Secret:")}   ${options.secret}${options.secretGenerated ? p.dim("  (generated for this run — local only; fix it with --webhook-secret or PULLBRIDGE_WEBHOOK_SECRET)") : ""}`,
+    "",
+    p.bold("Send a test delivery:"),
+  ];
+  if (options.demoRepoDir !== undefined) {
+    const file = `${relative(process.cwd(), options.demoRepoDir)}/deploy/configmap.yaml`;
+    lines.push(
+      `  sed -i 's/color: blue/color: green/' ${file}`,
+      "  npm run send-push          # commits your edits in the demo repository and posts a signed push",
+    );
+  } else if (source.kind === "local") {
+    lines.push(
+      "  npm run send-push -- --repo <owner/name>   # posts a signed push for the branch head of that checkout",
+    );
+  } else {
+    lines.push(
+      `  gh webhook forward --repo=<owner/name> --events=push,pull_request --url=${bridge.webhookUrl} --secret=<secret>`,
+      "  then push to a tracked branch on GitHub",
+    );
+  }
+  lines.push(
+    "  or a signed ping by hand:",
+    `    body='{"zen":"Keep it logically awesome.","hook_id":1}'`,
+    `    curl -sS ${bridge.webhookUrl} -H 'content-type: application/json' -H 'x-github-event: ping' \\`,
+    `      -H "x-github-delivery: $(date +%s)" \\`,
+    `      -H "x-hub-signature-256: sha256=$(printf %s "$body" | openssl dgst -sha256 -hmac '${options.secret}' -r | cut -d' ' -f1)" \\`,
+    `      --data-binary "$body"`,
+    "",
+    p.dim("Ctrl-C stops everything."),
+    "",
+  );
+  say(lines.join("\n"));
+}
+
+async function main(): Promise<void> {
+  let args: LocalArgs;
+  try {
+    args = parseLocalArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n\n${LOCAL_HELP}`);
+    process.exit(1);
+  }
+  if (args.help) {
+    say(LOCAL_HELP);
+    return;
+  }
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      say(p.dim("\nstopping…"));
+      void stopAll().finally(() => process.exit(0));
+    });
+  }
+
+  const demo = args.targets === undefined;
+  const paths = localPaths(args.stateDir === undefined ? undefined : resolve(args.stateDir));
+  const cluster = await chooseCluster(args, demo);
+  if (cluster?.controlPlane) {
+    const cp = cluster.controlPlane;
+    cleanups.push(() => cp.stop());
+  }
+
+  let targets: TargetsFile;
+  let demoRepoDir: string | undefined;
+  if (demo && cluster) {
+    demoRepoDir = paths.demoRepo;
+    const { created } = await ensureDemoRepository(demoRepoDir);
+    say(
+      p.dim(
+        `${created ? "Created" : "Reusing"} the demo repository ${relative(process.cwd(), demoRepoDir)} (target "demo", path deploy/).`,
+      ),
+    );
+    targets = demoTargets({ kubeconfig: cluster.kubeconfig, context: cluster.context });
+    const client = (await kubeconfigCluster(cluster.kubeconfig, cluster.context)).client;
+    if ((await ensureNamespace(client, DEMO_NAMESPACE)) === "created")
+      say(p.dim(`Created namespace ${DEMO_NAMESPACE} for the demo target.`));
+  } else {
+    const file = args.targets ?? "";
+    targets = parseTargetsYaml(await readFile(file, "utf8"), file);
+    if (cluster) {
+      // --control-plane: every cluster of the file becomes the local control plane.
+      const local = { type: "kubeconfig" as const, source: `file:${cluster.kubeconfig}` };
+      targets = {
+        ...targets,
+        clusters: Object.fromEntries(Object.keys(targets.clusters).map((k) => [k, local])),
+      };
+    }
+  }
+  const source = chooseSource(args, targets, demoRepoDir);
+  const given = args.webhookSecret ?? env.PULLBRIDGE_WEBHOOK_SECRET;
+  const secret = given && given !== "" ? given : randomBytes(16).toString("hex");
+
+  const bridge = await startLocalBridge({
+    targets,
+    source,
+    webhookSecret: secret,
+    port: args.port,
+    host: args.host,
+    driftIntervalSeconds: args.driftInterval,
+    logLevel: args.logLevel,
+    defaultKubeconfigPath: findKubeconfig({ kubeconfig: args.kubeconfig, env })?.path,
+  }).catch((error: unknown) => {
+    if (error instanceof Error && "code" in error && error.code === "EADDRINUSE") {
+      throw new Error(
+        `port ${args.port} is in use (pass --port 0 for any free port, or stop the other bridge)`,
+      );
+    }
+    throw error;
+  });
+  cleanups.push(() => bridge.close());
+  await writeLocalState(
+    {
+      pid: process.pid,
+      webhookUrl: bridge.webhookUrl,
+      webhookSecret: secret,
+      targets: targets.targets.map((t) => ({ name: t.name, repo: t.repo, branch: t.branch, path: t.path })),
+      directories: source.kind === "local" ? { ...source.directories } : {},
+      delivered: {},
+    },
+    paths.stateFile,
+  );
+  cleanups.push(() => removeLocalState(paths.stateFile));
+
+  printBanner(bridge, {
+    cluster: cluster?.description ?? "per target, from the targets file",
+    source,
+    secret,
+    secretGenerated: !(given && given !== ""),
+    args,
+    demoRepoDir,
+  });
+  if (args.driftInterval > 0) {
+    // The first scheduled run syncs every target to its branch head right away.
+    const { queued } = await bridge.runDriftSchedule();
+    say(p.dim(`Initial sync queued for ${queued.join(", ") || "no scheduled target"}.`));
+  }
+}
+
+main().catch(fail);

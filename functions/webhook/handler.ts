@@ -1,0 +1,37 @@
+/**
+ * Webhook Lambda entry point (composition root). Reads configuration and builds the adapters
+ * once per container; warm invocations reuse them. No cluster credentials here.
+ */
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { createParametersSecretReader, readSecretList } from "../../lib/config/read-secrets.ts";
+import { loadWebhookEnv } from "../../lib/config/webhook-env.ts";
+import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
+import { ServiceName } from "../../lib/telemetry/metric-names.ts";
+import { createServiceLogger } from "../../lib/telemetry/powertools-logger.ts";
+import { createServiceMetrics } from "../../lib/telemetry/powertools-metrics.ts";
+import { createWebhookHandler } from "./create-handler.ts";
+
+const env = loadWebhookEnv();
+
+// GitHub gives up on a delivery after 10 s: fail fast enough to answer 503 inside that window.
+const sqs = new SQSClient({
+  ...(env.sqsEndpoint ? { endpoint: env.sqsEndpoint } : {}),
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+});
+
+const secretsSource = env.secrets;
+const reader = createParametersSecretReader({ maxAgeSeconds: env.secretsMaxAgeSeconds });
+const secrets =
+  secretsSource.kind === "inline"
+    ? async () => secretsSource.secrets
+    : () => readSecretList(reader, secretsSource.refs);
+
+export const handler = createWebhookHandler({
+  queue: createSqsJobQueue({ client: sqs, queueUrl: env.queueUrl }),
+  targets: env.targets.targets,
+  secrets,
+  logger: createServiceLogger(ServiceName.Webhook),
+  metrics: createServiceMetrics(ServiceName.Webhook),
+  maxBodyBytes: env.maxBodyBytes,
+});

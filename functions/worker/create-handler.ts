@@ -1,0 +1,74 @@
+/**
+ * The worker Lambda handler, built from injected dependencies: an SQS FIFO batch in, one
+ * `runJob` per record (in order), partial-batch failures out. Uses the Powertools FIFO batch
+ * processor with `skipGroupOnError`: when a job fails retryably, every later record of the same
+ * target (message group) is returned too, so a target's jobs never run out of order, while other
+ * targets in the batch proceed.
+ */
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from "@aws-lambda-powertools/batch";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { runJob, type WorkerDeps } from "../../lib/app/run-job.ts";
+import { describeError } from "../../lib/errors.ts";
+import { decodeJob } from "../../lib/jobs/job-codec.ts";
+import { publishJobMetrics } from "../../lib/telemetry/job-metrics.ts";
+import { logFromPowertools } from "../../lib/telemetry/powertools-logger.ts";
+
+export type WorkerHandlerDeps = Omit<WorkerDeps, "logger" | "signal"> & {
+  logger: Logger;
+  metrics: Metrics;
+  /** Stop a sync this long before the Lambda deadline, so it can be retried cleanly (default 10 s). */
+  deadlineMarginMs?: number;
+};
+
+/** Builds the middy-wrapped Lambda handler. Call once per container. */
+export function createWorkerHandler(deps: WorkerHandlerDeps) {
+  const log = logFromPowertools(deps.logger);
+  const margin = deps.deadlineMarginMs ?? 10_000;
+
+  const handleRecord = async (record: SQSRecord, context: Context | undefined) => {
+    // An undecodable message cannot be reported anywhere: fail it so it ends in the DLQ (alarmed), never dropped.
+    const job = decodeJob(record.body);
+    const remaining = context?.getRemainingTimeInMillis?.() ?? 15 * 60_000;
+    const signal = AbortSignal.timeout(Math.max(1_000, remaining - margin));
+    deps.logger.appendKeys({ target: job.target, deliveryId: job.deliveryId, jobType: job.type });
+    try {
+      const report = await runJob({ ...deps, logger: log, signal }, job);
+      publishJobMetrics(deps.metrics, report.target, report.metrics);
+      log.info("job done", {
+        outcome: report.outcome,
+        sha: report.sha,
+        syncedSha: report.syncedSha,
+        message: report.message,
+      });
+    } catch (error) {
+      log.warn("job returned to the queue", {
+        error: describeError(error),
+        receiveCount: record.attributes.ApproximateReceiveCount,
+      });
+      throw error;
+    } finally {
+      deps.logger.removeKeys(["target", "deliveryId", "jobType"]);
+    }
+  };
+
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>()
+    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .use(logMetrics(deps.metrics, { captureColdStartMetric: true }))
+    .handler(async (event, context) => {
+      const processor = new SqsFifoPartialProcessorAsync();
+      return await processPartialResponse(
+        event,
+        (record: SQSRecord) => handleRecord(record, context),
+        processor,
+        {
+          context,
+          skipGroupOnError: true,
+        },
+      );
+    });
+}

@@ -1,0 +1,124 @@
+/**
+ * One IAM role per function, least privilege, rendered from the validated targets file:
+ * the worker may describe only the EKS clusters the targets name and read only the secrets
+ * they reference. Written in TypeScript because YAML cannot loop over the targets.
+ */
+import type { TargetsFile } from "../lib/config/targets.ts";
+
+type Statement = { Effect: "Allow"; Action: string[]; Resource: unknown[] };
+type CfnObject = Record<string, unknown>;
+
+const sub = (template: string) => ({ "Fn::Sub": template });
+
+/** The GitHub credentials the worker may read under its parameter prefix (App, or a token fallback). */
+export const GITHUB_PARAMETERS = ["app-id", "private-key", "token"] as const;
+
+/** Write access to the function's own log group only (Serverless names it `<Function>LogGroup`). */
+function logStatement(functionKey: string): Statement {
+  const logicalId = `${functionKey[0]?.toUpperCase() ?? ""}${functionKey.slice(1)}LogGroup`;
+  return {
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: [{ "Fn::GetAtt": [logicalId, "Arn"] }],
+  };
+}
+
+function ssmParameterArn(name: string) {
+  const path = name.startsWith("/") ? name.slice(1) : name;
+  return sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${path}`);
+}
+
+function role(functionKey: string, statements: Statement[]): CfnObject {
+  return {
+    Type: "AWS::IAM::Role",
+    Properties: {
+      Description: `pullbridge ${functionKey} function (least privilege)`,
+      AssumeRolePolicyDocument: {
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: `pullbridge-${functionKey}`,
+          PolicyDocument: { Version: "2012-10-17", Statement: statements },
+        },
+      ],
+    },
+  };
+}
+
+/** Renders the three roles as CloudFormation resources (`WebhookRole`, `WorkerRole`, `DriftRole`). */
+export function buildIamResources(input: {
+  region: string;
+  config: TargetsFile;
+  webhookSecretParameter: string;
+  githubAppParameterPrefix: string;
+}): { Resources: Record<string, CfnObject> } {
+  const queueArn = { "Fn::GetAtt": ["JobsQueue", "Arn"] };
+  const eksArns = Object.values(input.config.clusters).flatMap((c) =>
+    c.type === "eks"
+      ? [sub(`arn:\${AWS::Partition}:eks:${c.region ?? input.region}:\${AWS::AccountId}:cluster/${c.name}`)]
+      : [],
+  );
+  const kubeconfigSsm = Object.values(input.config.clusters).flatMap((c) =>
+    c.type === "kubeconfig" && c.source.startsWith("ssm:") ? [ssmParameterArn(c.source.slice(4))] : [],
+  );
+  const kubeconfigSecrets = Object.values(input.config.clusters).flatMap((c) =>
+    c.type === "kubeconfig" && c.source.startsWith("secretsmanager:")
+      ? [
+          sub(
+            `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${c.source.slice(15)}-??????`,
+          ),
+        ]
+      : [],
+  );
+  const githubPrefix = input.githubAppParameterPrefix.replace(/\/+$/, "");
+
+  const worker: Statement[] = [
+    logStatement("worker"),
+    {
+      Effect: "Allow",
+      Action: [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+      ],
+      Resource: [queueArn],
+    },
+    {
+      Effect: "Allow",
+      Action: ["ssm:GetParameter", "ssm:GetParameters"],
+      Resource: [
+        ...GITHUB_PARAMETERS.map((name) => ssmParameterArn(`${githubPrefix}/${name}`)),
+        ...kubeconfigSsm,
+      ],
+    },
+  ];
+  if (eksArns.length > 0)
+    worker.push({ Effect: "Allow", Action: ["eks:DescribeCluster"], Resource: eksArns });
+  if (kubeconfigSecrets.length > 0) {
+    worker.push({ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: kubeconfigSecrets });
+  }
+
+  return {
+    Resources: {
+      WebhookRole: role("webhook", [
+        logStatement("webhook"),
+        { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [queueArn] },
+        {
+          Effect: "Allow",
+          Action: ["ssm:GetParameter"],
+          Resource: [ssmParameterArn(input.webhookSecretParameter)],
+        },
+      ]),
+      WorkerRole: role("worker", worker),
+      DriftRole: role("drift", [
+        logStatement("drift"),
+        { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [queueArn] },
+      ]),
+    },
+  };
+}

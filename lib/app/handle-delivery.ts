@@ -1,0 +1,180 @@
+/**
+ * Use case: one GitHub webhook delivery → verified → routed → jobs on the queue → HTTP answer.
+ *
+ * Order matters for safety: size limit (413) before anything is decoded or hashed, signature
+ * (401) before anything is parsed, headers and JSON (400) only for verified bodies. A 5xx is
+ * answered only when a dependency (the queue, the secret store) is unavailable, so GitHub marks
+ * the delivery failed and it can be redelivered; the dedup id makes the redelivery safe.
+ */
+import { DeliveryError, describeError } from "../errors.ts";
+import { type Job, validateJob } from "../jobs/job-codec.ts";
+import type { JobQueue } from "../jobs/job-queue.ts";
+import type { DeliveryMetrics } from "../telemetry/delivery-metrics.ts";
+import type { Log } from "../telemetry/log.ts";
+import {
+  type DeliveryRequest,
+  type DeliveryResponse,
+  jsonResponse,
+  normalizeHeaders,
+} from "../webhook/delivery-http.ts";
+import { type GitHubDelivery, parsePayload, readDeliveryHeaders } from "../webhook/parse-delivery.ts";
+import { readRawBody } from "../webhook/read-raw-body.ts";
+import type { RoutableTarget } from "../webhook/route-decision.ts";
+import { routeDelivery } from "../webhook/route-delivery.ts";
+import { SIGNATURE_HEADER, verifySignature } from "../webhook/verify-signature.ts";
+
+/** Coarse outcome of a delivery; the `decision` metric dimension and log field. */
+export const DeliveryDecision = {
+  Queued: "queued",
+  Ping: "ping",
+  Ignored: "ignored",
+  Unauthorized: "unauthorized",
+  BadRequest: "bad_request",
+  TooLarge: "too_large",
+  QueueError: "queue_error",
+  SecretsError: "secrets_error",
+  Error: "error",
+} as const;
+export type DeliveryDecision = (typeof DeliveryDecision)[keyof typeof DeliveryDecision];
+
+export type DeliveryHandlerDeps = {
+  /** Current webhook secrets (first = current; more while rotating). Cached by the provider. */
+  readonly secrets: () => Promise<readonly string[]>;
+  readonly targets: readonly RoutableTarget[];
+  readonly queue: JobQueue;
+  readonly log: Log;
+  readonly metrics: DeliveryMetrics;
+  readonly maxBodyBytes: number;
+  /** Wall clock, for the job's `receivedAt`. */
+  readonly now: () => Date;
+  /** Monotonic milliseconds, for handler latency. */
+  readonly monotonicMs: () => number;
+};
+
+export type DeliveryHandler = (request: DeliveryRequest) => Promise<DeliveryResponse>;
+
+const STATUS_DECISION: Record<400 | 401 | 413, DeliveryDecision> = {
+  400: DeliveryDecision.BadRequest,
+  401: DeliveryDecision.Unauthorized,
+  413: DeliveryDecision.TooLarge,
+};
+
+/** 503 with a retry hint; the message names the dependency, never its error text. */
+function unavailable(message: string): DeliveryResponse {
+  const response = jsonResponse(503, { error: `${message}; redeliver later` });
+  return { ...response, headers: { ...response.headers, "retry-after": "30" } };
+}
+
+/** An unverified header value, made safe to log (bounded, printable). */
+function untrusted(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : value.replace(/[^\w.:-]/g, "?").slice(0, 64);
+}
+
+/** Builds the delivery handler from its ports. */
+export function createDeliveryHandler(deps: DeliveryHandlerDeps): DeliveryHandler {
+  return async function handleDelivery(request) {
+    const started = deps.monotonicMs();
+    const headers = normalizeHeaders(request.headers);
+    let event = "unverified";
+    let decision: DeliveryDecision = DeliveryDecision.Error;
+    let jobsQueued = 0;
+    let signatureFailure = false;
+    let logFields: Record<string, unknown> = {
+      // Unverified until the signature matches; logged to correlate with GitHub's delivery log.
+      deliveryId: untrusted(headers.get("x-github-delivery")),
+      claimedEvent: untrusted(headers.get("x-github-event")),
+      sourceIp: request.sourceIp,
+    };
+
+    const finish = (
+      response: DeliveryResponse,
+      message: string,
+      level: "info" | "warn" | "error" = "info",
+    ) => {
+      const latencyMs = deps.monotonicMs() - started;
+      deps.metrics.record({ event, decision, jobsQueued, signatureFailure, latencyMs });
+      deps.log[level](message, { ...logFields, decision, status: response.statusCode, latencyMs });
+      return response;
+    };
+
+    try {
+      const body = readRawBody(request, deps.maxBodyBytes);
+
+      let secrets: readonly string[];
+      try {
+        secrets = await deps.secrets();
+      } catch (error) {
+        // Without secrets nothing can be verified; 503 lets GitHub show a redeliverable failure.
+        decision = DeliveryDecision.SecretsError;
+        logFields = { ...logFields, error: describeError(error) };
+        return finish(unavailable("webhook secrets unavailable"), "cannot load webhook secrets", "error");
+      }
+      const check = await verifySignature(secrets, body, headers.get(SIGNATURE_HEADER));
+      if (!check.valid) {
+        signatureFailure = true;
+        decision = DeliveryDecision.Unauthorized;
+        logFields = { ...logFields, signature: check.reason };
+        // Same answer for every failure: do not tell a prober which part was wrong.
+        return finish(jsonResponse(401, { error: "signature does not match" }), "delivery refused", "warn");
+      }
+      logFields = { ...logFields, secretIndex: check.secretIndex };
+
+      const { event: verifiedEvent, deliveryId } = readDeliveryHeaders(headers);
+      event = verifiedEvent;
+      const delivery: GitHubDelivery = {
+        event,
+        deliveryId,
+        payload: parsePayload(body, headers.get("content-type")),
+      };
+      const { claimedEvent: _claimed, ...rest } = logFields;
+      logFields = { ...rest, deliveryId, event };
+
+      const route = routeDelivery(delivery, deps.targets, deps.now().toISOString());
+      switch (route.kind) {
+        case "ping":
+          decision = DeliveryDecision.Ping;
+          logFields = { ...logFields, repo: route.repo };
+          return finish(jsonResponse(200, { queued: [], ignored: "ping" }), "ping");
+        case "invalid":
+          decision = DeliveryDecision.BadRequest;
+          logFields = { ...logFields, reason: route.reason };
+          return finish(jsonResponse(400, { error: route.reason }), "delivery refused", "warn");
+        case "ignore":
+          decision = DeliveryDecision.Ignored;
+          logFields = { ...logFields, repo: route.repo, ignoreCode: route.code, reason: route.reason };
+          return finish(jsonResponse(202, { queued: [], ignored: route.reason }), "delivery ignored");
+        case "queue": {
+          const jobs: Job[] = route.jobs.map(validateJob);
+          logFields = { ...logFields, repo: route.repo, reason: route.reason };
+          let result: Awaited<ReturnType<JobQueue["enqueue"]>>;
+          try {
+            result = await deps.queue.enqueue(jobs);
+          } catch (error) {
+            decision = DeliveryDecision.QueueError;
+            logFields = { ...logFields, targets: jobs.map((j) => j.target), error: describeError(error) };
+            return finish(unavailable("job queue unavailable"), "cannot queue jobs", "error");
+          }
+          jobsQueued = result.queued.length;
+          decision = DeliveryDecision.Queued;
+          const queued = jobs.map((j) => j.target);
+          logFields = {
+            ...logFields,
+            queued,
+            messageIds: result.queued.map((q) => q.messageId),
+          };
+          return finish(jsonResponse(202, { queued }), "jobs queued");
+        }
+      }
+    } catch (error) {
+      if (error instanceof DeliveryError) {
+        decision = STATUS_DECISION[error.statusCode];
+        if (error.statusCode === 401) signatureFailure = true;
+        logFields = { ...logFields, reason: error.message };
+        return finish(jsonResponse(error.statusCode, { error: error.message }), "delivery refused", "warn");
+      }
+      decision = DeliveryDecision.Error;
+      logFields = { ...logFields, error: describeError(error) };
+      return finish(jsonResponse(500, { error: "internal error" }), "delivery failed", "error");
+    }
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * `pullbridge diff` and `pullbridge sync`: a directory's manifests → the same sync engine the
+ * worker runs, in `plan` mode (dry-runs only, never writes) or `apply` mode. Progress is observed
+ * by decorating the cluster port, so the engine needs no hooks for it.
+ */
+import type { ClusterPort } from "../cluster/cluster-port.ts";
+import type { Target } from "../config/targets.ts";
+import { manifestPolicyOf } from "../manifests/check-policy.ts";
+import { loadManifests } from "../manifests/load-manifests.ts";
+import type { SyncResult } from "../sync/sync-result.ts";
+import { syncTarget } from "../sync/sync-target.ts";
+
+/** What a long sync has done so far (requests sent, by kind). */
+export type SyncProgress = {
+  /** The kind of the latest request: reading live state, dry-running, applying, pruning, recording. */
+  phase: "read" | "dry-run" | "apply" | "prune" | "record";
+  reads: number;
+  dryRuns: number;
+  applied: number;
+  pruned: number;
+};
+
+export type SyncCommandDeps = {
+  cluster: ClusterPort;
+  toolingVersion: string;
+  now: () => Date;
+  /** Called after every request the sync sends; the caller throttles what it prints. */
+  onProgress?: (progress: SyncProgress) => void;
+  signal?: AbortSignal | undefined;
+};
+
+export type SyncCommandInput = {
+  target: Target;
+  /** Files keyed by path (`/`-separated); only those under `targetPath` are read. */
+  files: ReadonlyMap<string, Uint8Array>;
+  targetPath: string;
+  /** Recorded on the ApplySet parent after an apply (a commit sha, or a description of the working tree). */
+  revision: string;
+  mode: "plan" | "apply";
+};
+
+/** Wraps a cluster port so every request it completes is reported to `onProgress`. */
+export function observeProgress(
+  cluster: ClusterPort,
+  onProgress: (progress: SyncProgress) => void,
+): ClusterPort {
+  const progress: SyncProgress = { phase: "read", reads: 0, dryRuns: 0, applied: 0, pruned: 0 };
+  const after = async <T>(promise: Promise<T>, update: () => void): Promise<T> => {
+    const value = await promise;
+    update();
+    onProgress({ ...progress });
+    return value;
+  };
+  return {
+    server: cluster.server,
+    requestCounts: () => cluster.requestCounts(),
+    discover: (options) =>
+      after(cluster.discover(options), () => {
+        progress.reads += 1;
+      }),
+    list: (options) =>
+      after(cluster.list(options), () => {
+        progress.phase = "read";
+        progress.reads += 1;
+      }),
+    get: (options) =>
+      after(cluster.get(options), () => {
+        progress.reads += 1;
+      }),
+    getApplySetParent: (options) =>
+      after(cluster.getApplySetParent(options), () => {
+        progress.reads += 1;
+      }),
+    apply: (options) =>
+      after(cluster.apply(options), () => {
+        if (options.dryRun) {
+          progress.phase = "dry-run";
+          progress.dryRuns += 1;
+        } else {
+          progress.phase = "apply";
+          progress.applied += 1;
+        }
+      }),
+    delete: (options) =>
+      after(cluster.delete(options), () => {
+        progress.phase = "prune";
+        progress.pruned += 1;
+      }),
+    applyApplySetParent: (options) =>
+      after(cluster.applyApplySetParent(options), () => {
+        progress.phase = "record";
+      }),
+  };
+}
+
+/** Loads the manifests (ManifestSetError naming every problem) and plans or applies them. */
+export async function runSyncCommand(deps: SyncCommandDeps, input: SyncCommandInput): Promise<SyncResult> {
+  const desired = loadManifests({
+    files: input.files,
+    targetPath: input.targetPath,
+    policy: manifestPolicyOf(input.target),
+  });
+  const cluster = deps.onProgress ? observeProgress(deps.cluster, deps.onProgress) : deps.cluster;
+  return await syncTarget(
+    { cluster, toolingVersion: deps.toolingVersion },
+    {
+      target: input.target,
+      desired,
+      revision: { sha: input.revision },
+      now: deps.now(),
+      mode: input.mode,
+      signal: deps.signal,
+    },
+  );
+}

@@ -1,0 +1,44 @@
+/**
+ * Errors as the CLI prints them: `error: <where>: <reason>`, one line per problem (a manifest
+ * set with three mistakes prints three `file:line:col: reason` lines), never a stack trace.
+ */
+import { ClusterError, ManifestSetError, PullbridgeError } from "../errors.ts";
+
+/** Lines to print on stderr for `error` (each already prefixed with `error: `). */
+export function formatCliError(error: unknown, context: { server?: string | undefined } = {}): string[] {
+  if (error instanceof ManifestSetError) return error.errors.map((e) => `error: ${e.message}`);
+  if (error instanceof ClusterError) {
+    const where = context.server ? ` at ${context.server}` : "";
+    if (error.status === undefined) {
+      // No HTTP answer at all: the cluster is down, the address is wrong, or TLS failed.
+      return [`error: cannot reach the cluster${where}: ${error.message}`];
+    }
+    if (error.status === 401)
+      return [`error: the cluster${where} rejected the credentials (401): ${error.message}`];
+    return [`error: ${error.message}`];
+  }
+  if (error instanceof PullbridgeError) return [`error: ${error.message}`];
+  if (error instanceof Error) return [`error: ${error.message}`];
+  return [`error: ${String(error)}`];
+}
+
+/** The `--output json` form of an error. */
+export function cliErrorJson(error: unknown, context: { server?: string | undefined } = {}) {
+  const lines = formatCliError(error, context).map((line) => line.replace(/^error: /, ""));
+  return {
+    error: {
+      kind: error instanceof Error ? error.name : "Error",
+      message: lines[0] ?? "",
+      ...(error instanceof ManifestSetError
+        ? {
+            problems: error.errors.map((e) => ({
+              file: e.location.file,
+              line: e.location.line ?? null,
+              column: e.location.column ?? null,
+              reason: e.reason,
+            })),
+          }
+        : {}),
+    },
+  };
+}

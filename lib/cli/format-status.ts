@@ -1,0 +1,66 @@
+/** How `pullbridge status` prints target states: a table, or the `--output json` document. */
+import type { TargetStatus } from "../app/status-command.ts";
+import { formatTable } from "./format-table.ts";
+import type { Palette } from "./palette.ts";
+
+/** `42s`, `5m`, `3h`, `2d` — kubectl's AGE column. */
+export function formatAge(fromIso: string, now: Date): string {
+  const ms = now.getTime() - Date.parse(fromIso);
+  if (!Number.isFinite(ms)) return "?";
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.floor(s / 60)}m`;
+  if (s < 172_800) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86_400)}d`;
+}
+
+function revisionOf(sha: string): string {
+  return /^[0-9a-f]{40}/.test(sha) ? sha.slice(0, 7) + sha.slice(40) : sha;
+}
+
+/** The status table; errors are listed below it, one line each. */
+export function formatStatusTable(statuses: readonly TargetStatus[], now: Date, p: Palette): string {
+  if (statuses.length === 0) return "No pullbridge targets found.";
+  const rows = statuses.map((s) => {
+    const state =
+      s.state === "synced" ? p.green(s.state) : s.state === "error" ? p.red(s.state) : p.yellow(s.state);
+    const c = s.lastSync?.counts;
+    return [
+      s.target,
+      s.namespace,
+      state,
+      s.lastSync ? revisionOf(s.lastSync.sha) : "-",
+      s.lastSync?.time ?? "-",
+      s.lastSync ? formatAge(s.lastSync.time, now) : "-",
+      c ? `+${c.created} ~${c.updated} -${c.pruned} =${c.unchanged}` : "-",
+      s.groupKinds.length > 0 ? s.groupKinds.join(",") : "-",
+    ];
+  });
+  const lines = [
+    formatTable(
+      ["TARGET", "NAMESPACE", "STATE", "REVISION", "SYNCED AT", "AGE", "LAST CHANGES", "KINDS"],
+      rows,
+    ),
+  ];
+  for (const s of statuses) if (s.error) lines.push(p.red(`error: ${s.target}: ${s.error}`));
+  return lines.join("\n");
+}
+
+/** The `--output json` document of `status`. */
+export function statusJson(statuses: readonly TargetStatus[]) {
+  return {
+    targets: statuses.map((s) => ({
+      target: s.target,
+      namespace: s.namespace,
+      parent: s.parent,
+      state: s.state,
+      applySetId: s.applySetId ?? null,
+      lastSync: s.lastSync
+        ? { sha: s.lastSync.sha, time: s.lastSync.time, counts: s.lastSync.counts ?? null }
+        : null,
+      groupKinds: s.groupKinds,
+      additionalNamespaces: s.additionalNamespaces,
+      error: s.error ?? null,
+    })),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Connects a target to its cluster: resolves credentials (EKS token or stored kubeconfig, plus
+ * the target's impersonation) and builds a ClusterPort, reused across jobs of a warm container
+ * until its credentials come close to expiring.
+ */
+import type { Target, TargetsFile } from "../config/targets.ts";
+import { ConfigError } from "../errors.ts";
+import type { ClusterPort } from "./cluster-port.ts";
+import type { ClusterCredentialsResolver, Impersonation } from "./credentials-resolver.ts";
+import { createClusterClient } from "./kube-cluster-client.ts";
+import { kubeConfigFromText, kubeConfigFromToken } from "./kube-config.ts";
+
+/** Which identity a job acts as: syncs use `impersonate`, previews `previewImpersonate` when set. */
+export type ClusterPurpose = "sync" | "preview";
+
+export type ClusterConnector = (target: Target, purpose: ClusterPurpose) => Promise<ClusterPort>;
+
+export type ClusterConnectorOptions = {
+  config: Pick<TargetsFile, "clusters">;
+  resolver: ClusterCredentialsResolver;
+  now: () => Date;
+  /** Drop a cached client this long before its token expires, so no sync outlives its token. */
+  refreshBeforeExpiryMs: number;
+  maxConnections?: number;
+};
+
+type Entry = { client: ClusterPort; expiresAt: number };
+
+function impersonationFor(target: Target, purpose: ClusterPurpose): Impersonation | undefined {
+  return purpose === "preview" ? (target.previewImpersonate ?? target.impersonate) : target.impersonate;
+}
+
+/** Builds the connector once per container. */
+export function createClusterConnector(options: ClusterConnectorOptions): ClusterConnector {
+  const cache = new Map<string, Entry>();
+  return async (target, purpose) => {
+    const cluster = options.config.clusters[target.cluster];
+    if (!cluster)
+      throw new ConfigError(`targets.${target.name}.cluster`, `unknown cluster "${target.cluster}"`);
+    const impersonate = impersonationFor(target, purpose);
+    const key = JSON.stringify([target.cluster, impersonate?.user, impersonate?.groups]);
+    const now = options.now().getTime();
+    const cached = cache.get(key);
+    if (cached && cached.expiresAt - options.refreshBeforeExpiryMs > now) return cached.client;
+
+    const access = await options.resolver.resolve({ cluster, clusterKey: target.cluster, impersonate });
+    const { credentials } = access;
+    const kubeConfig =
+      credentials.kind === "token"
+        ? kubeConfigFromToken({
+            server: credentials.server,
+            caData: credentials.caData,
+            token: credentials.token,
+          })
+        : kubeConfigFromText({ text: credentials.kubeconfig, context: credentials.context });
+    const client = await createClusterClient({
+      kubeConfig,
+      impersonate: access.impersonate,
+      ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+    });
+    const expiresAt =
+      credentials.kind === "token" ? credentials.expiresAt.getTime() : Number.POSITIVE_INFINITY;
+    cache.set(key, { client, expiresAt });
+    return client;
+  };
+}

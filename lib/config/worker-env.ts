@@ -1,0 +1,92 @@
+/**
+ * The worker function's configuration, read once per container (the only reader of
+ * `process.env` for this function). Every error names the variable.
+ *
+ * | variable | meaning |
+ * |---|---|
+ * | `PULLBRIDGE_TARGETS_FILE` / `PULLBRIDGE_TARGETS_YAML` | the targets file (see read-env.ts) |
+ * | `PULLBRIDGE_GITHUB_APP_ID` | GitHub App id (not a secret); with a private key, jobs act as the App installation |
+ * | `PULLBRIDGE_GITHUB_PRIVATE_KEY_PARAMETER` | secret reference to the App's private key (`/ssm/name`, `secretsmanager:name`) |
+ * | `PULLBRIDGE_GITHUB_TOKEN_PARAMETER` | secret reference to a token, used when a job has no App installation |
+ * | `PULLBRIDGE_GITHUB_TOKEN` | the token itself, only with `PULLBRIDGE_LOCAL_MODE=1` |
+ * | `PULLBRIDGE_GITHUB_API_URL` | REST API root (GitHub Enterprise Server, or the test fake) |
+ * | `PULLBRIDGE_SOURCE_MAX_FILES` / `PULLBRIDGE_SOURCE_MAX_BYTES` | limits on the target path's tree |
+ * | `PULLBRIDGE_SECRETS_MAX_AGE_SECONDS` | how long secrets are cached per container (default 300) |
+ * | `AWS_REGION` | default region of EKS clusters that name none (Lambda sets it) |
+ */
+
+import { ConfigError } from "../errors.ts";
+import type { GitHubConnectionConfig } from "../github/github-client.ts";
+import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from "../source/git-source.ts";
+import { type Env, integer, loadTargetsFromEnv, optionalString, type ReadTextFile, url } from "./read-env.ts";
+import { DEFAULT_SECRETS_MAX_AGE_SECONDS, parseSecretRef } from "./read-secrets.ts";
+import type { TargetsFile } from "./targets.ts";
+
+export type WorkerEnv = {
+  readonly targets: TargetsFile;
+  readonly github: GitHubConnectionConfig;
+  /** Local mode only: a token given directly instead of by reference. */
+  readonly githubToken: string | undefined;
+  readonly sourceLimits: SourceLimits;
+  readonly secretsMaxAgeSeconds: number;
+  readonly region: string | undefined;
+  readonly localMode: boolean;
+};
+
+/** Reads and validates the worker configuration from `env` (default `process.env`). */
+export function loadWorkerEnv(env: Env = process.env, options: { readFile?: ReadTextFile } = {}): WorkerEnv {
+  const localMode = env.PULLBRIDGE_LOCAL_MODE === "1";
+  const targets = loadTargetsFromEnv(env, options.readFile);
+  const appId = optionalString(env, "PULLBRIDGE_GITHUB_APP_ID");
+  const privateKeyRef = optionalString(env, "PULLBRIDGE_GITHUB_PRIVATE_KEY_PARAMETER");
+  const tokenRef = optionalString(env, "PULLBRIDGE_GITHUB_TOKEN_PARAMETER");
+  const token = optionalString(env, "PULLBRIDGE_GITHUB_TOKEN");
+  const baseUrl = url(env, "PULLBRIDGE_GITHUB_API_URL", false);
+
+  if ((appId === undefined) !== (privateKeyRef === undefined)) {
+    throw new ConfigError(
+      appId === undefined ? "PULLBRIDGE_GITHUB_APP_ID" : "PULLBRIDGE_GITHUB_PRIVATE_KEY_PARAMETER",
+      "a GitHub App needs both PULLBRIDGE_GITHUB_APP_ID and PULLBRIDGE_GITHUB_PRIVATE_KEY_PARAMETER",
+    );
+  }
+  if (appId !== undefined && !/^\d+$/.test(appId))
+    throw new ConfigError("PULLBRIDGE_GITHUB_APP_ID", "must be a number");
+  if (privateKeyRef !== undefined) parseSecretRef(privateKeyRef, "PULLBRIDGE_GITHUB_PRIVATE_KEY_PARAMETER");
+  if (tokenRef !== undefined) parseSecretRef(tokenRef, "PULLBRIDGE_GITHUB_TOKEN_PARAMETER");
+  if (token !== undefined && !localMode) {
+    throw new ConfigError(
+      "PULLBRIDGE_GITHUB_TOKEN",
+      "is allowed only in local mode (PULLBRIDGE_LOCAL_MODE=1); use PULLBRIDGE_GITHUB_TOKEN_PARAMETER",
+    );
+  }
+
+  return {
+    targets,
+    github: {
+      ...(baseUrl === undefined ? {} : { baseUrl }),
+      ...(appId !== undefined && privateKeyRef !== undefined ? { app: { appId, privateKeyRef } } : {}),
+      ...(tokenRef === undefined ? {} : { tokenRef }),
+    },
+    githubToken: token,
+    sourceLimits: {
+      ...DEFAULT_SOURCE_LIMITS,
+      maxFiles: integer(env, "PULLBRIDGE_SOURCE_MAX_FILES", DEFAULT_SOURCE_LIMITS.maxFiles, 1, 100_000),
+      maxBytes: integer(
+        env,
+        "PULLBRIDGE_SOURCE_MAX_BYTES",
+        DEFAULT_SOURCE_LIMITS.maxBytes,
+        1024,
+        512 * 1024 * 1024,
+      ),
+    },
+    secretsMaxAgeSeconds: integer(
+      env,
+      "PULLBRIDGE_SECRETS_MAX_AGE_SECONDS",
+      DEFAULT_SECRETS_MAX_AGE_SECONDS,
+      0,
+      86_400,
+    ),
+    region: optionalString(env, "AWS_REGION"),
+    localMode,
+  };
+}

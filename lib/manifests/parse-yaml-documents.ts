@@ -1,0 +1,126 @@
+/**
+ * YAML/JSON text → plain JSON documents, each able to say where a path inside it was written.
+ * Parsing follows what kubectl accepts (sigs.k8s.io/yaml, a YAML 1.1 reader), not YAML 1.2:
+ * `mode: 0644` is the octal 420 a volume `defaultMode` expects, `yes`/`on` are booleans.
+ */
+import type { Document, Node } from "yaml";
+import { isAlias, LineCounter, parseAllDocuments, visit } from "yaml";
+import { ManifestError } from "../errors.ts";
+import type { LineColumn, ValuePath } from "./locate-yaml-node.ts";
+import { lineColumnAt, locateOffset } from "./locate-yaml-node.ts";
+
+/**
+ * Aliases one document may resolve (yaml weighs each by the size of what it copies). Plain
+ * manifests rarely use anchors; a "billion laughs" document trips this long before memory does.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+const TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp";
+
+/** One non-empty document of a manifest file. */
+export type ParsedDocument = {
+  /** 0-based position in the file, counting empty documents too. */
+  index: number;
+  value: unknown;
+  /** Where `path` (relative to the document root) is written. */
+  locate: (path: ValuePath) => LineColumn;
+};
+
+/** Parses every document of one file; a document with errors contributes an error instead of a value. */
+export function parseYamlDocuments(
+  file: string,
+  text: string,
+): { documents: ParsedDocument[]; errors: ManifestError[] } {
+  const lineCounter = new LineCounter();
+  const parsed = parseAllDocuments(text, {
+    lineCounter,
+    prettyErrors: false,
+    version: "1.1",
+    // sigs.k8s.io/yaml keeps timestamp-looking scalars as strings; a Date would change the value.
+    customTags: (tags) => tags.filter((tag) => typeof tag === "string" || tag.tag !== TIMESTAMP_TAG),
+  });
+  const documents: ParsedDocument[] = [];
+  const errors: ManifestError[] = [];
+  parsed.forEach((doc, index) => {
+    const root = doc.contents;
+    const docStart = root?.range?.[0] ?? doc.range[0];
+    const at = (offset: number, reason: string, cause?: unknown) => {
+      const location = { file, document: index, ...lineColumnAt(lineCounter, offset) };
+      errors.push(new ManifestError(location, reason, cause === undefined ? {} : { cause }));
+    };
+    // The first syntax error is the one to fix; the parser's follow-up errors are mostly noise.
+    const syntaxError = doc.errors[0];
+    if (syntaxError) {
+      at(syntaxError.pos[0], `invalid YAML: ${syntaxError.message}`, syntaxError);
+      return;
+    }
+    if (root === null) return;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      at(
+        firstAliasOffset(doc) ?? docStart,
+        `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} alias resolutions): refusing a possible alias bomb`,
+        error,
+      );
+      return;
+    }
+    if (value === null || value === undefined) return;
+    const locate = (path: ValuePath) => lineColumnAt(lineCounter, locateOffset(root, path, docStart));
+    const nonJson = findNonJsonValue(value, []);
+    if (nonJson) {
+      const { line, column } = locate(nonJson.path);
+      errors.push(new ManifestError({ file, document: index, line, column }, nonJson.reason));
+      return;
+    }
+    documents.push({ index, value, locate });
+  });
+  return { documents, errors };
+}
+
+function firstAliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_key, node: Node) {
+      if (isAlias(node)) offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+/**
+ * Kubernetes objects are JSON: YAML-only values (`.inf`, `!!binary`, `!!set`) would change
+ * meaning or vanish when serialised, so they are refused where they are written.
+ */
+function findNonJsonValue(value: unknown, path: ValuePath): { path: ValuePath; reason: string } | undefined {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return undefined;
+    case "number":
+      return Number.isFinite(value) ? undefined : { path, reason: `${value} is not a JSON number` };
+    case "object": {
+      if (value === null) return undefined;
+      if (Array.isArray(value)) {
+        for (const [i, item] of value.entries()) {
+          const found = findNonJsonValue(item, [...path, i]);
+          if (found) return found;
+        }
+        return undefined;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) {
+        return { path, reason: "value is not representable in JSON (binary, set or other YAML-only type)" };
+      }
+      for (const [key, item] of Object.entries(value)) {
+        const found = findNonJsonValue(item, [...path, key]);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    default:
+      return { path, reason: `a ${typeof value} is not representable in JSON` };
+  }
+}

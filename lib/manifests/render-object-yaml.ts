@@ -1,0 +1,43 @@
+/**
+ * An object as stable YAML text: the same object always renders the same lines, whatever key
+ * order Git or the API server used, so a diff shows only real changes.
+ */
+import { stringify } from "yaml";
+import type { KubeObject } from "./kube-object.ts";
+
+const TOP_LEVEL_FIRST = ["apiVersion", "kind", "metadata"];
+const METADATA_FIRST = ["name", "namespace"];
+
+/** YAML of `object`: apiVersion, kind, metadata (name, namespace first) then every map's keys sorted. */
+export function renderObjectYaml(object: KubeObject): string {
+  return stringify(orderKeys(object, TOP_LEVEL_FIRST), {
+    // Quote what a YAML 1.1 reader (kubectl) would otherwise misread, such as `yes` or `0644`.
+    version: "1.1",
+    lineWidth: 0,
+    aliasDuplicateObjects: false,
+  });
+}
+
+function orderKeys(value: unknown, first: readonly string[] = []): unknown {
+  if (Array.isArray(value)) return value.map((item) => orderKeys(item));
+  if (typeof value !== "object" || value === null) return value;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort((a, b) => rank(a, first) - rank(b, first) || compare(a, b));
+  const ordered: Record<string, unknown> = {};
+  for (const key of keys) {
+    ordered[key] = orderKeys(
+      record[key],
+      first === TOP_LEVEL_FIRST && key === "metadata" ? METADATA_FIRST : [],
+    );
+  }
+  return ordered;
+}
+
+function rank(key: string, first: readonly string[]): number {
+  const index = first.indexOf(key);
+  return index === -1 ? first.length : index;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,37 @@
+/**
+ * Which files of a repository tree are manifests of a target.
+ */
+
+const MANIFEST_EXTENSIONS = [".yaml", ".yml", ".json"];
+
+/** `./deploy/prod/` → `deploy/prod`; `.`, `./` and `` all mean the repository root. */
+export function normaliseTargetPath(targetPath: string): string {
+  return (
+    targetPath
+      .replace(/^(\.\/)+/, "")
+      .replace(/^\/+/, "")
+      .replace(/\/+$/, "") || "."
+  );
+}
+
+/**
+ * The target's manifest files among `paths` (repository-relative, `/`-separated), sorted, so
+ * loading (and which of two duplicates counts as "first") is deterministic. Files or directories whose name starts
+ * with `.` below the target path are skipped: `.github/workflows/*.yml`, `.pre-commit-config.yaml`
+ * and the like are YAML but never Kubernetes objects, and a target at the repository root
+ * would otherwise fail on them.
+ */
+export function selectManifestFiles(paths: Iterable<string>, targetPath: string): string[] {
+  const target = normaliseTargetPath(targetPath);
+  const prefix = target === "." ? "" : `${target}/`;
+  const selected: string[] = [];
+  for (const path of paths) {
+    if (!path.startsWith(prefix)) continue;
+    const below = path.slice(prefix.length).split("/");
+    if (below.some((segment) => segment.startsWith(".") || segment === "")) continue;
+    // Case-sensitive, as kubectl's `-f <dir>` is.
+    if (!MANIFEST_EXTENSIONS.some((ext) => path.endsWith(ext))) continue;
+    selected.push(path);
+  }
+  return selected.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}

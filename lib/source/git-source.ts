@@ -1,0 +1,48 @@
+/**
+ * The Git source port: where a sync job reads the branch head and the manifests at a commit.
+ * Adapters: GitHub (tarball of the exact sha over the REST API) and a local git repository.
+ */
+
+/** Caps on what one fetch may keep in memory; exceeding one is a permanent `SourceError` naming it. */
+export type SourceLimits = {
+  /** Most files kept under the target path. */
+  maxFiles: number;
+  /** Most bytes (uncompressed, summed over kept files). */
+  maxBytes: number;
+  /** Most bytes read from the archive as a whole (compressed on the wire), kept or not. */
+  maxArchiveBytes?: number;
+};
+
+/** Defaults sized for a Lambda with 512 MB+: far above any sane manifest directory. */
+export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
+  maxFiles: 2_000,
+  maxBytes: 20 * 1024 * 1024,
+  maxArchiveBytes: 200 * 1024 * 1024,
+};
+
+/** Files under a path at one commit: repo-root-relative path (`apps/web/deploy.yaml`) → content. */
+export type SourceTree = ReadonlyMap<string, Uint8Array>;
+
+export type HeadShaRequest = {
+  /** `owner/name`. */
+  repo: string;
+  branch: string;
+};
+
+export type FetchTreeRequest = {
+  /** `owner/name`. */
+  repo: string;
+  /** Full 40-hex commit sha (never a branch: the tree must be exactly the commit being reported on). */
+  sha: string;
+  /** Directory inside the repository without leading/trailing slash; `.` for the whole repository. */
+  path: string;
+  limits: SourceLimits;
+};
+
+/** Reads commits from wherever the repository lives. Errors are `SourceError` (retryable or not). */
+export interface GitSource {
+  /** Current head commit sha of a branch. */
+  headSha(request: HeadShaRequest): Promise<string>;
+  /** Regular files under `path` at `sha`, keyed by repo-root-relative path; symlinks are skipped. */
+  fetchTree(request: FetchTreeRequest): Promise<SourceTree>;
+}

@@ -1,0 +1,186 @@
+/** The ApplySet parent Secret: reading it safely, widening and shrinking it, and building it. Pure. */
+import { SyncRefusedError } from "../errors.ts";
+import type { KubeObject } from "../manifests/kube-object.ts";
+import {
+  ApplySetAnnotation,
+  ApplySetLabel,
+  computeApplySetId,
+  PullbridgeAnnotation,
+  TOOLING_NAME,
+} from "./applyset-id.ts";
+
+/** Counts recorded on the parent after a sync that wrote. */
+export type SyncSummaryCounts = {
+  created: number;
+  updated: number;
+  unchanged: number;
+  pruned: number;
+  skipped: number;
+};
+
+/** What the parent says about the set: which group-kinds and namespaces may hold members. */
+export type ApplySetInventory = {
+  id: string;
+  name: string;
+  namespace: string;
+  /** Sorted `Kind.group` (or `Kind` for the core group). */
+  groupKinds: readonly string[];
+  /** Sorted namespaces other than the parent's that may hold members. */
+  additionalNamespaces: readonly string[];
+  lastSync?: { sha: string; time: string; summary: string } | undefined;
+  /** Present when the parent exists; makes the next parent write conditional. */
+  resourceVersion?: string | undefined;
+  exists: boolean;
+};
+
+/** `Kind.group` → { kind, group }; `ConfigMap` → { kind: "ConfigMap", group: "" }. */
+export function parseGroupKind(groupKind: string): { kind: string; group: string } {
+  const dot = groupKind.indexOf(".");
+  return dot === -1
+    ? { kind: groupKind, group: "" }
+    : { kind: groupKind.slice(0, dot), group: groupKind.slice(dot + 1) };
+}
+
+function splitList(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function sortedUnique(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort();
+}
+
+/**
+ * Interprets the live parent (or its absence). Refuses a Secret with our name that belongs to
+ * other tooling or carries another ApplySet id: pruning through it could delete someone else's objects.
+ */
+export function readApplySetParent(options: {
+  parent: KubeObject | undefined;
+  name: string;
+  namespace: string;
+}): ApplySetInventory {
+  const { parent, name, namespace } = options;
+  const id = computeApplySetId({ name, namespace, kind: "Secret", group: "" });
+  if (!parent) return { id, name, namespace, groupKinds: [], additionalNamespaces: [], exists: false };
+  const where = `ApplySet parent Secret ${namespace}/${name}`;
+  const labels = parent.metadata.labels ?? {};
+  const annotations = parent.metadata.annotations ?? {};
+  const tooling = annotations[ApplySetAnnotation.tooling];
+  const liveId = labels[ApplySetLabel.id];
+  if (tooling === undefined && liveId === undefined) {
+    throw new SyncRefusedError(
+      `${where} exists but is not an ApplySet parent (no ${ApplySetLabel.id} label); refusing to take it over`,
+      { object: `Secret ${namespace}/${name}` },
+    );
+  }
+  const toolingName = tooling?.split("/")[0];
+  if (toolingName !== TOOLING_NAME) {
+    throw new SyncRefusedError(
+      `${where} is managed by other tooling (${ApplySetAnnotation.tooling}: ${tooling ?? "(missing)"}); refusing to manage it as ${TOOLING_NAME}`,
+      { object: `Secret ${namespace}/${name}` },
+    );
+  }
+  if (liveId !== id) {
+    throw new SyncRefusedError(
+      `${where} has ${ApplySetLabel.id}=${liveId ?? "(missing)"} but pullbridge expects ${id}; refusing to use a mismatched ApplySet`,
+      { object: `Secret ${namespace}/${name}` },
+    );
+  }
+  const sha = annotations[PullbridgeAnnotation.lastSyncSha];
+  const time = annotations[PullbridgeAnnotation.lastSyncTime];
+  const summary = annotations[PullbridgeAnnotation.lastSyncSummary];
+  return {
+    id,
+    name,
+    namespace,
+    groupKinds: sortedUnique(splitList(annotations[ApplySetAnnotation.containsGroupKinds])),
+    additionalNamespaces: sortedUnique(
+      splitList(annotations[ApplySetAnnotation.additionalNamespaces]).filter((ns) => ns !== namespace),
+    ),
+    lastSync: sha && time ? { sha, time, summary: summary ?? "" } : undefined,
+    resourceVersion: parent.metadata.resourceVersion,
+    exists: true,
+  };
+}
+
+/** The union of the inventory and the group-kinds/namespaces about to be written. */
+export function widenInventory(
+  inventory: ApplySetInventory,
+  adding: { groupKinds: Iterable<string>; namespaces: Iterable<string> },
+): ApplySetInventory {
+  return {
+    ...inventory,
+    groupKinds: sortedUnique([...inventory.groupKinds, ...adding.groupKinds]),
+    additionalNamespaces: sortedUnique(
+      [...inventory.additionalNamespaces, ...adding.namespaces].filter((ns) => ns !== inventory.namespace),
+    ),
+  };
+}
+
+/** Exactly the group-kinds/namespaces that still hold members (after a successful prune). */
+export function shrinkInventory(
+  inventory: ApplySetInventory,
+  remaining: { groupKinds: Iterable<string>; namespaces: Iterable<string> },
+): ApplySetInventory {
+  return {
+    ...inventory,
+    groupKinds: sortedUnique(remaining.groupKinds),
+    additionalNamespaces: sortedUnique([...remaining.namespaces].filter((ns) => ns !== inventory.namespace)),
+  };
+}
+
+/** True when two inventories list the same group-kinds and namespaces. */
+export function sameMembership(a: ApplySetInventory, b: ApplySetInventory): boolean {
+  return (
+    a.groupKinds.join(",") === b.groupKinds.join(",") &&
+    a.additionalNamespaces.join(",") === b.additionalNamespaces.join(",")
+  );
+}
+
+/** `{"created":1,...}` — compact and stable, for the parent annotation. */
+export function formatSummary(counts: SyncSummaryCounts): string {
+  return JSON.stringify({
+    created: counts.created,
+    updated: counts.updated,
+    unchanged: counts.unchanged,
+    pruned: counts.pruned,
+    skipped: counts.skipped,
+  });
+}
+
+/**
+ * The parent as pullbridge applies it. Server-side apply removes fields the manager stops
+ * sending, so every annotation pullbridge owns is always sent (the last-sync ones carried over).
+ */
+export function buildApplySetParent(options: {
+  inventory: ApplySetInventory;
+  targetName: string;
+  toolingVersion: string;
+}): KubeObject {
+  const { inventory, targetName, toolingVersion } = options;
+  const annotations: Record<string, string> = {
+    [ApplySetAnnotation.tooling]: `${TOOLING_NAME}/${toolingVersion}`,
+    [ApplySetAnnotation.containsGroupKinds]: inventory.groupKinds.join(","),
+    [ApplySetAnnotation.additionalNamespaces]: inventory.additionalNamespaces.join(","),
+    [PullbridgeAnnotation.target]: targetName,
+  };
+  if (inventory.lastSync) {
+    annotations[PullbridgeAnnotation.lastSyncSha] = inventory.lastSync.sha;
+    annotations[PullbridgeAnnotation.lastSyncTime] = inventory.lastSync.time;
+    annotations[PullbridgeAnnotation.lastSyncSummary] = inventory.lastSync.summary;
+  }
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      name: inventory.name,
+      namespace: inventory.namespace,
+      labels: { [ApplySetLabel.id]: inventory.id },
+      annotations,
+      ...(inventory.resourceVersion ? { resourceVersion: inventory.resourceVersion } : {}),
+    },
+    type: "Opaque",
+  };
+}

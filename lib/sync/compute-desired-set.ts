@@ -1,0 +1,188 @@
+/**
+ * Desired objects → what will be applied: resource and scope from discovery (or from a CRD in
+ * the same sync), default namespace, target policy, and the ApplySet `part-of` label. Pure.
+ */
+import type { ApiResource, DiscoveryIndex } from "../cluster/cluster-port.ts";
+import type { Target } from "../config/targets.ts";
+import { SyncRefusedError } from "../errors.ts";
+import {
+  type DesiredObject,
+  describeObject,
+  groupKindOf,
+  type KubeObject,
+  type ManifestSource,
+  objectKey,
+  parseApiVersion,
+} from "../manifests/kube-object.ts";
+import { ApplySetLabel } from "./applyset-id.ts";
+import { type Stage, stageOf } from "./order-stages.ts";
+
+/** A desired object ready to plan: resolved, namespaced, labelled. */
+export type PlannedObject = {
+  key: string;
+  groupKind: string;
+  resource: ApiResource;
+  object: KubeObject;
+  source: ManifestSource;
+  stage: Stage;
+  /** Its kind is defined by a CRD in this sync that the server does not serve yet. */
+  awaitsCrd: boolean;
+};
+
+const CRD_GROUP = "apiextensions.k8s.io";
+
+const SERVER_POPULATED_METADATA = [
+  "resourceVersion",
+  "uid",
+  "creationTimestamp",
+  "generation",
+  "managedFields",
+  "selfLink",
+] as const;
+
+function formatSource(source: ManifestSource): string {
+  return `${source.file}:${source.line}:${source.column}`;
+}
+
+/** Kinds defined by CRDs in the desired set, as the resources they will become once Established. */
+export function crdDefinedResources(desired: readonly DesiredObject[]): ApiResource[] {
+  const out: ApiResource[] = [];
+  for (const { object } of desired) {
+    if (
+      object.kind !== "CustomResourceDefinition" ||
+      parseApiVersion(object.apiVersion).group !== CRD_GROUP
+    ) {
+      continue;
+    }
+    const spec = object.spec as
+      | {
+          group?: string;
+          scope?: string;
+          names?: { kind?: string; plural?: string };
+          versions?: Array<{ name?: string; served?: boolean }>;
+        }
+      | undefined;
+    const group = spec?.group;
+    const kind = spec?.names?.kind;
+    const plural = spec?.names?.plural;
+    if (!group || !kind || !plural) continue;
+    for (const version of spec?.versions ?? []) {
+      if (!version.name || version.served === false) continue;
+      out.push({
+        group,
+        version: version.name,
+        kind,
+        resource: plural,
+        namespaced: spec?.scope !== "Cluster",
+      });
+    }
+  }
+  return out;
+}
+
+function kindAllowed(list: readonly string[], object: KubeObject): boolean {
+  const gk = groupKindOf(object);
+  return list.includes(object.kind) || list.includes(gk);
+}
+
+/**
+ * Resolves every desired object and applies the target's policy. Throws SyncRefusedError naming
+ * the first offending object (and how many more) so nothing is written for an invalid set.
+ */
+export function computeDesiredSet(options: {
+  desired: readonly DesiredObject[];
+  discovery: DiscoveryIndex;
+  target: Pick<Target, "namespace" | "policy">;
+  applySetId: string;
+}): PlannedObject[] {
+  const { desired, discovery, target, applySetId } = options;
+  const fromCrds = crdDefinedResources(desired);
+  const namespaces = target.policy.namespaces ?? [target.namespace];
+  const anyNamespace = namespaces.includes("*");
+  const problems: Array<{ object: string; message: string }> = [];
+  const planned: PlannedObject[] = [];
+  const seen = new Set<string>();
+
+  for (const { object: original, source } of desired) {
+    const where = `${describeObject(original)} (${formatSource(source)})`;
+    const { group, version } = parseApiVersion(original.apiVersion);
+    let resource = discovery.resolve({ apiVersion: original.apiVersion, kind: original.kind });
+    let awaitsCrd = false;
+    if (!resource) {
+      resource = fromCrds.find((r) => r.group === group && r.version === version && r.kind === original.kind);
+      awaitsCrd = resource !== undefined;
+    }
+    if (!resource) {
+      problems.push({
+        object: describeObject(original),
+        message: `${where}: ${original.apiVersion} ${original.kind} is not served by the cluster and no CustomResourceDefinition in this sync defines it`,
+      });
+      continue;
+    }
+    if (target.policy.kinds && !kindAllowed(target.policy.kinds, original)) {
+      problems.push({
+        object: describeObject(original),
+        message: `${where}: kind ${groupKindOf(original)} is not in the target's allowed kinds`,
+      });
+      continue;
+    }
+    if (kindAllowed(target.policy.deniedKinds, original)) {
+      problems.push({
+        object: describeObject(original),
+        message: `${where}: kind ${groupKindOf(original)} is denied by the target's policy`,
+      });
+      continue;
+    }
+
+    const metadata = { ...original.metadata };
+    // Server-populated fields copied from `kubectl get -o yaml` would act as preconditions or never converge.
+    for (const field of SERVER_POPULATED_METADATA) delete metadata[field];
+    if (resource.namespaced) {
+      metadata.namespace = original.metadata.namespace ?? target.namespace;
+      if (!anyNamespace && !namespaces.includes(metadata.namespace)) {
+        problems.push({
+          object: describeObject({ ...original, metadata }),
+          message: `${where}: namespace ${metadata.namespace} is outside the target's allowed namespaces (${namespaces.join(", ")})`,
+        });
+        continue;
+      }
+    } else {
+      // kubectl ignores a namespace on cluster-scoped objects; so do we, rather than send a mismatched request.
+      delete metadata.namespace;
+      if (!target.policy.clusterScoped) {
+        problems.push({
+          object: describeObject({ ...original, metadata }),
+          message: `${where}: cluster-scoped ${groupKindOf(original)} is not allowed for this target (policy.clusterScoped is false)`,
+        });
+        continue;
+      }
+    }
+    metadata.labels = { ...(original.metadata.labels ?? {}), [ApplySetLabel.partOf]: applySetId };
+    const object: KubeObject = { ...original, metadata };
+    const key = objectKey(object);
+    if (seen.has(key)) {
+      problems.push({
+        object: describeObject(object),
+        message: `${where}: duplicate object ${describeObject(object)}`,
+      });
+      continue;
+    }
+    seen.add(key);
+    planned.push({
+      key,
+      groupKind: groupKindOf(object),
+      resource,
+      object,
+      source,
+      stage: stageOf(resource),
+      awaitsCrd,
+    });
+  }
+
+  const first = problems[0];
+  if (first) {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+    throw new SyncRefusedError(`${first.message}${more}`, { object: first.object });
+  }
+  return planned;
+}

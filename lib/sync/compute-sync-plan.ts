@@ -1,0 +1,156 @@
+/**
+ * Classifies every object: create, update, check (ambiguous: a dry-run decides), unchanged,
+ * prune, or skip (kept despite leaving Git). Enforces the adoption and prune guards. Pure.
+ */
+import type { ApiResource } from "../cluster/cluster-port.ts";
+import { FIELD_MANAGER } from "../cluster/cluster-port.ts";
+import type { Target } from "../config/targets.ts";
+import { SyncRefusedError } from "../errors.ts";
+import { describeObject, type KubeObject, objectKey } from "../manifests/kube-object.ts";
+import { ApplySetLabel, PRUNE_DISABLED, PullbridgeAnnotation } from "./applyset-id.ts";
+import type { PlannedObject } from "./compute-desired-set.ts";
+import { compareWithManagedFields } from "./compute-managed-fields-comparison.ts";
+import { type Stage, stageOf } from "./order-stages.ts";
+
+/** A live member of the set, as listed. */
+export type LiveMember = { resource: ApiResource; object: KubeObject };
+
+export type PlanEntry =
+  | { action: "create"; planned: PlannedObject; adopted: false }
+  | {
+      action: "update";
+      planned: PlannedObject;
+      live: KubeObject;
+      path: string;
+      reason: string;
+      adopted: boolean;
+    }
+  | { action: "check"; planned: PlannedObject; live: KubeObject; path: string; reason: string }
+  | { action: "unchanged"; planned: PlannedObject; live: KubeObject }
+  | { action: "prune"; resource: ApiResource; live: KubeObject; stage: Stage }
+  | { action: "skip"; resource: ApiResource; live: KubeObject; stage: Stage; reason: string };
+
+export type SyncPlan = {
+  entries: PlanEntry[];
+  /** Number of `check` entries: where managedFields could not decide and a dry-run will. */
+  ambiguous: number;
+};
+
+/**
+ * Builds the plan. `members` are the objects listed with our part-of selector; `existing` holds
+ * the GET result (or undefined: not found) for each desired object that was not a member.
+ */
+export function computeSyncPlan(options: {
+  planned: readonly PlannedObject[];
+  members: readonly LiveMember[];
+  existing: ReadonlyMap<string, KubeObject | undefined>;
+  applySetId: string;
+  target: Pick<Target, "name" | "adopt" | "prune" | "allowEmpty">;
+}): SyncPlan {
+  const { planned, members, existing, applySetId, target } = options;
+  const entries: PlanEntry[] = [];
+  const memberByKey = new Map<string, LiveMember>();
+  for (const member of members) {
+    // Defence in depth: the LIST used the selector, but never treat an unlabelled object as ours.
+    if (member.object.metadata.labels?.[ApplySetLabel.partOf] !== applySetId) continue;
+    memberByKey.set(objectKey(member.object), member);
+  }
+
+  const refusals: string[] = [];
+  let ambiguous = 0;
+  for (const p of planned) {
+    const member = memberByKey.get(p.key);
+    if (member) {
+      const verdict = compareWithManagedFields({
+        desired: p.object,
+        live: member.object,
+        manager: FIELD_MANAGER,
+      });
+      if (verdict.verdict === "unchanged")
+        entries.push({ action: "unchanged", planned: p, live: member.object });
+      else if (verdict.verdict === "changed") {
+        entries.push({
+          action: "update",
+          planned: p,
+          live: member.object,
+          path: verdict.path,
+          reason: verdict.reason,
+          adopted: false,
+        });
+      } else {
+        ambiguous += 1;
+        entries.push({
+          action: "check",
+          planned: p,
+          live: member.object,
+          path: verdict.path,
+          reason: verdict.reason,
+        });
+      }
+      continue;
+    }
+    const found = existing.get(p.key);
+    if (!found) {
+      entries.push({ action: "create", planned: p, adopted: false });
+      continue;
+    }
+    const owner = found.metadata.labels?.[ApplySetLabel.partOf];
+    if (!target.adopt) {
+      refusals.push(
+        `${describeObject(p.object)} already exists and is not managed by target ${target.name}` +
+          (owner ? ` (it belongs to ApplySet ${owner})` : "") +
+          "; set adopt: true on the target to take it over",
+      );
+      continue;
+    }
+    entries.push({
+      action: "update",
+      planned: p,
+      live: found,
+      path: ".",
+      reason: owner ? `adopted from ApplySet ${owner}` : "adopted",
+      adopted: true,
+    });
+  }
+  const firstRefusal = refusals[0];
+  if (firstRefusal) {
+    throw new SyncRefusedError(
+      refusals.length > 1 ? `${firstRefusal} (and ${refusals.length - 1} more)` : firstRefusal,
+    );
+  }
+
+  const desiredKeys = new Set(planned.map((p) => p.key));
+  const pruneCandidates: PlanEntry[] = [];
+  for (const [key, member] of memberByKey) {
+    if (desiredKeys.has(key)) continue;
+    const stage = stageOf(member.resource);
+    if (!target.prune) {
+      pruneCandidates.push({
+        action: "skip",
+        resource: member.resource,
+        live: member.object,
+        stage,
+        reason: "pruning is disabled for this target",
+      });
+    } else if (member.object.metadata.annotations?.[PullbridgeAnnotation.prune] === PRUNE_DISABLED) {
+      pruneCandidates.push({
+        action: "skip",
+        resource: member.resource,
+        live: member.object,
+        stage,
+        reason: `annotated ${PullbridgeAnnotation.prune}: ${PRUNE_DISABLED}`,
+      });
+    } else {
+      pruneCandidates.push({ action: "prune", resource: member.resource, live: member.object, stage });
+    }
+  }
+  const pruning = pruneCandidates.filter((e) => e.action === "prune").length;
+  if (planned.length === 0 && pruning > 0 && !target.allowEmpty) {
+    throw new SyncRefusedError(
+      `the desired set for target ${target.name} is empty and pruning would delete all ${pruning} objects; ` +
+        "refusing (set allowEmpty: true on the target if that is intended)",
+    );
+  }
+  entries.push(...pruneCandidates);
+  return { entries, ambiguous };
+}

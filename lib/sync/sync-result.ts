@@ -1,0 +1,62 @@
+/** What a sync reports: per-object outcomes, counts, timings, API requests. */
+import type { RequestCounts } from "../cluster/cluster-port.ts";
+import type { KubeObject, ManifestSource } from "../manifests/kube-object.ts";
+import type { SyncSummaryCounts } from "./applyset-parent.ts";
+
+export type ObjectOutcomeKind = "created" | "updated" | "unchanged" | "pruned" | "skipped";
+
+/** One object's fate. In `plan` mode the outcome is what *would* happen. */
+export type ObjectOutcome = {
+  /** `Deployment.apps team-a/web` */
+  object: string;
+  groupKind: string;
+  namespace?: string | undefined;
+  name: string;
+  outcome: ObjectOutcomeKind;
+  source?: ManifestSource | undefined;
+  /** Why: the first differing field for updates, the guard for skips. */
+  reason?: string | undefined;
+  /** How "unchanged" vs "updated" was decided: from managedFields, or by a server-side dry-run (fallback). */
+  decidedBy?: "managed-fields" | "dry-run" | undefined;
+  /** False only for plan-mode creates that cannot be dry-run yet (their CRD or Namespace is created by the same sync). */
+  validated: boolean;
+  /**
+   * Normalised live object before the change (server bookkeeping stripped, Secret values masked),
+   * for updated/pruned only.
+   */
+  before?: KubeObject | undefined;
+  /** Normalised object after the change (the server's dry-run answer), Secret values masked. */
+  after?: KubeObject | undefined;
+  /** Unified YAML diff (Secret values masked), for the first `maxDiffs` changed objects of a sync. */
+  diff?: string | undefined;
+};
+
+export type SyncPhaseDurations = {
+  read: number;
+  plan: number;
+  dryRun: number;
+  apply: number;
+  prune: number;
+  record: number;
+  total: number;
+};
+
+export type SyncResult = {
+  target: string;
+  mode: "apply" | "plan";
+  revision: { sha: string };
+  /** What the ApplySet parent recorded before this sync (drift = changes while this equals `revision`). */
+  previousRevision: { sha: string; time: string; summary: string } | undefined;
+  applySetId: string;
+  /** Anything created, updated or pruned (in plan mode: would be) — i.e. the cluster drifted from Git. */
+  changed: boolean;
+  outcomes: ObjectOutcome[];
+  counts: SyncSummaryCounts;
+  /** Objects whose managedFields comparison was ambiguous, so a server-side dry-run decided. */
+  dryRunFallbacks: number;
+  /** Requests this sync sent (reads incl. LIST pages and discovery, writes, dry-runs). */
+  requests: RequestCounts;
+  durationsMs: SyncPhaseDurations;
+  /** Whether the ApplySet parent was written (widened, recorded). */
+  parentUpdated: boolean;
+};

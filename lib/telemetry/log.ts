@@ -1,0 +1,21 @@
+/**
+ * The structured-log port. Use cases log through it; the Powertools Logger satisfies it, tests
+ * pass a recording fake. Attribute values must never be secrets, tokens or Secret data.
+ */
+
+export type LogAttributes = Readonly<Record<string, unknown>>;
+
+export interface Log {
+  debug(message: string, attributes?: LogAttributes): void;
+  info(message: string, attributes?: LogAttributes): void;
+  warn(message: string, attributes?: LogAttributes): void;
+  error(message: string, attributes?: LogAttributes): void;
+}
+
+/** A Log that drops everything (benchmarks, and callers that do not care). */
+export const silentLog: Log = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+};

@@ -1,0 +1,166 @@
+/**
+ * `push` → one sync job per target whose path changed. Pure.
+ *
+ * When the payload cannot tell us every changed file (commit list truncated or missing, a forced
+ * push, a new branch, an empty list) every target on the branch is queued: an unneeded sync is a
+ * no-op that writes nothing, a missed one leaves the cluster behind Git.
+ */
+import * as z from "zod";
+import { type DeliveryJobInput, JobTrigger } from "../jobs/job-codec.ts";
+import {
+  type DeliveryFacts,
+  IgnoreCode,
+  type RoutableTarget,
+  type RouteDecision,
+  sameRepo,
+} from "./route-decision.ts";
+
+/**
+ * GitHub's documented cap on `commits` in push events is 20 (Events API; webhooks can carry
+ * more). A list this long may be incomplete, so it counts as truncated: the cost is a few no-op
+ * syncs, never a missed change.
+ */
+export const PUSH_COMMIT_LIST_CAP = 20;
+const ZERO_SHA = "0000000000000000000000000000000000000000";
+
+const sha = z.string().regex(/^[0-9a-f]{40}$/);
+const files = z.array(z.string()).optional();
+
+const pushPayload = z.object({
+  ref: z.string().min(1),
+  before: sha,
+  after: sha,
+  created: z.boolean().optional(),
+  deleted: z.boolean().optional(),
+  forced: z.boolean().optional(),
+  /** Not in webhook payloads today, but if present and larger than the list, it is truncated. */
+  size: z.number().int().nonnegative().optional(),
+  commits: z.array(z.object({ added: files, modified: files, removed: files })).nullish(),
+  repository: z.object({ full_name: z.string().min(1) }),
+  sender: z.object({ login: z.string().min(1) }).nullish(),
+  pusher: z.object({ name: z.string().min(1) }).nullish(),
+  installation: z.object({ id: z.number().int().positive() }).nullish(),
+});
+type PushPayload = z.infer<typeof pushPayload>;
+
+/** True when `file` (repository-relative) lies inside `dir` (a target path; `.` is the root). */
+export function pathContains(dir: string, file: string): boolean {
+  if (dir === ".") return true;
+  return file === dir || file.startsWith(`${dir}/`);
+}
+
+/** Why the commit list cannot be trusted to name every changed file, or undefined when it can. */
+export function fullSyncReason(
+  push: Pick<PushPayload, "forced" | "created" | "size" | "commits">,
+): string | undefined {
+  if (push.forced) return "forced push";
+  if (push.created) return "new branch";
+  const commits = push.commits;
+  if (!commits) return "commit list missing";
+  if (commits.length === 0) return "commit list empty";
+  if (push.size !== undefined && push.size > commits.length) {
+    return `commit list truncated (${commits.length} of ${push.size})`;
+  }
+  if (commits.length >= PUSH_COMMIT_LIST_CAP)
+    return `commit list may be truncated (${commits.length} commits)`;
+  if (commits.some((c) => !c.added || !c.modified || !c.removed)) return "commit file lists missing";
+  return undefined;
+}
+
+/** Every file added, modified or removed by any commit of the push. */
+export function changedFiles(commits: NonNullable<PushPayload["commits"]>): Set<string> {
+  const changed = new Set<string>();
+  for (const commit of commits) {
+    for (const list of [commit.added, commit.modified, commit.removed]) {
+      for (const file of list ?? []) changed.add(file);
+    }
+  }
+  return changed;
+}
+
+/** Routes a verified `push` delivery. */
+export function routePush(
+  payload: unknown,
+  targets: readonly RoutableTarget[],
+  facts: DeliveryFacts,
+): RouteDecision {
+  const parsed = pushPayload.safeParse(payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      kind: "invalid",
+      reason: `push payload: ${issue?.path.join(".") || "(root)"}: ${issue?.message}`,
+    };
+  }
+  const push = parsed.data;
+  const repo = push.repository.full_name;
+
+  if (push.ref.startsWith("refs/tags/")) {
+    return { kind: "ignore", repo, code: IgnoreCode.TagPush, reason: `tag push (${push.ref})` };
+  }
+  if (!push.ref.startsWith("refs/heads/")) {
+    return { kind: "ignore", repo, code: IgnoreCode.NotABranch, reason: `ref ${push.ref} is not a branch` };
+  }
+  const branch = push.ref.slice("refs/heads/".length);
+  if (push.deleted || push.after === ZERO_SHA) {
+    // Deleting a branch never deletes what it deployed; removing a target is a config change.
+    return { kind: "ignore", repo, code: IgnoreCode.BranchDeleted, reason: `branch ${branch} deleted` };
+  }
+  const inRepo = targets.filter((t) => sameRepo(t.repo, repo));
+  if (inRepo.length === 0) {
+    return {
+      kind: "ignore",
+      repo,
+      code: IgnoreCode.UntrackedRepository,
+      reason: `repository ${repo} is not tracked`,
+    };
+  }
+  const onBranch = inRepo.filter((t) => t.branch === branch);
+  if (onBranch.length === 0) {
+    return {
+      kind: "ignore",
+      repo,
+      code: IgnoreCode.UntrackedBranch,
+      reason: `branch ${branch} of ${repo} is not tracked`,
+    };
+  }
+
+  const everything = fullSyncReason(push);
+  let selected: readonly RoutableTarget[];
+  let reason: string;
+  if (everything !== undefined) {
+    selected = onBranch;
+    reason = `${everything}: every target on ${branch}`;
+  } else {
+    const changed = [...changedFiles(push.commits ?? [])];
+    selected = onBranch.filter((t) => changed.some((file) => pathContains(t.path, file)));
+    reason = `paths changed in ${push.commits?.length ?? 0} commit(s)`;
+  }
+  if (selected.length === 0) {
+    return {
+      kind: "ignore",
+      repo,
+      code: IgnoreCode.NoTargetChanged,
+      reason: `no target path changed on ${branch} (${onBranch.map((t) => t.path).join(", ")})`,
+    };
+  }
+
+  const sender = push.sender?.login ?? push.pusher?.name ?? "unknown";
+  const jobs = selected.map(
+    (target): DeliveryJobInput => ({
+      v: 1,
+      type: "sync",
+      trigger: JobTrigger.Webhook,
+      target: target.name,
+      repo: target.repo,
+      ...(push.installation ? { installationId: push.installation.id } : {}),
+      ref: push.ref,
+      sha: push.after,
+      before: push.before,
+      deliveryId: facts.deliveryId,
+      sender,
+      receivedAt: facts.receivedAt,
+    }),
+  );
+  return { kind: "queue", repo, jobs, reason };
+}

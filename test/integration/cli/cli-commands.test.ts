@@ -1,0 +1,282 @@
+/**
+ * The `pullbridge` CLI as a user runs it: a real process (`node functions/cli/main.ts`) against
+ * the shared kube-apiserver, acting as the namespaced worker identity through a kubeconfig file.
+ * Exit codes follow `kubectl diff`: 0 no changes, 2 changes, 1 error.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CoreV1Api } from "@kubernetes/client-node";
+import { describe, expect, inject, it } from "vitest";
+import { createGitRepo, type GitRepo } from "../../support/git-repo.ts";
+import { createTestNamespace, grantWorker, kubeConfigFor } from "../../support/kube.ts";
+import { closedPortUrl } from "../../factories/webhook-lambda.ts";
+
+const CLI = new URL("../../../functions/cli/main.ts", import.meta.url).pathname;
+
+type CliRun = { code: number; stdout: string; stderr: string };
+
+/** Runs the CLI as a child process; never rejects (a non-zero exit is a result). */
+function pullbridge(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliRun> {
+  const env: Record<string, string | undefined> = { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, ...options.env };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: options.cwd, env }, (error, stdout, stderr) => {
+      const code = error && typeof error.code === "number" ? error.code : error ? 1 : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const configMap = (name: string, color: string) =>
+  ["apiVersion: v1", "kind: ConfigMap", "metadata:", `  name: ${name}`, "data:", `  color: ${color}`, ""].join("\n");
+
+/** A namespace the worker identity may manage, and a git repository with `deploy/` manifests. */
+async function prepare(files: Record<string, string>): Promise<{ namespace: string; repo: GitRepo; kubeconfig: string }> {
+  const namespace = await createTestNamespace("cli");
+  await grantWorker(namespace);
+  const repo = await createGitRepo();
+  await repo.commitFiles(files, "manifests");
+  return { namespace, repo, kubeconfig: join(inject("controlPlane").dir, "worker.kubeconfig") };
+}
+
+async function configMapColor(namespace: string, name: string): Promise<string | undefined> {
+  try {
+    return (await kubeConfigFor("admin").makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace, name })).data?.color;
+  } catch {
+    return undefined;
+  }
+}
+
+describe("pullbridge diff / sync", () => {
+  it("exits 2 with a plan when objects would change, and creates nothing", async () => {
+    // Prepare
+    const { namespace, repo, kubeconfig } = await prepare({ "deploy/app.yaml": configMap("app", "blue") });
+
+    // Act
+    const run = await pullbridge(["diff", "deploy", "-n", namespace, "--target", "web", "--kubeconfig", kubeconfig], { cwd: repo.dir });
+
+    // Assess
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain(`+ ConfigMap ${namespace}/app  deploy/app.yaml:1`);
+    expect(run.stdout).toContain("+  color: blue");
+    expect(run.stdout).toContain("Plan: 1 to create, 0 unchanged");
+    expect(run.stdout).not.toContain("\u001b[");
+    expect(await configMapColor(namespace, "app")).toBeUndefined();
+  });
+
+  it("syncs (exit 0), after which diff reports no changes (exit 0) and status shows the commit", async () => {
+    // Prepare
+    const { namespace, repo, kubeconfig } = await prepare({ "deploy/app.yaml": configMap("app", "blue") });
+    const head = await repo.head();
+    const flags = ["-n", namespace, "--target", "web", "--kubeconfig", kubeconfig];
+
+    // Act
+    const sync = await pullbridge(["sync", "deploy", ...flags], { cwd: repo.dir });
+    const diff = await pullbridge(["diff", "deploy", ...flags], { cwd: repo.dir });
+    const status = await pullbridge(["status", "-n", namespace, "--kubeconfig", kubeconfig, "-o", "json"], { cwd: repo.dir });
+
+    // Assess
+    expect(sync.code).toBe(0);
+    expect(sync.stdout).toContain(`Synced ${head.slice(0, 7)}: 1 created, 0 unchanged`);
+    expect(await configMapColor(namespace, "app")).toBe("blue");
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toContain("No changes: 1 unchanged");
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toEqual({
+      targets: [
+        {
+          target: "web",
+          namespace,
+          parent: "pullbridge-web",
+          state: "synced",
+          applySetId: expect.stringMatching(/^applyset-[A-Za-z0-9_-]{43}-v1$/),
+          lastSync: {
+            sha: head,
+            time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+            counts: { created: 1, updated: 0, unchanged: 0, pruned: 0, skipped: 0 },
+          },
+          groupKinds: ["ConfigMap"],
+          additionalNamespaces: [],
+          error: null,
+        },
+      ],
+    });
+  });
+
+  it("prints an update and a prune as JSON with --output json (exit 2)", async () => {
+    // Prepare
+    const { namespace, repo, kubeconfig } = await prepare({
+      "deploy/app.yaml": configMap("app", "blue"),
+      "deploy/old.yaml": configMap("old", "grey"),
+    });
+    const flags = ["-n", namespace, "--target", "web", "--kubeconfig", kubeconfig];
+    expect((await pullbridge(["sync", "deploy", ...flags], { cwd: repo.dir })).code).toBe(0);
+    await repo.write({ "deploy/app.yaml": configMap("app", "green"), "deploy/old.yaml": null });
+
+    // Act
+    const run = await pullbridge(["diff", "deploy", ...flags, "--output", "json"], { cwd: repo.dir });
+
+    // Assess
+    expect(run.code).toBe(2);
+    const plan = JSON.parse(run.stdout);
+    expect(plan).toMatchObject({
+      target: "web",
+      namespace,
+      mode: "plan",
+      revision: `${await repo.head()}+dirty`,
+      changed: true,
+      counts: { created: 0, updated: 1, unchanged: 0, pruned: 1, skipped: 0 },
+    });
+    expect(plan.objects).toEqual([
+      expect.objectContaining({
+        object: `ConfigMap ${namespace}/app`,
+        outcome: "updated",
+        source: "deploy/app.yaml:1:1",
+        diff: expect.stringContaining("-  color: blue\n+  color: green"),
+      }),
+      expect.objectContaining({ object: `ConfigMap ${namespace}/old`, outcome: "pruned", source: null }),
+    ]);
+    expect(await configMapColor(namespace, "old")).toBe("grey");
+  });
+
+  it("colours the diff when FORCE_COLOR is set, and never when NO_COLOR is", async () => {
+    // Prepare
+    const { namespace, repo, kubeconfig } = await prepare({ "deploy/app.yaml": configMap("app", "blue") });
+    const args = ["diff", "deploy", "-n", namespace, "--kubeconfig", kubeconfig];
+
+    // Act
+    const forced = await pullbridge(args, { cwd: repo.dir, env: { FORCE_COLOR: "1" } });
+    const both = await pullbridge(args, { cwd: repo.dir, env: { FORCE_COLOR: "1", NO_COLOR: "1" } });
+
+    // Assess
+    expect(forced.stdout).toContain("\u001b[32m+  color: blue\u001b[39m");
+    expect(both.stdout).not.toContain("\u001b[");
+  });
+});
+
+describe("pullbridge errors", () => {
+  it("names every broken manifest by file:line and exits 1", async () => {
+    // Prepare
+    const { namespace, repo, kubeconfig } = await prepare({
+      "deploy/app.yaml": configMap("app", "blue"),
+      "deploy/bad.yaml": ["apiVersion: v1", "kind: ConfigMap", "metadata:", "  name: x", "  namespace: elsewhere", ""].join("\n"),
+    });
+
+    // Act
+    const run = await pullbridge(["diff", "deploy", "-n", namespace, "--kubeconfig", kubeconfig], { cwd: repo.dir });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr.trim()).toBe(
+      `error: deploy/bad.yaml:5:3 (document 1): namespace "elsewhere" is not allowed for this target (allowed: ${namespace})`,
+    );
+  });
+
+  it("says the cluster is unreachable in one line and exits 1", async () => {
+    // Prepare
+    const { repo } = await prepare({ "deploy/app.yaml": configMap("app", "blue") });
+    const server = (await closedPortUrl()).replace("http:", "https:");
+    const dir = await mkdtemp(join(tmpdir(), "pullbridge-cli-"));
+    const kubeconfig = join(dir, "dead.kubeconfig");
+    const worker = inject("controlPlane").worker;
+    await writeFile(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters:\n- name: dead\n  cluster:\n    server: ${server}\n    insecure-skip-tls-verify: true\nusers:\n- name: w\n  user:\n    token: ${worker.token}\ncontexts:\n- name: dead\n  context: {cluster: dead, user: w}\ncurrent-context: dead\n`,
+    );
+
+    // Act
+    const run = await pullbridge(["diff", "deploy", "--kubeconfig", kubeconfig, "-o", "json"], { cwd: repo.dir });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(new RegExp(`^error: cannot reach the cluster at ${server}: .*ECONNREFUSED`))]);
+    expect(JSON.parse(run.stdout)).toEqual({
+      error: { kind: "ClusterError", message: expect.stringContaining("cannot reach the cluster") },
+    });
+  });
+
+  it("explains that no cluster is configured when there is no kubeconfig at all", async () => {
+    // Prepare
+    const { repo } = await prepare({ "deploy/app.yaml": configMap("app", "blue") });
+    const home = await mkdtemp(join(tmpdir(), "pullbridge-home-"));
+
+    // Act
+    const run = await pullbridge(["diff", "deploy"], { cwd: repo.dir, env: { KUBECONFIG: undefined, HOME: home } });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("no cluster configured: $KUBECONFIG is unset and ~/.kube/config does not exist");
+  });
+
+  it("reports the API server's refusal when the identity has no rights in the namespace", async () => {
+    // Prepare
+    const namespace = await createTestNamespace("cli-denied");
+    const repo = await createGitRepo();
+    await repo.commitFiles({ "deploy/app.yaml": configMap("app", "blue") });
+    const kubeconfig = join(inject("controlPlane").dir, "worker.kubeconfig");
+
+    // Act
+    const run = await pullbridge(["sync", "deploy", "-n", namespace, "--kubeconfig", kubeconfig], { cwd: repo.dir });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: .*403 Forbidden: .*pullbridge-worker/);
+    expect(await configMapColor(namespace, "app")).toBeUndefined();
+  });
+});
+
+describe("pullbridge status and targets validate", () => {
+  it("lists pullbridge's targets in a namespace as a table", async () => {
+    // Prepare
+    const { namespace, repo, kubeconfig } = await prepare({ "deploy/app.yaml": configMap("app", "blue") });
+    await pullbridge(["sync", "deploy", "-n", namespace, "--target", "web", "--kubeconfig", kubeconfig], { cwd: repo.dir });
+
+    // Act
+    const run = await pullbridge(["status", "-n", namespace, "--kubeconfig", kubeconfig], { cwd: repo.dir });
+
+    // Assess
+    expect(run.code).toBe(0);
+    const [header, row, ...rest] = run.stdout.trim().split("\n");
+    expect(header).toMatch(/^TARGET\s+NAMESPACE\s+STATE\s+REVISION\s+SYNCED AT\s+AGE\s+LAST CHANGES\s+KINDS$/);
+    expect(row).toMatch(new RegExp(`^web\\s+${namespace}\\s+synced\\s+${(await repo.head()).slice(0, 7)}\\s+\\S+Z\\s+\\d+s\\s+\\+1 ~0 -0 =0\\s+ConfigMap$`));
+    expect(rest).toEqual([]);
+  });
+
+  it("validates a targets file (exit 0) and points at the line of a mistake (exit 1)", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), "pullbridge-targets-"));
+    const good = [
+      "version: 1",
+      "clusters:",
+      "  prod: { type: eks, name: prod, region: eu-west-1 }",
+      "targets:",
+      "  - name: web",
+      "    repo: acme/config",
+      "    path: apps/web",
+      "    cluster: prod",
+      "    namespace: web",
+      "",
+    ].join("\n");
+    await writeFile(join(dir, "good.yaml"), good);
+    await writeFile(join(dir, "typo.yaml"), good.replace("cluster: prod", "cluster: prd"));
+
+    // Act
+    const valid = await pullbridge(["targets", "validate", "good.yaml", "-o", "json"], { cwd: dir });
+    const invalid = await pullbridge(["targets", "validate", "typo.yaml"], { cwd: dir });
+
+    // Assess
+    expect(valid.code).toBe(0);
+    expect(JSON.parse(valid.stdout)).toMatchObject({
+      valid: true,
+      file: "good.yaml",
+      targets: [{ name: "web", repo: "acme/config", branch: "main", path: "apps/web", cluster: "prod", prune: true }],
+      warnings: [],
+    });
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr.trim()).toBe('error: typo.yaml:8:5: targets[0].cluster: unknown cluster "prd" (known: prod)');
+  });
+});

@@ -1,0 +1,214 @@
+/**
+ * Packages the real serverless.yml offline with osls + serverless-esbuild (no AWS credentials)
+ * and asserts on the generated CloudFormation template.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ALL_METRIC_NAMES, METRIC_NAMESPACE, ServiceName } from "../../../lib/telemetry/metric-names.ts";
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, "..", "..", "..");
+type Resource = { Type: string; Properties: Record<string, unknown>; Condition?: string };
+type Template = { Resources: Record<string, Resource> };
+
+async function osls(args: string[]) {
+  const env = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: "",
+    AWS_SECRET_ACCESS_KEY: "",
+    AWS_PROFILE: "",
+    SLS_TELEMETRY_DISABLED: "1",
+  };
+  return await run(join(root, "node_modules", ".bin", "osls"), args, { cwd: root, env, maxBuffer: 16 << 20 });
+}
+
+let template: Template;
+const byType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+const resource = (id: string): Resource => {
+  const r = template.Resources[id];
+  if (!r) throw new Error(`no resource ${id} in the template`);
+  return r;
+};
+
+beforeAll(async () => {
+  const out = await mkdtemp(join(tmpdir(), "pullbridge-package-"));
+  await osls(["package", "--stage", "ci", "--region", "eu-west-1", "--package", out]);
+  template = JSON.parse(
+    await readFile(join(out, "cloudformation-template-update-stack.json"), "utf8"),
+  ) as Template;
+}, 300_000);
+
+describe("serverless.yml packaged offline", () => {
+  it("deploys every function on nodejs24.x / arm64 with its own role", () => {
+    // Prepare / Act
+    const functions = byType("AWS::Lambda::Function");
+
+    // Assess
+    expect(functions.map(([id]) => id).sort()).toEqual([
+      "DriftLambdaFunction",
+      "WebhookLambdaFunction",
+      "WorkerLambdaFunction",
+    ]);
+    const roles = functions.map(([, f]) => JSON.stringify(f.Properties.Role));
+    expect(new Set(roles).size).toBe(3);
+    for (const [, f] of functions) {
+      expect(f.Properties.Runtime).toBe("nodejs24.x");
+      expect(f.Properties.Architectures).toEqual(["arm64"]);
+    }
+    const services = functions.map(
+      ([, f]) =>
+        (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+          .POWERTOOLS_SERVICE_NAME,
+    );
+    expect(services.sort()).toEqual(Object.values(ServiceName).sort());
+  });
+
+  it("wires a FIFO queue to a FIFO DLQ at maxReceiveCount 5 with visibility ≥ 6× the worker timeout", () => {
+    // Prepare
+    const queue = resource("JobsQueue").Properties;
+    const dlq = resource("JobsDeadLetterQueue").Properties;
+    const worker = resource("WorkerLambdaFunction").Properties;
+
+    // Assess
+    expect(queue.FifoQueue).toBe(true);
+    expect(dlq.FifoQueue).toBe(true);
+    expect(queue.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { "Fn::GetAtt": ["JobsDeadLetterQueue", "Arn"] },
+      maxReceiveCount: 5,
+    });
+    expect(Number(queue.VisibilityTimeout)).toBeGreaterThanOrEqual(6 * Number(worker.Timeout));
+  });
+
+  it("feeds the worker from the queue in batches with partial-batch responses and bounded concurrency", () => {
+    // Prepare
+    const [entry] = byType("AWS::Lambda::EventSourceMapping");
+    if (!entry) throw new Error("no event source mapping in the template");
+    const [, mapping] = entry;
+
+    // Assess
+    expect(mapping.Properties).toMatchObject({
+      BatchSize: 10,
+      EventSourceArn: { "Fn::GetAtt": ["JobsQueue", "Arn"] },
+      FunctionName: { "Fn::GetAtt": ["WorkerLambdaFunction", "Arn"] },
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
+    expect(
+      (mapping.Properties.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency,
+    ).toBeGreaterThanOrEqual(2);
+  });
+
+  it("gives no function a wildcard action or resource", () => {
+    for (const id of ["WebhookRole", "WorkerRole", "DriftRole"]) {
+      // Prepare
+      const policies = resource(id).Properties.Policies as {
+        PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
+      }[];
+      const statements = policies.flatMap((p) => p.PolicyDocument.Statement);
+
+      // Assess
+      expect(statements.length).toBeGreaterThan(0);
+      for (const s of statements) {
+        for (const action of s.Action) expect(action, `${id} action`).not.toContain("*");
+        for (const r of s.Resource) expect(JSON.stringify(r), `${id} resource`).not.toContain("*");
+      }
+    }
+  });
+
+  it("lets each role do exactly its job", () => {
+    // Prepare
+    const actions = (id: string) =>
+      (resource(id).Properties.Policies as { PolicyDocument: { Statement: { Action: string[] }[] } }[])
+        .flatMap((p) => p.PolicyDocument.Statement.flatMap((s) => s.Action))
+        .sort();
+
+    // Assess
+    expect(actions("WebhookRole")).toEqual([
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "sqs:SendMessage",
+      "ssm:GetParameter",
+    ]);
+    expect(actions("DriftRole")).toEqual(["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage"]);
+    expect(actions("WorkerRole")).toContain("eks:DescribeCluster");
+    expect(actions("WorkerRole")).not.toContain("sqs:SendMessage");
+    expect(actions("WorkerRole")).toEqual(
+      expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage"]),
+    );
+  });
+
+  it("runs the drift function on a schedule it is allowed to be invoked by", () => {
+    // Prepare
+    const [[ruleId, rule] = []] = byType("AWS::Events::Rule");
+    const permissions = byType("AWS::Lambda::Permission").map(([, p]) => p.Properties);
+
+    // Assess
+    expect(rule?.Properties.ScheduleExpression).toBe("rate(10 minutes)");
+    expect(permissions).toContainEqual(
+      expect.objectContaining({
+        Action: "lambda:InvokeFunction",
+        Principal: "events.amazonaws.com",
+        SourceArn: { "Fn::GetAtt": [ruleId, "Arn"] },
+      }),
+    );
+  });
+
+  it("builds the dashboard only from metrics named in lib/telemetry/metric-names.ts", () => {
+    // Prepare
+    const body = JSON.parse(resource("Dashboard").Properties.DashboardBody as string) as {
+      widgets: { properties: { metrics: unknown[][] } }[];
+    };
+    const named = new Set<string>();
+    for (const widget of body.widgets) {
+      for (const row of widget.properties.metrics) {
+        if (row[0] === METRIC_NAMESPACE) named.add(String(row[1]));
+        const expression = (row[0] as { expression?: string }).expression;
+        for (const m of expression?.matchAll(/MetricName="([^"]+)"/g) ?? []) named.add(String(m[1]));
+      }
+    }
+
+    // Assess
+    expect(body.widgets.length).toBeGreaterThanOrEqual(10);
+    expect(named.size).toBeGreaterThan(10);
+    for (const name of named) expect(ALL_METRIC_NAMES, `dashboard metric ${name}`).toContain(name);
+  });
+
+  it("has the alarms an operator needs", () => {
+    // Prepare
+    const alarms = byType("AWS::CloudWatch::Alarm")
+      .map(([id]) => id)
+      .sort();
+
+    // Assess
+    expect(alarms).toEqual([
+      "DeadLetterQueueNotEmptyAlarm",
+      "DriftDetectedAlarm",
+      "OldestJobAgeAlarm",
+      "SyncFailuresAlarm",
+      "WebhookErrorsAlarm",
+    ]);
+    const queries = JSON.stringify([resource("SyncFailuresAlarm"), resource("DriftDetectedAlarm")]);
+    expect(queries).toContain("SUM(SyncFailed)");
+    expect(queries).toContain("SUM(DriftDetected)");
+  });
+
+  it("fails packaging on a typo in the targets file, naming the field", async () => {
+    // Act
+    const failure = await osls([
+      "package",
+      "--stage",
+      "ci",
+      "--param",
+      "targetsFile=test/fixtures/deploy/targets-typo.yaml",
+    ]).then(
+      () => "packaged",
+      (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ""}${error.stderr ?? ""}`,
+    );
+
+    // Assess
+    expect(failure).toContain('targets[0].cluster: unknown cluster "prd"');
+  });
+});

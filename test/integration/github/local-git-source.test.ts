@@ -1,0 +1,116 @@
+/** The local-git GitSource (local mode) against a real repository: same port, same limits. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_SOURCE_LIMITS } from "../../../lib/source/git-source.ts";
+import { createLocalGitSource } from "../../../lib/source/local-git-source.ts";
+import { createGitRepo, type GitRepo } from "../../support/git-repo.ts";
+
+const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
+
+describe("local git source", () => {
+  let repo: GitRepo;
+  let first: string;
+  let second: string;
+
+  beforeAll(async () => {
+    repo = await createGitRepo();
+    first = await repo.commitFiles({
+      "apps/web/a.yaml": "a: 1\n",
+      "apps/web/b.yaml": "b: 1\n",
+      "apps/web2/c.yaml": "c\n",
+    });
+    await repo.symlink("apps/web/link.yaml", "../../apps/web2/c.yaml");
+    second = await repo.commitFiles({ "apps/web/a.yaml": "a: 2\n", "apps/web/b.yaml": null });
+  });
+  afterAll(async () => {
+    await repo.remove();
+  });
+
+  it("reads the branch head", async () => {
+    // Prepare
+    const source = createLocalGitSource({ directory: repo.dir });
+
+    // Act
+    const head = await source.headSha({ repo: "acme/deploy", branch: "main" });
+
+    // Assess
+    expect(head).toBe(second);
+  });
+
+  it("returns the files under the path at each sha, without symlinks", async () => {
+    // Prepare
+    const source = createLocalGitSource({ directory: () => repo.dir });
+
+    // Act
+    const atFirst = await source.fetchTree({
+      repo: "acme/deploy",
+      sha: first,
+      path: "apps/web",
+      limits: DEFAULT_SOURCE_LIMITS,
+    });
+    const atSecond = await source.fetchTree({
+      repo: "acme/deploy",
+      sha: second,
+      path: "apps/web",
+      limits: DEFAULT_SOURCE_LIMITS,
+    });
+
+    // Assess
+    expect([...atFirst.keys()].sort()).toEqual(["apps/web/a.yaml", "apps/web/b.yaml"]);
+    expect([...atSecond.keys()]).toEqual(["apps/web/a.yaml"]);
+    expect(text(atSecond.get("apps/web/a.yaml"))).toBe("a: 2\n");
+  });
+
+  it("returns an empty tree for a path that does not exist at that commit", async () => {
+    // Prepare
+    const source = createLocalGitSource({ directory: repo.dir });
+
+    // Act
+    const tree = await source.fetchTree({
+      repo: "acme/deploy",
+      sha: first,
+      path: "nowhere",
+      limits: DEFAULT_SOURCE_LIMITS,
+    });
+
+    // Assess
+    expect(tree.size).toBe(0);
+  });
+
+  it("enforces the same limits", async () => {
+    // Prepare
+    const source = createLocalGitSource({ directory: repo.dir });
+
+    // Act
+    const result = source.fetchTree({
+      repo: "acme/deploy",
+      sha: first,
+      path: ".",
+      limits: { maxFiles: 2, maxBytes: 1_000 },
+    });
+
+    // Assess
+    await expect(result).rejects.toMatchObject({
+      name: "SourceError",
+      retryable: false,
+      message: expect.stringContaining("maxFiles=2"),
+    });
+  });
+
+  it("reports unknown commits and branches as permanent", async () => {
+    // Prepare
+    const source = createLocalGitSource({ directory: repo.dir });
+
+    // Act
+    const sha = source.fetchTree({
+      repo: "acme/deploy",
+      sha: "e".repeat(40),
+      path: ".",
+      limits: DEFAULT_SOURCE_LIMITS,
+    });
+    const branch = source.headSha({ repo: "acme/deploy", branch: "gone" });
+
+    // Assess
+    await expect(sha).rejects.toMatchObject({ name: "SourceError", retryable: false });
+    await expect(branch).rejects.toMatchObject({ name: "SourceError", retryable: false });
+  });
+});

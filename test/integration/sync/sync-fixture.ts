@@ -1,0 +1,84 @@
+/** Shared set-up for sync integration tests: a namespace per test, the scoped worker identity, and snapshots. */
+import type { ClusterPort } from "../../../lib/cluster/cluster-port.ts";
+import { createClusterClient } from "../../../lib/cluster/kube-cluster-client.ts";
+import type { Target } from "../../../lib/config/targets.ts";
+import type { DesiredObject, KubeObject } from "../../../lib/manifests/kube-object.ts";
+import { type SyncDeps, type SyncOptions, syncTarget } from "../../../lib/sync/sync-target.ts";
+import { PULLBRIDGE_VERSION } from "../../../lib/sync/tooling-version.ts";
+import { aTarget } from "../../factories/sync.ts";
+import { createTestNamespace, grantWorker, kubeConfigFor } from "../../support/kube.ts";
+
+export async function workerCluster(): Promise<ClusterPort> {
+  return await createClusterClient({ kubeConfig: kubeConfigFor("worker") });
+}
+
+export async function adminCluster(): Promise<ClusterPort> {
+  return await createClusterClient({ kubeConfig: kubeConfigFor("admin") });
+}
+
+export const FIXED_NOW = new Date("2026-01-02T03:04:05.000Z");
+
+/** Runs a sync as the given cluster identity with test defaults (mode apply, revision "a1"). */
+export async function runSync(
+  cluster: ClusterPort,
+  target: Target,
+  desired: readonly DesiredObject[],
+  overrides: Partial<Omit<SyncOptions, "target" | "desired">> = {},
+  deps: Partial<Omit<SyncDeps, "cluster">> = {},
+) {
+  return await syncTarget(
+    { cluster, toolingVersion: PULLBRIDGE_VERSION, ...deps },
+    { target, desired, revision: { sha: "a1" }, now: FIXED_NOW, mode: "apply", ...overrides },
+  );
+}
+
+/** A fresh namespace the worker may fully manage, and a target pointing at it. */
+export async function workerNamespace(prefix: string, overrides: Parameters<typeof aTarget>[1] = {}) {
+  const namespace = await createTestNamespace(prefix);
+  await grantWorker(namespace);
+  const target = aTarget(namespace, overrides);
+  return { namespace, target };
+}
+
+const SNAPSHOT_RESOURCES = ["configmaps", "secrets", "services", "serviceaccounts"] as const;
+
+/** `Kind/name → resourceVersion` for every object of the common kinds in a namespace (read as admin). */
+export async function resourceVersions(namespace: string): Promise<Map<string, string>> {
+  const admin = await adminCluster();
+  const versions = new Map<string, string>();
+  const resources = [
+    ...SNAPSHOT_RESOURCES.map((resource) => ({ group: "", version: "v1", resource })),
+    { group: "apps", version: "v1", resource: "deployments" },
+  ];
+  const discovery = await admin.discover();
+  for (const r of resources) {
+    const kind = {
+      configmaps: "ConfigMap",
+      secrets: "Secret",
+      services: "Service",
+      serviceaccounts: "ServiceAccount",
+      deployments: "Deployment",
+    }[r.resource];
+    if (!kind) continue;
+    const resource = discovery.resolve({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind });
+    if (!resource) continue;
+    const { items } = await admin.list({ resource, namespace, labelSelector: "" });
+    for (const item of items)
+      versions.set(`${kind}/${item.metadata.name}`, item.metadata.resourceVersion ?? "");
+  }
+  return versions;
+}
+
+/** Reads one object as admin (undefined when absent). */
+export async function readAsAdmin(options: {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}): Promise<KubeObject | undefined> {
+  const admin = await adminCluster();
+  const discovery = await admin.discover({ refresh: true });
+  const resource = discovery.resolve(options);
+  if (!resource) throw new Error(`${options.apiVersion} ${options.kind} not served`);
+  return await admin.get({ resource, namespace: options.namespace, name: options.name });
+}

@@ -1,0 +1,254 @@
+/**
+ * The whole bridge on real servers, for end-to-end tests: the real webhook handler → fauxqs
+ * (SQS FIFO + DLQ) → the event-source harness → the real worker handler → the real
+ * kube-apiserver (as the scoped worker identity) and the GitHub fake (OpenAPI-validated),
+ * serving a real git repository.
+ */
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { Context, SQSEvent } from "aws-lambda";
+import { inject } from "vitest";
+import { createWorkerHandler } from "../../functions/worker/create-handler.ts";
+import { enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
+import { createClusterConnector } from "../../lib/cluster/cluster-connector.ts";
+import type { ClusterPort, RequestCounts } from "../../lib/cluster/cluster-port.ts";
+import { createClusterCredentialsResolver } from "../../lib/cluster/credentials-resolver.ts";
+import { createEksClusterInfoSource } from "../../lib/cluster/eks-cluster-info.ts";
+import { createEksTokenCache } from "../../lib/cluster/eks-token-cache.ts";
+import { parseTargetsConfig, type TargetInput, type TargetsFile } from "../../lib/config/targets.ts";
+import { drainQueue, type PollOnceResult, pollOnce } from "../../lib/jobs/lambda-sqs-event-source.ts";
+import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
+import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
+import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
+import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
+import { type CommitFiles, httpApiEvent, pushPayload, signedDelivery } from "../factories/webhook.ts";
+import { webhookLambda } from "../factories/webhook-lambda.ts";
+import type { FileChanges } from "./git-repo.ts";
+import { type GitHubWorld, startGitHubWorld, TEST_INSTALLATION_ID } from "./github-fake/github-world.ts";
+import { createTestNamespace, grantWorker } from "./kube.ts";
+import { createFifoWithDlq, type FifoPair, testSqsClient } from "./sqs.ts";
+
+export type BridgeOptions = {
+  mode?: "app" | "token";
+  /** Overrides for the one target `web` (path `deploy`, branch `main`, namespace: a fresh one). */
+  target?: Partial<TargetInput>;
+  /** Kubeconfig the worker uses (default: the shared control plane's worker identity). */
+  workerKubeconfig?: string;
+  /** Skip creating and granting the namespace (tests that bring their own control plane). */
+  namespace?: string;
+  maxReceiveCount?: number;
+};
+
+export type Bridge = {
+  world: GitHubWorld;
+  sqs: SQSClient;
+  queue: FifoPair;
+  config: TargetsFile;
+  namespace: string;
+  /** Commits `files` to `main` and delivers the signed push to the webhook; returns the sha and the HTTP answer. */
+  push(files: FileChanges, message?: string): Promise<{ sha: string; status: number; body: unknown }>;
+  /** Runs `git revert --no-edit HEAD` on `main` and delivers the push; returns the new sha. */
+  pushRevert(): Promise<{ sha: string; status: number }>;
+  /** Runs the worker over the queue until it is empty (failed records become visible again at once). */
+  drain(): Promise<PollOnceResult[]>;
+  /** One receive → worker → delete cycle. */
+  pollOnce(): Promise<PollOnceResult>;
+  /** What the drift schedule does. */
+  scheduleDrift(): Promise<void>;
+  /** Requests the worker's cluster client has sent so far (all jobs). */
+  clusterRequests(): RequestCounts;
+  close(): Promise<void>;
+};
+
+function workerContext(): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: "pullbridge-test-worker",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:pullbridge-test-worker",
+    memoryLimitInMB: "1024",
+    awsRequestId: randomUUID(),
+    logGroupName: "/aws/lambda/pullbridge-test-worker",
+    logStreamName: "test",
+    getRemainingTimeInMillis: () => 120_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+/** Turns a file change set into the `added/modified/removed` lists GitHub puts in a push. */
+function commitFilesOf(files: FileChanges, existing: Set<string>): CommitFiles {
+  const added: string[] = [];
+  const modified: string[] = [];
+  const removed: string[] = [];
+  for (const [path, content] of Object.entries(files)) {
+    if (content === null) {
+      removed.push(path);
+      existing.delete(path);
+    } else if (existing.has(path)) {
+      modified.push(path);
+    } else {
+      added.push(path);
+      existing.add(path);
+    }
+  }
+  return { added, modified, removed };
+}
+
+/** Starts a bridge with one target `web` reading `deploy/` on `main`. */
+export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> {
+  const cp = inject("controlPlane");
+  const sqs = testSqsClient();
+  const queue = await createFifoWithDlq(sqs, { maxReceiveCount: options.maxReceiveCount ?? 5 });
+  const world = await startGitHubWorld({ mode: options.mode ?? "app" });
+  let namespace = options.namespace;
+  if (namespace === undefined) {
+    namespace = await createTestNamespace("e2e");
+    await grantWorker(namespace);
+  }
+  const config = parseTargetsConfig({
+    version: 1,
+    clusters: {
+      test: {
+        type: "kubeconfig",
+        source: `file:${options.workerKubeconfig ?? join(cp.dir, "worker.kubeconfig")}`,
+      },
+    },
+    targets: [
+      {
+        name: "web",
+        repo: world.repoName,
+        branch: "main",
+        path: "deploy",
+        cluster: "test",
+        namespace,
+        ...options.target,
+      },
+    ],
+  });
+
+  const webhook = webhookLambda({ sqs, queueUrl: queue.queueUrl, targets: config.targets });
+  const now = () => new Date();
+  const connect = createClusterConnector({
+    config,
+    resolver: createClusterCredentialsResolver({
+      // Local-mode resolver: `file:` kubeconfigs; the EKS parts are never reached by these targets.
+      clusterInfo: createEksClusterInfoSource(),
+      tokens: createEksTokenCache({
+        credentials: async () => ({ accessKeyId: "unused", secretAccessKey: "unused" }),
+        now,
+      }),
+      secrets: { read: async (ref) => Promise.reject(new Error(`no secret ${ref} in tests`)) },
+      localMode: true,
+    }),
+    now,
+    refreshBeforeExpiryMs: 60_000,
+  });
+  const clients: ClusterPort[] = [];
+  const worker = createWorkerHandler({
+    config,
+    github: world.jobGitHub,
+    connectCluster: async (target, purpose) => {
+      const client = await connect(target, purpose);
+      if (!clients.includes(client)) clients.push(client);
+      return client;
+    },
+    now,
+    toolingVersion: PULLBRIDGE_VERSION,
+    sourceLimits: DEFAULT_SOURCE_LIMITS,
+    logger: new Logger({ serviceName: ServiceName.Worker, logLevel: "SILENT" }),
+    metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: ServiceName.Worker }),
+  });
+  const invokeWorker = (event: SQSEvent) => worker(event, workerContext());
+  const source = {
+    sqs,
+    queueUrl: queue.queueUrl,
+    waitTimeSeconds: 0,
+    visibilityTimeout: 120,
+    releaseFailuresImmediately: true,
+  };
+  const existing = new Set<string>();
+  let before = "0".repeat(40);
+
+  return {
+    world,
+    sqs,
+    queue,
+    config,
+    namespace,
+    async push(files, message = "change manifests") {
+      const commit = commitFilesOf(files, existing);
+      const sha = await world.repo.commitFiles(files, message);
+      const payload = pushPayload({
+        repo: world.repoName,
+        branch: "main",
+        before,
+        after: sha,
+        commits: [commit],
+        installationId: TEST_INSTALLATION_ID,
+      });
+      before = sha;
+      const delivery = await signedDelivery({ event: "push", payload });
+      const response = await webhook(httpApiEvent(delivery), workerContext());
+      return {
+        sha,
+        status: response.statusCode ?? 0,
+        body: response.body ? JSON.parse(response.body) : undefined,
+      };
+    },
+    async pushRevert() {
+      const git = world.repo.git;
+      await git("revert", "--no-edit", "HEAD");
+      const sha = await git("rev-parse", "HEAD");
+      const changes: CommitFiles = { added: [], modified: [], removed: [] };
+      for (const line of (await git("diff", "--name-status", "HEAD~1", "HEAD")).split("\n").filter(Boolean)) {
+        const [status = "", path = ""] = line.split("\t");
+        if (status === "A") changes.added?.push(path);
+        else if (status === "D") changes.removed?.push(path);
+        else changes.modified?.push(path);
+      }
+      const payload = pushPayload({
+        repo: world.repoName,
+        branch: "main",
+        before,
+        after: sha,
+        commits: [changes],
+        installationId: TEST_INSTALLATION_ID,
+      });
+      before = sha;
+      const response = await webhook(
+        httpApiEvent(await signedDelivery({ event: "push", payload })),
+        workerContext(),
+      );
+      return { sha, status: response.statusCode ?? 0 };
+    },
+    drain: () => drainQueue(source, invokeWorker, { idlePolls: 1, maxPolls: 20 }),
+    pollOnce: () => pollOnce(source, invokeWorker),
+    async scheduleDrift() {
+      await enqueueDriftJobs({
+        targets: config.targets,
+        queue: createSqsJobQueue({ client: sqs, queueUrl: queue.queueUrl }),
+        now: new Date(),
+      });
+    },
+    clusterRequests() {
+      return clients.reduce<RequestCounts>(
+        (sum, c) => {
+          const r = c.requestCounts();
+          return {
+            reads: sum.reads + r.reads,
+            writes: sum.writes + r.writes,
+            dryRuns: sum.dryRuns + r.dryRuns,
+            listPages: sum.listPages + r.listPages,
+          };
+        },
+        { reads: 0, writes: 0, dryRuns: 0, listPages: 0 },
+      );
+    },
+    close: () => world.close(),
+  };
+}

@@ -1,0 +1,748 @@
+/**
+ * A local stand-in for api.github.com that the real Octokit talks to (baseUrl = `fake.url`).
+ *
+ * - Serves branch heads and tarballs from real local git repositories (`git archive`), with
+ *   GitHub's 302 to a codeload-like URL carrying a short-lived token.
+ * - Records commit statuses and check runs, and issues installation tokens to a GitHub App
+ *   JWT (checked: RS256, `iss` = app id, ≤ 10 min lifetime, signature when a key is given).
+ * - Validates every request against GitHub's OpenAPI description: an unknown operation or an
+ *   invalid parameter/body is answered 422 (404 for unknown routes) and recorded in
+ *   `violations`, which tests assert is empty.
+ * - Injects failures per route: 5xx, primary/secondary rate limits with their headers, 429
+ *   with `retry-after`, dropped connections.
+ */
+import { execFile, spawn } from "node:child_process";
+import { createPublicKey, type KeyObject, randomBytes, verify } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { promisify } from "node:util";
+import { githubOpenApi, type MatchedOperation } from "./openapi-validator.ts";
+
+const run = promisify(execFile);
+
+/** A failure to answer with instead of the real response. */
+export type InjectedFailure =
+  | { kind: "server-error"; status?: 500 | 502 | 503 | 504 }
+  /** 403 (or 429) "You have exceeded a secondary rate limit" with `retry-after`. */
+  | { kind: "secondary-rate-limit"; retryAfter: number; status?: 403 | 429 }
+  /** 403 with `x-ratelimit-remaining: 0` and a reset `resetInSeconds` from now. */
+  | { kind: "primary-rate-limit"; resetInSeconds: number }
+  /** 429 with only `retry-after`. */
+  | { kind: "too-many-requests"; retryAfter: number }
+  /** Any status with a GitHub-style error body. */
+  | { kind: "status"; status: number; message?: string }
+  /** The connection is dropped without a response. */
+  | { kind: "network" };
+
+export type RecordedRequest = {
+  method: string;
+  /** Raw path as sent (percent-encoded). */
+  path: string;
+  /** `METHOD /template` of the matched OpenAPI operation; `codeload` for archive downloads; undefined if unknown. */
+  route: string | undefined;
+  params: Readonly<Record<string, string>>;
+  query: Readonly<Record<string, string>>;
+  body: unknown;
+  /** How the request authenticated. */
+  auth: "installation-token" | "token" | "jwt" | "none" | "invalid";
+  /** Status the fake answered with. */
+  status: number;
+  /** True when the answer was an injected failure. */
+  injected: boolean;
+};
+
+export type Violation = {
+  kind: "openapi" | "github-rule";
+  method: string;
+  path: string;
+  route: string | undefined;
+  problems: readonly string[];
+};
+
+export type RecordedStatus = {
+  repo: string;
+  sha: string;
+  state: string;
+  context: string;
+  description: string | undefined;
+  target_url: string | undefined;
+};
+
+export type RecordedAnnotation = {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: string;
+  message: string;
+  title?: string;
+  start_column?: number;
+  end_column?: number;
+};
+
+export type RecordedCheckRun = {
+  id: number;
+  repo: string;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  details_url: string | undefined;
+  html_url: string;
+  title: string | undefined;
+  summary: string | undefined;
+  text: string | undefined;
+  /** All annotations posted, across create and updates (GitHub appends them). */
+  annotations: RecordedAnnotation[];
+};
+
+export type IssuedToken = {
+  token: string;
+  installationId: number;
+  jwt: { iss: unknown; iat: number; exp: number };
+};
+
+export type GitHubFakeOptions = {
+  /** PATs the fake accepts (besides installation tokens it issued). Default: `["test-token"]`. */
+  tokens?: readonly string[];
+  /** GitHub App the fake issues installation tokens for. */
+  app?: { appId: string | number; publicKey?: string | KeyObject };
+  /** Installation id `GET /repos/{owner}/{repo}/installation` answers for every served repository. */
+  installationId?: number;
+  /** Refuse requests without valid credentials (401). Default true. */
+  requireAuth?: boolean;
+};
+
+export type GitHubFake = {
+  /** Base URL to give Octokit (`baseUrl`). */
+  url: string;
+  /** Serves `owner/name` from a local git repository directory. */
+  addRepo(repo: string, dir: string): void;
+  /** Every request received, in order (API and codeload). */
+  readonly requests: readonly RecordedRequest[];
+  /** Requests that broke the OpenAPI description or a GitHub rule. Assert this is empty. */
+  readonly violations: readonly Violation[];
+  /** API requests only: no codeload downloads, no installation-token exchanges. */
+  restCalls(): RecordedRequest[];
+  /** Counts `restCalls()` by route, for exact "which calls" assertions. */
+  restCallsByRoute(): Record<string, number>;
+  /** Commit statuses posted, in order (optionally for one sha). */
+  statuses(sha?: string): RecordedStatus[];
+  /** Check runs as they stand now (after updates), in creation order. */
+  checkRuns(sha?: string): RecordedCheckRun[];
+  /** Installation tokens issued, with the JWT claims that obtained them. */
+  readonly issuedTokens: readonly IssuedToken[];
+  /**
+   * Answers the next `times` requests for `route` (e.g. `POST /repos/{owner}/{repo}/statuses/{sha}`,
+   * or `codeload`) with `failure` instead.
+   */
+  failNext(route: string, failure: InjectedFailure, times?: number): void;
+  /** Forgets requests, violations, statuses, check runs and pending failures (repos stay). */
+  reset(): void;
+  close(): Promise<void>;
+};
+
+type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+
+const DOCS = "https://docs.github.com/rest";
+
+function errorBody(status: number, message: string) {
+  return { message, documentation_url: DOCS, status: String(status) };
+}
+
+function base64urlJson(part: string | undefined): Record<string, unknown> | undefined {
+  if (part === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
+    return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+/** Starts the fake on a random loopback port. */
+export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<GitHubFake> {
+  const openapi = githubOpenApi();
+  const repos = new Map<string, string>();
+  const requests: RecordedRequest[] = [];
+  const violations: Violation[] = [];
+  const statuses: RecordedStatus[] = [];
+  const checkRuns: RecordedCheckRun[] = [];
+  const issuedTokens: IssuedToken[] = [];
+  const failures = new Map<string, InjectedFailure[]>();
+  const downloadTokens = new Set<string>();
+  const patTokens = new Set(options.tokens ?? ["test-token"]);
+  const requireAuth = options.requireAuth ?? true;
+  const appPublicKey =
+    options.app?.publicKey === undefined
+      ? undefined
+      : typeof options.app.publicKey === "string"
+        ? createPublicKey(options.app.publicKey)
+        : options.app.publicKey;
+  let nextCheckRunId = 1000;
+  let url = "";
+
+  const rateLimitHeaders = (remaining = 4999, reset = Math.floor(Date.now() / 1000) + 3600) => ({
+    "x-ratelimit-limit": "5000",
+    "x-ratelimit-remaining": String(remaining),
+    "x-ratelimit-reset": String(reset),
+    "x-ratelimit-used": String(5000 - remaining),
+    "x-ratelimit-resource": "core",
+  });
+
+  function violation(
+    kind: Violation["kind"],
+    req: IncomingMessage,
+    route: string | undefined,
+    problems: string[],
+  ) {
+    violations.push({ kind, method: req.method ?? "", path: req.url ?? "", route, problems });
+  }
+
+  async function resolveCommit(repo: string, rev: string): Promise<string | undefined> {
+    const dir = repos.get(repo);
+    if (dir === undefined) return undefined;
+    try {
+      const { stdout } = await run(
+        "git",
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`],
+        {
+          cwd: dir,
+        },
+      );
+      return stdout.trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  function injected(failure: InjectedFailure): Reply | "drop" {
+    const now = Math.floor(Date.now() / 1000);
+    switch (failure.kind) {
+      case "network":
+        return "drop";
+      case "server-error": {
+        const status = failure.status ?? 500;
+        return { status, body: errorBody(status, "Server Error") };
+      }
+      case "secondary-rate-limit": {
+        const status = failure.status ?? 403;
+        return {
+          status,
+          headers: { "retry-after": String(failure.retryAfter) },
+          body: errorBody(
+            status,
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+          ),
+        };
+      }
+      case "primary-rate-limit":
+        return {
+          status: 403,
+          headers: rateLimitHeaders(0, now + failure.resetInSeconds),
+          body: errorBody(403, "API rate limit exceeded for installation ID 1."),
+        };
+      case "too-many-requests":
+        return {
+          status: 429,
+          headers: { "retry-after": String(failure.retryAfter) },
+          body: errorBody(429, "Too Many Requests"),
+        };
+      case "status":
+        return {
+          status: failure.status,
+          body: errorBody(failure.status, failure.message ?? "Injected failure"),
+        };
+    }
+  }
+
+  function takeFailure(route: string): InjectedFailure | undefined {
+    const queue = failures.get(route);
+    const failure = queue?.shift();
+    if (queue !== undefined && queue.length === 0) failures.delete(route);
+    return failure;
+  }
+
+  type AuthResult = { kind: RecordedRequest["auth"]; problem?: string; jwt?: IssuedToken["jwt"] };
+
+  function authenticate(header: string | undefined): AuthResult {
+    if (header === undefined) return { kind: "none" };
+    const [scheme = "", credential = ""] = header.split(/\s+/, 2);
+    if (/^bearer$/i.test(scheme) && credential.split(".").length === 3) {
+      const [h, p, s] = credential.split(".");
+      const head = base64urlJson(h);
+      const claims = base64urlJson(p);
+      if (head?.alg !== "RS256")
+        return { kind: "invalid", problem: `JWT alg must be RS256, got ${String(head?.alg)}` };
+      if (claims === undefined || typeof claims.iat !== "number" || typeof claims.exp !== "number") {
+        return { kind: "invalid", problem: "JWT must carry numeric iat and exp" };
+      }
+      if (options.app === undefined || String(claims.iss) !== String(options.app.appId)) {
+        return { kind: "invalid", problem: `JWT iss ${String(claims.iss)} is not the app id` };
+      }
+      if (claims.exp - claims.iat > 600)
+        return { kind: "invalid", problem: "JWT lifetime exceeds 10 minutes" };
+      if (claims.exp < Date.now() / 1000) return { kind: "invalid", problem: "JWT expired" };
+      if (
+        appPublicKey !== undefined &&
+        !verify("RSA-SHA256", Buffer.from(`${h}.${p}`), appPublicKey, Buffer.from(s ?? "", "base64url"))
+      ) {
+        return { kind: "invalid", problem: "JWT signature does not verify with the app's public key" };
+      }
+      return { kind: "jwt", jwt: { iss: claims.iss, iat: claims.iat, exp: claims.exp } };
+    }
+    if (/^(token|bearer)$/i.test(scheme)) {
+      if (issuedTokens.some((t) => t.token === credential)) return { kind: "installation-token" };
+      if (patTokens.has(credential)) return { kind: "token" };
+    }
+    return { kind: "invalid", problem: "Bad credentials" };
+  }
+
+  function repoOf(params: Record<string, string>): string {
+    return `${params.owner ?? ""}/${params.repo ?? ""}`;
+  }
+
+  async function handleApi(
+    matched: MatchedOperation,
+    body: Record<string, unknown>,
+    auth: AuthResult,
+    req: IncomingMessage,
+  ): Promise<Reply> {
+    const { route } = matched.operation;
+    const params = matched.pathParams;
+    const repo = repoOf(params);
+    const notFound: Reply = { status: 404, body: errorBody(404, "Not Found") };
+    const repoUrl = `${url}/repos/${repo}`;
+    const rule = (status: number, message: string): Reply => {
+      violation("github-rule", req, route, [message]);
+      return { status, body: errorBody(status, message) };
+    };
+
+    switch (route) {
+      case "POST /app/installations/{installation_id}/access_tokens": {
+        if (auth.kind !== "jwt" || auth.jwt === undefined) {
+          return { status: 401, body: errorBody(401, "A JSON web token could not be decoded") };
+        }
+        const token = `ghs_${randomBytes(18).toString("hex")}`;
+        issuedTokens.push({ token, installationId: Number(params.installation_id), jwt: auth.jwt });
+        return {
+          status: 201,
+          body: {
+            token,
+            expires_at: new Date(Date.now() + 3600_000).toISOString().replace(/\.\d+Z$/, "Z"),
+            permissions: { checks: "write", contents: "read", statuses: "write", metadata: "read" },
+            repository_selection: "selected",
+          },
+        };
+      }
+      case "GET /repos/{owner}/{repo}/installation": {
+        if (auth.kind !== "jwt")
+          return { status: 401, body: errorBody(401, "A JSON web token could not be decoded") };
+        if (!repos.has(repo)) return notFound;
+        const id = options.installationId ?? 77;
+        return {
+          status: 200,
+          body: {
+            id,
+            app_id: Number(auth.jwt?.iss),
+            account: { login: params.owner ?? "", id: 1, type: "Organization" },
+            target_type: "Organization",
+            repository_selection: "selected",
+            permissions: { checks: "write", contents: "read", statuses: "write", metadata: "read" },
+            access_tokens_url: `${url}/app/installations/${id}/access_tokens`,
+            repositories_url: `${url}/installation/repositories`,
+            html_url: `https://github.com/settings/installations/${id}`,
+            events: ["push", "pull_request"],
+            created_at: "2026-01-01T00:00:00Z",
+            updated_at: "2026-01-01T00:00:00Z",
+          },
+        };
+      }
+      case "GET /repos/{owner}/{repo}/git/ref/{ref}": {
+        const ref = params.ref ?? "";
+        const sha =
+          ref.startsWith("heads/") || ref.startsWith("tags/")
+            ? await resolveCommit(repo, `refs/${ref}`)
+            : undefined;
+        if (sha === undefined) return notFound;
+        return {
+          status: 200,
+          body: {
+            ref: `refs/${ref}`,
+            node_id: Buffer.from(`ref:${repo}:${ref}`).toString("base64"),
+            url: `${repoUrl}/git/refs/${ref}`,
+            object: { sha, type: "commit", url: `${repoUrl}/git/commits/${sha}` },
+          },
+        };
+      }
+      case "GET /repos/{owner}/{repo}/branches/{branch}": {
+        const sha = await resolveCommit(repo, `refs/heads/${params.branch ?? ""}`);
+        if (sha === undefined) return notFound;
+        return {
+          status: 200,
+          body: {
+            name: params.branch,
+            commit: { sha, url: `${repoUrl}/commits/${sha}` },
+            _links: {
+              self: `${repoUrl}/branches/${params.branch}`,
+              html: `${url}/${repo}/tree/${params.branch}`,
+            },
+            protected: false,
+            protection_url: `${repoUrl}/branches/${params.branch}/protection`,
+          },
+        };
+      }
+      case "GET /repos/{owner}/{repo}/commits/{ref}": {
+        const sha = await resolveCommit(repo, params.ref ?? "");
+        if (sha === undefined) return notFound;
+        if (req.headers.accept?.includes("application/vnd.github.sha")) {
+          return {
+            status: 200,
+            body: sha,
+            headers: { "content-type": "application/vnd.github.sha; charset=utf-8" },
+          };
+        }
+        return {
+          status: 200,
+          body: { sha, url: `${repoUrl}/commits/${sha}`, html_url: `${url}/${repo}/commit/${sha}` },
+        };
+      }
+      case "GET /repos/{owner}/{repo}/tarball/{ref}": {
+        const sha = await resolveCommit(repo, params.ref ?? "");
+        if (sha === undefined) return notFound;
+        const token = randomBytes(12).toString("hex");
+        downloadTokens.add(token);
+        return {
+          status: 302,
+          headers: { location: `${url}/_codeload/${repo}/legacy.tar.gz/${sha}?token=${token}` },
+        };
+      }
+      case "POST /repos/{owner}/{repo}/statuses/{sha}": {
+        const sha = params.sha ?? "";
+        if (!repos.has(repo)) return notFound;
+        if ((await resolveCommit(repo, sha)) !== sha) return rule(422, `No commit found for SHA: ${sha}`);
+        const description = typeof body.description === "string" ? body.description : undefined;
+        if (description !== undefined && description.length > 140) {
+          return rule(422, "Validation Failed: description is too long (maximum is 140 characters)");
+        }
+        const status: RecordedStatus = {
+          repo,
+          sha,
+          state: String(body.state),
+          context: typeof body.context === "string" ? body.context : "default",
+          description,
+          target_url: typeof body.target_url === "string" ? body.target_url : undefined,
+        };
+        statuses.push(status);
+        return {
+          status: 201,
+          body: {
+            url: `${repoUrl}/statuses/${sha}`,
+            id: statuses.length,
+            node_id: `SC_${statuses.length}`,
+            state: status.state,
+            description: status.description ?? null,
+            target_url: status.target_url ?? null,
+            context: status.context,
+            created_at: new Date().toISOString(),
+            updated_at: new Date().toISOString(),
+          },
+        };
+      }
+      case "POST /repos/{owner}/{repo}/check-runs":
+      case "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}": {
+        if (auth.kind !== "installation-token" && requireAuth) {
+          return { status: 403, body: errorBody(403, "You must authenticate via a GitHub App.") };
+        }
+        if (!repos.has(repo)) return notFound;
+        const output = (typeof body.output === "object" && body.output !== null ? body.output : {}) as Record<
+          string,
+          unknown
+        >;
+        const annotations = Array.isArray(output.annotations)
+          ? (output.annotations as RecordedAnnotation[])
+          : [];
+        let run: RecordedCheckRun | undefined;
+        if (route.startsWith("POST")) {
+          const headSha = String(body.head_sha);
+          if ((await resolveCommit(repo, headSha)) !== headSha)
+            return rule(422, `No commit found for SHA: ${headSha}`);
+          const id = nextCheckRunId++;
+          run = {
+            id,
+            repo,
+            name: String(body.name),
+            head_sha: headSha,
+            status: "queued",
+            conclusion: null,
+            details_url: undefined,
+            html_url: `${url}/${repo}/runs/${id}`,
+            title: undefined,
+            summary: undefined,
+            text: undefined,
+            annotations: [],
+          };
+          checkRuns.push(run);
+        } else {
+          run = checkRuns.find((r) => r.id === Number(params.check_run_id) && r.repo === repo);
+          if (run === undefined) return notFound;
+        }
+        if (typeof body.name === "string") run.name = body.name;
+        if (typeof body.details_url === "string") run.details_url = body.details_url;
+        if (typeof body.status === "string") run.status = body.status;
+        if (typeof body.conclusion === "string") {
+          // GitHub completes a run when a conclusion is given.
+          run.conclusion = body.conclusion;
+          run.status = "completed";
+        }
+        if (run.status === "completed" && run.conclusion === null) {
+          return rule(422, "Validation Failed: conclusion is required when status is completed");
+        }
+        if (typeof output.title === "string") run.title = output.title;
+        if (typeof output.summary === "string") run.summary = output.summary;
+        if (typeof output.text === "string") run.text = output.text;
+        run.annotations.push(...annotations);
+        return {
+          status: route.startsWith("POST") ? 201 : 200,
+          body: {
+            id: run.id,
+            head_sha: run.head_sha,
+            node_id: `CR_${run.id}`,
+            external_id: null,
+            url: `${repoUrl}/check-runs/${run.id}`,
+            html_url: run.html_url,
+            details_url: run.details_url ?? null,
+            status: run.status,
+            conclusion: run.conclusion,
+            started_at: new Date().toISOString(),
+            completed_at: run.status === "completed" ? new Date().toISOString() : null,
+            output: {
+              title: run.title ?? null,
+              summary: run.summary ?? null,
+              text: run.text ?? null,
+              annotations_count: run.annotations.length,
+              annotations_url: `${repoUrl}/check-runs/${run.id}/annotations`,
+            },
+            name: run.name,
+            check_suite: { id: 1 },
+            app: null,
+            pull_requests: [],
+          },
+        };
+      }
+      default:
+        violation("github-rule", req, route, [
+          `${route} is documented but not implemented by the GitHub fake`,
+        ]);
+        return { status: 501, body: errorBody(501, `${route} is not implemented by the GitHub fake`) };
+    }
+  }
+
+  function send(res: ServerResponse, reply: Reply): void {
+    const isText = typeof reply.body === "string";
+    const payload = reply.body === undefined ? "" : isText ? String(reply.body) : JSON.stringify(reply.body);
+    res.writeHead(reply.status, {
+      "content-type": "application/json; charset=utf-8",
+      "x-github-api-version-selected": "2022-11-28",
+      "x-github-request-id": randomBytes(8).toString("hex").toUpperCase(),
+      ...rateLimitHeaders(),
+      ...reply.headers,
+    });
+    res.end(payload);
+  }
+
+  async function serveArchive(
+    req: IncomingMessage,
+    res: ServerResponse,
+    parsed: URL,
+  ): Promise<RecordedRequest> {
+    const record: RecordedRequest = {
+      method: req.method ?? "GET",
+      path: parsed.pathname,
+      route: "codeload",
+      params: {},
+      query: Object.fromEntries(parsed.searchParams),
+      body: undefined,
+      auth: "none",
+      status: 200,
+      injected: false,
+    };
+    const failure = takeFailure("codeload");
+    if (failure !== undefined) {
+      const reply = injected(failure);
+      record.injected = true;
+      if (reply === "drop") {
+        req.socket.destroy();
+        record.status = 0;
+        return record;
+      }
+      record.status = reply.status;
+      send(res, reply);
+      return record;
+    }
+    const match = /^\/_codeload\/([^/]+)\/([^/]+)\/legacy\.tar\.gz\/([0-9a-f]{40})$/.exec(parsed.pathname);
+    const token = parsed.searchParams.get("token") ?? "";
+    const dir = match ? repos.get(`${match[1]}/${match[2]}`) : undefined;
+    if (!match || dir === undefined || !downloadTokens.delete(token)) {
+      record.status = 404;
+      res.writeHead(404, { "content-type": "text/plain" }).end("Not Found");
+      return record;
+    }
+    const [, owner, name, sha = ""] = match;
+    const prefix = `${owner}-${name}-${sha.slice(0, 7)}`;
+    res.writeHead(200, {
+      "content-type": "application/x-gzip",
+      "content-disposition": `attachment; filename=${prefix}.tar.gz`,
+    });
+    const child = spawn("git", ["archive", "--format=tar.gz", `--prefix=${prefix}/`, sha], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    child.stdout.pipe(res);
+    res.on("close", () => {
+      if (child.exitCode === null) child.kill();
+    });
+    return record;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const parsed = new URL(req.url ?? "/", "http://localhost");
+    if (parsed.pathname.startsWith("/_codeload/")) {
+      requests.push(await serveArchive(req, res, parsed));
+      return;
+    }
+    const method = req.method ?? "GET";
+    const rawBody = await readBody(req);
+    let body: unknown;
+    try {
+      body = rawBody.length > 0 ? JSON.parse(rawBody) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const record: RecordedRequest = {
+      method,
+      path: parsed.pathname,
+      route: undefined,
+      params: {},
+      query: Object.fromEntries(parsed.searchParams),
+      body,
+      auth: "none",
+      status: 0,
+      injected: false,
+    };
+    requests.push(record);
+    const reply = await (async (): Promise<Reply | "drop"> => {
+      const matched = openapi.match(method, parsed.pathname);
+      if (matched === undefined) {
+        violation("openapi", req, undefined, [
+          `no operation ${method} ${parsed.pathname} in GitHub's OpenAPI description`,
+        ]);
+        return { status: 404, body: errorBody(404, "Not Found") };
+      }
+      record.route = matched.operation.route;
+      record.params = matched.pathParams;
+      const problems = openapi.validate(matched, {
+        query: parsed.searchParams,
+        contentType: req.headers["content-type"],
+        body,
+        rawBody,
+      });
+      if (problems.length > 0) {
+        violation("openapi", req, matched.operation.route, problems);
+        return { status: 422, body: errorBody(422, `Invalid request.\n\n${problems.join("\n")}`) };
+      }
+      const auth = authenticate(req.headers.authorization);
+      record.auth = auth.kind;
+      if (auth.kind === "invalid" || (auth.kind === "none" && requireAuth)) {
+        if (auth.problem !== undefined && auth.problem !== "Bad credentials") {
+          violation("github-rule", req, matched.operation.route, [auth.problem]);
+        }
+        return { status: 401, body: errorBody(401, auth.problem ?? "Requires authentication") };
+      }
+      const failure = takeFailure(matched.operation.route);
+      if (failure !== undefined) {
+        record.injected = true;
+        return injected(failure);
+      }
+      return handleApi(
+        matched,
+        (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>,
+        auth,
+        req,
+      );
+    })();
+    if (reply === "drop") {
+      req.socket.destroy();
+      return;
+    }
+    record.status = reply.status;
+    send(res, reply);
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      violations.push({
+        kind: "github-rule",
+        method: req.method ?? "",
+        path: req.url ?? "",
+        route: undefined,
+        problems: [`fake crashed: ${error instanceof Error ? error.message : String(error)}`],
+      });
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const isRest = (r: RecordedRequest) =>
+    r.route !== "codeload" && r.route !== "POST /app/installations/{installation_id}/access_tokens";
+
+  return {
+    url,
+    addRepo(repo, dir) {
+      repos.set(repo, dir);
+    },
+    requests,
+    violations,
+    issuedTokens,
+    restCalls: () => requests.filter(isRest),
+    restCallsByRoute() {
+      const counts: Record<string, number> = {};
+      for (const r of requests.filter(isRest)) {
+        const key = r.route ?? `${r.method} ${r.path}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      return counts;
+    },
+    statuses: (sha) => statuses.filter((s) => sha === undefined || s.sha === sha),
+    checkRuns: (sha) => checkRuns.filter((r) => sha === undefined || r.head_sha === sha),
+    failNext(route, failure, times = 1) {
+      const queue = failures.get(route) ?? [];
+      for (let i = 0; i < times; i += 1) queue.push(failure);
+      failures.set(route, queue);
+    },
+    reset() {
+      requests.length = 0;
+      violations.length = 0;
+      statuses.length = 0;
+      checkRuns.length = 0;
+      failures.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+/** GitHub REST calls one sync makes: head lookup, tarball, pending status, final status; +1 check run as an App. */
+export const SYNC_REST_CALLS = { withoutCheckRun: 4, withCheckRun: 5 } as const;
