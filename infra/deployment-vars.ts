@@ -15,7 +15,9 @@ export function loadDeploymentVars(input: {
   targetsFile: string;
   workerTimeoutSeconds: number;
   webhookSecretParameter: string;
-  githubAppParameterPrefix: string;
+  githubAppId: string;
+  githubPrivateKeyParameter: string;
+  githubTokenParameter: string;
 }) {
   // Throws ConfigError naming the field (e.g. `targets[1].cluster: unknown cluster "prd"`): package fails.
   const config = parseTargetsYaml(readFileSync(input.targetsFile, "utf8"), input.targetsFile);
@@ -30,11 +32,16 @@ export function loadDeploymentVars(input: {
       syncFailed: insights(SyncMetric.Failed),
       driftDetected: insights(SyncMetric.DriftDetected),
     },
+    // Without an App id the worker has no use for a private key: do not pass (or grant) one.
+    workerEnv: { privateKeyParameter: input.githubAppId === "" ? "" : input.githubPrivateKeyParameter },
     iamResources: buildIamResources({
       region: input.region,
       config,
       webhookSecretParameter: input.webhookSecretParameter,
-      githubAppParameterPrefix: input.githubAppParameterPrefix,
+      githubSecretParameters: [
+        ...(input.githubAppId === "" ? [] : [input.githubPrivateKeyParameter]),
+        input.githubTokenParameter,
+      ],
     }),
     dashboardBody: buildDashboardBody({
       stage: input.stage,

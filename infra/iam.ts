@@ -10,9 +10,6 @@ type CfnObject = Record<string, unknown>;
 
 const sub = (template: string) => ({ "Fn::Sub": template });
 
-/** The GitHub credentials the worker may read under its parameter prefix (App, or a token fallback). */
-export const GITHUB_PARAMETERS = ["app-id", "private-key", "token"] as const;
-
 /** Write access to the function's own log group only (Serverless names it `<Function>LogGroup`). */
 function logStatement(functionKey: string): Statement {
   const logicalId = `${functionKey[0]?.toUpperCase() ?? ""}${functionKey.slice(1)}LogGroup`;
@@ -54,7 +51,8 @@ export function buildIamResources(input: {
   region: string;
   config: TargetsFile;
   webhookSecretParameter: string;
-  githubAppParameterPrefix: string;
+  /** SSM parameters holding the GitHub App private key and/or token (exact names, no wildcard). */
+  githubSecretParameters: readonly string[];
 }): { Resources: Record<string, CfnObject> } {
   const queueArn = { "Fn::GetAtt": ["JobsQueue", "Arn"] };
   const eksArns = Object.values(input.config.clusters).flatMap((c) =>
@@ -74,7 +72,6 @@ export function buildIamResources(input: {
         ]
       : [],
   );
-  const githubPrefix = input.githubAppParameterPrefix.replace(/\/+$/, "");
 
   const worker: Statement[] = [
     logStatement("worker"),
@@ -90,11 +87,8 @@ export function buildIamResources(input: {
     },
     {
       Effect: "Allow",
-      Action: ["ssm:GetParameter", "ssm:GetParameters"],
-      Resource: [
-        ...GITHUB_PARAMETERS.map((name) => ssmParameterArn(`${githubPrefix}/${name}`)),
-        ...kubeconfigSsm,
-      ],
+      Action: ["ssm:GetParameter"],
+      Resource: [...input.githubSecretParameters.map(ssmParameterArn), ...kubeconfigSsm],
     },
   ];
   if (eksArns.length > 0)

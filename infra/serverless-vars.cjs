@@ -15,7 +15,9 @@ module.exports = async ({ options, resolveVariable }) => {
     targetsFile: path.resolve(__dirname, "..", await param("targetsFile")),
     workerTimeoutSeconds: Number(await param("workerTimeoutSeconds")),
     webhookSecretParameter: await param("webhookSecretParameter"),
-    githubAppParameterPrefix: await param("githubAppParameterPrefix"),
+    githubAppId: await param("githubAppId"),
+    githubPrivateKeyParameter: await param("githubPrivateKeyParameter"),
+    githubTokenParameter: await param("githubTokenParameter"),
   });
   return cached;
 };

@@ -55,9 +55,6 @@ export function demoTargets(options: {
         cluster: "local",
         namespace: options.namespace ?? DEMO_NAMESPACE,
         drift: options.driftPolicy ?? "correct",
-        // A hand edit (`kubectl edit/patch`) makes its field manager co-own the field; without
-        // force, the drift check's apply is refused as a field conflict instead of reverting it.
-        forceConflicts: true,
       },
     ],
   });

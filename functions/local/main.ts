@@ -41,6 +41,12 @@ function fail(error: unknown): void {
   void stopAll().finally(() => process.exit(1));
 }
 
+/** A path as the user would type it: relative inside the working directory, absolute outside. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === "" ? "." : rel.startsWith("..") ? path : rel;
+}
+
 async function chooseCluster(args: LocalArgs, demo: boolean): Promise<LocalCluster | undefined> {
   if (args.controlPlane) return await startLocalControlPlane(say, env);
   if (!demo) return undefined;
@@ -84,6 +90,8 @@ function printBanner(
     secretGenerated: boolean;
     args: LocalArgs;
     demoRepoDir: string | undefined;
+    /** ` -- --state-dir <dir>` when not the default, so the printed command finds this bridge. */
+    stateDirFlag: string;
   },
 ) {
   const { source, args } = options;
@@ -94,7 +102,7 @@ function printBanner(
     `  queue     fauxqs ${bridge.sqsEndpoint}: ${bridge.queueUrl.split("/").pop()} → ${bridge.dlqUrl.split("/").pop()} after 5 receives`,
     source.kind === "local"
       ? `  source    local git: ${Object.entries(source.directories)
-          .map(([r, d]) => `${r} → ${relative(process.cwd(), d) || "."}`)
+          .map(([r, d]) => `${r} → ${shown(d)}`)
           .join(", ")}`
       : `  source    GitHub API${source.apiUrl ? ` (${source.apiUrl})` : ""} with PULLBRIDGE_GITHUB_TOKEN`,
     source.kind === "local"
@@ -114,14 +122,14 @@ function printBanner(
     p.bold("Send a test delivery:"),
   ];
   if (options.demoRepoDir !== undefined) {
-    const file = `${relative(process.cwd(), options.demoRepoDir)}/deploy/configmap.yaml`;
+    const file = `${shown(options.demoRepoDir)}/deploy/configmap.yaml`;
     lines.push(
       `  sed -i 's/color: blue/color: green/' ${file}`,
-      "  npm run send-push          # commits your edits in the demo repository and posts a signed push",
+      `  npm run send-push${options.stateDirFlag}          # commits your edits in the demo repository and posts a signed push`,
     );
   } else if (source.kind === "local") {
     lines.push(
-      "  npm run send-push -- --repo <owner/name>   # posts a signed push for the branch head of that checkout",
+      `  npm run send-push -- --repo <owner/name>${options.stateDirFlag.replace(" --", "")}   # commits edits in that checkout and posts a signed push for its branch head`,
     );
   } else {
     lines.push(
@@ -180,7 +188,7 @@ async function main(): Promise<void> {
     const { created } = await ensureDemoRepository(demoRepoDir);
     say(
       p.dim(
-        `${created ? "Created" : "Reusing"} the demo repository ${relative(process.cwd(), demoRepoDir)} (target "demo", path deploy/).`,
+        `${created ? "Created" : "Reusing"} the demo repository ${shown(demoRepoDir)} (target "demo", path deploy/).`,
       ),
     );
     targets = demoTargets({ kubeconfig: cluster.kubeconfig, context: cluster.context });
@@ -241,6 +249,7 @@ async function main(): Promise<void> {
     secretGenerated: !(given && given !== ""),
     args,
     demoRepoDir,
+    stateDirFlag: args.stateDir === undefined ? "" : ` -- --state-dir ${shown(paths.dir)}`,
   });
   if (args.driftInterval > 0) {
     // The first scheduled run syncs every target to its branch head right away.

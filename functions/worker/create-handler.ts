@@ -9,7 +9,6 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from "@aws-lambd
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { runJob, type WorkerDeps } from "../../lib/app/run-job.ts";
@@ -58,8 +57,10 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
 
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
-    .use(logMetrics(deps.metrics, { captureColdStartMetric: true }))
     .handler(async (event, context) => {
+      // Job metrics are published per job (each has its own `target` dimension), so the
+      // logMetrics middleware would only warn about an empty set: record the cold start directly.
+      deps.metrics.captureColdStartMetric(context.functionName);
       const processor = new SqsFifoPartialProcessorAsync();
       return await processPartialResponse(
         event,

@@ -218,9 +218,10 @@ async function runSync(
         signal: deps.signal,
       });
 
-    // Drift = the cluster differs from a commit it was already synced to.
+    // Drift = the cluster differs from the very set of manifests pullbridge last applied (the
+    // engine compares digests, so a README-only commit in between does not hide it).
     let result = await run(target.drift === "alert" ? "plan" : "apply");
-    const isDrift = result.changed && result.previousRevision?.sha === head;
+    const isDrift = result.drift;
     if (target.drift === "alert" && isDrift) {
       const objects = changedObjects(result);
       await reporter.finish({

@@ -113,6 +113,13 @@ export function formatSyncResult(
     lines.pop();
   }
   lines.push("");
+  if (result.drift) {
+    lines.push(
+      p.yellow(
+        `Drift: the cluster differs from what ${shortRevision(result.previousRevision?.sha ?? "the last sync")} applied from these same manifests — someone changed it outside Git.`,
+      ),
+    );
+  }
   const summary = `${formatCounts(result)} ${p.dim(`in ${formatDuration(result.durationsMs.total)}`)}`;
   if (plan) lines.push(result.changed ? `Plan: ${summary}.` : `No changes: ${summary}.`);
   else
@@ -146,7 +153,11 @@ export type SyncResultJson = {
   namespace: string;
   mode: SyncResult["mode"];
   revision: string;
+  /** The revision the ApplySet parent recorded before (the last sync that wrote), if any. */
+  previousRevision: string | null;
   changed: boolean;
+  /** The cluster differs from what the last writing sync applied, with the same desired set: a hand edit. */
+  drift: boolean;
   counts: SyncResult["counts"];
   objects: SyncResultObjectJson[];
   durationMs: number;
@@ -160,7 +171,9 @@ export function syncResultJson(result: SyncResult, context: Pick<PlanContext, "n
     namespace: context.namespace,
     mode: result.mode,
     revision: result.revision.sha,
+    previousRevision: result.previousRevision?.sha ?? null,
     changed: result.changed,
+    drift: result.drift,
     counts: result.counts,
     objects: result.outcomes.map((o) => {
       const diff = diffOf(o);

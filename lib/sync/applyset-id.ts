@@ -15,7 +15,9 @@ export const ApplySetAnnotation = {
 } as const;
 
 /**
- * pullbridge's own annotations. On the parent: the last sync that wrote, when, and its counts.
+ * pullbridge's own annotations. On the parent: the last sync that *wrote* (a no-op sync writes
+ * nothing, not even these): its commit sha, time, counts, and a digest of the desired set it
+ * applied — a later sync with the same digest that still finds changes has found drift.
  * On any member: `pullbridge.dev/prune: disabled` keeps the object when it leaves Git.
  */
 export const PullbridgeAnnotation = {
@@ -23,6 +25,7 @@ export const PullbridgeAnnotation = {
   lastSyncSha: "pullbridge.dev/last-sync-sha",
   lastSyncTime: "pullbridge.dev/last-sync-time",
   lastSyncSummary: "pullbridge.dev/last-sync-summary",
+  lastSyncDigest: "pullbridge.dev/last-sync-digest",
   prune: "pullbridge.dev/prune",
 } as const;
 

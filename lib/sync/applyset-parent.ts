@@ -18,6 +18,9 @@ export type SyncSummaryCounts = {
   skipped: number;
 };
 
+/** The last sync that wrote: commit, time, `{"created":…}` counts, and the desired set's digest. */
+export type LastSync = { sha: string; time: string; summary: string; digest?: string | undefined };
+
 /** What the parent says about the set: which group-kinds and namespaces may hold members. */
 export type ApplySetInventory = {
   id: string;
@@ -27,7 +30,7 @@ export type ApplySetInventory = {
   groupKinds: readonly string[];
   /** Sorted namespaces other than the parent's that may hold members. */
   additionalNamespaces: readonly string[];
-  lastSync?: { sha: string; time: string; summary: string } | undefined;
+  lastSync?: LastSync | undefined;
   /** Present when the parent exists; makes the next parent write conditional. */
   resourceVersion?: string | undefined;
   exists: boolean;
@@ -91,6 +94,7 @@ export function readApplySetParent(options: {
   const sha = annotations[PullbridgeAnnotation.lastSyncSha];
   const time = annotations[PullbridgeAnnotation.lastSyncTime];
   const summary = annotations[PullbridgeAnnotation.lastSyncSummary];
+  const digest = annotations[PullbridgeAnnotation.lastSyncDigest];
   return {
     id,
     name,
@@ -99,7 +103,7 @@ export function readApplySetParent(options: {
     additionalNamespaces: sortedUnique(
       splitList(annotations[ApplySetAnnotation.additionalNamespaces]).filter((ns) => ns !== namespace),
     ),
-    lastSync: sha && time ? { sha, time, summary: summary ?? "" } : undefined,
+    lastSync: sha && time ? { sha, time, summary: summary ?? "", ...(digest ? { digest } : {}) } : undefined,
     resourceVersion: parent.metadata.resourceVersion,
     exists: true,
   };
@@ -170,6 +174,8 @@ export function buildApplySetParent(options: {
     annotations[PullbridgeAnnotation.lastSyncSha] = inventory.lastSync.sha;
     annotations[PullbridgeAnnotation.lastSyncTime] = inventory.lastSync.time;
     annotations[PullbridgeAnnotation.lastSyncSummary] = inventory.lastSync.summary;
+    if (inventory.lastSync.digest)
+      annotations[PullbridgeAnnotation.lastSyncDigest] = inventory.lastSync.digest;
   }
   return {
     apiVersion: "v1",

@@ -1,7 +1,7 @@
 /** What a sync reports: per-object outcomes, counts, timings, API requests. */
 import type { RequestCounts } from "../cluster/cluster-port.ts";
 import type { KubeObject, ManifestSource } from "../manifests/kube-object.ts";
-import type { SyncSummaryCounts } from "./applyset-parent.ts";
+import type { LastSync, SyncSummaryCounts } from "./applyset-parent.ts";
 
 export type ObjectOutcomeKind = "created" | "updated" | "unchanged" | "pruned" | "skipped";
 
@@ -45,8 +45,19 @@ export type SyncResult = {
   target: string;
   mode: "apply" | "plan";
   revision: { sha: string };
-  /** What the ApplySet parent recorded before this sync (drift = changes while this equals `revision`). */
-  previousRevision: { sha: string; time: string; summary: string } | undefined;
+  /**
+   * What the ApplySet parent recorded before this sync: the last sync that *wrote*. A no-op sync
+   * writes nothing, so this can be older than the last sync that ran (use `drift`, not the sha).
+   */
+  previousRevision: LastSync | undefined;
+  /** Digest of the desired set of this sync (recorded on the parent when the sync writes). */
+  desiredDigest: string;
+  /**
+   * The cluster differs from the same desired set that the last writing sync applied: someone
+   * changed the cluster (drift), as opposed to Git changing. Robust to no-op syncs and to
+   * commits that do not touch the manifests.
+   */
+  drift: boolean;
   applySetId: string;
   /** Anything created, updated or pruned (in plan mode: would be) — i.e. the cluster drifted from Git. */
   changed: boolean;

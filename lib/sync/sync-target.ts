@@ -32,6 +32,7 @@ import {
   widenInventory,
 } from "./applyset-parent.ts";
 import { describeDrift, type FieldConflict, imperativeConflicts } from "./compute-conflict-owners.ts";
+import { computeDesiredDigest } from "./compute-desired-digest.ts";
 import { computeDesiredSet, crdDefinedResources, type PlannedObject } from "./compute-desired-set.ts";
 import { normaliseForDiff } from "./compute-diff-objects.ts";
 import { dryRunShowsNoChange } from "./compute-managed-fields-comparison.ts";
@@ -173,6 +174,7 @@ export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<
   if (stale) discovery = await cluster.discover({ refresh: true, signal });
 
   const planned = computeDesiredSet({ desired, discovery, target, applySetId: inventory.id });
+  const desiredDigest = computeDesiredDigest(planned);
   const live = await readLiveState({ cluster, planned, inventory, discovery, concurrency, signal });
   endPhase("read");
 
@@ -350,6 +352,9 @@ export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<
       mode,
       revision,
       previousRevision,
+      desiredDigest,
+      // Same manifests as the last sync that wrote, yet the cluster differs: someone changed the cluster.
+      drift: (changes.length > 0 || prunes.length > 0) && previousRevision?.digest === desiredDigest,
       applySetId: inventory.id,
       changed: changes.length > 0 || prunes.length > 0,
       outcomes,
@@ -459,7 +464,12 @@ export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<
   const recorded = finalInventory(inventory);
   inventory = await writeParent({
     ...recorded,
-    lastSync: { sha: revision.sha, time: now.toISOString(), summary: formatSummary(counts) },
+    lastSync: {
+      sha: revision.sha,
+      time: now.toISOString(),
+      summary: formatSummary(counts),
+      digest: desiredDigest,
+    },
   });
   endPhase("record");
   return finish();

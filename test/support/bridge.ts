@@ -26,6 +26,7 @@ import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { type CommitFiles, httpApiEvent, pushPayload, signedDelivery } from "../factories/webhook.ts";
 import { webhookLambda } from "../factories/webhook-lambda.ts";
+import type { ControlPlaneInfo } from "./control-plane/control-plane.ts";
 import type { FileChanges } from "./git-repo.ts";
 import { type GitHubWorld, startGitHubWorld, TEST_INSTALLATION_ID } from "./github-fake/github-world.ts";
 import { createTestNamespace, grantWorker } from "./kube.ts";
@@ -40,6 +41,8 @@ export type BridgeOptions = {
   /** Skip creating and granting the namespace (tests that bring their own control plane). */
   namespace?: string;
   maxReceiveCount?: number;
+  /** Servers to use outside vitest (bench/): default `inject("controlPlane")` / `inject("sqsEndpoint")`. */
+  servers?: { controlPlane: ControlPlaneInfo; sqsEndpoint: string };
 };
 
 export type Bridge = {
@@ -101,12 +104,13 @@ function commitFilesOf(files: FileChanges, existing: Set<string>): CommitFiles {
 
 /** Starts a bridge with one target `web` reading `deploy/` on `main`. */
 export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> {
-  const cp = inject("controlPlane");
-  const sqs = testSqsClient();
+  const cp = options.servers?.controlPlane ?? inject("controlPlane");
+  const sqs = testSqsClient(options.servers?.sqsEndpoint);
   const queue = await createFifoWithDlq(sqs, { maxReceiveCount: options.maxReceiveCount ?? 5 });
   const world = await startGitHubWorld({ mode: options.mode ?? "app" });
   let namespace = options.namespace;
   if (namespace === undefined) {
+    if (options.servers) throw new Error("startBridge outside vitest needs an existing, granted `namespace`");
     namespace = await createTestNamespace("e2e");
     await grantWorker(namespace);
   }

@@ -4,9 +4,9 @@ import { inject } from "vitest";
 import { uniqueName } from "./kube.ts";
 
 /** An SQS client pointed at the test endpoint with dummy credentials. */
-export function testSqsClient(): SQSClient {
+export function testSqsClient(endpoint: string = inject("sqsEndpoint")): SQSClient {
   return new SQSClient({
-    endpoint: inject("sqsEndpoint"),
+    endpoint,
     region: "us-east-1",
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
   });

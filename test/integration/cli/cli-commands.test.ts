@@ -9,17 +9,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { describe, expect, inject, it } from "vitest";
+import { closedPortUrl } from "../../factories/webhook-lambda.ts";
 import { createGitRepo, type GitRepo } from "../../support/git-repo.ts";
 import { createTestNamespace, grantWorker, kubeConfigFor } from "../../support/kube.ts";
-import { closedPortUrl } from "../../factories/webhook-lambda.ts";
 
 const CLI = new URL("../../../functions/cli/main.ts", import.meta.url).pathname;
 
 type CliRun = { code: number; stdout: string; stderr: string };
 
 /** Runs the CLI as a child process; never rejects (a non-zero exit is a result). */
-function pullbridge(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliRun> {
-  const env: Record<string, string | undefined> = { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, ...options.env };
+function pullbridge(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined> },
+): Promise<CliRun> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    FORCE_COLOR: undefined,
+    NO_COLOR: undefined,
+    ...options.env,
+  };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   return new Promise((resolve) => {
     execFile(process.execPath, [CLI, ...args], { cwd: options.cwd, env }, (error, stdout, stderr) => {
@@ -30,10 +38,20 @@ function pullbridge(args: string[], options: { cwd: string; env?: Record<string,
 }
 
 const configMap = (name: string, color: string) =>
-  ["apiVersion: v1", "kind: ConfigMap", "metadata:", `  name: ${name}`, "data:", `  color: ${color}`, ""].join("\n");
+  [
+    "apiVersion: v1",
+    "kind: ConfigMap",
+    "metadata:",
+    `  name: ${name}`,
+    "data:",
+    `  color: ${color}`,
+    "",
+  ].join("\n");
 
 /** A namespace the worker identity may manage, and a git repository with `deploy/` manifests. */
-async function prepare(files: Record<string, string>): Promise<{ namespace: string; repo: GitRepo; kubeconfig: string }> {
+async function prepare(
+  files: Record<string, string>,
+): Promise<{ namespace: string; repo: GitRepo; kubeconfig: string }> {
   const namespace = await createTestNamespace("cli");
   await grantWorker(namespace);
   const repo = await createGitRepo();
@@ -43,7 +61,9 @@ async function prepare(files: Record<string, string>): Promise<{ namespace: stri
 
 async function configMapColor(namespace: string, name: string): Promise<string | undefined> {
   try {
-    return (await kubeConfigFor("admin").makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace, name })).data?.color;
+    return (
+      await kubeConfigFor("admin").makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace, name })
+    ).data?.color;
   } catch {
     return undefined;
   }
@@ -55,7 +75,10 @@ describe("pullbridge diff / sync", () => {
     const { namespace, repo, kubeconfig } = await prepare({ "deploy/app.yaml": configMap("app", "blue") });
 
     // Act
-    const run = await pullbridge(["diff", "deploy", "-n", namespace, "--target", "web", "--kubeconfig", kubeconfig], { cwd: repo.dir });
+    const run = await pullbridge(
+      ["diff", "deploy", "-n", namespace, "--target", "web", "--kubeconfig", kubeconfig],
+      { cwd: repo.dir },
+    );
 
     // Assess
     expect(run.stderr).toBe("");
@@ -76,7 +99,9 @@ describe("pullbridge diff / sync", () => {
     // Act
     const sync = await pullbridge(["sync", "deploy", ...flags], { cwd: repo.dir });
     const diff = await pullbridge(["diff", "deploy", ...flags], { cwd: repo.dir });
-    const status = await pullbridge(["status", "-n", namespace, "--kubeconfig", kubeconfig, "-o", "json"], { cwd: repo.dir });
+    const status = await pullbridge(["status", "-n", namespace, "--kubeconfig", kubeconfig, "-o", "json"], {
+      cwd: repo.dir,
+    });
 
     // Assess
     expect(sync.code).toBe(0);
@@ -162,11 +187,20 @@ describe("pullbridge errors", () => {
     // Prepare
     const { namespace, repo, kubeconfig } = await prepare({
       "deploy/app.yaml": configMap("app", "blue"),
-      "deploy/bad.yaml": ["apiVersion: v1", "kind: ConfigMap", "metadata:", "  name: x", "  namespace: elsewhere", ""].join("\n"),
+      "deploy/bad.yaml": [
+        "apiVersion: v1",
+        "kind: ConfigMap",
+        "metadata:",
+        "  name: x",
+        "  namespace: elsewhere",
+        "",
+      ].join("\n"),
     });
 
     // Act
-    const run = await pullbridge(["diff", "deploy", "-n", namespace, "--kubeconfig", kubeconfig], { cwd: repo.dir });
+    const run = await pullbridge(["diff", "deploy", "-n", namespace, "--kubeconfig", kubeconfig], {
+      cwd: repo.dir,
+    });
 
     // Assess
     expect(run.code).toBe(1);
@@ -189,11 +223,15 @@ describe("pullbridge errors", () => {
     );
 
     // Act
-    const run = await pullbridge(["diff", "deploy", "--kubeconfig", kubeconfig, "-o", "json"], { cwd: repo.dir });
+    const run = await pullbridge(["diff", "deploy", "--kubeconfig", kubeconfig, "-o", "json"], {
+      cwd: repo.dir,
+    });
 
     // Assess
     expect(run.code).toBe(1);
-    expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(new RegExp(`^error: cannot reach the cluster at ${server}: .*ECONNREFUSED`))]);
+    expect(run.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(new RegExp(`^error: cannot reach the cluster at ${server}: .*ECONNREFUSED`)),
+    ]);
     expect(JSON.parse(run.stdout)).toEqual({
       error: { kind: "ClusterError", message: expect.stringContaining("cannot reach the cluster") },
     });
@@ -205,11 +243,16 @@ describe("pullbridge errors", () => {
     const home = await mkdtemp(join(tmpdir(), "pullbridge-home-"));
 
     // Act
-    const run = await pullbridge(["diff", "deploy"], { cwd: repo.dir, env: { KUBECONFIG: undefined, HOME: home } });
+    const run = await pullbridge(["diff", "deploy"], {
+      cwd: repo.dir,
+      env: { KUBECONFIG: undefined, HOME: home },
+    });
 
     // Assess
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("no cluster configured: $KUBECONFIG is unset and ~/.kube/config does not exist");
+    expect(run.stderr).toContain(
+      "no cluster configured: $KUBECONFIG is unset and ~/.kube/config does not exist",
+    );
   });
 
   it("reports the API server's refusal when the identity has no rights in the namespace", async () => {
@@ -220,7 +263,9 @@ describe("pullbridge errors", () => {
     const kubeconfig = join(inject("controlPlane").dir, "worker.kubeconfig");
 
     // Act
-    const run = await pullbridge(["sync", "deploy", "-n", namespace, "--kubeconfig", kubeconfig], { cwd: repo.dir });
+    const run = await pullbridge(["sync", "deploy", "-n", namespace, "--kubeconfig", kubeconfig], {
+      cwd: repo.dir,
+    });
 
     // Assess
     expect(run.code).toBe(1);
@@ -233,7 +278,9 @@ describe("pullbridge status and targets validate", () => {
   it("lists pullbridge's targets in a namespace as a table", async () => {
     // Prepare
     const { namespace, repo, kubeconfig } = await prepare({ "deploy/app.yaml": configMap("app", "blue") });
-    await pullbridge(["sync", "deploy", "-n", namespace, "--target", "web", "--kubeconfig", kubeconfig], { cwd: repo.dir });
+    await pullbridge(["sync", "deploy", "-n", namespace, "--target", "web", "--kubeconfig", kubeconfig], {
+      cwd: repo.dir,
+    });
 
     // Act
     const run = await pullbridge(["status", "-n", namespace, "--kubeconfig", kubeconfig], { cwd: repo.dir });
@@ -241,8 +288,14 @@ describe("pullbridge status and targets validate", () => {
     // Assess
     expect(run.code).toBe(0);
     const [header, row, ...rest] = run.stdout.trim().split("\n");
-    expect(header).toMatch(/^TARGET\s+NAMESPACE\s+STATE\s+REVISION\s+SYNCED AT\s+AGE\s+LAST CHANGES\s+KINDS$/);
-    expect(row).toMatch(new RegExp(`^web\\s+${namespace}\\s+synced\\s+${(await repo.head()).slice(0, 7)}\\s+\\S+Z\\s+\\d+s\\s+\\+1 ~0 -0 =0\\s+ConfigMap$`));
+    expect(header).toMatch(
+      /^TARGET\s+NAMESPACE\s+STATE\s+REVISION\s+SYNCED AT\s+AGE\s+LAST CHANGES\s+KINDS$/,
+    );
+    expect(row).toMatch(
+      new RegExp(
+        `^web\\s+${namespace}\\s+synced\\s+${(await repo.head()).slice(0, 7)}\\s+\\S+Z\\s+\\d+s\\s+\\+1 ~0 -0 =0\\s+ConfigMap$`,
+      ),
+    );
     expect(rest).toEqual([]);
   });
 
@@ -273,10 +326,14 @@ describe("pullbridge status and targets validate", () => {
     expect(JSON.parse(valid.stdout)).toMatchObject({
       valid: true,
       file: "good.yaml",
-      targets: [{ name: "web", repo: "acme/config", branch: "main", path: "apps/web", cluster: "prod", prune: true }],
+      targets: [
+        { name: "web", repo: "acme/config", branch: "main", path: "apps/web", cluster: "prod", prune: true },
+      ],
       warnings: [],
     });
     expect(invalid.code).toBe(1);
-    expect(invalid.stderr.trim()).toBe('error: typo.yaml:8:5: targets[0].cluster: unknown cluster "prd" (known: prod)');
+    expect(invalid.stderr.trim()).toBe(
+      'error: typo.yaml:8:5: targets[0].cluster: unknown cluster "prd" (known: prod)',
+    );
   });
 });

@@ -3,7 +3,7 @@
  * and asserts on the generated CloudFormation template.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -27,6 +27,7 @@ async function osls(args: string[]) {
 }
 
 let template: Template;
+let packageDir: string;
 const byType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 const resource = (id: string): Resource => {
   const r = template.Resources[id];
@@ -35,7 +36,8 @@ const resource = (id: string): Resource => {
 };
 
 beforeAll(async () => {
-  const out = await mkdtemp(join(tmpdir(), "pullbridge-package-"));
+  packageDir = await mkdtemp(join(tmpdir(), "pullbridge-package-"));
+  const out = packageDir;
   await osls(["package", "--stage", "ci", "--region", "eu-west-1", "--package", out]);
   template = JSON.parse(
     await readFile(join(out, "cloudformation-template-update-stack.json"), "utf8"),
@@ -211,4 +213,33 @@ describe("serverless.yml packaged offline", () => {
     // Assess
     expect(failure).toContain('targets[0].cluster: unknown cluster "prd"');
   });
+
+  it.each(["webhook", "worker", "drift"])(
+    "ships a %s bundle that loads cold with Lambda's environment",
+    async (fn) => {
+      // Prepare: unzip inside the repository, so the AWS SDK (provided by the nodejs24.x runtime,
+      // external to the bundles) resolves from node_modules as it would from the runtime.
+      const dir = join(root, ".build", "package-smoke", fn);
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      await run("unzip", ["-q", join(packageDir, `${fn}.zip`), "-d", dir]);
+      const probe = `const m = await import(${JSON.stringify(join(dir, "functions", fn, "handler.mjs"))}); console.log(typeof m.handler);`;
+
+      // Act
+      const { stdout } = await run(process.execPath, ["--input-type=module", "-e", probe], {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH ?? "",
+          LAMBDA_TASK_ROOT: dir,
+          AWS_REGION: "eu-west-1",
+          PULLBRIDGE_TARGETS_FILE: "infra/targets.yaml",
+          PULLBRIDGE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/pullbridge-ci-jobs.fifo",
+          PULLBRIDGE_WEBHOOK_SECRET_PARAMETER: "/pullbridge/ci/webhook-secret",
+        },
+      });
+
+      // Assess
+      expect(stdout.trim()).toBe("function");
+    },
+  );
 });

@@ -6,6 +6,7 @@ import { kubeConfigFromText, kubeConfigFromToken } from "../../../lib/cluster/ku
 import { ClusterError } from "../../../lib/errors.ts";
 import { CLUSTER_ROLES, CONFIGMAPS, configMap } from "../../factories/sync.ts";
 import { createTestNamespace, grantWorker, kubeConfigFor } from "../../support/kube.ts";
+import { untilWorkerCanList } from "./sync-fixture.ts";
 
 describe("the Kubernetes cluster client", () => {
   it("maps kinds to resources and scope with aggregated discovery, cached until refreshed", async () => {
@@ -45,6 +46,7 @@ describe("the Kubernetes cluster client", () => {
     // Prepare
     const namespace = await createTestNamespace("pages");
     await grantWorker(namespace);
+    await untilWorkerCanList(namespace);
     const cluster = await createClusterClient({ kubeConfig: kubeConfigFor("worker") });
     for (let i = 0; i < 7; i++) {
       await cluster.apply({
@@ -79,6 +81,7 @@ describe("the Kubernetes cluster client", () => {
     // Prepare
     const namespace = await createTestNamespace("dry");
     await grantWorker(namespace);
+    await untilWorkerCanList(namespace);
     const cluster = await createClusterClient({ kubeConfig: kubeConfigFor("worker") });
 
     // Act
@@ -100,6 +103,7 @@ describe("the Kubernetes cluster client", () => {
     // Prepare
     const namespace = await createTestNamespace("del");
     await grantWorker(namespace);
+    await untilWorkerCanList(namespace);
     const cluster = await createClusterClient({ kubeConfig: kubeConfigFor("worker") });
     const created = await cluster.apply({
       resource: CONFIGMAPS,

@@ -91,6 +91,7 @@ describe("syncTarget against a real API server (worker identity)", () => {
 
     // Assess
     expect(result.counts).toEqual({ created: 0, updated: 1, unchanged: 3, pruned: 1, skipped: 0 });
+    expect(result.drift).toBe(false); // Git changed, not the cluster
     expect(result.requests).toMatchObject({ dryRuns: 1, writes: 3 }); // update + delete + parent record
     const updated = result.outcomes.find((o) => o.outcome === "updated");
     expect(updated).toMatchObject({

@@ -36,8 +36,27 @@ export async function runSync(
 export async function workerNamespace(prefix: string, overrides: Parameters<typeof aTarget>[1] = {}) {
   const namespace = await createTestNamespace(prefix);
   await grantWorker(namespace);
+  await untilWorkerCanList(namespace);
   const target = aTarget(namespace, overrides);
   return { namespace, target };
+}
+
+/**
+ * RBAC reaches the authorizer through an informer, a moment after the RoleBinding is created;
+ * without this wait a test's first request can be refused (a flaky 403, not the behaviour under test).
+ */
+export async function untilWorkerCanList(namespace: string): Promise<void> {
+  const probe = await workerCluster();
+  const resource = { group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", namespaced: true };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await probe.list({ resource, namespace, labelSelector: "", pageSize: 1 });
+      return;
+    } catch (error) {
+      if (attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 const SNAPSHOT_RESOURCES = ["configmaps", "secrets", "services", "serviceaccounts"] as const;

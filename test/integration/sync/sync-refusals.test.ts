@@ -1,4 +1,4 @@
-import { KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
+import { CoreV1Api, KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { ClusterError, SyncRefusedError } from "../../../lib/errors.ts";
 import { ApplySetAnnotation, ApplySetLabel, computeApplySetId } from "../../../lib/sync/applyset-id.ts";
@@ -9,6 +9,7 @@ import {
   readAsAdmin,
   resourceVersions,
   runSync,
+  untilWorkerCanList,
   workerCluster,
   workerNamespace,
 } from "./sync-fixture.ts";
@@ -17,6 +18,16 @@ import {
 async function applyAsOtherManager(object: ReturnType<typeof configMap>, force: boolean) {
   const api = KubernetesObjectApi.makeApiClient(kubeConfigFor("admin"));
   await api.patch(object, undefined, undefined, "other-team", force, PatchStrategy.ServerSideApply);
+}
+
+/** An imperative JSON patch (operation Update in managedFields), as `kubectl edit` or a script would do. */
+async function editAsAnotherClient(
+  namespace: string,
+  name: string,
+  op: { op: "replace"; path: string; value: string },
+) {
+  const core = kubeConfigFor("admin").makeApiClient(CoreV1Api);
+  await core.patchNamespacedConfigMap({ namespace, name, body: [op] });
 }
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
@@ -96,6 +107,7 @@ describe("syncTarget refusals (nothing is written)", () => {
     const { namespace, target: base } = await workerNamespace("rw");
     const readOnly = await createTestNamespace("ro");
     await grantWorker(readOnly, [{ apiGroups: [""], resources: ["*"], verbs: ["get", "list"] }]);
+    await untilWorkerCanList(readOnly);
     const target = { ...base, policy: { ...base.policy, namespaces: [namespace, readOnly] } };
     const cluster = await workerCluster();
 
@@ -171,6 +183,35 @@ describe("syncTarget refusals (nothing is written)", () => {
     expect(result.counts.updated).toBe(1);
     const live = await readAsAdmin({ apiVersion: "v1", kind: "ConfigMap", namespace, name: "shared" });
     expect(live?.data).toEqual({ level: "warn" });
+  });
+
+  it("a field changed imperatively (kubectl edit) is drift: plan reports it, apply takes it back", async () => {
+    // Prepare
+    const { namespace, target } = await workerNamespace("drift");
+    const cluster = await workerCluster();
+    const set = [desired(configMap(namespace, "app", { color: "blue" }))];
+    await runSync(cluster, target, set);
+    await editAsAnotherClient(namespace, "app", { op: "replace", path: "/data/color", value: "hacked" });
+    const before = await resourceVersions(namespace);
+
+    // Act
+    const planned = await runSync(cluster, target, set, { mode: "plan" });
+    const afterPlan = await resourceVersions(namespace);
+    const applied = await runSync(cluster, target, set);
+    const again = await runSync(cluster, target, set);
+
+    // Assess
+    expect(planned.outcomes[0]).toMatchObject({
+      outcome: "updated",
+      reason: 'drift: .data.color changed by "kubernetes-client-javascript"; taken back',
+    });
+    expect(planned.drift).toBe(true);
+    expect(afterPlan).toEqual(before);
+    expect(applied.counts.updated).toBe(1);
+    expect(applied.drift).toBe(true);
+    const live = await readAsAdmin({ apiVersion: "v1", kind: "ConfigMap", namespace, name: "app" });
+    expect(live?.data).toEqual({ color: "blue" });
+    expect(again.changed).toBe(false);
   });
 
   it("refuses to adopt an existing object by default, and adopts it when the target allows", async () => {

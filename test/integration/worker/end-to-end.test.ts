@@ -306,6 +306,32 @@ describe("drift, without an agent", () => {
     });
   });
 
+  it("still reports drift after a commit that did not touch the manifests (drift: alert)", async () => {
+    // Prepare: sync, then a README-only commit (a no-op sync that writes nothing), then a hand edit.
+    bridge = await startBridge({ target: { drift: "alert" } });
+    const { namespace } = bridge;
+    await bridge.push({ "deploy/app.yaml": configMap("app", { color: "blue" }) });
+    await bridge.drain();
+    const readme = await bridge.push({ "README.md": "docs only\n" });
+    await bridge.drain();
+    await core().patchNamespacedConfigMap({
+      namespace,
+      name: "app",
+      body: [{ op: "replace", path: "/data/color", value: "hacked" }],
+    });
+
+    // Act
+    await bridge.scheduleDrift();
+    await bridge.drain();
+
+    // Assess
+    expect(await configMapData(namespace, "app")).toEqual({ color: "hacked" });
+    expect(statusesOf(bridge, readme.sha).at(-1)).toMatchObject({
+      state: "failure",
+      description: `drift detected: ConfigMap ${namespace}/app`,
+    });
+  });
+
   it("rolls back with git revert", async () => {
     // Prepare
     bridge = await startBridge();

@@ -64,6 +64,7 @@ describe("ApplySet parent", () => {
       [PullbridgeAnnotation.lastSyncSha]: "abc",
       [PullbridgeAnnotation.lastSyncTime]: "2026-01-01T00:00:00.000Z",
       [PullbridgeAnnotation.lastSyncSummary]: "{}",
+      [PullbridgeAnnotation.lastSyncDigest]: "sha256:abc",
     });
 
     // Act
@@ -73,7 +74,7 @@ describe("ApplySet parent", () => {
     expect(inventory).toMatchObject({
       groupKinds: ["ConfigMap", "Deployment.apps"],
       additionalNamespaces: ["team-b"],
-      lastSync: { sha: "abc", time: "2026-01-01T00:00:00.000Z", summary: "{}" },
+      lastSync: { sha: "abc", time: "2026-01-01T00:00:00.000Z", summary: "{}", digest: "sha256:abc" },
       resourceVersion: "42",
       exists: true,
     });
@@ -136,6 +137,7 @@ describe("ApplySet parent", () => {
         sha: "abc",
         time: "t",
         summary: formatSummary({ created: 1, updated: 2, unchanged: 3, pruned: 4, skipped: 5 }),
+        digest: "sha256:d",
       },
     };
 
@@ -157,6 +159,7 @@ describe("ApplySet parent", () => {
         [PullbridgeAnnotation.lastSyncTime]: "t",
         [PullbridgeAnnotation.lastSyncSummary]:
           '{"created":1,"updated":2,"unchanged":3,"pruned":4,"skipped":5}',
+        [PullbridgeAnnotation.lastSyncDigest]: "sha256:d",
       },
     });
   });

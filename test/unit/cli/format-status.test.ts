@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { parseSummaryCounts, type TargetStatus } from "../../../lib/app/status-command.ts";
+import { formatAge, formatStatusTable, statusJson } from "../../../lib/cli/format-status.ts";
+import { createPalette } from "../../../lib/cli/palette.ts";
+
+const NOW = new Date("2025-11-22T10:00:00Z");
+
+function aStatus(overrides: Partial<TargetStatus> = {}): TargetStatus {
+  return {
+    target: "web",
+    namespace: "apps",
+    parent: "pullbridge-web",
+    state: "synced",
+    applySetId: "applyset-x-v1",
+    lastSync: {
+      sha: "0123456789abcdef0123456789abcdef01234567",
+      time: "2025-11-22T09:55:00Z",
+      counts: { created: 3, updated: 1, unchanged: 7, pruned: 2, skipped: 0 },
+    },
+    groupKinds: ["ConfigMap", "Deployment.apps"],
+    additionalNamespaces: [],
+    ...overrides,
+  };
+}
+
+describe("formatAge", () => {
+  it.each([
+    ["2025-11-22T09:59:30Z", "30s"],
+    ["2025-11-22T09:55:00Z", "5m"],
+    ["2025-11-22T07:00:00Z", "3h"],
+    ["2025-11-19T10:00:00Z", "3d"],
+    ["not a time", "?"],
+  ])("shows %s as %s", (time, expected) => {
+    // Act
+    const age = formatAge(time, NOW);
+
+    // Assess
+    expect(age).toBe(expected);
+  });
+});
+
+describe("formatStatusTable", () => {
+  it("prints one row per target and lists errors under the table", () => {
+    // Prepare
+    const statuses = [
+      aStatus(),
+      aStatus({ target: "api", state: "never-synced", lastSync: undefined, groupKinds: [] }),
+      aStatus({ target: "ops", state: "error", lastSync: undefined, groupKinds: [], error: "403 Forbidden" }),
+    ];
+
+    // Act
+    const text = formatStatusTable(statuses, NOW, createPalette(false));
+
+    // Assess
+    expect(text.split("\n")).toEqual([
+      "TARGET  NAMESPACE  STATE         REVISION  SYNCED AT             AGE  LAST CHANGES  KINDS",
+      "web     apps       synced        0123456   2025-11-22T09:55:00Z  5m   +3 ~1 -2 =7   ConfigMap,Deployment.apps",
+      "api     apps       never-synced  -         -                     -    -             -",
+      "ops     apps       error         -         -                     -    -             -",
+      "error: ops: 403 Forbidden",
+    ]);
+  });
+
+  it("says so when there is nothing to show", () => {
+    // Act
+    const text = formatStatusTable([], NOW, createPalette(false));
+
+    // Assess
+    expect(text).toBe("No pullbridge targets found.");
+  });
+});
+
+describe("statusJson and parseSummaryCounts", () => {
+  it("keeps every key, with null for what is unknown", () => {
+    // Act
+    const json = statusJson([aStatus({ state: "never-synced", lastSync: undefined, applySetId: undefined })]);
+
+    // Assess
+    expect(json.targets[0]).toEqual({
+      target: "web",
+      namespace: "apps",
+      parent: "pullbridge-web",
+      state: "never-synced",
+      applySetId: null,
+      lastSync: null,
+      groupKinds: ["ConfigMap", "Deployment.apps"],
+      additionalNamespaces: [],
+      error: null,
+    });
+  });
+
+  it("reads the parent's summary annotation, tolerating missing keys and garbage", () => {
+    // Act
+    const partial = parseSummaryCounts('{"created":2,"pruned":1}');
+    const garbage = parseSummaryCounts("not json");
+
+    // Assess
+    expect(partial).toEqual({ created: 2, updated: 0, unchanged: 0, pruned: 1, skipped: 0 });
+    expect(garbage).toBeUndefined();
+  });
+});
