@@ -1,7 +1,7 @@
 /**
  * pullbridge sync vs `kubectl apply --server-side`, side by side in one run, against a control
  * plane this script starts itself, both authenticated as the scoped worker identity.
- * Writes BENCHMARKS.md at the repository root. Usage: `npm run bench:sync` (options via env:
+ * Writes its section of BENCHMARKS.md at the repository root. Usage: `npm run bench:sync` (options via env:
  * BENCH_OBJECTS=1000, BENCH_RSS_OBJECTS=5000, BENCH_REPEAT=3).
  */
 import { spawn } from "node:child_process";
@@ -27,6 +27,7 @@ import {
   WORKER_GROUP,
   WORKER_USER,
 } from "../../test/support/control-plane/control-plane.ts";
+import { writeBenchmarksSection } from "../benchmarks-file.ts";
 import { countBetween, type ServerCounts, scrape } from "./apiserver-metrics.ts";
 import { asDesired, asYaml, generateFixture, KINDS } from "./fixture.ts";
 import { controlPlanePids, cpuSeconds } from "./process-cpu.ts";
@@ -309,7 +310,7 @@ async function bench(cp: ControlPlane) {
     changed,
     rss: { baseline: rssBaseline, cold: rssCold, noop: rssNoop },
   });
-  await writeFile(join(root, "BENCHMARKS.md"), report);
+  writeBenchmarksSection("sync", report.replace(/^# Benchmarks\n+/, ""), join(root, "BENCHMARKS.md"));
   console.log(report);
 }
 
@@ -510,7 +511,7 @@ function renderReport(r: {
     "## Reproduce",
     "",
     "```sh",
-    "npm run bench:sync                      # every row above; rewrites BENCHMARKS.md",
+    "npm run bench:sync                      # every row above; rewrites its section of BENCHMARKS.md",
     "BENCH_OBJECTS=1000 BENCH_REPEAT=5 npm run bench:sync",
     "```",
     "",

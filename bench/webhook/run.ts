@@ -5,9 +5,10 @@
  * limit (bundle size, @kubernetes/client-node) is broken; missed timing targets are reported.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, type as osType, release, totalmem } from "node:os";
 import { join } from "node:path";
+import { writeBenchmarksSection } from "../benchmarks-file.ts";
 import { BUNDLE_LIMIT_BYTES, bundleWebhook, FORBIDDEN_PACKAGE } from "./bundle-webhook.ts";
 import { measureColdLoad } from "./cold-load.ts";
 
@@ -16,23 +17,6 @@ const COLD_LOAD_TARGET_MS = 100;
 // Inside node_modules so the bundle's external `@aws-sdk/*` imports resolve as they do in Lambda.
 const outDir = join("node_modules", ".cache", "pullbridge-bench", "webhook");
 const failures: string[] = [];
-
-const BEGIN = "<!-- bench:webhook:begin (written by npm run bench:webhook) -->";
-const END = "<!-- bench:webhook:end -->";
-
-/** Replaces (or appends) this benchmark's section of the shared BENCHMARKS.md, leaving the rest alone. */
-function writeBenchmarksSection(section: string): void {
-  const path = "BENCHMARKS.md";
-  const current = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
-  const block = `${BEGIN}\n${section}\n${END}`;
-  const start = current.indexOf(BEGIN);
-  const end = current.indexOf(END);
-  const next =
-    start >= 0 && end > start
-      ? current.slice(0, start) + block + current.slice(end + END.length)
-      : `${current.trimEnd()}\n\n${block}\n`;
-  writeFileSync(path, next);
-}
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
@@ -116,7 +100,7 @@ const commands = [
 ];
 const section = [...lines, ...commands].join("\n");
 console.log(section);
-writeBenchmarksSection(section);
+writeBenchmarksSection("webhook", section);
 if (warnings.length > 0)
   console.error(`\nmissed timing targets (rerun on a quiet machine):\n- ${warnings.join("\n- ")}`);
 if (failures.length > 0) {

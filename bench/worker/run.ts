@@ -6,26 +6,22 @@
  * sync, and the worker bundle's size and cold module load. Writes its section of BENCHMARKS.md.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { statSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node";
 import { build } from "esbuild";
 import { startFauxqs } from "fauxqs";
 import { startBridge } from "../../test/support/bridge.ts";
-import {
-  ensureBinaries,
-  startControlPlane,
-  WORKER_GROUP,
-} from "../../test/support/control-plane/control-plane.ts";
+import { ensureBinaries, startControlPlane } from "../../test/support/control-plane/control-plane.ts";
+import { createGrantedNamespace } from "../../test/support/kube.ts";
+import { writeBenchmarksSection } from "../benchmarks-file.ts";
 import { WEBHOOK_ESBUILD_OPTIONS } from "../webhook/bundle-webhook.ts";
 
 const OBJECTS = Number(process.env.BENCH_OBJECTS ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const P50_TARGET_MS = 2000;
-const BEGIN = "<!-- bench:worker:begin (written by npm run bench:worker) -->";
-const END = "<!-- bench:worker:end -->";
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -43,32 +39,6 @@ function manifests(round: number): Record<string, string> {
   return files;
 }
 
-async function grantNamespace(kc: KubeConfig, namespace: string) {
-  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
-  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({
-    namespace,
-    body: {
-      metadata: { name: "worker" },
-      rules: [
-        {
-          apiGroups: [""],
-          resources: ["configmaps", "secrets"],
-          verbs: ["get", "list", "create", "patch", "delete"],
-        },
-      ],
-    },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace,
-    body: {
-      metadata: { name: "worker" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "worker" },
-      subjects: [{ kind: "Group", name: WORKER_GROUP, apiGroup: "rbac.authorization.k8s.io" }],
-    },
-  });
-}
-
 // 1. End to end on real servers.
 const cp = await startControlPlane({ binDir: await ensureBinaries() });
 const sqsServer = await startFauxqs({ port: 0, logger: false });
@@ -80,7 +50,7 @@ const restCalls: Record<"app" | "token", number[]> = { app: [], token: [] };
 try {
   for (const mode of ["app", "token"] as const) {
     const namespace = `bench-${mode}`;
-    await grantNamespace(admin, namespace);
+    await createGrantedNamespace(admin, namespace);
     const bridge = await startBridge({ mode, namespace, servers });
     // Round 0 creates the objects (cold); later rounds change every one of them.
     for (let round = 0; round <= (mode === "app" ? ROUNDS : 2); round++) {
@@ -159,15 +129,5 @@ const section = [
   "",
   "The tarball download from the codeload-style URL and the once-an-hour App token exchange are not REST API calls and are not counted (the issue's budget counts API calls). Reproduce: `npm run bench:worker` (`BENCH_OBJECTS`, `BENCH_ROUNDS` to vary).",
 ].join("\n");
-const path = "BENCHMARKS.md";
-const current = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
-const block = `${BEGIN}\n${section}\n${END}`;
-const start = current.indexOf(BEGIN);
-const end = current.indexOf(END);
-writeFileSync(
-  path,
-  start >= 0 && end > start
-    ? current.slice(0, start) + block + current.slice(end + END.length)
-    : `${current.trimEnd()}\n\n${block}\n`,
-);
+writeBenchmarksSection("worker", section);
 console.log(section);

@@ -43,7 +43,21 @@ export const NAMESPACED_WORKER_RULES: V1PolicyRule[] = [
 
 /** Grants the worker identity a Role in one namespace (the only rights it will have there). */
 export async function grantWorker(namespace: string, rules: V1PolicyRule[] = NAMESPACED_WORKER_RULES) {
-  const rbac = kubeConfigFor("admin").makeApiClient(RbacAuthorizationV1Api);
+  await grantWorkerIn(kubeConfigFor("admin"), namespace, rules);
+}
+
+/** Creates `namespace` with the given admin KubeConfig and grants the worker a Role in it (any control plane). */
+export async function createGrantedNamespace(
+  admin: KubeConfig,
+  namespace: string,
+  rules: V1PolicyRule[] = NAMESPACED_WORKER_RULES,
+): Promise<void> {
+  await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+  await grantWorkerIn(admin, namespace, rules);
+}
+
+async function grantWorkerIn(admin: KubeConfig, namespace: string, rules: V1PolicyRule[]) {
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
   const name = "pullbridge-worker";
   await rbac.createNamespacedRole({ namespace, body: { metadata: { name }, rules } });
   await rbac.createNamespacedRoleBinding({

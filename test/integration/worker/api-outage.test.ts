@@ -4,14 +4,11 @@
  * own control plane, so stopping it does not disturb the other tests.
  */
 import { join } from "node:path";
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Bridge, startBridge } from "../../support/bridge.ts";
-import {
-  type ControlPlane,
-  startControlPlane,
-  WORKER_GROUP,
-} from "../../support/control-plane/control-plane.ts";
+import { type ControlPlane, startControlPlane } from "../../support/control-plane/control-plane.ts";
+import { createGrantedNamespace } from "../../support/kube.ts";
 
 let cp: ControlPlane;
 let bridge: Bridge;
@@ -24,31 +21,8 @@ function adminOf(plane: ControlPlane): KubeConfig {
 
 beforeAll(async () => {
   cp = await startControlPlane({ binDir: inject("controlPlane").binDir });
-  const admin = adminOf(cp);
   const namespace = "outage";
-  await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
-  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({
-    namespace,
-    body: {
-      metadata: { name: "worker" },
-      rules: [
-        {
-          apiGroups: [""],
-          resources: ["configmaps", "secrets"],
-          verbs: ["get", "list", "create", "patch", "delete"],
-        },
-      ],
-    },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace,
-    body: {
-      metadata: { name: "worker" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "worker" },
-      subjects: [{ kind: "Group", name: WORKER_GROUP, apiGroup: "rbac.authorization.k8s.io" }],
-    },
-  });
+  await createGrantedNamespace(adminOf(cp), namespace);
   bridge = await startBridge({ workerKubeconfig: join(cp.dir, "worker.kubeconfig"), namespace });
 }, 120_000);
 

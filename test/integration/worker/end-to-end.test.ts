@@ -46,6 +46,15 @@ async function resourceVersions(namespace: string): Promise<Record<string, strin
   return out;
 }
 
+/** Edits the ConfigMap by hand, as `kubectl edit` would (an imperative write by another manager). */
+async function editByHand(namespace: string, name: string, color: string) {
+  await core().patchNamespacedConfigMap({
+    namespace,
+    name,
+    body: [{ op: "replace", path: "/data/color", value: color }],
+  });
+}
+
 const statusesOf = (bridge: Bridge, sha: string) =>
   bridge.world.fake
     .statuses(sha)
@@ -241,11 +250,7 @@ describe("drift, without an agent", () => {
     const { namespace } = bridge;
     const push = await bridge.push({ "deploy/app.yaml": configMap("app", { color: "blue" }) });
     await bridge.drain();
-    await core().patchNamespacedConfigMap({
-      namespace,
-      name: "app",
-      body: [{ op: "replace", path: "/data/color", value: "hacked" }],
-    });
+    await editByHand(namespace, "app", "hacked");
 
     // Act
     await bridge.scheduleDrift();
@@ -285,11 +290,7 @@ describe("drift, without an agent", () => {
     const { namespace } = bridge;
     const push = await bridge.push({ "deploy/app.yaml": configMap("app", { color: "blue" }) });
     await bridge.drain();
-    await core().patchNamespacedConfigMap({
-      namespace,
-      name: "app",
-      body: [{ op: "replace", path: "/data/color", value: "hacked" }],
-    });
+    await editByHand(namespace, "app", "hacked");
     const before = await resourceVersions(namespace);
 
     // Act
@@ -314,11 +315,7 @@ describe("drift, without an agent", () => {
     await bridge.drain();
     const readme = await bridge.push({ "README.md": "docs only\n" });
     await bridge.drain();
-    await core().patchNamespacedConfigMap({
-      namespace,
-      name: "app",
-      body: [{ op: "replace", path: "/data/color", value: "hacked" }],
-    });
+    await editByHand(namespace, "app", "hacked");
 
     // Act
     await bridge.scheduleDrift();
