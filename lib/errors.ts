@@ -127,11 +127,27 @@ export class SyncRefusedError extends PullbridgeError {
   override readonly name = "SyncRefusedError";
   readonly retryable = false;
   readonly object: string | undefined;
-  constructor(message: string, options: ErrorOptions & { object?: string | undefined } = {}) {
+  /** Where the refused object is written in Git (repo-relative), when the refusal is about one object. */
+  readonly source: SourceLocation | undefined;
+  /** Every object refused in the same pass (the message names only the first), for per-file annotations. */
+  readonly refusals: readonly SyncRefusal[];
+  constructor(
+    message: string,
+    options: ErrorOptions & {
+      object?: string | undefined;
+      source?: SourceLocation | undefined;
+      refusals?: readonly SyncRefusal[] | undefined;
+    } = {},
+  ) {
     super(message, options);
     this.object = options.object;
+    this.source = options.source;
+    this.refusals = options.refusals ?? [];
   }
 }
+
+/** One object the cluster (or a guard) refused: `Kind namespace/name`, where Git has it, and why. */
+export type SyncRefusal = { object: string; source?: SourceLocation | undefined; reason: string };
 
 /** A queue or other AWS dependency is unreachable. Retryable. */
 export class DependencyError extends PullbridgeError {

@@ -6,13 +6,21 @@
  */
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import type { Target, TargetsFile } from "../config/targets.ts";
-import { ConfigError, describeError, isRetryable, ManifestSetError, PullbridgeError } from "../errors.ts";
+import {
+  ConfigError,
+  describeError,
+  formatLocation,
+  isRetryable,
+  ManifestSetError,
+  PullbridgeError,
+  SyncRefusedError,
+} from "../errors.ts";
 import type { JobGitHub, JobGitHubFactory } from "../github/job-github-ports.ts";
 import type { DriftJob, Job, PreviewJob, SyncJob } from "../jobs/job-codec.ts";
 import { manifestPolicyOf } from "../manifests/check-policy.ts";
 import { loadManifests } from "../manifests/load-manifests.ts";
 import { renderObjectDiff } from "../manifests/render-object-diff.ts";
-import type { FinalState, ReportKind } from "../reporting/commit-reporter.ts";
+import type { FinalState, ReportAnnotation, ReportKind } from "../reporting/commit-reporter.ts";
 import {
   formatDiffText,
   formatOutcomeSummary,
@@ -32,6 +40,7 @@ import { type SyncDeps, syncTarget } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import type { Log } from "../telemetry/log.ts";
 import { PreviewMetric, SyncMetric } from "../telemetry/metric-names.ts";
+import { changeTouchesTarget } from "./preview-scope.ts";
 
 export type WorkerDeps = {
   config: TargetsFile;
@@ -55,6 +64,7 @@ export type JobOutcome =
   | "superseded-and-synced"
   | "previewed"
   | "preview-rejected"
+  | "preview-superseded"
   | "skipped"
   | "failed";
 
@@ -300,17 +310,64 @@ async function runPreview(
   jobAge: EmittedMetric,
 ): Promise<JobReport> {
   const { reporter, source } = github;
+  const { number } = job.pullRequest;
   const sha = job.pullRequest.headSha;
   const ref = { repo: target.repo, target: target.name, kind: "preview" as const, sha };
   const metrics: EmittedMetric[] = [jobAge];
+  const log = (message: string, fields: Record<string, unknown> = {}) =>
+    deps.logger.info(message, {
+      target: target.name,
+      sha,
+      pullRequest: number,
+      deliveryId: job.deliveryId,
+      ...fields,
+    });
+
+  // Supersede: a newer push to the pull request queued its own preview; planning this one would only
+  // post a stale result (and cost a tarball and a cluster read). One REST call.
+  const head = await bestEffort(deps, "looking up the pull request head", () =>
+    source.pullRequestHead({ repo: target.repo, number }),
+  );
+  if (head !== undefined && head !== sha) {
+    await reporter.finish({
+      ...ref,
+      state: "success",
+      description: formatSupersededDescription(head),
+      summary: `A newer commit (${head}) was pushed to pull request #${number}; its preview replaces this one. Nothing was planned for this commit.`,
+    });
+    log("preview superseded by a newer pull request head", { head });
+    return {
+      outcome: "preview-superseded",
+      target: target.name,
+      sha,
+      message: formatSupersededDescription(head),
+      metrics,
+    };
+  }
+
+  // Scope: a pull request that touches nothing under the target's path cannot change its plan. One
+  // REST call; when GitHub cannot list every file (or the compare fails for good), preview anyway.
+  const changed = await bestEffort(deps, "listing the files the pull request changes", () =>
+    source.changedPaths({ repo: target.repo, base: job.before, head: sha }),
+  );
+  if (changed !== undefined && !changeTouchesTarget(changed, target.path)) {
+    const message = `pull request #${number} changes nothing under ${target.path}/`;
+    log("preview skipped: the pull request does not touch the target path", {
+      changedFiles: changed.paths.length,
+    });
+    return { outcome: "skipped", target: target.name, sha, message, metrics };
+  }
+
   await reporter.pending({
     ...ref,
-    description: `previewing PR #${job.pullRequest.number} against the live cluster`,
+    description: `previewing PR #${number} against the live cluster`,
   });
   const started = deps.now().getTime();
   try {
+    // The head commit is read from the base repository: a fork's commits are reachable there through
+    // the pull request ref, and the installation may have no access to the fork itself.
     const tree = await source.fetchTree({
-      repo: job.pullRequest.headRepo,
+      repo: target.repo,
       sha,
       path: target.path,
       limits: deps.sourceLimits,
@@ -331,11 +388,87 @@ async function runPreview(
       text: formatDiffText(diffsOf(result)),
     });
     metrics.push(count(PreviewMetric.Run, 1), millis(PreviewMetric.Duration, deps.now().getTime() - started));
+    log("preview finished", { title, requests: result.requests });
     return { outcome: "previewed", target: target.name, sha, message: title, metrics };
   } catch (error) {
     metrics.push(count(PreviewMetric.Run, 1));
     return await reportFailure({ deps, error, target, sha, kind: "preview", github, metrics, jobSha: sha });
   }
+}
+
+/**
+ * Runs a lookup that only saves work: a permanent failure (e.g. the token cannot read pull
+ * requests) is logged and answered `undefined`, so the caller does the full job; a retryable one
+ * is thrown, so the job is retried.
+ */
+async function bestEffort<T>(
+  deps: WorkerDeps,
+  what: string,
+  lookup: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await lookup();
+  } catch (error) {
+    if (isRetryable(error)) throw error;
+    deps.logger.warn(`${what} failed; previewing anyway`, { error: describeError(error) });
+    return undefined;
+  }
+}
+
+/** Annotations for a permanent failure: manifest problems, and objects the cluster's dry-run refused. */
+function failureAnnotations(error: unknown): ReportAnnotation[] {
+  if (error instanceof ManifestSetError) {
+    return manifestAnnotations(
+      error.errors.map((e) => ({
+        file: e.location.file,
+        ...(e.location.line === undefined ? {} : { line: e.location.line }),
+        ...(e.location.column === undefined ? {} : { column: e.location.column }),
+        message: e.reason,
+      })),
+    );
+  }
+  if (error instanceof SyncRefusedError) {
+    const located = error.refusals.flatMap((r) =>
+      r.source === undefined
+        ? []
+        : [
+            {
+              file: r.source.file,
+              ...(r.source.line === undefined ? {} : { line: r.source.line }),
+              ...(r.source.column === undefined ? {} : { column: r.source.column }),
+              title: `refused by the cluster: ${r.object}`,
+              message: r.reason,
+            },
+          ],
+    );
+    if (located.length > 0) return manifestAnnotations(located);
+    if (error.source !== undefined) {
+      return manifestAnnotations([
+        {
+          file: error.source.file,
+          ...(error.source.line === undefined ? {} : { line: error.source.line }),
+          ...(error.source.column === undefined ? {} : { column: error.source.column }),
+          title: error.object === undefined ? "refused" : `refused: ${error.object}`,
+          message: error.message,
+        },
+      ]);
+    }
+  }
+  return [];
+}
+
+/** The failure's Markdown details: one line per manifest problem or refused object, else the message. */
+function failureDetails(error: unknown, message: string): string {
+  if (error instanceof ManifestSetError) return error.errors.map((e) => `- ${e.message}`).join("\n");
+  if (error instanceof SyncRefusedError && error.refusals.length > 0) {
+    return error.refusals
+      .map(
+        (r) =>
+          `- \`${r.object}\`${r.source === undefined ? "" : ` (\`${formatLocation(r.source)}\`)`}: ${r.reason}`,
+      )
+      .join("\n");
+  }
+  return `\`\`\`\n${message}\n\`\`\``;
 }
 
 /** Reports a permanent failure on the commit (and returns), or rethrows a retryable one. */
@@ -356,19 +489,8 @@ async function reportFailure(options: {
     throw error;
   }
   const message = error instanceof PullbridgeError ? error.message : describeError(error);
-  const problems =
-    error instanceof ManifestSetError
-      ? error.errors.map((e) => ({
-          file: e.location.file,
-          ...(e.location.line === undefined ? {} : { line: e.location.line }),
-          ...(e.location.column === undefined ? {} : { column: e.location.column }),
-          message: e.reason,
-        }))
-      : [];
-  const details =
-    error instanceof ManifestSetError
-      ? error.errors.map((e) => `- ${e.message}`).join("\n")
-      : `\`\`\`\n${message}\n\`\`\``;
+  const annotations = failureAnnotations(error);
+  const details = failureDetails(error, message);
   await github.reporter.finish({
     repo: target.repo,
     sha,
@@ -379,9 +501,11 @@ async function reportFailure(options: {
     summary: `${kind === "preview" ? "This change would be rejected" : "Nothing was changed in the cluster"}: ${
       error instanceof ManifestSetError
         ? `${error.errors.length} manifest problem(s).`
-        : "the sync was refused."
+        : error instanceof SyncRefusedError && error.refusals.length > 0
+          ? `the cluster's server-side dry-run refused ${error.refusals.length} object(s).`
+          : "the sync was refused."
     }\n\n${details}`,
-    ...(problems.length > 0 ? { annotations: manifestAnnotations(problems) } : {}),
+    ...(annotations.length > 0 ? { annotations } : {}),
   });
   deps.logger.error(kind === "preview" ? "preview rejected" : "sync failed permanently", fields);
   metrics.push(count(kind === "preview" ? PreviewMetric.Failed : SyncMetric.Failed, 1));

@@ -23,14 +23,13 @@ function orderKeys(value: unknown, first: readonly string[] = []): unknown {
   if (typeof value !== "object" || value === null) return value;
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record).sort((a, b) => rank(a, first) - rank(b, first) || compare(a, b));
-  const ordered: Record<string, unknown> = {};
-  for (const key of keys) {
-    ordered[key] = orderKeys(
-      record[key],
-      first === TOP_LEVEL_FIRST && key === "metadata" ? METADATA_FIRST : [],
-    );
-  }
-  return ordered;
+  // fromEntries defines own properties: a `__proto__` key stays a key instead of setting the prototype.
+  return Object.fromEntries(
+    keys.map((key) => [
+      key,
+      orderKeys(record[key], first === TOP_LEVEL_FIRST && key === "metadata" ? METADATA_FIRST : []),
+    ]),
+  );
 }
 
 function rank(key: string, first: readonly string[]): number {

@@ -39,10 +39,37 @@ export type FetchTreeRequest = {
   limits: SourceLimits;
 };
 
+export type ChangedPathsRequest = {
+  /** `owner/name` (the base repository: a fork's commits are reachable from it through the pull ref). */
+  repo: string;
+  /** Commit the change is compared against (e.g. the pull request's base). */
+  base: string;
+  /** Commit whose changes are listed (e.g. the pull request's head). */
+  head: string;
+};
+
+/** Files a change touches, from the merge base of `base` and `head` to `head` (three-dot, as a pull request shows). */
+export type ChangedPaths = {
+  /** Repo-root-relative paths; a rename lists both the old and the new path. */
+  paths: readonly string[];
+  /** False when the list is capped (GitHub lists at most 300 files): callers must then assume anything changed. */
+  complete: boolean;
+};
+
+export type PullRequestHeadRequest = {
+  /** `owner/name` of the base repository (where the pull request lives). */
+  repo: string;
+  number: number;
+};
+
 /** Reads commits from wherever the repository lives. Errors are `SourceError` (retryable or not). */
 export interface GitSource {
   /** Current head commit sha of a branch. */
   headSha(request: HeadShaRequest): Promise<string>;
   /** Regular files under `path` at `sha`, keyed by repo-root-relative path; symlinks are skipped. */
   fetchTree(request: FetchTreeRequest): Promise<SourceTree>;
+  /** Files changed between `base` and `head` (one API call on GitHub). */
+  changedPaths(request: ChangedPathsRequest): Promise<ChangedPaths>;
+  /** The pull request's current head sha; undefined where the source has no pull requests (a local repository without pull refs). */
+  pullRequestHead(request: PullRequestHeadRequest): Promise<string | undefined>;
 }

@@ -1,7 +1,8 @@
 /**
  * GitSource over the GitHub REST API: the branch head from `GET /git/ref/heads/{branch}`, the
  * tree from the tarball of the exact sha, streamed (gunzip → tar) so that only the files under
- * the target path are ever held in memory.
+ * the target path are ever held in memory. Previews also ask for a pull request's head
+ * (`GET /pulls/{number}`) and the files it changes (`GET /compare/{base}...{head}`).
  */
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
@@ -15,7 +16,15 @@ import {
 } from "../github/github-failure.ts";
 import { splitRepo } from "../github/split-repo.ts";
 import { chainStreams, extractTree, limitArchiveBytes } from "./extract-tree.ts";
-import type { FetchTreeRequest, GitSource, HeadShaRequest, SourceTree } from "./git-source.ts";
+import type {
+  ChangedPaths,
+  ChangedPathsRequest,
+  FetchTreeRequest,
+  GitSource,
+  HeadShaRequest,
+  PullRequestHeadRequest,
+  SourceTree,
+} from "./git-source.ts";
 
 export type GitHubGitSourceOptions = {
   octokit: Octokit;
@@ -24,6 +33,9 @@ export type GitHubGitSourceOptions = {
 };
 
 const SHA = /^[0-9a-f]{40}$/;
+
+/** GitHub lists at most this many files in a comparison, without saying it stopped. */
+export const COMPARE_FILE_CAP = 300;
 
 /** Maps a failed call to a SourceError: 404 is permanent (missing or no access), 5xx/429/network retryable. */
 function toSourceError(error: unknown, action: string, notFound: string): SourceError {
@@ -95,6 +107,44 @@ export function createGitHubGitSource(options: GitHubGitSourceOptions): GitSourc
         return await extractTree(tar, { path, stripComponents: 1, limits, what });
       } catch (error) {
         throw toSourceError(error, action, "commit not found, or the GitHub App/token has no access to it");
+      }
+    },
+
+    async changedPaths({ repo, base, head }: ChangedPathsRequest): Promise<ChangedPaths> {
+      const action = `comparing ${repo}@${base.slice(0, 7)}...${head.slice(0, 7)}`;
+      try {
+        // Three dots: what `head` changes since it left `base`, i.e. what the pull request shows.
+        const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
+          ...splitRepo(repo),
+          basehead: `${base}...${head}`,
+        });
+        const files = data.files ?? [];
+        const paths = files.flatMap((f) =>
+          f.previous_filename === undefined ? [f.filename] : [f.filename, f.previous_filename],
+        );
+        // GitHub caps `files` silently; a full list is the only way to know nothing else changed.
+        return { paths, complete: files.length < COMPARE_FILE_CAP };
+      } catch (error) {
+        throw toSourceError(error, action, "commit not found, or the GitHub App/token has no access to it");
+      }
+    },
+
+    async pullRequestHead({ repo, number }: PullRequestHeadRequest): Promise<string | undefined> {
+      const action = `reading pull request ${repo}#${number}`;
+      try {
+        const { data } = await octokit.rest.pulls.get({ ...splitRepo(repo), pull_number: number });
+        if (!SHA.test(data.head.sha)) {
+          throw new SourceError(`${action}: head "${data.head.sha}" is not a commit sha`, {
+            retryable: false,
+          });
+        }
+        return data.head.sha;
+      } catch (error) {
+        throw toSourceError(
+          error,
+          action,
+          "pull request not found, or the GitHub App/token cannot read pull requests",
+        );
       }
     },
   };

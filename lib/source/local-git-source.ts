@@ -1,12 +1,21 @@
 /**
  * GitSource over a local git repository (local mode): `git rev-parse` for the head, `git
- * archive` for the tree — the same streaming extraction and limits as the GitHub adapter.
+ * archive` for the tree — the same streaming extraction and limits as the GitHub adapter — and
+ * `git diff` for the files a change touches.
  */
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { SourceError } from "../errors.ts";
 import { chainStreams, extractTree, limitArchiveBytes } from "./extract-tree.ts";
-import type { FetchTreeRequest, GitSource, HeadShaRequest, SourceTree } from "./git-source.ts";
+import type {
+  ChangedPaths,
+  ChangedPathsRequest,
+  FetchTreeRequest,
+  GitSource,
+  HeadShaRequest,
+  PullRequestHeadRequest,
+  SourceTree,
+} from "./git-source.ts";
 
 const run = promisify(execFile);
 
@@ -93,6 +102,37 @@ export function createLocalGitSource(options: LocalGitSourceOptions): GitSource 
       } finally {
         if (child.exitCode === null) child.kill();
         await exited.catch(() => undefined);
+      }
+    },
+
+    async changedPaths({ repo, base, head }: ChangedPathsRequest): Promise<ChangedPaths> {
+      const action = `comparing ${repo}@${base.slice(0, 7)}...${head.slice(0, 7)}`;
+      const dir = dirFor(repo);
+      const [from, to] = [await revParse(dir, base, action), await revParse(dir, head, action)];
+      try {
+        // `--no-renames`: a file moved out of (or into) a path counts for both paths, as on GitHub.
+        const { stdout } = await run(
+          git,
+          ["diff", "--name-only", "--no-renames", "-z", `${from}...${to}`, "--"],
+          { cwd: dir, maxBuffer: 64 * 1024 * 1024 },
+        );
+        return { paths: stdout.split("\0").filter((p) => p !== ""), complete: true };
+      } catch (error) {
+        throw new SourceError(`${action} failed: ${stderrOf(error)}`, { retryable: false, cause: error });
+      }
+    },
+
+    async pullRequestHead({ repo, number }: PullRequestHeadRequest): Promise<string | undefined> {
+      // A clone that fetched GitHub's pull refs (`+refs/pull/*:refs/pull/*`, or a mirror) has them; others cannot tell.
+      try {
+        const { stdout } = await run(
+          git,
+          ["rev-parse", "--verify", "--quiet", "--end-of-options", `refs/pull/${number}/head^{commit}`],
+          { cwd: dirFor(repo) },
+        );
+        return stdout.trim() || undefined;
+      } catch {
+        return undefined;
       }
     },
   };

@@ -542,9 +542,20 @@ function throwIfRefused(
   if (!(error instanceof ClusterError)) throw error;
   const more = failed.length > 1 ? ` (and ${failed.length - 1} more)` : "";
   const object = describeObject(first.planned.object);
+  const refusals = failed.flatMap((r) =>
+    r.settled && !r.settled.ok && r.settled.error instanceof ClusterError
+      ? [
+          {
+            object: describeObject(r.planned.object),
+            source: r.planned.source,
+            reason: refusalReason(r.settled.error),
+          },
+        ]
+      : [],
+  );
   throw new SyncRefusedError(
     `server-side dry-run refused ${object} (${sourceOf(first.planned)})${when ? ` ${when}` : ""}: ${refusalReason(error)}${more}; nothing was applied${when ? " beyond them" : ""}`,
-    { object, cause: error },
+    { object, source: first.planned.source, refusals, cause: error },
   );
 }
 

@@ -4,8 +4,8 @@
  *
  * The payload does not list the files a pull request touches (that needs an API call the
  * webhook does not make: it holds no GitHub token and must answer fast), so every
- * preview-enabled target on the base branch gets a job, and the worker, which fetches the tree
- * anyway, reports "no changes" for targets the pull request does not touch.
+ * preview-enabled target on the base branch gets a job; the worker asks GitHub which files
+ * changed (one compare call) and posts nothing for targets the pull request does not touch.
  */
 import * as z from "zod";
 import { type DeliveryJobInput, JobTrigger } from "../jobs/job-codec.ts";

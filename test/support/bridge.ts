@@ -24,7 +24,13 @@ import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
-import { type CommitFiles, httpApiEvent, pushPayload, signedDelivery } from "../factories/webhook.ts";
+import {
+  type CommitFiles,
+  httpApiEvent,
+  pullRequestPayload,
+  pushPayload,
+  signedDelivery,
+} from "../factories/webhook.ts";
 import { webhookLambda } from "../factories/webhook-lambda.ts";
 import type { ControlPlaneInfo } from "./control-plane/control-plane.ts";
 import type { FileChanges } from "./git-repo.ts";
@@ -53,6 +59,17 @@ export type Bridge = {
   namespace: string;
   /** Commits `files` to `main` and delivers the signed push to the webhook; returns the sha and the HTTP answer. */
   push(files: FileChanges, message?: string): Promise<{ sha: string; status: number; body: unknown }>;
+  /**
+   * Commits `files` on `branch` (created from `main` the first time; `main` needs a commit, so push
+   * first), registers the pull request
+   * `branch` → `main` with the GitHub fake, and delivers the signed `pull_request` (`opened` the
+   * first time, `synchronize` after); returns the head and base shas, the number and the HTTP answer.
+   */
+  openPullRequest(options: {
+    files: FileChanges;
+    branch: string;
+    message?: string;
+  }): Promise<{ sha: string; base: string; number: number; status: number; body: unknown }>;
   /** Runs `git revert --no-edit HEAD` on `main` and delivers the push; returns the new sha. */
   pushRevert(): Promise<{ sha: string; status: number }>;
   /** Runs the worker over the queue until it is empty (failed records become visible again at once). */
@@ -177,6 +194,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   };
   const existing = new Set<string>();
   let before = "0".repeat(40);
+  const pullRequests = new Map<string, number>();
 
   return {
     world,
@@ -200,6 +218,44 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       const response = await webhook(httpApiEvent(delivery), workerContext());
       return {
         sha,
+        status: response.statusCode ?? 0,
+        body: response.body ? JSON.parse(response.body) : undefined,
+      };
+    },
+    async openPullRequest({ files, branch, message = "change manifests on a branch" }) {
+      const repo = world.repo;
+      const base = await repo.head("main");
+      const known = pullRequests.get(branch);
+      const number = known ?? pullRequests.size + 1;
+      pullRequests.set(branch, number);
+      await repo.checkout(branch);
+      let sha: string;
+      try {
+        sha = await repo.commitFiles(files, message);
+      } finally {
+        await repo.checkout("main");
+      }
+      world.fake.openPullRequest(world.repoName, { number, head: branch, base: "main" });
+      const payload = pullRequestPayload({
+        action: known === undefined ? "opened" : "synchronize",
+        number,
+        baseRef: "main",
+        headSha: sha,
+        repo: world.repoName,
+      });
+      const pr = payload.pull_request as Record<string, Record<string, unknown>>;
+      Object.assign(pr.base ?? {}, { sha: base });
+      Object.assign(pr.head ?? {}, {
+        ref: branch,
+        repo: { ...(pr.head?.repo as object), full_name: world.repoName },
+      });
+      payload.installation = { id: TEST_INSTALLATION_ID };
+      const delivery = await signedDelivery({ event: "pull_request", payload });
+      const response = await webhook(httpApiEvent(delivery), workerContext());
+      return {
+        sha,
+        base,
+        number,
         status: response.statusCode ?? 0,
         body: response.body ? JSON.parse(response.body) : undefined,
       };

@@ -2,7 +2,9 @@
  * A local stand-in for api.github.com that the real Octokit talks to (baseUrl = `fake.url`).
  *
  * - Serves branch heads and tarballs from real local git repositories (`git archive`), with
- *   GitHub's 302 to a codeload-like URL carrying a short-lived token.
+ *   GitHub's 302 to a codeload-like URL carrying a short-lived token; comparisons from `git
+ *   diff` (capped at 300 files, as GitHub caps them); pull requests registered with
+ *   `openPullRequest`, whose head follows their branch.
  * - Records commit statuses and check runs, and issues installation tokens to a GitHub App
  *   JWT (checked: RS256, `iss` = app id, ≤ 10 min lifetime, signature when a key is given).
  * - Validates every request against GitHub's OpenAPI description: an unknown operation or an
@@ -112,11 +114,25 @@ export type GitHubFakeOptions = {
   requireAuth?: boolean;
 };
 
+/** A pull request the fake answers `GET /repos/{owner}/{repo}/pulls/{pull_number}` for. */
+export type FakePullRequest = {
+  number: number;
+  /** Branch of the served repository holding the head; its current commit is the pull request's head. */
+  head: string;
+  /** Branch it merges into. */
+  base: string;
+};
+
+/** GitHub lists at most this many files in a comparison. */
+export const COMPARE_FILES_LIMIT = 300;
+
 export type GitHubFake = {
   /** Base URL to give Octokit (`baseUrl`). */
   url: string;
   /** Serves `owner/name` from a local git repository directory. */
   addRepo(repo: string, dir: string): void;
+  /** Registers (or updates) a pull request on a served repository. */
+  openPullRequest(repo: string, pullRequest: FakePullRequest): void;
   /** Every request received, in order (API and codeload). */
   readonly requests: readonly RecordedRequest[];
   /** Requests that broke the OpenAPI description or a GitHub rule. Assert this is empty. */
@@ -172,6 +188,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<GitHubFake> {
   const openapi = githubOpenApi();
   const repos = new Map<string, string>();
+  const pullRequests = new Map<string, FakePullRequest>();
   const requests: RecordedRequest[] = [];
   const violations: Violation[] = [];
   const statuses: RecordedStatus[] = [];
@@ -222,6 +239,37 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     } catch {
       return undefined;
     }
+  }
+
+  /** `git diff --name-status` of `base...head` as GitHub's comparison `files` (renames detected, as GitHub does). */
+  async function compareFiles(repo: string, base: string, head: string) {
+    const dir = repos.get(repo) ?? "";
+    const { stdout } = await run(
+      "git",
+      ["diff", "--name-status", "--find-renames", "-z", `${base}...${head}`],
+      {
+        cwd: dir,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    const fields = stdout.split("\0").filter((f) => f !== "");
+    const files: Array<{ filename: string; status: string; previous_filename?: string }> = [];
+    for (let i = 0; i < fields.length; ) {
+      const code = fields[i] ?? "";
+      if (code.startsWith("R") || code.startsWith("C")) {
+        files.push({
+          status: "renamed",
+          previous_filename: fields[i + 1] ?? "",
+          filename: fields[i + 2] ?? "",
+        });
+        i += 3;
+      } else {
+        const status = code === "A" ? "added" : code === "D" ? "removed" : "modified";
+        files.push({ status, filename: fields[i + 1] ?? "" });
+        i += 2;
+      }
+    }
+    return files;
   }
 
   function injected(failure: InjectedFailure): Reply | "drop" {
@@ -538,6 +586,98 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
           },
         };
       }
+      case "GET /repos/{owner}/{repo}/compare/{base}...{head}": {
+        // GitHub's description spells `{basehead}` as `{base}...{head}`; it compares from the merge base.
+        if (!repos.has(repo)) return notFound;
+        const [baseRev, headRev] = [params.base ?? "", params.head ?? ""];
+        const [baseSha, headSha] = [await resolveCommit(repo, baseRev), await resolveCommit(repo, headRev)];
+        if (baseSha === undefined || headSha === undefined) return notFound;
+        const dir = repos.get(repo) ?? "";
+        const mergeBase = (await run("git", ["merge-base", baseSha, headSha], { cwd: dir })).stdout.trim();
+        const count = async (range: string) =>
+          Number((await run("git", ["rev-list", "--count", range], { cwd: dir })).stdout.trim());
+        const [aheadBy, behindBy] = [
+          await count(`${mergeBase}..${headSha}`),
+          await count(`${mergeBase}..${baseSha}`),
+        ];
+        const files = (await compareFiles(repo, baseSha, headSha)).slice(0, COMPARE_FILES_LIMIT);
+        const commitRef = (sha: string) => ({
+          sha,
+          url: `${repoUrl}/commits/${sha}`,
+          html_url: `${url}/${repo}/commit/${sha}`,
+        });
+        return {
+          status: 200,
+          body: {
+            url: `${repoUrl}/compare/${baseRev}...${headRev}`,
+            html_url: `${url}/${repo}/compare/${baseRev}...${headRev}`,
+            permalink_url: `${url}/${repo}/compare/${baseSha}...${headSha}`,
+            diff_url: `${url}/${repo}/compare/${baseRev}...${headRev}.diff`,
+            patch_url: `${url}/${repo}/compare/${baseRev}...${headRev}.patch`,
+            base_commit: commitRef(baseSha),
+            merge_base_commit: commitRef(mergeBase),
+            status:
+              aheadBy === 0
+                ? behindBy === 0
+                  ? "identical"
+                  : "behind"
+                : behindBy === 0
+                  ? "ahead"
+                  : "diverged",
+            ahead_by: aheadBy,
+            behind_by: behindBy,
+            total_commits: aheadBy,
+            commits: [],
+            files: files.map((f) => ({
+              sha: headSha,
+              ...f,
+              additions: 0,
+              deletions: 0,
+              changes: 0,
+              blob_url: `${url}/${repo}/blob/${headSha}/${f.filename}`,
+              raw_url: `${url}/${repo}/raw/${headSha}/${f.filename}`,
+              contents_url: `${repoUrl}/contents/${f.filename}?ref=${headSha}`,
+            })),
+          },
+        };
+      }
+      case "GET /repos/{owner}/{repo}/pulls/{pull_number}": {
+        const pr = pullRequests.get(`${repo}#${params.pull_number ?? ""}`);
+        if (pr === undefined) return notFound;
+        const [headSha, baseSha] = [
+          await resolveCommit(repo, `refs/heads/${pr.head}`),
+          await resolveCommit(repo, `refs/heads/${pr.base}`),
+        ];
+        if (headSha === undefined || baseSha === undefined) return notFound;
+        const [owner = "", name = ""] = repo.split("/");
+        const repository = {
+          id: 1,
+          name,
+          full_name: repo,
+          owner: { login: owner, id: 1, type: "Organization" },
+          private: true,
+        };
+        return {
+          status: 200,
+          body: {
+            id: pr.number,
+            node_id: `PR_${pr.number}`,
+            number: pr.number,
+            url: `${repoUrl}/pulls/${pr.number}`,
+            html_url: `${url}/${repo}/pull/${pr.number}`,
+            state: "open",
+            locked: false,
+            draft: false,
+            merged: false,
+            title: `pull request ${pr.number}`,
+            user: { login: "octocat", id: 1, type: "User" },
+            head: { label: `${owner}:${pr.head}`, ref: pr.head, sha: headSha, repo: repository },
+            base: { label: `${owner}:${pr.base}`, ref: pr.base, sha: baseSha, repo: repository },
+            created_at: "2026-01-01T00:00:00Z",
+            updated_at: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+          },
+        };
+      }
       default:
         violation("github-rule", req, route, [
           `${route} is documented but not implemented by the GitHub fake`,
@@ -709,6 +849,9 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     url,
     addRepo(repo, dir) {
       repos.set(repo, dir);
+    },
+    openPullRequest(repo, pullRequest) {
+      pullRequests.set(`${repo}#${pullRequest.number}`, pullRequest);
     },
     requests,
     violations,

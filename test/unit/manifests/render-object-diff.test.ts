@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { KubeObject } from "../../../lib/manifests/kube-object.ts";
 import { SECRET_MASK, SECRET_MASK_CHANGED } from "../../../lib/manifests/mask-secret-data.ts";
 import { renderObjectDiff } from "../../../lib/manifests/render-object-diff.ts";
 import { renderObjectYaml } from "../../../lib/manifests/render-object-yaml.ts";
@@ -237,5 +238,23 @@ describe("renderObjectDiff: Secret data is masked", () => {
     // Assess
     expect(diff).toContain("plain-config");
     expect(diff).toContain("not-a-core-secret");
+  });
+});
+
+describe("renderObjectYaml with a `__proto__` key (found by fast-check)", () => {
+  it("keeps the key as data instead of setting the prototype", () => {
+    // Prepare
+    const object = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "odd" },
+      data: { nested: JSON.parse('{"__proto__": null}') as unknown },
+    } as KubeObject;
+
+    // Act
+    const text = renderObjectYaml(object);
+
+    // Assess
+    expect(text).toContain("__proto__: null");
   });
 });

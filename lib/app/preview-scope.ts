@@ -1,0 +1,21 @@
+/**
+ * Whether a pull request can change what a target previews: only files under the target's path
+ * are ever loaded, so a pull request that touches none of them would preview the base branch.
+ * Pure.
+ */
+import type { ChangedPaths } from "../source/git-source.ts";
+
+/** `deploy` holds `deploy/app.yaml`, not `deploy-old/app.yaml`; `.` holds everything. */
+export function isUnderTargetPath(file: string, targetPath: string): boolean {
+  if (targetPath === "." || targetPath === "") return true;
+  return file === targetPath || file.startsWith(`${targetPath}/`);
+}
+
+/**
+ * True when the change may touch the target. A capped list (GitHub stops at 300 files, silently)
+ * proves nothing about the files it left out, so it counts as touching.
+ */
+export function changeTouchesTarget(changed: ChangedPaths, targetPath: string): boolean {
+  if (!changed.complete) return true;
+  return changed.paths.some((file) => isUnderTargetPath(file, targetPath));
+}
