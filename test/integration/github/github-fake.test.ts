@@ -10,6 +10,13 @@ import { APP_KEY_REF, fakeSecrets, TEST_APP_ID, TEST_TOKEN, testAppKeyPair } fro
 import { createGitRepo, type GitRepo } from "../../support/git-repo.ts";
 import { type GitHubFake, startGitHubFake } from "../../support/github-fake/github-fake.ts";
 
+/** The rejection reason of a promise that must fail (or "resolved"), observed at once. */
+const settle = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => "resolved",
+    (error: unknown) => error,
+  );
+
 describe("GitHub fake", () => {
   let fake: GitHubFake;
   let repo: GitRepo;
@@ -100,23 +107,27 @@ describe("GitHub fake", () => {
       message: "m",
     };
 
-    // Act
-    const missing = raw("POST /repos/{owner}/{repo}/check-runs", {
-      owner: "acme",
-      repo: "deploy",
-      name: "x",
-    });
-    const tooMany = raw("POST /repos/{owner}/{repo}/check-runs", {
-      owner: "acme",
-      repo: "deploy",
-      name: "x",
-      head_sha: sha,
-      output: { title: "t", summary: "s", annotations: Array.from({ length: 51 }, () => annotation) },
-    });
+    // Act: one request at a time, each settled before the next (no unobserved rejection, fixed order).
+    const missing = await settle(
+      raw("POST /repos/{owner}/{repo}/check-runs", {
+        owner: "acme",
+        repo: "deploy",
+        name: "x",
+      }),
+    );
+    const tooMany = await settle(
+      raw("POST /repos/{owner}/{repo}/check-runs", {
+        owner: "acme",
+        repo: "deploy",
+        name: "x",
+        head_sha: sha,
+        output: { title: "t", summary: "s", annotations: Array.from({ length: 51 }, () => annotation) },
+      }),
+    );
 
     // Assess
-    await expect(missing).rejects.toMatchObject({ status: 422 });
-    await expect(tooMany).rejects.toMatchObject({ status: 422 });
+    expect(missing).toMatchObject({ status: 422 });
+    expect(tooMany).toMatchObject({ status: 422 });
     expect(fake.violations.map((v) => v.problems)).toEqual([
       ["body must have required property 'head_sha'"],
       ["body/output/annotations must NOT have more than 50 items"],
@@ -125,21 +136,21 @@ describe("GitHub fake", () => {
 
   it("refuses an undocumented route and a malformed path parameter", async () => {
     // Act
-    const undocumented = raw("GET /repos/{owner}/{repo}/tarballs/{ref}", {
-      owner: "acme",
-      repo: "deploy",
-      ref: sha,
-    });
-    const badId = raw("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
-      owner: "acme",
-      repo: "deploy",
-      check_run_id: "abc",
-      name: "x",
-    });
+    const undocumented = await settle(
+      raw("GET /repos/{owner}/{repo}/tarballs/{ref}", { owner: "acme", repo: "deploy", ref: sha }),
+    );
+    const badId = await settle(
+      raw("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
+        owner: "acme",
+        repo: "deploy",
+        check_run_id: "abc",
+        name: "x",
+      }),
+    );
 
     // Assess
-    await expect(undocumented).rejects.toMatchObject({ status: 404 });
-    await expect(badId).rejects.toMatchObject({ status: 422 });
+    expect(undocumented).toMatchObject({ status: 404 });
+    expect(badId).toMatchObject({ status: 422 });
     expect(fake.violations.map((v) => v.kind)).toEqual(["openapi", "openapi"]);
     expect(fake.violations[1]?.problems).toEqual(["path parameter check_run_id must be integer"]);
   });

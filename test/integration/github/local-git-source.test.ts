@@ -100,17 +100,19 @@ describe("local git source", () => {
     // Prepare
     const source = createLocalGitSource({ directory: repo.dir });
 
-    // Act
-    const sha = source.fetchTree({
-      repo: "acme/deploy",
-      sha: "e".repeat(40),
-      path: ".",
-      limits: DEFAULT_SOURCE_LIMITS,
-    });
-    const branch = source.headSha({ repo: "acme/deploy", branch: "gone" });
+    // Act: settle both before asserting, so neither rejection is ever left without a handler.
+    const [sha, branch] = await Promise.allSettled([
+      source.fetchTree({
+        repo: "acme/deploy",
+        sha: "e".repeat(40),
+        path: ".",
+        limits: DEFAULT_SOURCE_LIMITS,
+      }),
+      source.headSha({ repo: "acme/deploy", branch: "gone" }),
+    ]);
 
     // Assess
-    await expect(sha).rejects.toMatchObject({ name: "SourceError", retryable: false });
-    await expect(branch).rejects.toMatchObject({ name: "SourceError", retryable: false });
+    expect(sha).toMatchObject({ status: "rejected", reason: { name: "SourceError", retryable: false } });
+    expect(branch).toMatchObject({ status: "rejected", reason: { name: "SourceError", retryable: false } });
   });
 });

@@ -7,19 +7,11 @@ import { readFile } from "node:fs/promises";
 import { AppsV1Api, CoreV1Api, KubernetesObjectApi } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { configMapYaml } from "../../factories/manifest-text.ts";
 import { type Bridge, startBridge } from "../../support/bridge.ts";
 import { kubeConfigFor } from "../../support/kube.ts";
 
-const configMap = (name: string, data: Record<string, string>) =>
-  [
-    "apiVersion: v1",
-    "kind: ConfigMap",
-    "metadata:",
-    `  name: ${name}`,
-    "data:",
-    ...Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`),
-    "",
-  ].join("\n");
+const configMap = configMapYaml;
 
 const cronJob = (name: string) =>
   [

@@ -6,23 +6,14 @@
  */
 import { AppsV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
+import { configMapYaml, serviceAccountYaml } from "../../factories/manifest-text.ts";
 import { type Bridge, startBridge } from "../../support/bridge.ts";
 import type { RecordedCheckRun } from "../../support/github-fake/github-fake.ts";
 import { kubeConfigFor } from "../../support/kube.ts";
 
-const configMap = (name: string, data: Record<string, string>) =>
-  [
-    "apiVersion: v1",
-    "kind: ConfigMap",
-    "metadata:",
-    `  name: ${name}`,
-    "data:",
-    ...Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`),
-    "",
-  ].join("\n");
+const configMap = configMapYaml;
 
-const serviceAccount = (name: string) =>
-  ["apiVersion: v1", "kind: ServiceAccount", "metadata:", `  name: ${name}`, ""].join("\n");
+const serviceAccount = serviceAccountYaml;
 
 const service = (name: string, port: number) =>
   [

@@ -6,22 +6,13 @@
  */
 import { CoreV1Api } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
+import { configMapYaml, serviceAccountYaml } from "../../factories/manifest-text.ts";
 import { type Bridge, startBridge } from "../../support/bridge.ts";
 import { kubeConfigFor } from "../../support/kube.ts";
 
-const configMap = (name: string, data: Record<string, string>) =>
-  [
-    "apiVersion: v1",
-    "kind: ConfigMap",
-    "metadata:",
-    `  name: ${name}`,
-    "data:",
-    ...Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`),
-    "",
-  ].join("\n");
+const configMap = configMapYaml;
 
-const serviceAccount = (name: string) =>
-  ["apiVersion: v1", "kind: ServiceAccount", "metadata:", `  name: ${name}`, ""].join("\n");
+const serviceAccount = serviceAccountYaml;
 
 const core = () => kubeConfigFor("admin").makeApiClient(CoreV1Api);
 
