@@ -147,7 +147,13 @@ export class SyncRefusedError extends PullbridgeError {
 }
 
 /** One object the cluster (or a guard) refused: `Kind namespace/name`, where Git has it, and why. */
-export type SyncRefusal = { object: string; source?: SourceLocation | undefined; reason: string };
+export type SyncRefusal = {
+  object: string;
+  source?: SourceLocation | undefined;
+  reason: string;
+  /** Who refused: the target's policy (before any request) or the cluster (dry-run); default cluster. */
+  by?: "policy" | "cluster";
+};
 
 /** A queue or other AWS dependency is unreachable. Retryable. */
 export class DependencyError extends PullbridgeError {

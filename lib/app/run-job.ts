@@ -436,7 +436,7 @@ function failureAnnotations(error: unknown): ReportAnnotation[] {
               file: r.source.file,
               ...(r.source.line === undefined ? {} : { line: r.source.line }),
               ...(r.source.column === undefined ? {} : { column: r.source.column }),
-              title: `refused by the cluster: ${r.object}`,
+              title: `refused by ${r.by === "policy" ? "the target's policy" : "the cluster"}: ${r.object}`,
               message: r.reason,
             },
           ],
@@ -502,7 +502,7 @@ async function reportFailure(options: {
       error instanceof ManifestSetError
         ? `${error.errors.length} manifest problem(s).`
         : error instanceof SyncRefusedError && error.refusals.length > 0
-          ? `the cluster's server-side dry-run refused ${error.refusals.length} object(s).`
+          ? `${error.refusals.length} object(s) refused (by the target's policy or the cluster's server-side dry-run).`
           : "the sync was refused."
     }\n\n${details}`,
     ...(annotations.length > 0 ? { annotations } : {}),

@@ -99,7 +99,7 @@ export function computeDesiredSet(options: {
   const fromCrds = crdDefinedResources(desired);
   const namespaces = target.policy.namespaces ?? [target.namespace];
   const anyNamespace = namespaces.includes("*");
-  const problems: Array<{ object: string; message: string }> = [];
+  const problems: Array<{ object: string; message: string; source: ManifestSource }> = [];
   const planned: PlannedObject[] = [];
   const seen = new Set<string>();
 
@@ -114,6 +114,7 @@ export function computeDesiredSet(options: {
     }
     if (!resource) {
       problems.push({
+        source,
         object: describeObject(original),
         message: `${where}: ${original.apiVersion} ${original.kind} is not served by the cluster and no CustomResourceDefinition in this sync defines it`,
       });
@@ -121,6 +122,7 @@ export function computeDesiredSet(options: {
     }
     if (target.policy.kinds && !kindAllowed(target.policy.kinds, original)) {
       problems.push({
+        source,
         object: describeObject(original),
         message: `${where}: kind ${groupKindOf(original)} is not in the target's allowed kinds`,
       });
@@ -128,6 +130,7 @@ export function computeDesiredSet(options: {
     }
     if (kindAllowed(target.policy.deniedKinds, original)) {
       problems.push({
+        source,
         object: describeObject(original),
         message: `${where}: kind ${groupKindOf(original)} is denied by the target's policy`,
       });
@@ -141,6 +144,7 @@ export function computeDesiredSet(options: {
       metadata.namespace = original.metadata.namespace ?? target.namespace;
       if (!anyNamespace && !namespaces.includes(metadata.namespace)) {
         problems.push({
+          source,
           object: describeObject({ ...original, metadata }),
           message: `${where}: namespace ${metadata.namespace} is outside the target's allowed namespaces (${namespaces.join(", ")})`,
         });
@@ -151,6 +155,7 @@ export function computeDesiredSet(options: {
       delete metadata.namespace;
       if (!target.policy.clusterScoped) {
         problems.push({
+          source,
           object: describeObject({ ...original, metadata }),
           message: `${where}: cluster-scoped ${groupKindOf(original)} is not allowed for this target (policy.clusterScoped is false)`,
         });
@@ -162,6 +167,7 @@ export function computeDesiredSet(options: {
     const key = objectKey(object);
     if (seen.has(key)) {
       problems.push({
+        source,
         object: describeObject(object),
         message: `${where}: duplicate object ${describeObject(object)}`,
       });
@@ -182,7 +188,17 @@ export function computeDesiredSet(options: {
   const first = problems[0];
   if (first) {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
-    throw new SyncRefusedError(`${first.message}${more}`, { object: first.object });
+    throw new SyncRefusedError(`${first.message}${more}`, {
+      object: first.object,
+      source: first.source,
+      // Messages read `Kind ns/name (file:line:col): reason`; annotations show only the reason.
+      refusals: problems.map((p) => ({
+        object: p.object,
+        source: p.source,
+        reason: p.message.slice(p.message.indexOf("): ") + 3),
+        by: "policy" as const,
+      })),
+    });
   }
   return planned;
 }

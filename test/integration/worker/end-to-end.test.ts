@@ -212,6 +212,38 @@ describe("push to cluster, end to end", () => {
     expect(bridge.clusterRequests().writes).toBe(0);
   });
 
+  it("refuses a cluster-scoped object on a namespaced target, annotated at its file and line", async () => {
+    // Prepare
+    bridge = await startBridge();
+    const clusterRole = [
+      "apiVersion: rbac.authorization.k8s.io/v1",
+      "kind: ClusterRole",
+      "metadata:",
+      "  name: too-wide",
+      "rules: []",
+      "",
+    ];
+
+    // Act
+    const push = await bridge.push({
+      "deploy/app.yaml": configMap("app", { color: "blue" }),
+      "deploy/rbac.yaml": `${configMap("second", { a: "b" })}---\n${clusterRole.join("\n")}`,
+    });
+    await bridge.drain();
+
+    // Assess
+    expect(statusesOf(bridge, push.sha).at(-1)?.state).toBe("failure");
+    const [checkRun] = bridge.world.fake.checkRuns(push.sha);
+    expect(checkRun?.annotations.map((a) => [a.path, a.start_line, a.message])).toEqual([
+      [
+        "deploy/rbac.yaml",
+        8,
+        expect.stringContaining("cluster-scoped ClusterRole.rbac.authorization.k8s.io is not allowed"),
+      ],
+    ]);
+    expect(bridge.clusterRequests().writes).toBe(0);
+  });
+
   it("moves a job that keeps failing to the DLQ after maxReceiveCount", async () => {
     // Prepare: GitHub answers 500 to every branch-head lookup.
     bridge = await startBridge({ maxReceiveCount: 2 });
