@@ -106,7 +106,8 @@ function outcomesOf(result: SyncResult): ReportedOutcome[] {
 function diffsOf(result: SyncResult) {
   return result.outcomes
     .filter((o) => o.outcome === "created" || o.outcome === "updated" || o.outcome === "pruned")
-    .map((o) => ({ object: o.object, diff: renderObjectDiff(o.before, o.after) }))
+    // The engine renders diffs for the first `maxDiffs` objects; render any it left out.
+    .map((o) => ({ object: o.object, diff: o.diff ?? renderObjectDiff(o.before, o.after) }))
     .filter((d) => d.diff !== "");
 }
 
