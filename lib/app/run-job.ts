@@ -104,11 +104,13 @@ function outcomesOf(result: SyncResult): ReportedOutcome[] {
 }
 
 function diffsOf(result: SyncResult) {
-  return result.outcomes
-    .filter((o) => o.outcome === "created" || o.outcome === "updated" || o.outcome === "pruned")
-    // The engine renders diffs for the first `maxDiffs` objects; render any it left out.
-    .map((o) => ({ object: o.object, diff: o.diff ?? renderObjectDiff(o.before, o.after) }))
-    .filter((d) => d.diff !== "");
+  return (
+    result.outcomes
+      .filter((o) => o.outcome === "created" || o.outcome === "updated" || o.outcome === "pruned")
+      // The engine renders diffs for the first `maxDiffs` objects; render any it left out.
+      .map((o) => ({ object: o.object, diff: o.diff ?? renderObjectDiff(o.before, o.after) }))
+      .filter((d) => d.diff !== "")
+  );
 }
 
 function changedObjects(result: SyncResult): string[] {
