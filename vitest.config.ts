@@ -9,6 +9,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          setupFiles: ["test/support/fast-check-seed.ts"],
           environment: "node",
         },
       },
@@ -18,6 +19,7 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts"],
           environment: "node",
           globalSetup: ["test/support/global-setup.ts"],
+          setupFiles: ["test/support/fast-check-seed.ts"],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           pool: "forks",

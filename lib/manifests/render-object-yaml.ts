@@ -2,7 +2,7 @@
  * An object as stable YAML text: the same object always renders the same lines, whatever key
  * order Git or the API server used, so a diff shows only real changes.
  */
-import { stringify } from "yaml";
+import { Document, isScalar, Scalar, visit } from "yaml";
 import type { KubeObject } from "./kube-object.ts";
 
 const TOP_LEVEL_FIRST = ["apiVersion", "kind", "metadata"];
@@ -10,12 +10,23 @@ const METADATA_FIRST = ["name", "namespace"];
 
 /** YAML of `object`: apiVersion, kind, metadata (name, namespace first) then every map's keys sorted. */
 export function renderObjectYaml(object: KubeObject): string {
-  return stringify(orderKeys(object, TOP_LEVEL_FIRST), {
-    // Quote what a YAML 1.1 reader (kubectl) would otherwise misread, such as `yes` or `0644`.
+  // Quote what a YAML 1.1 reader (kubectl) would otherwise misread, such as `yes` or `0644`.
+  const doc = new Document(orderKeys(object, TOP_LEVEL_FIRST), {
     version: "1.1",
-    lineWidth: 0,
     aliasDuplicateObjects: false,
   });
+  // A bare `<<` key is a YAML 1.1 merge key (the library will not quote it): tag it as a string.
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === "<<") {
+        const key = new Scalar("<<");
+        key.type = Scalar.QUOTE_DOUBLE;
+        key.tag = "tag:yaml.org,2002:str";
+        pair.key = key;
+      }
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }
 
 function orderKeys(value: unknown, first: readonly string[] = []): unknown {

@@ -258,3 +258,21 @@ describe("renderObjectYaml with a `__proto__` key (found by fast-check)", () => 
     expect(text).toContain("__proto__: null");
   });
 });
+
+describe("renderObjectYaml with a `<<` key (found by fast-check)", () => {
+  it("quotes it, so a YAML 1.1 reader keeps it as data instead of a merge key", () => {
+    // Prepare
+    const object = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "odd" },
+      data: { nested: { "<<": "", b: "c" } },
+    } as unknown as KubeObject;
+
+    // Act
+    const text = renderObjectYaml(object);
+
+    // Assess
+    expect(text).toContain('!!str "<<": ""');
+  });
+});
