@@ -22,14 +22,23 @@ const queue = createSqsJobQueue({
   queueUrl: env.queueUrl,
 });
 
-export const handler = middy<{ time?: string }, unknown>()
+/** The EventBridge scheduled event (only what we read). */
+type ScheduledEvent = { id?: string; time?: string };
+
+export const handler = middy<ScheduledEvent, unknown>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .handler(async (event: { time?: string }) => {
-    // EventBridge's scheduled time, so a retried invocation derives the same job ids.
+  .handler(async (event: ScheduledEvent) => {
     const scheduledAt =
       event.time && !Number.isNaN(Date.parse(event.time)) ? new Date(event.time) : new Date();
-    const result = await enqueueDriftJobs({ targets: env.targets.targets, queue, now: scheduledAt });
+    // A retried invocation carries the same event id, so SQS deduplicates its jobs.
+    const scheduleId = event.id ?? scheduledAt.toISOString();
+    const result = await enqueueDriftJobs({
+      targets: env.targets.targets,
+      queue,
+      now: scheduledAt,
+      scheduleId,
+    });
     metrics.addMetric(DriftScheduleMetric.JobsQueued, MetricUnit.Count, result.queued.length);
     logger.info("drift checks queued", { ...result });
     return result;

@@ -22,7 +22,6 @@ import { ConfigError, describeError } from "../../lib/errors.ts";
 import { createJobGitHubFactory } from "../../lib/github/create-job-github.ts";
 import { createGitHubClientProvider } from "../../lib/github/github-client.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
-import type { JobQueue } from "../../lib/jobs/job-queue.ts";
 import { type PollOnceResult, runEventSource } from "../../lib/jobs/lambda-sqs-event-source.ts";
 import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
 import type { CommitReporter, FinishReport } from "../../lib/reporting/commit-reporter.ts";
@@ -122,22 +121,6 @@ function recordingReporter(inner: CommitReporter, record: (report: FinishReport)
       record(report);
       return result;
     },
-  };
-}
-
-/**
- * The drift use case derives job ids from the minute of the schedule (EventBridge's smallest
- * rate), so SQS deduplicates a retried schedule event. Local ticks may come every few seconds:
- * each tick gets its own id, or the second check within a minute would be dropped as a duplicate.
- */
-function perTickDriftQueue(inner: JobQueue, tickId: () => string): JobQueue {
-  return {
-    enqueue: (jobs) =>
-      inner.enqueue(
-        jobs.map((job) =>
-          job.type === "drift" ? { ...job, deliveryId: `${job.deliveryId}-${tickId()}` } : job,
-        ),
-      ),
   };
 }
 
@@ -385,10 +368,17 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
     cleanups.push(() => served.close());
 
     // ── drift schedule ────────────────────────────────────────────────────
+    // Each local tick is its own schedule run (ticks may come seconds apart).
     let ticks = 0;
-    const driftQueue = perTickDriftQueue(queue, () => `t${Date.now().toString(36)}${(ticks++).toString(36)}`);
-    const runDriftSchedule = () =>
-      enqueueDriftJobs({ targets: options.targets.targets, queue: driftQueue, now: now() });
+    const runDriftSchedule = () => {
+      const at = now();
+      return enqueueDriftJobs({
+        targets: options.targets.targets,
+        queue,
+        now: at,
+        scheduleId: `local-${at.getTime().toString(36)}-${(ticks++).toString(36)}`,
+      });
+    };
     let driftTimer: ReturnType<typeof setInterval> | undefined;
     let driftRunning = false;
     const setDriftInterval = (seconds: number) => {

@@ -10,27 +10,27 @@ import type { JobQueue } from "../jobs/job-queue.ts";
 export type DriftRunResult = { queued: string[]; skipped: string[] };
 
 /**
- * Queues a drift check for every target that has not opted out (`scheduled: false`). The job id
- * is derived from the schedule time, so a re-delivered schedule event inside SQS's 5-minute
- * deduplication window queues nothing twice.
+ * Queues a drift check for every target that has not opted out (`scheduled: false`). Job ids
+ * come from `scheduleId`, which names one run of the schedule: a retried run reuses it, so SQS
+ * deduplicates the retry; every new run (however soon after the last) gets new jobs.
  */
 export async function enqueueDriftJobs(deps: {
   targets: readonly Target[];
   queue: JobQueue;
   now: Date;
+  /** One run of the schedule: EventBridge's event id in Lambda, a tick counter locally. */
+  scheduleId: string;
 }): Promise<DriftRunResult> {
   const scheduled = deps.targets.filter((t) => t.scheduled);
-  const tick = deps.now
-    .toISOString()
-    .slice(0, 16)
-    .replace(/[^0-9]/g, "");
+  // Job delivery ids allow [A-Za-z0-9._:-] and 100 characters; the target is appended for dedup.
+  const runId = deps.scheduleId.replace(/[^A-Za-z0-9._:-]/g, "-").slice(0, 80);
   const jobs = scheduled.map(
     (target) =>
       validateJob({
         type: "drift",
         target: target.name,
         repo: target.repo,
-        deliveryId: `drift-${tick}`,
+        deliveryId: `drift-${runId}`,
         receivedAt: deps.now.toISOString(),
       }) as DriftJob,
   );

@@ -293,6 +293,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         targets: config.targets,
         queue: createSqsJobQueue({ client: sqs, queueUrl: queue.queueUrl }),
         now: new Date(),
+        scheduleId: randomUUID(),
       });
     },
     clusterRequests() {

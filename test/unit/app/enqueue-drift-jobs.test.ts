@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { enqueueDriftJobs } from "../../../lib/app/enqueue-drift-jobs.ts";
+import { jobDeduplicationId } from "../../../lib/jobs/sqs-job-queue.ts";
+import { aTarget, webhookTargets } from "../../factories/webhook.ts";
+import { RecordingQueue } from "../../factories/webhook-fakes.ts";
+
+const NOW = new Date("2026-11-22T10:00:00.000Z");
+
+describe("enqueueDriftJobs", () => {
+  it("queues one drift job per scheduled target and skips targets that opted out", async () => {
+    // Prepare
+    const queue = new RecordingQueue();
+    const targets = webhookTargets([aTarget({ name: "manual", scheduled: false })]);
+
+    // Act
+    const result = await enqueueDriftJobs({ targets, queue, now: NOW, scheduleId: "evt-1" });
+
+    // Assess
+    expect(result.skipped).toEqual(["manual"]);
+    expect(queue.jobs.map((j) => [j.type, j.target])).toEqual(
+      targets.filter((t) => t.scheduled).map((t) => ["drift", t.name]),
+    );
+  });
+
+  it("gives a retried schedule run the same dedup ids and a new run new ones", async () => {
+    // Prepare
+    const queue = new RecordingQueue();
+    const targets = webhookTargets();
+    const ids = () => queue.jobs.splice(0).map(jobDeduplicationId);
+
+    // Act
+    await enqueueDriftJobs({ targets, queue, now: NOW, scheduleId: "evt-1" });
+    const first = ids();
+    await enqueueDriftJobs({ targets, queue, now: NOW, scheduleId: "evt-1" });
+    const retry = ids();
+    await enqueueDriftJobs({ targets, queue, now: NOW, scheduleId: "evt-2" });
+    const next = ids();
+
+    // Assess
+    expect(retry).toEqual(first);
+    expect(next.some((id) => first.includes(id))).toBe(false);
+  });
+
+  it("turns an id with characters a delivery id may not hold into a valid one", async () => {
+    // Prepare
+    const queue = new RecordingQueue();
+
+    // Act
+    await enqueueDriftJobs({ targets: webhookTargets(), queue, now: NOW, scheduleId: "a b/c?".repeat(40) });
+
+    // Assess
+    expect(queue.jobs[0]?.deliveryId).toMatch(/^drift-[A-Za-z0-9._:-]{1,80}$/);
+  });
+});
