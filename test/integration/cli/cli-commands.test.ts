@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { describe, expect, inject, it } from "vitest";
+import { configMapYaml } from "../../factories/manifest-text.ts";
 import { closedPortUrl } from "../../factories/webhook-lambda.ts";
 import { createGitRepo, type GitRepo } from "../../support/git-repo.ts";
 import { createTestNamespace, grantWorker, kubeConfigFor } from "../../support/kube.ts";
@@ -37,16 +38,7 @@ function pullbridge(
   });
 }
 
-const configMap = (name: string, color: string) =>
-  [
-    "apiVersion: v1",
-    "kind: ConfigMap",
-    "metadata:",
-    `  name: ${name}`,
-    "data:",
-    `  color: ${color}`,
-    "",
-  ].join("\n");
+const configMap = (name: string, color: string) => configMapYaml(name, { color });
 
 /** A namespace the worker identity may manage, and a git repository with `deploy/` manifests. */
 async function prepare(

@@ -13,6 +13,7 @@ import { deliverPush, pushPayload, sendDelivery } from "../../../functions/local
 import { type LocalBridge, startLocalBridge } from "../../../functions/local/start-local-bridge.ts";
 import { parseTargetsConfig } from "../../../lib/config/targets.ts";
 import { TEST_TOKEN } from "../../factories/github.ts";
+import { configMapYaml } from "../../factories/manifest-text.ts";
 import { createGitRepo, type GitRepo } from "../../support/git-repo.ts";
 import { startGitHubWorld } from "../../support/github-fake/github-world.ts";
 import { createTestNamespace, kubeConfigFor } from "../../support/kube.ts";
@@ -20,16 +21,7 @@ import { createTestNamespace, kubeConfigFor } from "../../support/kube.ts";
 const SECRET = "local-test-secret";
 const REPO = "acme/config";
 
-const configMap = (name: string, color: string) =>
-  [
-    "apiVersion: v1",
-    "kind: ConfigMap",
-    "metadata:",
-    `  name: ${name}`,
-    "data:",
-    `  color: ${color}`,
-    "",
-  ].join("\n");
+const configMap = (name: string, color: string) => configMapYaml(name, { color });
 
 const core = () => kubeConfigFor("admin").makeApiClient(CoreV1Api);
 
