@@ -221,19 +221,18 @@ async function runSync(
     const desired = loadManifests({ files: tree, targetPath: target.path, policy: manifestPolicyOf(target) });
     const cluster = await deps.connectCluster(target, "sync");
     const engine = { ...deps.engine, cluster, toolingVersion: deps.toolingVersion };
-    const run = (mode: "apply" | "plan") =>
-      syncTarget(engine, {
-        target,
-        desired,
-        revision: { sha: head },
-        now: deps.now(),
-        mode,
-        signal: deps.signal,
-      });
-
     // Drift = the cluster differs from the very set of manifests pullbridge last applied (the
-    // engine compares digests, so a README-only commit in between does not hide it).
-    let result = await run(target.drift === "alert" ? "plan" : "apply");
+    // engine compares digests, so a README-only commit in between does not hide it). `alert`
+    // targets stop before the first write when that is the only change; new manifests apply.
+    const result = await syncTarget(engine, {
+      target,
+      desired,
+      revision: { sha: head },
+      now: deps.now(),
+      mode: "apply",
+      onDrift: target.drift === "alert" ? "stop" : "apply",
+      signal: deps.signal,
+    });
     const isDrift = result.drift;
     if (target.drift === "alert" && isDrift) {
       const objects = changedObjects(result);
@@ -258,8 +257,6 @@ async function runSync(
         metrics,
       };
     }
-    if (target.drift === "alert" && result.changed) result = await run("apply");
-
     const durationMs = deps.now().getTime() - started;
     const c = result.counts;
     const description = formatSyncDescription(c, durationMs);

@@ -65,6 +65,12 @@ export type SyncOptions = {
   signal?: AbortSignal | undefined;
   /** Render a YAML diff for at most this many created/updated/pruned objects (default 100; 0 for none). */
   maxDiffs?: number;
+  /**
+   * `stop`: in `apply` mode, return before the first write when the change is drift (the same
+   * manifests as the last writing sync, but a different cluster), with the result of a plan —
+   * the worker's `alert` policy. New manifests are applied either way. Default `apply`.
+   */
+  onDrift?: "apply" | "stop";
 };
 
 const DEFAULT_CONCURRENCY = 32;
@@ -295,7 +301,9 @@ export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<
   const outcomes: ObjectOutcome[] = [];
   let parentUpdated = false;
 
-  const finish = (): SyncResult => {
+  // Same manifests as the last sync that wrote, yet the cluster differs: someone changed the cluster.
+  const drift = (changes.length > 0 || prunes.length > 0) && previousRevision?.digest === desiredDigest;
+  const finish = (resultMode: "apply" | "plan" = mode): SyncResult => {
     for (const u of unchanged)
       outcomes.push(outcomeOf({ planned: u.planned, outcome: "unchanged", decidedBy: u.decidedBy }));
     let diffBudget = options.maxDiffs ?? DEFAULT_MAX_DIFFS;
@@ -349,12 +357,11 @@ export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<
     durations.total = clock() - started;
     return {
       target: target.name,
-      mode,
+      mode: resultMode,
       revision,
       previousRevision,
       desiredDigest,
-      // Same manifests as the last sync that wrote, yet the cluster differs: someone changed the cluster.
-      drift: (changes.length > 0 || prunes.length > 0) && previousRevision?.digest === desiredDigest,
+      drift,
       applySetId: inventory.id,
       changed: changes.length > 0 || prunes.length > 0,
       outcomes,
@@ -368,6 +375,8 @@ export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<
 
   const finalInventory = (base: ApplySetInventory) => shrinkInventory(base, remaining);
   if (mode === "plan") return finish();
+  // Everything is planned and dry-run by now: stopping here writes nothing at all.
+  if (drift && options.onDrift === "stop") return finish("plan");
   if (changes.length === 0 && prunes.length === 0 && (inventory.exists || planned.length === 0)) {
     // A no-op sync writes nothing — not even the parent — unless its membership is out of date.
     if (!inventory.exists || sameMembership(finalInventory(inventory), inventory)) return finish();

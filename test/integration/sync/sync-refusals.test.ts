@@ -214,6 +214,33 @@ describe("syncTarget refusals (nothing is written)", () => {
     expect(again.changed).toBe(false);
   });
 
+  it("onDrift stop applies new manifests but stops before the first write when the change is drift", async () => {
+    // Prepare
+    const { namespace, target } = await workerNamespace("drift-stop");
+    const cluster = await workerCluster();
+    const first = [desired(configMap(namespace, "app", { color: "blue" }))];
+    const created = await runSync(cluster, target, first, { onDrift: "stop" });
+    await editAsAnotherClient(namespace, "app", { op: "replace", path: "/data/color", value: "hacked" });
+    const before = await resourceVersions(namespace);
+    const writesBefore = cluster.requestCounts().writes;
+
+    // Act
+    const stopped = await runSync(cluster, target, first, { onDrift: "stop" });
+    const afterStop = await resourceVersions(namespace);
+    const writesAfterStop = cluster.requestCounts().writes;
+    const second = [desired(configMap(namespace, "app", { color: "green" }))];
+    const newManifests = await runSync(cluster, target, second, { onDrift: "stop", revision: { sha: "b2" } });
+
+    // Assess
+    expect(created.counts.created).toBe(1);
+    expect(stopped).toMatchObject({ drift: true, mode: "plan", changed: true });
+    expect(afterStop).toEqual(before);
+    expect(writesAfterStop).toBe(writesBefore);
+    expect(newManifests).toMatchObject({ drift: false, mode: "apply" });
+    const live = await readAsAdmin({ apiVersion: "v1", kind: "ConfigMap", namespace, name: "app" });
+    expect(live?.data).toEqual({ color: "green" });
+  });
+
   it("refuses to adopt an existing object by default, and adopts it when the target allows", async () => {
     // Prepare
     const { namespace, target } = await workerNamespace("adopt");
