@@ -1,7 +1,13 @@
 /** Deploy-time values for serverless.yml, computed from the validated targets file and lib/ modules. */
 import { readFileSync } from "node:fs";
 import { parseTargetsYaml } from "../lib/config/targets.ts";
-import { METRIC_NAMESPACE, ServiceName, SyncMetric, WebhookMetric } from "../lib/telemetry/metric-names.ts";
+import {
+  Dimension,
+  METRIC_NAMESPACE,
+  ServiceName,
+  SyncMetric,
+  WebhookMetric,
+} from "../lib/telemetry/metric-names.ts";
 import { buildDashboardBody } from "./dashboard.ts";
 import { buildIamResources } from "./iam.ts";
 
@@ -22,7 +28,7 @@ export function loadDeploymentVars(input: {
   // Throws ConfigError naming the field (e.g. `targets[1].cluster: unknown cluster "prd"`): package fails.
   const config = parseTargetsYaml(readFileSync(input.targetsFile, "utf8"), input.targetsFile);
   const insights = (metric: string) =>
-    `SELECT SUM(${metric}) FROM SCHEMA("${METRIC_NAMESPACE}", ${"service"}, target) WHERE service = '${ServiceName.Worker}'`;
+    `SELECT SUM(${metric}) FROM SCHEMA("${METRIC_NAMESPACE}", ${Dimension.Service}, ${Dimension.Target}) WHERE ${Dimension.Service} = '${ServiceName.Worker}'`;
   return {
     metricNamespace: METRIC_NAMESPACE,
     metricNames: { webhookQueueErrors: WebhookMetric.QueueErrors },
