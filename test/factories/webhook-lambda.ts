@@ -13,18 +13,22 @@ import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { TEST_SECRET, webhookTargets } from "./webhook.ts";
 
-/** A Lambda context for direct invocations. */
-export function lambdaContext(requestId = "00000000-0000-4000-8000-000000000000"): Context {
+/** A Lambda context for direct invocations (the webhook's by default). */
+export function lambdaContext(
+  requestId = "00000000-0000-4000-8000-000000000000",
+  options: { functionName?: string; remainingMs?: number } = {},
+): Context {
+  const functionName = options.functionName ?? "pullbridge-test-webhook";
   return {
     callbackWaitsForEmptyEventLoop: false,
-    functionName: "pullbridge-test-webhook",
+    functionName,
     functionVersion: "$LATEST",
-    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:pullbridge-test-webhook",
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
     memoryLimitInMB: "256",
     awsRequestId: requestId,
-    logGroupName: "/aws/lambda/pullbridge-test-webhook",
+    logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: "test",
-    getRemainingTimeInMillis: () => 10_000,
+    getRemainingTimeInMillis: () => options.remainingMs ?? 10_000,
     done: () => {},
     fail: () => {},
     succeed: () => {},

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import type { Context, SQSEvent } from "aws-lambda";
+import type { SQSEvent } from "aws-lambda";
 import { inject } from "vitest";
 import { createWorkerHandler } from "../../functions/worker/create-handler.ts";
 import { enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
@@ -31,7 +31,7 @@ import {
   pushPayload,
   signedDelivery,
 } from "../factories/webhook.ts";
-import { webhookLambda } from "../factories/webhook-lambda.ts";
+import { lambdaContext, webhookLambda } from "../factories/webhook-lambda.ts";
 import type { ControlPlaneInfo } from "./control-plane/control-plane.ts";
 import type { FileChanges } from "./git-repo.ts";
 import { type GitHubWorld, startGitHubWorld, TEST_INSTALLATION_ID } from "./github-fake/github-world.ts";
@@ -83,22 +83,9 @@ export type Bridge = {
   close(): Promise<void>;
 };
 
-function workerContext(): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: "pullbridge-test-worker",
-    functionVersion: "$LATEST",
-    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:pullbridge-test-worker",
-    memoryLimitInMB: "1024",
-    awsRequestId: randomUUID(),
-    logGroupName: "/aws/lambda/pullbridge-test-worker",
-    logStreamName: "test",
-    getRemainingTimeInMillis: () => 120_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
+/** The worker's context: a 2-minute budget, like its Lambda timeout. */
+const workerContext = () =>
+  lambdaContext(randomUUID(), { functionName: "pullbridge-test-worker", remainingMs: 120_000 });
 
 /** Turns a file change set into the `added/modified/removed` lists GitHub puts in a push. */
 function commitFilesOf(files: FileChanges, existing: Set<string>): CommitFiles {
