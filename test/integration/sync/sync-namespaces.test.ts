@@ -1,3 +1,4 @@
+import { CoreV1Api } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { SyncRefusedError } from "../../../lib/errors.ts";
 import { ApplySetAnnotation } from "../../../lib/sync/applyset-id.ts";
@@ -8,18 +9,33 @@ import {
   interruptedAfterWrites,
   namespaceObject,
 } from "../../factories/sync.ts";
-import { uniqueName } from "../../support/kube.ts";
-import { ALL_VERBS, clusterWideIdentity, readAsAdmin, runSync } from "./sync-fixture.ts";
+import { kubeConfigFor, uniqueName } from "../../support/kube.ts";
+import {
+  ALL_VERBS,
+  clusterWideIdentity,
+  readAsAdmin,
+  runSync,
+  workerCluster,
+  workerNamespace,
+} from "./sync-fixture.ts";
 
 /** A target whose namespace (home of its ApplySet parent) does not exist yet, and a second new namespace. */
-async function emptyClusterTarget(overrides: Parameters<typeof aTarget>[1] = {}) {
+async function emptyClusterTarget(options: { homeExists?: boolean } = {}) {
   const home = uniqueName("nshome");
   const other = uniqueName("nsother");
+  // Only to check the prune guard on its own: the Namespace already exists and the target adopts it.
+  if (options.homeExists)
+    await kubeConfigFor("admin")
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name: home } } });
   // A namespace that does not exist cannot hold a RoleBinding: creating one needs cluster-wide rights.
   const cluster = await clusterWideIdentity("pullbridge-ns-owner", [
     { apiGroups: [""], resources: ["namespaces", "configmaps", "secrets"], verbs: ALL_VERBS },
   ]);
-  const target = aTarget(home, { ...overrides, policy: { clusterScoped: true, namespaces: [home, other] } });
+  const target = aTarget(home, {
+    adopt: options.homeExists === true,
+    policy: { clusterScoped: true, namespaces: [home, other] },
+  });
   const set = [
     desired(namespaceObject(home), "manifests/namespace.yaml"),
     desired(configMap(home, "app"), "manifests/app.yaml"),
@@ -72,7 +88,7 @@ describe("targets that contain their own Namespace", () => {
 
   it("refuses to prune a Namespace that holds desired objects or the inventory, in plan and apply, unless allowed", async () => {
     // Prepare
-    const { home, other, cluster, target, set } = await emptyClusterTarget();
+    const { home, other, cluster, target, set } = await emptyClusterTarget({ homeExists: true });
     await runSync(cluster, target, set);
     const withoutHome = set.filter((d) => d.object.metadata.name !== home || d.object.kind !== "Namespace");
     const withoutOther = set.filter((d) => d.object.metadata.name !== other || d.object.kind !== "Namespace");
@@ -106,24 +122,26 @@ describe("targets that contain their own Namespace", () => {
       `Namespace ${other}`,
     ]);
   });
+});
 
-  it("an object being deleted (deletionTimestamp set) is never reported unchanged", async () => {
+describe("objects being deleted", () => {
+  it("an object with a deletionTimestamp (held by a finalizer) is never reported unchanged", async () => {
     // Prepare
-    const { home, cluster, target } = await emptyClusterTarget();
-    const held = configMap(home, "held");
+    const { namespace, target } = await workerNamespace("terminating");
+    const cluster = await workerCluster();
+    const held = configMap(namespace, "held");
     held.metadata.finalizers = ["pullbridge.test/hold"];
-    const set = [desired(namespaceObject(home)), desired(held)];
+    const set = [desired(held)];
     await runSync(cluster, target, set);
-    const discovery = await cluster.discover();
-    const resource = discovery.resolve(held);
+    const resource = (await cluster.discover()).resolve(held);
     if (!resource) throw new Error("ConfigMaps are not served");
-    await cluster.delete({ resource, namespace: home, name: "held" });
+    await cluster.delete({ resource, namespace, name: "held" });
 
     // Act
     const planned = await runSync(cluster, target, set, { mode: "plan" });
 
     // Assess
-    const outcome = planned.outcomes.find((o) => o.object === `ConfigMap ${home}/held`);
+    const outcome = planned.outcomes.find((o) => o.object === `ConfigMap ${namespace}/held`);
     expect(outcome?.outcome).toBe("updated");
     expect(outcome?.reason).toMatch(
       /^\.metadata\.deletionTimestamp: being deleted \(since .+\); a later sync re-creates it once it is gone$/,
