@@ -52,8 +52,6 @@ type Match =
       /** One status, several, or a whole class. */
       readonly status: number | readonly number[] | "4xx" | "5xx";
       readonly message?: RegExp;
-      /** At least one `details.causes[].type` equals this. */
-      readonly causeType?: string;
       readonly ownPrecondition?: boolean;
     }
   | { readonly network: NetworkFailureKind; readonly code?: RegExp };
@@ -161,7 +159,8 @@ export const API_ERROR_TABLE: readonly ApiErrorRow[] = [
   // ── 409 ─────────────────────────────────────────────────────────────────
   {
     id: "field-conflict",
-    match: { status: 409, causeType: "FieldManagerConflict" },
+    // The server lists one cause per field (`conflict with "kubectl"`, field `.data.color`) but sends no cause type.
+    match: { status: 409, message: /^Apply failed with \d+ conflicts?/ },
     retryable: false,
     meaning:
       "server-side apply field conflict: another field manager owns the fields (set forceConflicts to take them)",
@@ -296,7 +295,6 @@ function rowMatches(row: ApiErrorRow, failure: ApiFailure): boolean {
   const answer = failure.answer;
   if (!answer || !statusMatches(match.status, answer.status)) return false;
   if (match.message && !match.message.test(answer.message)) return false;
-  if (match.causeType && !answer.causes.some((c) => c.type === match.causeType)) return false;
   if (match.ownPrecondition !== undefined && (answer.ownPrecondition ?? false) !== match.ownPrecondition) {
     return false;
   }

@@ -9,13 +9,13 @@ import {
 const answer = (
   status: number,
   message = "boom",
-  extra: { reason?: string; causeType?: string; ownPrecondition?: boolean } = {},
+  extra: { reason?: string; ownPrecondition?: boolean } = {},
 ): ApiFailure => ({
   answer: {
     status,
     message,
     reason: extra.reason,
-    causes: extra.causeType ? [{ type: extra.causeType, message: "conflict", field: ".data.a" }] : [],
+    causes: [],
     ownPrecondition: extra.ownPrecondition,
   },
 });
@@ -57,7 +57,7 @@ const EXAMPLES: ReadonlyArray<[string, ApiFailure, boolean]> = [
   ["server-error", answer(502, "bad gateway"), true],
   [
     "field-conflict",
-    answer(409, "Apply failed with 1 conflict", { causeType: "FieldManagerConflict" }),
+    answer(409, 'Apply failed with 1 conflict: conflict with "kubectl": .data.color'),
     false,
   ],
   ["version-conflict", answer(409, "the object has been modified", { ownPrecondition: true }), true],
