@@ -44,6 +44,8 @@ export type BridgeOptions = {
   maxReceiveCount?: number;
   /** Servers to use outside vitest (bench/): default `inject("controlPlane")` / `inject("sqsEndpoint")`. */
   servers?: { controlPlane: ControlPlaneInfo; sqsEndpoint: string };
+  /** The worker's logger (default: a silent one); tests that check what is logged pass their own. */
+  logger?: Logger;
 };
 
 export type Bridge = {
@@ -144,7 +146,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     awsCredentials: async () => ({ accessKeyId: "unused", secretAccessKey: "unused" }),
     localMode: true,
     sourceLimits: DEFAULT_SOURCE_LIMITS,
-    logger: new Logger({ serviceName: ServiceName.Worker, logLevel: "SILENT" }),
+    logger: options.logger ?? new Logger({ serviceName: ServiceName.Worker, logLevel: "SILENT" }),
     metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: ServiceName.Worker }),
     onClusterClient: (client) => {
       if (!clients.includes(client)) clients.push(client);
