@@ -11,11 +11,3 @@ export interface Log {
   warn(message: string, attributes?: LogAttributes): void;
   error(message: string, attributes?: LogAttributes): void;
 }
-
-/** A Log that drops everything (benchmarks, and callers that do not care). */
-export const silentLog: Log = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-};
