@@ -220,14 +220,6 @@ export function isRetryable(error: unknown): boolean {
   return error instanceof PullbridgeError ? error.retryable : true;
 }
 
-/**
- * How long a retryable failure asked to be left alone (a server's `Retry-After`), in ms, or
- * undefined when it did not say. A queue consumer can use it as the message's visibility delay.
- */
-export function retryAfterMsOf(error: unknown): number | undefined {
-  return error instanceof ClusterError ? error.retryAfterMs : undefined;
-}
-
 /** A one-line, log-safe description of any thrown value (never JSON.stringify an error). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
