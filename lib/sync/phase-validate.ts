@@ -102,7 +102,8 @@ function classify(options: {
       });
     } else if (entry.action === "update" || entry.action === "check") {
       const verdict = verdicts.get(entry.planned.key);
-      if (verdict && dryRunShowsNoChange({ live: entry.live, dryRun: verdict.answer })) {
+      const terminating = entry.live.metadata.deletionTimestamp !== undefined;
+      if (verdict && !terminating && dryRunShowsNoChange({ live: entry.live, dryRun: verdict.answer })) {
         unchanged.push({ planned: entry.planned, decidedBy: "dry-run" });
       } else {
         changes.push(updateOf(entry, verdict, deferredKeys.has(entry.planned.key)));
