@@ -30,6 +30,8 @@ export type WorkerWiring = {
   /** Reads `ssm:` / `secretsmanager:` references (cluster kubeconfigs). */
   secrets: SecretReader;
   sourceLimits: SourceLimits;
+  /** The queue's redrive `maxReceiveCount` (retries are announced as "attempt n of this"). */
+  maxReceiveCount: number;
   logger: Logger;
   metrics: Metrics;
   /** Signs EKS tokens; the AWS SDK's default chain unless given. */
@@ -84,6 +86,7 @@ export function composeWorker(wiring: WorkerWiring) {
     now,
     toolingVersion: PULLBRIDGE_VERSION,
     sourceLimits: wiring.sourceLimits,
+    maxReceiveCount: wiring.maxReceiveCount,
     logger: wiring.logger,
     metrics: wiring.metrics,
     ...(wiring.engine === undefined ? {} : { engine: wiring.engine }),

@@ -12,6 +12,7 @@
  * | `PULLBRIDGE_GITHUB_API_URL` | REST API root (GitHub Enterprise Server, or the test fake) |
  * | `PULLBRIDGE_SOURCE_MAX_FILES` / `PULLBRIDGE_SOURCE_MAX_BYTES` | limits on the target path's tree |
  * | `PULLBRIDGE_SECRETS_MAX_AGE_SECONDS` | how long secrets are cached per container (default 300) |
+ * | `PULLBRIDGE_MAX_RECEIVE_COUNT` | the job queue's redrive `maxReceiveCount` (default 5, as infra/queue.yml deploys it) |
  * | `AWS_REGION` | default region of EKS clusters that name none (Lambda sets it) |
  */
 
@@ -22,11 +23,16 @@ import { type Env, integer, loadTargetsFromEnv, optionalString, type ReadTextFil
 import { DEFAULT_SECRETS_MAX_AGE_SECONDS, parseSecretRef } from "./read-secrets.ts";
 import type { TargetsFile } from "./targets.ts";
 
+/** The deployed queue's redrive `maxReceiveCount` (infra/deployment-vars.ts passes the same value to both). */
+export const DEFAULT_MAX_RECEIVE_COUNT = 5;
+
 export type WorkerEnv = {
   readonly targets: TargetsFile;
   readonly github: GitHubConnectionConfig;
   readonly sourceLimits: SourceLimits;
   readonly secretsMaxAgeSeconds: number;
+  /** Receives before the queue moves a job to the dead-letter queue (retries say "attempt n of this"). */
+  readonly maxReceiveCount: number;
   readonly region: string | undefined;
   readonly localMode: boolean;
 };
@@ -83,6 +89,7 @@ export function loadWorkerEnv(env: Env = process.env, options: { readFile?: Read
       0,
       86_400,
     ),
+    maxReceiveCount: integer(env, "PULLBRIDGE_MAX_RECEIVE_COUNT", DEFAULT_MAX_RECEIVE_COUNT, 1, 1000),
     region: optionalString(env, "AWS_REGION"),
     localMode,
   };
