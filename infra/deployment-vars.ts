@@ -1,6 +1,7 @@
 /** Deploy-time values for serverless.yml, computed from the validated targets file and lib/ modules. */
 import { readFileSync } from "node:fs";
 import { parseTargetsYaml } from "../lib/config/targets.ts";
+import { DEFAULT_MAX_RECEIVE_COUNT } from "../lib/config/worker-env.ts";
 import {
   Dimension,
   METRIC_NAMESPACE,
@@ -34,6 +35,9 @@ export function loadDeploymentVars(input: {
     metricNames: { webhookQueueErrors: WebhookMetric.QueueErrors },
     targetNames: config.targets.map((t) => t.name),
     queueVisibilityTimeout: input.workerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
+    // One value for the queue's redrive policy and the worker's "attempt n of N" statuses.
+    maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT,
+    maxReceiveCountText: String(DEFAULT_MAX_RECEIVE_COUNT),
     alarmQueries: {
       syncFailed: insights(SyncMetric.Failed),
       driftDetected: insights(SyncMetric.DriftDetected),

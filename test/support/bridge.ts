@@ -11,18 +11,13 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { inject } from "vitest";
-import { createWorkerHandler } from "../../functions/worker/create-handler.ts";
+import { composeWorker } from "../../functions/worker/compose-worker.ts";
 import { enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
-import { createClusterConnector } from "../../lib/cluster/cluster-connector.ts";
 import type { ClusterPort, RequestCounts } from "../../lib/cluster/cluster-port.ts";
-import { createClusterCredentialsResolver } from "../../lib/cluster/credentials-resolver.ts";
-import { createEksClusterInfoSource } from "../../lib/cluster/eks-cluster-info.ts";
-import { createEksTokenCache } from "../../lib/cluster/eks-token-cache.ts";
 import { parseTargetsConfig, type TargetInput, type TargetsFile } from "../../lib/config/targets.ts";
 import { drainQueue, type PollOnceResult, pollOnce } from "../../lib/jobs/lambda-sqs-event-source.ts";
 import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
-import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import {
   type CommitFiles,
@@ -47,8 +42,12 @@ export type BridgeOptions = {
   /** Skip creating and granting the namespace (tests that bring their own control plane). */
   namespace?: string;
   maxReceiveCount?: number;
+  /** The worker's Powertools log level (default SILENT); its JSON lines go to stdout. */
+  workerLogLevel?: "SILENT" | "INFO";
   /** Servers to use outside vitest (bench/): default `inject("controlPlane")` / `inject("sqsEndpoint")`. */
   servers?: { controlPlane: ControlPlaneInfo; sqsEndpoint: string };
+  /** The worker's logger (default: a silent one); tests that check what is logged pass their own. */
+  logger?: Logger;
 };
 
 export type Bridge = {
@@ -70,6 +69,11 @@ export type Bridge = {
     branch: string;
     message?: string;
   }): Promise<{ sha: string; base: string; number: number; status: number; body: unknown }>;
+  /**
+   * Delivers the last push again under a new delivery id (GitHub's "Redeliver" after SQS's
+   * 5-minute deduplication window, or a hook re-sent by an operator); returns the HTTP status.
+   */
+  redeliverLastPush(): Promise<number>;
   /** Runs `git revert --no-edit HEAD` on `main` and delivers the push; returns the new sha. */
   pushRevert(): Promise<{ sha: string; status: number }>;
   /** Runs the worker over the queue until it is empty (failed records become visible again at once). */
@@ -140,36 +144,23 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   });
 
   const webhook = webhookLambda({ sqs, queueUrl: queue.queueUrl, targets: config.targets });
-  const now = () => new Date();
-  const connect = createClusterConnector({
-    config,
-    resolver: createClusterCredentialsResolver({
-      // Local-mode resolver: `file:` kubeconfigs; the EKS parts are never reached by these targets.
-      clusterInfo: createEksClusterInfoSource(),
-      tokens: createEksTokenCache({
-        credentials: async () => ({ accessKeyId: "unused", secretAccessKey: "unused" }),
-        now,
-      }),
-      secrets: { read: async (ref) => Promise.reject(new Error(`no secret ${ref} in tests`)) },
-      localMode: true,
-    }),
-    now,
-    refreshBeforeExpiryMs: 60_000,
-  });
   const clients: ClusterPort[] = [];
-  const worker = createWorkerHandler({
-    config,
+  const worker = composeWorker({
+    targets: config,
     github: world.jobGitHub,
-    connectCluster: async (target, purpose) => {
-      const client = await connect(target, purpose);
-      if (!clients.includes(client)) clients.push(client);
-      return client;
-    },
-    now,
-    toolingVersion: PULLBRIDGE_VERSION,
+    // Local-mode wiring: `file:` kubeconfigs; the EKS and secret parts are never reached by these targets.
+    secrets: { read: async (ref) => Promise.reject(new Error(`no secret ${ref} in tests`)) },
+    awsCredentials: async () => ({ accessKeyId: "unused", secretAccessKey: "unused" }),
+    localMode: true,
     sourceLimits: DEFAULT_SOURCE_LIMITS,
-    logger: new Logger({ serviceName: ServiceName.Worker, logLevel: "SILENT" }),
+    maxReceiveCount: options.maxReceiveCount ?? 5,
+    logger:
+      options.logger ??
+      new Logger({ serviceName: ServiceName.Worker, logLevel: options.workerLogLevel ?? "SILENT" }),
     metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: ServiceName.Worker }),
+    onClusterClient: (client) => {
+      if (!clients.includes(client)) clients.push(client);
+    },
   });
   const invokeWorker = (event: SQSEvent) => worker(event, workerContext());
   const source = {
@@ -181,6 +172,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   };
   const existing = new Set<string>();
   let before = "0".repeat(40);
+  let lastPush: Record<string, unknown> | undefined;
   const pullRequests = new Map<string, number>();
 
   return {
@@ -201,6 +193,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         installationId: TEST_INSTALLATION_ID,
       });
       before = sha;
+      lastPush = payload;
       const delivery = await signedDelivery({ event: "push", payload });
       const response = await webhook(httpApiEvent(delivery), workerContext());
       return {
@@ -246,6 +239,14 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         status: response.statusCode ?? 0,
         body: response.body ? JSON.parse(response.body) : undefined,
       };
+    },
+    async redeliverLastPush() {
+      if (lastPush === undefined) throw new Error("redeliverLastPush: nothing was pushed yet");
+      const response = await webhook(
+        httpApiEvent(await signedDelivery({ event: "push", payload: lastPush })),
+        workerContext(),
+      );
+      return response.statusCode ?? 0;
     },
     async pushRevert() {
       const git = world.repo.git;

@@ -83,6 +83,10 @@ describe("serverless.yml packaged offline", () => {
       maxReceiveCount: 5,
     });
     expect(Number(queue.VisibilityTimeout)).toBeGreaterThanOrEqual(6 * Number(worker.Timeout));
+    // The worker announces retries as "attempt n of N" with the queue's own N.
+    expect(
+      (worker.Environment as { Variables: Record<string, unknown> }).Variables.PULLBRIDGE_MAX_RECEIVE_COUNT,
+    ).toBe("5");
   });
 
   it("feeds the worker from the queue in batches with partial-batch responses and bounded concurrency", () => {
