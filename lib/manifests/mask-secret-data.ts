@@ -16,7 +16,7 @@ export const SECRET_MASK_CHANGED = "*** (changed)";
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
 /** True for a core-group Secret, the one kind whose `data`/`stringData` are masked. */
-function isSecret(object: Pick<KubeObject, "apiVersion" | "kind">): boolean {
+export function isSecret(object: Pick<KubeObject, "apiVersion" | "kind">): boolean {
   return object.kind === "Secret" && parseApiVersion(object.apiVersion).group === "";
 }
 

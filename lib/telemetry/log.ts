@@ -11,3 +11,11 @@ export interface Log {
   warn(message: string, attributes?: LogAttributes): void;
   error(message: string, attributes?: LogAttributes): void;
 }
+
+/** The one no-op logger: drops everything (local mode gives it to Powertools Metrics, whose warnings mean nothing without CloudWatch). */
+export const silentLog: Log = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+};
