@@ -54,7 +54,7 @@ export async function clusterWideIdentity(prefix: string, rules: V1PolicyRule[])
   }
 }
 
-export const FIXED_NOW = new Date("2026-01-02T03:04:05.000Z");
+const FIXED_NOW = new Date("2026-01-02T03:04:05.000Z");
 
 /** Runs a sync as the given cluster identity with test defaults (mode apply, revision "a1"). */
 export async function runSync(
