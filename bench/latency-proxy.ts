@@ -28,6 +28,9 @@ export type LatencyProxy = {
   close: () => Promise<void>;
 };
 
+/** How early a chunk may leave, to cancel the lateness of millisecond timers. */
+const EARLY_MS = 0.5;
+
 type Item = { at: number; chunk: Buffer | undefined };
 
 /** One direction of one connection: a FIFO of chunks with due times, drained by a single timer. */
@@ -46,19 +49,27 @@ class DelayedPipe {
     const at = Math.max(due, this.lastDue);
     this.lastDue = at;
     this.queue.push({ at, chunk });
-    if (!this.timer) this.arm();
+    if (this.timer) return;
+    // No delay to add (RTT 0) and nothing queued before: pass it straight through.
+    if (this.queue.length === 1 && at <= performance.now()) this.drain();
+    else this.arm();
   }
 
   private arm(): void {
     const head = this.queue[0];
     if (!head) return;
-    this.timer = setTimeout(() => this.drain(), Math.max(0, head.at - performance.now()));
+    // Timers fire up to ~1 ms late (whole-millisecond clock): aim half a millisecond early and
+    // deliver what is due within EARLY_MS, so the added delay is right on average.
+    this.timer = setTimeout(
+      () => this.drain(),
+      Math.max(0, Math.floor(head.at - performance.now() - EARLY_MS)),
+    );
   }
 
   private drain(): void {
     this.timer = undefined;
     const now = performance.now();
-    while (this.queue.length > 0 && (this.queue[0] as Item).at <= now + 0.05) {
+    while (this.queue.length > 0 && (this.queue[0] as Item).at <= now + EARLY_MS) {
       const { chunk } = this.queue.shift() as Item;
       if (this.destination.destroyed) {
         this.queue.length = 0;

@@ -104,7 +104,21 @@ function deepSchema(rand: () => number, targetBytes: number, maxDepth: number): 
       size += JSON.stringify(child).length + name.length + 4;
     }
   }
+  dropEmptyProperties(root);
   return root;
+}
+
+/** Objects the size budget left without fields keep their contents free-form (the server drops an empty `properties`). */
+function dropEmptyProperties(node: Schema): void {
+  if (node.properties) {
+    const children = Object.values(node.properties);
+    if (children.length === 0) {
+      delete node.properties;
+      node["x-kubernetes-preserve-unknown-fields"] = true;
+    }
+    for (const child of children) dropEmptyProperties(child);
+  }
+  if (node.items) dropEmptyProperties(node.items);
 }
 
 /** A value that conforms to `schema`, filling every field down to `depth` (lists get two entries). */
@@ -275,7 +289,7 @@ function container(name: string, index: number, revision: string, port: number):
     },
     livenessProbe: probe("/healthz", 10),
     readinessProbe: probe("/readyz", 5),
-    startupProbe: { ...probe("/startz", 0), failureThreshold: 30 },
+    startupProbe: { ...probe("/startz", 1), failureThreshold: 30 },
     volumeMounts: [
       { name: "config", mountPath: `/etc/${name}`, readOnly: true },
       { name: "tmp", mountPath: "/tmp" },

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../../../lib/manifests/kube-object.ts";
 import { compactLiveObject } from "../../../lib/sync/compact-live-object.ts";
@@ -430,4 +432,39 @@ describe("compactLiveObject", () => {
     expect(compacted.spec).not.toHaveProperty("strategy");
     expect(JSON.stringify(compacted).length).toBeLessThan(JSON.stringify(object).length);
   });
+});
+
+/** Objects recorded from kube-apiserver v1.36.3 (see each file's `recordedFrom`). */
+function recorded(name: string): { desired: KubeObject; live: KubeObject } {
+  const path = fileURLToPath(new URL(`../../fixtures/live/${name}.json`, import.meta.url));
+  return JSON.parse(readFileSync(path, "utf8")) as { desired: KubeObject; live: KubeObject };
+}
+
+describe("compactLiveObject on objects recorded from the API server", () => {
+  for (const name of ["deployment", "custom-resource", "crd"]) {
+    it(`${name}: same verdicts as the full object, unchanged and changed, and no status kept`, () => {
+      // Prepare
+      const { desired: want, live: full } = recorded(name);
+      const changed: KubeObject = {
+        ...want,
+        metadata: { ...want.metadata, labels: { ...want.metadata.labels, changed: "yes" } },
+      };
+
+      // Act
+      const compacted = compact(full, want);
+
+      // Assess
+      expect(compareWithManagedFields({ desired: want, live: compacted, manager: MANAGER })).toEqual({
+        verdict: "unchanged",
+      });
+      expect(
+        compareWithManagedFields({ desired: changed, live: compact(full, changed), manager: MANAGER }),
+      ).toEqual(compareWithManagedFields({ desired: changed, live: full, manager: MANAGER }));
+      expect(dryRunShowsNoChange({ live: compacted, dryRun: compact(structuredClone(full), want) })).toBe(
+        true,
+      );
+      expect(compacted.status).toBeUndefined();
+      expect(JSON.stringify(compacted).length).toBeLessThan(JSON.stringify(full).length);
+    });
+  }
 });
