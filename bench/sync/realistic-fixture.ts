@@ -456,7 +456,7 @@ export type RealisticOptions = {
   groupSuffix: string;
 };
 
-/** The public-bundle-like set: 10 CRDs (30–480 KB), their custom resources and the operator's workloads — 131 objects. */
+/** The public-bundle-like set: 10 CRDs (30–480 KB), 20 custom resources and the operator's workloads — 131 objects. */
 export function generateBundleLike(options: RealisticOptions): KubeObject[] {
   const labels = { ...(options.labels ?? {}) };
   const { namespace, revision } = options;
@@ -469,9 +469,9 @@ export function generateBundleLike(options: RealisticOptions): KubeObject[] {
     seed: 1000 + i,
   }));
   const objects: KubeObject[] = crds.map((c) => crdOf(c, labels));
-  // 3 custom resources per CRD = 30
+  // 2 custom resources per CRD = 20
   crds.forEach((c, i) => {
-    for (let j = 0; j < 3; j++) {
+    for (let j = 0; j < 2; j++) {
       objects.push(
         customResourceOf(c, {
           name: `${c.plural.slice(0, -1)}-${j}`,

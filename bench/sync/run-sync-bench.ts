@@ -36,7 +36,7 @@ import { countBetween, scrape } from "./apiserver-metrics.ts";
 import { asDesired, asYaml, generateFixture } from "./fixture.ts";
 import { controlPlanePids, cpuSeconds } from "./process-cpu.ts";
 import { generateBundleLike, generateRealistic, statusFor } from "./realistic-fixture.ts";
-import { type RssRun, type RttResult, type Run, renderReport } from "./report.ts";
+import { type RssRun, type RttResult, type Run, renderLatencyReport, renderMemoryReport } from "./report.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -47,6 +47,8 @@ const BANDWIDTH = process.env.BENCH_BANDWIDTH ? Number(process.env.BENCH_BANDWID
 const RSS_SETS = (process.env.BENCH_RSS_SETS ?? "simple:5000,bundle,realistic:5000,realistic:20000")
   .split(",")
   .filter(Boolean);
+/** Node flags for the memory rows' child process, e.g. the worker's NODE_OPTIONS (BENCH_CHILD_FLAGS="--max-semi-space-size=4"). */
+const CHILD_FLAGS = (process.env.BENCH_CHILD_FLAGS ?? "").split(" ").filter(Boolean);
 /** Idle time before each timed run, so one tool's run does not pay for the other's aftermath (etcd, GC). */
 const SETTLE_MS = 1000;
 const CHANGED_PER_KIND = 2; // 2 × 5 kinds = 10 changed objects
@@ -225,7 +227,7 @@ async function bench(cp: ControlPlane) {
   const rss = process.env.BENCH_SKIP_RSS ? [] : await rssRuns();
   const loadEnd = loadavg();
 
-  const report = renderReport({
+  const input = {
     cp,
     kubectlVersion,
     objects: N,
@@ -233,14 +235,19 @@ async function bench(cp: ControlPlane) {
     bandwidth: BANDWIDTH,
     results,
     rss,
+    childFlags: CHILD_FLAGS,
     load: { start: loadStart, end: loadEnd },
     cpuCount: cpus().length,
     cpuModel: cpus()[0]?.model ?? "unknown",
     memoryGiB: totalmem() / 2 ** 30,
-  });
-  if (process.env.BENCH_NO_WRITE) console.error("[bench] BENCH_NO_WRITE set: BENCHMARKS.md left alone");
-  else writeBenchmarksSection("sync", report, join(root, "BENCHMARKS.md"));
-  console.log(report);
+  };
+  const sections = { sync: renderLatencyReport(input), "sync-memory": renderMemoryReport(input) };
+  for (const [name, text] of Object.entries(sections)) {
+    if (!text) continue;
+    if (process.env.BENCH_NO_WRITE) console.error(`[bench] BENCH_NO_WRITE set: section ${name} not written`);
+    else writeBenchmarksSection(name, text, join(root, "BENCHMARKS.md"));
+    console.log(text);
+  }
 
   async function benchAtRtt(rtt: number): Promise<RttResult> {
     console.error(`[bench] RTT ${rtt} ms: ${N} objects, ${REPEAT} rounds`);
@@ -400,7 +407,7 @@ async function bench(cp: ControlPlane) {
     const child = async (set: string, step: string, input: Record<string, unknown>): Promise<RssRun> => {
       const before = await scrape(adminTransport);
       const started = performance.now();
-      const out = await run(process.execPath, [bundle], {
+      const out = await run(process.execPath, [...CHILD_FLAGS, bundle], {
         ...process.env,
         PULLBRIDGE_BENCH_INPUT: JSON.stringify({
           server: cp.server,
@@ -416,7 +423,7 @@ async function bench(cp: ControlPlane) {
         "set" | "step" | "server"
       >;
       console.error(
-        `[bench] ${set} ${step}: ${parsed.maxRssMb.toFixed(0)} MB, ${(parsed.wallMs / 1000).toFixed(1)} s`,
+        `[bench] ${set} ${step}: ${parsed.maxRssMb.toFixed(0)} MB (after load ${parsed.afterLoad.maxRssMb.toFixed(0)} MB), load ${(parsed.loadMs / 1000).toFixed(1)} s, sync ${(parsed.wallMs / 1000).toFixed(1)} s, requests ${JSON.stringify(parsed.requests)}, phases ${JSON.stringify(parsed.durationsMs, (_k, v: unknown) => (typeof v === "number" ? Math.round(v) : v))}`,
       );
       return { ...parsed, set, step, processMs, server: countBetween(before, await scrape(adminTransport)) };
     };
