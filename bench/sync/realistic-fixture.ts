@@ -178,9 +178,17 @@ const STATUS_SCHEMA: Schema = {
   },
 };
 
+const schemas = new Map<string, Schema>();
+
+/** The spec schema of a CRD (generated once per spec: custom resources of the same kind reuse it). */
 function schemaFor(spec: CrdSpec): Schema {
-  const rand = prng(spec.seed);
-  return deepSchema(rand, spec.bytes, 7);
+  const key = `${spec.group}/${spec.kind}/${spec.bytes}/${spec.seed}`;
+  let schema = schemas.get(key);
+  if (!schema) {
+    schema = deepSchema(prng(spec.seed), spec.bytes, 7);
+    schemas.set(key, schema);
+  }
+  return schema;
 }
 
 /** A CustomResourceDefinition of about `spec.bytes` with a status subresource. */
