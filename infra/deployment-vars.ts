@@ -11,6 +11,7 @@ import {
 } from "../lib/telemetry/metric-names.ts";
 import { buildDashboardBody } from "./dashboard.ts";
 import { buildIamResources } from "./iam.ts";
+import { buildOptionalResources } from "./optional-resources.ts";
 
 /** Lambda's SQS guidance: the queue's visibility timeout is at least 6 × the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -25,6 +26,9 @@ export function loadDeploymentVars(input: {
   githubAppId: string;
   githubPrivateKeyParameter: string;
   githubTokenParameter: string;
+  eksAccessCluster: string;
+  eksAccessGroup: string;
+  alarmEmail: string;
 }) {
   // Throws ConfigError naming the field (e.g. `targets[1].cluster: unknown cluster "prd"`): package fails.
   const config = parseTargetsYaml(readFileSync(input.targetsFile, "utf8"), input.targetsFile);
@@ -52,6 +56,11 @@ export function loadDeploymentVars(input: {
         ...(input.githubAppId === "" ? [] : [input.githubPrivateKeyParameter]),
         input.githubTokenParameter,
       ],
+    }),
+    optionalResources: buildOptionalResources({
+      eksAccessCluster: input.eksAccessCluster,
+      eksAccessGroup: input.eksAccessGroup,
+      alarmEmail: input.alarmEmail,
     }),
     dashboardBody: buildDashboardBody({
       stage: input.stage,
