@@ -22,7 +22,7 @@ import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { createWorkerHandler } from "./create-handler.ts";
 
 /** A token must outlive the longest sync: refresh it when less than the Lambda timeout (max 15 min) remains. */
-export const TOKEN_MARGIN_MS = 5 * 60_000;
+const TOKEN_MARGIN_MS = 5 * 60_000;
 
 export type WorkerWiring = {
   targets: TargetsFile;
