@@ -12,6 +12,7 @@ import type { Metrics } from "@aws-lambda-powertools/metrics";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { runJob, type WorkerDeps } from "../../lib/app/run-job.ts";
+import { timeBudgetSignal } from "../../lib/cluster/time-budget.ts";
 import { describeError } from "../../lib/errors.ts";
 import { decodeJob } from "../../lib/jobs/job-codec.ts";
 import { publishJobMetrics } from "../../lib/telemetry/job-metrics.ts";
@@ -35,7 +36,8 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
     // An undecodable message cannot be reported anywhere: fail it so it ends in the DLQ (alarmed), never dropped.
     const job = decodeJob(record.body);
     const remaining = context?.getRemainingTimeInMillis?.() ?? 15 * 60_000;
-    const signal = AbortSignal.timeout(Math.max(1_000, remaining - margin));
+    // The transport reads this budget to decide whether a server-requested wait fits in process.
+    const signal = timeBudgetSignal(Math.max(1_000, remaining - margin));
     deps.logger.appendKeys({ target: job.target, deliveryId: job.deliveryId, jobType: job.type });
     try {
       const attempt = {

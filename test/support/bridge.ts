@@ -42,8 +42,6 @@ export type BridgeOptions = {
   /** Skip creating and granting the namespace (tests that bring their own control plane). */
   namespace?: string;
   maxReceiveCount?: number;
-  /** The worker's Powertools log level (default SILENT); its JSON lines go to stdout. */
-  workerLogLevel?: "SILENT" | "INFO";
   /** Servers to use outside vitest (bench/): default `inject("controlPlane")` / `inject("sqsEndpoint")`. */
   servers?: { controlPlane: ControlPlaneInfo; sqsEndpoint: string };
   /** The worker's logger (default: a silent one); tests that check what is logged pass their own. */
@@ -154,9 +152,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     localMode: true,
     sourceLimits: DEFAULT_SOURCE_LIMITS,
     maxReceiveCount: options.maxReceiveCount ?? 5,
-    logger:
-      options.logger ??
-      new Logger({ serviceName: ServiceName.Worker, logLevel: options.workerLogLevel ?? "SILENT" }),
+    logger: options.logger ?? new Logger({ serviceName: ServiceName.Worker, logLevel: "SILENT" }),
     metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: ServiceName.Worker }),
     onClusterClient: (client) => {
       if (!clients.includes(client)) clients.push(client);

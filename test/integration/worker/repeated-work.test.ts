@@ -4,7 +4,9 @@
  * run; and the worker's "job done" log line keeps the job's result. Real fauxqs, kube-apiserver
  * and the GitHub fake.
  */
+import { Logger } from "@aws-lambda-powertools/logger";
 import { afterEach, describe, expect, it } from "vitest";
+import { ServiceName } from "../../../lib/telemetry/metric-names.ts";
 import { configMapYaml } from "../../factories/manifest-text.ts";
 import { type Bridge, startBridge } from "../../support/bridge.ts";
 
@@ -80,7 +82,7 @@ describe("repeated work", () => {
 
   it("logs the job's result on the job-done line without a reserved-key warning", async () => {
     // Prepare
-    bridge = await startBridge({ workerLogLevel: "INFO" });
+    bridge = await startBridge({ logger: new Logger({ serviceName: ServiceName.Worker, logLevel: "INFO" }) });
     const active = bridge;
     await active.push({ "deploy/app.yaml": configMapYaml("app", { color: "blue" }) });
 
