@@ -312,7 +312,8 @@ describe("serverless.yml packaged offline", () => {
           PATH: process.env.PATH ?? "",
           LAMBDA_TASK_ROOT: dir,
           AWS_REGION: "eu-west-1",
-          PULLBRIDGE_TARGETS_FILE: "infra/targets.yaml",
+          // What serverless.yml sets: the webhook reads the packaged JSON, the others the YAML.
+          PULLBRIDGE_TARGETS_FILE: fn === "webhook" ? ".build/targets.json" : "infra/targets.yaml",
           PULLBRIDGE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/pullbridge-ci-jobs.fifo",
           PULLBRIDGE_WEBHOOK_SECRET_PARAMETER: "/pullbridge/ci/webhook-secret",
         },
