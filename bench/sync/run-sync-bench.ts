@@ -385,6 +385,26 @@ async function bench(cp: ControlPlane) {
     }
   }
 
+  /** Writes the memory section after every set, so a long set (20,000 objects) cut short keeps the others. */
+  function progress(rows: readonly RssRun[]): void {
+    if (process.env.BENCH_NO_WRITE || !process.env.BENCH_SKIP_SYNC) return;
+    const text = renderMemoryReport({
+      cp,
+      kubectlVersion,
+      objects: N,
+      repeat: REPEAT,
+      bandwidth: BANDWIDTH,
+      results: [],
+      rss: rows,
+      childFlags: CHILD_FLAGS,
+      load: { start: loadStart, end: loadavg() },
+      cpuCount: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      memoryGiB: totalmem() / 2 ** 30,
+    });
+    if (text) writeBenchmarksSection("sync-memory", text, join(root, "BENCHMARKS.md"));
+  }
+
   async function rssRuns(): Promise<RssRun[]> {
     console.error(
       `[bench] peak RSS: ${RSS_SETS.join(", ")} (each in its own process) and a 0-object baseline`,
@@ -439,6 +459,7 @@ async function bench(cp: ControlPlane) {
       if (kind === "simple") {
         out.push(await child(set, "cold apply", { namespace, total }));
         out.push(await child(set, "no-op", { namespace, total }));
+        progress(out);
         continue;
       }
       const groupSuffix = `${kind}${total || ""}`;
@@ -456,6 +477,7 @@ async function bench(cp: ControlPlane) {
       const changedDir = join(work, `manifests-${kind}-${total}-changed`);
       await writeManifests(changedDir, changeTen(objects), kind === "bundle" ? 1000 : 50);
       out.push(await child(set, "10 changed", { ...input, manifestDir: changedDir, revision: "r2" }));
+      progress(out);
     }
     return out;
   }
