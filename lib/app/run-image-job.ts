@@ -8,17 +8,18 @@
 import type { Target } from "../config/targets.ts";
 import { GitHubError } from "../errors.ts";
 import type { ImageJob } from "../images/image-job.ts";
-import type { GitIdentity, ImageRepo, RepoFile } from "../images/image-repo.ts";
+import {
+  DEFAULT_IMAGE_COMMIT_IDENTITY,
+  type GitIdentity,
+  type ImageRepo,
+  type RepoFile,
+} from "../images/image-repo.ts";
 import { type IgnoredField, type ImageChange, planImageUpdate } from "../images/plan-image-update.ts";
 
 /** Trailer on every image-update commit; the loop guard looks for it. */
 export const IMAGE_UPDATE_TRAILER = "Pullbridge-Image-Update";
 
-/** Default identity of image-update commits (override per deployment). */
-export const DEFAULT_IMAGE_COMMIT_IDENTITY: GitIdentity = {
-  name: "pullbridge[bot]",
-  email: "pullbridge[bot]@users.noreply.github.com",
-};
+export { DEFAULT_IMAGE_COMMIT_IDENTITY };
 
 export type ImageJobDeps = {
   /** The targets file's targets (the job names them; unknown names are ignored with a reason). */

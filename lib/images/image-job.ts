@@ -38,14 +38,19 @@ export const imageJobSchema = z.object({
 export type ImageJob = z.infer<typeof imageJobSchema>;
 export type ImageJobInput = Omit<z.input<typeof imageJobSchema>, "v" | "type">;
 
+/** Validates an image job as routing built it. Throws JobFormatError. */
+export function validateImageJob(input: ImageJobInput): ImageJob {
+  const result = imageJobSchema.safeParse({ ...input, v: IMAGE_JOB_VERSION, type: "image" });
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new JobFormatError(`invalid image job: ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  return result.data;
+}
+
 /** Validates and serialises an image job. Throws JobFormatError. */
 export function encodeImageJob(input: ImageJobInput): string {
-  const result = imageJobSchema.safeParse({ v: IMAGE_JOB_VERSION, type: "image", ...input });
-  if (!result.success)
-    throw new JobFormatError(
-      `invalid image job: ${result.error.issues[0]?.path.join(".")}: ${result.error.issues[0]?.message}`,
-    );
-  return JSON.stringify(result.data);
+  return JSON.stringify(validateImageJob(input));
 }
 
 /** Parses an image job message body. Throws JobFormatError (permanent). */

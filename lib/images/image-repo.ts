@@ -1,6 +1,6 @@
 /**
  * The port image automation writes Git through. The GitHub adapter uses the Git data API
- * (blobs, trees, commits, refs) and pulls; tests use it against the GitHub fake. Types only.
+ * (blobs, trees, commits, refs) and pulls; tests use it against the GitHub fake.
  */
 
 /** A file image automation may edit: repo-relative path, text and git file mode. */
@@ -10,6 +10,12 @@ export type RepoFile = { path: string; text: string; mode: string };
 export type BranchSnapshot = { head: string; tree: string; files: ReadonlyMap<string, RepoFile> };
 
 export type GitIdentity = { name: string; email: string };
+
+/** Default author and committer of image-update commits (override per deployment). */
+export const DEFAULT_IMAGE_COMMIT_IDENTITY: GitIdentity = {
+  name: "pullbridge[bot]",
+  email: "pullbridge[bot]@users.noreply.github.com",
+};
 
 export interface ImageRepo {
   /** Reads the branch head and the image-automation files under `paths`; undefined when the branch is missing. */
