@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { parseTargetsYaml } from "../lib/config/targets.ts";
 import {
   Dimension,
+  ImageMetric,
   METRIC_NAMESPACE,
   ServiceName,
   SyncMetric,
@@ -31,7 +32,7 @@ export function loadDeploymentVars(input: {
     `SELECT SUM(${metric}) FROM SCHEMA("${METRIC_NAMESPACE}", ${Dimension.Service}, ${Dimension.Target}) WHERE ${Dimension.Service} = '${ServiceName.Worker}'`;
   return {
     metricNamespace: METRIC_NAMESPACE,
-    metricNames: { webhookQueueErrors: WebhookMetric.QueueErrors },
+    metricNames: { webhookQueueErrors: WebhookMetric.QueueErrors, imageUpdatesFailed: ImageMetric.Failed },
     targetNames: config.targets.map((t) => t.name),
     queueVisibilityTimeout: input.workerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
     alarmQueries: {
