@@ -10,7 +10,6 @@ import { DeliveryError, describeError } from "../errors.ts";
 import { parsePackageDelivery } from "../images/image-event.ts";
 import type { ImageJobQueue } from "../images/image-job-queue.ts";
 import type { ImageRoutableTarget } from "../images/route-image-event.ts";
-import { handleImageEvent } from "./handle-image-event.ts";
 import { type Job, validateJob } from "../jobs/job-codec.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
 import type { DeliveryMetrics } from "../telemetry/delivery-metrics.ts";
@@ -26,6 +25,7 @@ import { readRawBody } from "../webhook/read-raw-body.ts";
 import type { RoutableTarget } from "../webhook/route-decision.ts";
 import { routeDelivery } from "../webhook/route-delivery.ts";
 import { SIGNATURE_HEADER, verifySignature } from "../webhook/verify-signature.ts";
+import { handleImageEvent } from "./handle-image-event.ts";
 
 /** Coarse outcome of a delivery; the `decision` metric dimension and log field. */
 export const DeliveryDecision = {
