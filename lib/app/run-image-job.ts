@@ -96,9 +96,15 @@ function under(path: string, dir: string): boolean {
   return dir === "." || path === dir || path.startsWith(`${dir}/`);
 }
 
-type Planned = { changes: TargetImageChange[]; ignored: IgnoredField[]; files: RepoFile[] };
+/** What one image job would write: the changes, what was left alone and why, the changed files. */
+export type PlannedImageJob = { changes: TargetImageChange[]; ignored: IgnoredField[]; files: RepoFile[] };
 
-function planAll(job: ImageJob, targets: readonly Target[], files: ReadonlyMap<string, RepoFile>): Planned {
+/** Plans a job over a branch's files (pure): every target in turn, a later one seeing an earlier one's edits. */
+export function planImageJob(
+  job: ImageJob,
+  targets: readonly Target[],
+  files: ReadonlyMap<string, RepoFile>,
+): PlannedImageJob {
   const current = new Map<string, RepoFile>(files);
   const changes: TargetImageChange[] = [];
   const ignored: IgnoredField[] = [];
@@ -125,17 +131,22 @@ function planAll(job: ImageJob, targets: readonly Target[], files: ReadonlyMap<s
   return { changes, ignored, files: out };
 }
 
-/** Runs one image job to a commit, a pull request, or a reason why nothing was written. */
-export async function runImageJob(job: ImageJob, deps: ImageJobDeps): Promise<ImageJobResult> {
-  const identity = deps.identity ?? DEFAULT_IMAGE_COMMIT_IDENTITY;
-  const maxAttempts = deps.maxAttempts ?? 5;
-  const targets = deps.targets.filter(
+/** The configured targets a job names that still have image policies on the job's repository branch. */
+export function imageJobTargets(job: ImageJob, targets: readonly Target[]): Target[] {
+  return targets.filter(
     (t) =>
       job.targets.includes(t.name) &&
       t.images !== undefined &&
       t.repo.toLowerCase() === job.repo.toLowerCase() &&
       t.branch === job.branch,
   );
+}
+
+/** Runs one image job to a commit, a pull request, or a reason why nothing was written. */
+export async function runImageJob(job: ImageJob, deps: ImageJobDeps): Promise<ImageJobResult> {
+  const identity = deps.identity ?? DEFAULT_IMAGE_COMMIT_IDENTITY;
+  const maxAttempts = deps.maxAttempts ?? 5;
+  const targets = imageJobTargets(job, deps.targets);
   if (targets.length === 0)
     return {
       kind: "ignored",
@@ -163,7 +174,7 @@ export async function runImageJob(job: ImageJob, deps: ImageJobDeps): Promise<Im
         code: "branch-missing",
         reason: `branch ${job.branch} does not exist in ${job.repo}`,
       };
-    const planned = planAll(job, targets, snapshot.files);
+    const planned = planImageJob(job, targets, snapshot.files);
     if (planned.files.length === 0) {
       return {
         kind: "unchanged",
