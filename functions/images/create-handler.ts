@@ -64,6 +64,8 @@ export type ImageUpdaterHandlerDeps = {
   logger: Logger;
   metrics: Metrics;
   maxAttempts?: number;
+  /** Called after each job's result (local mode delivers the push GitHub would send for a commit). */
+  onResult?: (job: ImageJob, result: ImageJobResult) => Promise<void>;
 };
 
 function logResult(logger: Logger, job: ImageJob, result: ImageJobResult): void {
@@ -117,6 +119,7 @@ export function createImageUpdaterHandler(deps: ImageUpdaterHandlerDeps) {
         ...(deps.maxAttempts === undefined ? {} : { maxAttempts: deps.maxAttempts }),
       });
       logResult(deps.logger, job, result);
+      await deps.onResult?.(job, result);
       if (result.kind === "committed" || result.kind === "proposed")
         publishImageOutcome(deps.metrics, { kind: result.kind });
       else if (result.kind === "ignored")

@@ -56,3 +56,8 @@ export function loadImageUpdaterEnv(
     },
   };
 }
+
+/** The environment local-mode git child processes run with (PATH, HOME, the user's git config): the process's own. */
+export function gitChildEnv(env: Env = process.env): Readonly<Record<string, string | undefined>> {
+  return { ...env };
+}
