@@ -223,7 +223,7 @@ describe("serverless.yml packaged offline", () => {
     expect(failure).toContain('targets[0].cluster: unknown cluster "prd"');
   });
 
-  it.each(["webhook", "worker", "drift"])(
+  it.each(["webhook", "worker", "drift", "images"])(
     "ships a %s bundle that loads cold with Lambda's environment",
     async (fn) => {
       // Prepare: unzip inside the repository, so the AWS SDK (provided by the nodejs24.x runtime,
