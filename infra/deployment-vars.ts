@@ -1,6 +1,7 @@
 /** Deploy-time values for serverless.yml, computed from the validated targets file and lib/ modules. */
 import { readFileSync } from "node:fs";
 import { parseTargetsYaml } from "../lib/config/targets.ts";
+import { DEFAULT_MAX_RECEIVE_COUNT } from "../lib/config/worker-env.ts";
 import {
   Dimension,
   ImageMetric,
@@ -11,6 +12,7 @@ import {
 } from "../lib/telemetry/metric-names.ts";
 import { buildDashboardBody } from "./dashboard.ts";
 import { buildIamResources } from "./iam.ts";
+import { buildOptionalResources } from "./optional-resources.ts";
 
 /** Lambda's SQS guidance: the queue's visibility timeout is at least 6 × the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -25,6 +27,9 @@ export function loadDeploymentVars(input: {
   githubAppId: string;
   githubPrivateKeyParameter: string;
   githubTokenParameter: string;
+  eksAccessCluster: string;
+  eksAccessGroup: string;
+  alarmEmail: string;
 }) {
   // Throws ConfigError naming the field (e.g. `targets[1].cluster: unknown cluster "prd"`): package fails.
   const config = parseTargetsYaml(readFileSync(input.targetsFile, "utf8"), input.targetsFile);
@@ -35,6 +40,9 @@ export function loadDeploymentVars(input: {
     metricNames: { webhookQueueErrors: WebhookMetric.QueueErrors, imageUpdatesFailed: ImageMetric.Failed },
     targetNames: config.targets.map((t) => t.name),
     queueVisibilityTimeout: input.workerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
+    // One value for the queue's redrive policy and the worker's "attempt n of N" statuses.
+    maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT,
+    maxReceiveCountText: String(DEFAULT_MAX_RECEIVE_COUNT),
     alarmQueries: {
       syncFailed: insights(SyncMetric.Failed),
       driftDetected: insights(SyncMetric.DriftDetected),
@@ -49,6 +57,11 @@ export function loadDeploymentVars(input: {
         ...(input.githubAppId === "" ? [] : [input.githubPrivateKeyParameter]),
         input.githubTokenParameter,
       ],
+    }),
+    optionalResources: buildOptionalResources({
+      eksAccessCluster: input.eksAccessCluster,
+      eksAccessGroup: input.eksAccessGroup,
+      alarmEmail: input.alarmEmail,
     }),
     dashboardBody: buildDashboardBody({
       stage: input.stage,

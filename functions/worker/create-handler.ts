@@ -17,11 +17,13 @@ import { decodeJob } from "../../lib/jobs/job-codec.ts";
 import { publishJobMetrics } from "../../lib/telemetry/job-metrics.ts";
 import { logFromPowertools } from "../../lib/telemetry/powertools-logger.ts";
 
-export type WorkerHandlerDeps = Omit<WorkerDeps, "logger" | "signal"> & {
+export type WorkerHandlerDeps = Omit<WorkerDeps, "logger" | "signal" | "attempt"> & {
   logger: Logger;
   metrics: Metrics;
   /** Stop a sync this long before the Lambda deadline, so it can be retried cleanly (default 10 s). */
   deadlineMarginMs?: number;
+  /** The queue's redrive `maxReceiveCount`: receives before a job moves to the dead-letter queue. */
+  maxReceiveCount: number;
 };
 
 /** Builds the middy-wrapped Lambda handler. Call once per container. */
@@ -36,13 +38,18 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
     const signal = AbortSignal.timeout(Math.max(1_000, remaining - margin));
     deps.logger.appendKeys({ target: job.target, deliveryId: job.deliveryId, jobType: job.type });
     try {
-      const report = await runJob({ ...deps, logger: log, signal }, job);
+      const attempt = {
+        number: Number(record.attributes.ApproximateReceiveCount) || 1,
+        of: deps.maxReceiveCount,
+      };
+      const report = await runJob({ ...deps, logger: log, signal, attempt }, job);
       publishJobMetrics(deps.metrics, report.target, report.metrics);
       log.info("job done", {
         outcome: report.outcome,
         sha: report.sha,
         syncedSha: report.syncedSha,
-        message: report.message,
+        // `message` is Powertools' own key (the log line's text): a field of that name would be dropped.
+        summary: report.message,
       });
     } catch (error) {
       log.warn("job returned to the queue", {

@@ -8,7 +8,7 @@ import { validRange } from "semver";
 import * as z from "zod";
 
 /** Marker and policy names: `web`, or Flux-style `apps:web`. */
-export const IMAGE_POLICY_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(:[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/;
+const IMAGE_POLICY_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(:[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/;
 
 /**
  * An image repository without tag or digest, as it appears before the `:tag`:
@@ -93,4 +93,3 @@ export const imageAutomationSchema = z
 
 export type ImagePolicy = z.infer<typeof imagePolicySchema>;
 export type ImagePolicyInput = z.input<typeof imagePolicySchema>;
-export type ImageAutomation = z.infer<typeof imageAutomationSchema>;

@@ -22,7 +22,6 @@ export type ImageIntakeEnv = { targets: TargetsFile; imageQueueUrl: string; sqsE
 export type ImageUpdaterEnv = {
   targets: TargetsFile;
   github: GitHubConnectionConfig;
-  githubToken: string | undefined;
   identity: GitIdentity;
   secretsMaxAgeSeconds: number;
 };
@@ -48,7 +47,6 @@ export function loadImageUpdaterEnv(
   return {
     targets: worker.targets,
     github: worker.github,
-    githubToken: worker.githubToken,
     secretsMaxAgeSeconds: worker.secretsMaxAgeSeconds,
     identity: {
       name: optionalString(env, "PULLBRIDGE_IMAGE_COMMIT_NAME") ?? DEFAULT_IMAGE_COMMIT_IDENTITY.name,

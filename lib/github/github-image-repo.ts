@@ -12,7 +12,7 @@ import { readGitHubFailure, toGitHubError } from "./github-failure.ts";
 import { splitRepo } from "./split-repo.ts";
 
 /** Most files (and bytes per file) one image job reads; above that the target path is too broad. */
-export const IMAGE_REPO_LIMITS = { maxFiles: 500, maxFileBytes: 1024 * 1024 } as const;
+const IMAGE_REPO_LIMITS = { maxFiles: 500, maxFileBytes: 1024 * 1024 } as const;
 
 function statusOf(error: unknown): number | undefined {
   return readGitHubFailure(error)?.status;

@@ -39,7 +39,7 @@ function regexOf(policy: ImagePolicy): RegExp | undefined {
 }
 
 /** The key a tag is ordered by under the policy; undefined when the policy does not accept the tag. */
-export function orderKey(policy: ImagePolicy, tag: string): OrderKey | undefined {
+function orderKey(policy: ImagePolicy, tag: string): OrderKey | undefined {
   if (policy.semver !== undefined) {
     const version = valid(tag);
     if (version === null) return undefined;

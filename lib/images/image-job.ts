@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import * as z from "zod";
 import { JobFormatError } from "../errors.ts";
 
-export const IMAGE_JOB_VERSION = 1;
+const IMAGE_JOB_VERSION = 1;
 
 const digest = z.string().regex(/^[a-z0-9]+([+._-][a-z0-9]+)*:[0-9a-f]{32,128}$/);
 

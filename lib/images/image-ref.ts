@@ -13,9 +13,9 @@ export type ImageRef = {
 };
 
 /** A tag as the registry allows it (OCI distribution spec). */
-export const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 /** The digests pullbridge writes (ECR and GHCR use sha256). */
-export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
+const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 
 /** Splits `repository[:tag][@digest]`; undefined when the text is not an image reference. */
 export function parseImageRef(text: string): ImageRef | undefined {

@@ -10,7 +10,9 @@ import {
 import { DependencyError, describeError } from "../errors.ts";
 import { encodeImageJob, type ImageJob, imageJobDedupId, imageJobGroupId } from "../images/image-job.ts";
 import type { ImageJobQueue } from "../images/image-job-queue.ts";
-import { SQS_BATCH_SIZE } from "./sqs-job-queue.ts";
+
+/** SQS allows at most 10 entries per SendMessageBatch. */
+const SQS_BATCH_SIZE = 10;
 
 /** Builds the SQS FIFO implementation of the ImageJobQueue port. */
 export function createSqsImageJobQueue(options: { client: SQSClient; queueUrl: string }): ImageJobQueue {

@@ -15,15 +15,14 @@ import {
   sameMembership,
   shrinkInventory,
 } from "./applyset-parent.ts";
-import { applyStages, DEFAULT_CRD_TIMEOUT_MS } from "./phase-apply-stages.ts";
+import { DEFAULT_CRD_TIMEOUT_MS } from "./phase-apply-stages.ts";
 import { planSync } from "./phase-plan.ts";
-import { pruneStages } from "./phase-prune.ts";
 import { readLive } from "./phase-read-live.ts";
-import { recordInventory, widenParent } from "./phase-record-inventory.ts";
 import { validateWholeSet } from "./phase-validate.ts";
 import { DEFAULT_MAX_DIFFS, renderSyncOutcomes } from "./render-sync-outcomes.ts";
 import type { SyncPhaseDurations, SyncResult } from "./sync-result.ts";
 import type { Change, LiveRead, PlannedSync, SyncContext, ValidatedSync } from "./sync-state.ts";
+import { writeSync } from "./sync-writes.ts";
 
 export type SyncDeps = {
   cluster: ClusterPort;
@@ -96,30 +95,17 @@ export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<
   if (nothingToWrite({ read, plan, validated }))
     return result({ mode, changes: validated.changes, parentUpdated: false });
 
-  const parent = { targetName: target.name, toolingVersion: deps.toolingVersion };
-  const widened = await widenParent(ctx, { ...parent, inventory: read.inventory, remaining: plan.remaining });
-  const applied = await applyStages(ctx, {
-    changes: validated.changes,
-    discovery: read.discovery,
-    forceConflicts: target.forceConflicts,
+  const changes = await writeSync(ctx, {
+    target,
+    toolingVersion: deps.toolingVersion,
+    read,
+    plan,
+    validated,
+    lastSync: { sha: options.revision.sha, now: options.now, counts: countsOf(plan, validated) },
     crdTimeoutMs: deps.crdTimeoutMs ?? DEFAULT_CRD_TIMEOUT_MS,
+    lap: (phase) => timer.lap(phase),
   });
-  timer.lap("apply");
-  await pruneStages(ctx, plan.prunes);
-  timer.lap("prune");
-  await recordInventory(ctx, {
-    ...parent,
-    inventory: widened.inventory,
-    remaining: plan.remaining,
-    lastSync: {
-      sha: options.revision.sha,
-      now: options.now,
-      counts: countsOf(plan, validated),
-      digest: read.desiredDigest,
-    },
-  });
-  timer.lap("record");
-  return result({ mode, changes: applied.changes, parentUpdated: true });
+  return result({ mode, changes, parentUpdated: true });
 }
 
 /**
