@@ -4,6 +4,8 @@
  */
 import {
   Dimension,
+  ImageDimension,
+  ImageMetric,
   METRIC_NAMESPACE,
   PreviewMetric,
   ServiceName,
@@ -21,7 +23,7 @@ type Widget = {
   properties: object;
 };
 
-const FUNCTIONS = ["webhook", "worker", "drift"] as const;
+const FUNCTIONS = ["webhook", "worker", "drift", "imagesIntake", "images"] as const;
 
 function perTarget(metric: string, targets: readonly string[], stat?: string): MetricRow[] {
   return targets.map((target) => [
@@ -159,6 +161,38 @@ export function buildDashboardBody(input: {
     {
       title: "Previews run / failed",
       metrics: [...perTarget(PreviewMetric.Run, targets), ...perTarget(PreviewMetric.Failed, targets)],
+    },
+  );
+  const images = `pullbridge-${stage}-images.fifo`;
+  row(
+    {
+      title: "Image updates committed / proposed / failed",
+      metrics: [
+        [METRIC_NAMESPACE, ImageMetric.Committed, Dimension.Service, ServiceName.Images],
+        [METRIC_NAMESPACE, ImageMetric.Proposed, Dimension.Service, ServiceName.Images],
+        [METRIC_NAMESPACE, ImageMetric.Failed, Dimension.Service, ServiceName.Images, { color: "#d62728" }],
+        [METRIC_NAMESPACE, ImageMetric.JobsQueued, Dimension.Service, ServiceName.Images],
+      ],
+    },
+    {
+      title: "Image events ignored, by reason; image queue and DLQ",
+      metrics: [
+        search(ImageMetric.Ignored, [ImageDimension.Reason, Dimension.Service], "Sum", "imageIgnored"),
+        [
+          "AWS/SQS",
+          "ApproximateNumberOfMessagesVisible",
+          "QueueName",
+          images,
+          { label: "image jobs queued", yAxis: "right" },
+        ],
+        [
+          "AWS/SQS",
+          "ApproximateNumberOfMessagesVisible",
+          "QueueName",
+          images.replace(".fifo", "-dlq.fifo"),
+          { label: "image DLQ", color: "#d62728", yAxis: "right" },
+        ],
+      ],
     },
   );
   row(

@@ -6,6 +6,7 @@ import { parseTargetsYaml } from "../lib/config/targets.ts";
 import { DEFAULT_MAX_RECEIVE_COUNT } from "../lib/config/worker-env.ts";
 import {
   Dimension,
+  ImageMetric,
   METRIC_NAMESPACE,
   ServiceName,
   SyncMetric,
@@ -47,7 +48,7 @@ export function loadDeploymentVars(input: {
     `SELECT SUM(${metric}) FROM SCHEMA("${METRIC_NAMESPACE}", ${Dimension.Service}, ${Dimension.Target}) WHERE ${Dimension.Service} = '${ServiceName.Worker}'`;
   return {
     metricNamespace: METRIC_NAMESPACE,
-    metricNames: { webhookQueueErrors: WebhookMetric.QueueErrors },
+    metricNames: { webhookQueueErrors: WebhookMetric.QueueErrors, imageUpdatesFailed: ImageMetric.Failed },
     targetNames: config.targets.map((t) => t.name),
     queueVisibilityTimeout: input.workerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
     // One value for the queue's redrive policy and the worker's "attempt n of N" statuses.

@@ -46,7 +46,7 @@ function role(functionKey: string, statements: Statement[]): CfnObject {
   };
 }
 
-/** Renders the three roles as CloudFormation resources (`WebhookRole`, `WorkerRole`, `DriftRole`). */
+/** Renders the roles as CloudFormation resources (`WebhookRole`, `WorkerRole`, `DriftRole`, `ImagesIntakeRole`, `ImagesRole`). */
 export function buildIamResources(input: {
   region: string;
   config: TargetsFile;
@@ -55,6 +55,7 @@ export function buildIamResources(input: {
   githubSecretParameters: readonly string[];
 }): { Resources: Record<string, CfnObject> } {
   const queueArn = { "Fn::GetAtt": ["JobsQueue", "Arn"] };
+  const imagesQueueArn = { "Fn::GetAtt": ["ImagesQueue", "Arn"] };
   const eksArns = Object.values(input.config.clusters).flatMap((c) =>
     c.type === "eks"
       ? [sub(`arn:\${AWS::Partition}:eks:${c.region ?? input.region}:\${AWS::AccountId}:cluster/${c.name}`)]
@@ -101,7 +102,8 @@ export function buildIamResources(input: {
     Resources: {
       WebhookRole: role("webhook", [
         logStatement("webhook"),
-        { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [queueArn] },
+        // GHCR `package` deliveries become image jobs: the webhook may send to the image queue too.
+        { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [queueArn, imagesQueueArn] },
         {
           Effect: "Allow",
           Action: ["ssm:GetParameter"],
@@ -112,6 +114,29 @@ export function buildIamResources(input: {
       DriftRole: role("drift", [
         logStatement("drift"),
         { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [queueArn] },
+      ]),
+      // Image automation: intake only queues; the updater reads its queue and the GitHub secrets. Neither touches a cluster.
+      ImagesIntakeRole: role("imagesIntake", [
+        logStatement("imagesIntake"),
+        { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [imagesQueueArn] },
+      ]),
+      ImagesRole: role("images", [
+        logStatement("images"),
+        {
+          Effect: "Allow",
+          Action: [
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:ChangeMessageVisibility",
+            "sqs:GetQueueAttributes",
+          ],
+          Resource: [imagesQueueArn],
+        },
+        {
+          Effect: "Allow",
+          Action: ["ssm:GetParameter"],
+          Resource: input.githubSecretParameters.map(ssmParameterArn),
+        },
       ]),
     },
   };

@@ -11,6 +11,8 @@ export const CLI_OPTIONS = {
   prune: { type: "boolean", default: true },
   revision: { type: "string" },
   output: { type: "string", short: "o", default: "text" },
+  event: { type: "string" },
+  image: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
   version: { type: "boolean", default: false },
 } as const;
@@ -27,6 +29,10 @@ export type CliArgs = {
   prune: boolean;
   revision: string | undefined;
   output: "text" | "json";
+  /** images plan: a file with an ECR EventBridge event or a GitHub package payload. */
+  event: string | undefined;
+  /** images plan: `repository:tag[@digest]` instead of an event file. */
+  image: string | undefined;
   help: boolean;
   version: boolean;
 };
@@ -57,6 +63,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     prune: values.prune,
     revision: values.revision,
     output,
+    event: values.event,
+    image: values.image,
     help: values.help,
     version: values.version,
   };
@@ -69,6 +77,9 @@ Usage:
   pullbridge sync <dir> [options]         apply <dir>: server-side apply, prune, ApplySet inventory
   pullbridge status [options]             last synced commit, time and counts per target (from the ApplySet parents)
   pullbridge targets validate [file]      check a targets file (default: infra/targets.yaml)
+  pullbridge images plan [dir] (--event <file> | --image <repo:tag>) [--targets <file>]
+                                          what a pushed image would change in the checkout <dir>
+                                          (default "."), by the targets file's image policies; writes nothing
 
 Options:
   --kubeconfig <file>     kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
@@ -94,6 +105,7 @@ Examples:
   pullbridge status -n apps
   pullbridge status --targets infra/targets.yaml --context prod
   pullbridge targets validate infra/targets.yaml
+  pullbridge images plan . --targets infra/targets.yaml --event ecr-push.json
 
 Exit codes (as kubectl diff): 0 success / no changes, 1 error, 2 diff found changes.
 Colour is used when stdout is a terminal and NO_COLOR is not set.

@@ -6,10 +6,12 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { adHocTarget, selectTarget, targetNameFromDirectory } from "../../lib/app/cli-target.ts";
+import { planImagesCommand, readImageEvent } from "../../lib/app/images-plan-command.ts";
 import { readTargetStatuses, type StatusQuery } from "../../lib/app/status-command.ts";
 import { runSyncCommand, type SyncProgress } from "../../lib/app/sync-command.ts";
 import { validateTargets } from "../../lib/app/validate-targets-command.ts";
 import { cliErrorJson, formatCliError } from "../../lib/cli/format-cli-error.ts";
+import { formatImagesPlan, imagesPlanJson } from "../../lib/cli/format-images-plan.ts";
 import { formatProgress } from "../../lib/cli/format-progress.ts";
 import { formatStatusTable, statusJson } from "../../lib/cli/format-status.ts";
 import { formatSkippedFiles, formatSyncResult, syncResultJson } from "../../lib/cli/format-sync-result.ts";
@@ -17,6 +19,7 @@ import { formatTable } from "../../lib/cli/format-table.ts";
 import { createPalette, type Palette, shouldUseColour } from "../../lib/cli/palette.ts";
 import { applySetParentName, parseTargetsYaml, type Target } from "../../lib/config/targets.ts";
 import { ConfigError } from "../../lib/errors.ts";
+import { isImageAutomationFile } from "../../lib/images/plan-image-update.ts";
 import { skippedFiles } from "../../lib/manifests/select-manifest-files.ts";
 import { readDirectoryTree } from "../../lib/source/directory-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
@@ -73,6 +76,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await syncCommand(run, "apply");
       case "status":
         return await statusCommand(run);
+      case "images":
+        if (args.positionals[0] === "plan") return await imagesPlanCommand(run);
+        throw new ConfigError(
+          "images",
+          `unknown subcommand "${args.positionals[0] ?? ""}" (try: pullbridge images plan [dir] --event <file>)`,
+        );
       case "targets":
         if (args.positionals[0] === "validate") return await validateCommand(run);
         throw new ConfigError(
@@ -82,7 +91,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       default:
         throw new ConfigError(
           args.command,
-          'unknown command (commands: diff, sync, status, targets validate; see "pullbridge --help")',
+          'unknown command (commands: diff, sync, status, targets validate, images plan; see "pullbridge --help")',
         );
     }
   } catch (error) {
@@ -225,6 +234,30 @@ async function statusCommand(run: Run): Promise<number> {
   if (args.output === "json") io.stdout(`${JSON.stringify(statusJson(statuses), null, 2)}\n`);
   else io.stdout(`${formatStatusTable(statuses, io.now(), p)}\n`);
   return statuses.some((s) => s.state === "error") ? EXIT.error : EXIT.ok;
+}
+
+async function imagesPlanCommand(run: Run): Promise<number> {
+  const { args, io, p } = run;
+  if (args.positionals.length > 2) throw new ConfigError("images plan", "expects at most one directory");
+  const dir = resolve(io.cwd, args.positionals[1] ?? ".");
+  const targetsFile = args.targets ?? DEFAULT_TARGETS_FILE;
+  const config = parseTargetsYaml(await readTargetsFile(targetsFile, io.cwd), targetsFile);
+  const eventJson =
+    args.event === undefined ? undefined : await readFile(resolve(io.cwd, args.event), "utf8");
+  const decision = readImageEvent({ eventJson, image: args.image });
+  // The checkout is the repository root: keys are repo-relative paths, as in the Git data API.
+  const tree = await readDirectoryTree(dir, { cwd: dir });
+  const decoder = new TextDecoder();
+  const files = new Map(
+    [...tree.files]
+      .filter(([path]) => isImageAutomationFile(path))
+      .map(([path, bytes]) => [path, decoder.decode(bytes)]),
+  );
+  const plan = planImagesCommand({ decision, targets: config.targets, files, now: io.now() });
+  io.stdout(
+    args.output === "json" ? `${JSON.stringify(imagesPlanJson(plan), null, 2)}\n` : formatImagesPlan(plan, p),
+  );
+  return plan.kind === "planned" && plan.jobs.some((j) => j.files.length > 0) ? EXIT.changes : EXIT.ok;
 }
 
 async function validateCommand(run: Run): Promise<number> {

@@ -30,6 +30,9 @@ export async function ensureDemoRepository(dir: string): Promise<{ repo: LocalGi
   return { repo, created: true };
 }
 
+/** The demo's image repository (AWS's sample account and region, as `npm run send-image-event` sends by default). */
+export const DEMO_IMAGE_REPOSITORY = "123456789012.dkr.ecr.us-west-2.amazonaws.com/web";
+
 /** The demo target, reading `deploy/` of the demo repository, on the cluster of `kubeconfig`. */
 export function demoTargets(options: {
   kubeconfig: string;
@@ -55,6 +58,8 @@ export function demoTargets(options: {
         cluster: "local",
         namespace: options.namespace ?? DEMO_NAMESPACE,
         drift: options.driftPolicy ?? "correct",
+        // `npm run send-image-event -- --tag 1.28.0` bumps the marked image of deploy/deployment.yaml.
+        images: { policies: [{ name: "web", repository: DEMO_IMAGE_REPOSITORY, semver: "^1.0.0" }] },
       },
     ],
   });

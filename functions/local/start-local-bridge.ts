@@ -12,27 +12,34 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, SQSEvent } from "aws-lambda";
 import { startFauxqs } from "fauxqs";
 import { type DriftRunResult, enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
+import { gitChildEnv } from "../../lib/config/images-env.ts";
 import { createParametersSecretReader } from "../../lib/config/read-secrets.ts";
 import type { TargetsFile } from "../../lib/config/targets.ts";
 import { ConfigError, describeError } from "../../lib/errors.ts";
 import { createJobGitHubFactory } from "../../lib/github/create-job-github.ts";
 import { createGitHubClientProvider } from "../../lib/github/github-client.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
+import { DEFAULT_IMAGE_COMMIT_IDENTITY } from "../../lib/images/image-repo.ts";
 import { type PollOnceResult, runEventSource } from "../../lib/jobs/lambda-sqs-event-source.ts";
+import { createSqsImageJobQueue } from "../../lib/jobs/sqs-image-job-queue.ts";
 import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
 import { statusContext } from "../../lib/reporting/commit-reporter.ts";
 import { createConsoleCommitReporter } from "../../lib/reporting/console-commit-reporter.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
+import { createLocalGitImageRepo } from "../../lib/source/local-git-image-repo.ts";
 import { createLocalGitSource } from "../../lib/source/local-git-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { silentLog } from "../../lib/telemetry/log.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { type LambdaHttpHandler, serveLambdaHttp } from "../http/serve-lambda-http.ts";
+import { createImageIntakeHandler, createImageUpdaterHandler } from "../images/create-handler.ts";
 import { createWebhookHandler } from "../webhook/create-handler.ts";
 import { composeWorker } from "../worker/compose-worker.ts";
 import { createDriftTimer } from "./drift-timer.ts";
 import { lambdaContext } from "./lambda-context.ts";
+import { localGit } from "./local-git.ts";
 import { createLocalQueues, type LocalQueues } from "./local-queues.ts";
+import { deliverPush } from "./push-delivery.ts";
 import { createReportRecorder, type RecordedReport } from "./report-recorder.ts";
 
 /** Where the worker reads manifests and where statuses go. */
@@ -91,11 +98,35 @@ export type LocalBridge = {
   close(): Promise<void>;
 };
 
-/** API Gateway's routes: only `POST /webhook` reaches the function. */
-function routeWebhook(handler: LambdaHttpHandler, banner: string): LambdaHttpHandler {
+/** API Gateway's routes: only `POST /webhook` reaches the function; `POST /images/ecr` stands in for EventBridge. */
+function routeWebhook(
+  handler: LambdaHttpHandler,
+  banner: string,
+  images?: ImageIntakeRoute,
+): LambdaHttpHandler {
   return async (event: APIGatewayProxyEventV2, context) => {
     const { method, path } = event.requestContext.http;
     if (path === "/webhook" && method === "POST") return await handler(event, context);
+    if (path === IMAGE_EVENT_PATH && method === "POST" && images !== undefined) {
+      const raw = event.isBase64Encoded
+        ? Buffer.from(event.body ?? "", "base64").toString("utf8")
+        : (event.body ?? "");
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        return {
+          statusCode: 400,
+          headers: { "content-type": "application/json" },
+          body: '{"error":"body is not JSON"}',
+        };
+      }
+      return {
+        statusCode: 200,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(await images(parsed)),
+      };
+    }
     if (path === "/" && method === "GET")
       return { statusCode: 200, headers: { "content-type": "text/plain" }, body: banner };
     return {
@@ -240,6 +271,102 @@ function startWorker(
   });
 }
 
+/** Where local mode accepts an EventBridge event (what the ECR rule would deliver to the intake function). */
+export const IMAGE_EVENT_PATH = "/images/ecr";
+
+type ImageIntakeRoute = (event: unknown) => Promise<unknown>;
+
+/**
+ * Image automation on local repositories: an image queue (+ DLQ) in fauxqs, the intake handler
+ * behind `POST /images/ecr`, and the updater polling the queue and committing into the local
+ * repository — then delivering the push GitHub would send, so the bridge syncs the new image.
+ */
+async function startImages(
+  options: LocalBridgeOptions,
+  parts: {
+    sqs: SQSClient;
+    directories: Readonly<Record<string, string>>;
+    webhookUrl: () => string;
+    write: (text: string) => void;
+  },
+  cleanups: Cleanups,
+): Promise<ImageIntakeRoute> {
+  const { sqs, write } = parts;
+  const base =
+    options.sqsEndpoint === undefined
+      ? "pullbridge-local-images"
+      : `pullbridge-local-images-${randomBytes(4).toString("hex")}`;
+  const queues = await createLocalQueues(sqs, base, {
+    maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+  });
+  const directory = (repo: string) => {
+    const dir = parts.directories[repo] ?? parts.directories[repo.toLowerCase()];
+    if (dir === undefined) throw new ConfigError(`repos.${repo}`, "no local directory for this repository");
+    return dir;
+  };
+  const logger = new Logger({ serviceName: ServiceName.Images, logLevel: options.logLevel ?? "WARN" });
+  const intake = createImageIntakeHandler({
+    targets: options.targets.targets,
+    queue: createSqsImageJobQueue({ client: sqs, queueUrl: queues.queueUrl }),
+    logger,
+    metrics: metricsFor(ServiceName.Images, options),
+  });
+  const updater = createImageUpdaterHandler({
+    targets: options.targets.targets,
+    repoFor: async () => createLocalGitImageRepo({ directory, env: gitChildEnv() }),
+    identity: DEFAULT_IMAGE_COMMIT_IDENTITY,
+    logger,
+    metrics: metricsFor(ServiceName.Images, options),
+    async onResult(job, result) {
+      if (result.kind === "unchanged" || result.kind === "ignored") {
+        write(`image ${job.image.repository}:${job.image.tag}: no commit (${result.reason})`);
+        return;
+      }
+      const subject = result.message.split("\n")[0] ?? "";
+      if (result.kind === "proposed") {
+        write(
+          `image ${job.image.repository}:${job.image.tag}: proposed on ${result.branch} (${result.sha.slice(0, 7)} "${subject}")`,
+        );
+        return;
+      }
+      write(
+        `image ${job.image.repository}:${job.image.tag}: committed ${result.sha.slice(0, 7)} "${subject}" on ${job.repo}@${job.branch}`,
+      );
+      // In AWS GitHub sends this push; locally nobody would, so the bridge delivers it to itself.
+      const push = await deliverPush({
+        repo: localGit(directory(job.repo)),
+        repoName: job.repo,
+        branch: job.branch,
+        url: parts.webhookUrl(),
+        secret: options.webhookSecret,
+      });
+      write(
+        `push ${job.branch} ${push.before.slice(0, 7)}..${push.after.slice(0, 7)} → webhook: HTTP ${push.status}`,
+      );
+    },
+  });
+  const stop = new AbortController();
+  const loop = runEventSource(
+    {
+      sqs,
+      queueUrl: queues.queueUrl,
+      queueArn: queues.queueArn,
+      visibilityTimeout: options.visibilityTimeoutSeconds ?? 30,
+      waitTimeSeconds: 1,
+    },
+    (event: SQSEvent) =>
+      updater(event, lambdaContext({ functionName: "pullbridge-local-images", remainingMs: 60_000 })),
+    { signal: stop.signal, onError: (error) => write(`! image queue: ${describeError(error)}`) },
+  );
+  cleanups.push(async () => {
+    stop.abort();
+    await loop;
+  });
+  return (event) =>
+    intake(event, lambdaContext({ functionName: "pullbridge-local-images-intake", remainingMs: 10_000 }));
+}
+
 /** Starts everything; resolves once the webhook endpoint listens and the worker polls. */
 export async function startLocalBridge(options: LocalBridgeOptions): Promise<LocalBridge> {
   const write = options.write ?? ((text: string) => process.stdout.write(`${text}\n`));
@@ -260,6 +387,17 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
     };
     startWorker(options, { sqs, queues, github, write }, cleanups);
 
+    let webhookUrl = "";
+    const source = options.source;
+    const images =
+      source.kind === "local" && options.targets.targets.some((t) => t.images !== undefined)
+        ? await startImages(
+            options,
+            { sqs, directories: source.directories, webhookUrl: () => webhookUrl, write },
+            cleanups,
+          )
+        : undefined;
+
     // The webhook: the Lambda handler behind node:http.
     const webhook = createWebhookHandler({
       queue,
@@ -271,7 +409,8 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
     const served = await serveLambdaHttp(
       routeWebhook(
         (event, context) => webhook(event, context),
-        `pullbridge ${PULLBRIDGE_VERSION} (local mode): POST /webhook\n`,
+        `pullbridge ${PULLBRIDGE_VERSION} (local mode): POST /webhook${images ? `, POST ${IMAGE_EVENT_PATH}` : ""}\n`,
+        images,
       ),
       {
         port: options.port ?? 0,
@@ -280,6 +419,7 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
       },
     );
     cleanups.push(() => served.close());
+    webhookUrl = `${served.url}/webhook`;
 
     // The drift schedule: each local tick is its own schedule run (ticks may come seconds apart).
     let ticks = 0;

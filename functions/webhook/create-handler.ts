@@ -16,6 +16,7 @@ import type {
 } from "aws-lambda";
 import { createDeliveryHandler } from "../../lib/app/handle-delivery.ts";
 import type { Target } from "../../lib/config/targets.ts";
+import type { ImageJobQueue } from "../../lib/images/image-job-queue.ts";
 import type { JobQueue } from "../../lib/jobs/job-queue.ts";
 import { createEmfDeliveryMetrics } from "../../lib/telemetry/emf-delivery-metrics.ts";
 import { logFromPowertools } from "../../lib/telemetry/powertools-logger.ts";
@@ -33,6 +34,8 @@ export type WebhookHandlerDeps = {
   readonly metrics: Metrics;
   readonly maxBodyBytes?: number;
   readonly now?: () => Date;
+  /** When set, GHCR `package` deliveries are routed to this image queue (image automation). */
+  readonly imageQueue?: ImageJobQueue;
 };
 
 /** Builds the middy-wrapped Lambda handler. Call once per container. */
@@ -46,6 +49,7 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
     maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     now: deps.now ?? (() => new Date()),
     monotonicMs: () => performance.now(),
+    ...(deps.imageQueue === undefined ? {} : { images: { queue: deps.imageQueue, targets: deps.targets } }),
   });
 
   return middy<WebhookEvent, WebhookResult, Error, Context>()

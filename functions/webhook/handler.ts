@@ -5,6 +5,7 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createParametersSecretReader, readSecretList } from "../../lib/config/read-secrets.ts";
 import { loadWebhookEnv } from "../../lib/config/webhook-env.ts";
+import { createSqsImageJobQueue } from "../../lib/jobs/sqs-image-job-queue.ts";
 import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { createServiceLogger } from "../../lib/telemetry/powertools-logger.ts";
@@ -34,4 +35,7 @@ export const handler = createWebhookHandler({
   logger: createServiceLogger(ServiceName.Webhook),
   metrics: createServiceMetrics(ServiceName.Webhook),
   maxBodyBytes: env.maxBodyBytes,
+  ...(env.imageQueueUrl === undefined
+    ? {}
+    : { imageQueue: createSqsImageJobQueue({ client: sqs, queueUrl: env.imageQueueUrl }) }),
 });

@@ -7,6 +7,9 @@
  * the delivery failed and it can be redelivered; the dedup id makes the redelivery safe.
  */
 import { DeliveryError, describeError } from "../errors.ts";
+import { parsePackageDelivery } from "../images/image-event.ts";
+import type { ImageJobQueue } from "../images/image-job-queue.ts";
+import type { ImageRoutableTarget } from "../images/route-image-event.ts";
 import { type Job, validateJob } from "../jobs/job-codec.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
 import type { DeliveryMetrics } from "../telemetry/delivery-metrics.ts";
@@ -22,6 +25,7 @@ import { readRawBody } from "../webhook/read-raw-body.ts";
 import type { RoutableTarget } from "../webhook/route-decision.ts";
 import { routeDelivery } from "../webhook/route-delivery.ts";
 import { SIGNATURE_HEADER, verifySignature } from "../webhook/verify-signature.ts";
+import { handleImageEvent } from "./handle-image-event.ts";
 
 /** Coarse outcome of a delivery; the `decision` metric dimension and log field. */
 export const DeliveryDecision = {
@@ -49,7 +53,12 @@ export type DeliveryHandlerDeps = {
   readonly now: () => Date;
   /** Monotonic milliseconds, for handler latency. */
   readonly monotonicMs: () => number;
+  /** Image automation: GHCR `package` / `registry_package` deliveries become image jobs here. */
+  readonly images?: { readonly queue: ImageJobQueue; readonly targets: readonly ImageRoutableTarget[] };
 };
+
+/** Deliveries that announce a registry package (GHCR containers among them). */
+const PACKAGE_EVENTS: ReadonlySet<string> = new Set(["package", "registry_package"]);
 
 export type DeliveryHandler = (request: DeliveryRequest) => Promise<DeliveryResponse>;
 
@@ -128,6 +137,27 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps): DeliveryHandle
       };
       const { claimedEvent: _claimed, ...rest } = logFields;
       logFields = { ...rest, deliveryId, event };
+
+      if (deps.images !== undefined && PACKAGE_EVENTS.has(event)) {
+        const parsed = parsePackageDelivery(event, deliveryId, delivery.payload);
+        let intake: Awaited<ReturnType<typeof handleImageEvent>>;
+        try {
+          intake = await handleImageEvent(parsed, { ...deps.images, now: deps.now });
+        } catch (error) {
+          decision = DeliveryDecision.QueueError;
+          logFields = { ...logFields, error: describeError(error) };
+          return finish(unavailable("image queue unavailable"), "cannot queue image jobs", "error");
+        }
+        if (intake.kind === "rejected") {
+          decision = DeliveryDecision.Ignored;
+          logFields = { ...logFields, ignoreCode: intake.code, reason: intake.reason };
+          return finish(jsonResponse(202, { queued: [], ignored: intake.reason }), "image event ignored");
+        }
+        decision = DeliveryDecision.Queued;
+        jobsQueued = intake.jobs;
+        logFields = { ...logFields, reason: intake.reason, messageIds: intake.messageIds };
+        return finish(jsonResponse(202, { queued: [], imageJobs: intake.jobs }), "image jobs queued");
+      }
 
       const route = routeDelivery(delivery, deps.targets, deps.now().toISOString());
       switch (route.kind) {

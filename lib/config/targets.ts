@@ -6,6 +6,7 @@ import { parseDocument } from "yaml";
 // Namespace import: `import { z }` makes esbuild keep all of zod (~450 KB) in every bundle.
 import * as z from "zod";
 import { ConfigError } from "../errors.ts";
+import { imageAutomationSchema } from "./image-policies.ts";
 
 const dnsLabel = z
   .string()
@@ -99,6 +100,8 @@ export const targetSchema = z.strictObject({
   impersonate: impersonation.optional(),
   /** Act as this (read-only) identity for previews. */
   previewImpersonate: impersonation.optional(),
+  /** Image automation: which image repositories may update this target, and how (lib/config/image-policies.ts). */
+  images: imageAutomationSchema.optional(),
 });
 
 export const targetsFileSchema = z

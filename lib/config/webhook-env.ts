@@ -29,6 +29,8 @@ export type WebhookSecretsSource =
 
 export type WebhookEnv = {
   readonly queueUrl: string;
+  /** Image automation queue; GHCR package deliveries are ignored without it. */
+  readonly imageQueueUrl: string | undefined;
   readonly sqsEndpoint: string | undefined;
   readonly targets: TargetsFile;
   readonly secrets: WebhookSecretsSource;
@@ -84,6 +86,7 @@ export function loadWebhookEnv(env: Env = process.env, options: LoadWebhookEnvOp
 
   return {
     queueUrl,
+    imageQueueUrl: url(env, "PULLBRIDGE_IMAGE_QUEUE_URL", false),
     sqsEndpoint,
     targets,
     secrets,

@@ -18,6 +18,7 @@ export const ServiceName = {
   Webhook: "pullbridge-webhook",
   Worker: "pullbridge-worker",
   Drift: "pullbridge-drift",
+  Images: "pullbridge-images",
 } as const;
 
 /** Webhook function metrics. */
@@ -58,10 +59,23 @@ export const DriftScheduleMetric = {
   JobsQueued: "DriftJobsQueued",
 } as const;
 
+/** Image automation metrics (dimension: reason for ImageUpdatesIgnored). */
+export const ImageMetric = {
+  Committed: "ImageUpdatesCommitted",
+  Proposed: "ImageUpdatesProposed",
+  Ignored: "ImageUpdatesIgnored",
+  Failed: "ImageUpdatesFailed",
+  JobsQueued: "ImageJobsQueued",
+} as const;
+
+/** Dimension of ImageUpdatesIgnored: a stable ignore/reject code (`tag-not-newer`, `account-not-allowed`, …). */
+export const ImageDimension = { Reason: "reason" } as const;
+
 /** Every custom metric name, for tests that check dashboards and alarms reference only real metrics. */
 export const ALL_METRIC_NAMES: readonly string[] = [
   ...Object.values(WebhookMetric),
   ...Object.values(SyncMetric),
   ...Object.values(PreviewMetric),
   ...Object.values(DriftScheduleMetric),
+  ...Object.values(ImageMetric),
 ];

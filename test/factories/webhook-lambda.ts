@@ -10,6 +10,7 @@ import type { Context } from "aws-lambda";
 import { lambdaContext as sharedLambdaContext } from "../../functions/local/lambda-context.ts";
 import { createWebhookHandler, type WebhookHandlerDeps } from "../../functions/webhook/create-handler.ts";
 import type { Target } from "../../lib/config/targets.ts";
+import { createSqsImageJobQueue } from "../../lib/jobs/sqs-image-job-queue.ts";
 import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { TEST_SECRET, webhookTargets } from "./webhook.ts";
@@ -55,6 +56,8 @@ export type WebhookLambdaOptions = {
   targets?: readonly Target[];
   secrets?: readonly string[];
   maxBodyBytes?: number;
+  /** Image automation queue: GHCR package deliveries are routed there when set. */
+  imageQueueUrl?: string;
   /** Powertools log level; silent by default to keep test output readable. */
   logLevel?: "SILENT" | "INFO" | "DEBUG";
 };
@@ -68,6 +71,9 @@ export function webhookLambda(options: WebhookLambdaOptions) {
     logger: new Logger({ serviceName: ServiceName.Webhook, logLevel: options.logLevel ?? "SILENT" }),
     metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: ServiceName.Webhook }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+    ...(options.imageQueueUrl === undefined
+      ? {}
+      : { imageQueue: createSqsImageJobQueue({ client: options.sqs, queueUrl: options.imageQueueUrl }) }),
   };
   return createWebhookHandler(deps);
 }

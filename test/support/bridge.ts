@@ -67,6 +67,8 @@ export type Bridge = {
     branch: string;
     message?: string;
   }): Promise<{ sha: string; base: string; number: number; status: number; body: unknown }>;
+  /** Delivers the push of a commit already on `main` (e.g. one written through the Git data API). */
+  deliverPush(after: string, commits: CommitFiles): Promise<{ status: number; body: unknown }>;
   /**
    * Delivers the last push again under a new delivery id (GitHub's "Redeliver" after SQS's
    * 5-minute deduplication window, or a hook re-sent by an operator); returns the HTTP status.
@@ -232,6 +234,25 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         sha,
         base,
         number,
+        status: response.statusCode ?? 0,
+        body: response.body ? JSON.parse(response.body) : undefined,
+      };
+    },
+    async deliverPush(after, commits) {
+      const payload = pushPayload({
+        repo: world.repoName,
+        branch: "main",
+        before,
+        after,
+        commits: [commits],
+        installationId: TEST_INSTALLATION_ID,
+      });
+      before = after;
+      const response = await webhook(
+        httpApiEvent(await signedDelivery({ event: "push", payload })),
+        workerContext(),
+      );
+      return {
         status: response.statusCode ?? 0,
         body: response.body ? JSON.parse(response.body) : undefined,
       };

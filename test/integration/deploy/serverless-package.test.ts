@@ -86,11 +86,13 @@ describe("serverless.yml packaged offline", () => {
     // Assess
     expect(functions.map(([id]) => id).sort()).toEqual([
       "DriftLambdaFunction",
+      "ImagesIntakeLambdaFunction",
+      "ImagesLambdaFunction",
       "WebhookLambdaFunction",
       "WorkerLambdaFunction",
     ]);
     const roles = functions.map(([, f]) => JSON.stringify(f.Properties.Role));
-    expect(new Set(roles).size).toBe(3);
+    expect(new Set(roles).size).toBe(5);
     for (const [, f] of functions) {
       expect(f.Properties.Runtime).toBe("nodejs24.x");
       expect(f.Properties.Architectures).toEqual(["arm64"]);
@@ -100,7 +102,7 @@ describe("serverless.yml packaged offline", () => {
         (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables
           .POWERTOOLS_SERVICE_NAME,
     );
-    expect(services.sort()).toEqual(Object.values(ServiceName).sort());
+    expect([...new Set(services)].sort()).toEqual(Object.values(ServiceName).sort());
   });
 
   it("wires a FIFO queue to a FIFO DLQ at maxReceiveCount 5 with visibility ≥ 6× the worker timeout", () => {
@@ -125,7 +127,11 @@ describe("serverless.yml packaged offline", () => {
 
   it("feeds the worker from the queue in batches with partial-batch responses and bounded concurrency", () => {
     // Prepare
-    const [entry] = byType("AWS::Lambda::EventSourceMapping");
+    const entry = byType("AWS::Lambda::EventSourceMapping").find(
+      ([, m]) =>
+        JSON.stringify(m.Properties.FunctionName) ===
+        JSON.stringify({ "Fn::GetAtt": ["WorkerLambdaFunction", "Arn"] }),
+    );
     if (!entry) throw new Error("no event source mapping in the template");
     const [, mapping] = entry;
 
@@ -142,7 +148,7 @@ describe("serverless.yml packaged offline", () => {
   });
 
   it("gives no function a wildcard action or resource", () => {
-    for (const id of ["WebhookRole", "WorkerRole", "DriftRole"]) {
+    for (const id of ["WebhookRole", "WorkerRole", "DriftRole", "ImagesIntakeRole", "ImagesRole"]) {
       // Prepare
       const policies = resource(id).Properties.Policies as {
         PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
@@ -182,7 +188,9 @@ describe("serverless.yml packaged offline", () => {
 
   it("runs the drift function on a schedule it is allowed to be invoked by", () => {
     // Prepare
-    const [[ruleId, rule] = []] = byType("AWS::Events::Rule");
+    const [[ruleId, rule] = []] = byType("AWS::Events::Rule").filter(
+      ([, r]) => r.Properties.ScheduleExpression !== undefined,
+    );
     const permissions = byType("AWS::Lambda::Permission").map(([, p]) => p.Properties);
 
     // Assess
@@ -226,6 +234,7 @@ describe("serverless.yml packaged offline", () => {
     expect(alarms).toEqual([
       "DeadLetterQueueNotEmptyAlarm",
       "DriftDetectedAlarm",
+      "ImageUpdatesFailedAlarm",
       "OldestJobAgeAlarm",
       "SyncFailuresAlarm",
       "WebhookErrorsAlarm",
@@ -294,7 +303,7 @@ describe("serverless.yml packaged offline", () => {
     expect(failure).toContain('targets[0].cluster: unknown cluster "prd"');
   });
 
-  it.each(["webhook", "worker", "drift"])(
+  it.each(["webhook", "worker", "drift", "images"])(
     "ships a %s bundle that loads cold with Lambda's environment",
     async (fn) => {
       // Prepare: unzip inside the repository, so the AWS SDK (provided by the nodejs24.x runtime,
@@ -323,4 +332,63 @@ describe("serverless.yml packaged offline", () => {
       expect(stdout.trim()).toBe("function");
     },
   );
+});
+
+describe("serverless.yml: image automation", () => {
+  it("routes only successful ECR pushes to the intake function, which may only queue image jobs", () => {
+    // Prepare
+    const rule = byType("AWS::Events::Rule").find(([, r]) => r.Properties.EventPattern !== undefined);
+    const actions = (id: string) =>
+      (
+        resource(id).Properties.Policies as {
+          PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
+        }[]
+      )
+        .flatMap((p) => p.PolicyDocument.Statement)
+        .flatMap((st) => st.Action.map((a) => `${a} ${JSON.stringify(st.Resource)}`))
+        .filter((a) => !a.startsWith("logs:"))
+        .sort();
+
+    // Assess
+    expect(rule?.[1].Properties.EventPattern).toEqual({
+      source: ["aws.ecr"],
+      "detail-type": ["ECR Image Action"],
+      detail: { "action-type": ["PUSH"], result: ["SUCCESS"] },
+    });
+    expect(actions("ImagesIntakeRole")).toEqual([`sqs:SendMessage [{"Fn::GetAtt":["ImagesQueue","Arn"]}]`]);
+    const updater = actions("ImagesRole");
+    expect(updater.filter((a) => a.startsWith("sqs:"))).toEqual(
+      ["ChangeMessageVisibility", "DeleteMessage", "GetQueueAttributes", "ReceiveMessage"].map(
+        (a) => `sqs:${a} [{"Fn::GetAtt":["ImagesQueue","Arn"]}]`,
+      ),
+    );
+    // GitHub secrets only: no EKS, no kubeconfig, no Secrets Manager.
+    expect(updater.filter((a) => !a.startsWith("sqs:")).every((a) => a.startsWith("ssm:GetParameter "))).toBe(
+      true,
+    );
+    expect(JSON.stringify(resource("ImagesRole"))).not.toMatch(/eks:|secretsmanager:|kubeconfig/);
+  });
+
+  it("feeds the image updater from its own FIFO queue with a DLQ", () => {
+    // Prepare
+    const queue = resource("ImagesQueue").Properties;
+    const mapping = byType("AWS::Lambda::EventSourceMapping").find(
+      ([, m]) =>
+        JSON.stringify(m.Properties.FunctionName) ===
+        JSON.stringify({ "Fn::GetAtt": ["ImagesLambdaFunction", "Arn"] }),
+    );
+
+    // Assess
+    expect(queue).toMatchObject({
+      FifoQueue: true,
+      RedrivePolicy: {
+        deadLetterTargetArn: { "Fn::GetAtt": ["ImagesDeadLetterQueue", "Arn"] },
+        maxReceiveCount: 5,
+      },
+    });
+    expect(mapping?.[1].Properties).toMatchObject({
+      EventSourceArn: { "Fn::GetAtt": ["ImagesQueue", "Arn"] },
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
+  });
 });

@@ -18,6 +18,7 @@ import { createPublicKey, type KeyObject, randomBytes, verify } from "node:crypt
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
+import { createGitDataRoutes, type GitDataPullRequest, type GitDataRoutes } from "./git-data-routes.ts";
 import { githubOpenApi, type MatchedOperation } from "./openapi-validator.ts";
 
 const run = promisify(execFile);
@@ -179,6 +180,8 @@ export type GitHubFake = {
    * or `codeload`) with `failure` instead.
    */
   failNext(route: string, failure: InjectedFailure, times?: number): void;
+  /** Git data API (blobs/trees/commits/refs) and pull-request creation: hooks and ref-update counts. */
+  readonly gitData: Pick<GitDataRoutes, "beforeRefUpdate" | "refUpdates">;
   /** Forgets requests, violations, statuses, check runs and pending failures (repos stay). */
   reset(): void;
   close(): Promise<void>;
@@ -215,7 +218,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<GitHubFake> {
   const openapi = githubOpenApi();
   const repos = new Map<string, string>();
-  const pullRequests = new Map<string, FakePullRequest>();
+  const pullRequests = new Map<string, FakePullRequest & GitDataPullRequest>();
   const requests: RecordedRequest[] = [];
   const violations: Violation[] = [];
   const statuses: RecordedStatus[] = [];
@@ -236,6 +239,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         : options.app.publicKey;
   let nextCheckRunId = 1000;
   let url = "";
+  const gitData = createGitDataRoutes({ repos, pullRequests, baseUrl: () => url });
 
   const rateLimitHeaders = (remaining = 4999, reset = Math.floor(Date.now() / 1000) + 3600) => ({
     "x-ratelimit-limit": "5000",
@@ -732,11 +736,21 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
           },
         };
       }
-      default:
+      default: {
+        const gitDataReply = await gitData.handle(
+          route,
+          repo,
+          params,
+          new URL(req.url ?? "/", "http://localhost").searchParams,
+          body,
+          rule,
+        );
+        if (gitDataReply !== undefined) return gitDataReply;
         violation("github-rule", req, route, [
           `${route} is documented but not implemented by the GitHub fake`,
         ]);
         return { status: 501, body: errorBody(501, `${route} is not implemented by the GitHub fake`) };
+      }
     }
   }
 
@@ -1039,6 +1053,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     requests,
     violations,
     issuedTokens,
+    gitData,
     restCalls: () => requests.filter(isRest),
     restCallsByRoute() {
       const counts: Record<string, number> = {};
@@ -1063,6 +1078,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       checkRuns.length = 0;
       deployments.length = 0;
       failures.clear();
+      gitData.reset();
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

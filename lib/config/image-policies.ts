@@ -1,0 +1,95 @@
+/**
+ * Image automation policies, one block per target in the targets file (owned by the platform
+ * team, not the app repositories): which image repositories may update the target, how a tag is
+ * chosen, whether the update is a commit on the branch or a pull request. Validated with the rest
+ * of the targets file, so every error names its field (`targets[0].images.policies[1].semver`).
+ */
+import { validRange } from "semver";
+import * as z from "zod";
+
+/** Marker and policy names: `web`, or Flux-style `apps:web`. */
+const IMAGE_POLICY_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(:[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/;
+
+/**
+ * An image repository without tag or digest, as it appears before the `:tag`:
+ * `123456789012.dkr.ecr.eu-west-1.amazonaws.com/web`, `ghcr.io/acme/web`.
+ */
+const imageRepository = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(
+    /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)+$/,
+    "must be a registry host and repository path without tag or digest (e.g. `ghcr.io/acme/web`)",
+  );
+
+const regexOrder = z.strictObject({
+  /** JavaScript regular expression a tag must match entirely to be considered. */
+  pattern: z
+    .string()
+    .min(1)
+    .refine(
+      (p) => {
+        try {
+          new RegExp(p, "u");
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: "must be a valid regular expression" },
+    ),
+  /** Capture group to order by: a name (`ts`) or a 1-based index. Default: the first group. */
+  capture: z.union([z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.number().int().positive()]).default(1),
+  /** `numerical` (build numbers, timestamps) or `alphabetical` (ISO dates, zero-padded ids). */
+  order: z.enum(["numerical", "alphabetical"]).default("numerical"),
+});
+
+export const imagePolicySchema = z
+  .strictObject({
+    /** What markers and logs call the policy: `# {"$imagepolicy": "<name>"}` or `# pullbridge:image <name>`. */
+    name: z.string().regex(IMAGE_POLICY_NAME, "must be `name` or `namespace:name` (lowercase DNS labels)"),
+    /** The only image repository whose pushes this policy accepts. */
+    repository: imageRepository,
+    /** A semver range (`^1.4.0`, `>=1.4 <2`); tags that are not semver versions are ignored. */
+    semver: z
+      .string()
+      .min(1)
+      .refine((r) => validRange(r) !== null, { message: "must be a valid semver range" })
+      .optional(),
+    /** Include pre-releases (`1.5.0-rc.1`) in the semver range. */
+    prerelease: z.boolean().default(false),
+    /** Order tags by a capture of a regular expression instead of semver. */
+    regex: regexOrder.optional(),
+    /** Write `tag@sha256:…` so the cluster runs exactly the pushed image, even if the tag moves. */
+    pinDigest: z.boolean().default(false),
+  })
+  .superRefine((policy, ctx) => {
+    if ((policy.semver === undefined) === (policy.regex === undefined)) {
+      ctx.addIssue({ code: "custom", path: [], message: "set exactly one of `semver` or `regex`" });
+    }
+  });
+
+/** The `images:` block of a target. */
+export const imageAutomationSchema = z
+  .strictObject({
+    /** `commit` writes to the target's branch; `pull-request` opens a pull request against it. */
+    mode: z.enum(["commit", "pull-request"]).default("commit"),
+    policies: z.array(imagePolicySchema).min(1, "at least one image policy is required"),
+  })
+  .superRefine((block, ctx) => {
+    const seen = new Set<string>();
+    block.policies.forEach((policy, i) => {
+      if (seen.has(policy.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["policies", i, "name"],
+          message: `duplicate image policy "${policy.name}"`,
+        });
+      }
+      seen.add(policy.name);
+    });
+  });
+
+export type ImagePolicy = z.infer<typeof imagePolicySchema>;
+export type ImagePolicyInput = z.input<typeof imagePolicySchema>;
