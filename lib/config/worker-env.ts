@@ -4,7 +4,7 @@
  *
  * | variable | meaning |
  * |---|---|
- * | `PULLBRIDGE_TARGETS_FILE` / `PULLBRIDGE_TARGETS_YAML` | the targets file (see read-env.ts) |
+ * | `PULLBRIDGE_TARGETS_FILE` / `PULLBRIDGE_TARGETS_YAML` | the targets file (see load-targets.ts) |
  * | `PULLBRIDGE_GITHUB_APP_ID` | GitHub App id (not a secret); with a private key, jobs act as the App installation |
  * | `PULLBRIDGE_GITHUB_PRIVATE_KEY_PARAMETER` | secret reference to the App's private key (`/ssm/name`, `secretsmanager:name`) |
  * | `PULLBRIDGE_GITHUB_TOKEN_PARAMETER` | secret reference to a token, used when a job has no App installation |
@@ -19,7 +19,8 @@
 import { ConfigError } from "../errors.ts";
 import type { GitHubConnectionConfig } from "../github/github-client.ts";
 import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from "../source/git-source.ts";
-import { type Env, integer, loadTargetsFromEnv, optionalString, type ReadTextFile, url } from "./read-env.ts";
+import { loadTargetsFromEnv } from "./load-targets.ts";
+import { type Env, integer, optionalString, type ReadTextFile, url } from "./read-env.ts";
 import { DEFAULT_SECRETS_MAX_AGE_SECONDS, parseSecretRef } from "./read-secrets.ts";
 import type { TargetsFile } from "./targets.ts";
 

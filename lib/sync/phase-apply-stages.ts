@@ -5,9 +5,10 @@
  * them is written.
  */
 import { abortableSleep } from "../abortable-sleep.ts";
-import type { DiscoveryIndex } from "../cluster/cluster-port.ts";
+import { type DiscoveryIndex, FIELD_MANAGER } from "../cluster/cluster-port.ts";
 import { ClusterError } from "../errors.ts";
 import { describeObject } from "../manifests/kube-object.ts";
+import { compactLiveObject } from "./compact-live-object.ts";
 import type { PlannedObject } from "./compute-desired-set.ts";
 import { normaliseForDiff } from "./compute-diff-objects.ts";
 import { APPLY_ORDER, Stage } from "./order-stages.ts";
@@ -99,7 +100,12 @@ async function validateDeferred(
   const validated = new Map<string, Change>();
   resolved.forEach((c, i) => {
     const answer = answers[i];
-    validated.set(c.planned.key, answer?.ok ? { ...c, after: normaliseForDiff(answer.value) } : c);
+    const after = answer?.ok
+      ? normaliseForDiff(
+          compactLiveObject({ live: answer.value, manager: FIELD_MANAGER, desired: c.planned.object }),
+        )
+      : undefined;
+    validated.set(c.planned.key, after ? { ...c, after } : c);
   });
   return { changes: options.changes.map((c) => validated.get(c.planned.key) ?? c), discovery };
 }

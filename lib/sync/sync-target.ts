@@ -1,9 +1,10 @@
 /**
  * The sync use case for one target, as a short orchestration over its phases:
- * read (`phase-read-live`) → plan (`phase-plan`) → whole-set dry-run (`phase-validate`) →
- * widen the ApplySet parent → apply stages (`phase-apply-stages`) → prune (`phase-prune`) →
- * record the inventory (`phase-record-inventory`). Used by the worker (mode `apply`) and by PR
- * previews / `pullbridge diff` (mode `plan`: validates with dry-runs, never writes).
+ * read (`phase-read-live`) → plan (`phase-plan`) → whole-set dry-run (`phase-validate`) → the
+ * write half (`sync-writes`: the parent's own Namespace when new → widen the ApplySet parent →
+ * `phase-apply-stages` → `phase-prune` → `phase-record-inventory`). Used by the worker (mode
+ * `apply`) and by PR previews / `pullbridge diff` (mode `plan`: validates with dry-runs, never
+ * writes). A failure after the first confirmed write is a PartialSyncError listing the writes.
  */
 import { performance } from "node:perf_hooks";
 import { type ClusterPort, subtractRequestCounts } from "../cluster/cluster-port.ts";
@@ -57,7 +58,10 @@ export type SyncOptions = {
 
 const DEFAULT_CONCURRENCY = 32;
 
-/** Syncs (or, in `plan` mode, previews) one target. Throws SyncRefusedError before any write when unsafe. */
+/**
+ * Syncs (or, in `plan` mode, previews) one target. Throws SyncRefusedError before any write when
+ * unsafe, and PartialSyncError when it fails after writes began.
+ */
 export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<SyncResult> {
   const { target, mode } = options;
   const ctx: SyncContext = {

@@ -1,9 +1,16 @@
 import { CoreV1Api } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { PartialSyncError } from "../../../lib/errors.ts";
-import { configMap, desired } from "../../factories/sync.ts";
+import { configMap, crd, desired } from "../../factories/sync.ts";
 import { kubeConfigFor } from "../../support/kube.ts";
-import { resourceVersions, runSync, workerCluster, workerNamespace } from "./sync-fixture.ts";
+import {
+  ALL_VERBS,
+  grantClusterWide,
+  resourceVersions,
+  runSync,
+  workerCluster,
+  workerNamespace,
+} from "./sync-fixture.ts";
 
 /**
  * A ResourceQuota admitting `configmaps` ConfigMaps. The ResourceQuota admission plugin is the real
@@ -75,5 +82,48 @@ describe("a sync that fails after writes began", () => {
     expect([...midway.keys()].filter((k) => k.startsWith("ConfigMap/"))).toEqual(["ConfigMap/first"]);
     expect(rerun.counts).toMatchObject({ created: 1, unchanged: 1 });
     expect(settled.changed).toBe(false);
+  });
+
+  it("a custom resource refused once its new CRD exists: names the CRD written and the CR's file:line", async () => {
+    // Prepare
+    const { namespace, target: base } = await workerNamespace("partialcrd");
+    const group = `${namespace}.pullbridge.test`;
+    await grantClusterWide([
+      { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ALL_VERBS },
+      { apiGroups: [group], resources: ["*"], verbs: ALL_VERBS },
+    ]);
+    const target = { ...base, policy: { ...base.policy, clusterScoped: true } };
+    const cluster = await workerCluster();
+    // `size` is an integer in the CRD's schema: only a dry-run after the CRD exists can tell.
+    const widget = {
+      apiVersion: `${group}/v1`,
+      kind: "Widget",
+      metadata: { name: "bad" },
+      spec: { size: "big" },
+    };
+    const set = [
+      desired(crd(group, "Widget", "widgets"), "crds/widget.yaml"),
+      desired(widget, "apps/widget.yaml"),
+    ];
+
+    // Act
+    const failed = await runSync(cluster, target, set).catch((e: unknown) => e);
+
+    // Assess
+    expect(failed).toBeInstanceOf(PartialSyncError);
+    const error = failed as PartialSyncError;
+    expect(error.writes).toMatchObject({
+      inventoryWidened: true,
+      applied: [`CustomResourceDefinition.apiextensions.k8s.io widgets.${group}`],
+      notApplied: [`Widget.${group} ${namespace}/bad`],
+    });
+    expect(error.refusals.map((r) => [r.object, r.source?.file])).toEqual([
+      [`Widget.${group} ${namespace}/bad`, "apps/widget.yaml"],
+    ]);
+    expect(error.source?.file).toBe("apps/widget.yaml");
+    expect(error.message).toMatch(
+      /^server-side dry-run refused .* after creating the CustomResourceDefinitions \/ Namespaces it depends on: .*; the sync stopped after writing to the cluster/,
+    );
+    expect(error.message).not.toMatch(/nothing was (applied|changed)/i);
   });
 });
