@@ -155,8 +155,10 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
   const tracking: DeploymentTracking = {};
   try {
     // A push whose head is already synced (a redelivery, or an older push that coalesced to it)
-    // has nothing to do; drift checks and manual syncs always run.
-    if (job.type === "sync" && job.trigger === JobTrigger.Webhook) {
+    // has nothing to do; drift checks and manual syncs always run. A retry always runs: its
+    // earlier attempt may have synced and then failed to report.
+    const firstAttempt = (deps.attempt?.number ?? 1) === 1;
+    if (job.type === "sync" && job.trigger === JobTrigger.Webhook && firstAttempt) {
       const lastSync = await skipIfSynced(context, head);
       if (lastSync !== undefined) {
         log("job skipped: the branch head is already synced", { head, lastSyncTime: lastSync.time });
