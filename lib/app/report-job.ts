@@ -44,11 +44,15 @@ export function jobReportOf(
   };
 }
 
-/** Posts what `conclusion` reports (if anything) and returns its description. */
-export async function postConclusion(github: JobGitHub, conclusion: Conclusion): Promise<Described> {
+/** Posts what `conclusion` reports (if anything) and returns its description, with the check run's URL. */
+export async function postConclusion(
+  github: JobGitHub,
+  conclusion: Conclusion,
+): Promise<Described & { checkRunUrl?: string | undefined }> {
   const described = describeConclusion(conclusion);
-  if (described.finish !== undefined) await github.reporter.finish(described.finish);
-  return described;
+  if (described.finish === undefined) return described;
+  const posted = await github.reporter.finish(described.finish);
+  return { ...described, checkRunUrl: posted.checkRunUrl };
 }
 
 /**

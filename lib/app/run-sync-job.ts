@@ -2,20 +2,22 @@
  * A sync or drift job: coalesce to the branch head (reporting an older commit as superseded),
  * fetch and load the manifests there, sync, and conclude (job-outcome.ts says what is posted).
  */
-import { describeError } from "../errors.ts";
+import { ConfigError, describeError, isRetryable } from "../errors.ts";
 import { type DriftJob, JobTrigger, type SyncJob } from "../jobs/job-codec.ts";
 import { manifestPolicyOf } from "../manifests/check-policy.ts";
 import { loadManifests } from "../manifests/load-manifests.ts";
 import { skippedFiles } from "../manifests/select-manifest-files.ts";
+import { formatFailureDescription } from "../reporting/format-description.ts";
 import { formatSyncPending } from "../reporting/format-job-report.ts";
 import type { SkippedFile } from "../source/git-source.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import { syncTarget } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import { lastSyncOf } from "./already-synced.ts";
-import { type Conclusion, type Described, describeConclusion } from "./job-outcome.ts";
+import { type Conclusion, type Described, describeConclusion, failureMessage } from "./job-outcome.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
 import { changedObjects } from "./report-sync-result.ts";
+import { type DeploymentTracking, finishDeployment, startDeployment } from "./track-deployment.ts";
 import type { JobContext } from "./worker-deps.ts";
 
 /** Fetches the target's manifests at `head` and syncs them (`alert` targets stop before writing drift back). */
@@ -82,17 +84,21 @@ async function syncAndConclude(
   job: SyncJob | DriftJob,
   head: string,
   log: JobLog,
+  tracking: DeploymentTracking,
 ): Promise<Described> {
   const { deps, target, github } = context;
   // Drift checks post nothing unless something is found: a status every 10 minutes would be noise.
   if (job.type !== "drift") {
+    const description = formatSyncPending(target.path, target.namespace, deps.attempt);
     await github.reporter.pending({
       repo: target.repo,
       target: target.name,
       kind: "sync",
       sha: head,
-      description: formatSyncPending(target.path, target.namespace, deps.attempt),
+      description,
     });
+    // One deployment per synced commit; drift checks record none (they re-apply what is deployed).
+    await startDeployment({ github, target, head, description, logger: deps.logger, tracking });
   }
   const started = deps.now().getTime();
   const { result, skipped } = await syncAtHead(context, head);
@@ -109,6 +115,14 @@ async function syncAndConclude(
           skipped,
         };
   const described = await postConclusion(github, conclusion);
+  await finishDeployment({
+    github,
+    tracking,
+    state: described.finish?.state ?? "success",
+    description: described.finish?.description ?? described.message,
+    logUrl: described.checkRunUrl,
+    logger: deps.logger,
+  });
   if (conclusion.type === "drift-detected") {
     log("drift detected (alert mode, nothing written)", { objects: changedObjects(result) });
   } else {
@@ -138,18 +152,20 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
     log("job superseded by the branch head", { head });
   }
   const ids = { target: target.name, sha: jobSha, syncedSha: head };
+  const tracking: DeploymentTracking = {};
   try {
     // A push whose head is already synced (a redelivery, or an older push that coalesced to it)
-    // has nothing to do; drift checks and manual syncs always run. A retried job always runs in
-    // full: its earlier attempt may have synced and then failed to report (the re-sync is a no-op).
-    if (job.type === "sync" && job.trigger === JobTrigger.Webhook && (deps.attempt?.number ?? 1) <= 1) {
+    // has nothing to do; drift checks and manual syncs always run. A retry always runs: its
+    // earlier attempt may have synced and then failed to report.
+    const firstAttempt = (deps.attempt?.number ?? 1) === 1;
+    if (job.type === "sync" && job.trigger === JobTrigger.Webhook && firstAttempt) {
       const lastSync = await skipIfSynced(context, head);
       if (lastSync !== undefined) {
         log("job skipped: the branch head is already synced", { head, lastSyncTime: lastSync.time });
         return jobReportOf(describeConclusion({ type: "already-synced", head }), ids, metrics);
       }
     }
-    const described = await syncAndConclude(context, job, head, log);
+    const described = await syncAndConclude(context, job, head, log, tracking);
     // An older commit's job that synced the head says so, unless what it did was take back drift.
     const outcome =
       superseded && described.outcome !== "drift-corrected" && described.outcome !== "drift-detected"
@@ -157,6 +173,14 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
         : described.outcome;
     return jobReportOf({ ...described, outcome }, ids, metrics);
   } catch (error) {
+    // A retry gets a deployment of its own; this one ends here, as `error` (pullbridge could not finish it).
+    await finishDeployment({
+      github,
+      tracking,
+      state: isRetryable(error) || error instanceof ConfigError ? "error" : "failure",
+      description: formatFailureDescription(failureMessage(error)),
+      logger: deps.logger,
+    });
     return await settleFailure({
       logger: deps.logger,
       github,

@@ -1,5 +1,6 @@
 /** Wires the GitHub adapters for a job from the per-container client cache. */
 import { createGitHubCommitReporter } from "../reporting/github-commit-reporter.ts";
+import { createGitHubDeploymentReporter } from "../reporting/github-deployment-reporter.ts";
 import { createGitHubGitSource } from "../source/github-git-source.ts";
 import type { GitHubClientProvider } from "./github-client.ts";
 import type { JobGitHubFactory } from "./job-github-ports.ts";
@@ -22,6 +23,7 @@ export function createJobGitHubFactory(
         checkRuns: mode === "app",
         ...(options.now === undefined ? {} : { now: options.now }),
       }),
+      deployments: createGitHubDeploymentReporter({ octokit }),
     };
   };
 }

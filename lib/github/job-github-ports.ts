@@ -3,11 +3,14 @@
  * job's installation. Types only, so use cases in `lib/app` can depend on them without an SDK.
  */
 import type { CommitReporter } from "../reporting/commit-reporter.ts";
+import type { DeploymentReporter } from "../reporting/deployment-reporter.ts";
 import type { GitSource } from "../source/git-source.ts";
 
 export type JobGitHub = {
   source: GitSource;
   reporter: CommitReporter;
+  /** GitHub Deployments per target and synced commit; absent where a source has none (local mode, tests). */
+  deployments?: DeploymentReporter;
   /** `app` (check runs available) or `token` (statuses only). */
   mode: "app" | "token";
 };

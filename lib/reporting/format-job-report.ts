@@ -2,7 +2,7 @@
  * The wording of what a job posts on a commit besides the object lists: pending lines, the
  * superseded and drift texts, and the failure summary with its annotations. Pure.
  */
-import { formatLocation, ManifestSetError, SyncRefusedError } from "../errors.ts";
+import { formatLocation, ManifestSetError, PartialSyncError, SyncRefusedError } from "../errors.ts";
 import type { FinalState, ReportAnnotation, ReportKind } from "./commit-reporter.ts";
 import { manifestAnnotations } from "./format-check-run.ts";
 import { fenceFor, truncateLine } from "./format-text.ts";
@@ -111,8 +111,34 @@ function failureDetails(error: unknown, message: string): string {
   return `\`\`\`\n${message}\n\`\`\``;
 }
 
+const objectList = (title: string, objects: readonly string[]) =>
+  objects.length === 0 ? [] : [`**${title} (${objects.length})**`, ...objects.map((o) => `- \`${o}\``)];
+
+/** A failure after writes began: what was written and what was not, then the error. Never "nothing was changed". */
+function formatPartialSummary(error: PartialSyncError, message: string): string {
+  const { writes } = error;
+  const lines = [
+    ...objectList("Applied", writes.applied),
+    ...objectList("Pruned", writes.pruned),
+    ...objectList("Not applied", writes.notApplied),
+    ...objectList("Not pruned", writes.notPruned),
+  ];
+  const where =
+    error.object === undefined
+      ? ""
+      : ` at \`${error.object}\`${error.source === undefined ? "" : ` (\`${formatLocation(error.source)}\`)`}`;
+  return [
+    `The sync failed after writes began${where}: ${writes.applied.length + writes.pruned.length} write(s) went through, ${writes.notApplied.length + writes.notPruned.length} did not. The next sync converges.`,
+    lines.join("\n"),
+    `${fenceFor(message)}\n${message}\n${fenceFor(message)}`,
+  ]
+    .filter((part) => part !== "")
+    .join("\n\n");
+}
+
 /** The check run summary of a permanent failure: what happened, then one line per problem. */
 export function formatFailureSummary(kind: ReportKind, error: unknown, message: string): string {
+  if (error instanceof PartialSyncError) return formatPartialSummary(error, message);
   const what =
     error instanceof ManifestSetError
       ? `${error.errors.length} manifest problem(s).`
@@ -135,7 +161,8 @@ export function failureAnnotations(error: unknown): ReportAnnotation[] {
       error.errors.map((e) => ({ file: e.location.file, ...located(e.location), message: e.reason })),
     );
   }
-  if (!(error instanceof SyncRefusedError)) return [];
+  // A failure after writes began points at the same things a refusal does: refused objects, else the failed one.
+  if (!(error instanceof SyncRefusedError || error instanceof PartialSyncError)) return [];
   const refusals = error.refusals.flatMap((r) =>
     r.source === undefined
       ? []

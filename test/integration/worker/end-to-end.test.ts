@@ -91,7 +91,7 @@ describe("push to cluster, end to end", () => {
     expect(bridge.world.fake.violations).toEqual([]);
   });
 
-  it("makes at most 5 GitHub REST calls for a sync as an App (head, tarball, pending, check run, final)", async () => {
+  it("makes 8 GitHub REST calls for a sync as an App: head, pending, tarball, check run, final — and 3 for its deployment", async () => {
     // Prepare
     bridge = await startBridge({ mode: "app" });
     const callsBefore = bridge.world.fake.restCalls().length;
@@ -108,9 +108,12 @@ describe("push to cluster, end to end", () => {
     expect(calls).toEqual([
       "GET /repos/{owner}/{repo}/git/ref/{ref}",
       "POST /repos/{owner}/{repo}/statuses/{sha}",
+      "POST /repos/{owner}/{repo}/deployments",
+      "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
       "GET /repos/{owner}/{repo}/tarball/{ref}",
       "POST /repos/{owner}/{repo}/check-runs",
       "POST /repos/{owner}/{repo}/statuses/{sha}",
+      "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
     ]);
   });
 

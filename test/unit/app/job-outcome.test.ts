@@ -1,7 +1,7 @@
 /** The one mapping from a job's conclusion to what is posted on the commit and emitted. */
 import { describe, expect, it } from "vitest";
 import { describeConclusion } from "../../../lib/app/job-outcome.ts";
-import { ConfigError, ManifestError, ManifestSetError } from "../../../lib/errors.ts";
+import { ConfigError, ManifestError, ManifestSetError, PartialSyncError } from "../../../lib/errors.ts";
 import { SyncMetric } from "../../../lib/telemetry/metric-names.ts";
 import { aTarget } from "../../factories/sync.ts";
 import { anObjectOutcome, aSyncResult } from "../../factories/sync-result.ts";
@@ -150,5 +150,34 @@ describe("describeConclusion", () => {
     expect(described.finish?.summary).toContain(
       "### Skipped files (2)\n\n- `deploy/link.yaml`: symbolic link (not followed)\n- `deploy/README.md`: not a manifest",
     );
+  });
+
+  it("says what a sync wrote before it failed, instead of claiming nothing changed, and points at the failed object", () => {
+    // Prepare
+    const error = new PartialSyncError("applying ConfigMap team-a/b failed: exceeded quota", {
+      retryable: false,
+      object: "ConfigMap team-a/b",
+      source: { file: "deploy/b.yaml", line: 4 },
+      writes: {
+        inventoryWidened: true,
+        applied: ["ConfigMap team-a/a"],
+        pruned: [],
+        notApplied: ["ConfigMap team-a/b"],
+        notPruned: [],
+      },
+    });
+
+    // Act
+    const described = describeConclusion({ type: "failed", target, sha: HEAD, kind: "sync", error });
+
+    // Assess
+    expect(described.finish?.summary).not.toContain("Nothing was changed");
+    expect(described.finish?.summary).toMatch(
+      /^The sync failed after writes began at `ConfigMap team-a\/b` \(`deploy\/b\.yaml:4`\): 1 write\(s\) went through, 1 did not\./,
+    );
+    expect(described.finish?.summary).toContain("**Applied (1)**\n- `ConfigMap team-a/a`");
+    expect(described.finish?.annotations).toEqual([
+      expect.objectContaining({ path: "deploy/b.yaml", line: 4 }),
+    ]);
   });
 });
