@@ -207,7 +207,11 @@ export class RenderError extends PullbridgeError {
   readonly code: RenderFailureCode;
   /** Repository-relative file the failure points at, when the renderer names one. */
   readonly file: string | undefined;
-  constructor(code: RenderFailureCode, message: string, options: ErrorOptions & { file?: string | undefined } = {}) {
+  constructor(
+    code: RenderFailureCode,
+    message: string,
+    options: ErrorOptions & { file?: string | undefined } = {},
+  ) {
     super(message, options);
     this.code = code;
     this.file = options.file;

@@ -21,6 +21,8 @@ export type DiscoveryIndex = {
   resolve(options: { apiVersion: string; kind: string }): ApiResource | undefined;
   /** The preferred served version of a group-kind, or undefined when the group-kind is not served. */
   preferred(options: { group: string; kind: string }): ApiResource | undefined;
+  /** Served `group/version` and `group/version/Kind` strings (core: `v1`, `v1/Pod`), as Helm's `.Capabilities.APIVersions` lists them. */
+  apiVersions?: readonly string[];
 };
 
 /** Requests sent by one client, by class. Dry-run requests are never counted as writes. */

@@ -5,7 +5,7 @@
  * grace), past the output cap, or on abort, so a wedged helper cannot hold the Lambda.
  */
 import { spawn } from "node:child_process";
-import { type RenderFailureCode, RenderError } from "../errors.ts";
+import { RenderError, type RenderFailureCode } from "../errors.ts";
 import {
   DEFAULT_RENDER_LIMITS,
   type RenderedObject,
@@ -72,7 +72,12 @@ export function createProcessRenderer(options: ProcessRendererOptions): Renderer
   };
 }
 
-function runHelper(binary: string, body: string, limits: RenderLimits, request: RenderRequest): Promise<string> {
+function runHelper(
+  binary: string,
+  body: string,
+  limits: RenderLimits,
+  request: RenderRequest,
+): Promise<string> {
   const maxStdout = limits.maxOutputBytes * ENVELOPE_FACTOR + ENVELOPE_SLACK_BYTES;
   return new Promise((resolve, reject) => {
     // An empty environment: no PATH (no `git`, no `helm`), no HOME, no credentials of the worker.
@@ -91,13 +96,18 @@ function runHelper(binary: string, body: string, limits: RenderLimits, request: 
     const timer = setTimeout(
       () =>
         kill(
-          new RenderError("timeout", `rendering ${request.path} took longer than ${limits.timeoutMs} ms (timeoutMs)`, {
-            file: request.path,
-          }),
+          new RenderError(
+            "timeout",
+            `rendering ${request.path} took longer than ${limits.timeoutMs} ms (timeoutMs)`,
+            {
+              file: request.path,
+            },
+          ),
         ),
       limits.timeoutMs + KILL_GRACE_MS,
     );
-    const onAbort = () => kill(new RenderError("timeout", `rendering ${request.path} was aborted`, { file: request.path }));
+    const onAbort = () =>
+      kill(new RenderError("timeout", `rendering ${request.path} was aborted`, { file: request.path }));
     request.signal?.addEventListener("abort", onAbort, { once: true });
     if (request.signal?.aborted) onAbort();
 
@@ -122,7 +132,9 @@ function runHelper(binary: string, body: string, limits: RenderLimits, request: 
       // The helper exits early on a refusal before reading everything: its answer says why.
     });
     child.on("error", (cause) => {
-      failure ??= new RenderError("crash", `cannot start the renderer ${binary}: ${cause.message}`, { cause });
+      failure ??= new RenderError("crash", `cannot start the renderer ${binary}: ${cause.message}`, {
+        cause,
+      });
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
@@ -134,7 +146,12 @@ function runHelper(binary: string, body: string, limits: RenderLimits, request: 
       const out = Buffer.concat(chunks).toString("utf8");
       if (out.trim() === "") {
         const why = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        reject(new RenderError("crash", `the renderer ${why} rendering ${request.path}: ${stderr.trim().slice(0, 2000)}`));
+        reject(
+          new RenderError(
+            "crash",
+            `the renderer ${why} rendering ${request.path}: ${stderr.trim().slice(0, 2000)}`,
+          ),
+        );
         return;
       }
       resolve(out);
