@@ -88,7 +88,41 @@ export class JobFormatError extends PullbridgeError {
   readonly retryable = false;
 }
 
-/** A Kubernetes API call failed. Retryable for network errors, 5xx, 429 and parent-object conflicts. */
+/**
+ * How a failed Kubernetes API call was classified (one row of `lib/cluster/classify-api-error.ts`).
+ * The row decides `retryable`; the id says which answer class it was, for messages and tests.
+ */
+export type ClusterFailureClass =
+  | "validation"
+  | "conversion"
+  | "schema"
+  | "field-conflict"
+  | "version-conflict"
+  | "already-exists"
+  | "conflict"
+  | "quota-exceeded"
+  | "quota-pending"
+  | "namespace-terminating"
+  | "admission-denied"
+  | "admission-unavailable"
+  | "forbidden"
+  | "unauthorized"
+  | "not-found"
+  | "gone"
+  | "storage-initializing"
+  | "throttled"
+  | "unavailable"
+  | "server-error"
+  | "bad-request"
+  | "client-error"
+  | "timeout"
+  | "aborted"
+  | "connection"
+  | "tls"
+  | "closed"
+  | "unknown";
+
+/** A Kubernetes API call failed. Whether retrying helps is decided by the classification table. */
 export class ClusterError extends PullbridgeError {
   override readonly name = "ClusterError";
   readonly retryable: boolean;
@@ -100,6 +134,10 @@ export class ClusterError extends PullbridgeError {
   readonly reason: string | undefined;
   /** The Kubernetes `Status.details.causes` (e.g. one per conflicting field), when the API server sent them. */
   readonly causes: readonly ClusterErrorCause[];
+  /** Which row of the classification table matched; undefined for errors raised by pullbridge itself. */
+  readonly failureClass: ClusterFailureClass | undefined;
+  /** The server's `Retry-After`, in milliseconds, when it sent one (the job should not come back sooner). */
+  readonly retryAfterMs: number | undefined;
   constructor(
     message: string,
     options: ErrorOptions & {
@@ -108,6 +146,8 @@ export class ClusterError extends PullbridgeError {
       object?: string | undefined;
       reason?: string | undefined;
       causes?: readonly ClusterErrorCause[] | undefined;
+      failureClass?: ClusterFailureClass | undefined;
+      retryAfterMs?: number | undefined;
     },
   ) {
     super(message, options);
@@ -116,6 +156,8 @@ export class ClusterError extends PullbridgeError {
     this.object = options.object;
     this.reason = options.reason;
     this.causes = options.causes ?? [];
+    this.failureClass = options.failureClass;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -176,6 +218,14 @@ export class GitHubError extends PullbridgeError {
 /** True when retrying the job can help; unknown errors are treated as retryable so nothing is lost. */
 export function isRetryable(error: unknown): boolean {
   return error instanceof PullbridgeError ? error.retryable : true;
+}
+
+/**
+ * How long a retryable failure asked to be left alone (a server's `Retry-After`), in ms, or
+ * undefined when it did not say. A queue consumer can use it as the message's visibility delay.
+ */
+export function retryAfterMsOf(error: unknown): number | undefined {
+  return error instanceof ClusterError ? error.retryAfterMs : undefined;
 }
 
 /** A one-line, log-safe description of any thrown value (never JSON.stringify an error). */

@@ -13,7 +13,7 @@ import { basename, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
-export const WEBHOOK_ENTRY = "functions/webhook/handler.ts";
+const WEBHOOK_ENTRY = "functions/webhook/handler.ts";
 export const BUNDLE_LIMIT_BYTES = 300 * 1024;
 export const FORBIDDEN_PACKAGE = "@kubernetes/client-node";
 

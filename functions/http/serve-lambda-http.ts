@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { lambdaContext } from "../local/lambda-context.ts";
 
 export type LambdaHttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -31,23 +32,6 @@ export type ServedLambda = {
 
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-function lambdaContext(functionName: string, requestId: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: "256",
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: "local",
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
-
 async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -61,11 +45,7 @@ async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buf
 }
 
 /** Translates a node:http request into the event API Gateway HTTP API (payload 2.0) would send. */
-export function toHttpApiEvent(
-  request: IncomingMessage,
-  body: Buffer,
-  requestId: string,
-): APIGatewayProxyEventV2 {
+function toHttpApiEvent(request: IncomingMessage, body: Buffer, requestId: string): APIGatewayProxyEventV2 {
   const url = new URL(request.url ?? "/", "http://localhost");
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
@@ -126,7 +106,7 @@ export async function serveLambdaHttp(
       }
       const result = await handler(
         toHttpApiEvent(request, body, requestId),
-        lambdaContext(functionName, requestId),
+        lambdaContext({ functionName, requestId, remainingMs: 30_000, memoryLimitInMB: 256 }),
       );
       writeResult(response, result);
     };

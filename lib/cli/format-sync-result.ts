@@ -58,7 +58,7 @@ export function colourDiff(diff: string, p: Palette): string {
 }
 
 /** The diff of one changed object (the engine's, or rendered from its before/after). */
-export function diffOf(o: ObjectOutcome): string {
+function diffOf(o: ObjectOutcome): string {
   if (o.diff !== undefined) return o.diff;
   if (o.outcome === "unchanged" || o.outcome === "skipped") return "";
   return renderObjectDiff(o.before, o.after);

@@ -199,11 +199,6 @@ export function parseTargetsYaml(text: string, source = "targets.yaml"): Targets
   return parseTargetsConfig(doc.toJS({ maxAliasCount: 100 }));
 }
 
-/** Namespaces a target may write to. */
-export function allowedNamespaces(target: Target): readonly string[] {
-  return target.policy.namespaces ?? [target.namespace];
-}
-
 /** Name of the ApplySet parent Secret for a target (lives in `target.namespace`). */
 export function applySetParentName(target: Pick<Target, "name">): string {
   return `pullbridge-${target.name}`;

@@ -36,7 +36,7 @@ export type WebhookEnv = {
   readonly localMode: boolean;
 };
 
-export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
 /** API Gateway refuses payloads over 10 MB anyway. */
 const MAX_BODY_LIMIT = 10 * 1024 * 1024;
 

@@ -8,7 +8,7 @@
  * | `PULLBRIDGE_GITHUB_APP_ID` | GitHub App id (not a secret); with a private key, jobs act as the App installation |
  * | `PULLBRIDGE_GITHUB_PRIVATE_KEY_PARAMETER` | secret reference to the App's private key (`/ssm/name`, `secretsmanager:name`) |
  * | `PULLBRIDGE_GITHUB_TOKEN_PARAMETER` | secret reference to a token, used when a job has no App installation |
- * | `PULLBRIDGE_GITHUB_TOKEN` | the token itself, only with `PULLBRIDGE_LOCAL_MODE=1` |
+ * | `PULLBRIDGE_GITHUB_TOKEN` | refused unless `PULLBRIDGE_LOCAL_MODE=1` (local mode reads the token itself; a deployed worker takes references only) |
  * | `PULLBRIDGE_GITHUB_API_URL` | REST API root (GitHub Enterprise Server, or the test fake) |
  * | `PULLBRIDGE_SOURCE_MAX_FILES` / `PULLBRIDGE_SOURCE_MAX_BYTES` | limits on the target path's tree |
  * | `PULLBRIDGE_SECRETS_MAX_AGE_SECONDS` | how long secrets are cached per container (default 300) |
@@ -25,8 +25,6 @@ import type { TargetsFile } from "./targets.ts";
 export type WorkerEnv = {
   readonly targets: TargetsFile;
   readonly github: GitHubConnectionConfig;
-  /** Local mode only: a token given directly instead of by reference. */
-  readonly githubToken: string | undefined;
   readonly sourceLimits: SourceLimits;
   readonly secretsMaxAgeSeconds: number;
   readonly region: string | undefined;
@@ -67,7 +65,6 @@ export function loadWorkerEnv(env: Env = process.env, options: { readFile?: Read
       ...(appId !== undefined && privateKeyRef !== undefined ? { app: { appId, privateKeyRef } } : {}),
       ...(tokenRef === undefined ? {} : { tokenRef }),
     },
-    githubToken: token,
     sourceLimits: {
       ...DEFAULT_SOURCE_LIMITS,
       maxFiles: integer(env, "PULLBRIDGE_SOURCE_MAX_FILES", DEFAULT_SOURCE_LIMITS.maxFiles, 1, 100_000),

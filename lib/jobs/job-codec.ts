@@ -11,10 +11,10 @@ import * as z from "zod";
 import { JobFormatError } from "../errors.ts";
 
 /** The only job version this code writes and reads. */
-export const JOB_VERSION = 1;
+const JOB_VERSION = 1;
 
 /** Largest encoded job we send; SQS allows 256 KiB, a job is a few hundred bytes. */
-export const MAX_JOB_BYTES = 8 * 1024;
+const MAX_JOB_BYTES = 8 * 1024;
 
 const sha = z.string().regex(/^[0-9a-f]{40}$/, "must be a 40-character hex commit sha");
 const targetName = z
@@ -97,7 +97,6 @@ export type Job = z.infer<typeof jobSchema>;
 export type JobInput = z.input<typeof jobSchema>;
 /** The jobs a GitHub delivery can produce (drift checks come from the schedule). */
 export type DeliveryJobInput = z.input<typeof syncJobSchema> | z.input<typeof previewJobSchema>;
-export type JobType = Job["type"];
 
 function describeIssues(error: z.ZodError): string {
   const first = error.issues[0];

@@ -94,7 +94,11 @@ function firstAliasOffset(doc: Document): number | undefined {
  * Kubernetes objects are JSON: YAML-only values (`.inf`, `!!binary`, `!!set`) would change
  * meaning or vanish when serialised, so they are refused where they are written.
  */
-function findNonJsonValue(value: unknown, path: ValuePath): { path: ValuePath; reason: string } | undefined {
+function findNonJsonValue(
+  value: unknown,
+  path: ValuePath,
+  ancestors: ReadonlySet<object> = new Set(),
+): { path: ValuePath; reason: string } | undefined {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -103,9 +107,17 @@ function findNonJsonValue(value: unknown, path: ValuePath): { path: ValuePath; r
       return Number.isFinite(value) ? undefined : { path, reason: `${value} is not a JSON number` };
     case "object": {
       if (value === null) return undefined;
+      // `data: &x {self: *x}` resolves to an object that contains itself; JSON cannot hold it.
+      if (ancestors.has(value)) {
+        return {
+          path,
+          reason: "YAML alias refers to a node that contains it: a recursive value is not JSON",
+        };
+      }
+      const inner = new Set(ancestors).add(value);
       if (Array.isArray(value)) {
         for (const [i, item] of value.entries()) {
-          const found = findNonJsonValue(item, [...path, i]);
+          const found = findNonJsonValue(item, [...path, i], inner);
           if (found) return found;
         }
         return undefined;
@@ -115,7 +127,7 @@ function findNonJsonValue(value: unknown, path: ValuePath): { path: ValuePath; r
         return { path, reason: "value is not representable in JSON (binary, set or other YAML-only type)" };
       }
       for (const [key, item] of Object.entries(value)) {
-        const found = findNonJsonValue(item, [...path, key]);
+        const found = findNonJsonValue(item, [...path, key], inner);
         if (found) return found;
       }
       return undefined;

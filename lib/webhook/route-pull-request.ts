@@ -20,7 +20,7 @@ import {
 } from "./route-decision.ts";
 
 /** Actions that change what a preview would show. */
-export const PREVIEW_ACTIONS: readonly string[] = ["opened", "synchronize", "reopened"];
+const PREVIEW_ACTIONS: readonly string[] = ["opened", "synchronize", "reopened"];
 
 const sha = z.string().regex(/^[0-9a-f]{40}$/);
 
@@ -39,6 +39,9 @@ const pullRequestPayload = z.object({
   sender: z.object({ login: z.string().min(1) }).nullish(),
   installation: z.object({ id: z.number().int().positive() }).nullish(),
 });
+
+/** What routing reads from a pull_request payload; GitHub's own payload type is checked against it in tests. */
+export type PullRequestPayloadInput = z.input<typeof pullRequestPayload>;
 
 /** Routes a verified `pull_request` delivery. */
 export function routePullRequest(

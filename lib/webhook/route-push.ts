@@ -42,6 +42,8 @@ const pushPayload = z.object({
   installation: z.object({ id: z.number().int().positive() }).nullish(),
 });
 type PushPayload = z.infer<typeof pushPayload>;
+/** What routing reads from a push payload; GitHub's own payload type is checked against it in tests. */
+export type PushPayloadInput = z.input<typeof pushPayload>;
 
 /** True when `file` (repository-relative) lies inside `dir` (a target path; `.` is the root). */
 export function pathContains(dir: string, file: string): boolean {
@@ -50,7 +52,7 @@ export function pathContains(dir: string, file: string): boolean {
 }
 
 /** Why the commit list cannot be trusted to name every changed file, or undefined when it can. */
-export function fullSyncReason(
+function fullSyncReason(
   push: Pick<PushPayload, "forced" | "created" | "size" | "commits">,
 ): string | undefined {
   if (push.forced) return "forced push";
@@ -68,7 +70,7 @@ export function fullSyncReason(
 }
 
 /** Every file added, modified or removed by any commit of the push. */
-export function changedFiles(commits: NonNullable<PushPayload["commits"]>): Set<string> {
+function changedFiles(commits: NonNullable<PushPayload["commits"]>): Set<string> {
   const changed = new Set<string>();
   for (const commit of commits) {
     for (const list of [commit.added, commit.modified, commit.removed]) {

@@ -16,7 +16,7 @@ export async function adminCluster(): Promise<ClusterPort> {
   return await createClusterClient({ kubeConfig: kubeConfigFor("admin") });
 }
 
-export const FIXED_NOW = new Date("2026-01-02T03:04:05.000Z");
+const FIXED_NOW = new Date("2026-01-02T03:04:05.000Z");
 
 /** Runs a sync as the given cluster identity with test defaults (mode apply, revision "a1"). */
 export async function runSync(

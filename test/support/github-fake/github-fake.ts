@@ -124,7 +124,7 @@ export type FakePullRequest = {
 };
 
 /** GitHub lists at most this many files in a comparison. */
-export const COMPARE_FILES_LIMIT = 300;
+const COMPARE_FILES_LIMIT = 300;
 
 export type GitHubFake = {
   /** Base URL to give Octokit (`baseUrl`). */
