@@ -2,14 +2,15 @@
  * A sync or drift job: coalesce to the branch head (reporting an older commit as superseded),
  * fetch and load the manifests there, sync, and conclude (job-outcome.ts says what is posted).
  */
+
+import type { ClusterPort } from "../cluster/cluster-port.ts";
 import type { DriftJob, SyncJob } from "../jobs/job-codec.ts";
-import { manifestPolicyOf } from "../manifests/check-policy.ts";
-import { loadManifests } from "../manifests/load-manifests.ts";
 import { formatSyncPending } from "../reporting/format-job-report.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import { syncTarget } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import type { Conclusion } from "./job-outcome.ts";
+import { loadTargetObjects } from "./load-target-objects.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
 import { changedObjects } from "./report-sync-result.ts";
 import type { JobContext } from "./worker-deps.ts";
@@ -17,14 +18,24 @@ import type { JobContext } from "./worker-deps.ts";
 /** Fetches the target's manifests at `head` and syncs them (`alert` targets stop before writing drift back). */
 async function syncAtHead(context: JobContext, head: string): Promise<SyncResult> {
   const { deps, target, github } = context;
-  const tree = await github.source.fetchTree({
-    repo: target.repo,
-    sha: head,
-    path: target.path,
-    limits: deps.sourceLimits,
-  });
-  const desired = loadManifests({ files: tree, targetPath: target.path, policy: manifestPolicyOf(target) });
-  const cluster = await deps.connectCluster(target, "sync");
+  let connected: Promise<ClusterPort> | undefined;
+  const connect = () => {
+    connected ??= deps.connectCluster(target, "sync");
+    return connected;
+  };
+  const { desired, notes } = await loadTargetObjects(
+    {
+      source: github.source,
+      sourceLimits: deps.sourceLimits,
+      renderer: deps.renderer,
+      cluster: connect,
+      signal: deps.signal,
+    },
+    target,
+    head,
+  );
+  for (const note of notes) deps.logger.info("render note", { target: target.name, sha: head, note });
+  const cluster = await connect();
   // Drift = the cluster differs from the very set of manifests pullbridge last applied (the
   // engine compares digests, so a README-only commit in between does not hide it). `alert`
   // targets stop before the first write when that is the only change; new manifests apply.

@@ -26,7 +26,7 @@ describe("changeTouchesTarget", () => {
     const changed = { paths: ["README.md", "docs/deploy.md"], complete: true };
 
     // Act
-    const touches = changeTouchesTarget(changed, "deploy");
+    const touches = changeTouchesTarget(changed, { path: "deploy" });
 
     // Assess
     expect(touches).toBe(false);
@@ -37,7 +37,7 @@ describe("changeTouchesTarget", () => {
     const changed = { paths: ["archive/app.yaml", "deploy/app.yaml"], complete: true };
 
     // Act
-    const touches = changeTouchesTarget(changed, "deploy");
+    const touches = changeTouchesTarget(changed, { path: "deploy" });
 
     // Assess
     expect(touches).toBe(true);
@@ -48,7 +48,7 @@ describe("changeTouchesTarget", () => {
     const changed = { paths: ["README.md"], complete: false };
 
     // Act
-    const touches = changeTouchesTarget(changed, "deploy");
+    const touches = changeTouchesTarget(changed, { path: "deploy" });
 
     // Assess
     expect(touches).toBe(true);
