@@ -11,6 +11,9 @@ export const CLI_OPTIONS = {
   prune: { type: "boolean", default: true },
   revision: { type: "string" },
   output: { type: "string", short: "o", default: "text" },
+  summary: { type: "boolean", default: false },
+  "full-diff": { type: "boolean", default: false },
+  root: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
   version: { type: "boolean", default: false },
 } as const;
@@ -27,6 +30,12 @@ export type CliArgs = {
   prune: boolean;
   revision: string | undefined;
   output: "text" | "json";
+  /** `diff`: print only the plan table, no diffs. */
+  summary: boolean;
+  /** `diff`: print every diff, however large. */
+  fullDiff: boolean;
+  /** Repository root a rendered directory may read from (its bases); default: the git top level. */
+  root: string | undefined;
   help: boolean;
   version: boolean;
 };
@@ -57,6 +66,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     prune: values.prune,
     revision: values.revision,
     output,
+    summary: values.summary,
+    fullDiff: values["full-diff"],
+    root: values.root,
     help: values.help,
     version: values.version,
   };
@@ -67,6 +79,8 @@ export const HELP = `pullbridge — plan, apply and inspect GitOps syncs with th
 Usage:
   pullbridge diff <dir> [options]         plan <dir> against the live cluster (server-side dry-run, no writes)
   pullbridge sync <dir> [options]         apply <dir>: server-side apply, prune, ApplySet inventory
+  pullbridge render <dir> [options]       print the objects <dir> renders to (Kustomize overlay, Helm chart
+                                          or plain manifests), as \`kustomize build\` / \`helm template\` would
   pullbridge status [options]             last synced commit, time and counts per target (from the ApplySet parents)
   pullbridge targets validate [file]      check a targets file (default: infra/targets.yaml)
 
@@ -83,6 +97,10 @@ Options:
   --no-prune              diff/sync: keep objects that are no longer in <dir>
   --revision <rev>        sync: revision recorded on the ApplySet parent
                           (default: git HEAD of <dir>, "+dirty" with uncommitted changes; "local" outside git)
+  --summary               diff: print only the plan table (no diffs)
+  --full-diff             diff: print every diff (by default diffs past 256 KB are summarised)
+  --root <dir>            render/diff/sync of a Kustomize or Helm directory: the repository root it may
+                          read (its bases); default: the git top level of <dir>, else <dir>
   -o, --output <format>   text (default) or json
   -h, --help              this help
   --version               print the version
@@ -91,6 +109,8 @@ Examples:
   pullbridge diff deploy/ -n apps --target web
   pullbridge diff . --targets infra/targets.yaml --target platform-apps --context prod
   pullbridge sync deploy/ -n apps --target web --output json
+  pullbridge render apps/web/overlays/prod
+  pullbridge diff apps/web/overlays/prod -n web --summary
   pullbridge status -n apps
   pullbridge status --targets infra/targets.yaml --context prod
   pullbridge targets validate infra/targets.yaml

@@ -20,6 +20,7 @@ import { createGitHubClientProvider } from "../../lib/github/github-client.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
 import { type PollOnceResult, runEventSource } from "../../lib/jobs/lambda-sqs-event-source.ts";
 import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
+import type { Renderer } from "../../lib/render/renderer-port.ts";
 import { statusContext } from "../../lib/reporting/commit-reporter.ts";
 import { createConsoleCommitReporter } from "../../lib/reporting/console-commit-reporter.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
@@ -46,6 +47,8 @@ export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR" | "SILENT";
 
 export type LocalBridgeOptions = {
   targets: TargetsFile;
+  /** Renders Kustomize and Helm targets (the Go helper); plain targets need none. */
+  renderer?: Renderer | undefined;
   source: LocalSource;
   /** The secret deliveries must be signed with. */
   webhookSecret: string;
@@ -207,6 +210,7 @@ function startWorker(
     github: parts.github,
     secrets: createParametersSecretReader({}),
     sourceLimits: DEFAULT_SOURCE_LIMITS,
+    renderer: options.renderer,
     localMode: true,
     defaultKubeconfigPath: options.defaultKubeconfigPath,
     logger: new Logger({ serviceName: ServiceName.Worker, logLevel: options.logLevel ?? "WARN" }),

@@ -18,7 +18,9 @@ TOOLS="$CACHE_ROOT/renderer/cli_kustomize-${KUSTOMIZE_VERSION}_helm-${HELM_VERSI
 
 log() { echo "[renderer] $*" >&2; }
 
+# `current` is what the CLI and local mode use when PULLBRIDGE_RENDERER_PATH is not set.
 if [[ -x "$OUT/pullbridge-renderer" && -x "$OUT/pullbridge-renderer-linux-arm64" && -x "$TOOLS/kustomize" && -x "$TOOLS/helm" ]]; then
+  ln -sfn "$OUT" "$CACHE_ROOT/renderer/current"
   echo "$OUT"
   exit 0
 fi
@@ -58,5 +60,6 @@ if [[ ! -x "$TOOLS/helm" ]]; then
 fi
 ln -sf "$TOOLS/kustomize" "$OUT/kustomize"
 ln -sf "$TOOLS/helm" "$OUT/helm"
+ln -sfn "$OUT" "$CACHE_ROOT/renderer/current"
 log "ready in $(( $(date +%s) - start ))s: $OUT"
 echo "$OUT"
