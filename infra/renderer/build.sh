@@ -20,6 +20,8 @@ log() { echo "[renderer] $*" >&2; }
 
 # `current` is what the CLI and local mode use when PULLBRIDGE_RENDERER_PATH is not set.
 if [[ -x "$OUT/pullbridge-renderer" && -x "$OUT/pullbridge-renderer-linux-arm64" && -x "$TOOLS/kustomize" && -x "$TOOLS/helm" ]]; then
+  ln -sf "$TOOLS/kustomize" "$OUT/kustomize"
+  ln -sf "$TOOLS/helm" "$OUT/helm"
   ln -sfn "$OUT" "$CACHE_ROOT/renderer/current"
   echo "$OUT"
   exit 0

@@ -67,6 +67,16 @@ export function loadRenderedObjects(input: LoadRenderedInput): DesiredObject[] {
   return desired;
 }
 
+/** The kustomization field that configures a generator or transformer Kustomize names as an object's origin. */
+const KUSTOMIZATION_FIELD_OF: Readonly<Record<string, string>> = {
+  ConfigMapGenerator: "configMapGenerator",
+  SecretGenerator: "secretGenerator",
+  PatchTransformer: "patches",
+  PatchJson6902Transformer: "patchesJson6902",
+  PatchStrategicMergeTransformer: "patchesStrategicMerge",
+  ReplacementTransformer: "replacements",
+};
+
 /**
  * Finds the document an object was written in: same kind, and a name the rendered name contains
  * (prefixes, suffixes and hashes are added by Kustomize). Generated objects point at their
@@ -89,10 +99,11 @@ function createSourceLocator(
     const { file, generatedBy } = rendered.source;
     const docs = documentsOf(file);
     if (generatedBy) {
-      const field = generatedBy === "SecretGenerator" ? "secretGenerator" : "configMapGenerator";
+      const field = KUSTOMIZATION_FIELD_OF[generatedBy];
       const doc = docs[0];
-      if (doc && isRecord(doc.value) && field in doc.value)
+      if (field && doc && isRecord(doc.value) && field in doc.value)
         return { file, document: doc.index, ...doc.locate([field]) };
+      return { file, document: 0, line: 1, column: 1 };
     }
     const object = isRecord(value) ? (value as Partial<KubeObject>) : {};
     const name = isRecord(object.metadata) ? String(object.metadata.name ?? "") : "";

@@ -37,7 +37,11 @@ export type RenderedObject = {
   yaml: string;
   source: {
     file: string;
-    /** The Kustomize generator that made it (`ConfigMapGenerator`), when generated. */
+    /**
+     * When Kustomize records a kustomization rather than a resource file as the object's origin:
+     * the generator or transformer configured there (`ConfigMapGenerator`, or `PatchTransformer`
+     * for a JSON 6902 patch with a target, which replaces the object).
+     */
     generatedBy?: string | undefined;
   };
 };

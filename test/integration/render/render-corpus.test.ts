@@ -22,6 +22,15 @@ import {
 type Loose = any;
 
 let files: Map<string, Uint8Array>;
+
+const DEFAULT_HELM = {
+  releaseName: "release-name",
+  namespace: "default",
+  valuesFiles: [],
+  values: {},
+  kubeVersion: "v1.36.3",
+  apiVersions: [],
+};
 let scratch: string;
 
 beforeAll(async () => {
@@ -135,7 +144,13 @@ describe("Kustomize targets render exactly as `kustomize build`", () => {
       }),
     );
     expect(sources.Deployment).toEqual({ file: "apps/web/base/deployment.yaml" });
-    expect(sources.Service).toEqual({ file: "apps/web/base/service.yaml" });
+    // A JSON 6902 patch with a target replaces the object: Kustomize then records the patch's
+    // kustomization (and the transformer) as its origin, so a refusal points at the patch.
+    expect(sources.Service).toEqual({
+      file: "apps/web/overlays/prod/kustomization.yaml",
+      generatedBy: "PatchTransformer",
+    });
+    expect(sources.ConfigMap).toBeDefined();
     expect(sources.Secret).toEqual({
       file: "apps/web/overlays/prod/kustomization.yaml",
       generatedBy: "SecretGenerator",
@@ -221,9 +236,23 @@ describe("Helm targets render exactly as `helm template --include-crds --no-hook
         files,
         path: "charts/shop",
         engine: "helm",
-        helm: { releaseName: "web", namespace: "default", valuesFiles: [], values: {}, apiVersions: [] },
+        helm: {
+          releaseName: "web",
+          namespace: "default",
+          valuesFiles: [],
+          values: {},
+          kubeVersion: "v1.36.3",
+          apiVersions: [],
+        },
       }),
-      stockHelmTemplate(["web", join(RENDER_FIXTURE_REPO, "charts/shop"), "--include-crds", "--no-hooks"]),
+      stockHelmTemplate([
+        "web",
+        join(RENDER_FIXTURE_REPO, "charts/shop"),
+        "--include-crds",
+        "--no-hooks",
+        "--kube-version",
+        "v1.36.3",
+      ]),
     ]);
 
     // Assess
@@ -237,7 +266,7 @@ describe("Helm targets render exactly as `helm template --include-crds --no-hook
       files,
       path: "charts/shop",
       engine: "helm",
-      helm: { releaseName: "web", namespace: "default", valuesFiles: [], values: {}, apiVersions: [] },
+      helm: { ...DEFAULT_HELM, releaseName: "web" },
     });
 
     // Assess
@@ -254,7 +283,7 @@ describe("Helm targets render exactly as `helm template --include-crds --no-hook
       files,
       path: "charts/shop",
       engine: "helm",
-      helm: { releaseName: "web", namespace: "default", valuesFiles: [], values: {}, apiVersions: [] },
+      helm: { ...DEFAULT_HELM, releaseName: "web" },
     });
 
     // Assess
