@@ -116,11 +116,11 @@ describe("a Kustomize overlay synced to the API server", () => {
     // Prepare
     const { target } = await workerNamespace("render-refuse", { path: "apps/web/overlays/prod" });
     const broken = new Map(files).set(
-      "apps/web/base/service.yaml",
+      "apps/web/base/deployment.yaml",
       encode(
-        (await readFile(join(RENDER_FIXTURE_REPO, "apps/web/base/service.yaml"), "utf8")).replace(
-          "targetPort: http",
-          "targetPort: http\n      protocol: CARRIER-PIGEON",
+        (await readFile(join(RENDER_FIXTURE_REPO, "apps/web/base/deployment.yaml"), "utf8")).replace(
+          "image: nginx:1.27",
+          "image: nginx:1.27\n          imagePullPolicy: Sometimes",
         ),
       ),
     );
@@ -133,7 +133,7 @@ describe("a Kustomize overlay synced to the API server", () => {
     // Assess
     expect(error).toBeInstanceOf(SyncRefusedError);
     const refused = error as SyncRefusedError;
-    expect(refused.source?.file).toBe("apps/web/base/service.yaml");
+    expect(refused.source?.file).toBe("apps/web/base/deployment.yaml");
     expect(refused.source?.line).toBe(1);
     expect(await resourceVersions(target.namespace)).toEqual(before);
   });
