@@ -142,14 +142,17 @@ const armBinary = join(binDir, "pullbridge-renderer-linux-arm64");
 const rawBytes = statSync(armBinary).size;
 const zippedBytes = deflateRawSync(readFileSync(armBinary), { level: 9 }).byteLength;
 const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-const cpus = (await import("node:os")).cpus();
+const { cpus: cpuList, loadavg } = await import("node:os");
+const cpus = cpuList();
+const load = loadavg()[0]?.toFixed(1) ?? "?";
 
 const section = `## Rendering
 
 \`npm run bench:render\` (\`bench/render/run-render-bench.ts\`), through the worker's path: \`renderDesired\`
 → process adapter → \`pullbridge-renderer\` (one child process per render) → validated desired set.
 Medians of ${REPEAT} runs after one warm-up, on this machine (${cpus.length} × ${cpus[0]?.model ?? "cpu"}, shared
-with other jobs, so absolute numbers are noisy; compare them with each other).
+with other jobs: 1-minute load average ${load} at the end of the run, so absolute numbers are
+inflated and noisy; compare them with each other).
 
 | What | Objects | Median |
 | --- | ---: | ---: |
