@@ -14,6 +14,7 @@ export const CLI_OPTIONS = {
   summary: { type: "boolean", default: false },
   "full-diff": { type: "boolean", default: false },
   root: { type: "string" },
+  "kube-version": { type: "string" },
   help: { type: "boolean", short: "h", default: false },
   version: { type: "boolean", default: false },
 } as const;
@@ -36,6 +37,8 @@ export type CliArgs = {
   fullDiff: boolean;
   /** Repository root a rendered directory may read from (its bases); default: the git top level. */
   root: string | undefined;
+  /** `render` of a Helm chart: `.Capabilities.KubeVersion` (default: Helm's, as `helm template`). */
+  kubeVersion: string | undefined;
   help: boolean;
   version: boolean;
 };
@@ -69,6 +72,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     summary: values.summary,
     fullDiff: values["full-diff"],
     root: values.root,
+    kubeVersion: values["kube-version"],
     help: values.help,
     version: values.version,
   };
@@ -101,6 +105,7 @@ Options:
   --full-diff             diff: print every diff (by default diffs past 256 KB are summarised)
   --root <dir>            render/diff/sync of a Kustomize or Helm directory: the repository root it may
                           read (its bases); default: the git top level of <dir>, else <dir>
+  --kube-version <v>      render of a Helm chart: .Capabilities.KubeVersion (diff/sync take the cluster's)
   -o, --output <format>   text (default) or json
   -h, --help              this help
   --version               print the version

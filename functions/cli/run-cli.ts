@@ -284,7 +284,11 @@ async function renderCommand(run: Run): Promise<number> {
   const tree = await readTargetTree(run, { target, dir, repoRoot });
   const rendered = await renderDesired(
     { renderer: cliRenderer(io) },
-    { files: tree.files, target: { ...target, path: tree.targetPath } },
+    {
+      files: tree.files,
+      target: { ...target, path: tree.targetPath },
+      capabilities: { kubeVersion: args.kubeVersion, apiVersions: [] },
+    },
   );
   for (const note of rendered.notes) io.stderr(`note: ${note}\n`);
   if (args.output === "json") {
