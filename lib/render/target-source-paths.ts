@@ -11,7 +11,7 @@ export function sourcePathsOf(target: { path: string; watch?: readonly string[] 
 }
 
 /** True when `file` lies in `dir` (`.` holds everything). */
-export function inDirectory(dir: string, file: string): boolean {
+function inDirectory(dir: string, file: string): boolean {
   if (dir === "." || dir === "") return true;
   return file === dir || file.startsWith(`${dir}/`);
 }
