@@ -14,11 +14,12 @@ import { validateTargets } from "../../lib/app/validate-targets-command.ts";
 import { cliErrorJson, formatCliError } from "../../lib/cli/format-cli-error.ts";
 import { formatProgress } from "../../lib/cli/format-progress.ts";
 import { formatStatusTable, statusJson } from "../../lib/cli/format-status.ts";
-import { formatSyncResult, syncResultJson } from "../../lib/cli/format-sync-result.ts";
+import { formatSkippedFiles, formatSyncResult, syncResultJson } from "../../lib/cli/format-sync-result.ts";
 import { formatTable } from "../../lib/cli/format-table.ts";
 import { createPalette, type Palette, shouldUseColour } from "../../lib/cli/palette.ts";
 import { applySetParentName, parseTargetsYaml, type Target } from "../../lib/config/targets.ts";
 import { ConfigError } from "../../lib/errors.ts";
+import { skippedFiles } from "../../lib/manifests/select-manifest-files.ts";
 import { chooseRenderEngine } from "../../lib/render/choose-render-engine.ts";
 import { createProcessRenderer } from "../../lib/render/process-renderer.ts";
 import { renderDesired } from "../../lib/render/render-desired.ts";
@@ -207,14 +208,19 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
     parent: applySetParentName(target),
     server: connection.server,
   };
-  if (args.output === "json") io.stdout(`${JSON.stringify(syncResultJson(result, context), null, 2)}\n`);
-  else
-    io.stdout(
-      `${formatSyncResult(result, context, p, {
-        ...(args.summary ? { showDiffs: false } : {}),
-        ...(args.fullDiff ? {} : { maxDiffBytes: MAX_TERMINAL_DIFF_BYTES }),
-      })}\n`,
-    );
+  // A rendered directory holds patches, values and templates by design: only plain targets report skipped files.
+  const plain = chooseRenderEngine(target.render, tree.files.keys(), tree.targetPath) === "plain";
+  const skipped = plain ? skippedFiles(tree.files, tree.targetPath) : [];
+  if (args.output === "json") {
+    io.stdout(`${JSON.stringify({ ...syncResultJson(result, context), skipped }, null, 2)}\n`);
+  } else {
+    const skips = formatSkippedFiles(skipped, p);
+    const report = formatSyncResult(result, context, p, {
+      ...(args.summary ? { showDiffs: false } : {}),
+      ...(args.fullDiff ? {} : { maxDiffBytes: MAX_TERMINAL_DIFF_BYTES }),
+    });
+    io.stdout(`${report}\n${skips === "" ? "" : `${skips}\n`}`);
+  }
   return mode === "plan" && result.changed ? EXIT.changes : EXIT.ok;
 }
 

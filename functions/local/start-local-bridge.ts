@@ -211,6 +211,7 @@ function startWorker(
     secrets: createParametersSecretReader({}),
     sourceLimits: DEFAULT_SOURCE_LIMITS,
     renderer: options.renderer,
+    maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
     localMode: true,
     defaultKubeconfigPath: options.defaultKubeconfigPath,
     logger: new Logger({ serviceName: ServiceName.Worker, logLevel: options.logLevel ?? "WARN" }),

@@ -21,6 +21,7 @@ export const handler = composeWorker({
   github: createJobGitHubFactory(createGitHubClientProvider({ config: env.github, secrets })),
   secrets,
   sourceLimits: env.sourceLimits,
+  maxReceiveCount: env.maxReceiveCount,
   region: env.region,
   localMode: env.localMode,
   renderer:

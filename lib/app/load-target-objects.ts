@@ -16,7 +16,7 @@ import {
   sourcePathsOf,
   touchesTarget,
 } from "../render/target-source-paths.ts";
-import type { GitSource, SourceLimits } from "../source/git-source.ts";
+import type { GitSource, SourceLimits, SourceTree } from "../source/git-source.ts";
 
 export type LoadTargetDeps = {
   source: Pick<GitSource, "fetchTree">;
@@ -32,7 +32,7 @@ export async function loadTargetObjects(
   deps: LoadTargetDeps,
   target: Target,
   sha: string,
-): Promise<RenderedDesired> {
+): Promise<RenderedDesired & { files: SourceTree }> {
   const dirs = sourcePathsOf(target);
   const fetched = await deps.source.fetchTree({
     repo: target.repo,
@@ -45,10 +45,11 @@ export async function loadTargetObjects(
   const capabilities =
     engine === "helm" ? await capabilitiesOf(await deps.cluster(), deps.signal) : undefined;
   try {
-    return await renderDesired(
+    const rendered = await renderDesired(
       { renderer: deps.renderer },
       { files, target, capabilities, signal: deps.signal },
     );
+    return { ...rendered, files };
   } catch (error) {
     throw withWatchHint(error, target);
   }

@@ -6,6 +6,7 @@
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import { describeError, isRetryable } from "../errors.ts";
 import type { PreviewJob } from "../jobs/job-codec.ts";
+import { skippedFiles } from "../manifests/select-manifest-files.ts";
 import { formatPreviewOutOfScope, formatPreviewPending } from "../reporting/format-job-report.ts";
 import { syncTarget } from "../sync/sync-target.ts";
 import type { Log } from "../telemetry/log.ts";
@@ -88,7 +89,7 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
     target: target.name,
     kind: "preview",
     sha,
-    description: formatPreviewPending(number),
+    description: formatPreviewPending(number, deps.attempt),
   });
   const started = deps.now().getTime();
   try {
@@ -99,7 +100,7 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
       connected ??= deps.connectCluster(target, "preview");
       return connected;
     };
-    const { desired } = await loadTargetObjects(
+    const loaded = await loadTargetObjects(
       {
         source: github.source,
         sourceLimits: deps.sourceLimits,
@@ -110,6 +111,7 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
       target,
       sha,
     );
+    const { desired } = loaded;
     const cluster = await connect();
     const result = await syncTarget(
       { ...deps.engine, cluster, toolingVersion: deps.toolingVersion },
@@ -121,6 +123,7 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
       sha,
       result,
       durationMs: deps.now().getTime() - started,
+      skipped: loaded.engine === "plain" ? skippedFiles(loaded.files, target.path) : [],
     });
     previewLog(context, job)("preview finished", { title: described.message, requests: result.requests });
     return jobReportOf(described, { target: target.name, sha }, [context.jobAge]);
@@ -134,6 +137,7 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
       kind: "preview",
       metrics: [context.jobAge],
       jobSha: sha,
+      attempt: deps.attempt,
     });
   }
 }

@@ -174,7 +174,16 @@ export type SyncResultJson = {
   objects: SyncResultObjectJson[];
   durationMs: number;
   requests: SyncResult["requests"];
+  /** Files under the directory that were not read (symlinks, unsupported extensions), with why. */
+  skipped?: { path: string; reason: string }[];
 };
+
+/** `2 files skipped:` and one indented line per file, after the plan; empty when none. */
+export function formatSkippedFiles(skipped: readonly { path: string; reason: string }[], p: Palette): string {
+  if (skipped.length === 0) return "";
+  const head = p.yellow(`${skipped.length} file${skipped.length === 1 ? "" : "s"} skipped:`);
+  return [head, ...skipped.map((f) => `  ${f.path} — ${f.reason}`)].join("\n");
+}
 
 /** The stable JSON shape (no colour, Secret values masked as in the diff). */
 export function syncResultJson(result: SyncResult, context: Pick<PlanContext, "namespace">): SyncResultJson {

@@ -12,8 +12,6 @@
  * | `PULLBRIDGE_WEBHOOK_SECRET` | local mode only: the secret deliveries are signed with |
  * | `KUBEBUILDER_ASSETS` / `PULLBRIDGE_CACHE_DIR` | local mode only: where built control-plane binaries are |
  */
-import { homedir } from "node:os";
-import { join } from "node:path";
 import { type Env, optionalString } from "./read-env.ts";
 
 /** The terminal's and kubectl's conventional variables. */
@@ -40,14 +38,14 @@ export type LocalEnv = TerminalEnv &
 
 /** The CLI's environment (default `process.env`). */
 export function readTerminalEnv(env: Env = process.env): TerminalEnv {
-  const cache = env.XDG_CACHE_HOME ?? join(env.HOME ?? homedir(), ".cache");
+  const cache = env.XDG_CACHE_HOME ?? `${env.HOME ?? ""}/.cache`;
   return {
     NO_COLOR: env.NO_COLOR,
     FORCE_COLOR: env.FORCE_COLOR,
     KUBECONFIG: env.KUBECONFIG,
     PULLBRIDGE_RENDERER_PATH:
       optionalString(env, "PULLBRIDGE_RENDERER_PATH") ??
-      join(cache, "pullbridge", "renderer", "current", "pullbridge-renderer"),
+      `${cache}/pullbridge/renderer/current/pullbridge-renderer`,
   };
 }
 

@@ -51,7 +51,7 @@ export function parseYamlDocuments(
     // The first syntax error is the one to fix; the parser's follow-up errors are mostly noise.
     const syntaxError = doc.errors[0];
     if (syntaxError) {
-      at(syntaxError.pos[0], `invalid YAML: ${syntaxError.message}`, syntaxError);
+      at(syntaxErrorOffset(doc, syntaxError), `invalid YAML: ${syntaxError.message}`, syntaxError);
       return;
     }
     if (root === null) return;
@@ -77,6 +77,22 @@ export function parseYamlDocuments(
     documents.push({ index, value, locate });
   });
   return { documents, errors };
+}
+
+/**
+ * Where to point for a syntax error. An unclosed quote runs to the end of the file (swallowing
+ * the documents after it) and the parser reports the end; the quote that opened it is what to fix.
+ */
+function syntaxErrorOffset(doc: Document, error: { code: string; pos: [number, number] }): number {
+  if (error.code !== "MISSING_CHAR") return error.pos[0];
+  let opened: number | undefined;
+  visit(doc, {
+    Scalar(_key, node) {
+      const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
+      if (quoted && node.range && node.range[1] >= error.pos[0]) opened ??= node.range[0];
+    },
+  });
+  return opened ?? error.pos[0];
 }
 
 function firstAliasOffset(doc: Document): number | undefined {
