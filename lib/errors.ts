@@ -273,3 +273,37 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+/** What kind of render failure: the helper's classification (`outside-tree`, `remote`, `plugin`, `render`, `timeout`, `memory`, `output-too-large`, `request`) or `crash` when the helper itself failed. */
+export type RenderFailureCode =
+  | "outside-tree"
+  | "remote"
+  | "plugin"
+  | "render"
+  | "timeout"
+  | "memory"
+  | "output-too-large"
+  | "request"
+  | "crash";
+
+/**
+ * Kustomize or Helm could not render a target, or rendering was refused (a file outside the
+ * tree, a remote base, a plugin, a limit). Names the file the renderer names. Permanent: the
+ * same commit renders the same way on every retry.
+ */
+export class RenderError extends PullbridgeError {
+  override readonly name = "RenderError";
+  readonly retryable = false;
+  readonly code: RenderFailureCode;
+  /** Repository-relative file the failure points at, when the renderer names one. */
+  readonly file: string | undefined;
+  constructor(
+    code: RenderFailureCode,
+    message: string,
+    options: ErrorOptions & { file?: string | undefined } = {},
+  ) {
+    super(message, options);
+    this.code = code;
+    this.file = options.file;
+  }
+}

@@ -13,6 +13,10 @@ export const CLI_OPTIONS = {
   output: { type: "string", short: "o", default: "text" },
   event: { type: "string" },
   image: { type: "string" },
+  summary: { type: "boolean", default: false },
+  "full-diff": { type: "boolean", default: false },
+  root: { type: "string" },
+  "kube-version": { type: "string" },
   help: { type: "boolean", short: "h", default: false },
   version: { type: "boolean", default: false },
 } as const;
@@ -33,6 +37,14 @@ export type CliArgs = {
   event: string | undefined;
   /** images plan: `repository:tag[@digest]` instead of an event file. */
   image: string | undefined;
+  /** `diff`: print only the plan table, no diffs. */
+  summary: boolean;
+  /** `diff`: print every diff, however large. */
+  fullDiff: boolean;
+  /** Repository root a rendered directory may read from (its bases); default: the git top level. */
+  root: string | undefined;
+  /** `render` of a Helm chart: `.Capabilities.KubeVersion` (default: Helm's, as `helm template`). */
+  kubeVersion: string | undefined;
   help: boolean;
   version: boolean;
 };
@@ -65,6 +77,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     output,
     event: values.event,
     image: values.image,
+    summary: values.summary,
+    fullDiff: values["full-diff"],
+    root: values.root,
+    kubeVersion: values["kube-version"],
     help: values.help,
     version: values.version,
   };
@@ -75,6 +91,8 @@ export const HELP = `pullbridge — plan, apply and inspect GitOps syncs with th
 Usage:
   pullbridge diff <dir> [options]         plan <dir> against the live cluster (server-side dry-run, no writes)
   pullbridge sync <dir> [options]         apply <dir>: server-side apply, prune, ApplySet inventory
+  pullbridge render <dir> [options]       print the objects <dir> renders to (Kustomize overlay, Helm chart
+                                          or plain manifests), as \`kustomize build\` / \`helm template\` would
   pullbridge status [options]             last synced commit, time and counts per target (from the ApplySet parents)
   pullbridge targets validate [file]      check a targets file (default: infra/targets.yaml)
   pullbridge images plan [dir] (--event <file> | --image <repo:tag>) [--targets <file>]
@@ -94,6 +112,11 @@ Options:
   --no-prune              diff/sync: keep objects that are no longer in <dir>
   --revision <rev>        sync: revision recorded on the ApplySet parent
                           (default: git HEAD of <dir>, "+dirty" with uncommitted changes; "local" outside git)
+  --summary               diff: print only the plan table (no diffs)
+  --full-diff             diff: print every diff (by default diffs past 256 KB are summarised)
+  --root <dir>            render/diff/sync of a Kustomize or Helm directory: the repository root it may
+                          read (its bases); default: the git top level of <dir>, else <dir>
+  --kube-version <v>      render of a Helm chart: .Capabilities.KubeVersion (diff/sync take the cluster's)
   -o, --output <format>   text (default) or json
   -h, --help              this help
   --version               print the version
@@ -102,6 +125,8 @@ Examples:
   pullbridge diff deploy/ -n apps --target web
   pullbridge diff . --targets infra/targets.yaml --target platform-apps --context prod
   pullbridge sync deploy/ -n apps --target web --output json
+  pullbridge render apps/web/overlays/prod
+  pullbridge diff apps/web/overlays/prod -n web --summary
   pullbridge status -n apps
   pullbridge status --targets infra/targets.yaml --context prod
   pullbridge targets validate infra/targets.yaml

@@ -18,3 +18,13 @@ export async function describeRevision(directory: string): Promise<string> {
     return "local";
   }
 }
+
+/** The git top level holding `directory`, or undefined outside a git work tree. */
+export async function gitTopLevel(directory: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await run("git", ["rev-parse", "--show-toplevel"], { cwd: directory });
+    return stdout.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}

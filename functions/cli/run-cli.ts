@@ -4,7 +4,9 @@
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { homedir } from "node:os";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { stringify } from "yaml";
 import { adHocTarget, selectTarget, targetNameFromDirectory } from "../../lib/app/cli-target.ts";
 import { planImagesCommand, readImageEvent } from "../../lib/app/images-plan-command.ts";
 import { readTargetStatuses, type StatusQuery } from "../../lib/app/status-command.ts";
@@ -21,10 +23,16 @@ import { applySetParentName, parseTargetsYaml, type Target } from "../../lib/con
 import { ConfigError } from "../../lib/errors.ts";
 import { isImageAutomationFile } from "../../lib/images/plan-image-update.ts";
 import { skippedFiles } from "../../lib/manifests/select-manifest-files.ts";
+import { chooseRenderEngine } from "../../lib/render/choose-render-engine.ts";
+import { createProcessRenderer } from "../../lib/render/process-renderer.ts";
+import { renderDesired } from "../../lib/render/render-desired.ts";
+import type { Renderer } from "../../lib/render/renderer-port.ts";
+import { commonDirectory, keepDirectories, sourcePathsOf } from "../../lib/render/target-source-paths.ts";
 import { readDirectoryTree } from "../../lib/source/directory-source.ts";
+import type { SourceTree } from "../../lib/source/git-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { type CliArgs, HELP, parseCliArgs } from "./cli-args.ts";
-import { describeRevision } from "./git-revision.ts";
+import { describeRevision, gitTopLevel } from "./git-revision.ts";
 import { connectKubeconfig, type KubeConnection } from "./kube-connection.ts";
 
 /** Where the CLI reads and writes; `main.ts` passes the process's. */
@@ -74,6 +82,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await syncCommand(run, "plan");
       case "sync":
         return await syncCommand(run, "apply");
+      case "render":
+        return await renderCommand(run);
       case "status":
         return await statusCommand(run);
       case "images":
@@ -91,7 +101,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       default:
         throw new ConfigError(
           args.command,
-          'unknown command (commands: diff, sync, status, targets validate, images plan; see "pullbridge --help")',
+          'unknown command (commands: diff, sync, render, status, targets validate, images plan; see "pullbridge --help")',
         );
     }
   } catch (error) {
@@ -125,7 +135,7 @@ async function resolveTarget(
   run: Run,
   dir: string,
   connection: KubeConnection,
-): Promise<{ target: Target; manifestsDir: string }> {
+): Promise<{ target: Target; manifestsDir: string; repoRoot?: string }> {
   const { args, io } = run;
   if (args.targets !== undefined) {
     if (args.namespace !== undefined) {
@@ -136,7 +146,11 @@ async function resolveTarget(
     }
     const file = parseTargetsYaml(await readTargetsFile(args.targets, io.cwd), args.targets);
     const target = selectTarget(file, args.target, args.targets);
-    return { target: { ...target, prune: target.prune && args.prune }, manifestsDir: join(dir, target.path) };
+    return {
+      target: { ...target, prune: target.prune && args.prune },
+      manifestsDir: join(dir, target.path),
+      repoRoot: dir,
+    };
   }
   const target = adHocTarget({
     name: args.target ?? targetNameFromDirectory(resolve(io.cwd, dir)),
@@ -178,8 +192,8 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
     );
   }
   const connection = await connect(run);
-  const { target, manifestsDir } = await resolveTarget(run, dir, connection);
-  const tree = await readDirectoryTree(manifestsDir, { cwd: io.cwd });
+  const { target, manifestsDir, repoRoot } = await resolveTarget(run, dir, connection);
+  const tree = await readTargetTree(run, { target, dir, repoRoot });
   const revision = args.revision ?? (await describeRevision(resolve(io.cwd, manifestsDir)));
   const progress = args.output === "text" ? progressPrinter(io, p) : undefined;
   let result: Awaited<ReturnType<typeof runSyncCommand>>;
@@ -189,6 +203,7 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
         cluster: connection.cluster,
         toolingVersion: PULLBRIDGE_VERSION,
         now: io.now,
+        renderer: cliRenderer(io),
         ...(progress ? { onProgress: progress.onProgress } : {}),
       },
       { target, files: tree.files, targetPath: tree.targetPath, revision, mode },
@@ -202,14 +217,115 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
     parent: applySetParentName(target),
     server: connection.server,
   };
-  const skipped = skippedFiles(tree.files, tree.targetPath);
+  // A rendered directory holds patches, values and templates by design: only plain targets report skipped files.
+  const plain = chooseRenderEngine(target.render, tree.files.keys(), tree.targetPath) === "plain";
+  const skipped = plain ? skippedFiles(tree.files, tree.targetPath) : [];
   if (args.output === "json") {
     io.stdout(`${JSON.stringify({ ...syncResultJson(result, context), skipped }, null, 2)}\n`);
   } else {
     const skips = formatSkippedFiles(skipped, p);
-    io.stdout(`${formatSyncResult(result, context, p)}\n${skips === "" ? "" : `${skips}\n`}`);
+    const report = formatSyncResult(result, context, p, {
+      ...(args.summary ? { showDiffs: false } : {}),
+      ...(args.fullDiff ? {} : { maxDiffBytes: MAX_TERMINAL_DIFF_BYTES }),
+    });
+    io.stdout(`${report}\n${skips === "" ? "" : `${skips}\n`}`);
   }
   return mode === "plan" && result.changed ? EXIT.changes : EXIT.ok;
+}
+
+/** Diffs past this size are summarised unless --full-diff: a terminal cannot take megabytes of CRD diffs. */
+const MAX_TERMINAL_DIFF_BYTES = 256 * 1024;
+
+/**
+ * The renderer helper: `PULLBRIDGE_RENDERER_PATH`, else what `bash infra/renderer/build.sh`
+ * last built (`~/.cache/pullbridge/renderer/current`).
+ */
+function cliRenderer(io: CliIo): Renderer {
+  const cache = io.env.XDG_CACHE_HOME ?? join(io.env.HOME ?? homedir(), ".cache");
+  const binaryPath =
+    io.env.PULLBRIDGE_RENDERER_PATH ??
+    join(cache, "pullbridge", "renderer", "current", "pullbridge-renderer");
+  return createProcessRenderer({ binaryPath });
+}
+
+/**
+ * The files a directory is made of. A plain directory is read alone; a Kustomize overlay or Helm
+ * chart may read bases elsewhere in the repository, so the render reads the repository root
+ * (`--root`, else the git top level) — with --targets, the target's path and watch paths.
+ */
+async function readTargetTree(
+  run: Run,
+  options: { target: Target; dir: string; repoRoot?: string | undefined },
+): Promise<{ files: SourceTree; targetPath: string }> {
+  const { io, args } = run;
+  const { target, dir, repoRoot } = options;
+  if (repoRoot !== undefined) {
+    const root = resolve(io.cwd, repoRoot);
+    const paths = sourcePathsOf(target);
+    const tree = await readDirectoryTree(join(root, commonDirectory(paths)), { cwd: root });
+    return { files: keepDirectories(tree.files, paths), targetPath: target.path };
+  }
+  const own = await readDirectoryTree(dir, { cwd: io.cwd });
+  if (chooseRenderEngine(target.render, own.files.keys(), own.targetPath) === "plain") return own;
+  const absolute = resolve(io.cwd, dir);
+  const root = resolve(io.cwd, args.root ?? (await gitTopLevel(absolute)) ?? dir);
+  const fromRoot = relative(root, absolute);
+  if (fromRoot.startsWith("..") || isAbsolute(fromRoot)) {
+    throw new ConfigError("--root", `${dir} is not inside ${args.root ?? root}`);
+  }
+  const tree = await readDirectoryTree(root, { cwd: root });
+  return { files: tree.files, targetPath: fromRoot.split(sep).join("/") || "." };
+}
+
+/** `pullbridge render <dir>`: the objects the directory renders to, as the reference tool prints them. */
+async function renderCommand(run: Run): Promise<number> {
+  const { args, io } = run;
+  const dir = args.positionals[0];
+  if (dir === undefined || args.positionals.length > 1) {
+    throw new ConfigError("render", "expects one directory (pullbridge render <dir>)");
+  }
+  let target: Target;
+  let repoRoot: string | undefined;
+  if (args.targets !== undefined) {
+    const file = parseTargetsYaml(await readTargetsFile(args.targets, io.cwd), args.targets);
+    target = selectTarget(file, args.target, args.targets);
+    repoRoot = dir;
+  } else {
+    target = adHocTarget({
+      name: args.target ?? targetNameFromDirectory(resolve(io.cwd, dir)),
+      namespace: args.namespace ?? "default",
+    });
+  }
+  const tree = await readTargetTree(run, { target, dir, repoRoot });
+  const rendered = await renderDesired(
+    { renderer: cliRenderer(io) },
+    {
+      files: tree.files,
+      target: { ...target, path: tree.targetPath },
+      capabilities: { kubeVersion: args.kubeVersion, apiVersions: [] },
+    },
+  );
+  for (const note of rendered.notes) io.stderr(`note: ${note}\n`);
+  if (args.output === "json") {
+    io.stdout(
+      `${JSON.stringify(
+        {
+          engine: rendered.engine,
+          renderer: rendered.renderer ?? null,
+          objects: rendered.desired.map((d) => ({ object: d.object, source: d.source })),
+          notes: rendered.notes,
+          inputs: rendered.inputs ?? null,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else if (rendered.output) {
+    io.stdout(rendered.output.objects.map((o) => o.yaml).join("---\n"));
+  } else {
+    io.stdout(rendered.desired.map((d) => stringify(d.object)).join("---\n"));
+  }
+  return EXIT.ok;
 }
 
 async function statusCommand(run: Run): Promise<number> {

@@ -3,6 +3,7 @@
  * plane), the source (local git or GitHub with a token) and the targets (a file, or the demo),
  * starts the bridge, prints how to use it, and stops everything on Ctrl-C.
  */
+
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { relative, resolve } from "node:path";
@@ -10,6 +11,7 @@ import { formatCliError } from "../../lib/cli/format-cli-error.ts";
 import { createPalette, shouldUseColour } from "../../lib/cli/palette.ts";
 import { parseTargetsYaml, type TargetsFile } from "../../lib/config/targets.ts";
 import { disableMetricsOutputUnlessSet, readLocalEnv } from "../../lib/config/terminal-env.ts";
+import { createProcessRenderer } from "../../lib/render/process-renderer.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { findKubeconfig } from "../cli/kube-connection.ts";
 import {
@@ -220,6 +222,7 @@ async function main(): Promise<void> {
     driftIntervalSeconds: args.driftInterval,
     logLevel: args.logLevel,
     defaultKubeconfigPath: findKubeconfig({ kubeconfig: args.kubeconfig, env })?.path,
+    renderer: createProcessRenderer({ binaryPath: env.PULLBRIDGE_RENDERER_PATH }),
   }).catch((error: unknown) => {
     if (error instanceof Error && "code" in error && error.code === "EADDRINUSE") {
       throw new Error(

@@ -23,6 +23,7 @@ import { DEFAULT_IMAGE_COMMIT_IDENTITY } from "../../lib/images/image-repo.ts";
 import { type PollOnceResult, runEventSource } from "../../lib/jobs/lambda-sqs-event-source.ts";
 import { createSqsImageJobQueue } from "../../lib/jobs/sqs-image-job-queue.ts";
 import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
+import type { Renderer } from "../../lib/render/renderer-port.ts";
 import { statusContext } from "../../lib/reporting/commit-reporter.ts";
 import { createConsoleCommitReporter } from "../../lib/reporting/console-commit-reporter.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
@@ -53,6 +54,8 @@ export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR" | "SILENT";
 
 export type LocalBridgeOptions = {
   targets: TargetsFile;
+  /** Renders Kustomize and Helm targets (the Go helper); plain targets need none. */
+  renderer?: Renderer | undefined;
   source: LocalSource;
   /** The secret deliveries must be signed with. */
   webhookSecret: string;
@@ -238,6 +241,7 @@ function startWorker(
     github: parts.github,
     secrets: createParametersSecretReader({}),
     sourceLimits: DEFAULT_SOURCE_LIMITS,
+    renderer: options.renderer,
     maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
     localMode: true,
     defaultKubeconfigPath: options.defaultKubeconfigPath,

@@ -17,6 +17,7 @@ import { createEksTokenCache } from "../../lib/cluster/eks-token-cache.ts";
 import type { SecretReader } from "../../lib/config/read-secrets.ts";
 import type { TargetsFile } from "../../lib/config/targets.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
+import type { Renderer } from "../../lib/render/renderer-port.ts";
 import type { SourceLimits } from "../../lib/source/git-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { createWorkerHandler } from "./create-handler.ts";
@@ -45,6 +46,8 @@ export type WorkerWiring = {
   now?: () => Date;
   /** Engine tuning (tests shorten waits). */
   engine?: WorkerDeps["engine"];
+  /** Renders Kustomize and Helm targets (the Go helper behind lib/render's port). */
+  renderer?: Renderer | undefined;
   /** Sees every cluster client the worker connects (the test bridge counts their requests). */
   onClusterClient?: (client: ClusterPort) => void;
 };
@@ -86,6 +89,7 @@ export function composeWorker(wiring: WorkerWiring) {
     now,
     toolingVersion: PULLBRIDGE_VERSION,
     sourceLimits: wiring.sourceLimits,
+    renderer: wiring.renderer,
     maxReceiveCount: wiring.maxReceiveCount,
     logger: wiring.logger,
     metrics: wiring.metrics,

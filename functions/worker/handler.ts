@@ -7,6 +7,7 @@ import { createParametersSecretReader } from "../../lib/config/read-secrets.ts";
 import { loadWorkerEnv } from "../../lib/config/worker-env.ts";
 import { createJobGitHubFactory } from "../../lib/github/create-job-github.ts";
 import { createGitHubClientProvider } from "../../lib/github/github-client.ts";
+import { createProcessRenderer } from "../../lib/render/process-renderer.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { createServiceLogger } from "../../lib/telemetry/powertools-logger.ts";
 import { createServiceMetrics } from "../../lib/telemetry/powertools-metrics.ts";
@@ -23,6 +24,8 @@ export const handler = composeWorker({
   maxReceiveCount: env.maxReceiveCount,
   region: env.region,
   localMode: env.localMode,
+  renderer:
+    env.rendererPath === undefined ? undefined : createProcessRenderer({ binaryPath: env.rendererPath }),
   logger: createServiceLogger(ServiceName.Worker),
   metrics: createServiceMetrics(ServiceName.Worker),
 });

@@ -3,6 +3,7 @@
  * are ever loaded, so a pull request that touches none of them would preview the base branch.
  * Pure.
  */
+import { touchesTarget } from "../render/target-source-paths.ts";
 import type { ChangedPaths } from "../source/git-source.ts";
 
 /** `deploy` holds `deploy/app.yaml`, not `deploy-old/app.yaml`; `.` holds everything. */
@@ -15,7 +16,10 @@ export function isUnderTargetPath(file: string, targetPath: string): boolean {
  * True when the change may touch the target. A capped list (GitHub stops at 300 files, silently)
  * proves nothing about the files it left out, so it counts as touching.
  */
-export function changeTouchesTarget(changed: ChangedPaths, targetPath: string): boolean {
+export function changeTouchesTarget(
+  changed: ChangedPaths,
+  target: { path: string; watch?: readonly string[] | undefined },
+): boolean {
   if (!changed.complete) return true;
-  return changed.paths.some((file) => isUnderTargetPath(file, targetPath));
+  return changed.paths.some((file) => touchesTarget(target, file));
 }

@@ -2,14 +2,15 @@
  * A preview job: skip it when a newer push superseded it or when the pull request touches nothing
  * under the target path, else plan the pull request head against the live cluster (read-only).
  */
+
+import type { ClusterPort } from "../cluster/cluster-port.ts";
 import { describeError, isRetryable } from "../errors.ts";
 import type { PreviewJob } from "../jobs/job-codec.ts";
-import { manifestPolicyOf } from "../manifests/check-policy.ts";
-import { loadManifests } from "../manifests/load-manifests.ts";
 import { skippedFiles } from "../manifests/select-manifest-files.ts";
 import { formatPreviewOutOfScope, formatPreviewPending } from "../reporting/format-job-report.ts";
 import { syncTarget } from "../sync/sync-target.ts";
 import type { Log } from "../telemetry/log.ts";
+import { loadTargetObjects } from "./load-target-objects.ts";
 import { changeTouchesTarget } from "./preview-scope.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
 import type { JobContext } from "./worker-deps.ts";
@@ -55,7 +56,7 @@ async function previewShortcut(context: JobContext, job: PreviewJob): Promise<Jo
   const changed = await bestEffort(deps.logger, "listing the files the pull request changes", () =>
     github.source.changedPaths({ repo: target.repo, base: job.before, head: sha }),
   );
-  if (changed === undefined || changeTouchesTarget(changed, target.path)) return undefined;
+  if (changed === undefined || changeTouchesTarget(changed, target)) return undefined;
   const described = await postConclusion(github, {
     type: "preview-skipped",
     message: formatPreviewOutOfScope(number, target.path),
@@ -94,14 +95,24 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
   try {
     // The head commit is read from the base repository: a fork's commits are reachable there through
     // the pull request ref, and the installation may have no access to the fork itself.
-    const tree = await github.source.fetchTree({
-      repo: target.repo,
+    let connected: Promise<ClusterPort> | undefined;
+    const connect = () => {
+      connected ??= deps.connectCluster(target, "preview");
+      return connected;
+    };
+    const loaded = await loadTargetObjects(
+      {
+        source: github.source,
+        sourceLimits: deps.sourceLimits,
+        renderer: deps.renderer,
+        cluster: connect,
+        signal: deps.signal,
+      },
+      target,
       sha,
-      path: target.path,
-      limits: deps.sourceLimits,
-    });
-    const desired = loadManifests({ files: tree, targetPath: target.path, policy: manifestPolicyOf(target) });
-    const cluster = await deps.connectCluster(target, "preview");
+    );
+    const { desired } = loaded;
+    const cluster = await connect();
     const result = await syncTarget(
       { ...deps.engine, cluster, toolingVersion: deps.toolingVersion },
       { target, desired, revision: { sha }, now: deps.now(), mode: "plan", signal: deps.signal },
@@ -112,7 +123,7 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
       sha,
       result,
       durationMs: deps.now().getTime() - started,
-      skipped: skippedFiles(tree, target.path),
+      skipped: loaded.engine === "plain" ? skippedFiles(loaded.files, target.path) : [],
     });
     previewLog(context, job)("preview finished", { title: described.message, requests: result.requests });
     return jobReportOf(described, { target: target.name, sha }, [context.jobAge]);

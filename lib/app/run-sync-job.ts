@@ -2,10 +2,9 @@
  * A sync or drift job: coalesce to the branch head (reporting an older commit as superseded),
  * fetch and load the manifests there, sync, and conclude (job-outcome.ts says what is posted).
  */
+import type { ClusterPort } from "../cluster/cluster-port.ts";
 import { ConfigError, describeError, isRetryable } from "../errors.ts";
 import { type DriftJob, JobTrigger, type SyncJob } from "../jobs/job-codec.ts";
-import { manifestPolicyOf } from "../manifests/check-policy.ts";
-import { loadManifests } from "../manifests/load-manifests.ts";
 import { skippedFiles } from "../manifests/select-manifest-files.ts";
 import { formatFailureDescription } from "../reporting/format-description.ts";
 import { formatSyncPending } from "../reporting/format-job-report.ts";
@@ -15,6 +14,7 @@ import { syncTarget } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import { lastSyncOf } from "./already-synced.ts";
 import { type Conclusion, type Described, describeConclusion, failureMessage } from "./job-outcome.ts";
+import { loadTargetObjects } from "./load-target-objects.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
 import { changedObjects } from "./report-sync-result.ts";
 import { type DeploymentTracking, finishDeployment, startDeployment } from "./track-deployment.ts";
@@ -26,14 +26,25 @@ async function syncAtHead(
   head: string,
 ): Promise<{ result: SyncResult; skipped: SkippedFile[] }> {
   const { deps, target, github } = context;
-  const tree = await github.source.fetchTree({
-    repo: target.repo,
-    sha: head,
-    path: target.path,
-    limits: deps.sourceLimits,
-  });
-  const desired = loadManifests({ files: tree, targetPath: target.path, policy: manifestPolicyOf(target) });
-  const cluster = await deps.connectCluster(target, "sync");
+  let connected: Promise<ClusterPort> | undefined;
+  const connect = () => {
+    connected ??= deps.connectCluster(target, "sync");
+    return connected;
+  };
+  const loaded = await loadTargetObjects(
+    {
+      source: github.source,
+      sourceLimits: deps.sourceLimits,
+      renderer: deps.renderer,
+      cluster: connect,
+      signal: deps.signal,
+    },
+    target,
+    head,
+  );
+  const { desired } = loaded;
+  for (const note of loaded.notes) deps.logger.info("render note", { target: target.name, sha: head, note });
+  const cluster = await connect();
   // Drift = the cluster differs from the very set of manifests pullbridge last applied (the
   // engine compares digests, so a README-only commit in between does not hide it). `alert`
   // targets stop before the first write when that is the only change; new manifests apply.
@@ -49,7 +60,8 @@ async function syncAtHead(
       signal: deps.signal,
     },
   );
-  return { result, skipped: skippedFiles(tree, target.path) };
+  // A rendered directory holds patches, values and templates by design: only plain targets report skipped files.
+  return { result, skipped: loaded.engine === "plain" ? skippedFiles(loaded.files, target.path) : [] };
 }
 
 /**

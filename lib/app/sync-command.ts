@@ -5,10 +5,12 @@
  */
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import type { Target } from "../config/targets.ts";
-import { manifestPolicyOf } from "../manifests/check-policy.ts";
-import { loadManifests } from "../manifests/load-manifests.ts";
+import { chooseRenderEngine } from "../render/choose-render-engine.ts";
+import { renderDesired } from "../render/render-desired.ts";
+import type { Renderer } from "../render/renderer-port.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import { syncTarget } from "../sync/sync-target.ts";
+import { capabilitiesOf } from "./load-target-objects.ts";
 
 /** What a long sync has done so far (requests sent, by kind). */
 export type SyncProgress = {
@@ -27,6 +29,8 @@ export type SyncCommandDeps = {
   /** Called after every request the sync sends; the caller throttles what it prints. */
   onProgress?: (progress: SyncProgress) => void;
   signal?: AbortSignal | undefined;
+  /** Renders Kustomize and Helm directories. */
+  renderer?: Renderer | undefined;
 };
 
 export type SyncCommandInput = {
@@ -95,13 +99,15 @@ export function observeProgress(
   };
 }
 
-/** Loads the manifests (ManifestSetError naming every problem) and plans or applies them. */
+/** Renders (Kustomize/Helm) or loads the manifests (ManifestSetError naming every problem) and plans or applies them. */
 export async function runSyncCommand(deps: SyncCommandDeps, input: SyncCommandInput): Promise<SyncResult> {
-  const desired = loadManifests({
-    files: input.files,
-    targetPath: input.targetPath,
-    policy: manifestPolicyOf(input.target),
-  });
+  const target = { ...input.target, path: input.targetPath };
+  const engine = chooseRenderEngine(target.render, input.files.keys(), target.path);
+  const capabilities = engine === "helm" ? await capabilitiesOf(deps.cluster, deps.signal) : undefined;
+  const { desired } = await renderDesired(
+    { renderer: deps.renderer },
+    { files: input.files, target, capabilities, signal: deps.signal },
+  );
   const cluster = deps.onProgress ? observeProgress(deps.cluster, deps.onProgress) : deps.cluster;
   return await syncTarget(
     { cluster, toolingVersion: deps.toolingVersion },

@@ -2,6 +2,7 @@
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import type { Target, TargetsFile } from "../config/targets.ts";
 import type { JobGitHub, JobGitHubFactory } from "../github/job-github-ports.ts";
+import type { Renderer } from "../render/renderer-port.ts";
 import type { SourceLimits } from "../source/git-source.ts";
 import type { SyncDeps } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
@@ -15,6 +16,8 @@ export type WorkerDeps = {
   now: () => Date;
   toolingVersion: string;
   sourceLimits: SourceLimits;
+  /** Renders Kustomize and Helm targets; plain targets need none (a rendered target without one fails permanently). */
+  renderer?: Renderer | undefined;
   /** Engine tuning (concurrency, CRD wait); tests shorten waits here. */
   engine?: Omit<SyncDeps, "cluster" | "toolingVersion">;
   /** Aborts the sync shortly before the Lambda deadline; the job is then retried. */

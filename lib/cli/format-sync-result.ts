@@ -83,7 +83,7 @@ export function formatSyncResult(
   result: SyncResult,
   context: PlanContext,
   p: Palette,
-  options: { showUnchanged?: boolean; showDiffs?: boolean } = {},
+  options: { showUnchanged?: boolean; showDiffs?: boolean; maxDiffBytes?: number } = {},
 ): string {
   const plan = result.mode === "plan";
   const lines: string[] = [];
@@ -106,7 +106,19 @@ export function formatSyncResult(
     );
   }
   // A plan is read for its diffs; a sync report lists what was done (its JSON form keeps the diffs).
-  const diffs = (options.showDiffs ?? plan) ? result.outcomes.map(diffOf).filter((d) => d !== "") : [];
+  let diffs = (options.showDiffs ?? plan) ? result.outcomes.map(diffOf).filter((d) => d !== "") : [];
+  const diffBytes = diffs.reduce((n, d) => n + d.length, 0);
+  const maxDiffBytes = options.maxDiffBytes ?? Number.POSITIVE_INFINITY;
+  if (diffBytes > maxDiffBytes) {
+    // A first diff of a set with large CRDs can be megabytes: past what a terminal can take, summarise.
+    lines.push(
+      "",
+      p.dim(
+        `Diffs left out: ${diffs.length} diff(s), ${formatBytes(diffBytes)} — more than ${formatBytes(maxDiffBytes)}; use --full-diff or --output json to see them.`,
+      ),
+    );
+    diffs = [];
+  }
   if (diffs.length > 0) {
     lines.push("");
     for (const diff of diffs) lines.push(colourDiff(diff.trimEnd(), p), "");
@@ -200,4 +212,10 @@ export function syncResultJson(result: SyncResult, context: Pick<PlanContext, "n
     durationMs: Math.round(result.durationsMs.total),
     requests: result.requests,
   };
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${bytes} B`;
 }

@@ -21,6 +21,8 @@ export type DiscoveryIndex = {
   resolve(options: { apiVersion: string; kind: string }): ApiResource | undefined;
   /** The preferred served version of a group-kind, or undefined when the group-kind is not served. */
   preferred(options: { group: string; kind: string }): ApiResource | undefined;
+  /** Served `group/version` and `group/version/Kind` strings (core: `v1`, `v1/Pod`), as Helm's `.Capabilities.APIVersions` lists them. */
+  apiVersions?: readonly string[];
 };
 
 /** Requests sent by one client, by class. Dry-run requests are never counted as writes. */
@@ -80,6 +82,8 @@ export type ClusterPort = {
   readonly server: string;
   /** Aggregated discovery, cached per server for the life of the process; `refresh` re-reads it (after CRDs). */
   discover(options?: { refresh?: boolean; signal?: AbortSignal | undefined }): Promise<DiscoveryIndex>;
+  /** The server's `gitVersion` (`v1.36.3`) from `/version`, for Helm's `.Capabilities.KubeVersion`; optional for decorators and fakes. */
+  serverVersion?(options?: { signal?: AbortSignal | undefined }): Promise<string>;
   /** Every object matching the label selector, following pagination; `pages` is the number of LIST requests. */
   list(options: ListOptions): Promise<{ items: KubeObject[]; pages: number }>;
   /** The object, or undefined when it does not exist. */

@@ -31,6 +31,7 @@ type GroupDiscovery = {
 export function createDiscoveryIndex(documents: readonly unknown[]): DiscoveryIndex {
   const byGvk = new Map<string, ApiResource>();
   const preferredByGk = new Map<string, ApiResource>();
+  const apiVersions = new Set<string>();
   for (const doc of documents) {
     const items = (doc as { items?: GroupDiscovery[] }).items ?? [];
     for (const group of items) {
@@ -48,6 +49,8 @@ export function createDiscoveryIndex(documents: readonly unknown[]): DiscoveryIn
             namespaced: res.scope === "Namespaced",
           };
           const gvk = `${groupName}/${version.version}/${kind}`;
+          const gv = groupName ? `${groupName}/${version.version}` : version.version;
+          apiVersions.add(gv).add(`${gv}/${kind}`);
           if (!byGvk.has(gvk)) byGvk.set(gvk, entry);
           const gk = `${groupName}/${kind}`;
           if (!preferredByGk.has(gk)) preferredByGk.set(gk, entry);
@@ -61,6 +64,7 @@ export function createDiscoveryIndex(documents: readonly unknown[]): DiscoveryIn
       return byGvk.get(`${group}/${version}/${kind}`);
     },
     preferred: ({ group, kind }) => preferredByGk.get(`${group}/${kind}`),
+    apiVersions: [...apiVersions].sort(),
   };
 }
 

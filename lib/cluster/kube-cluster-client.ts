@@ -179,6 +179,17 @@ export function clusterClientFromTransport(transport: KubeTransport): ClusterCli
     server: transport.server,
     discover: async (options = {}) =>
       await loadDiscovery({ transport, refresh: options.refresh ?? false, signal: options.signal }),
+    serverVersion: async (options = {}) => {
+      const response = await transport.send({
+        method: "GET",
+        path: "/version",
+        countAs: "read",
+        signal: options.signal,
+      });
+      if (response.status !== 200) throw clusterErrorFromResponse({ response, operation: "GET /version" });
+      const version = (response.body as { gitVersion?: unknown } | undefined)?.gitVersion;
+      return typeof version === "string" ? version : "";
+    },
     list,
     get,
     apply: async (options) => await applyObject(options),

@@ -44,6 +44,13 @@ export const clusterSchema = z.discriminatedUnion("type", [
   }),
 ]);
 
+/** A repository-relative path without `..`, leading or trailing slash (`.` for the root). */
+const repoPath = z
+  .string()
+  .min(1)
+  .transform((p) => p.replace(/^\.?\/+/, "").replace(/\/+$/, "") || ".")
+  .refine((p) => !p.split("/").includes(".."), "must not contain `..`");
+
 export const targetSchema = z.strictObject({
   name: dnsLabel,
   /** `owner/name` on GitHub. */
@@ -57,6 +64,37 @@ export const targetSchema = z.strictObject({
     .refine((p) => !p.split("/").includes(".."), "must not contain `..`"),
   /** Key into `clusters`. */
   cluster: z.string().min(1),
+  /**
+   * How the directory becomes objects: `plain` reads its YAML/JSON files, `kustomize` runs
+   * `kustomize build`, `helm` runs `helm template`; `auto` picks Kustomize when the directory
+   * has a kustomization file, Helm when it has a Chart.yaml, plain otherwise.
+   */
+  render: z.enum(["auto", "plain", "kustomize", "helm"]).default("auto"),
+  /** Helm inputs (render: helm or a Chart.yaml under auto). */
+  helm: z
+    .strictObject({
+      /** `.Release.Name`; defaults to the target name. */
+      releaseName: z.string().min(1).max(53).optional(),
+      /** `.Release.Namespace`; defaults to the target namespace. */
+      namespace: dnsLabel.max(63).optional(),
+      /** Values files, repository-relative, in order (later wins). */
+      valuesFiles: z.array(repoPath).default([]),
+      /** Inline values, merged after the files. */
+      values: z.record(z.string(), z.unknown()).default({}),
+    })
+    .optional(),
+  /** Plain targets: only files matching one of these globs (relative to `path`), e.g. `*.yaml`. */
+  include: z.array(z.string().min(1)).optional(),
+  /** Plain targets: skip files matching any of these globs (relative to `path`). */
+  exclude: z.array(z.string().min(1)).default([]),
+  /** Plain targets: read subdirectories too (default), or only the files directly in `path`. */
+  recursive: z.boolean().default(true),
+  /**
+   * More repository directories the target depends on (e.g. `apps/base` for an overlay): a push
+   * touching them syncs this target too, and the worker fetches them with `path`.
+   */
+  watch: z.array(repoPath).default([]),
+
   /** Default namespace for namespaced objects without one; also holds the ApplySet parent. */
   namespace: dnsLabel.max(63),
   policy: z

@@ -19,6 +19,8 @@ export type TerminalEnv = {
   readonly NO_COLOR: string | undefined;
   readonly FORCE_COLOR: string | undefined;
   readonly KUBECONFIG: string | undefined;
+  /** The renderer helper: `PULLBRIDGE_RENDERER_PATH`, else what `bash infra/renderer/build.sh` last built. */
+  readonly PULLBRIDGE_RENDERER_PATH: string;
 };
 
 /** Where the local control plane's binaries may already be. */
@@ -36,7 +38,15 @@ export type LocalEnv = TerminalEnv &
 
 /** The CLI's environment (default `process.env`). */
 export function readTerminalEnv(env: Env = process.env): TerminalEnv {
-  return { NO_COLOR: env.NO_COLOR, FORCE_COLOR: env.FORCE_COLOR, KUBECONFIG: env.KUBECONFIG };
+  const cache = env.XDG_CACHE_HOME ?? `${env.HOME ?? ""}/.cache`;
+  return {
+    NO_COLOR: env.NO_COLOR,
+    FORCE_COLOR: env.FORCE_COLOR,
+    KUBECONFIG: env.KUBECONFIG,
+    PULLBRIDGE_RENDERER_PATH:
+      optionalString(env, "PULLBRIDGE_RENDERER_PATH") ??
+      `${cache}/pullbridge/renderer/current/pullbridge-renderer`,
+  };
 }
 
 /** Local mode's environment (default `process.env`); the token and secret are taken byte for byte. */

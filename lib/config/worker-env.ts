@@ -36,6 +36,8 @@ export type WorkerEnv = {
   readonly maxReceiveCount: number;
   readonly region: string | undefined;
   readonly localMode: boolean;
+  /** The renderer helper for Kustomize and Helm targets (`PULLBRIDGE_RENDERER_PATH`; on Lambda `bin/pullbridge-renderer` in the package). */
+  readonly rendererPath: string | undefined;
 };
 
 /** Reads and validates the worker configuration from `env` (default `process.env`). */
@@ -65,8 +67,14 @@ export function loadWorkerEnv(env: Env = process.env, options: { readFile?: Read
     );
   }
 
+  const taskRoot = optionalString(env, "LAMBDA_TASK_ROOT");
+  const rendererPath =
+    optionalString(env, "PULLBRIDGE_RENDERER_PATH") ??
+    (taskRoot === undefined ? undefined : `${taskRoot}/bin/pullbridge-renderer`);
+
   return {
     targets,
+    rendererPath,
     github: {
       ...(baseUrl === undefined ? {} : { baseUrl }),
       ...(appId !== undefined && privateKeyRef !== undefined ? { app: { appId, privateKeyRef } } : {}),

@@ -13,7 +13,7 @@ import type { ValuePath } from "./locate-yaml-node.ts";
 import type { ObjectIssue } from "./object-issue.ts";
 import type { ParsedDocument } from "./parse-yaml-documents.ts";
 import { parseYamlDocuments } from "./parse-yaml-documents.ts";
-import { selectManifestFiles } from "./select-manifest-files.ts";
+import { type FileSelection, selectManifestFiles } from "./select-manifest-files.ts";
 import { validateObject } from "./validate-object.ts";
 
 export type LoadManifestsInput = {
@@ -22,6 +22,8 @@ export type LoadManifestsInput = {
   /** Directory of the target inside the repository; `.` for the root. */
   targetPath: string;
   policy: ManifestPolicy;
+  /** Plain targets' include/exclude globs and `recursive`. */
+  selection?: FileSelection | undefined;
 };
 
 /**
@@ -76,7 +78,7 @@ export function loadManifests(input: LoadManifestsInput): DesiredObject[] {
     }
   }
 
-  for (const file of selectManifestFiles(input.files.keys(), input.targetPath)) {
+  for (const file of selectManifestFiles(input.files.keys(), input.targetPath, input.selection)) {
     try {
       loadFile(file);
     } catch (error) {

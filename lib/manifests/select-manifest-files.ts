@@ -1,7 +1,15 @@
 /**
  * Which files of a repository tree are manifests of a target, and which under its path are not.
  */
+import { posix } from "node:path";
 import type { SkippedFile, SourceTree } from "../source/git-source.ts";
+
+/** A plain target's file selection: globs relative to the target path, and whether to descend. */
+export type FileSelection = {
+  include?: readonly string[] | undefined;
+  exclude?: readonly string[] | undefined;
+  recursive?: boolean | undefined;
+};
 
 const MANIFEST_EXTENSIONS = [".yaml", ".yml", ".json"];
 
@@ -22,7 +30,11 @@ export function normaliseTargetPath(targetPath: string): string {
  * and the like are YAML but never Kubernetes objects, and a target at the repository root
  * would otherwise fail on them.
  */
-export function selectManifestFiles(paths: Iterable<string>, targetPath: string): string[] {
+export function selectManifestFiles(
+  paths: Iterable<string>,
+  targetPath: string,
+  selection: FileSelection = {},
+): string[] {
   const target = normaliseTargetPath(targetPath);
   const prefix = target === "." ? "" : `${target}/`;
   const selected: string[] = [];
@@ -32,6 +44,10 @@ export function selectManifestFiles(paths: Iterable<string>, targetPath: string)
     if (below.some((segment) => segment.startsWith(".") || segment === "")) continue;
     // Case-sensitive, as kubectl's `-f <dir>` is.
     if (!MANIFEST_EXTENSIONS.some((ext) => path.endsWith(ext))) continue;
+    if (selection.recursive === false && below.length > 1) continue;
+    const relative = below.join("/");
+    if (selection.include && !selection.include.some((glob) => posix.matchesGlob(relative, glob))) continue;
+    if (selection.exclude?.some((glob) => posix.matchesGlob(relative, glob))) continue;
     selected.push(path);
   }
   return selected.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

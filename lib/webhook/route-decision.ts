@@ -6,7 +6,10 @@ import type { Target } from "../config/targets.ts";
 import type { DeliveryJobInput } from "../jobs/job-codec.ts";
 
 /** The target fields routing looks at. */
-export type RoutableTarget = Pick<Target, "name" | "repo" | "branch" | "path" | "preview">;
+export type RoutableTarget = Pick<Target, "name" | "repo" | "branch" | "path" | "preview"> & {
+  /** More directories the target is rendered from (an overlay's base): pushes there route to it too. */
+  watch?: readonly string[] | undefined;
+};
 
 /** Why a delivery queued nothing; stable codes for logs and tests (the reason text is for humans). */
 export const IgnoreCode = {

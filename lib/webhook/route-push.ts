@@ -9,6 +9,7 @@
 import { type DeliveryJobInput, JobTrigger } from "../jobs/job-codec.ts";
 import "../validation/zod-messages.ts";
 import * as z from "zod/mini";
+import { sourcePathsOf, touchesTarget } from "../render/target-source-paths.ts";
 import {
   type DeliveryFacts,
   IgnoreCode,
@@ -138,7 +139,7 @@ export function routePush(
     reason = `${everything}: every target on ${branch}`;
   } else {
     const changed = [...changedFiles(push.commits ?? [])];
-    selected = onBranch.filter((t) => changed.some((file) => pathContains(t.path, file)));
+    selected = onBranch.filter((t) => changed.some((file) => touchesTarget(t, file)));
     reason = `paths changed in ${push.commits?.length ?? 0} commit(s)`;
   }
   if (selected.length === 0) {
@@ -146,7 +147,7 @@ export function routePush(
       kind: "ignore",
       repo,
       code: IgnoreCode.NoTargetChanged,
-      reason: `no target path changed on ${branch} (${onBranch.map((t) => t.path).join(", ")})`,
+      reason: `no target path changed on ${branch} (${onBranch.flatMap((t) => sourcePathsOf(t)).join(", ")})`,
     };
   }
 

@@ -17,6 +17,7 @@ import type { ClusterPort, RequestCounts } from "../../lib/cluster/cluster-port.
 import { parseTargetsConfig, type TargetInput, type TargetsFile } from "../../lib/config/targets.ts";
 import { drainQueue, type PollOnceResult, pollOnce } from "../../lib/jobs/lambda-sqs-event-source.ts";
 import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
+import type { Renderer } from "../../lib/render/renderer-port.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import {
@@ -46,6 +47,8 @@ export type BridgeOptions = {
   servers?: { controlPlane: ControlPlaneInfo; sqsEndpoint: string };
   /** The worker's logger (default: a silent one); tests that check what is logged pass their own. */
   logger?: Logger;
+  /** Renders Kustomize/Helm targets (default: none; plain targets only). */
+  renderer?: Renderer;
 };
 
 export type Bridge = {
@@ -153,6 +156,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     awsCredentials: async () => ({ accessKeyId: "unused", secretAccessKey: "unused" }),
     localMode: true,
     sourceLimits: DEFAULT_SOURCE_LIMITS,
+    renderer: options.renderer,
     maxReceiveCount: options.maxReceiveCount ?? 5,
     logger: options.logger ?? new Logger({ serviceName: ServiceName.Worker, logLevel: "SILENT" }),
     metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: ServiceName.Worker }),

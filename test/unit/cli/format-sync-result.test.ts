@@ -222,3 +222,37 @@ describe("syncResultJson", () => {
     });
   });
 });
+
+describe("formatSyncResult with a diff budget", () => {
+  const result = aSyncResult({
+    outcomes: [
+      anOutcome({ name: "a", outcome: "updated", diff: DIFF }),
+      anOutcome({ name: "b", outcome: "created", diff: `+${"x".repeat(2000)}\n` }),
+    ],
+  });
+
+  it("summarises diffs larger than the budget, keeping the plan table", () => {
+    // Act
+    const text = formatSyncResult(result, context, createPalette(false), { maxDiffBytes: 1024 });
+
+    // Assess
+    expect(text).toContain("ConfigMap apps/a");
+    expect(text).toContain("ConfigMap apps/b");
+    expect(text).not.toContain("+color: green");
+    expect(text).toContain(
+      "Diffs left out: 2 diff(s), 2 KB — more than 1 KB; use --full-diff or --output json to see them.",
+    );
+  });
+
+  it("prints the diffs within the budget, and none at all with showDiffs: false (diff --summary)", () => {
+    // Act
+    const within = formatSyncResult(result, context, createPalette(false), { maxDiffBytes: 1024 * 1024 });
+    const summary = formatSyncResult(result, context, createPalette(false), { showDiffs: false });
+
+    // Assess
+    expect(within).toContain("+color: green");
+    expect(summary).not.toContain("+color: green");
+    expect(summary).not.toContain("Diffs left out");
+    expect(summary).toContain("ConfigMap apps/a");
+  });
+});

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"fmt"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+)
+
+// treeRoot is where the repository tree sits in the in-memory filesystem. Anything that
+// resolves outside it (`../../..`, an absolute path) is refused by name.
+const treeRoot = "/pullbridge-tree"
+
+// tree is the commit's files as a read-only, in-memory kustomize filesystem. It has no
+// symlinks and no access to the host disk, records every file read (the render's dependency
+// closure) and the first attempt to leave it.
+type tree struct {
+	files map[string][]byte
+	mem   filesys.FileSystem
+
+	mu        sync.Mutex
+	read      map[string]bool
+	last      string
+	violated  *renderFailure
+	overrides map[string][]byte
+}
+
+func newTree(files map[string][]byte) *tree {
+	mem := filesys.MakeFsInMemory()
+	clean := make(map[string][]byte, len(files))
+	for p, content := range files {
+		rel := path.Clean(strings.TrimPrefix(p, "/"))
+		if rel == "." || strings.HasPrefix(rel, "../") || rel == ".." {
+			continue
+		}
+		clean[rel] = content
+		_ = mem.WriteFile(treeRoot+"/"+rel, content)
+	}
+	_ = mem.MkdirAll(treeRoot)
+	return &tree{files: clean, mem: mem, read: map[string]bool{}, overrides: map[string][]byte{}}
+}
+
+// abs maps a repository-relative path to its place in the in-memory filesystem.
+func (t *tree) abs(rel string) string {
+	rel = path.Clean(strings.TrimPrefix(rel, "/"))
+	if rel == "." {
+		return treeRoot
+	}
+	return treeRoot + "/" + rel
+}
+
+// rel maps an in-memory path back to a repository-relative one; ok is false outside the tree.
+func (t *tree) rel(p string) (string, bool) {
+	p = filepath.ToSlash(filepath.Clean(p))
+	if !path.IsAbs(p) {
+		p = path.Join(treeRoot, p)
+	}
+	if p == treeRoot {
+		return ".", true
+	}
+	if strings.HasPrefix(p, treeRoot+"/") {
+		return strings.TrimPrefix(p, treeRoot+"/"), true
+	}
+	return p, false
+}
+
+// clean rewrites in-memory paths in a library message to repository-relative ones.
+func (t *tree) clean(msg string) string {
+	msg = strings.ReplaceAll(msg, treeRoot+"/", "")
+	return strings.ReplaceAll(msg, treeRoot, ".")
+}
+
+func (t *tree) inputs() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]string, 0, len(t.read))
+	for p := range t.read {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (t *tree) lastRead() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.last
+}
+
+func (t *tree) violation() *renderFailure {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.violated
+}
+
+func (t *tree) refuse(f *renderFailure) error {
+	t.mu.Lock()
+	if t.violated == nil {
+		t.violated = f
+	}
+	t.mu.Unlock()
+	return f
+}
+
+// check returns the repository-relative path, or refuses a path outside the tree.
+func (t *tree) check(p string) (string, error) {
+	rel, ok := t.rel(p)
+	if !ok {
+		return "", t.refuse(fail("outside-tree", rel,
+			"%s is outside the repository tree: rendering reads only the files of the commit", rel))
+	}
+	return rel, nil
+}
+
+func (t *tree) noteRead(rel string) {
+	t.mu.Lock()
+	t.read[rel] = true
+	t.last = rel
+	t.mu.Unlock()
+}
+
+// readRel reads a repository-relative file (values files, charts) and records it.
+func (t *tree) readRel(rel string) ([]byte, bool) {
+	rel = path.Clean(rel)
+	content, ok := t.files[rel]
+	if ok {
+		t.noteRead(rel)
+	}
+	return content, ok
+}
+
+// below lists the files under a repository-relative directory, relative to it.
+func (t *tree) below(dir string) map[string][]byte {
+	dir = path.Clean(dir)
+	out := map[string][]byte{}
+	for p, c := range t.files {
+		if dir == "." {
+			out[p] = c
+		} else if strings.HasPrefix(p, dir+"/") {
+			out[strings.TrimPrefix(p, dir+"/")] = c
+		}
+	}
+	return out
+}
+
+func (t *tree) override(rel string, content []byte) {
+	t.mu.Lock()
+	t.overrides[rel] = content
+	t.mu.Unlock()
+}
+
+// --- filesys.FileSystem (read-only, confined) ---
+
+var errReadOnly = fmt.Errorf("the repository tree is read-only during rendering")
+
+func (t *tree) Create(string) (filesys.File, error) { return nil, errReadOnly }
+func (t *tree) Mkdir(string) error                   { return errReadOnly }
+func (t *tree) MkdirAll(string) error                { return errReadOnly }
+func (t *tree) RemoveAll(string) error               { return errReadOnly }
+func (t *tree) WriteFile(string, []byte) error       { return errReadOnly }
+
+func (t *tree) Open(p string) (filesys.File, error) {
+	rel, err := t.check(p)
+	if err != nil {
+		return nil, err
+	}
+	t.noteRead(rel)
+	return t.mem.Open(p)
+}
+
+func (t *tree) IsDir(p string) bool {
+	if _, err := t.check(p); err != nil {
+		return false
+	}
+	return t.mem.IsDir(p)
+}
+
+func (t *tree) ReadDir(p string) ([]string, error) {
+	if _, err := t.check(p); err != nil {
+		return nil, err
+	}
+	return t.mem.ReadDir(p)
+}
+
+func (t *tree) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
+	if _, err := t.check(p); err != nil {
+		return "", "", err
+	}
+	return t.mem.CleanedAbs(p)
+}
+
+func (t *tree) Exists(p string) bool {
+	if _, err := t.check(p); err != nil {
+		return false
+	}
+	return t.mem.Exists(p)
+}
+
+func (t *tree) Glob(pattern string) ([]string, error) {
+	if _, err := t.check(pattern); err != nil {
+		return nil, err
+	}
+	return t.mem.Glob(pattern)
+}
+
+func (t *tree) ReadFile(p string) ([]byte, error) {
+	rel, err := t.check(p)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	content, overridden := t.overrides[rel]
+	t.mu.Unlock()
+	if overridden {
+		t.noteRead(rel)
+		return content, nil
+	}
+	content, err = t.mem.ReadFile(p)
+	if err == nil {
+		t.noteRead(rel)
+	}
+	return content, err
+}
+
+func (t *tree) Walk(p string, walkFn filepath.WalkFunc) error {
+	if _, err := t.check(p); err != nil {
+		return err
+	}
+	return t.mem.Walk(p, walkFn)
+}

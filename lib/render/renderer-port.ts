@@ -1,0 +1,77 @@
+/**
+ * The renderer port: a repository tree and a target directory in, the objects Kustomize or
+ * Helm render out, each with the file it came from. The adapter runs the reference
+ * implementations (a Go helper over Kustomize's and Helm's own libraries) in a bounded child
+ * process; failures are `RenderError`s naming the file.
+ */
+import type { SourceTree } from "../source/git-source.ts";
+
+/** The renderers a target can use; `plain` targets are read as they are written. */
+export type RenderEngine = "kustomize" | "helm";
+
+/** Helm's inputs: release identity, values, and the cluster facts `.Capabilities` shows. */
+export type HelmRenderOptions = {
+  releaseName: string;
+  namespace: string;
+  /** Repository-relative values files, in order (later wins, as repeated `--values`). */
+  valuesFiles: readonly string[];
+  /** Inline values, merged last. */
+  values: Readonly<Record<string, unknown>>;
+  /** `v1.36.3`; Helm's default when absent. */
+  kubeVersion?: string | undefined;
+  /** `apps/v1`, `apps/v1/Deployment`, … from discovery. */
+  apiVersions: readonly string[];
+};
+
+export type RenderRequest = {
+  files: SourceTree;
+  /** Target directory, repository-relative (`.` for the root). */
+  path: string;
+  engine: RenderEngine;
+  helm?: HelmRenderOptions | undefined;
+  signal?: AbortSignal | undefined;
+};
+
+/** One rendered object as YAML text and the repository file it came from. */
+export type RenderedObject = {
+  yaml: string;
+  source: {
+    file: string;
+    /**
+     * When Kustomize records a kustomization rather than a resource file as the object's origin:
+     * the generator or transformer configured there (`ConfigMapGenerator`, or `PatchTransformer`
+     * for a JSON 6902 patch with a target, which replaces the object).
+     */
+    generatedBy?: string | undefined;
+  };
+};
+
+export type RenderOutput = {
+  /** `kustomize v5.8.2/api-v0.21.2`, `helm v3.21.4`. */
+  renderer: string;
+  objects: readonly RenderedObject[];
+  /** Things a user should know that are not failures (e.g. Helm hooks that were skipped). */
+  notes: readonly string[];
+  /** Every repository file the render read: the target's dependency closure. */
+  inputs: readonly string[];
+};
+
+/** Renders one target; throws `RenderError`. */
+export interface Renderer {
+  render(request: RenderRequest): Promise<RenderOutput>;
+}
+
+/** Bounds one render: the adapter enforces them and kills the helper past the time limit. */
+export type RenderLimits = {
+  timeoutMs: number;
+  /** Rendered YAML, summed over objects. */
+  maxOutputBytes: number;
+  maxMemoryBytes: number;
+};
+
+/** Defaults for a Lambda with 1 GB: far above a real chart or overlay. */
+export const DEFAULT_RENDER_LIMITS: RenderLimits = {
+  timeoutMs: 30_000,
+  maxOutputBytes: 32 * 1024 * 1024,
+  maxMemoryBytes: 512 * 1024 * 1024,
+};

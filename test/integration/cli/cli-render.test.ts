@@ -1,0 +1,126 @@
+/**
+ * `pullbridge render`, and `diff` / `sync` of a rendered directory, as a user runs them: a real
+ * process against the real API server, with the real renderer helper and the stock CLIs.
+ */
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { CoreV1Api } from "@kubernetes/client-node";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { createGitRepo } from "../../support/git-repo.ts";
+import { createTestNamespace, grantWorker, kubeConfigFor } from "../../support/kube.ts";
+import { RENDER_FIXTURE_REPO, rendererBinDir, stockKustomizeBuild } from "../../support/renderer.ts";
+
+const CLI = new URL("../../../functions/cli/main.ts", import.meta.url).pathname;
+let rendererPath: string;
+
+beforeAll(() => {
+  rendererPath = join(rendererBinDir(), "pullbridge-renderer");
+}, 1_200_000);
+
+function pullbridge(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: Record<string, string | undefined> = { ...process.env, PULLBRIDGE_RENDERER_PATH: rendererPath };
+  delete env.FORCE_COLOR;
+  delete env.NO_COLOR;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd, env, maxBuffer: 32 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error && typeof error.code === "number" ? error.code : error ? 1 : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe("pullbridge render", () => {
+  it("prints what `kustomize build` prints for an overlay", async () => {
+    // Act
+    const [ours, stock] = await Promise.all([
+      pullbridge(["render", "apps/web/overlays/prod", "--root", "."], RENDER_FIXTURE_REPO),
+      stockKustomizeBuild(join(RENDER_FIXTURE_REPO, "apps/web/overlays/prod")),
+    ]);
+
+    // Assess
+    expect(ours.stderr).toBe("");
+    expect(ours.code).toBe(0);
+    expect(ours.stdout).toBe(stock);
+  });
+
+  it("lists a chart's skipped hooks on stderr and its objects with their templates in JSON", async () => {
+    // Act
+    const run = await pullbridge(
+      [
+        "render",
+        ".",
+        "--targets",
+        "targets.yaml",
+        "--target",
+        "shop",
+        "--kube-version",
+        "v1.36.3",
+        "--output",
+        "json",
+      ],
+      RENDER_FIXTURE_REPO,
+    );
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("note: skipped Helm hook Job shop-shop-migrate");
+    const out = JSON.parse(run.stdout) as { engine: string; objects: Array<{ source: { file: string } }> };
+    expect(out.engine).toBe("helm");
+    expect(out.objects.map((o) => o.source.file)).toContain("charts/shop/templates/deployment.yaml");
+  });
+
+  it("a render refusal exits 1 and names the kustomization", async () => {
+    // Prepare
+    const repo = await createGitRepo();
+    await repo.commitFiles({ "app/kustomization.yaml": "resources:\n  - https://example.com/app.yaml\n" });
+
+    // Act
+    const run = await pullbridge(["render", "app"], repo.dir);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("app/kustomization.yaml");
+    expect(run.stderr).toContain("remote resource");
+  });
+});
+
+describe("pullbridge diff / sync of an overlay", () => {
+  it("syncs the rendered overlay (its base read from the git top level) and diff --summary prints no diffs", async () => {
+    // Prepare
+    const namespace = await createTestNamespace("cli-render");
+    await grantWorker(namespace);
+    const repo = await createGitRepo();
+    await repo.commitFiles({
+      "base/kustomization.yaml": "resources:\n  - cm.yaml\n",
+      "base/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: blue\n",
+      "overlays/prod/kustomization.yaml": "resources:\n  - ../../base\nnamePrefix: prod-\n",
+    });
+    const kubeconfig = join(inject("controlPlane").dir, "worker.kubeconfig");
+    const common = ["-n", namespace, "--kubeconfig", kubeconfig, "--target", "web"];
+
+    // Act
+    const sync = await pullbridge(["sync", "overlays/prod", ...common], repo.dir);
+    await repo.commitFiles({
+      "base/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: green\n",
+    });
+    const summary = await pullbridge(["diff", "overlays/prod", "--summary", ...common], repo.dir);
+    const full = await pullbridge(["diff", "overlays/prod", ...common], repo.dir);
+
+    // Assess
+    expect(sync.code).toBe(0);
+    const cm = await kubeConfigFor("admin")
+      .makeApiClient(CoreV1Api)
+      .readNamespacedConfigMap({ namespace, name: "prod-settings" });
+    expect(cm.data).toEqual({ color: "blue" });
+    expect(summary.code).toBe(2);
+    expect(summary.stdout).toContain(`ConfigMap ${namespace}/prod-settings`);
+    expect(summary.stdout).toContain("base/cm.yaml");
+    expect(summary.stdout).not.toContain("+  color: green");
+    expect(full.stdout).toContain("color: green");
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { commonDirectory, keepDirectories, sourcePathsOf } from "../../../lib/render/target-source-paths.ts";
+
+describe("target source paths", () => {
+  it("the path comes first, watch paths after, without duplicates", () => {
+    // Act / Assess
+    expect(sourcePathsOf({ path: "a/overlay", watch: ["a/base", "a/overlay"] })).toEqual([
+      "a/overlay",
+      "a/base",
+    ]);
+  });
+
+  it.each([
+    [["apps/web/overlays/prod", "apps/web/base"], "apps/web"],
+    [["apps/web/overlays/prod"], "apps/web/overlays/prod"],
+    [["apps/web", "shared/base"], "."],
+    [["apps/web", "."], "."],
+    [["apps/web", "apps/webhooks"], "apps"],
+  ])("one fetch of %j reads %s", (paths, expected) => {
+    // Act / Assess
+    expect(commonDirectory(paths)).toBe(expected);
+  });
+
+  it("keeps only the files of the listed directories from the common fetch", () => {
+    // Prepare
+    const tree = new Map([
+      ["apps/web/base/a.yaml", 1],
+      ["apps/web/overlays/prod/k.yaml", 2],
+      ["apps/web/overlays/staging/k.yaml", 3],
+    ]);
+
+    // Act
+    const kept = keepDirectories(tree, ["apps/web/overlays/prod", "apps/web/base"]);
+
+    // Assess
+    expect([...kept.keys()]).toEqual(["apps/web/base/a.yaml", "apps/web/overlays/prod/k.yaml"]);
+  });
+});
