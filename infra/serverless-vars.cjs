@@ -18,6 +18,9 @@ module.exports = async ({ options, resolveVariable }) => {
     githubAppId: await param("githubAppId"),
     githubPrivateKeyParameter: await param("githubPrivateKeyParameter"),
     githubTokenParameter: await param("githubTokenParameter"),
+    eksAccessCluster: await param("eksAccessCluster"),
+    eksAccessGroup: await param("eksAccessGroup"),
+    alarmEmail: await param("alarmEmail"),
   });
   return cached;
 };

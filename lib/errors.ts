@@ -197,6 +197,54 @@ export type SyncRefusal = {
   by?: "policy" | "cluster";
 };
 
+/** What a sync wrote before it failed, and what it meant to write but did not (`Kind ns/name` each). */
+export type SyncWrites = {
+  /** Whether the ApplySet parent was written (widened) by this sync. */
+  inventoryWidened: boolean;
+  /** Creates/updates the API server confirmed. */
+  applied: readonly string[];
+  /** Deletes the API server confirmed. */
+  pruned: readonly string[];
+  /** Planned creates/updates not confirmed: never sent, refused, or cut off. */
+  notApplied: readonly string[];
+  /** Planned deletes not confirmed. */
+  notPruned: readonly string[];
+};
+
+/**
+ * A sync failed after some of its writes had succeeded: the cluster holds part of the change.
+ * Every written object is in the (widened) inventory, so the next sync converges. Retryable
+ * when the failure that stopped it is.
+ */
+export class PartialSyncError extends PullbridgeError {
+  override readonly name = "PartialSyncError";
+  readonly retryable: boolean;
+  /** `Kind namespace/name` of the object whose write failed, when one did. */
+  readonly object: string | undefined;
+  /** Where that object is written in Git. */
+  readonly source: SourceLocation | undefined;
+  readonly writes: SyncWrites;
+  /** Objects a dry-run refused after the first writes (e.g. once their CRD existed), for annotations. */
+  readonly refusals: readonly SyncRefusal[];
+  constructor(
+    message: string,
+    options: ErrorOptions & {
+      retryable: boolean;
+      object?: string | undefined;
+      source?: SourceLocation | undefined;
+      writes: SyncWrites;
+      refusals?: readonly SyncRefusal[] | undefined;
+    },
+  ) {
+    super(message, options);
+    this.retryable = options.retryable;
+    this.object = options.object;
+    this.source = options.source;
+    this.writes = options.writes;
+    this.refusals = options.refusals ?? [];
+  }
+}
+
 /** A queue or other AWS dependency is unreachable. Retryable. */
 export class DependencyError extends PullbridgeError {
   override readonly name = "DependencyError";
@@ -218,14 +266,6 @@ export class GitHubError extends PullbridgeError {
 /** True when retrying the job can help; unknown errors are treated as retryable so nothing is lost. */
 export function isRetryable(error: unknown): boolean {
   return error instanceof PullbridgeError ? error.retryable : true;
-}
-
-/**
- * How long a retryable failure asked to be left alone (a server's `Retry-After`), in ms, or
- * undefined when it did not say. A queue consumer can use it as the message's visibility delay.
- */
-export function retryAfterMsOf(error: unknown): number | undefined {
-  return error instanceof ClusterError ? error.retryAfterMs : undefined;
 }
 
 /** A one-line, log-safe description of any thrown value (never JSON.stringify an error). */

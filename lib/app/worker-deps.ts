@@ -19,7 +19,15 @@ export type WorkerDeps = {
   engine?: Omit<SyncDeps, "cluster" | "toolingVersion">;
   /** Aborts the sync shortly before the Lambda deadline; the job is then retried. */
   signal?: AbortSignal | undefined;
+  /**
+   * Which delivery of the job this is (SQS `ApproximateReceiveCount`) out of how many the queue
+   * allows before the dead-letter queue (its `maxReceiveCount`). With it, a retryable failure is
+   * visible on the commit ("retrying: attempt 2 of 5 — …") and the last one posts a failure.
+   */
+  attempt?: JobAttempt | undefined;
 };
+
+export type JobAttempt = { number: number; of: number };
 
 /** One job's resolved surroundings, handed to the sync and preview runners. */
 export type JobContext = {
