@@ -93,6 +93,7 @@ describe("1,000 deliveries across 10 targets", () => {
       awsCredentials: async () => ({ accessKeyId: "unused", secretAccessKey: "unused" }),
       localMode: true,
       sourceLimits: DEFAULT_SOURCE_LIMITS,
+      maxReceiveCount: 5,
       logger: new Logger({ serviceName: ServiceName.Worker, logLevel: "SILENT" }),
       metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: ServiceName.Worker }),
     });
