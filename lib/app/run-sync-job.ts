@@ -140,8 +140,9 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
   const ids = { target: target.name, sha: jobSha, syncedSha: head };
   try {
     // A push whose head is already synced (a redelivery, or an older push that coalesced to it)
-    // has nothing to do; drift checks and manual syncs always run.
-    if (job.type === "sync" && job.trigger === JobTrigger.Webhook) {
+    // has nothing to do; drift checks and manual syncs always run. A retried job always runs in
+    // full: its earlier attempt may have synced and then failed to report (the re-sync is a no-op).
+    if (job.type === "sync" && job.trigger === JobTrigger.Webhook && (deps.attempt?.number ?? 1) <= 1) {
       const lastSync = await skipIfSynced(context, head);
       if (lastSync !== undefined) {
         log("job skipped: the branch head is already synced", { head, lastSyncTime: lastSync.time });
