@@ -110,12 +110,10 @@ describe("GitHub failing for a while", () => {
     expect(bridge.world.fake.violations).toEqual([]);
   });
 
-  // KNOWN BUG, reported to the lead (lib/app/run-sync-job.ts, not this helper's code): the first
-  // attempt syncs, then the check-run POST fails beyond the in-process retries and the job is
-  // retried; the retry finds the head "already synced" and posts nothing, so the commit stays
-  // `pending` with no check run. `it.fails` keeps this visible: it turns red the day the bug is
-  // fixed, and then `.fails` must go.
-  it.fails("a check run failing longer than the in-process retries still ends with a final status (KNOWN BUG)", async () => {
+  // Found by this suite and fixed on main (f32d862): the first attempt syncs, then the check-run
+  // POST fails beyond the in-process retries and the job is retried; the retry used to find the
+  // head "already synced" and post nothing, leaving the commit `pending` with no check run.
+  it("a check run failing longer than the in-process retries still ends with a final status and one check run", async () => {
     // Prepare
     const own = await startBridge({ maxReceiveCount: 10 });
     try {
