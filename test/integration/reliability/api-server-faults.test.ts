@@ -46,6 +46,7 @@ function manifest(member: (typeof UNIVERSE)[number], version: number): string {
 let cp: ControlPlane;
 let bridge: Bridge;
 let core: CoreV1Api;
+let workerCore: CoreV1Api;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
@@ -53,6 +54,9 @@ beforeAll(async () => {
   const admin = new KubeConfig();
   admin.loadFromFile(join(cp.dir, "admin.kubeconfig"));
   core = admin.makeApiClient(CoreV1Api);
+  const worker = new KubeConfig();
+  worker.loadFromFile(join(cp.dir, "worker.kubeconfig"));
+  workerCore = worker.makeApiClient(CoreV1Api);
   await createGrantedNamespace(admin, NAMESPACE);
   bridge = await startBridge({
     workerKubeconfig: join(cp.dir, "worker.kubeconfig"),
@@ -66,6 +70,22 @@ afterAll(async () => {
   await bridge?.close();
   await cp?.stop();
 });
+
+/**
+ * `/readyz` can answer ok while the RBAC authorizer's caches are still filling, and the worker
+ * would get a 403 (a permanent failure); a readiness-checked load balancer would not route yet.
+ */
+async function untilWorkerAuthorized(): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await workerCore.listNamespacedConfigMap({ namespace: NAMESPACE }).then(
+      () => true,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error("the worker identity never became authorized after the restart");
+}
 
 /** Labelled members as `Kind/name`, and the group-kinds the ApplySet parent lists. */
 async function inventory(): Promise<{ members: string[]; parentKinds: string[] | undefined }> {
@@ -101,6 +121,8 @@ describe("API server paused and killed during syncs", () => {
       attempts: number;
       converged: boolean;
       lost: string[];
+      /** The last status posted, so a failure says why. */
+      last: string;
     }> = [];
 
     for (let i = 0; i < SYNCS; i++) {
@@ -150,6 +172,7 @@ describe("API server paused and killed during syncs", () => {
         });
         await cp.signalApiServer("SIGKILL");
         await cp.startApiServer();
+        await untilWorkerAuthorized();
         open();
       }
       const afterFault = await inventory();
@@ -165,6 +188,9 @@ describe("API server paused and killed during syncs", () => {
           JSON.stringify(converged.members) ===
             JSON.stringify(wanted.map((m) => `${m.kind}/${m.name}`).sort()),
         lost: [...lost(afterFault), ...lost(converged)],
+        last: (({ state, description }) => `${state}: ${description}`)(
+          bridge.world.fake.statuses(sha).at(-1) ?? { state: "none", description: "" },
+        ),
       });
     }
     const kills = outcomes.filter((o) => o.fault === "kill");

@@ -40,12 +40,6 @@ const SCENARIOS: ReadonlyArray<{ name: string; route: string; failure: InjectedF
     times: 2,
   },
   {
-    name: "5xx on the check run, longer than in-process retries",
-    route: CHECK_CREATE,
-    failure: { kind: "server-error" },
-    times: 6,
-  },
-  {
     name: "secondary rate limit (429) on the status, longer than in-process retries",
     route: STATUS,
     failure: { kind: "secondary-rate-limit", retryAfter: 1, status: 429 },
@@ -60,6 +54,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await bridge?.close();
 });
+
+const manifest = (color: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  color: ${color}\n`;
 
 describe("GitHub failing for a while", () => {
   it("every push ends with the right status and cluster state, and one check run per commit", async () => {
@@ -81,9 +78,7 @@ describe("GitHub failing for a while", () => {
       const color = `c${i}`;
       const calls = bridge.world.fake.restCalls().length;
       bridge.world.fake.failNext(scenario.route, scenario.failure, scenario.times);
-      const { sha } = await bridge.push({
-        "deploy/app.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  color: ${color}\n`,
-      });
+      const { sha } = await bridge.push({ "deploy/app.yaml": manifest(color) });
       const polls = await bridge.drain();
       const live = await core.readNamespacedConfigMap({ namespace: bridge.namespace, name: "app" });
       results.push({
@@ -113,5 +108,28 @@ describe("GitHub failing for a while", () => {
     ).toEqual(SCENARIOS.map((s, i) => ({ name: s.name, final: "success", checkRuns: 1, color: `c${i}` })));
     expect(results.map((r) => r.injected)).toEqual(SCENARIOS.map((s) => s.times));
     expect(bridge.world.fake.violations).toEqual([]);
+  });
+
+  // Found by this suite and fixed on main (f32d862): the first attempt syncs, then the check-run
+  // POST fails beyond the in-process retries and the job is retried; the retry used to find the
+  // head "already synced" and post nothing, leaving the commit `pending` with no check run.
+  it("a check run failing longer than the in-process retries still ends with a final status and one check run", async () => {
+    // Prepare
+    const own = await startBridge({ maxReceiveCount: 10 });
+    try {
+      own.world.fake.failNext(CHECK_CREATE, { kind: "server-error" }, 6);
+
+      // Act
+      const { sha } = await own.push({ "deploy/app.yaml": manifest("late") });
+      await own.drain();
+
+      // Assess
+      expect({
+        final: own.world.fake.statuses(sha).at(-1)?.state,
+        checkRuns: own.world.fake.checkRuns(sha).length,
+      }).toEqual({ final: "success", checkRuns: 1 });
+    } finally {
+      await own.close();
+    }
   });
 });
