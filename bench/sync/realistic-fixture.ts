@@ -383,7 +383,7 @@ export function deploymentOf(options: {
 }
 
 /** A ConfigMap of about `bytes` (an application config file plus a few keys). */
-export function configMapOf(options: {
+function configMapOf(options: {
   name: string;
   namespace: string;
   labels: Record<string, string>;
