@@ -18,6 +18,7 @@ export const ServiceName = {
   Webhook: "pullbridge-webhook",
   Worker: "pullbridge-worker",
   Drift: "pullbridge-drift",
+  Health: "pullbridge-health",
 } as const;
 
 /** Webhook function metrics. */
@@ -53,6 +54,17 @@ export const PreviewMetric = {
   Duration: "PreviewDuration",
 } as const;
 
+/** Health consumer metrics (dimension: target). */
+export const HealthMetric = {
+  Checks: "HealthChecks",
+  Healthy: "HealthHealthy",
+  TimeToHealthy: "TimeToHealthy",
+  Failed: "HealthFailed",
+  TimedOut: "HealthTimedOut",
+  Superseded: "HealthSuperseded",
+  ApiRequests: "HealthApiRequests",
+} as const;
+
 /** Drift schedule metrics. */
 export const DriftScheduleMetric = {
   JobsQueued: "DriftJobsQueued",
@@ -63,5 +75,6 @@ export const ALL_METRIC_NAMES: readonly string[] = [
   ...Object.values(WebhookMetric),
   ...Object.values(SyncMetric),
   ...Object.values(PreviewMetric),
+  ...Object.values(HealthMetric),
   ...Object.values(DriftScheduleMetric),
 ];
