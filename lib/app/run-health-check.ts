@@ -19,6 +19,7 @@ import {
   needsLiveRead,
   subjectGroupKind,
   subjectKey,
+  subjectOf,
 } from "../health/assess-health.ts";
 import { compileHealthRules } from "../health/cel-health-rules.ts";
 import { isWorkloadKind, type WorkloadContext } from "../health/explain-workload.ts";
@@ -107,9 +108,7 @@ async function readLive(options: {
   for (const subject of options.subjects) {
     const groupKind = subjectGroupKind(subject);
     if (!needsLiveRead(groupKind, rules)) continue;
-    const slash = subject.apiVersion.indexOf("/");
-    const group = slash === -1 ? "" : subject.apiVersion.slice(0, slash);
-    const resource = discovery.resolve(subject) ?? discovery.preferred({ group, kind: subject.kind });
+    const resource = discovery.preferred({ group: subject.group, kind: subject.kind });
     const namespace = resource?.namespaced ? subject.namespace : undefined;
     const key = `${groupKind}/${namespace ?? ""}`;
     const entry = groups.get(key) ?? { resource, namespace, subjects: [] };
@@ -128,7 +127,7 @@ async function readLive(options: {
         labelSelector: selector,
       });
       for (const item of items) {
-        live.set(subjectKey({ ...item, namespace: item.metadata.namespace, name: item.metadata.name }), item);
+        live.set(subjectKey(subjectOf(item)), item);
       }
     }),
   );

@@ -11,7 +11,8 @@ import { HealthStatus, type ObjectHealth } from "./health-status.ts";
 
 /** An object a sync applied and a check must see healthy. */
 export type HealthSubject = {
-  apiVersion: string;
+  /** API group, `""` for the core group (version-free: a check reads the served version). */
+  group: string;
   kind: string;
   namespace?: string | undefined;
   name: string;
@@ -64,9 +65,19 @@ const STATIC_KINDS: ReadonlySet<string> = new Set([
 ]);
 
 /** `Deployment.apps`, `ConfigMap`. */
-export function subjectGroupKind(subject: Pick<HealthSubject, "apiVersion" | "kind">): string {
-  const slash = subject.apiVersion.indexOf("/");
-  return slash === -1 ? subject.kind : `${subject.kind}.${subject.apiVersion.slice(0, slash)}`;
+export function subjectGroupKind(subject: Pick<HealthSubject, "group" | "kind">): string {
+  return subject.group ? `${subject.kind}.${subject.group}` : subject.kind;
+}
+
+/** The subject a live object is (its group from `apiVersion`). */
+export function subjectOf(object: KubeObject): HealthSubject {
+  const slash = object.apiVersion.indexOf("/");
+  return {
+    group: slash === -1 ? "" : object.apiVersion.slice(0, slash),
+    kind: object.kind,
+    namespace: object.metadata.namespace,
+    name: object.metadata.name,
+  };
 }
 
 /** Whether a check has to read this kind at all (static kinds are Current once applied; a target's CEL rule makes any kind worth reading). */
@@ -85,7 +96,7 @@ export function objectHealthOf(
   options: { rules?: readonly HealthRule[]; context?: WorkloadContext },
 ): ObjectHealth {
   if (!live) return computeObjectHealth(undefined);
-  const groupKind = subjectGroupKind(live);
+  const groupKind = subjectGroupKind(subjectOf(live));
   for (const rule of options.rules ?? []) {
     if (rule.groupKind !== groupKind || live.metadata.deletionTimestamp) continue;
     const verdict = rule.evaluate(live);

@@ -122,8 +122,8 @@ function deploymentHealth(object: KubeObject): ObjectHealth {
   if (updated < want) return inProgress(`${counts}, ${updated}/${want} updated`);
   if (replicas > updated)
     return inProgress(`${counts}, ${replicas - updated} old replicas pending termination`);
-  if (available < updated) return inProgress(`${counts}, ${available}/${want} available`);
   if (ready < want) return inProgress(counts);
+  if (available < updated) return inProgress(`${counts}, ${available}/${want} available`);
   if (progressing && !(progressing.status === "True" && progressing.reason === "NewReplicaSetAvailable")) {
     return inProgress(`${counts}, new ReplicaSet not yet available`);
   }

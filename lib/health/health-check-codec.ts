@@ -18,7 +18,8 @@ export const HEALTH_CHECK_VERSION = 1;
 export const MAX_HEALTH_CHECK_BYTES = 240 * 1024;
 
 const subjectSchema = z.strictObject({
-  apiVersion: z.string().min(1),
+  /** API group, `""` for the core group. */
+  group: z.string(),
   kind: z.string().min(1),
   namespace: z.string().min(1).optional(),
   name: z.string().min(1),
@@ -52,7 +53,7 @@ export type HealthCheckInput = z.input<typeof healthCheckSchema>;
 
 function strip(subject: HealthSubject): z.infer<typeof subjectSchema> {
   return {
-    apiVersion: subject.apiVersion,
+    group: subject.group,
     kind: subject.kind,
     ...(subject.namespace ? { namespace: subject.namespace } : {}),
     name: subject.name,
