@@ -3,6 +3,7 @@
  * The `pullbridge` CLI entry point (composition root): the process's streams, environment and
  * clock in, an exit code out. Everything else is in run-cli.ts and lib/app.
  */
+import { readTerminalEnv } from "../../lib/config/terminal-env.ts";
 import { runCli } from "./run-cli.ts";
 
 const code = await runCli(process.argv.slice(2), {
@@ -10,7 +11,7 @@ const code = await runCli(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   stdoutIsTty: process.stdout.isTTY === true,
   stderrIsTty: process.stderr.isTTY === true,
-  env: process.env,
+  env: readTerminalEnv(),
   cwd: process.cwd(),
   now: () => new Date(),
 });

@@ -17,11 +17,11 @@ import { formatTable } from "../../lib/cli/format-table.ts";
 import { createPalette, type Palette, shouldUseColour } from "../../lib/cli/palette.ts";
 import { applySetParentName, parseTargetsYaml, type Target } from "../../lib/config/targets.ts";
 import { ConfigError } from "../../lib/errors.ts";
+import { readDirectoryTree } from "../../lib/source/directory-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { type CliArgs, HELP, parseCliArgs } from "./cli-args.ts";
 import { describeRevision } from "./git-revision.ts";
 import { connectKubeconfig, type KubeConnection } from "./kube-connection.ts";
-import { readDirectoryTree } from "./read-directory.ts";
 
 /** Where the CLI reads and writes; `main.ts` passes the process's. */
 export type CliIo = {

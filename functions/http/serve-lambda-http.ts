@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { lambdaContext } from "../local/lambda-context.ts";
 
 export type LambdaHttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -30,23 +31,6 @@ export type ServedLambda = {
 };
 
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
-
-function lambdaContext(functionName: string, requestId: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: "256",
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: "local",
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
 
 async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
@@ -126,7 +110,7 @@ export async function serveLambdaHttp(
       }
       const result = await handler(
         toHttpApiEvent(request, body, requestId),
-        lambdaContext(functionName, requestId),
+        lambdaContext({ functionName, requestId, remainingMs: 30_000, memoryLimitInMB: 256 }),
       );
       writeResult(response, result);
     };

@@ -14,6 +14,7 @@ import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { formatCliError } from "../../lib/cli/format-cli-error.ts";
 import { colourDiff } from "../../lib/cli/format-sync-result.ts";
 import { createPalette, shouldUseColour } from "../../lib/cli/palette.ts";
+import { disableMetricsOutputUnlessSet, readLocalEnv } from "../../lib/config/terminal-env.ts";
 import {
   DEMO_BRANCH,
   DEMO_NAMESPACE,
@@ -29,9 +30,10 @@ import type { LocalGit } from "./local-git.ts";
 import { deliverPush } from "./push-delivery.ts";
 import { type LocalBridge, type RecordedReport, startLocalBridge } from "./start-local-bridge.ts";
 
-process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+disableMetricsOutputUnlessSet();
 
-const p = createPalette(shouldUseColour({ isTty: process.stdout.isTTY === true, env: process.env }));
+const env = readLocalEnv();
+const p = createPalette(shouldUseColour({ isTty: process.stdout.isTTY === true, env }));
 const say = (text = "") => process.stdout.write(`${text}\n`);
 const detail = (text: string) => say(`      ${text}`);
 
@@ -197,7 +199,7 @@ async function main(): Promise<number> {
       cluster = await kubeconfigCluster(values.kubeconfig, values.context);
     } else {
       say(p.dim("Starting the local control plane (etcd + kube-apiserver)…"));
-      cluster = await startLocalControlPlane(say, process.env);
+      cluster = await startLocalControlPlane(say, env);
       const cp = cluster.controlPlane;
       if (cp) cleanups.push(() => cp.stop());
     }

@@ -3,6 +3,7 @@
  * is none — the local control plane of the test harness (etcd + kube-apiserver, built once from
  * the Go module proxy and cached), started for this run and stopped with it.
  */
+
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
@@ -10,6 +11,7 @@ import { join } from "node:path";
 import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
 import { createClusterClient } from "../../lib/cluster/kube-cluster-client.ts";
 import { kubeConfigFromText } from "../../lib/cluster/kube-config.ts";
+import type { ControlPlaneEnv } from "../../lib/config/terminal-env.ts";
 import {
   type ControlPlane,
   ensureBinaries,
@@ -28,7 +30,7 @@ export type LocalCluster = {
 };
 
 /** Whether the control-plane binaries are already built (a start takes seconds, not minutes). */
-export function controlPlaneCached(env: Readonly<Record<string, string | undefined>>): boolean {
+export function controlPlaneCached(env: ControlPlaneEnv): boolean {
   if (env.KUBEBUILDER_ASSETS && existsSync(join(env.KUBEBUILDER_ASSETS, "kube-apiserver"))) return true;
   const cache = env.PULLBRIDGE_CACHE_DIR ?? join(homedir(), ".cache", "pullbridge");
   return existsSync(join(cache, "control-plane"));
@@ -37,7 +39,7 @@ export function controlPlaneCached(env: Readonly<Record<string, string | undefin
 /** Builds (first run) and starts the local control plane; its admin kubeconfig is what the targets use. */
 export async function startLocalControlPlane(
   say: (text: string) => void,
-  env: Readonly<Record<string, string | undefined>>,
+  env: ControlPlaneEnv,
 ): Promise<LocalCluster> {
   if (!controlPlaneCached(env)) {
     say(

@@ -9,6 +9,7 @@ import { relative, resolve } from "node:path";
 import { formatCliError } from "../../lib/cli/format-cli-error.ts";
 import { createPalette, shouldUseColour } from "../../lib/cli/palette.ts";
 import { parseTargetsYaml, type TargetsFile } from "../../lib/config/targets.ts";
+import { disableMetricsOutputUnlessSet, readLocalEnv } from "../../lib/config/terminal-env.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { findKubeconfig } from "../cli/kube-connection.ts";
 import {
@@ -23,10 +24,9 @@ import { kubeconfigCluster, type LocalCluster, startLocalControlPlane } from "./
 import { localPaths, removeLocalState, writeLocalState } from "./local-state.ts";
 import { type LocalBridge, type LocalSource, startLocalBridge } from "./start-local-bridge.ts";
 
-// Local mode has no CloudWatch: EMF lines on stdout would only bury the statuses.
-process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+disableMetricsOutputUnlessSet();
 
-const env = process.env;
+const env = readLocalEnv();
 const p = createPalette(shouldUseColour({ isTty: process.stdout.isTTY === true, env }));
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const cleanups: Array<() => Promise<void>> = [];
@@ -72,13 +72,13 @@ function chooseSource(args: LocalArgs, targets: TargetsFile, demoRepoDir: string
       directories: Object.fromEntries(Object.entries(args.repos).map(([r, d]) => [r, resolve(d)])),
     };
   }
-  const token = env.PULLBRIDGE_GITHUB_TOKEN;
+  const token = env.githubToken;
   if (token === undefined || token === "") {
     throw new Error(
       `the targets read ${repos.join(", ")} from GitHub: set PULLBRIDGE_GITHUB_TOKEN, or read local checkouts with --repo ${repos[0]}=<dir>`,
     );
   }
-  return { kind: "github", token, apiUrl: env.PULLBRIDGE_GITHUB_API_URL };
+  return { kind: "github", token, apiUrl: env.githubApiUrl };
 }
 
 function printBanner(
@@ -208,7 +208,7 @@ async function main(): Promise<void> {
     }
   }
   const source = chooseSource(args, targets, demoRepoDir);
-  const given = args.webhookSecret ?? env.PULLBRIDGE_WEBHOOK_SECRET;
+  const given = args.webhookSecret ?? env.webhookSecret;
   const secret = given && given !== "" ? given : randomBytes(16).toString("hex");
 
   const bridge = await startLocalBridge({

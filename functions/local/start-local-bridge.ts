@@ -2,20 +2,16 @@
  * The whole bridge on one machine, built from the same pieces as the Lambda functions: the
  * webhook handler behind a node:http server, an SQS FIFO queue (+ DLQ, redrive after 5) in
  * fauxqs, the worker handler fed by the event-source harness, and the drift schedule on a
- * timer. Shared by `npm start`, `npm run demo` and the tests.
+ * timer. Shared by `npm start`, `npm run demo` and the tests. Only what is local lives here: the
+ * worker is composed exactly as in Lambda (functions/worker/compose-worker.ts).
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { defaultProvider } from "@aws-sdk/credential-provider-node";
-import type { APIGatewayProxyEventV2, Context, SQSEvent } from "aws-lambda";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { APIGatewayProxyEventV2, SQSEvent } from "aws-lambda";
 import { startFauxqs } from "fauxqs";
 import { type DriftRunResult, enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
-import { createClusterConnector } from "../../lib/cluster/cluster-connector.ts";
-import { createClusterCredentialsResolver } from "../../lib/cluster/credentials-resolver.ts";
-import { createEksClusterInfoSource } from "../../lib/cluster/eks-cluster-info.ts";
-import { createEksTokenCache } from "../../lib/cluster/eks-token-cache.ts";
 import { createParametersSecretReader } from "../../lib/config/read-secrets.ts";
 import type { TargetsFile } from "../../lib/config/targets.ts";
 import { ConfigError, describeError } from "../../lib/errors.ts";
@@ -24,16 +20,20 @@ import { createGitHubClientProvider } from "../../lib/github/github-client.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
 import { type PollOnceResult, runEventSource } from "../../lib/jobs/lambda-sqs-event-source.ts";
 import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
-import type { CommitReporter, FinishReport } from "../../lib/reporting/commit-reporter.ts";
 import { statusContext } from "../../lib/reporting/commit-reporter.ts";
 import { createConsoleCommitReporter } from "../../lib/reporting/console-commit-reporter.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
 import { createLocalGitSource } from "../../lib/source/local-git-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
+import { silentLog } from "../../lib/telemetry/log.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { type LambdaHttpHandler, serveLambdaHttp } from "../http/serve-lambda-http.ts";
 import { createWebhookHandler } from "../webhook/create-handler.ts";
-import { createWorkerHandler } from "../worker/create-handler.ts";
+import { composeWorker } from "../worker/compose-worker.ts";
+import { createDriftTimer } from "./drift-timer.ts";
+import { lambdaContext } from "./lambda-context.ts";
+import { createLocalQueues, type LocalQueues } from "./local-queues.ts";
+import { createReportRecorder, type RecordedReport } from "./report-recorder.ts";
 
 /** Where the worker reads manifests and where statuses go. */
 export type LocalSource =
@@ -69,8 +69,7 @@ export type LocalBridgeOptions = {
   write?: (text: string) => void;
 };
 
-/** A final commit status the worker reported (printed, and posted to GitHub in token mode). */
-export type RecordedReport = FinishReport & { at: Date };
+export type { RecordedReport } from "./report-recorder.ts";
 
 export type LocalBridge = {
   /** Base URL of the HTTP server. */
@@ -92,38 +91,6 @@ export type LocalBridge = {
   close(): Promise<void>;
 };
 
-function lambdaContext(functionName: string): Context {
-  const id = randomUUID();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: "1024",
-    awsRequestId: id,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: "local",
-    // The worker stops a sync shortly before this; local mode allows Lambda's maximum.
-    getRemainingTimeInMillis: () => 15 * 60_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
-
-/** Records every final report, then passes it on. */
-function recordingReporter(inner: CommitReporter, record: (report: FinishReport) => void): CommitReporter {
-  return {
-    checkRuns: inner.checkRuns,
-    pending: (report) => inner.pending(report),
-    async finish(report) {
-      const result = await inner.finish(report);
-      record(report);
-      return result;
-    },
-  };
-}
-
 /** API Gateway's routes: only `POST /webhook` reaches the function. */
 function routeWebhook(handler: LambdaHttpHandler, banner: string): LambdaHttpHandler {
   return async (event: APIGatewayProxyEventV2, context) => {
@@ -136,38 +103,6 @@ function routeWebhook(handler: LambdaHttpHandler, banner: string): LambdaHttpHan
       headers: { "content-type": "application/json" },
       body: '{"message":"Not Found"}',
     };
-  };
-}
-
-async function createQueues(
-  sqs: SQSClient,
-  base: string,
-  options: { maxReceiveCount: number; visibility: number },
-) {
-  const dlq = await sqs.send(
-    new CreateQueueCommand({ QueueName: `${base}-dlq.fifo`, Attributes: { FifoQueue: "true" } }),
-  );
-  const dlqUrl = dlq.QueueUrl ?? "";
-  const attrs = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }),
-  );
-  const main = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: `${base}.fifo`,
-      Attributes: {
-        FifoQueue: "true",
-        VisibilityTimeout: String(options.visibility),
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: attrs.Attributes?.QueueArn ?? "",
-          maxReceiveCount: options.maxReceiveCount,
-        }),
-      },
-    }),
-  );
-  return {
-    queueUrl: main.QueueUrl ?? "",
-    dlqUrl,
-    queueArn: `arn:aws:sqs:us-east-1:000000000000:${base}.fifo`,
   };
 }
 
@@ -217,142 +152,120 @@ function githubFactory(options: LocalBridgeOptions, write: (text: string) => voi
   };
 }
 
+/** The SQS endpoint (fauxqs in-process unless given one) and the bridge's queues on it. */
+async function startQueues(options: LocalBridgeOptions, cleanups: Cleanups) {
+  let sqsEndpoint = options.sqsEndpoint;
+  if (sqsEndpoint === undefined) {
+    const fauxqs = await startFauxqs({ port: 0, logger: false });
+    cleanups.push(async () => {
+      await fauxqs.stop();
+    });
+    sqsEndpoint = fauxqs.address;
+  }
+  const sqs = new SQSClient({
+    endpoint: sqsEndpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    maxAttempts: 3,
+  });
+  cleanups.push(async () => sqs.destroy());
+  // A shared endpoint (tests) gets fresh queues per bridge; an own fauxqs has stable names.
+  const base =
+    options.sqsEndpoint === undefined
+      ? "pullbridge-local-jobs"
+      : `pullbridge-local-${randomBytes(4).toString("hex")}`;
+  const queues = await createLocalQueues(sqs, base, {
+    maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+  });
+  return { sqs, sqsEndpoint, queues };
+}
+
+type Cleanups = Array<() => Promise<void>>;
+
+const DEFAULT_MAX_RECEIVE_COUNT = 5;
+
+/** Powertools Metrics for one function; its warnings ("no application metrics" on every quiet drift check) mean nothing without CloudWatch. */
+function metricsFor(serviceName: string, options: LocalBridgeOptions): Metrics {
+  return new Metrics({
+    namespace: METRIC_NAMESPACE,
+    serviceName,
+    ...(options.emitMetrics ? {} : { logger: silentLog }),
+  });
+}
+
+/** The worker handler (the same composition as in Lambda) polled by the event-source harness. */
+function startWorker(
+  options: LocalBridgeOptions,
+  parts: { sqs: SQSClient; queues: LocalQueues; github: JobGitHubFactory; write: (text: string) => void },
+  cleanups: Cleanups,
+) {
+  const { write } = parts;
+  const visibility = options.visibilityTimeoutSeconds ?? 30;
+  const worker = composeWorker({
+    targets: options.targets,
+    github: parts.github,
+    secrets: createParametersSecretReader({}),
+    sourceLimits: DEFAULT_SOURCE_LIMITS,
+    localMode: true,
+    defaultKubeconfigPath: options.defaultKubeconfigPath,
+    logger: new Logger({ serviceName: ServiceName.Worker, logLevel: options.logLevel ?? "WARN" }),
+    metrics: metricsFor(ServiceName.Worker, options),
+  });
+  const onBatch = (result: PollOnceResult) => {
+    if (result.failed === 0) return;
+    const why = result.handlerError === undefined ? "" : `: ${describeError(result.handlerError)}`;
+    write(
+      `! ${result.failed} job(s) failed and return to the queue in ${visibility}s (dead-letter queue after ${options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT} attempts)${why}`,
+    );
+  };
+  const stop = new AbortController();
+  const loop = runEventSource(
+    {
+      sqs: parts.sqs,
+      queueUrl: parts.queues.queueUrl,
+      queueArn: parts.queues.queueArn,
+      visibilityTimeout: visibility,
+      waitTimeSeconds: 1,
+    },
+    // The worker stops a sync shortly before the deadline; local mode allows Lambda's maximum.
+    (event: SQSEvent) =>
+      worker(event, lambdaContext({ functionName: "pullbridge-local-worker", remainingMs: 15 * 60_000 })),
+    { signal: stop.signal, onBatch, onError: (error) => write(`! job queue: ${describeError(error)}`) },
+  );
+  cleanups.push(async () => {
+    stop.abort();
+    await loop;
+  });
+}
+
 /** Starts everything; resolves once the webhook endpoint listens and the worker polls. */
 export async function startLocalBridge(options: LocalBridgeOptions): Promise<LocalBridge> {
   const write = options.write ?? ((text: string) => process.stdout.write(`${text}\n`));
-  const logLevel = options.logLevel ?? "WARN";
-  const visibility = options.visibilityTimeoutSeconds ?? 30;
-  const cleanups: Array<() => Promise<void>> = [];
+  const cleanups: Cleanups = [];
   const close = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
       await cleanup().catch((error: unknown) => write(`! while stopping: ${describeError(error)}`));
     }
   };
-
   try {
-    // ── SQS: fauxqs in-process unless given an endpoint ────────────────────
-    let sqsEndpoint = options.sqsEndpoint;
-    if (sqsEndpoint === undefined) {
-      const fauxqs = await startFauxqs({ port: 0, logger: false });
-      cleanups.push(async () => {
-        await fauxqs.stop();
-      });
-      sqsEndpoint = fauxqs.address;
-    }
-    const sqs = new SQSClient({
-      endpoint: sqsEndpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-      maxAttempts: 3,
-    });
-    cleanups.push(async () => sqs.destroy());
-    // A shared endpoint (tests) gets fresh queues per bridge; an own fauxqs has stable names.
-    const base =
-      options.sqsEndpoint === undefined
-        ? "pullbridge-local-jobs"
-        : `pullbridge-local-${randomBytes(4).toString("hex")}`;
-    const queues = await createQueues(sqs, base, {
-      maxReceiveCount: options.maxReceiveCount ?? 5,
-      visibility,
-    });
+    const { sqs, sqsEndpoint, queues } = await startQueues(options, cleanups);
     const queue = createSqsJobQueue({ client: sqs, queueUrl: queues.queueUrl });
-
-    // ── reports ─────────────────────────────────────────────────────────────
-    const recorded: RecordedReport[] = [];
-    const waiters = new Set<{
-      match: (r: RecordedReport) => boolean;
-      resolve: (r: RecordedReport) => void;
-    }>();
-    const record = (report: FinishReport) => {
-      const entry = { ...report, at: new Date() };
-      recorded.push(entry);
-      for (const waiter of [...waiters]) {
-        if (waiter.match(entry)) {
-          waiters.delete(waiter);
-          waiter.resolve(entry);
-        }
-      }
-    };
+    const recorder = createReportRecorder();
     const inner = githubFactory(options, write);
     const github: JobGitHubFactory = async (job) => {
       const ports = await inner(job);
-      return { ...ports, reporter: recordingReporter(ports.reporter, record) };
+      return { ...ports, reporter: recorder.wrap(ports.reporter) };
     };
+    startWorker(options, { sqs, queues, github, write }, cleanups);
 
-    // ── worker: the Lambda handler behind the event-source harness ────────
-    const now = () => new Date();
-    // EMF goes to stdout unless POWERTOOLS_METRICS_DISABLED is set (the local entry points set it);
-    // its warnings ("no application metrics" on every quiet drift check) mean nothing without CloudWatch.
-    const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-    const metricsFor = (serviceName: string) =>
-      new Metrics({
-        namespace: METRIC_NAMESPACE,
-        serviceName,
-        ...(options.emitMetrics ? {} : { logger: silent }),
-      });
-    const worker = createWorkerHandler({
-      config: options.targets,
-      github,
-      connectCluster: createClusterConnector({
-        config: options.targets,
-        resolver: createClusterCredentialsResolver({
-          clusterInfo: createEksClusterInfoSource(),
-          tokens: createEksTokenCache({
-            credentials: defaultProvider(),
-            now,
-            refreshBeforeExpiryMs: 5 * 60_000,
-          }),
-          secrets: createParametersSecretReader({}),
-          localMode: true,
-          ...(options.defaultKubeconfigPath === undefined
-            ? {}
-            : { defaultKubeconfigPath: options.defaultKubeconfigPath }),
-        }),
-        now,
-        refreshBeforeExpiryMs: 5 * 60_000,
-      }),
-      now,
-      toolingVersion: PULLBRIDGE_VERSION,
-      sourceLimits: DEFAULT_SOURCE_LIMITS,
-      logger: new Logger({ serviceName: ServiceName.Worker, logLevel }),
-      metrics: metricsFor(ServiceName.Worker),
-    });
-    const stopWorker = new AbortController();
-    const onBatch = (result: PollOnceResult) => {
-      if (result.failed > 0) {
-        const why = result.handlerError === undefined ? "" : `: ${describeError(result.handlerError)}`;
-        write(
-          `! ${result.failed} job(s) failed and return to the queue in ${visibility}s (dead-letter queue after ${options.maxReceiveCount ?? 5} attempts)${why}`,
-        );
-      }
-    };
-    const loop = runEventSource(
-      {
-        sqs,
-        queueUrl: queues.queueUrl,
-        queueArn: queues.queueArn,
-        visibilityTimeout: visibility,
-        waitTimeSeconds: 1,
-      },
-      (event: SQSEvent) => worker(event, lambdaContext("pullbridge-local-worker")),
-      {
-        signal: stopWorker.signal,
-        onBatch,
-        onError: (error) => write(`! job queue: ${describeError(error)}`),
-      },
-    );
-    cleanups.push(async () => {
-      stopWorker.abort();
-      await loop;
-    });
-
-    // ── webhook: the Lambda handler behind node:http ──────────────────────
+    // The webhook: the Lambda handler behind node:http.
     const webhook = createWebhookHandler({
       queue,
       targets: options.targets.targets,
       secrets: async () => [options.webhookSecret],
-      logger: new Logger({ serviceName: ServiceName.Webhook, logLevel }),
-      metrics: metricsFor(ServiceName.Webhook),
+      logger: new Logger({ serviceName: ServiceName.Webhook, logLevel: options.logLevel ?? "WARN" }),
+      metrics: metricsFor(ServiceName.Webhook, options),
     });
     const served = await serveLambdaHttp(
       routeWebhook(
@@ -367,11 +280,10 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
     );
     cleanups.push(() => served.close());
 
-    // ── drift schedule ────────────────────────────────────────────────────
-    // Each local tick is its own schedule run (ticks may come seconds apart).
+    // The drift schedule: each local tick is its own schedule run (ticks may come seconds apart).
     let ticks = 0;
     const runDriftSchedule = () => {
-      const at = now();
+      const at = new Date();
       return enqueueDriftJobs({
         targets: options.targets.targets,
         queue,
@@ -379,25 +291,9 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
         scheduleId: `local-${at.getTime().toString(36)}-${(ticks++).toString(36)}`,
       });
     };
-    let driftTimer: ReturnType<typeof setInterval> | undefined;
-    let driftRunning = false;
-    const setDriftInterval = (seconds: number) => {
-      clearInterval(driftTimer);
-      driftTimer = undefined;
-      if (seconds <= 0) return;
-      driftTimer = setInterval(() => {
-        // One tick at a time: a slow queue must not pile up schedule runs.
-        if (driftRunning) return;
-        driftRunning = true;
-        void runDriftSchedule()
-          .catch((error: unknown) => write(`! drift schedule: ${describeError(error)}`))
-          .finally(() => {
-            driftRunning = false;
-          });
-      }, seconds * 1000);
-    };
-    setDriftInterval(options.driftIntervalSeconds ?? 0);
-    cleanups.push(async () => setDriftInterval(0));
+    const drift = createDriftTimer(runDriftSchedule, write);
+    drift.setInterval(options.driftIntervalSeconds ?? 0);
+    cleanups.push(async () => drift.setInterval(0));
 
     return {
       url: served.url,
@@ -406,27 +302,10 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
       queueUrl: queues.queueUrl,
       dlqUrl: queues.dlqUrl,
       targets: options.targets,
-      reports: () => [...recorded],
-      waitForReport(match, timeoutMs = 60_000) {
-        const found = recorded.find(match);
-        if (found) return Promise.resolve(found);
-        return new Promise((resolve, reject) => {
-          const waiter = {
-            match,
-            resolve: (report: RecordedReport) => {
-              clearTimeout(timer);
-              resolve(report);
-            },
-          };
-          const timer = setTimeout(() => {
-            waiters.delete(waiter);
-            reject(new Error(`no matching status within ${timeoutMs / 1000}s`));
-          }, timeoutMs);
-          waiters.add(waiter);
-        });
-      },
+      reports: recorder.reports,
+      waitForReport: recorder.waitFor,
       runDriftSchedule,
-      setDriftInterval,
+      setDriftInterval: (seconds) => drift.setInterval(seconds),
       close,
     };
   } catch (error) {

@@ -32,7 +32,7 @@ export function selectEntryPath(entryName: string, selection: TreeSelection): st
 const REGULAR_FILE_TYPES: ReadonlySet<string> = new Set(["file", "contiguous-file"]);
 
 /** Checks the limits before a file is kept; throws a permanent SourceError naming the limit. */
-function assertWithinLimits(
+export function assertWithinLimits(
   kept: { files: number; bytes: number },
   limits: SourceLimits,
   what: string,

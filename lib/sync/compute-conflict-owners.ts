@@ -1,10 +1,12 @@
 /**
- * Tells drift from a real conflict when a dry-run apply reports field-manager conflicts. Pure.
+ * Tells an imperative edit (taken back) from a real conflict when a dry-run apply reports
+ * field-manager conflicts. Pure.
  *
  * When someone changes a field pullbridge applied with an imperative write (`kubectl edit`,
  * `kubectl patch`, `kubectl scale`, a client's PATCH/PUT — managedFields operation `Update`),
  * the API server moves the field to that manager, and pullbridge's next apply conflicts with it.
- * That is drift, and GitOps takes the field back (server-side apply `force` on that object).
+ * That is drift of those fields, and GitOps takes them back (server-side apply `force` on that
+ * object only: `Change.reclaimFields`).
  * A conflict with another *applier* (operation `Apply`: Helm, another GitOps tool, a second
  * target) is a real ownership dispute and stays a refusal unless the target sets forceConflicts.
  */
@@ -26,7 +28,7 @@ export function conflictsFromCauses(causes: readonly ClusterErrorCause[]): Field
 
 /**
  * The conflicts, when every conflicting manager only ever wrote the live object imperatively
- * (drift pullbridge may take back); undefined when any of them is an applier, or unknown.
+ * (edits pullbridge may take back); undefined when any of them is an applier, or unknown.
  */
 export function imperativeConflicts(options: {
   causes: readonly ClusterErrorCause[];
@@ -46,7 +48,7 @@ export function imperativeConflicts(options: {
 }
 
 /** `.data.color changed by "kubectl-edit"` — for the outcome's reason. */
-export function describeDrift(conflicts: readonly FieldConflict[]): string {
+export function describeImperativeEdits(conflicts: readonly FieldConflict[]): string {
   const byManager = new Map<string, string[]>();
   for (const c of conflicts)
     byManager.set(c.manager, [...(byManager.get(c.manager) ?? []), c.field ?? "(a field)"]);

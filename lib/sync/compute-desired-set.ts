@@ -85,6 +85,8 @@ function kindAllowed(list: readonly string[], object: KubeObject): boolean {
   return list.includes(object.kind) || list.includes(gk);
 }
 
+type Problem = { object: string; message: string; source: ManifestSource };
+
 /**
  * Resolves every desired object and applies the target's policy. Throws SyncRefusedError naming
  * the first offending object (and how many more) so nothing is written for an invalid set.
@@ -97,108 +99,132 @@ export function computeDesiredSet(options: {
 }): PlannedObject[] {
   const { desired, discovery, target, applySetId } = options;
   const fromCrds = crdDefinedResources(desired);
-  const namespaces = target.policy.namespaces ?? [target.namespace];
-  const anyNamespace = namespaces.includes("*");
-  const problems: Array<{ object: string; message: string; source: ManifestSource }> = [];
+  const problems: Problem[] = [];
   const planned: PlannedObject[] = [];
   const seen = new Set<string>();
-
   for (const { object: original, source } of desired) {
     const where = `${describeObject(original)} (${formatSource(source)})`;
-    const { group, version } = parseApiVersion(original.apiVersion);
-    let resource = discovery.resolve({ apiVersion: original.apiVersion, kind: original.kind });
-    let awaitsCrd = false;
-    if (!resource) {
-      resource = fromCrds.find((r) => r.group === group && r.version === version && r.kind === original.kind);
-      awaitsCrd = resource !== undefined;
-    }
-    if (!resource) {
-      problems.push({
-        source,
-        object: describeObject(original),
-        message: `${where}: ${original.apiVersion} ${original.kind} is not served by the cluster and no CustomResourceDefinition in this sync defines it`,
-      });
+    const problem = (object: KubeObject, message: string) =>
+      problems.push({ source, object: describeObject(object), message: `${where}: ${message}` });
+    const resolved = resolveResource({ original, discovery, fromCrds });
+    if (!resolved) {
+      problem(
+        original,
+        `${original.apiVersion} ${original.kind} is not served by the cluster and no CustomResourceDefinition in this sync defines it`,
+      );
       continue;
     }
-    if (target.policy.kinds && !kindAllowed(target.policy.kinds, original)) {
-      problems.push({
-        source,
-        object: describeObject(original),
-        message: `${where}: kind ${groupKindOf(original)} is not in the target's allowed kinds`,
-      });
+    const refusal = kindRefusal(target, original) ?? scopeRefusal(target, original, resolved.resource);
+    if (refusal) {
+      problem(refusal.object, refusal.message);
       continue;
     }
-    if (kindAllowed(target.policy.deniedKinds, original)) {
-      problems.push({
-        source,
-        object: describeObject(original),
-        message: `${where}: kind ${groupKindOf(original)} is denied by the target's policy`,
-      });
-      continue;
-    }
-
-    const metadata = { ...original.metadata };
-    // Server-populated fields copied from `kubectl get -o yaml` would act as preconditions or never converge.
-    for (const field of SERVER_POPULATED_METADATA) delete metadata[field];
-    if (resource.namespaced) {
-      metadata.namespace = original.metadata.namespace ?? target.namespace;
-      if (!anyNamespace && !namespaces.includes(metadata.namespace)) {
-        problems.push({
-          source,
-          object: describeObject({ ...original, metadata }),
-          message: `${where}: namespace ${metadata.namespace} is outside the target's allowed namespaces (${namespaces.join(", ")})`,
-        });
-        continue;
-      }
-    } else {
-      // kubectl ignores a namespace on cluster-scoped objects; so do we, rather than send a mismatched request.
-      delete metadata.namespace;
-      if (!target.policy.clusterScoped) {
-        problems.push({
-          source,
-          object: describeObject({ ...original, metadata }),
-          message: `${where}: cluster-scoped ${groupKindOf(original)} is not allowed for this target (policy.clusterScoped is false)`,
-        });
-        continue;
-      }
-    }
-    metadata.labels = { ...(original.metadata.labels ?? {}), [ApplySetLabel.partOf]: applySetId };
-    const object: KubeObject = { ...original, metadata };
+    const object = labelled(original, resolved.resource, target.namespace, applySetId);
     const key = objectKey(object);
     if (seen.has(key)) {
-      problems.push({
-        source,
-        object: describeObject(object),
-        message: `${where}: duplicate object ${describeObject(object)}`,
-      });
+      problem(object, `duplicate object ${describeObject(object)}`);
       continue;
     }
     seen.add(key);
     planned.push({
       key,
       groupKind: groupKindOf(object),
-      resource,
+      resource: resolved.resource,
       object,
       source,
-      stage: stageOf(resource),
-      awaitsCrd,
+      stage: stageOf(resolved.resource),
+      awaitsCrd: resolved.awaitsCrd,
     });
   }
-
-  const first = problems[0];
-  if (first) {
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
-    throw new SyncRefusedError(`${first.message}${more}`, {
-      object: first.object,
-      source: first.source,
-      // Messages read `Kind ns/name (file:line:col): reason`; annotations show only the reason.
-      refusals: problems.map((p) => ({
-        object: p.object,
-        source: p.source,
-        reason: p.message.slice(p.message.indexOf("): ") + 3),
-        by: "policy" as const,
-      })),
-    });
-  }
+  throwIfProblems(problems);
   return planned;
+}
+
+/** The resource a desired object maps to: served by the cluster, or defined by a CRD in this sync. */
+function resolveResource(options: {
+  original: KubeObject;
+  discovery: DiscoveryIndex;
+  fromCrds: readonly ApiResource[];
+}): { resource: ApiResource; awaitsCrd: boolean } | undefined {
+  const { original, discovery, fromCrds } = options;
+  const served = discovery.resolve({ apiVersion: original.apiVersion, kind: original.kind });
+  if (served) return { resource: served, awaitsCrd: false };
+  const { group, version } = parseApiVersion(original.apiVersion);
+  const fromCrd = fromCrds.find(
+    (r) => r.group === group && r.version === version && r.kind === original.kind,
+  );
+  return fromCrd ? { resource: fromCrd, awaitsCrd: true } : undefined;
+}
+
+function kindRefusal(
+  target: Pick<Target, "policy">,
+  original: KubeObject,
+): { object: KubeObject; message: string } | undefined {
+  if (target.policy.kinds && !kindAllowed(target.policy.kinds, original)) {
+    return {
+      object: original,
+      message: `kind ${groupKindOf(original)} is not in the target's allowed kinds`,
+    };
+  }
+  if (kindAllowed(target.policy.deniedKinds, original)) {
+    return { object: original, message: `kind ${groupKindOf(original)} is denied by the target's policy` };
+  }
+  return undefined;
+}
+
+/** Namespaced objects must be in an allowed namespace; cluster-scoped ones need policy.clusterScoped. */
+function scopeRefusal(
+  target: Pick<Target, "namespace" | "policy">,
+  original: KubeObject,
+  resource: ApiResource,
+): { object: KubeObject; message: string } | undefined {
+  const namespaces = target.policy.namespaces ?? [target.namespace];
+  if (resource.namespaced) {
+    const namespace = original.metadata.namespace ?? target.namespace;
+    if (namespaces.includes("*") || namespaces.includes(namespace)) return undefined;
+    return {
+      object: { ...original, metadata: { ...original.metadata, namespace } },
+      message: `namespace ${namespace} is outside the target's allowed namespaces (${namespaces.join(", ")})`,
+    };
+  }
+  if (target.policy.clusterScoped) return undefined;
+  const { namespace: _ignored, ...metadata } = original.metadata;
+  return {
+    object: { ...original, metadata },
+    message: `cluster-scoped ${groupKindOf(original)} is not allowed for this target (policy.clusterScoped is false)`,
+  };
+}
+
+/** The object as applied: server-populated metadata dropped, namespace defaulted or dropped, part-of label added. */
+function labelled(
+  original: KubeObject,
+  resource: ApiResource,
+  defaultNamespace: string,
+  applySetId: string,
+): KubeObject {
+  const metadata = { ...original.metadata };
+  // Server-populated fields copied from `kubectl get -o yaml` would act as preconditions or never converge.
+  for (const field of SERVER_POPULATED_METADATA) delete metadata[field];
+  if (resource.namespaced) metadata.namespace = original.metadata.namespace ?? defaultNamespace;
+  // kubectl ignores a namespace on cluster-scoped objects; so do we, rather than send a mismatched request.
+  else delete metadata.namespace;
+  metadata.labels = { ...(original.metadata.labels ?? {}), [ApplySetLabel.partOf]: applySetId };
+  return { ...original, metadata };
+}
+
+function throwIfProblems(problems: readonly Problem[]): void {
+  const first = problems[0];
+  if (!first) return;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+  throw new SyncRefusedError(`${first.message}${more}`, {
+    object: first.object,
+    source: first.source,
+    // Messages read `Kind ns/name (file:line:col): reason`; annotations show only the reason.
+    refusals: problems.map((p) => ({
+      object: p.object,
+      source: p.source,
+      reason: p.message.slice(p.message.indexOf("): ") + 3),
+      by: "policy" as const,
+    })),
+  });
 }

@@ -36,6 +36,8 @@ export type SyncPlan = {
   ambiguous: number;
 };
 
+type PlanTarget = Pick<Target, "name" | "adopt" | "prune" | "allowEmpty">;
+
 /**
  * Builds the plan. `members` are the objects listed with our part-of selector; `existing` holds
  * the GET result (or undefined: not found) for each desired object that was not a member.
@@ -45,48 +47,37 @@ export function computeSyncPlan(options: {
   members: readonly LiveMember[];
   existing: ReadonlyMap<string, KubeObject | undefined>;
   applySetId: string;
-  target: Pick<Target, "name" | "adopt" | "prune" | "allowEmpty">;
+  target: PlanTarget;
 }): SyncPlan {
-  const { planned, members, existing, applySetId, target } = options;
-  const entries: PlanEntry[] = [];
+  const { planned, members, applySetId, target } = options;
   const memberByKey = new Map<string, LiveMember>();
   for (const member of members) {
     // Defence in depth: the LIST used the selector, but never treat an unlabelled object as ours.
     if (member.object.metadata.labels?.[ApplySetLabel.partOf] !== applySetId) continue;
     memberByKey.set(objectKey(member.object), member);
   }
+  const desired = planDesired({ ...options, memberByKey });
+  const prunes = planPrunes({ planned, memberByKey, target });
+  return { entries: [...desired.entries, ...prunes], ambiguous: desired.ambiguous };
+}
 
+/** Desired objects → create / update / check / unchanged; refuses adopting what another owner holds. */
+function planDesired(options: {
+  planned: readonly PlannedObject[];
+  memberByKey: ReadonlyMap<string, LiveMember>;
+  existing: ReadonlyMap<string, KubeObject | undefined>;
+  target: PlanTarget;
+}): SyncPlan {
+  const { planned, memberByKey, existing, target } = options;
+  const entries: PlanEntry[] = [];
   const refusals: string[] = [];
   let ambiguous = 0;
   for (const p of planned) {
     const member = memberByKey.get(p.key);
     if (member) {
-      const verdict = compareWithManagedFields({
-        desired: p.object,
-        live: member.object,
-        manager: FIELD_MANAGER,
-      });
-      if (verdict.verdict === "unchanged")
-        entries.push({ action: "unchanged", planned: p, live: member.object });
-      else if (verdict.verdict === "changed") {
-        entries.push({
-          action: "update",
-          planned: p,
-          live: member.object,
-          path: verdict.path,
-          reason: verdict.reason,
-          adopted: false,
-        });
-      } else {
-        ambiguous += 1;
-        entries.push({
-          action: "check",
-          planned: p,
-          live: member.object,
-          path: verdict.path,
-          reason: verdict.reason,
-        });
-      }
+      const entry = compareMember(p, member);
+      if (entry.action === "check") ambiguous += 1;
+      entries.push(entry);
       continue;
     }
     const found = existing.get(p.key);
@@ -118,7 +109,37 @@ export function computeSyncPlan(options: {
       refusals.length > 1 ? `${firstRefusal} (and ${refusals.length - 1} more)` : firstRefusal,
     );
   }
+  return { entries, ambiguous };
+}
 
+/** A desired object that is already a member: unchanged, update, or check (a dry-run decides). */
+function compareMember(p: PlannedObject, member: LiveMember): PlanEntry {
+  const verdict = compareWithManagedFields({
+    desired: p.object,
+    live: member.object,
+    manager: FIELD_MANAGER,
+  });
+  if (verdict.verdict === "unchanged") return { action: "unchanged", planned: p, live: member.object };
+  if (verdict.verdict === "changed") {
+    return {
+      action: "update",
+      planned: p,
+      live: member.object,
+      path: verdict.path,
+      reason: verdict.reason,
+      adopted: false,
+    };
+  }
+  return { action: "check", planned: p, live: member.object, path: verdict.path, reason: verdict.reason };
+}
+
+/** Members that left Git → prune, or skip when a guard keeps them; refuses pruning everything by accident. */
+function planPrunes(options: {
+  planned: readonly PlannedObject[];
+  memberByKey: ReadonlyMap<string, LiveMember>;
+  target: PlanTarget;
+}): PlanEntry[] {
+  const { planned, memberByKey, target } = options;
   const desiredKeys = new Set(planned.map((p) => p.key));
   const pruneCandidates: PlanEntry[] = [];
   for (const [key, member] of memberByKey) {
@@ -151,6 +172,5 @@ export function computeSyncPlan(options: {
         "refusing (set allowEmpty: true on the target if that is intended)",
     );
   }
-  entries.push(...pruneCandidates);
-  return { entries, ambiguous };
+  return pruneCandidates;
 }

@@ -12,7 +12,7 @@ export interface Log {
   error(message: string, attributes?: LogAttributes): void;
 }
 
-/** A Log that drops everything (benchmarks, and callers that do not care). */
+/** The one no-op logger: drops everything (local mode gives it to Powertools Metrics, whose warnings mean nothing without CloudWatch). */
 export const silentLog: Log = {
   debug: () => {},
   info: () => {},

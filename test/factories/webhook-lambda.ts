@@ -7,6 +7,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Context } from "aws-lambda";
+import { lambdaContext as sharedLambdaContext } from "../../functions/local/lambda-context.ts";
 import { createWebhookHandler, type WebhookHandlerDeps } from "../../functions/webhook/create-handler.ts";
 import type { Target } from "../../lib/config/targets.ts";
 import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
@@ -18,21 +19,14 @@ export function lambdaContext(
   requestId = "00000000-0000-4000-8000-000000000000",
   options: { functionName?: string; remainingMs?: number } = {},
 ): Context {
-  const functionName = options.functionName ?? "pullbridge-test-webhook";
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: "256",
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
+  return sharedLambdaContext({
+    functionName: options.functionName ?? "pullbridge-test-webhook",
+    requestId,
+    remainingMs: options.remainingMs ?? 10_000,
+    memoryLimitInMB: 256,
+    region: "us-east-1",
     logStreamName: "test",
-    getRemainingTimeInMillis: () => options.remainingMs ?? 10_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
+  });
 }
 
 /** An SQS client for `endpoint` with dummy credentials and no retries (tests want failures fast). */

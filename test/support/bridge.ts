@@ -11,18 +11,13 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { inject } from "vitest";
-import { createWorkerHandler } from "../../functions/worker/create-handler.ts";
+import { composeWorker } from "../../functions/worker/compose-worker.ts";
 import { enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
-import { createClusterConnector } from "../../lib/cluster/cluster-connector.ts";
 import type { ClusterPort, RequestCounts } from "../../lib/cluster/cluster-port.ts";
-import { createClusterCredentialsResolver } from "../../lib/cluster/credentials-resolver.ts";
-import { createEksClusterInfoSource } from "../../lib/cluster/eks-cluster-info.ts";
-import { createEksTokenCache } from "../../lib/cluster/eks-token-cache.ts";
 import { parseTargetsConfig, type TargetInput, type TargetsFile } from "../../lib/config/targets.ts";
 import { drainQueue, type PollOnceResult, pollOnce } from "../../lib/jobs/lambda-sqs-event-source.ts";
 import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
-import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import {
   type CommitFiles,
@@ -140,36 +135,20 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   });
 
   const webhook = webhookLambda({ sqs, queueUrl: queue.queueUrl, targets: config.targets });
-  const now = () => new Date();
-  const connect = createClusterConnector({
-    config,
-    resolver: createClusterCredentialsResolver({
-      // Local-mode resolver: `file:` kubeconfigs; the EKS parts are never reached by these targets.
-      clusterInfo: createEksClusterInfoSource(),
-      tokens: createEksTokenCache({
-        credentials: async () => ({ accessKeyId: "unused", secretAccessKey: "unused" }),
-        now,
-      }),
-      secrets: { read: async (ref) => Promise.reject(new Error(`no secret ${ref} in tests`)) },
-      localMode: true,
-    }),
-    now,
-    refreshBeforeExpiryMs: 60_000,
-  });
   const clients: ClusterPort[] = [];
-  const worker = createWorkerHandler({
-    config,
+  const worker = composeWorker({
+    targets: config,
     github: world.jobGitHub,
-    connectCluster: async (target, purpose) => {
-      const client = await connect(target, purpose);
-      if (!clients.includes(client)) clients.push(client);
-      return client;
-    },
-    now,
-    toolingVersion: PULLBRIDGE_VERSION,
+    // Local-mode wiring: `file:` kubeconfigs; the EKS and secret parts are never reached by these targets.
+    secrets: { read: async (ref) => Promise.reject(new Error(`no secret ${ref} in tests`)) },
+    awsCredentials: async () => ({ accessKeyId: "unused", secretAccessKey: "unused" }),
+    localMode: true,
     sourceLimits: DEFAULT_SOURCE_LIMITS,
     logger: new Logger({ serviceName: ServiceName.Worker, logLevel: "SILENT" }),
     metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: ServiceName.Worker }),
+    onClusterClient: (client) => {
+      if (!clients.includes(client)) clients.push(client);
+    },
   });
   const invokeWorker = (event: SQSEvent) => worker(event, workerContext());
   const source = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../../../lib/manifests/kube-object.ts";
 import {
   conflictsFromCauses,
-  describeDrift,
+  describeImperativeEdits,
   imperativeConflicts,
 } from "../../../lib/sync/compute-conflict-owners.ts";
 
@@ -37,7 +37,7 @@ describe("conflict owners", () => {
 
     // Assess
     expect(conflicts).toEqual([{ manager: "kubectl-edit", field: ".data.a" }]);
-    expect(describeDrift(conflicts ?? [])).toBe('.data.a changed by "kubectl-edit"');
+    expect(describeImperativeEdits(conflicts ?? [])).toBe('.data.a changed by "kubectl-edit"');
   });
 
   it("keeps a conflict with another applier (or an unknown manager) a conflict", () => {

@@ -1,0 +1,91 @@
+/**
+ * The worker's composition root: one place that turns configuration and the outside world
+ * (GitHub ports, AWS credentials, secrets, logger, metrics) into the worker Lambda handler. The
+ * Lambda entry point, local mode and the end-to-end test bridge all build their worker here, so
+ * they differ only in what they pass in.
+ */
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
+import { defaultProvider } from "@aws-sdk/credential-provider-node";
+import type { WorkerDeps } from "../../lib/app/run-job.ts";
+import { createClusterConnector } from "../../lib/cluster/cluster-connector.ts";
+import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
+import { createClusterCredentialsResolver } from "../../lib/cluster/credentials-resolver.ts";
+import { createEksClusterInfoSource } from "../../lib/cluster/eks-cluster-info.ts";
+import type { AwsCredentials, AwsCredentialsProvider } from "../../lib/cluster/eks-token.ts";
+import { createEksTokenCache } from "../../lib/cluster/eks-token-cache.ts";
+import type { SecretReader } from "../../lib/config/read-secrets.ts";
+import type { TargetsFile } from "../../lib/config/targets.ts";
+import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
+import type { SourceLimits } from "../../lib/source/git-source.ts";
+import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
+import { createWorkerHandler } from "./create-handler.ts";
+
+/** A token must outlive the longest sync: refresh it when less than the Lambda timeout (max 15 min) remains. */
+export const TOKEN_MARGIN_MS = 5 * 60_000;
+
+export type WorkerWiring = {
+  targets: TargetsFile;
+  github: JobGitHubFactory;
+  /** Reads `ssm:` / `secretsmanager:` references (cluster kubeconfigs). */
+  secrets: SecretReader;
+  sourceLimits: SourceLimits;
+  logger: Logger;
+  metrics: Metrics;
+  /** Signs EKS tokens; the AWS SDK's default chain unless given. */
+  awsCredentials?: AwsCredentials | AwsCredentialsProvider;
+  /** Region of EKS clusters that name none. */
+  region?: string | undefined;
+  /** Allows `file:` and `default` kubeconfig sources (local mode, tests). */
+  localMode: boolean;
+  /** What a `default` kubeconfig source reads (local mode); `~/.kube/config` unless given. */
+  defaultKubeconfigPath?: string | undefined;
+  now?: () => Date;
+  /** Engine tuning (tests shorten waits). */
+  engine?: WorkerDeps["engine"];
+  /** Sees every cluster client the worker connects (the test bridge counts their requests). */
+  onClusterClient?: (client: ClusterPort) => void;
+};
+
+/** Builds the worker handler from `wiring`; call once per container (or per local bridge). */
+export function composeWorker(wiring: WorkerWiring) {
+  const now = wiring.now ?? (() => new Date());
+  const connect = createClusterConnector({
+    config: wiring.targets,
+    resolver: createClusterCredentialsResolver({
+      clusterInfo: createEksClusterInfoSource(),
+      tokens: createEksTokenCache({
+        credentials: wiring.awsCredentials ?? defaultProvider(),
+        now,
+        refreshBeforeExpiryMs: TOKEN_MARGIN_MS,
+      }),
+      secrets: wiring.secrets,
+      defaultRegion: wiring.region,
+      localMode: wiring.localMode,
+      ...(wiring.defaultKubeconfigPath === undefined
+        ? {}
+        : { defaultKubeconfigPath: wiring.defaultKubeconfigPath }),
+    }),
+    now,
+    refreshBeforeExpiryMs: TOKEN_MARGIN_MS,
+  });
+  const observe = wiring.onClusterClient;
+  return createWorkerHandler({
+    config: wiring.targets,
+    github: wiring.github,
+    connectCluster:
+      observe === undefined
+        ? connect
+        : async (target, purpose) => {
+            const client = await connect(target, purpose);
+            observe(client);
+            return client;
+          },
+    now,
+    toolingVersion: PULLBRIDGE_VERSION,
+    sourceLimits: wiring.sourceLimits,
+    logger: wiring.logger,
+    metrics: wiring.metrics,
+    ...(wiring.engine === undefined ? {} : { engine: wiring.engine }),
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * A sync or drift job: coalesce to the branch head (reporting an older commit as superseded),
+ * fetch and load the manifests there, sync, and conclude (job-outcome.ts says what is posted).
+ */
+import type { DriftJob, SyncJob } from "../jobs/job-codec.ts";
+import { manifestPolicyOf } from "../manifests/check-policy.ts";
+import { loadManifests } from "../manifests/load-manifests.ts";
+import { formatSyncPending } from "../reporting/format-job-report.ts";
+import type { SyncResult } from "../sync/sync-result.ts";
+import { syncTarget } from "../sync/sync-target.ts";
+import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
+import type { Conclusion } from "./job-outcome.ts";
+import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
+import { changedObjects } from "./report-sync-result.ts";
+import type { JobContext } from "./worker-deps.ts";
+
+/** Fetches the target's manifests at `head` and syncs them (`alert` targets stop before writing drift back). */
+async function syncAtHead(context: JobContext, head: string): Promise<SyncResult> {
+  const { deps, target, github } = context;
+  const tree = await github.source.fetchTree({
+    repo: target.repo,
+    sha: head,
+    path: target.path,
+    limits: deps.sourceLimits,
+  });
+  const desired = loadManifests({ files: tree, targetPath: target.path, policy: manifestPolicyOf(target) });
+  const cluster = await deps.connectCluster(target, "sync");
+  // Drift = the cluster differs from the very set of manifests pullbridge last applied (the
+  // engine compares digests, so a README-only commit in between does not hide it). `alert`
+  // targets stop before the first write when that is the only change; new manifests apply.
+  return await syncTarget(
+    { ...deps.engine, cluster, toolingVersion: deps.toolingVersion },
+    {
+      target,
+      desired,
+      revision: { sha: head },
+      now: deps.now(),
+      mode: "apply",
+      onDrift: target.drift === "alert" ? "stop" : "apply",
+      signal: deps.signal,
+    },
+  );
+}
+
+/** Runs a sync (or scheduled drift) job; throws only retryable errors. */
+export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): Promise<JobReport> {
+  const { deps, target, github } = context;
+  const jobSha = job.type === "sync" ? job.sha : undefined;
+  const log = (message: string, fields: Record<string, unknown> = {}) =>
+    deps.logger.info(message, { target: job.target, sha: jobSha, deliveryId: job.deliveryId, ...fields });
+  const metrics: EmittedMetric[] = [context.jobAge];
+
+  // Coalesce: always sync the branch's current head, never roll the cluster back to an older commit.
+  const head = await github.source.headSha({ repo: target.repo, branch: target.branch });
+  const superseded = jobSha !== undefined && jobSha !== head;
+  if (superseded) {
+    metrics.push(
+      ...(await postConclusion(github, { type: "superseded", target, sha: jobSha, head })).metrics,
+    );
+    log("job superseded by the branch head", { head });
+  }
+  // Drift checks post nothing unless something is found: a status every 10 minutes would be noise.
+  if (job.type !== "drift") {
+    await github.reporter.pending({
+      repo: target.repo,
+      target: target.name,
+      kind: "sync",
+      sha: head,
+      description: formatSyncPending(target.path, target.namespace),
+    });
+  }
+  const started = deps.now().getTime();
+  try {
+    const result = await syncAtHead(context, head);
+    const conclusion: Conclusion =
+      target.drift === "alert" && result.drift
+        ? { type: "drift-detected", target, head, result }
+        : {
+            type: "synced",
+            target,
+            head,
+            result,
+            durationMs: deps.now().getTime() - started,
+            scheduled: job.type === "drift",
+          };
+    const described = await postConclusion(github, conclusion);
+    if (conclusion.type === "drift-detected") {
+      log("drift detected (alert mode, nothing written)", { objects: changedObjects(result) });
+    } else {
+      log("sync finished", {
+        description: described.message,
+        requests: result.requests,
+        durationsMs: result.durationsMs,
+      });
+    }
+    // An older commit's job that synced the head says so, unless what it did was take back drift.
+    const outcome =
+      superseded && described.outcome !== "drift-corrected" && described.outcome !== "drift-detected"
+        ? "superseded-and-synced"
+        : described.outcome;
+    return jobReportOf(
+      { ...described, outcome },
+      { target: target.name, sha: jobSha, syncedSha: head },
+      metrics,
+    );
+  } catch (error) {
+    return await settleFailure({
+      logger: deps.logger,
+      github,
+      error,
+      target,
+      sha: head,
+      kind: "sync",
+      metrics,
+      jobSha,
+    });
+  }
+}

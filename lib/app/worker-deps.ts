@@ -1,0 +1,31 @@
+/** What the worker's use case is built from: configuration, ports and the clock. */
+import type { ClusterPort } from "../cluster/cluster-port.ts";
+import type { Target, TargetsFile } from "../config/targets.ts";
+import type { JobGitHub, JobGitHubFactory } from "../github/job-github-ports.ts";
+import type { SourceLimits } from "../source/git-source.ts";
+import type { SyncDeps } from "../sync/sync-target.ts";
+import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
+import type { Log } from "../telemetry/log.ts";
+
+export type WorkerDeps = {
+  config: TargetsFile;
+  github: JobGitHubFactory;
+  connectCluster: (target: Target, purpose: "sync" | "preview") => Promise<ClusterPort>;
+  logger: Log;
+  now: () => Date;
+  toolingVersion: string;
+  sourceLimits: SourceLimits;
+  /** Engine tuning (concurrency, CRD wait); tests shorten waits here. */
+  engine?: Omit<SyncDeps, "cluster" | "toolingVersion">;
+  /** Aborts the sync shortly before the Lambda deadline; the job is then retried. */
+  signal?: AbortSignal | undefined;
+};
+
+/** One job's resolved surroundings, handed to the sync and preview runners. */
+export type JobContext = {
+  deps: WorkerDeps;
+  target: Target;
+  github: JobGitHub;
+  /** Emitted first by every job. */
+  jobAge: EmittedMetric;
+};

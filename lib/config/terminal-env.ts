@@ -1,0 +1,60 @@
+/**
+ * What the command-line entry points (the `pullbridge` CLI, `npm start`, `npm run demo`) read from
+ * the user's shell, as typed values: the only reader of `process.env` for them. Conventional
+ * variables keep their names, so the palette and the kubeconfig lookup take them as they are.
+ *
+ * | variable | meaning |
+ * |---|---|
+ * | `NO_COLOR` / `FORCE_COLOR` | colour on a terminal (https://no-color.org, and the Node convention) |
+ * | `KUBECONFIG` | kubeconfig file list, as kubectl reads it |
+ * | `PULLBRIDGE_GITHUB_TOKEN` | local mode only: the developer's token, to read GitHub and post statuses |
+ * | `PULLBRIDGE_GITHUB_API_URL` | local mode only: REST API root (GitHub Enterprise Server) |
+ * | `PULLBRIDGE_WEBHOOK_SECRET` | local mode only: the secret deliveries are signed with |
+ * | `KUBEBUILDER_ASSETS` / `PULLBRIDGE_CACHE_DIR` | local mode only: where built control-plane binaries are |
+ */
+import { type Env, optionalString } from "./read-env.ts";
+
+/** The terminal's and kubectl's conventional variables. */
+export type TerminalEnv = {
+  readonly NO_COLOR: string | undefined;
+  readonly FORCE_COLOR: string | undefined;
+  readonly KUBECONFIG: string | undefined;
+};
+
+/** Where the local control plane's binaries may already be. */
+export type ControlPlaneEnv = {
+  readonly KUBEBUILDER_ASSETS: string | undefined;
+  readonly PULLBRIDGE_CACHE_DIR: string | undefined;
+};
+
+export type LocalEnv = TerminalEnv &
+  ControlPlaneEnv & {
+    readonly githubToken: string | undefined;
+    readonly githubApiUrl: string | undefined;
+    readonly webhookSecret: string | undefined;
+  };
+
+/** The CLI's environment (default `process.env`). */
+export function readTerminalEnv(env: Env = process.env): TerminalEnv {
+  return { NO_COLOR: env.NO_COLOR, FORCE_COLOR: env.FORCE_COLOR, KUBECONFIG: env.KUBECONFIG };
+}
+
+/** Local mode's environment (default `process.env`); the token and secret are taken byte for byte. */
+export function readLocalEnv(env: Env = process.env): LocalEnv {
+  return {
+    ...readTerminalEnv(env),
+    KUBEBUILDER_ASSETS: env.KUBEBUILDER_ASSETS,
+    PULLBRIDGE_CACHE_DIR: env.PULLBRIDGE_CACHE_DIR,
+    githubToken: env.PULLBRIDGE_GITHUB_TOKEN,
+    githubApiUrl: optionalString(env, "PULLBRIDGE_GITHUB_API_URL"),
+    webhookSecret: env.PULLBRIDGE_WEBHOOK_SECRET,
+  };
+}
+
+/**
+ * Local mode has no CloudWatch: EMF lines on stdout would only bury the statuses. Powertools
+ * reads this switch from the environment itself, so it is set there, unless the user set it.
+ */
+export function disableMetricsOutputUnlessSet(env: Record<string, string | undefined> = process.env): void {
+  env.POWERTOOLS_METRICS_DISABLED ??= "true";
+}

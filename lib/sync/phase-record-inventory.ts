@@ -1,0 +1,67 @@
+/**
+ * The ApplySet parent writes around the apply: widen it before the first member write (so an
+ * interrupted sync can never leave members the inventory does not list), and after a successful
+ * prune shrink it to what remains and record this revision.
+ */
+import {
+  type ApplySetInventory,
+  buildApplySetParent,
+  formatSummary,
+  type SyncSummaryCounts,
+  sameMembership,
+  shrinkInventory,
+  widenInventory,
+} from "./applyset-parent.ts";
+import type { Membership, SyncContext } from "./sync-state.ts";
+
+type ParentOptions = { targetName: string; toolingVersion: string };
+
+/** The parent after this write, and whether anything was written. */
+export type ParentWrite = { inventory: ApplySetInventory; written: boolean };
+
+/** Widens the parent to the union of what it lists and what this sync will hold; writes only when that differs. */
+export async function widenParent(
+  ctx: SyncContext,
+  options: ParentOptions & { inventory: ApplySetInventory; remaining: Membership },
+): Promise<ParentWrite> {
+  const widened = widenInventory(options.inventory, options.remaining);
+  if (options.inventory.exists && sameMembership(widened, options.inventory)) {
+    return { inventory: options.inventory, written: false };
+  }
+  return { inventory: await writeParent(ctx, { ...options, inventory: widened }), written: true };
+}
+
+/** Shrinks the parent to exactly what remains and records the revision, time, counts and digest. */
+export async function recordInventory(
+  ctx: SyncContext,
+  options: ParentOptions & {
+    inventory: ApplySetInventory;
+    remaining: Membership;
+    lastSync: { sha: string; now: Date; counts: SyncSummaryCounts; digest: string };
+  },
+): Promise<ApplySetInventory> {
+  const { lastSync } = options;
+  return await writeParent(ctx, {
+    ...options,
+    inventory: {
+      ...shrinkInventory(options.inventory, options.remaining),
+      lastSync: {
+        sha: lastSync.sha,
+        time: lastSync.now.toISOString(),
+        summary: formatSummary(lastSync.counts),
+        digest: lastSync.digest,
+      },
+    },
+  });
+}
+
+async function writeParent(
+  ctx: SyncContext,
+  options: ParentOptions & { inventory: ApplySetInventory },
+): Promise<ApplySetInventory> {
+  const answer = await ctx.cluster.applyApplySetParent({
+    parent: buildApplySetParent(options),
+    signal: ctx.signal,
+  });
+  return { ...options.inventory, exists: true, resourceVersion: answer.metadata.resourceVersion };
+}

@@ -1,0 +1,133 @@
+/**
+ * Phase 3, validate: a server-side dry-run of every write that can be checked now, before the
+ * first real write — if any object fails validation, admission or RBAC, nothing is applied.
+ * Fields someone edited imperatively since pullbridge applied them are taken back (the dry-run is
+ * repeated with `force` for that object only). The answers turn `check` entries into unchanged or
+ * updates and give the diffs their "after" side.
+ */
+import { ClusterError } from "../errors.ts";
+import type { KubeObject } from "../manifests/kube-object.ts";
+import {
+  describeImperativeEdits,
+  type FieldConflict,
+  imperativeConflicts,
+} from "./compute-conflict-owners.ts";
+import { normaliseForDiff } from "./compute-diff-objects.ts";
+import { dryRunShowsNoChange } from "./compute-managed-fields-comparison.ts";
+import type { PlanEntry } from "./compute-sync-plan.ts";
+import { throwIfRefused } from "./refusal-text.ts";
+import { runBounded } from "./run-bounded.ts";
+import type { Change, PlannedSync, SyncContext, Unchanged, ValidatedSync, WriteEntry } from "./sync-state.ts";
+
+/** The server's answer for one dry-run, and the imperative edits taken back to get it. */
+type DryRunVerdict = { answer: KubeObject; takenBack: FieldConflict[] | undefined };
+
+/** Dry-runs the whole set; throws SyncRefusedError (zero writes) when any object is refused. */
+export async function validateWholeSet(
+  ctx: SyncContext,
+  options: { plan: PlannedSync; forceConflicts: boolean },
+): Promise<ValidatedSync> {
+  const { plan, forceConflicts } = options;
+  const settled = await runBounded(
+    plan.toValidate,
+    { concurrency: ctx.concurrency, stopOnError: false, signal: ctx.signal },
+    (entry) => dryRunTakingBackImperativeEdits(ctx, { entry, forceConflicts }),
+  );
+  throwIfRefused(
+    plan.toValidate.map((e, i) => {
+      const s = settled[i];
+      return { planned: e.planned, settled: s && (s.ok ? { ok: true, value: s.value.answer } : s) };
+    }),
+  );
+  const verdicts = new Map<string, DryRunVerdict>();
+  plan.toValidate.forEach((e, i) => {
+    const s = settled[i];
+    if (s?.ok) verdicts.set(e.planned.key, s.value);
+  });
+  return classify({ entries: plan.entries, verdicts, deferredKeys: plan.deferredKeys });
+}
+
+/**
+ * One dry-run apply. A 409 whose conflicting managers only ever wrote the object imperatively
+ * (operation `Update`) is drift of that object's fields: repeat with `force` to take them back.
+ * A conflict with another applier stays a refusal unless the target sets forceConflicts.
+ */
+async function dryRunTakingBackImperativeEdits(
+  ctx: SyncContext,
+  options: { entry: WriteEntry; forceConflicts: boolean },
+): Promise<DryRunVerdict> {
+  const { entry, forceConflicts } = options;
+  const dryRun = (force: boolean) =>
+    ctx.cluster.apply({
+      resource: entry.planned.resource,
+      object: entry.planned.object,
+      force,
+      dryRun: true,
+      signal: ctx.signal,
+    });
+  try {
+    return { answer: await dryRun(forceConflicts), takenBack: undefined };
+  } catch (error) {
+    const takenBack =
+      !forceConflicts && entry.action !== "create" && error instanceof ClusterError && error.status === 409
+        ? imperativeConflicts({ causes: error.causes, live: entry.live })
+        : undefined;
+    if (!takenBack) throw error;
+    return { answer: await dryRun(true), takenBack };
+  }
+}
+
+/** Plan entries plus dry-run answers → the changes to write and the objects that stay as they are. */
+function classify(options: {
+  entries: readonly PlanEntry[];
+  verdicts: ReadonlyMap<string, DryRunVerdict>;
+  deferredKeys: ReadonlySet<string>;
+}): ValidatedSync {
+  const { entries, verdicts, deferredKeys } = options;
+  const changes: Change[] = [];
+  const unchanged: Unchanged[] = [];
+  for (const entry of entries) {
+    if (entry.action === "unchanged") {
+      unchanged.push({ planned: entry.planned, decidedBy: "managed-fields" });
+    } else if (entry.action === "create") {
+      const verdict = verdicts.get(entry.planned.key);
+      changes.push({
+        planned: entry.planned,
+        before: undefined,
+        action: "create",
+        decidedBy: "managed-fields",
+        reclaimFields: false,
+        after: verdict ? normaliseForDiff(verdict.answer) : undefined,
+        deferred: deferredKeys.has(entry.planned.key),
+      });
+    } else if (entry.action === "update" || entry.action === "check") {
+      const verdict = verdicts.get(entry.planned.key);
+      if (verdict && dryRunShowsNoChange({ live: entry.live, dryRun: verdict.answer })) {
+        unchanged.push({ planned: entry.planned, decidedBy: "dry-run" });
+      } else {
+        changes.push(updateOf(entry, verdict, deferredKeys.has(entry.planned.key)));
+      }
+    }
+  }
+  return { changes, unchanged };
+}
+
+function updateOf(
+  entry: Extract<PlanEntry, { action: "update" | "check" }>,
+  verdict: DryRunVerdict | undefined,
+  deferred: boolean,
+): Change {
+  const takenBack = verdict?.takenBack;
+  return {
+    planned: entry.planned,
+    before: normaliseForDiff(entry.live),
+    action: "update",
+    reason: takenBack
+      ? `drift: ${describeImperativeEdits(takenBack)}; taken back`
+      : `${entry.path}: ${entry.reason}`,
+    reclaimFields: takenBack !== undefined,
+    decidedBy: entry.action === "check" ? "dry-run" : "managed-fields",
+    after: verdict ? normaliseForDiff(verdict.answer) : undefined,
+    deferred,
+  };
+}
