@@ -43,6 +43,8 @@ export type WorkerWiring = {
   now?: () => Date;
   /** Engine tuning (tests shorten waits). */
   engine?: WorkerDeps["engine"];
+  /** The health queue; without it, `success` is reported once applied (no health gating). */
+  health?: WorkerDeps["health"];
   /** Sees every cluster client the worker connects (the test bridge counts their requests). */
   onClusterClient?: (client: ClusterPort) => void;
 };
@@ -87,5 +89,6 @@ export function composeWorker(wiring: WorkerWiring) {
     logger: wiring.logger,
     metrics: wiring.metrics,
     ...(wiring.engine === undefined ? {} : { engine: wiring.engine }),
+    ...(wiring.health === undefined ? {} : { health: wiring.health }),
   });
 }

@@ -249,7 +249,7 @@ export async function runHealthCheck(deps: HealthCheckDeps, check: HealthCheck):
   const ns = target.namespace;
   if (assessment.verdict === "current") {
     const timeToHealthyMs = Math.max(0, now.getTime() - Date.parse(check.appliedAt));
-    const description = `${drift}${formatHealthyDescription({ rows: assessment.rows, timeToHealthyMs })}`;
+    const description = `${drift}${formatHealthyDescription({ objects: check.applied, timeToHealthyMs })}`;
     await reporter.finish({
       ...ref,
       state: "success",

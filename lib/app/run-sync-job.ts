@@ -9,13 +9,14 @@ import { formatSyncPending } from "../reporting/format-job-report.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import { syncTarget } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
-import type { Conclusion } from "./job-outcome.ts";
+import { type Conclusion, describeConclusion } from "./job-outcome.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
 import { changedObjects } from "./report-sync-result.ts";
+import { startHealthWait } from "./start-health-wait.ts";
 import type { JobContext } from "./worker-deps.ts";
 
 /** Fetches the target's manifests at `head` and syncs them (`alert` targets stop before writing drift back). */
-async function syncAtHead(context: JobContext, head: string): Promise<SyncResult> {
+async function syncAtHead(context: JobContext, head: string, now: Date): Promise<SyncResult> {
   const { deps, target, github } = context;
   const tree = await github.source.fetchTree({
     repo: target.repo,
@@ -34,7 +35,7 @@ async function syncAtHead(context: JobContext, head: string): Promise<SyncResult
       target,
       desired,
       revision: { sha: head },
-      now: deps.now(),
+      now,
       mode: "apply",
       onDrift: target.drift === "alert" ? "stop" : "apply",
       signal: deps.signal,
@@ -71,7 +72,8 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
   }
   const started = deps.now().getTime();
   try {
-    const result = await syncAtHead(context, head);
+    const syncNow = deps.now();
+    const result = await syncAtHead(context, head, syncNow);
     const conclusion: Conclusion =
       target.drift === "alert" && result.drift
         ? { type: "drift-detected", target, head, result }
@@ -83,7 +85,33 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
             durationMs: deps.now().getTime() - started,
             scheduled: job.type === "drift",
           };
-    const described = await postConclusion(github, conclusion);
+    let described = describeConclusion(conclusion);
+    // Health gating: instead of `success` at apply, post `pending` and queue the first delayed
+    // health check; the health consumer reports the verdict. The worker returns at once.
+    const health = deps.health;
+    const gate =
+      conclusion.type === "synced" &&
+      described.finish !== undefined &&
+      target.health.wait &&
+      health !== undefined
+        ? await startHealthWait(
+            { ...health, reporter: github.reporter, now: deps.now },
+            {
+              target,
+              installationId: job.type === "sync" ? job.installationId : undefined,
+              sha: head,
+              result,
+              syncNow,
+              drift: result.drift,
+            },
+          )
+        : undefined;
+    if (gate?.waiting) {
+      described = { ...described, message: gate.description };
+      log("waiting for health", { description: gate.description, firstCheckInSeconds: gate.delaySeconds });
+    } else if (described.finish !== undefined) {
+      await github.reporter.finish(described.finish);
+    }
     if (conclusion.type === "drift-detected") {
       log("drift detected (alert mode, nothing written)", { objects: changedObjects(result) });
     } else {

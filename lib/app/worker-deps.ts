@@ -2,6 +2,8 @@
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import type { Target, TargetsFile } from "../config/targets.ts";
 import type { JobGitHub, JobGitHubFactory } from "../github/job-github-ports.ts";
+import type { HealthCheckQueue } from "../health/health-check-queue.ts";
+import type { HealthBackoff } from "../health/health-schedule.ts";
 import type { SourceLimits } from "../source/git-source.ts";
 import type { SyncDeps } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
@@ -19,6 +21,12 @@ export type WorkerDeps = {
   engine?: Omit<SyncDeps, "cluster" | "toolingVersion">;
   /** Aborts the sync shortly before the Lambda deadline; the job is then retried. */
   signal?: AbortSignal | undefined;
+  /**
+   * The health queue. With it, targets with `health.wait` (the default) report `pending` after the
+   * apply and the health consumer reports the verdict; without it (the CLI, a worker deployed
+   * without PULLBRIDGE_HEALTH_QUEUE_URL) `success` is reported once applied.
+   */
+  health?: { queue: HealthCheckQueue; backoff: HealthBackoff } | undefined;
 };
 
 /** One job's resolved surroundings, handed to the sync and preview runners. */

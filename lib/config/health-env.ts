@@ -19,7 +19,14 @@ export type HealthEnv = WorkerEnv & {
   readonly backoff: HealthBackoff;
 };
 
-/** The health-queue settings alone (the worker needs them too, to schedule the first check). */
+/** The health-queue settings, for the worker (which queues the first check) — undefined when no queue is configured. */
+export function loadOptionalHealthQueueEnv(
+  env: Env = process.env,
+): Omit<HealthEnv, keyof WorkerEnv> | undefined {
+  return url(env, "PULLBRIDGE_HEALTH_QUEUE_URL", false) === undefined ? undefined : loadHealthQueueEnv(env);
+}
+
+/** The health-queue settings (the queue URL is required). */
 export function loadHealthQueueEnv(env: Env = process.env): Omit<HealthEnv, keyof WorkerEnv> {
   const initialDelaySeconds = integer(
     env,

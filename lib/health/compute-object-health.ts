@@ -107,15 +107,18 @@ function deploymentHealth(object: KubeObject): ObjectHealth {
   const spec = object.spec;
   const status = object.status;
   const progressing = condition(object, "Progressing");
-  if (progressing?.reason === "ProgressDeadlineExceeded") {
-    return failed(progressing.message ?? "progress deadline exceeded", "ProgressDeadlineExceeded");
-  }
   const want = num(spec, "replicas", 1);
   const updated = num(status, "updatedReplicas");
   const replicas = num(status, "replicas");
   const ready = num(status, "readyReplicas");
   const available = num(status, "availableReplicas");
   const counts = `${ready}/${want} ready`;
+  if (progressing?.reason === "ProgressDeadlineExceeded") {
+    return failed(
+      `${counts}, ProgressDeadlineExceeded: ${progressing.message ?? "progress deadline exceeded"}`,
+      "ProgressDeadlineExceeded",
+    );
+  }
   const failure = condition(object, "ReplicaFailure");
   if (failure?.status === "True") return inProgress(`${counts}, ${conditionText(failure)}`, failure.reason);
   if (field(spec, "paused") === true) return inProgress(`${counts}, rollout paused`, "Paused");

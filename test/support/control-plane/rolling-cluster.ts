@@ -21,7 +21,11 @@ export const FAULT_LABEL = "pullbridge.test/fault";
 /** Annotation with the message an `image-pull` fault shows. */
 export const FAULT_MESSAGE_ANNOTATION = "pullbridge.test/fault-message";
 
-/** Controllers the rolling cluster runs: what rollouts, Jobs, namespace deletion and garbage collection need, nothing cloud- or node-lifecycle-related. */
+/**
+ * Controllers the rolling cluster runs: what rollouts, Jobs, namespace deletion and garbage
+ * collection need, nothing cloud-related. The node-lifecycle controller removes the
+ * `node.kubernetes.io/not-ready` taint the API server puts on every new Node once KWOK reports it Ready.
+ */
 export const ROLLING_CONTROLLERS = [
   "deployment-controller",
   "replicaset-controller",
@@ -37,6 +41,7 @@ export const ROLLING_CONTROLLERS = [
   "ttl-after-finished-controller",
   "disruption-controller",
   "clusterrole-aggregation-controller",
+  "node-lifecycle-controller",
 ];
 
 export const FAKE_NODES = ["kwok-node-0", "kwok-node-1", "kwok-node-2"];
@@ -222,7 +227,6 @@ export async function startRollingCluster(options: {
         "--manage-all-nodes=false",
         "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
         `--server-address=127.0.0.1:${await freePort()}`,
-        "--node-lease-duration-seconds=40",
       ],
       kwokLog,
     );
