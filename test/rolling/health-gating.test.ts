@@ -133,7 +133,7 @@ describe("health-gated sync on the rolling cluster", () => {
     ["crash-loop", "CrashLoopBackOff", /CrashLoopBackOff "back-off 40s restarting failed container=app"/],
   ])(
     "fails at once when the pods are in %s, with the reason from the pod",
-    async (fault, _reason, pattern) => {
+    async (fault, reason, pattern) => {
       // Prepare
       const b = await start();
       const { sha } = await b.push({
@@ -150,8 +150,13 @@ describe("health-gated sync on the rolling cluster", () => {
       // Assess
       const final = statusesOf(b, sha).at(-1);
       expect(final?.state).toBe("failure");
-      expect(final?.description).toMatch(/^Deployment web: 0\/2 ready, pod web-[a-z0-9]+-[a-z0-9]+: /);
-      expect(final?.description).toMatch(pattern);
+      expect(final?.description).toMatch(
+        new RegExp(`^Deployment web: 0/2 ready, pod web-[a-z0-9]+-[a-z0-9]+: ${reason} "`),
+      );
+      // The status line is cut at 140 characters; the check run's health table has the whole message.
+      const table = b.world.fake.checkRuns(sha).at(-1)?.summary ?? "";
+      expect(table).toMatch(/\| `Deployment\.apps [a-z0-9-]+\/web` \| ❌ Failed \|/);
+      expect(table).toMatch(pattern);
     },
   );
 
@@ -261,10 +266,11 @@ describe("health-gated sync on the rolling cluster", () => {
     // Prepare
     const b = await start();
     const first = await b.push({
-      "deploy/web.yaml": deploymentYaml("web", 2, { annotations: { "pullbridge.test/ready-delay": "6s" } }),
+      "deploy/web.yaml": deploymentYaml("web", 2, { labels: { [FAULT_LABEL]: "never-ready" } }),
     });
     await b.drain();
     await b.pollHealth(3);
+    const firstWhileWaiting = statusesOf(b, first.sha).at(-1);
     const second = await b.push({ "deploy/web.yaml": deploymentYaml("web", 3) });
 
     // Act
@@ -273,6 +279,10 @@ describe("health-gated sync on the rolling cluster", () => {
     await b.runHealthUntilFinal(second.sha, 60_000);
 
     // Assess
+    expect(firstWhileWaiting).toMatchObject({
+      state: "pending",
+      description: expect.stringMatching(/^applied 1 object; waiting for 1 \(Deployment web 0\/2 ready/),
+    });
     expect(statusesOf(b, first.sha).at(-1)).toMatchObject({
       state: "success",
       description: `superseded by ${second.sha.slice(0, 7)}`,
