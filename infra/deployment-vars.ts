@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { parseTargetsYaml } from "../lib/config/targets.ts";
 import {
   Dimension,
+  HealthMetric,
   METRIC_NAMESPACE,
   ServiceName,
   SyncMetric,
@@ -27,8 +28,8 @@ export function loadDeploymentVars(input: {
 }) {
   // Throws ConfigError naming the field (e.g. `targets[1].cluster: unknown cluster "prd"`): package fails.
   const config = parseTargetsYaml(readFileSync(input.targetsFile, "utf8"), input.targetsFile);
-  const insights = (metric: string) =>
-    `SELECT SUM(${metric}) FROM SCHEMA("${METRIC_NAMESPACE}", ${Dimension.Service}, ${Dimension.Target}) WHERE ${Dimension.Service} = '${ServiceName.Worker}'`;
+  const insights = (metric: string, service: string = ServiceName.Worker) =>
+    `SELECT SUM(${metric}) FROM SCHEMA("${METRIC_NAMESPACE}", ${Dimension.Service}, ${Dimension.Target}) WHERE ${Dimension.Service} = '${service}'`;
   return {
     metricNamespace: METRIC_NAMESPACE,
     metricNames: { webhookQueueErrors: WebhookMetric.QueueErrors },
@@ -37,6 +38,7 @@ export function loadDeploymentVars(input: {
     alarmQueries: {
       syncFailed: insights(SyncMetric.Failed),
       driftDetected: insights(SyncMetric.DriftDetected),
+      healthTimedOut: insights(HealthMetric.TimedOut, ServiceName.Health),
     },
     // Without an App id the worker has no use for a private key: do not pass (or grant) one.
     workerEnv: { privateKeyParameter: input.githubAppId === "" ? "" : input.githubPrivateKeyParameter },
