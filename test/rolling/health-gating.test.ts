@@ -3,11 +3,23 @@
  * (pods really become ready, or misbehave on purpose through KWOK stages), the real worker and
  * health handlers, real SQS (fauxqs) with per-message DelaySeconds, the GitHub fake.
  */
-import { AppsV1Api, BatchV1Api } from "@kubernetes/client-node";
-import { afterEach, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  RbacAuthorizationV1Api,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
+import { afterEach, describe, expect, inject, it } from "vitest";
 import type { TargetInput } from "../../lib/config/targets.ts";
 import { type Bridge, startBridge } from "../support/bridge.ts";
+import { WORKER_GROUP } from "../support/control-plane/control-plane.ts";
 import { FAULT_LABEL, FAULT_MESSAGE_ANNOTATION } from "../support/control-plane/rolling-cluster.ts";
+import { HEALTH_IDENTITY } from "../support/health-reader.ts";
 import { kubeConfigFor } from "../support/kube.ts";
 
 const CONTEXT = "pullbridge/web";
@@ -309,3 +321,148 @@ describe("health-gated sync on the rolling cluster", () => {
     expect((await b.pollHealth(1)).received).toBe(0);
   });
 });
+
+describe("custom resources and namespace deletion on the rolling cluster", () => {
+  it("waits for a custom resource until its Ready condition, flipped by the test, satisfies the target's CEL rule", async () => {
+    // Prepare: a CRD (no controller exists for it: the test plays the controller by patching status)
+    const admin = kubeConfigFor("admin");
+    const group = `w${Date.now().toString(36)}.example.com`;
+    await admin.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({
+      body: {
+        metadata: { name: `widgets.${group}` },
+        spec: {
+          group,
+          names: { kind: "Widget", plural: "widgets", singular: "widget", listKind: "WidgetList" },
+          scope: "Namespaced",
+          versions: [
+            {
+              name: "v1",
+              served: true,
+              storage: true,
+              subresources: { status: {} },
+              schema: { openAPIV3Schema: { type: "object", x_kubernetes_preserve_unknown_fields: true } },
+            },
+          ],
+        },
+      },
+    });
+    await waitFor(
+      async () =>
+        (
+          await admin
+            .makeApiClient(ApiextensionsV1Api)
+            .readCustomResourceDefinition({ name: `widgets.${group}` })
+        ).status?.conditions?.some((c) => c.type === "Established" && c.status === "True") === true,
+    );
+    const ready =
+      "has(status.conditions) && status.conditions.exists(c, c.type == 'Ready' && c.status == 'True')";
+    const b = await start({
+      health: { checks: [{ apiVersion: `${group}/v1`, kind: "Widget", current: ready }] },
+    });
+    await grantExtra(b.namespace, group);
+    const { sha } = await b.push({
+      "deploy/widget.yaml": `apiVersion: ${group}/v1\nkind: Widget\nmetadata:\n  name: gear\nspec:\n  size: 3\n`,
+    });
+    await b.drain();
+    await b.pollHealth(3);
+    const beforeFlip = statusesOf(b, sha).at(-1);
+
+    // Act: the "controller" reports Ready
+    await admin.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus(
+      {
+        group,
+        version: "v1",
+        namespace: b.namespace,
+        plural: "widgets",
+        name: "gear",
+        body: {
+          status: {
+            conditions: [{ type: "Ready", status: "True", reason: "Provisioned", message: "3 gears" }],
+          },
+        },
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    await b.runHealthUntilFinal(sha, 60_000);
+
+    // Assess
+    expect(beforeFlip).toMatchObject({
+      state: "pending",
+      description: expect.stringMatching(
+        /^applied 1 object; waiting for 1 \(Widget gear no health rule matched yet/,
+      ),
+    });
+    expect(statusesOf(b, sha).at(-1)).toMatchObject({
+      state: "success",
+      description: expect.stringMatching(/^1 object healthy in/),
+    });
+  });
+
+  it("pruning a Namespace really deletes it and what it contains", async () => {
+    // Prepare: a worker allowed cluster-scoped objects, syncing a Namespace with a ConfigMap in it
+    const cp = inject("controlPlane");
+    const extra = `pruned-${Date.now().toString(36)}`;
+    bridge = await startBridge({
+      workerKubeconfig: join(cp.dir, "admin.kubeconfig"),
+      target: { policy: { clusterScoped: true, namespaces: ["*"] }, health: { wait: false } },
+    });
+    const b = bridge;
+    await b.push({
+      "deploy/keep.yaml": configMapYaml,
+      "deploy/ns.yaml": `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${extra}\n`,
+      "deploy/cm.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: inside\n  namespace: ${extra}\ndata:\n  a: "1"\n`,
+    });
+    await b.drain();
+    const core = kubeConfigFor("admin").makeApiClient(CoreV1Api);
+    const existedBefore = (await core.readNamespace({ name: extra })).status?.phase;
+
+    // Act
+    await b.push({ "deploy/ns.yaml": null, "deploy/cm.yaml": null });
+    await b.drain();
+    const gone = await waitFor(
+      async () => (await core.readNamespace({ name: extra }).catch(() => undefined)) === undefined,
+      90_000,
+    );
+
+    // Assess
+    expect(existedBefore).toBe("Active");
+    expect(gone).toBe(true);
+    expect(
+      await core.readNamespacedConfigMap({ name: "inside", namespace: extra }).catch(() => undefined),
+    ).toBeUndefined();
+  });
+});
+
+/** Polls `probe` every 500 ms until it holds or `timeoutMs` passes (a bound, not an assertion); returns the last answer. */
+async function waitFor(probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await probe().catch(() => false);
+    if (ok || Date.now() > deadline) return ok;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Lets the worker write, and the health group list, the test's custom resource kind in `namespace`. */
+async function grantExtra(namespace: string, group: string): Promise<void> {
+  const rbac = kubeConfigFor("admin").makeApiClient(RbacAuthorizationV1Api);
+  const grant = async (name: string, verbs: string[], subject: { kind: string; name: string }) => {
+    await rbac.createNamespacedRole({
+      namespace,
+      body: { metadata: { name }, rules: [{ apiGroups: [group], resources: ["widgets"], verbs }] },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace,
+      body: {
+        metadata: { name },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+        subjects: [{ ...subject, apiGroup: "rbac.authorization.k8s.io" }],
+      },
+    });
+  };
+  await grant("widgets-worker", ["get", "list", "create", "patch", "update", "delete"], {
+    kind: "Group",
+    name: WORKER_GROUP,
+  });
+  await grant("widgets-health", ["list"], { kind: "Group", name: HEALTH_IDENTITY.groups[0] ?? "" });
+}
