@@ -45,7 +45,9 @@ export function formatWaitingDescription(options: {
 
 /** `12 objects healthy in 34.2s` — time from the end of the apply to the check that saw every object Current. */
 export function formatHealthyDescription(options: { objects: number; timeToHealthyMs: number }): string {
-  return truncateLine(`${plural(options.objects, "object")} healthy in ${formatDuration(options.timeToHealthyMs)}`);
+  return truncateLine(
+    `${plural(options.objects, "object")} healthy in ${formatDuration(options.timeToHealthyMs)}`,
+  );
 }
 
 /** `Deployment web: 1/3 ready, pod web-7f9c…: ImagePullBackOff "…"` — the failed objects and their reasons. */

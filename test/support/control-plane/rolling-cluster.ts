@@ -219,7 +219,7 @@ export async function startRollingCluster(options: {
       schedLog,
     );
     const kwokLog = join(dir, "kwok.log");
-    children["kwok"] = startSupervised(
+    children.kwok = startSupervised(
       join(options.kwokDir, "kwok"),
       [
         `--kubeconfig=${kubeconfig}`,
