@@ -11,6 +11,8 @@ export default defineConfig({
           include: ["test/unit/**/*.test.ts"],
           setupFiles: ["test/support/fast-check-seed.ts"],
           environment: "node",
+          // Generous: property tests and 5,000-object formatting share 2 cores with builds in CI.
+          testTimeout: 30_000,
         },
       },
       {

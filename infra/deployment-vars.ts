@@ -1,6 +1,9 @@
 /** Deploy-time values for serverless.yml, computed from the validated targets file and lib/ modules. */
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { packTargets } from "../lib/config/packaged-targets.ts";
 import { parseTargetsYaml } from "../lib/config/targets.ts";
+import { DEFAULT_MAX_RECEIVE_COUNT } from "../lib/config/worker-env.ts";
 import {
   Dimension,
   HealthMetric,
@@ -11,9 +14,16 @@ import {
 } from "../lib/telemetry/metric-names.ts";
 import { buildDashboardBody } from "./dashboard.ts";
 import { buildIamResources } from "./iam.ts";
+import { buildOptionalResources } from "./optional-resources.ts";
 
 /** Lambda's SQS guidance: the queue's visibility timeout is at least 6 × the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/**
+ * Where packaging writes the webhook's targets (serverless.yml ships it and points the webhook's
+ * PULLBRIDGE_TARGETS_FILE at it), relative to the repository root.
+ */
+const PACKAGED_TARGETS_FILE = ".build/targets.json";
 
 /** Reads and validates the targets file and renders everything serverless.yml needs from it. */
 export function loadDeploymentVars(input: {
@@ -25,9 +35,16 @@ export function loadDeploymentVars(input: {
   githubAppId: string;
   githubPrivateKeyParameter: string;
   githubTokenParameter: string;
+  eksAccessCluster: string;
+  eksAccessGroup: string;
+  eksHealthAccessGroup?: string;
+  alarmEmail: string;
 }) {
   // Throws ConfigError naming the field (e.g. `targets[1].cluster: unknown cluster "prd"`): package fails.
   const config = parseTargetsYaml(readFileSync(input.targetsFile, "utf8"), input.targetsFile);
+  const packaged = join(import.meta.dirname, "..", PACKAGED_TARGETS_FILE);
+  mkdirSync(dirname(packaged), { recursive: true });
+  writeFileSync(packaged, packTargets(config, input.targetsFile));
   const insights = (metric: string, service: string = ServiceName.Worker) =>
     `SELECT SUM(${metric}) FROM SCHEMA("${METRIC_NAMESPACE}", ${Dimension.Service}, ${Dimension.Target}) WHERE ${Dimension.Service} = '${service}'`;
   return {
@@ -35,6 +52,9 @@ export function loadDeploymentVars(input: {
     metricNames: { webhookQueueErrors: WebhookMetric.QueueErrors },
     targetNames: config.targets.map((t) => t.name),
     queueVisibilityTimeout: input.workerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
+    // One value for the queue's redrive policy and the worker's "attempt n of N" statuses.
+    maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT,
+    maxReceiveCountText: String(DEFAULT_MAX_RECEIVE_COUNT),
     alarmQueries: {
       syncFailed: insights(SyncMetric.Failed),
       driftDetected: insights(SyncMetric.DriftDetected),
@@ -50,6 +70,14 @@ export function loadDeploymentVars(input: {
         ...(input.githubAppId === "" ? [] : [input.githubPrivateKeyParameter]),
         input.githubTokenParameter,
       ],
+    }),
+    optionalResources: buildOptionalResources({
+      eksAccessCluster: input.eksAccessCluster,
+      eksAccessGroup: input.eksAccessGroup,
+      ...(input.eksHealthAccessGroup === undefined
+        ? {}
+        : { eksHealthAccessGroup: input.eksHealthAccessGroup }),
+      alarmEmail: input.alarmEmail,
     }),
     dashboardBody: buildDashboardBody({
       stage: input.stage,

@@ -18,6 +18,10 @@ module.exports = async ({ options, resolveVariable }) => {
     githubAppId: await param("githubAppId"),
     githubPrivateKeyParameter: await param("githubPrivateKeyParameter"),
     githubTokenParameter: await param("githubTokenParameter"),
+    eksAccessCluster: await param("eksAccessCluster"),
+    eksAccessGroup: await param("eksAccessGroup"),
+    eksHealthAccessGroup: await param("eksHealthAccessGroup"),
+    alarmEmail: await param("alarmEmail"),
   });
   return cached;
 };

@@ -88,7 +88,41 @@ export class JobFormatError extends PullbridgeError {
   readonly retryable = false;
 }
 
-/** A Kubernetes API call failed. Retryable for network errors, 5xx, 429 and parent-object conflicts. */
+/**
+ * How a failed Kubernetes API call was classified (one row of `lib/cluster/classify-api-error.ts`).
+ * The row decides `retryable`; the id says which answer class it was, for messages and tests.
+ */
+export type ClusterFailureClass =
+  | "validation"
+  | "conversion"
+  | "schema"
+  | "field-conflict"
+  | "version-conflict"
+  | "already-exists"
+  | "conflict"
+  | "quota-exceeded"
+  | "quota-pending"
+  | "namespace-terminating"
+  | "admission-denied"
+  | "admission-unavailable"
+  | "forbidden"
+  | "unauthorized"
+  | "not-found"
+  | "gone"
+  | "storage-initializing"
+  | "throttled"
+  | "unavailable"
+  | "server-error"
+  | "bad-request"
+  | "client-error"
+  | "timeout"
+  | "aborted"
+  | "connection"
+  | "tls"
+  | "closed"
+  | "unknown";
+
+/** A Kubernetes API call failed. Whether retrying helps is decided by the classification table. */
 export class ClusterError extends PullbridgeError {
   override readonly name = "ClusterError";
   readonly retryable: boolean;
@@ -100,6 +134,10 @@ export class ClusterError extends PullbridgeError {
   readonly reason: string | undefined;
   /** The Kubernetes `Status.details.causes` (e.g. one per conflicting field), when the API server sent them. */
   readonly causes: readonly ClusterErrorCause[];
+  /** Which row of the classification table matched; undefined for errors raised by pullbridge itself. */
+  readonly failureClass: ClusterFailureClass | undefined;
+  /** The server's `Retry-After`, in milliseconds, when it sent one (the job should not come back sooner). */
+  readonly retryAfterMs: number | undefined;
   constructor(
     message: string,
     options: ErrorOptions & {
@@ -108,6 +146,8 @@ export class ClusterError extends PullbridgeError {
       object?: string | undefined;
       reason?: string | undefined;
       causes?: readonly ClusterErrorCause[] | undefined;
+      failureClass?: ClusterFailureClass | undefined;
+      retryAfterMs?: number | undefined;
     },
   ) {
     super(message, options);
@@ -116,6 +156,8 @@ export class ClusterError extends PullbridgeError {
     this.object = options.object;
     this.reason = options.reason;
     this.causes = options.causes ?? [];
+    this.failureClass = options.failureClass;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -154,6 +196,54 @@ export type SyncRefusal = {
   /** Who refused: the target's policy (before any request) or the cluster (dry-run); default cluster. */
   by?: "policy" | "cluster";
 };
+
+/** What a sync wrote before it failed, and what it meant to write but did not (`Kind ns/name` each). */
+export type SyncWrites = {
+  /** Whether the ApplySet parent was written (widened) by this sync. */
+  inventoryWidened: boolean;
+  /** Creates/updates the API server confirmed. */
+  applied: readonly string[];
+  /** Deletes the API server confirmed. */
+  pruned: readonly string[];
+  /** Planned creates/updates not confirmed: never sent, refused, or cut off. */
+  notApplied: readonly string[];
+  /** Planned deletes not confirmed. */
+  notPruned: readonly string[];
+};
+
+/**
+ * A sync failed after some of its writes had succeeded: the cluster holds part of the change.
+ * Every written object is in the (widened) inventory, so the next sync converges. Retryable
+ * when the failure that stopped it is.
+ */
+export class PartialSyncError extends PullbridgeError {
+  override readonly name = "PartialSyncError";
+  readonly retryable: boolean;
+  /** `Kind namespace/name` of the object whose write failed, when one did. */
+  readonly object: string | undefined;
+  /** Where that object is written in Git. */
+  readonly source: SourceLocation | undefined;
+  readonly writes: SyncWrites;
+  /** Objects a dry-run refused after the first writes (e.g. once their CRD existed), for annotations. */
+  readonly refusals: readonly SyncRefusal[];
+  constructor(
+    message: string,
+    options: ErrorOptions & {
+      retryable: boolean;
+      object?: string | undefined;
+      source?: SourceLocation | undefined;
+      writes: SyncWrites;
+      refusals?: readonly SyncRefusal[] | undefined;
+    },
+  ) {
+    super(message, options);
+    this.retryable = options.retryable;
+    this.object = options.object;
+    this.source = options.source;
+    this.writes = options.writes;
+    this.refusals = options.refusals ?? [];
+  }
+}
 
 /** A queue or other AWS dependency is unreachable. Retryable. */
 export class DependencyError extends PullbridgeError {

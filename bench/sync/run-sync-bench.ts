@@ -1,17 +1,21 @@
 /**
  * pullbridge sync vs `kubectl apply --server-side`, side by side in one run, against a control
- * plane this script starts itself, both authenticated as the scoped worker identity.
- * Writes its section of BENCHMARKS.md at the repository root. Usage: `npm run bench:sync` (options via env:
- * BENCH_OBJECTS=1000, BENCH_RSS_OBJECTS=5000, BENCH_REPEAT=3).
+ * plane this script starts itself, both authenticated as the scoped worker identity, at several
+ * network distances (a latency proxy between each client and the API server), then the peak
+ * memory of syncs of realistic object sets in their own processes.
+ * Writes its section of BENCHMARKS.md at the repository root. Usage: `npm run bench:sync`
+ * (options via env: BENCH_OBJECTS=1000, BENCH_REPEAT=5, BENCH_RTTS=0,2,10, BENCH_BANDWIDTH,
+ * BENCH_RSS_SETS=simple:5000,bundle,realistic:5000,realistic:20000, BENCH_SKIP_SYNC, BENCH_SKIP_RSS).
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { cpus, tmpdir, totalmem } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import type { ApiResource, ClusterPort, RequestCounts } from "../../lib/cluster/cluster-port.ts";
+import { stringify } from "yaml";
+import type { ApiResource, ClusterPort } from "../../lib/cluster/cluster-port.ts";
 import { clearDiscoveryCache } from "../../lib/cluster/discovery.ts";
 import { clusterClientFromTransport } from "../../lib/cluster/kube-cluster-client.ts";
 import { kubeConfigFromToken } from "../../lib/cluster/kube-config.ts";
@@ -28,46 +32,34 @@ import {
   WORKER_USER,
 } from "../../test/support/control-plane/control-plane.ts";
 import { writeBenchmarksSection } from "../benchmarks-file.ts";
-import { countBetween, type ServerCounts, scrape } from "./apiserver-metrics.ts";
-import { asDesired, asYaml, generateFixture, KINDS } from "./fixture.ts";
+import { countBetween, scrape } from "./apiserver-metrics.ts";
+import { asDesired, asYaml, generateFixture } from "./fixture.ts";
 import { controlPlanePids, cpuSeconds } from "./process-cpu.ts";
+import { generateBundleLike, generateRealistic, statusFor } from "./realistic-fixture.ts";
+import { type RssRun, type RttResult, type Run, renderLatencyReport, renderMemoryReport } from "./report.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 const N = Number(process.env.BENCH_OBJECTS ?? 1000);
-const RSS_N = Number(process.env.BENCH_RSS_OBJECTS ?? 5000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
+const RTTS = (process.env.BENCH_RTTS ?? "0,2,10").split(",").map(Number);
+const BANDWIDTH = process.env.BENCH_BANDWIDTH ? Number(process.env.BENCH_BANDWIDTH) : undefined;
+const RSS_SETS = (process.env.BENCH_RSS_SETS ?? "simple:5000,bundle,realistic:5000,realistic:20000")
+  .split(",")
+  .filter(Boolean);
+/** Node flags for the memory rows' child process, e.g. the worker's NODE_OPTIONS (BENCH_CHILD_FLAGS="--max-semi-space-size=4"). */
+const CHILD_FLAGS = (process.env.BENCH_CHILD_FLAGS ?? "").split(" ").filter(Boolean);
 /** Idle time before each timed run, so one tool's run does not pay for the other's aftermath (etcd, GC). */
 const SETTLE_MS = 1000;
 const CHANGED_PER_KIND = 2; // 2 × 5 kinds = 10 changed objects
-
-type Run = {
-  wallMs: number;
-  client?: RequestCounts;
-  server: ServerCounts;
-  rssMb?: number;
-  /** CPU seconds used by etcd + kube-apiserver during the run. */
-  controlPlaneCpu?: number;
-  /** CPU seconds used by the pullbridge process during the run (in-process rows only). */
-  clientCpu?: number;
-};
 
 function settle(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
-function transportFor(cp: ControlPlane, token: string): Promise<KubeTransport> {
+function transportFor(server: string, cp: ControlPlane, token: string): Promise<KubeTransport> {
   return createKubeTransport({
-    kubeConfig: kubeConfigFromToken({
-      server: cp.server,
-      caData: Buffer.from(cp.caPem).toString("base64"),
-      token,
-    }),
+    kubeConfig: kubeConfigFromToken({ server, caData: Buffer.from(cp.caPem).toString("base64"), token }),
   });
 }
 
@@ -89,8 +81,44 @@ async function run(command: string, args: string[], env: NodeJS.ProcessEnv = pro
   });
 }
 
-async function setUpNamespace(admin: ClusterPort, name: string): Promise<void> {
-  const discovery = await admin.discover();
+/** The latency proxy in its own process (its CPU is measured apart), listening on a free port. */
+async function startProxy(
+  upstream: string,
+  rttMs: number,
+): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      join(here, "..", "latency-proxy-main.ts"),
+      upstream,
+      String(rttMs),
+      ...(BANDWIDTH ? [String(BANDWIDTH)] : []),
+    ],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (c: Buffer) => {
+      out += c.toString();
+      const line = out.split("\n")[0];
+      if (out.includes("\n") && line) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.on("exit", (code) => reject(new Error(`latency proxy exited ${code}`)));
+  });
+  return {
+    port,
+    pid: child.pid ?? 0,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+async function setUpNamespace(admin: ClusterPort, name: string, anyGroup = false): Promise<void> {
+  const discovery = await admin.discover({ refresh: true });
   const resolve = (apiVersion: string, kind: string): ApiResource => {
     const r = discovery.resolve({ apiVersion, kind });
     if (!r) throw new Error(`${kind} not served`);
@@ -106,7 +134,8 @@ async function setUpNamespace(admin: ClusterPort, name: string): Promise<void> {
     metadata: { name: "pullbridge-worker", namespace: name },
     rules: [
       {
-        apiGroups: ["", "apps"],
+        // The realistic sets bring their own custom resources (any group, this namespace only).
+        apiGroups: anyGroup ? ["*"] : ["", "apps"],
         resources: ["*"],
         verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
       },
@@ -124,6 +153,45 @@ async function setUpNamespace(admin: ClusterPort, name: string): Promise<void> {
   });
 }
 
+/** CRDs are cluster-scoped: the realistic sets' worker may manage CustomResourceDefinitions (and nothing else cluster-wide). */
+async function grantCrdRights(admin: ClusterPort): Promise<void> {
+  const discovery = await admin.discover({ refresh: true });
+  const rbac = (kind: string) => {
+    const r = discovery.resolve({ apiVersion: "rbac.authorization.k8s.io/v1", kind });
+    if (!r) throw new Error(`${kind} not served`);
+    return r;
+  };
+  await admin.apply({
+    resource: rbac("ClusterRole"),
+    force: true,
+    dryRun: false,
+    object: {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: "pullbridge-bench-crds" },
+      rules: [
+        {
+          apiGroups: ["apiextensions.k8s.io"],
+          resources: ["customresourcedefinitions"],
+          verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+        },
+      ],
+    },
+  });
+  await admin.apply({
+    resource: rbac("ClusterRoleBinding"),
+    force: true,
+    dryRun: false,
+    object: {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "pullbridge-bench-crds" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "pullbridge-bench-crds" },
+      subjects: [{ kind: "User", name: WORKER_USER, apiGroup: "rbac.authorization.k8s.io" }],
+    },
+  });
+}
+
 async function main() {
   const binDir = await ensureBinaries();
   const cp = await startControlPlane({ binDir });
@@ -134,405 +202,353 @@ async function main() {
   }
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
 async function bench(cp: ControlPlane) {
   const work = await mkdtemp(join(tmpdir(), "pullbridge-bench-"));
   const kubectl = join(cp.binDir, "kubectl");
-  const workerKubeconfig = join(cp.dir, "worker.kubeconfig");
-  const kubectlCache = join(work, "kubectl-cache");
-  const adminTransport = await transportFor(cp, cp.admin.token);
+  const adminTransport = await transportFor(cp.server, cp, cp.admin.token);
   const admin = clusterClientFromTransport(adminTransport);
-  const nsKubectl = "bench-kubectl";
-  const nsPullbridge = "bench-pullbridge";
-  const nsRss = "bench-rss";
-  const nsBaseline = "bench-baseline";
-  for (const ns of [nsKubectl, nsPullbridge, nsRss, nsBaseline]) await setUpNamespace(admin, ns);
-  const kubectlVersion = (await run(kubectl, ["version", "--client", "-o", "json"])).match(
-    /"gitVersion":\s*"([^"]+)"/,
-  )?.[1];
-
-  const workerTransport = await transportFor(cp, cp.worker.token);
-  const worker = clusterClientFromTransport(workerTransport);
-  const target: Target = targetSchema.parse({
-    name: "bench",
-    repo: "acme/bench",
-    cluster: "bench",
-    namespace: nsPullbridge,
-  });
-
+  const kubectlVersion =
+    (await run(kubectl, ["version", "--client", "-o", "json"])).match(/"gitVersion":\s*"([^"]+)"/)?.[1] ??
+    "unknown";
   const pids = await controlPlanePids(cp.dir);
-  const kubectlApply = async (objects: KubeObject[], label: string): Promise<Run> => {
-    const file = join(work, `${label}.yaml`);
-    await writeFile(file, asYaml(objects));
-    await settle();
-    const before = await scrape(adminTransport);
-    const cpu0 = await cpuSeconds(pids);
-    const started = performance.now();
-    await run(kubectl, [
-      "--kubeconfig",
-      workerKubeconfig,
-      "--cache-dir",
-      kubectlCache,
-      "apply",
-      "--server-side",
-      "-f",
-      file,
-    ]);
-    const wallMs = performance.now() - started;
-    const controlPlaneCpu = (await cpuSeconds(pids)) - cpu0;
-    return { wallMs, server: countBetween(before, await scrape(adminTransport)), controlPlaneCpu };
-  };
-  const pullbridgeSync = async (
-    objects: KubeObject[],
-    sha: string,
-    syncTargetTo: Target = target,
-  ): Promise<Run> => {
-    // Cold discovery every time: the request budget below counts its two requests.
-    clearDiscoveryCache();
-    await settle();
-    const before = await scrape(adminTransport);
-    const cpu0 = await cpuSeconds(pids);
-    const client0 = process.cpuUsage();
-    const started = performance.now();
-    const result = await syncTarget(
-      { cluster: worker, toolingVersion: PULLBRIDGE_VERSION },
-      {
-        target: syncTargetTo,
-        desired: asDesired(objects),
-        revision: { sha },
-        now: new Date(),
-        mode: "apply",
-      },
-    );
-    const wallMs = performance.now() - started;
-    const client = process.cpuUsage(client0);
-    const controlPlaneCpu = (await cpuSeconds(pids)) - cpu0;
-    if (result.dryRunFallbacks > 0) console.error(`[bench] ${result.dryRunFallbacks} dry-run fallbacks`);
-    return {
-      wallMs,
-      client: result.requests,
-      server: countBetween(before, await scrape(adminTransport)),
-      controlPlaneCpu,
-      clientCpu: (client.user + client.system) / 1e6,
-    };
-  };
-  const fixture = (namespace: string, changedRevision?: string) =>
-    generateFixture({
-      namespace,
-      total: N,
-      baseRevision: "r1",
-      ...(changedRevision ? { changedPerKind: CHANGED_PER_KIND, changedRevision } : {}),
-    });
+  const workerKubeconfigText = await readFile(join(cp.dir, "worker.kubeconfig"), "utf8");
+  const upstream = new URL(cp.server);
+  const loadStart = loadavg();
 
-  console.error(`[bench] cold apply of ${N} objects`);
-  // Round 0 fills the namespaces the later rounds use; further cold rounds get fresh namespaces.
-  const cold: { kubectl: Run[]; pullbridge: Run[] } = { kubectl: [], pullbridge: [] };
-  for (let i = 0; i < REPEAT; i++) {
-    const k = i === 0 ? nsKubectl : `${nsKubectl}-cold-${i}`;
-    const p = i === 0 ? nsPullbridge : `${nsPullbridge}-cold-${i}`;
-    if (i > 0) for (const ns of [k, p]) await setUpNamespace(admin, ns);
-    const coldTarget =
-      i === 0 ? target : targetSchema.parse({ name: p, repo: "acme/bench", cluster: "bench", namespace: p });
-    cold.kubectl.push(await kubectlApply(fixture(k), `cold-${i}`));
-    cold.pullbridge.push(await pullbridgeSync(fixture(p), "r1", coldTarget));
+  const results: RttResult[] = [];
+  if (!process.env.BENCH_SKIP_SYNC) {
+    for (const rtt of RTTS) results.push(await benchAtRtt(rtt));
   }
-  const coldKubectl = median(cold.kubectl.map((x) => x.wallMs));
-  const coldPullbridge = median(cold.pullbridge.map((x) => x.wallMs));
+  const rss = process.env.BENCH_SKIP_RSS ? [] : await rssRuns();
+  const loadEnd = loadavg();
 
-  const noop: { kubectl: Run[]; pullbridge: Run[] } = { kubectl: [], pullbridge: [] };
-  const changed: { kubectl: Run[]; pullbridge: Run[] } = { kubectl: [], pullbridge: [] };
-  for (let i = 0; i < REPEAT; i++) {
-    console.error(`[bench] round ${i + 1}/${REPEAT}: no-op, then 10 of ${N} changed`);
-    noop.kubectl.push(await kubectlApply(fixture(nsKubectl), "noop"));
-    noop.pullbridge.push(await pullbridgeSync(fixture(nsPullbridge), "r1"));
-    changed.kubectl.push(await kubectlApply(fixture(nsKubectl, `c${i}`), `changed-${i}`));
-    changed.pullbridge.push(await pullbridgeSync(fixture(nsPullbridge, `c${i}`), `c${i}`));
-    // Back to the base revision so every round changes the same 10 objects.
-    await kubectlApply(fixture(nsKubectl), "reset");
-    await pullbridgeSync(fixture(nsPullbridge), "r1");
-  }
-
-  console.error(
-    `[bench] peak RSS: ${RSS_N}-object sync in its own process (cold, then no-op), and a 0-object baseline`,
-  );
-  // Measured as the worker ships: one esbuild bundle (serverless-esbuild), not Node's per-file type stripping.
-  const bundle = join(work, "sync-once.mjs");
-  await build({
-    entryPoints: [join(here, "sync-once.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node24",
-    outfile: bundle,
-    logLevel: "warning",
-    banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    },
-  });
-  const child = async (namespace: string, total: number): Promise<Run> => {
-    const input = {
-      server: cp.server,
-      caPem: cp.caPem,
-      token: cp.worker.token,
-      namespace,
-      total,
-      revision: "r1",
-    };
-    const before = await scrape(adminTransport);
-    const out = await run(process.execPath, [bundle], {
-      ...process.env,
-      PULLBRIDGE_BENCH_INPUT: JSON.stringify(input),
-    });
-    const parsed = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as {
-      wallMs: number;
-      requests: RequestCounts;
-      maxRssMb: number;
-    };
-    return {
-      wallMs: parsed.wallMs,
-      client: parsed.requests,
-      server: countBetween(before, await scrape(adminTransport)),
-      rssMb: parsed.maxRssMb,
-    };
-  };
-  const rssBaseline = await child(nsBaseline, 0);
-  const rssCold = await child(nsRss, RSS_N);
-  const rssNoop = await child(nsRss, RSS_N);
-
-  const report = renderReport({
+  const input = {
     cp,
-    kubectlVersion: kubectlVersion ?? "unknown",
-    cold: {
-      kubectl: cold.kubectl.find((x) => x.wallMs === coldKubectl) ?? (cold.kubectl[0] as Run),
-      pullbridge: cold.pullbridge.find((x) => x.wallMs === coldPullbridge) ?? (cold.pullbridge[0] as Run),
-      all: cold,
-    },
-    noop,
-    changed,
-    rss: { baseline: rssBaseline, cold: rssCold, noop: rssNoop },
-  });
-  writeBenchmarksSection("sync", report.replace(/^# Benchmarks\n+/, ""), join(root, "BENCHMARKS.md"));
-  console.log(report);
-}
-
-function total(c: RequestCounts | ServerCounts | undefined): number {
-  if (!c) return 0;
-  return c.reads + c.writes + c.dryRuns;
-}
-
-function fmtCounts(c: RequestCounts | ServerCounts | undefined): string {
-  if (!c) return "–";
-  return `${total(c)} (${c.reads} R / ${c.writes} W / ${c.dryRuns} DR)`;
-}
-
-function ms(v: number): string {
-  return v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(0)} ms`;
-}
-
-function sec(v: number | undefined): string {
-  return v === undefined ? "–" : `${v.toFixed(2)} s`;
-}
-
-function breakdown(run: Run): string {
-  const c = run.client;
-  if (!c) return "–";
-  const otherReads = c.reads - 2 - c.listPages;
-  return `${total(c)} = 2 discovery + ${c.listPages} LIST pages + ${otherReads} GET (ApplySet parent${otherReads > 1 ? ", adoption checks" : ""}) + ${c.dryRuns} dry-runs + ${c.writes} writes${c.writes > 0 ? " (incl. the ApplySet parent)" : ""}`;
-}
-
-function missed(r: {
-  chP: Run;
-  changedBudget: number;
-  coldRatio: number;
-  cold: { kubectl: Run; pullbridge: Run };
-  cpus: number;
-}): string[] {
-  const out: string[] = [];
-  const changedTotal = total(r.chP.client);
-  if (changedTotal > r.changedBudget) {
-    out.push(
-      `- **10 of ${N} changed: ${changedTotal} requests vs ≤ ${r.changedBudget}** (+${changedTotal - r.changedBudget}). ` +
-        "Two are the cold discovery documents (a warm worker reuses them: " +
-        `${changedTotal - 2}). The other two are the ApplySet parent: one GET to read the inventory ` +
-        "(needed before anything else to refuse a foreign parent and to know which kinds to list) and one " +
-        "PATCH that records the synced sha, time and counts. The formula counts neither; dropping the record " +
-        "would meet it, at the cost of the audit trail on the parent.",
-    );
-  }
-  if (r.coldRatio < 8) {
-    const p = r.cold.pullbridge;
-    const floorMs = (((p.controlPlaneCpu ?? 0) + (p.clientCpu ?? 0)) / r.cpus) * 1000;
-    out.push(
-      `- **Cold apply: ${r.coldRatio.toFixed(1)}× vs ≥ 8×** (needs ${ms(r.cold.kubectl.wallMs / 8)}, took ${ms(p.wallMs)}). ` +
-        `pullbridge sends twice kubectl's server-side applies — the whole-set dry-run before the first write is a ` +
-        `requirement — and on this ${r.cpus}-CPU machine the run is CPU-bound: etcd + kube-apiserver burned ` +
-        `${sec(p.controlPlaneCpu)} and pullbridge ${sec(p.clientCpu)}, a floor of ${ms(floorMs)} before any ` +
-        `waiting. kubectl's ${ms(r.cold.kubectl.wallMs)} is mostly latency (one request at a time), which loopback ` +
-        "makes tiny; against a real cluster with a few ms of RTT kubectl grows by ~RTT × 1,000 while pullbridge " +
-        "(32 requests in flight, multi-core control plane) does not, so the ratio grows with distance and cores.",
-    );
-  }
-  if (out.length === 0) out.push("- None.");
-  return out;
-}
-
-function verdict(ok: boolean, detail: string): string {
-  return ok ? `✅ ${detail}` : `❌ ${detail}`;
-}
-
-function renderReport(r: {
-  cp: ControlPlane;
-  kubectlVersion: string;
-  cold: { kubectl: Run; pullbridge: Run; all: { kubectl: Run[]; pullbridge: Run[] } };
-  noop: { kubectl: Run[]; pullbridge: Run[] };
-  changed: { kubectl: Run[]; pullbridge: Run[] };
-  rss: { baseline: Run; cold: Run; noop: Run };
-}): string {
-  const cpu = cpus();
-  const rel = (p: string) => relative(root, p);
-  const pick = (runs: Run[]) => {
-    const wall = median(runs.map((x) => x.wallMs));
-    return runs.find((x) => x.wallMs === wall) ?? runs[0];
+    kubectlVersion,
+    objects: N,
+    repeat: REPEAT,
+    bandwidth: BANDWIDTH,
+    results,
+    rss,
+    childFlags: CHILD_FLAGS,
+    load: { start: loadStart, end: loadEnd },
+    cpuCount: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    memoryGiB: totalmem() / 2 ** 30,
   };
-  const noopK = pick(r.noop.kubectl);
-  const noopP = pick(r.noop.pullbridge);
-  const chK = pick(r.changed.kubectl);
-  const chP = pick(r.changed.pullbridge);
-  if (!noopK || !noopP || !chK || !chP) throw new Error("no runs");
-  const ratio = (k: Run, p: Run) => k.wallMs / p.wallMs;
-  const noopRatio = ratio(noopK, noopP);
-  const chRatio = ratio(chK, chP);
-  const coldRatio = ratio(r.cold.kubectl, r.cold.pullbridge);
-  const noopBudget = (noopP.client?.listPages ?? 0) + 3;
-  const changedBudget = KINDS.length + 2 * 10;
-  const rows = [
-    [
-      `No-op sync (${N} objects)`,
-      ms(noopK.wallMs),
-      fmtCounts(noopK.server),
-      ms(noopP.wallMs),
-      fmtCounts(noopP.client),
-      fmtCounts(noopP.server),
-      `${noopRatio.toFixed(1)}×`,
-      verdict(
-        total(noopP.client) <= noopBudget && noopP.client?.writes === 0 && noopRatio >= 30,
-        `≤ LIST pages + 3 = ${noopBudget} requests, 0 writes, ≥ 30×`,
-      ),
-    ],
-    [
-      `10 of ${N} changed`,
-      ms(chK.wallMs),
-      fmtCounts(chK.server),
-      ms(chP.wallMs),
-      fmtCounts(chP.client),
-      fmtCounts(chP.server),
-      `${chRatio.toFixed(1)}×`,
-      verdict(
-        total(chP.client) <= changedBudget && chRatio >= 20,
-        `≤ kinds + 2×10 = ${changedBudget} requests, ≥ 20×`,
-      ),
-    ],
-    [
-      `Cold apply of ${N}`,
-      ms(r.cold.kubectl.wallMs),
-      fmtCounts(r.cold.kubectl.server),
-      ms(r.cold.pullbridge.wallMs),
-      fmtCounts(r.cold.pullbridge.client),
-      fmtCounts(r.cold.pullbridge.server),
-      `${coldRatio.toFixed(1)}×`,
-      verdict(coldRatio >= 8, "≥ 8×"),
-    ],
-  ];
-  const lines = [
-    "# Benchmarks",
-    "",
-    "Generated by `npm run bench:sync` (bench/sync/run-sync-bench.ts); see bench/README.md for method and caveats.",
-    "",
-    "## Machine",
-    "",
-    `- CPU: ${cpu.length} × ${cpu[0]?.model ?? "unknown"} (\`nproc\` = ${cpu.length})`,
-    `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `- Node ${process.version}, kube-apiserver ${r.cp.version} + etcd (local, \`--unsafe-no-fsync\`), kubectl ${r.kubectlVersion} built from source`,
-    `- API server, etcd, kubectl and pullbridge all share these ${cpu.length} CPUs.`,
-    `- Date: ${new Date().toISOString()}`,
-    "",
-    `## Sync of ${N} objects (${N / KINDS.length} each of ${KINDS.join(", ")}), worker identity, medians of ${REPEAT} rounds`,
-    "",
-    'Requests: total (reads / writes / dry-runs). pullbridge counts client-side; "server" is the delta of',
-    "`apiserver_request_total` for the five resources plus discovery (`/api`, `/apis`), WATCH excluded.",
-    "",
-    "| measure | kubectl wall | kubectl requests (server) | pullbridge wall | pullbridge requests (client) | pullbridge requests (server) | speed-up | target |",
-    "|---|---|---|---|---|---|---|---|",
-    ...rows.map((row) => `| ${row.join(" | ")} |`),
-    "",
-    `kubectl also fetched OpenAPI documents: ${noopK.server.other} (no-op), ${chK.server.other} (10 changed), ${r.cold.kubectl.server.other} (cold) requests not counted above.`,
-    "",
-    "pullbridge request breakdown (client counter; discovery is cold in every row):",
-    "",
-    `- no-op: ${breakdown(noopP)}`,
-    `- 10 changed: ${breakdown(chP)}`,
-    `- cold apply: ${breakdown(r.cold.pullbridge)} (the first sync checks for pre-existing objects with one unfiltered LIST per kind instead of ${N} GETs)`,
-    "",
-    "### Where the time goes (CPU seconds during the run)",
-    "",
-    "| measure | kubectl: etcd + kube-apiserver | pullbridge: etcd + kube-apiserver | pullbridge process | pullbridge CPU floor on this machine |",
-    "|---|---|---|---|---|",
-    ...(
-      [
-        ["No-op", noopK, noopP],
-        ["10 changed", chK, chP],
-        ["Cold apply", r.cold.kubectl, r.cold.pullbridge],
-      ] as const
-    ).map(
-      ([label, k, p]) =>
-        `| ${label} | ${sec(k.controlPlaneCpu)} | ${sec(p.controlPlaneCpu)} | ${sec(p.clientCpu)} | ${ms((((p.controlPlaneCpu ?? 0) + (p.clientCpu ?? 0)) / cpu.length) * 1000)} |`,
-    ),
-    "",
-    "The floor is (control-plane CPU + pullbridge CPU) / CPUs: no scheduling can finish the run faster on",
-    "this machine, because all of it competes for the same cores.",
-    "",
-    "### Targets missed, by how much and why",
-    "",
-    ...missed({ chP, changedBudget, coldRatio, cold: r.cold, cpus: cpu.length }),
-    "",
-    "All rounds (wall time):",
-    "",
-    `- no-op: kubectl ${r.noop.kubectl.map((x) => ms(x.wallMs)).join(", ")}; pullbridge ${r.noop.pullbridge.map((x) => ms(x.wallMs)).join(", ")}`,
-    `- 10 changed: kubectl ${r.changed.kubectl.map((x) => ms(x.wallMs)).join(", ")}; pullbridge ${r.changed.pullbridge.map((x) => ms(x.wallMs)).join(", ")}`,
-    `- cold apply: kubectl ${r.cold.all.kubectl.map((x) => ms(x.wallMs)).join(", ")}; pullbridge ${r.cold.all.pullbridge.map((x) => ms(x.wallMs)).join(", ")}`,
-    "",
-    `## Peak RSS of a ${RSS_N}-object sync (own process, \`process.resourceUsage().maxRSS\`)`,
-    "",
-    "| run | wall | requests (client) | requests (server) | peak RSS | target |",
-    "|---|---|---|---|---|---|",
-    `| baseline: same bundle, 0 objects | ${ms(r.rss.baseline.wallMs)} | ${fmtCounts(r.rss.baseline.client)} | ${fmtCounts(r.rss.baseline.server)} | ${r.rss.baseline.rssMb?.toFixed(0)} MB | |`,
-    `| cold apply of ${RSS_N} | ${ms(r.rss.cold.wallMs)} | ${fmtCounts(r.rss.cold.client)} | ${fmtCounts(r.rss.cold.server)} | ${r.rss.cold.rssMb?.toFixed(0)} MB | ${verdict((r.rss.cold.rssMb ?? Infinity) <= 200, "≤ 200 MB")} |`,
-    `| no-op sync of ${RSS_N} | ${ms(r.rss.noop.wallMs)} | ${fmtCounts(r.rss.noop.client)} | ${fmtCounts(r.rss.noop.server)} | ${r.rss.noop.rssMb?.toFixed(0)} MB | ${verdict((r.rss.noop.rssMb ?? Infinity) <= 200, "≤ 200 MB")} |`,
-    "",
-    "## Reproduce",
-    "",
-    "```sh",
-    "npm run bench:sync                      # every row above; rewrites its section of BENCHMARKS.md",
-    "BENCH_OBJECTS=1000 BENCH_REPEAT=5 npm run bench:sync",
-    "```",
-    "",
-    "Each kubectl row is, with the files the script writes to a temp dir:",
-    "",
-    "```sh",
-    `${rel(join(r.cp.binDir, "kubectl")).startsWith("..") ? "<binDir>/kubectl" : rel(join(r.cp.binDir, "kubectl"))} --kubeconfig <controlPlaneDir>/worker.kubeconfig --cache-dir <tmp>/kubectl-cache apply --server-side -f <tmp>/<row>.yaml`,
-    "```",
-    "",
-    "Each pullbridge row is `syncTarget(...)` in the benchmark process with a fresh discovery cache (a",
-    "warm Lambda would skip the two discovery requests); the RSS rows run `bench/sync/sync-once.ts`,",
-    "bundled with esbuild as serverless-esbuild ships the worker, in a child process:",
-    "",
-    "```sh",
-    "npx esbuild bench/sync/sync-once.ts --bundle --platform=node --format=esm --outfile=/tmp/sync-once.mjs \\",
-    "  --banner:js=\"import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);\"",
-    'PULLBRIDGE_BENCH_INPUT=\'{"server":…,"caPem":…,"token":…,"namespace":"bench-rss","total":5000,"revision":"r1"}\' node /tmp/sync-once.mjs',
-    "```",
-    "",
-  ];
-  return lines.join("\n");
+  const sections = { sync: renderLatencyReport(input), "sync-memory": renderMemoryReport(input) };
+  for (const [name, text] of Object.entries(sections)) {
+    if (!text) continue;
+    if (process.env.BENCH_NO_WRITE) console.error(`[bench] BENCH_NO_WRITE set: section ${name} not written`);
+    else writeBenchmarksSection(name, text, join(root, "BENCHMARKS.md"));
+    console.log(text);
+  }
+
+  async function benchAtRtt(rtt: number): Promise<RttResult> {
+    console.error(`[bench] RTT ${rtt} ms: ${N} objects, ${REPEAT} rounds`);
+    const proxy =
+      rtt > 0 || BANDWIDTH ? await startProxy(`${upstream.hostname}:${upstream.port}`, rtt) : undefined;
+    try {
+      const server = proxy ? `https://127.0.0.1:${proxy.port}` : cp.server;
+      const kubeconfigPath = join(work, `worker-rtt${rtt}.kubeconfig`);
+      await writeFile(kubeconfigPath, workerKubeconfigText.replace(cp.server, server), { mode: 0o600 });
+      const kubectlCache = join(work, `kubectl-cache-rtt${rtt}`);
+      const workerTransport = await transportFor(server, cp, cp.worker.token);
+      const worker = clusterClientFromTransport(workerTransport);
+      const nsKubectl = `bench-kubectl-rtt${rtt}`;
+      const nsPullbridge = `bench-pullbridge-rtt${rtt}`;
+      for (const ns of [nsKubectl, nsPullbridge]) await setUpNamespace(admin, ns);
+      const target: Target = targetSchema.parse({
+        name: "bench",
+        repo: "acme/bench",
+        cluster: "bench",
+        namespace: nsPullbridge,
+      });
+      // What one request costs at this distance: GET /version, as the worker identity, 20 times.
+      const pings: number[] = [];
+      for (let i = 0; i < 21; i++) {
+        const t0 = performance.now();
+        await workerTransport.send({ method: "GET", path: "/version", countAs: "read" });
+        if (i > 0) pings.push(performance.now() - t0);
+      }
+      const proxyPids = proxy ? [proxy.pid] : [];
+
+      const kubectlApply = async (objects: KubeObject[], label: string): Promise<Run> => {
+        const file = join(work, `rtt${rtt}-${label}.yaml`);
+        await writeFile(file, asYaml(objects));
+        await settle();
+        const before = await scrape(adminTransport);
+        const cpu0 = await cpuSeconds(pids);
+        const proxy0 = await cpuSeconds(proxyPids);
+        const started = performance.now();
+        await run(kubectl, [
+          "--kubeconfig",
+          kubeconfigPath,
+          "--cache-dir",
+          kubectlCache,
+          "apply",
+          "--server-side",
+          "-f",
+          file,
+        ]);
+        const wallMs = performance.now() - started;
+        return {
+          wallMs,
+          server: countBetween(before, await scrape(adminTransport)),
+          controlPlaneCpu: (await cpuSeconds(pids)) - cpu0,
+          proxyCpu: (await cpuSeconds(proxyPids)) - proxy0,
+        };
+      };
+      const pullbridgeSync = async (
+        objects: KubeObject[],
+        sha: string,
+        discovery: "cold" | "warm",
+        syncTargetTo: Target = target,
+      ): Promise<Run> => {
+        // Cold: as a Lambda's first invocation; warm: the discovery documents of the previous sync are reused.
+        if (discovery === "cold") clearDiscoveryCache();
+        await settle();
+        const before = await scrape(adminTransport);
+        const cpu0 = await cpuSeconds(pids);
+        const proxy0 = await cpuSeconds(proxyPids);
+        const client0 = process.cpuUsage();
+        const started = performance.now();
+        const result = await syncTarget(
+          { cluster: worker, toolingVersion: PULLBRIDGE_VERSION },
+          {
+            target: syncTargetTo,
+            desired: asDesired(objects),
+            revision: { sha },
+            now: new Date(),
+            mode: "apply",
+          },
+        );
+        const wallMs = performance.now() - started;
+        const client = process.cpuUsage(client0);
+        if (result.dryRunFallbacks > 0) console.error(`[bench] ${result.dryRunFallbacks} dry-run fallbacks`);
+        return {
+          wallMs,
+          discovery,
+          client: result.requests,
+          server: countBetween(before, await scrape(adminTransport)),
+          controlPlaneCpu: (await cpuSeconds(pids)) - cpu0,
+          proxyCpu: (await cpuSeconds(proxyPids)) - proxy0,
+          clientCpu: (client.user + client.system) / 1e6,
+        };
+      };
+      const fixture = (namespace: string, changedRevision?: string) =>
+        generateFixture({
+          namespace,
+          total: N,
+          baseRevision: "r1",
+          ...(changedRevision ? { changedPerKind: CHANGED_PER_KIND, changedRevision } : {}),
+        });
+
+      // Round 0 fills the namespaces the later rounds use; further cold rounds get fresh namespaces.
+      const cold: { kubectl: Run[]; pullbridge: Run[] } = { kubectl: [], pullbridge: [] };
+      for (let i = 0; i < REPEAT; i++) {
+        console.error(`[bench] RTT ${rtt} ms: cold apply ${i + 1}/${REPEAT}`);
+        const k = i === 0 ? nsKubectl : `${nsKubectl}-cold-${i}`;
+        const p = i === 0 ? nsPullbridge : `${nsPullbridge}-cold-${i}`;
+        if (i > 0) for (const ns of [k, p]) await setUpNamespace(admin, ns);
+        const coldTarget =
+          i === 0
+            ? target
+            : targetSchema.parse({ name: p, repo: "acme/bench", cluster: "bench", namespace: p });
+        cold.kubectl.push(await kubectlApply(fixture(k), `cold-${i}`));
+        cold.pullbridge.push(await pullbridgeSync(fixture(p), "r1", "cold", coldTarget));
+      }
+
+      const noop = { kubectl: [] as Run[], cold: [] as Run[], warm: [] as Run[] };
+      const changed = { kubectl: [] as Run[], cold: [] as Run[], warm: [] as Run[] };
+      for (let i = 0; i < REPEAT; i++) {
+        console.error(`[bench] RTT ${rtt} ms: round ${i + 1}/${REPEAT}: no-op, then 10 of ${N} changed`);
+        noop.kubectl.push(await kubectlApply(fixture(nsKubectl), "noop"));
+        noop.cold.push(await pullbridgeSync(fixture(nsPullbridge), "r1", "cold"));
+        noop.warm.push(await pullbridgeSync(fixture(nsPullbridge), "r1", "warm"));
+        changed.kubectl.push(await kubectlApply(fixture(nsKubectl, `c${i}`), `changed-${i}`));
+        changed.cold.push(await pullbridgeSync(fixture(nsPullbridge, `c${i}`), `c${i}`, "cold"));
+        // Back to the base revision so every round changes the same 10 objects.
+        await kubectlApply(fixture(nsKubectl), "reset");
+        await pullbridgeSync(fixture(nsPullbridge), "r1", "warm");
+        changed.warm.push(await pullbridgeSync(fixture(nsPullbridge, `w${i}`), `w${i}`, "warm"));
+        await pullbridgeSync(fixture(nsPullbridge), "r1", "warm");
+      }
+      return { rtt, pingMs: median(pings), cold, noop, changed, viaProxy: proxy !== undefined };
+    } finally {
+      await proxy?.stop();
+    }
+  }
+
+  /** Writes the memory section after every set, so a long set (20,000 objects) cut short keeps the others. */
+  function progress(rows: readonly RssRun[]): void {
+    if (process.env.BENCH_NO_WRITE || !process.env.BENCH_SKIP_SYNC) return;
+    const text = renderMemoryReport({
+      cp,
+      kubectlVersion,
+      objects: N,
+      repeat: REPEAT,
+      bandwidth: BANDWIDTH,
+      results: [],
+      rss: rows,
+      childFlags: CHILD_FLAGS,
+      load: { start: loadStart, end: loadavg() },
+      cpuCount: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      memoryGiB: totalmem() / 2 ** 30,
+    });
+    if (text) writeBenchmarksSection("sync-memory", text, join(root, "BENCHMARKS.md"));
+  }
+
+  async function rssRuns(): Promise<RssRun[]> {
+    console.error(
+      `[bench] peak RSS: ${RSS_SETS.join(", ")} (each in its own process) and a 0-object baseline`,
+    );
+    await grantCrdRights(admin);
+    // Measured as the worker ships: one esbuild bundle (serverless-esbuild), not Node's per-file type stripping.
+    const bundle = join(work, "sync-once.mjs");
+    await build({
+      entryPoints: [join(here, "sync-once.ts")],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node24",
+      outfile: bundle,
+      logLevel: "warning",
+      banner: {
+        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    const child = async (set: string, step: string, input: Record<string, unknown>): Promise<RssRun> => {
+      const before = await scrape(adminTransport);
+      const started = performance.now();
+      const out = await run(process.execPath, [...CHILD_FLAGS, bundle], {
+        ...process.env,
+        PULLBRIDGE_BENCH_INPUT: JSON.stringify({
+          server: cp.server,
+          caPem: cp.caPem,
+          token: cp.worker.token,
+          revision: "r1",
+          ...input,
+        }),
+      });
+      const processMs = performance.now() - started;
+      const parsed = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Omit<
+        RssRun,
+        "set" | "step" | "server"
+      >;
+      console.error(
+        `[bench] ${set} ${step}: ${parsed.maxRssMb.toFixed(0)} MB (after load ${parsed.afterLoad.maxRssMb.toFixed(0)} MB), load ${(parsed.loadMs / 1000).toFixed(1)} s, sync ${(parsed.wallMs / 1000).toFixed(1)} s, requests ${JSON.stringify(parsed.requests)}, phases ${JSON.stringify(parsed.durationsMs, (_k, v: unknown) => (typeof v === "number" ? Math.round(v) : v))}`,
+      );
+      return { ...parsed, set, step, processMs, server: countBetween(before, await scrape(adminTransport)) };
+    };
+    const out: RssRun[] = [];
+    const baselineNs = "bench-rss-baseline";
+    await setUpNamespace(admin, baselineNs);
+    out.push(await child("baseline", "0 objects", { namespace: baselineNs, total: 0 }));
+    for (const set of RSS_SETS) {
+      const [kind = "", count] = set.split(":");
+      const total = Number(count ?? 0);
+      const namespace = `bench-rss-${kind}-${total || "x"}`;
+      await setUpNamespace(admin, namespace, kind !== "simple");
+      if (kind === "simple") {
+        out.push(await child(set, "cold apply", { namespace, total }));
+        out.push(await child(set, "no-op", { namespace, total }));
+        progress(out);
+        continue;
+      }
+      const groupSuffix = `${kind}${total || ""}`;
+      const objects =
+        kind === "bundle"
+          ? generateBundleLike({ namespace, revision: "r1", groupSuffix })
+          : generateRealistic({ namespace, revision: "r1", groupSuffix, total });
+      const dir = join(work, `manifests-${kind}-${total}`);
+      await writeManifests(dir, objects, kind === "bundle" ? 1000 : 50);
+      const input = { namespace, manifestDir: dir, clusterScoped: true };
+      out.push(await child(set, "cold apply", input));
+      const written = await writeStatuses(objects);
+      console.error(`[bench] ${set}: wrote ${written} statuses as controllers would`);
+      out.push(await child(set, "no-op (with status)", input));
+      const changedDir = join(work, `manifests-${kind}-${total}-changed`);
+      await writeManifests(changedDir, changeTen(objects), kind === "bundle" ? 1000 : 50);
+      out.push(await child(set, "10 changed", { ...input, manifestDir: changedDir, revision: "r2" }));
+      progress(out);
+    }
+    return out;
+  }
+
+  /** Writes `objects` as multi-document YAML files of `perFile` objects each (a bundle is one file). */
+  async function writeManifests(dir: string, objects: readonly KubeObject[], perFile: number): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    for (let i = 0; i < objects.length; i += perFile) {
+      const text = objects
+        .slice(i, i + perFile)
+        .map((o) => stringify(o, { lineWidth: 0 }))
+        .join("---\n");
+      await writeFile(join(dir, `${String(i / perFile).padStart(4, "0")}.yaml`), text);
+    }
+  }
+
+  /** Status through the status subresource, as the controllers would write it (admin, 16 at a time). */
+  async function writeStatuses(objects: readonly KubeObject[]): Promise<number> {
+    const discovery = await admin.discover({ refresh: true });
+    const now = new Date();
+    const todo = objects.flatMap((o) => {
+      const status = statusFor(o, now);
+      const resource = status ? discovery.resolve(o) : undefined;
+      return status && resource ? [{ o, status, resource }] : [];
+    });
+    let next = 0;
+    const workerLoop = async () => {
+      for (;;) {
+        const item = todo[next++];
+        if (!item) return;
+        const { o, status, resource } = item;
+        const base = resource.group
+          ? `/apis/${resource.group}/${resource.version}`
+          : `/api/${resource.version}`;
+        const path = `${base}/namespaces/${o.metadata.namespace}/${resource.resource}/${o.metadata.name}/status`;
+        const response = await adminTransport.send({
+          method: "PATCH",
+          path,
+          query: { fieldManager: o.kind === "Deployment" ? "kube-controller-manager" : "bench-operator" },
+          contentType: "application/merge-patch+json",
+          body: { status },
+          countAs: "write",
+        });
+        if (response.status !== 200)
+          throw new Error(`status of ${o.kind} ${o.metadata.name}: HTTP ${response.status}`);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, workerLoop));
+    return todo.length;
+  }
+}
+
+/** Kinds "10 changed" touches, 2 objects each: Deployments, ConfigMaps, Services, Secrets and custom resources. */
+const CHANGED_BUCKETS = new Set(["Deployment", "ConfigMap", "Service", "Secret", "custom"]);
+
+/** The same set with 10 objects changed (a label), 2 of each bucket above. */
+function changeTen(objects: readonly KubeObject[]): KubeObject[] {
+  const seen = new Map<string, number>();
+  return objects.map((o) => {
+    const bucket = o.apiVersion.includes(".bench.pullbridge.dev/") ? "custom" : o.kind;
+    const n = seen.get(bucket) ?? 0;
+    if (!CHANGED_BUCKETS.has(bucket) || n >= 2) return o;
+    seen.set(bucket, n + 1);
+    return {
+      ...o,
+      metadata: {
+        ...o.metadata,
+        labels: { ...(o.metadata.labels ?? {}), "bench.pullbridge.dev/revision": "r2" },
+      },
+    };
+  });
 }
 
 await main();

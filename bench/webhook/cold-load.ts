@@ -5,6 +5,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
+import { packTargets } from "../../lib/config/packaged-targets.ts";
+import { parseTargetsYaml } from "../../lib/config/targets.ts";
 
 export type ColdLoad = { runs: number; importMedianMs: number; importMinMs: number; processMedianMs: number };
 
@@ -36,7 +38,8 @@ export function measureColdLoad(bundleFile: string, runs = 15): ColdLoad {
         AWS_REGION: "us-east-1",
         PULLBRIDGE_LOCAL_MODE: "1",
         PULLBRIDGE_QUEUE_URL: "http://127.0.0.1:9324/000000000000/jobs.fifo",
-        PULLBRIDGE_TARGETS_YAML: TARGETS_YAML,
+        // The packaged form serverless.yml gives the webhook (no YAML parser in the bundle).
+        PULLBRIDGE_TARGETS_JSON: packTargets(parseTargetsYaml(TARGETS_YAML), "bench"),
         PULLBRIDGE_WEBHOOK_SECRET: "cold-load-secret",
       },
       encoding: "utf8",

@@ -12,11 +12,12 @@ import { validateTargets } from "../../lib/app/validate-targets-command.ts";
 import { cliErrorJson, formatCliError } from "../../lib/cli/format-cli-error.ts";
 import { formatProgress } from "../../lib/cli/format-progress.ts";
 import { formatStatusTable, statusJson } from "../../lib/cli/format-status.ts";
-import { formatSyncResult, syncResultJson } from "../../lib/cli/format-sync-result.ts";
+import { formatSkippedFiles, formatSyncResult, syncResultJson } from "../../lib/cli/format-sync-result.ts";
 import { formatTable } from "../../lib/cli/format-table.ts";
 import { createPalette, type Palette, shouldUseColour } from "../../lib/cli/palette.ts";
 import { applySetParentName, parseTargetsYaml, type Target } from "../../lib/config/targets.ts";
 import { ConfigError } from "../../lib/errors.ts";
+import { skippedFiles } from "../../lib/manifests/select-manifest-files.ts";
 import { readDirectoryTree } from "../../lib/source/directory-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { type CliArgs, HELP, parseCliArgs } from "./cli-args.ts";
@@ -192,8 +193,13 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
     parent: applySetParentName(target),
     server: connection.server,
   };
-  if (args.output === "json") io.stdout(`${JSON.stringify(syncResultJson(result, context), null, 2)}\n`);
-  else io.stdout(`${formatSyncResult(result, context, p)}\n`);
+  const skipped = skippedFiles(tree.files, tree.targetPath);
+  if (args.output === "json") {
+    io.stdout(`${JSON.stringify({ ...syncResultJson(result, context), skipped }, null, 2)}\n`);
+  } else {
+    const skips = formatSkippedFiles(skipped, p);
+    io.stdout(`${formatSyncResult(result, context, p)}\n${skips === "" ? "" : `${skips}\n`}`);
+  }
   return mode === "plan" && result.changed ? EXIT.changes : EXIT.ok;
 }
 

@@ -45,11 +45,7 @@ async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buf
 }
 
 /** Translates a node:http request into the event API Gateway HTTP API (payload 2.0) would send. */
-export function toHttpApiEvent(
-  request: IncomingMessage,
-  body: Buffer,
-  requestId: string,
-): APIGatewayProxyEventV2 {
+function toHttpApiEvent(request: IncomingMessage, body: Buffer, requestId: string): APIGatewayProxyEventV2 {
   const url = new URL(request.url ?? "/", "http://localhost");
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {

@@ -207,6 +207,7 @@ function startWorker(
     github: parts.github,
     secrets: createParametersSecretReader({}),
     sourceLimits: DEFAULT_SOURCE_LIMITS,
+    maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
     localMode: true,
     defaultKubeconfigPath: options.defaultKubeconfigPath,
     logger: new Logger({ serviceName: ServiceName.Worker, logLevel: options.logLevel ?? "WARN" }),

@@ -17,7 +17,7 @@ import type {
 import { createDeliveryHandler } from "../../lib/app/handle-delivery.ts";
 import type { Target } from "../../lib/config/targets.ts";
 import type { JobQueue } from "../../lib/jobs/job-queue.ts";
-import { createEmfDeliveryMetrics } from "../../lib/telemetry/delivery-metrics.ts";
+import { createEmfDeliveryMetrics } from "../../lib/telemetry/emf-delivery-metrics.ts";
 import { logFromPowertools } from "../../lib/telemetry/powertools-logger.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "../../lib/webhook/read-raw-body.ts";
 

@@ -22,7 +22,7 @@ import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { createWorkerHandler } from "./create-handler.ts";
 
 /** A token must outlive the longest sync: refresh it when less than the Lambda timeout (max 15 min) remains. */
-export const TOKEN_MARGIN_MS = 5 * 60_000;
+const TOKEN_MARGIN_MS = 5 * 60_000;
 
 export type WorkerWiring = {
   targets: TargetsFile;
@@ -30,6 +30,8 @@ export type WorkerWiring = {
   /** Reads `ssm:` / `secretsmanager:` references (cluster kubeconfigs). */
   secrets: SecretReader;
   sourceLimits: SourceLimits;
+  /** The queue's redrive `maxReceiveCount` (retries are announced as "attempt n of this"). */
+  maxReceiveCount: number;
   logger: Logger;
   metrics: Metrics;
   /** Signs EKS tokens; the AWS SDK's default chain unless given. */
@@ -86,6 +88,7 @@ export function composeWorker(wiring: WorkerWiring) {
     now,
     toolingVersion: PULLBRIDGE_VERSION,
     sourceLimits: wiring.sourceLimits,
+    maxReceiveCount: wiring.maxReceiveCount,
     logger: wiring.logger,
     metrics: wiring.metrics,
     ...(wiring.engine === undefined ? {} : { engine: wiring.engine }),

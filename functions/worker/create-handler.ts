@@ -12,16 +12,19 @@ import type { Metrics } from "@aws-lambda-powertools/metrics";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { runJob, type WorkerDeps } from "../../lib/app/run-job.ts";
+import { timeBudgetSignal } from "../../lib/cluster/time-budget.ts";
 import { describeError } from "../../lib/errors.ts";
 import { decodeJob } from "../../lib/jobs/job-codec.ts";
 import { publishJobMetrics } from "../../lib/telemetry/job-metrics.ts";
 import { logFromPowertools } from "../../lib/telemetry/powertools-logger.ts";
 
-export type WorkerHandlerDeps = Omit<WorkerDeps, "logger" | "signal"> & {
+export type WorkerHandlerDeps = Omit<WorkerDeps, "logger" | "signal" | "attempt"> & {
   logger: Logger;
   metrics: Metrics;
   /** Stop a sync this long before the Lambda deadline, so it can be retried cleanly (default 10 s). */
   deadlineMarginMs?: number;
+  /** The queue's redrive `maxReceiveCount`: receives before a job moves to the dead-letter queue. */
+  maxReceiveCount: number;
 };
 
 /** Builds the middy-wrapped Lambda handler. Call once per container. */
@@ -33,16 +36,22 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
     // An undecodable message cannot be reported anywhere: fail it so it ends in the DLQ (alarmed), never dropped.
     const job = decodeJob(record.body);
     const remaining = context?.getRemainingTimeInMillis?.() ?? 15 * 60_000;
-    const signal = AbortSignal.timeout(Math.max(1_000, remaining - margin));
+    // The transport reads this budget to decide whether a server-requested wait fits in process.
+    const signal = timeBudgetSignal(Math.max(1_000, remaining - margin));
     deps.logger.appendKeys({ target: job.target, deliveryId: job.deliveryId, jobType: job.type });
     try {
-      const report = await runJob({ ...deps, logger: log, signal }, job);
+      const attempt = {
+        number: Number(record.attributes.ApproximateReceiveCount) || 1,
+        of: deps.maxReceiveCount,
+      };
+      const report = await runJob({ ...deps, logger: log, signal, attempt }, job);
       publishJobMetrics(deps.metrics, report.target, report.metrics);
       log.info("job done", {
         outcome: report.outcome,
         sha: report.sha,
         syncedSha: report.syncedSha,
-        message: report.message,
+        // `message` is Powertools' own key (the log line's text): a field of that name would be dropped.
+        summary: report.message,
       });
     } catch (error) {
       log.warn("job returned to the queue", {

@@ -24,6 +24,7 @@ export const handler = composeWorker({
   github: createJobGitHubFactory(createGitHubClientProvider({ config: env.github, secrets })),
   secrets,
   sourceLimits: env.sourceLimits,
+  maxReceiveCount: env.maxReceiveCount,
   region: env.region,
   localMode: env.localMode,
   logger: createServiceLogger(ServiceName.Worker),

@@ -18,11 +18,17 @@ import {
   DRIFT_ALERT_LEAD,
   failureAnnotations,
   failureState,
+  formatAlreadySynced,
   formatDriftCorrected,
   formatFailureSummary,
+  formatGaveUp,
+  formatGaveUpSummary,
+  formatSkippedFiles,
   formatSupersededPreviewSummary,
   formatSupersededSyncSummary,
+  withSkippedCount,
 } from "../reporting/format-job-report.ts";
+import type { SkippedFile } from "../source/git-source.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import { PreviewMetric, SyncMetric } from "../telemetry/metric-names.ts";
@@ -39,6 +45,7 @@ export type JobOutcome =
   | "preview-rejected"
   | "preview-superseded"
   | "skipped"
+  | "already-synced"
   | "failed";
 
 /** One conclusion a runner reached; each maps to at most one `finish` on one commit. */
@@ -53,7 +60,13 @@ export type Conclusion =
       message: string;
     }
   | { type: "superseded"; target: Target; sha: string; head: string }
-  | { type: "drift-detected"; target: Target; head: string; result: SyncResult }
+  | {
+      type: "drift-detected";
+      target: Target;
+      head: string;
+      result: SyncResult;
+      skipped: readonly SkippedFile[];
+    }
   | {
       type: "synced";
       target: Target;
@@ -62,11 +75,24 @@ export type Conclusion =
       durationMs: number;
       /** A drift check: a no-op posts nothing (a status every 10 minutes would be noise). */
       scheduled: boolean;
+      /** Files under the target path that were not read (symlinks, unsupported extensions). */
+      skipped: readonly SkippedFile[];
     }
   | { type: "preview-superseded"; target: Target; sha: string; head: string; pullRequest: number }
   | { type: "preview-skipped"; message: string }
-  | { type: "previewed"; target: Target; sha: string; result: SyncResult; durationMs: number }
-  | { type: "failed"; target: Target; sha: string; kind: ReportKind; error: unknown };
+  /** The ApplySet parent records a successful sync of this head: nothing fetched, nothing posted. */
+  | { type: "already-synced"; head: string }
+  | {
+      type: "previewed";
+      target: Target;
+      sha: string;
+      result: SyncResult;
+      durationMs: number;
+      skipped: readonly SkippedFile[];
+    }
+  | { type: "failed"; target: Target; sha: string; kind: ReportKind; error: unknown }
+  /** The last attempt of a retryable failure: the message goes to the dead-letter queue next. */
+  | { type: "gave-up"; target: Target; sha: string; kind: ReportKind; error: unknown; attempts: number };
 
 /** What a conclusion posts, emits and logs. */
 export type Described = {
@@ -85,6 +111,12 @@ function nonZero(metrics: EmittedMetric[]): EmittedMetric[] {
   return metrics.filter((m) => m.value !== 0);
 }
 
+/** The summary with the skipped-files section after it, when there is one. */
+function withSkipped(summary: string, skipped: readonly SkippedFile[]): string {
+  const section = formatSkippedFiles(skipped);
+  return section === "" ? summary : `${summary}\n\n${section}`;
+}
+
 function refOf(target: Target, sha: string, kind: ReportKind) {
   return { repo: target.repo, target: target.name, kind, sha };
 }
@@ -99,8 +131,11 @@ function describeSynced(c: Extract<Conclusion, { type: "synced" }>): Described {
     : {
         ...refOf(c.target, c.head, "sync"),
         state: "success",
-        description: result.drift ? formatDriftCorrected(description) : description,
-        summary: formatOutcomeSummary(outcomesOf(result)),
+        description: withSkippedCount(
+          result.drift ? formatDriftCorrected(description) : description,
+          c.skipped.length,
+        ),
+        summary: withSkipped(formatOutcomeSummary(outcomesOf(result)), c.skipped),
         text: formatDiffText(diffsOf(result)),
       };
   const metrics = [
@@ -127,8 +162,8 @@ function describeDriftDetected(c: Extract<Conclusion, { type: "drift-detected" }
     finish: {
       ...refOf(c.target, c.head, "sync"),
       state: "failure",
-      description,
-      summary: formatOutcomeSummary(outcomesOf(c.result), { lead: DRIFT_ALERT_LEAD }),
+      description: withSkippedCount(description, c.skipped.length),
+      summary: withSkipped(formatOutcomeSummary(outcomesOf(c.result), { lead: DRIFT_ALERT_LEAD }), c.skipped),
       text: formatDiffText(diffsOf(c.result)),
     },
     metrics: [count(SyncMetric.DriftDetected, objects.length)],
@@ -143,9 +178,9 @@ function describePreviewed(c: Extract<Conclusion, { type: "previewed" }>): Descr
     finish: {
       ...refOf(c.target, c.sha, "preview"),
       state: "success",
-      description: title,
+      description: withSkippedCount(title, c.skipped.length),
       title,
-      summary: formatOutcomeSummary(outcomesOf(c.result), { kind: "preview" }),
+      summary: withSkipped(formatOutcomeSummary(outcomesOf(c.result), { kind: "preview" }), c.skipped),
       text: formatDiffText(diffsOf(c.result)),
     },
     metrics: [count(PreviewMetric.Run, 1), millis(PreviewMetric.Duration, c.durationMs)],
@@ -176,6 +211,22 @@ function describeFailed(c: Extract<Conclusion, { type: "failed" }>): Described {
       ? [count(PreviewMetric.Run, 1), count(PreviewMetric.Failed, 1)]
       : [count(SyncMetric.Failed, 1)],
     outcome: preview ? "preview-rejected" : "failed",
+    message,
+  };
+}
+
+function describeGaveUp(c: Extract<Conclusion, { type: "gave-up" }>): Described {
+  const message = failureMessage(c.error);
+  return {
+    finish: {
+      ...refOf(c.target, c.sha, c.kind),
+      state: "failure",
+      description: formatGaveUp(c.attempts, message),
+      summary: formatGaveUpSummary(c.attempts, message),
+    },
+    // Not counted as SyncFailed: the DLQ's own alarm reports it (SyncFailed counts permanent failures).
+    metrics: [],
+    outcome: "failed",
     message,
   };
 }
@@ -227,6 +278,13 @@ export function describeConclusion(c: Conclusion): Described {
       };
     case "preview-skipped":
       return { finish: undefined, metrics: [], outcome: "skipped", message: c.message };
+    case "already-synced":
+      return {
+        finish: undefined,
+        metrics: [],
+        outcome: "already-synced",
+        message: formatAlreadySynced(c.head),
+      };
     case "drift-detected":
       return describeDriftDetected(c);
     case "synced":
@@ -235,6 +293,8 @@ export function describeConclusion(c: Conclusion): Described {
       return describePreviewed(c);
     case "failed":
       return describeFailed(c);
+    case "gave-up":
+      return describeGaveUp(c);
   }
 }
 

@@ -6,9 +6,17 @@ import type { Target } from "../config/targets.ts";
 import { describeError, isRetryable } from "../errors.ts";
 import type { JobGitHub } from "../github/job-github-ports.ts";
 import type { ReportKind } from "../reporting/commit-reporter.ts";
+import { formatRetrying } from "../reporting/format-job-report.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import type { Log } from "../telemetry/log.ts";
-import { type Conclusion, type Described, describeConclusion, type JobOutcome } from "./job-outcome.ts";
+import {
+  type Conclusion,
+  type Described,
+  describeConclusion,
+  failureMessage,
+  type JobOutcome,
+} from "./job-outcome.ts";
+import type { JobAttempt } from "./worker-deps.ts";
 
 /** What the worker handler gets back for one job: the outcome, the ids, and the metrics to emit. */
 export type JobReport = {
@@ -43,8 +51,37 @@ export async function postConclusion(github: JobGitHub, conclusion: Conclusion):
   return described;
 }
 
-/** Reports a permanent failure on the commit (and returns), or rethrows a retryable one. */
-export async function settleFailure(options: {
+/**
+ * Makes a retryable failure visible before it is thrown back to the queue: a pending status
+ * "retrying: attempt 2 of 5 — …" while attempts remain, a failure after the last one (the queue
+ * then moves the message to the dead-letter queue). Posting is best effort: the job is retried
+ * whatever GitHub answers.
+ */
+async function announceRetry(options: SettleOptions, attempt: JobAttempt): Promise<void> {
+  const { github, target, sha, kind, error } = options;
+  const last = attempt.number >= attempt.of;
+  try {
+    if (last) {
+      await postConclusion(github, { type: "gave-up", target, sha, kind, error, attempts: attempt.number });
+    } else if (!options.quietRetries) {
+      await github.reporter.pending({
+        repo: target.repo,
+        target: target.name,
+        kind,
+        sha,
+        description: formatRetrying(attempt.number + 1, attempt.of, failureMessage(error)),
+      });
+    }
+  } catch (postError) {
+    options.logger.warn("could not report the retry on the commit", {
+      target: target.name,
+      sha,
+      error: describeError(postError),
+    });
+  }
+}
+
+type SettleOptions = {
   logger: Log;
   github: JobGitHub;
   error: unknown;
@@ -54,11 +91,18 @@ export async function settleFailure(options: {
   jobSha: string | undefined;
   kind: ReportKind;
   metrics: readonly EmittedMetric[];
-}): Promise<JobReport> {
+  attempt?: JobAttempt | undefined;
+  /** Drift checks post no "retrying" statuses (a status every 10 minutes would be noise); their last attempt still reports. */
+  quietRetries?: boolean;
+};
+
+/** Reports a permanent failure on the commit (and returns), or announces and rethrows a retryable one. */
+export async function settleFailure(options: SettleOptions): Promise<JobReport> {
   const { logger, error, target, sha, kind } = options;
   const fields = { target: target.name, sha, error: describeError(error) };
   if (isRetryable(error)) {
-    logger.warn("job failed, will be retried", fields);
+    logger.warn("job failed, will be retried", { ...fields, attempt: options.attempt?.number });
+    if (options.attempt !== undefined) await announceRetry(options, options.attempt);
     throw error;
   }
   const described = await postConclusion(options.github, { type: "failed", target, sha, kind, error });

@@ -6,6 +6,7 @@ import { describeError, isRetryable } from "../errors.ts";
 import type { PreviewJob } from "../jobs/job-codec.ts";
 import { manifestPolicyOf } from "../manifests/check-policy.ts";
 import { loadManifests } from "../manifests/load-manifests.ts";
+import { skippedFiles } from "../manifests/select-manifest-files.ts";
 import { formatPreviewOutOfScope, formatPreviewPending } from "../reporting/format-job-report.ts";
 import { syncTarget } from "../sync/sync-target.ts";
 import type { Log } from "../telemetry/log.ts";
@@ -87,7 +88,7 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
     target: target.name,
     kind: "preview",
     sha,
-    description: formatPreviewPending(number),
+    description: formatPreviewPending(number, deps.attempt),
   });
   const started = deps.now().getTime();
   try {
@@ -111,6 +112,7 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
       sha,
       result,
       durationMs: deps.now().getTime() - started,
+      skipped: skippedFiles(tree, target.path),
     });
     previewLog(context, job)("preview finished", { title: described.message, requests: result.requests });
     return jobReportOf(described, { target: target.name, sha }, [context.jobAge]);
@@ -124,6 +126,7 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
       kind: "preview",
       metrics: [context.jobAge],
       jobSha: sha,
+      attempt: deps.attempt,
     });
   }
 }

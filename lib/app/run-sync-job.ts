@@ -2,21 +2,29 @@
  * A sync or drift job: coalesce to the branch head (reporting an older commit as superseded),
  * fetch and load the manifests there, sync, and conclude (job-outcome.ts says what is posted).
  */
-import type { DriftJob, SyncJob } from "../jobs/job-codec.ts";
+import { describeError } from "../errors.ts";
+import { type DriftJob, JobTrigger, type SyncJob } from "../jobs/job-codec.ts";
 import { manifestPolicyOf } from "../manifests/check-policy.ts";
 import { loadManifests } from "../manifests/load-manifests.ts";
+import { skippedFiles } from "../manifests/select-manifest-files.ts";
 import { formatSyncPending } from "../reporting/format-job-report.ts";
+import type { SkippedFile } from "../source/git-source.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import { syncTarget } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
-import { type Conclusion, describeConclusion } from "./job-outcome.ts";
+import { lastSyncOf } from "./already-synced.ts";
+import { type Conclusion, type Described, describeConclusion } from "./job-outcome.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
 import { changedObjects } from "./report-sync-result.ts";
 import { startHealthWait } from "./start-health-wait.ts";
 import type { JobContext } from "./worker-deps.ts";
 
 /** Fetches the target's manifests at `head` and syncs them (`alert` targets stop before writing drift back). */
-async function syncAtHead(context: JobContext, head: string, now: Date): Promise<SyncResult> {
+async function syncAtHead(
+  context: JobContext,
+  head: string,
+  now: Date,
+): Promise<{ result: SyncResult; skipped: SkippedFile[] }> {
   const { deps, target, github } = context;
   const tree = await github.source.fetchTree({
     repo: target.repo,
@@ -29,7 +37,7 @@ async function syncAtHead(context: JobContext, head: string, now: Date): Promise
   // Drift = the cluster differs from the very set of manifests pullbridge last applied (the
   // engine compares digests, so a README-only commit in between does not hide it). `alert`
   // targets stop before the first write when that is the only change; new manifests apply.
-  return await syncTarget(
+  const result = await syncTarget(
     { ...deps.engine, cluster, toolingVersion: deps.toolingVersion },
     {
       target,
@@ -41,25 +49,43 @@ async function syncAtHead(context: JobContext, head: string, now: Date): Promise
       signal: deps.signal,
     },
   );
+  return { result, skipped: skippedFiles(tree, target.path) };
 }
 
-/** Runs a sync (or scheduled drift) job; throws only retryable errors. */
-export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): Promise<JobReport> {
-  const { deps, target, github } = context;
-  const jobSha = job.type === "sync" ? job.sha : undefined;
-  const log = (message: string, fields: Record<string, unknown> = {}) =>
-    deps.logger.info(message, { target: job.target, sha: jobSha, deliveryId: job.deliveryId, ...fields });
-  const metrics: EmittedMetric[] = [context.jobAge];
-
-  // Coalesce: always sync the branch's current head, never roll the cluster back to an older commit.
-  const head = await github.source.headSha({ repo: target.repo, branch: target.branch });
-  const superseded = jobSha !== undefined && jobSha !== head;
-  if (superseded) {
-    metrics.push(
-      ...(await postConclusion(github, { type: "superseded", target, sha: jobSha, head })).metrics,
-    );
-    log("job superseded by the branch head", { head });
+/**
+ * The parent's record when `head` was already synced successfully by this version. Only saves
+ * work: when the cluster cannot be asked, the full sync runs (and reports whatever fails).
+ */
+async function skipIfSynced(context: JobContext, head: string) {
+  const { deps, target } = context;
+  try {
+    const cluster = await deps.connectCluster(target, "sync");
+    return await lastSyncOf({
+      cluster,
+      target,
+      head,
+      toolingVersion: deps.toolingVersion,
+      signal: deps.signal,
+    });
+  } catch (error) {
+    deps.logger.debug("could not read the ApplySet parent before syncing; syncing in full", {
+      target: target.name,
+      error: describeError(error),
+    });
+    return undefined;
   }
+}
+
+type JobLog = (message: string, fields?: Record<string, unknown>) => void;
+
+/** Posts pending, syncs `head` and posts the conclusion; what a job does once it must sync. */
+async function syncAndConclude(
+  context: JobContext,
+  job: SyncJob | DriftJob,
+  head: string,
+  log: JobLog,
+): Promise<Described> {
+  const { deps, target, github } = context;
   // Drift checks post nothing unless something is found: a status every 10 minutes would be noise.
   if (job.type !== "drift") {
     await github.reporter.pending({
@@ -67,70 +93,98 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
       target: target.name,
       kind: "sync",
       sha: head,
-      description: formatSyncPending(target.path, target.namespace),
+      description: formatSyncPending(target.path, target.namespace, deps.attempt),
     });
   }
   const started = deps.now().getTime();
-  try {
-    const syncNow = deps.now();
-    const result = await syncAtHead(context, head, syncNow);
-    const conclusion: Conclusion =
-      target.drift === "alert" && result.drift
-        ? { type: "drift-detected", target, head, result }
-        : {
-            type: "synced",
+  const syncNow = deps.now();
+  const { result, skipped } = await syncAtHead(context, head, syncNow);
+  const conclusion: Conclusion =
+    target.drift === "alert" && result.drift
+      ? { type: "drift-detected", target, head, result, skipped }
+      : {
+          type: "synced",
+          target,
+          head,
+          result,
+          durationMs: deps.now().getTime() - started,
+          scheduled: job.type === "drift",
+          skipped,
+        };
+  let described = describeConclusion(conclusion);
+  // Health gating: instead of `success` at apply, post `pending` and queue the first delayed
+  // health check; the health consumer reports the verdict. The worker returns at once.
+  const health = deps.health;
+  const gate =
+    conclusion.type === "synced" &&
+    described.finish !== undefined &&
+    target.health.wait &&
+    health !== undefined
+      ? await startHealthWait(
+          { ...health, reporter: github.reporter, now: deps.now },
+          {
             target,
-            head,
+            installationId: job.type === "sync" ? job.installationId : undefined,
+            sha: head,
             result,
-            durationMs: deps.now().getTime() - started,
-            scheduled: job.type === "drift",
-          };
-    let described = describeConclusion(conclusion);
-    // Health gating: instead of `success` at apply, post `pending` and queue the first delayed
-    // health check; the health consumer reports the verdict. The worker returns at once.
-    const health = deps.health;
-    const gate =
-      conclusion.type === "synced" &&
-      described.finish !== undefined &&
-      target.health.wait &&
-      health !== undefined
-        ? await startHealthWait(
-            { ...health, reporter: github.reporter, now: deps.now },
-            {
-              target,
-              installationId: job.type === "sync" ? job.installationId : undefined,
-              sha: head,
-              result,
-              syncNow,
-              drift: result.drift,
-            },
-          )
-        : undefined;
-    if (gate?.waiting) {
-      described = { ...described, message: gate.description };
-      log("waiting for health", { description: gate.description, firstCheckInSeconds: gate.delaySeconds });
-    } else if (described.finish !== undefined) {
-      await github.reporter.finish(described.finish);
+            syncNow,
+            drift: result.drift,
+          },
+        )
+      : undefined;
+  if (gate?.waiting) {
+    described = { ...described, message: gate.description };
+    log("waiting for health", { description: gate.description, firstCheckInSeconds: gate.delaySeconds });
+  } else if (described.finish !== undefined) {
+    await github.reporter.finish(described.finish);
+  }
+  if (conclusion.type === "drift-detected") {
+    log("drift detected (alert mode, nothing written)", { objects: changedObjects(result) });
+  } else {
+    log("sync finished", {
+      description: described.message,
+      requests: result.requests,
+      durationsMs: result.durationsMs,
+    });
+  }
+  return described;
+}
+
+/** Runs a sync (or scheduled drift) job; throws only retryable errors. */
+export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): Promise<JobReport> {
+  const { deps, target, github } = context;
+  const jobSha = job.type === "sync" ? job.sha : undefined;
+  const log: JobLog = (message, fields = {}) =>
+    deps.logger.info(message, { target: job.target, sha: jobSha, deliveryId: job.deliveryId, ...fields });
+  const metrics: EmittedMetric[] = [context.jobAge];
+
+  // Coalesce: always sync the branch's current head, never roll the cluster back to an older commit.
+  const head = await github.source.headSha({ repo: target.repo, branch: target.branch });
+  const superseded = jobSha !== undefined && jobSha !== head;
+  if (superseded) {
+    const described = await postConclusion(github, { type: "superseded", target, sha: jobSha, head });
+    metrics.push(...described.metrics);
+    log("job superseded by the branch head", { head });
+  }
+  const ids = { target: target.name, sha: jobSha, syncedSha: head };
+  try {
+    // A push whose head is already synced (a redelivery, or an older push that coalesced to it)
+    // has nothing to do; drift checks and manual syncs always run. A retried job always runs in
+    // full: its earlier attempt may have synced and then failed to report (the re-sync is a no-op).
+    if (job.type === "sync" && job.trigger === JobTrigger.Webhook && (deps.attempt?.number ?? 1) <= 1) {
+      const lastSync = await skipIfSynced(context, head);
+      if (lastSync !== undefined) {
+        log("job skipped: the branch head is already synced", { head, lastSyncTime: lastSync.time });
+        return jobReportOf(describeConclusion({ type: "already-synced", head }), ids, metrics);
+      }
     }
-    if (conclusion.type === "drift-detected") {
-      log("drift detected (alert mode, nothing written)", { objects: changedObjects(result) });
-    } else {
-      log("sync finished", {
-        description: described.message,
-        requests: result.requests,
-        durationsMs: result.durationsMs,
-      });
-    }
+    const described = await syncAndConclude(context, job, head, log);
     // An older commit's job that synced the head says so, unless what it did was take back drift.
     const outcome =
       superseded && described.outcome !== "drift-corrected" && described.outcome !== "drift-detected"
         ? "superseded-and-synced"
         : described.outcome;
-    return jobReportOf(
-      { ...described, outcome },
-      { target: target.name, sha: jobSha, syncedSha: head },
-      metrics,
-    );
+    return jobReportOf({ ...described, outcome }, ids, metrics);
   } catch (error) {
     return await settleFailure({
       logger: deps.logger,
@@ -141,6 +195,8 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
       kind: "sync",
       metrics,
       jobSha,
+      attempt: deps.attempt,
+      quietRetries: job.type === "drift",
     });
   }
 }

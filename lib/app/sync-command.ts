@@ -54,6 +54,8 @@ export function observeProgress(
   return {
     server: cluster.server,
     requestCounts: () => cluster.requestCounts(),
+    // The wrapper owns no connections: closing it closes the client it wraps.
+    close: () => cluster.close?.() ?? Promise.resolve(),
     discover: (options) =>
       after(cluster.discover(options), () => {
         progress.reads += 1;

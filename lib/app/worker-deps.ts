@@ -22,12 +22,20 @@ export type WorkerDeps = {
   /** Aborts the sync shortly before the Lambda deadline; the job is then retried. */
   signal?: AbortSignal | undefined;
   /**
+   * Which delivery of the job this is (SQS `ApproximateReceiveCount`) out of how many the queue
+   * allows before the dead-letter queue (its `maxReceiveCount`). With it, a retryable failure is
+   * visible on the commit ("retrying: attempt 2 of 5 — …") and the last one posts a failure.
+   */
+  attempt?: JobAttempt | undefined;
+  /**
    * The health queue. With it, targets with `health.wait` (the default) report `pending` after the
    * apply and the health consumer reports the verdict; without it (the CLI, a worker deployed
    * without PULLBRIDGE_HEALTH_QUEUE_URL) `success` is reported once applied.
    */
   health?: { queue: HealthCheckQueue; backoff: HealthBackoff } | undefined;
 };
+
+export type JobAttempt = { number: number; of: number };
 
 /** One job's resolved surroundings, handed to the sync and preview runners. */
 export type JobContext = {

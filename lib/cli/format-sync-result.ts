@@ -58,7 +58,7 @@ export function colourDiff(diff: string, p: Palette): string {
 }
 
 /** The diff of one changed object (the engine's, or rendered from its before/after). */
-export function diffOf(o: ObjectOutcome): string {
+function diffOf(o: ObjectOutcome): string {
   if (o.diff !== undefined) return o.diff;
   if (o.outcome === "unchanged" || o.outcome === "skipped") return "";
   return renderObjectDiff(o.before, o.after);
@@ -162,7 +162,16 @@ export type SyncResultJson = {
   objects: SyncResultObjectJson[];
   durationMs: number;
   requests: SyncResult["requests"];
+  /** Files under the directory that were not read (symlinks, unsupported extensions), with why. */
+  skipped?: { path: string; reason: string }[];
 };
+
+/** `2 files skipped:` and one indented line per file, after the plan; empty when none. */
+export function formatSkippedFiles(skipped: readonly { path: string; reason: string }[], p: Palette): string {
+  if (skipped.length === 0) return "";
+  const head = p.yellow(`${skipped.length} file${skipped.length === 1 ? "" : "s"} skipped:`);
+  return [head, ...skipped.map((f) => `  ${f.path} — ${f.reason}`)].join("\n");
+}
 
 /** The stable JSON shape (no colour, Secret values masked as in the diff). */
 export function syncResultJson(result: SyncResult, context: Pick<PlanContext, "namespace">): SyncResultJson {

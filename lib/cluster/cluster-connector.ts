@@ -7,7 +7,7 @@ import type { Target, TargetsFile } from "../config/targets.ts";
 import { ConfigError } from "../errors.ts";
 import type { ClusterPort } from "./cluster-port.ts";
 import type { ClusterCredentialsResolver, Impersonation } from "./credentials-resolver.ts";
-import { createClusterClient } from "./kube-cluster-client.ts";
+import { type ClusterClient, createClusterClient } from "./kube-cluster-client.ts";
 import { kubeConfigFromText, kubeConfigFromToken } from "./kube-config.ts";
 
 /** Which identity a job acts as: syncs use `impersonate`, previews `previewImpersonate`, health checks `healthImpersonate` when set. */
@@ -24,7 +24,7 @@ export type ClusterConnectorOptions = {
   maxConnections?: number;
 };
 
-type Entry = { client: ClusterPort; expiresAt: number };
+type Entry = { client: ClusterClient; expiresAt: number };
 
 function impersonationFor(target: Target, purpose: ClusterPurpose): Impersonation | undefined {
   if (purpose === "preview") return target.previewImpersonate ?? target.impersonate;
@@ -63,6 +63,8 @@ export function createClusterConnector(options: ClusterConnectorOptions): Cluste
     const expiresAt =
       credentials.kind === "token" ? credentials.expiresAt.getTime() : Number.POSITIVE_INFINITY;
     cache.set(key, { client, expiresAt });
+    // The replaced client's keep-alive sockets would otherwise stay open for the life of the container.
+    if (cached) await cached.client.close();
     return client;
   };
 }

@@ -105,6 +105,13 @@ export type ClusterPort = {
   }): Promise<KubeObject>;
   /** A snapshot of the requests this client has sent so far. */
   requestCounts(): RequestCounts;
+  /**
+   * Releases the client's connections (its keep-alive agent) once the requests in flight are
+   * done; later requests fail with a retryable ClusterError (class `closed`). Whoever created the
+   * client closes it when replacing it. Optional so wrappers (progress, counting, fault
+   * injection) need not forward it; the adapter always implements it.
+   */
+  close?(): Promise<void>;
 };
 
 /** Difference between two request-count snapshots (`after - before`). */

@@ -4,6 +4,7 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import { describeObject, type KubeObject } from "../manifests/kube-object.ts";
+import { secretRedactor } from "../manifests/redact-secret-values.ts";
 import {
   type ApiResource,
   type ApplyOptions,
@@ -19,6 +20,7 @@ import {
   createKubeTransport,
   type Impersonation,
   type KubeTransport,
+  type KubeTransportOptions,
 } from "./kube-http-transport.ts";
 
 export type { Impersonation } from "./kube-http-transport.ts";
@@ -68,8 +70,11 @@ function isObject(value: unknown): value is KubeObject {
   return typeof value === "object" && value !== null && "metadata" in value;
 }
 
+/** A ClusterPort that owns its connections: `close` is required (the port's is optional for wrappers). */
+export type ClusterClient = ClusterPort & { close(): Promise<void> };
+
 /** Builds the ClusterPort over an existing transport (exposed for tests that share one transport). */
-export function clusterClientFromTransport(transport: KubeTransport): ClusterPort {
+export function clusterClientFromTransport(transport: KubeTransport): ClusterClient {
   const list = async (options: ListOptions) => {
     const { resource, namespace, labelSelector, pageSize = DEFAULT_PAGE_SIZE, signal } = options;
     const path = resourcePath({ resource, namespace });
@@ -144,6 +149,8 @@ export function clusterClientFromTransport(transport: KubeTransport): ClusterPor
         operation: dryRun ? "server-side apply (dry-run)" : "server-side apply",
         object: describeObject(object),
         conflictRetryable: options.conflictRetryable ?? false,
+        // The server echoes refused values; a Secret's must not reach any message.
+        redact: secretRedactor(object),
       });
     }
     return response.body;
@@ -188,6 +195,7 @@ export function clusterClientFromTransport(transport: KubeTransport): ClusterPor
         conflictRetryable: true,
       }),
     requestCounts: () => transport.counts(),
+    close: () => transport.close(),
   };
 }
 
@@ -196,11 +204,14 @@ export async function createClusterClient(options: {
   kubeConfig: KubeConfig;
   impersonate?: Impersonation | undefined;
   maxConnections?: number;
-}): Promise<ClusterPort> {
+  /** Transport limits (deadline, in-process `Retry-After` waits); defaults suit the worker. */
+  transport?: Pick<KubeTransportOptions, "requestDeadlineMs" | "maxInProcessWaitMs" | "maxInProcessRetries">;
+}): Promise<ClusterClient> {
   const transport = await createKubeTransport({
     kubeConfig: options.kubeConfig,
     impersonate: options.impersonate,
     ...(options.maxConnections === undefined ? {} : { maxSockets: options.maxConnections }),
+    ...options.transport,
   });
   return clusterClientFromTransport(transport);
 }

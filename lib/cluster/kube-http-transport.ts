@@ -14,7 +14,14 @@ import { Agent as HttpAgent, request as httpRequest, type OutgoingHttpHeaders } 
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ClusterError, type ClusterErrorCause } from "../errors.ts";
+import {
+  type ApiAnswer,
+  classifyApiFailure,
+  type NetworkFailureKind,
+  parseRetryAfter,
+} from "./classify-api-error.ts";
 import type { RequestCounts } from "./cluster-port.ts";
+import { remainingBudgetMs } from "./time-budget.ts";
 
 /** How a request is counted. */
 export type RequestClass = "read" | "write" | "dryRun";
@@ -33,7 +40,13 @@ export type TransportRequest = {
   signal?: AbortSignal | undefined;
 };
 
-export type TransportResponse = { status: number; contentType: string; body: unknown };
+export type TransportResponse = {
+  status: number;
+  contentType: string;
+  body: unknown;
+  /** The server's `Retry-After` in ms, when it sent one (429 / 503). */
+  retryAfterMs?: number | undefined;
+};
 
 /** Who to act as (Kubernetes impersonation headers). */
 export type Impersonation = { user: string; groups?: readonly string[] };
@@ -43,23 +56,48 @@ export type KubeTransport = {
   readonly server: string;
   send(request: TransportRequest): Promise<TransportResponse>;
   counts(): RequestCounts;
+  /**
+   * Refuses new requests and destroys the keep-alive agent (at once, or when the requests in
+   * flight are done), so a replaced client leaves no sockets behind. Idempotent.
+   */
+  close(): Promise<void>;
 };
 
 /** Connections kept open to the API server; bounds the client's in-flight requests too. */
 const MAX_SOCKETS = 32;
 /** Auth headers are refreshed this often so exec-plugin / EKS tokens rotate in warm processes. */
 const AUTH_REFRESH_MS = 60_000;
-/** A single request never hangs a Lambda invocation. */
-const REQUEST_TIMEOUT_MS = 60_000;
+/**
+ * Deadline for one request, from sending it to the last byte of the answer: a paused or
+ * half-dead API server must not hold a Lambda invocation until its own timeout.
+ */
+const REQUEST_DEADLINE_MS = 60_000;
+/** The longest `Retry-After` waited out in-process when the caller's time budget is unknown. */
+const MAX_IN_PROCESS_WAIT_MS = 10_000;
+/** How often one request is re-sent after `Retry-After` waits before the job goes back to the queue. */
+const MAX_IN_PROCESS_RETRIES = 3;
 
 type AuthState = { headers: OutgoingHttpHeaders; fetchedAt: number };
 
-/** Builds a counting keep-alive transport from a KubeConfig (current context). */
-export async function createKubeTransport(options: {
+export type KubeTransportOptions = {
   kubeConfig: KubeConfig;
   impersonate?: Impersonation | undefined;
   maxSockets?: number;
-}): Promise<KubeTransport> {
+  /** Per-request deadline (default 60 s). */
+  requestDeadlineMs?: number;
+  /** Longest `Retry-After` taken in-process when the caller's remaining budget is unknown (default 10 s). */
+  maxInProcessWaitMs?: number;
+  /** Re-sends per request after in-process waits (default 3). */
+  maxInProcessRetries?: number;
+};
+
+/** Marks the reason our own deadline timer destroyed a request (vs. the caller's signal). */
+class DeadlineExceeded extends Error {
+  override readonly name = "DeadlineExceeded";
+}
+
+/** Builds a counting keep-alive transport from a KubeConfig (current context). */
+export async function createKubeTransport(options: KubeTransportOptions): Promise<KubeTransport> {
   const { kubeConfig, impersonate } = options;
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) {
@@ -69,6 +107,9 @@ export async function createKubeTransport(options: {
   const url = new URL(server);
   const secure = url.protocol === "https:";
   const maxSockets = options.maxSockets ?? MAX_SOCKETS;
+  const deadlineMs = options.requestDeadlineMs ?? REQUEST_DEADLINE_MS;
+  const maxWaitMs = options.maxInProcessWaitMs ?? MAX_IN_PROCESS_WAIT_MS;
+  const maxRetries = options.maxInProcessRetries ?? MAX_IN_PROCESS_RETRIES;
 
   const readAuth = async (): Promise<{ opts: RequestOptions; auth: AuthState }> => {
     const opts: RequestOptions = {};
@@ -84,8 +125,8 @@ export async function createKubeTransport(options: {
   let auth = first.auth;
   const tls = first.opts;
   // A proxy needs client-node's proxy agent; otherwise our own keep-alive agent with the same TLS material.
-  const agent = cluster.proxyUrl
-    ? tls.agent
+  const agent: HttpAgent | undefined = cluster.proxyUrl
+    ? (tls.agent as HttpAgent | undefined)
     : secure
       ? new HttpsAgent({
           keepAlive: true,
@@ -125,31 +166,28 @@ export async function createKubeTransport(options: {
     return auth.headers;
   };
 
-  const send = async (req: TransportRequest): Promise<TransportResponse> => {
-    const headers: OutgoingHttpHeaders = {
-      ...(await currentAuth()),
-      ...impersonationHeaders,
-      accept: req.accept ?? "application/json",
-    };
-    let payload: Buffer | undefined;
-    if (req.body !== undefined) {
-      payload = Buffer.from(JSON.stringify(req.body));
-      headers["content-type"] = req.contentType ?? "application/json";
-      headers["content-length"] = payload.length;
-    }
-    const search = new URLSearchParams();
-    for (const [key, value] of Object.entries(req.query ?? {})) {
-      if (value !== undefined) search.set(key, value);
-    }
-    const qs = search.toString();
-    const path = `${url.pathname.replace(/\/+$/, "")}${req.path}${qs ? `?${qs}` : ""}`;
+  let closed = false;
+  let inFlight = 0;
 
-    if (req.countAs === "read") counts.reads += 1;
-    else if (req.countAs === "write") counts.writes += 1;
-    else counts.dryRuns += 1;
-    if (req.listPage) counts.listPages += 1;
-
-    return await new Promise<TransportResponse>((resolve, reject) => {
+  /** One HTTP exchange under the per-request deadline and the caller's signal. */
+  const exchange = (req: TransportRequest, path: string, headers: OutgoingHttpHeaders, payload?: Buffer) =>
+    new Promise<TransportResponse>((resolve, reject) => {
+      const { signal } = req;
+      if (signal?.aborted) {
+        reject(networkError(req, signal.reason, deadlineMs));
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const settle = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const fail = (error: unknown) => {
+        settle();
+        // A caller's abort surfaces as a socket error; report the signal's reason instead.
+        const why = signal?.aborted && !(error instanceof DeadlineExceeded) ? signal.reason : error;
+        reject(networkError(req, why, deadlineMs));
+      };
       const call = secure ? httpsRequest : httpRequest;
       const r = call(
         {
@@ -160,14 +198,16 @@ export async function createKubeTransport(options: {
           path,
           headers,
           agent,
-          timeout: REQUEST_TIMEOUT_MS,
-          ...(req.signal ? { signal: req.signal } : {}),
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("error", reject);
+          res.on("error", fail);
+          res.on("close", () => {
+            if (!res.complete) fail(new Error("the connection closed before the answer was complete"));
+          });
           res.on("end", () => {
+            settle();
             const text = Buffer.concat(chunks).toString("utf8");
             let body: unknown = text;
             const contentType = String(res.headers["content-type"] ?? "");
@@ -178,24 +218,162 @@ export async function createKubeTransport(options: {
                 body = text;
               }
             }
-            resolve({ status: res.statusCode ?? 0, contentType, body });
+            const retryAfterMs = parseRetryAfter(headerValue(res.headers["retry-after"]), Date.now());
+            resolve({
+              status: res.statusCode ?? 0,
+              contentType,
+              body,
+              ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+            });
           });
         },
       );
-      r.on("timeout", () => r.destroy(new Error(`request timed out after ${REQUEST_TIMEOUT_MS} ms`)));
-      r.on("error", (error) => {
-        reject(
-          new ClusterError(`${req.method} ${req.path}: ${error.message}`, {
-            retryable: error.name !== "AbortError",
-            cause: error,
-          }),
-        );
-      });
+      // A real deadline for the whole exchange: the socket `timeout` option only measures idleness.
+      timer = setTimeout(
+        () => r.destroy(new DeadlineExceeded(`no answer within ${deadlineMs} ms`)),
+        deadlineMs,
+      );
+      const onAbort = () => r.destroy(signal?.reason ?? new Error("aborted"));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      r.on("error", fail);
       r.end(payload);
     });
+
+  const send = async (req: TransportRequest): Promise<TransportResponse> => {
+    if (closed) throw networkError(req, new ClientClosed("the client was closed"), deadlineMs);
+    inFlight += 1;
+    try {
+      const headers: OutgoingHttpHeaders = {
+        ...(await currentAuth()),
+        ...impersonationHeaders,
+        accept: req.accept ?? "application/json",
+      };
+      let payload: Buffer | undefined;
+      if (req.body !== undefined) {
+        payload = Buffer.from(JSON.stringify(req.body));
+        headers["content-type"] = req.contentType ?? "application/json";
+        headers["content-length"] = payload.length;
+      }
+      const search = new URLSearchParams();
+      for (const [key, value] of Object.entries(req.query ?? {})) {
+        if (value !== undefined) search.set(key, value);
+      }
+      const qs = search.toString();
+      const path = `${url.pathname.replace(/\/+$/, "")}${req.path}${qs ? `?${qs}` : ""}`;
+
+      for (let attempt = 0; ; attempt++) {
+        if (req.countAs === "read") counts.reads += 1;
+        else if (req.countAs === "write") counts.writes += 1;
+        else counts.dryRuns += 1;
+        if (req.listPage) counts.listPages += 1;
+        const response = await exchange(req, path, headers, payload);
+        const wait = inProcessWait({ response, attempt, maxRetries, maxWaitMs, signal: req.signal });
+        if (wait === undefined) return response;
+        await sleep(wait, req.signal).catch((error: unknown) => {
+          throw networkError(req, error, deadlineMs, response.retryAfterMs);
+        });
+      }
+    } finally {
+      inFlight -= 1;
+      // The last request of a closed client takes the sockets with it.
+      if (closed && inFlight === 0) agent?.destroy();
+    }
   };
 
-  return { server, send, counts: () => ({ ...counts }) };
+  const close = async (): Promise<void> => {
+    closed = true;
+    if (inFlight === 0) agent?.destroy();
+  };
+
+  return { server, send, counts: () => ({ ...counts }), close };
+}
+
+class ClientClosed extends Error {
+  override readonly name = "ClientClosed";
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * How long to wait before re-sending, or undefined to hand the answer back: only for a class the
+ * table marks `waitInProcess`, when the server said how long (`Retry-After`), and the wait fits
+ * both the caller's remaining time budget and the in-process limit.
+ */
+function inProcessWait(options: {
+  response: TransportResponse;
+  attempt: number;
+  maxRetries: number;
+  maxWaitMs: number;
+  signal: AbortSignal | undefined;
+}): number | undefined {
+  const { response, attempt, maxRetries, maxWaitMs, signal } = options;
+  if (response.retryAfterMs === undefined || attempt >= maxRetries) return undefined;
+  if (response.status < 400) return undefined;
+  const { answer } = answerOf(response);
+  if (!classifyApiFailure({ answer }).waitInProcess) return undefined;
+  const remaining = remainingBudgetMs(signal);
+  const limit = remaining === undefined ? maxWaitMs : remaining;
+  return response.retryAfterMs <= limit ? response.retryAfterMs : undefined;
+}
+
+/** Sleeps `ms`, rejecting with the signal's reason when it aborts first. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** A request that got no answer, classified by the table (deadline, caller abort, closed client, socket). */
+function networkError(
+  req: TransportRequest,
+  error: unknown,
+  deadlineMs: number,
+  retryAfterMs?: number,
+): ClusterError {
+  const kind: NetworkFailureKind =
+    error instanceof DeadlineExceeded
+      ? "deadline"
+      : error instanceof ClientClosed
+        ? "closed"
+        : req.signal?.aborted
+          ? "aborted"
+          : "socket";
+  const code =
+    typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+      ? error.code
+      : undefined;
+  const detail =
+    kind === "deadline"
+      ? `no answer within the ${deadlineMs} ms request deadline`
+      : kind === "aborted"
+        ? `aborted (${error instanceof Error ? error.message : "the caller's time budget ran out"})`
+        : error instanceof Error
+          ? error.message
+          : String(error);
+  const row = classifyApiFailure({ network: { kind, code, message: detail } });
+  return new ClusterError(
+    `${req.method} ${req.path}: ${detail}${code && !detail.includes(code) ? ` (${code})` : ""}`,
+    {
+      retryable: row.retryable,
+      failureClass: row.id,
+      retryAfterMs,
+      cause: error,
+    },
+  );
 }
 
 /** A Kubernetes `Status` body, as far as pullbridge reads it. */
@@ -206,33 +384,55 @@ type StatusBody = {
   details?: { causes?: Array<{ type?: string; message?: string; field?: string }> };
 };
 
-/** Maps a non-2xx response to a ClusterError naming the object; `conflictRetryable` for the ApplySet parent. */
-export function clusterErrorFromResponse(options: {
-  response: TransportResponse;
-  operation: string;
-  object?: string | undefined;
-  conflictRetryable?: boolean;
-}): ClusterError {
-  const { response, operation, object, conflictRetryable = false } = options;
-  const status = response.status;
+/** The answer fields the classification table reads, from a non-2xx response. */
+function answerOf(
+  response: TransportResponse,
+  ownPrecondition = false,
+): { answer: ApiAnswer; body: StatusBody | undefined } {
   const body =
     typeof response.body === "object" && response.body !== null ? (response.body as StatusBody) : undefined;
-  const serverMessage =
-    body?.message ?? (typeof response.body === "string" ? response.body.slice(0, 300) : "");
+  const message = body?.message ?? (typeof response.body === "string" ? response.body.slice(0, 300) : "");
   const causes: ClusterErrorCause[] = (body?.details?.causes ?? []).map((c) => ({
     type: c.type,
     message: c.message ?? "",
     field: c.field,
   }));
-  // Server-side apply reports a manifest that does not fit the schema as a 500 (kubernetes/kubernetes#122480,
-  // #139253); retrying cannot help, so treat it as the 400 it should be.
-  const schemaError = status === 500 && /^failed to create typed patch object/.test(serverMessage);
-  const retryable =
-    !schemaError &&
-    (status >= 500 || status === 429 || (status === 409 && conflictRetryable) || status === 0);
+  return {
+    answer: { status: response.status, reason: body?.reason, message, causes, ownPrecondition },
+    body,
+  };
+}
+
+/**
+ * Maps a non-2xx response to a ClusterError naming the object, classified by the table.
+ * `conflictRetryable`: the request carried pullbridge's own precondition (the ApplySet parent).
+ * `redact` removes secret values the server may echo (applied to the message and every cause).
+ */
+export function clusterErrorFromResponse(options: {
+  response: TransportResponse;
+  operation: string;
+  object?: string | undefined;
+  conflictRetryable?: boolean;
+  redact?: ((text: string) => string) | undefined;
+}): ClusterError {
+  const { response, operation, object, conflictRetryable = false } = options;
+  const redact = options.redact ?? ((text: string) => text);
+  const { answer, body } = answerOf(response, conflictRetryable);
+  const row = classifyApiFailure({ answer });
+  const status = response.status;
+  const reason = answer.reason ?? (row.id === "schema" ? "BadRequest" : undefined);
   const subject = object ? `${object}: ` : "";
+  const causes = answer.causes.map((c) => ({ ...c, message: redact(c.message) }));
   return new ClusterError(
-    `${subject}${operation} failed: ${status}${body?.reason ? ` ${body.reason}` : ""}: ${serverMessage}`,
-    { retryable, status, object, reason: body?.reason ?? (schemaError ? "BadRequest" : undefined), causes },
+    `${subject}${operation} failed: ${status}${body?.reason ? ` ${body.reason}` : ""}: ${redact(answer.message)}`,
+    {
+      retryable: row.retryable,
+      status,
+      object,
+      reason,
+      causes,
+      failureClass: row.id,
+      retryAfterMs: response.retryAfterMs,
+    },
   );
 }

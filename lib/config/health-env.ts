@@ -27,7 +27,7 @@ export function loadOptionalHealthQueueEnv(
 }
 
 /** The health-queue settings (the queue URL is required). */
-export function loadHealthQueueEnv(env: Env = process.env): Omit<HealthEnv, keyof WorkerEnv> {
+function loadHealthQueueEnv(env: Env = process.env): Omit<HealthEnv, keyof WorkerEnv> {
   const initialDelaySeconds = integer(
     env,
     "PULLBRIDGE_HEALTH_INITIAL_DELAY_SECONDS",

@@ -5,7 +5,6 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../errors.ts";
-import { parseTargetsYaml, type TargetsFile } from "./targets.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -44,27 +43,28 @@ export function optionalString(env: Env, name: string): string | undefined {
 }
 
 /**
- * The targets file: `PULLBRIDGE_TARGETS_YAML` inline, or `PULLBRIDGE_TARGETS_FILE` (default
- * `targets.yaml`, relative to the Lambda task root), validated.
+ * Where the targets come from: the text of variable `inline` when set, or the file
+ * `PULLBRIDGE_TARGETS_FILE` (default `defaultFile`, relative to the Lambda task root). `field` is
+ * the variable to name in errors about the content.
  */
-export function loadTargetsFromEnv(env: Env, readFile: ReadTextFile = readTextFile): TargetsFile {
-  const inlineTargets = env.PULLBRIDGE_TARGETS_YAML;
-  if (inlineTargets !== undefined && inlineTargets.trim() !== "") {
+export function readTargetsText(
+  env: Env,
+  inline: string,
+  defaultFile: string,
+  readFile: ReadTextFile = readTextFile,
+): { text: string; field: string; source: string } {
+  const inlineText = env[inline];
+  if (inlineText !== undefined && inlineText.trim() !== "") {
     if (env.PULLBRIDGE_TARGETS_FILE) {
-      throw new ConfigError(
-        "PULLBRIDGE_TARGETS_YAML",
-        "set either PULLBRIDGE_TARGETS_YAML or PULLBRIDGE_TARGETS_FILE, not both",
-      );
+      throw new ConfigError(inline, `set either ${inline} or PULLBRIDGE_TARGETS_FILE, not both`);
     }
-    return parseTargetsYaml(inlineTargets, "PULLBRIDGE_TARGETS_YAML");
+    return { text: inlineText, field: inline, source: inline };
   }
-  const file = env.PULLBRIDGE_TARGETS_FILE?.trim() || "targets.yaml";
+  const file = env.PULLBRIDGE_TARGETS_FILE?.trim() || defaultFile;
   const path = isAbsolute(file) ? file : resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
-  let text: string;
   try {
-    text = readFile(path);
+    return { text: readFile(path), field: "PULLBRIDGE_TARGETS_FILE", source: file };
   } catch (error) {
     throw new ConfigError("PULLBRIDGE_TARGETS_FILE", `cannot read ${path}`, { cause: error });
   }
-  return parseTargetsYaml(text, file);
 }

@@ -71,7 +71,7 @@ const healthCheckRule = z
 const DEFAULT_HEALTH_TIMEOUT_SECONDS = 300;
 
 /** Health gating: whether a sync's status waits until its objects are rolled out and healthy. */
-export const healthSchema = z
+const healthSchema = z
   .strictObject({
     /** Hold the commit status `pending` until every applied object is healthy (false: `success` once applied). */
     wait: z.boolean().default(true),
@@ -119,6 +119,11 @@ export const targetSchema = z.strictObject({
   prune: z.boolean().default(true),
   /** Allow a sync whose desired set is empty to prune everything. */
   allowEmpty: z.boolean().default(false),
+  /**
+   * Allow pruning a Namespace that still holds desired objects or the target's ApplySet parent
+   * (deleting it deletes them too). Off by default: such a prune is refused in the plan.
+   */
+  allowNamespacePrune: z.boolean().default(false),
   /** Take over pre-existing objects that are not yet in the ApplySet. */
   adopt: z.boolean().default(false),
   /** Take ownership of fields another field manager owns (server-side apply `force`). */
@@ -202,11 +207,6 @@ export function parseTargetsYaml(text: string, source = "targets.yaml"): Targets
     );
   }
   return parseTargetsConfig(doc.toJS({ maxAliasCount: 100 }));
-}
-
-/** Namespaces a target may write to. */
-export function allowedNamespaces(target: Target): readonly string[] {
-  return target.policy.namespaces ?? [target.namespace];
 }
 
 /** Name of the ApplySet parent Secret for a target (lives in `target.namespace`). */

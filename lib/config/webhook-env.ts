@@ -5,8 +5,8 @@
  * | variable | meaning |
  * |---|---|
  * | `PULLBRIDGE_QUEUE_URL` | SQS FIFO queue URL (required) |
- * | `PULLBRIDGE_TARGETS_FILE` | targets file bundled with the function (default `targets.yaml`, relative to the task root) |
- * | `PULLBRIDGE_TARGETS_YAML` | the targets file inline (instead of the file; local mode and tests) |
+ * | `PULLBRIDGE_TARGETS_FILE` | the packaged targets (JSON, written by `osls package`; default `targets.json`, relative to the task root) |
+ * | `PULLBRIDGE_TARGETS_JSON` | the packaged targets inline (instead of the file; benchmarks and tests) |
  * | `PULLBRIDGE_WEBHOOK_SECRET_PARAMETER` | comma-separated secret references: `/ssm/name`, `ssm:/name`, `secretsmanager:name` |
  * | `PULLBRIDGE_WEBHOOK_SECRET` | the secret itself, only with `PULLBRIDGE_LOCAL_MODE=1` |
  * | `PULLBRIDGE_WEBHOOK_MAX_BODY_BYTES` | body limit, default 1 MiB (413 above it) |
@@ -14,7 +14,8 @@
  * | `PULLBRIDGE_SQS_ENDPOINT` | SQS endpoint override (local mode: fauxqs) |
  */
 import { ConfigError } from "../errors.ts";
-import { type Env, integer, loadTargetsFromEnv, readTextFile, url } from "./read-env.ts";
+import { readPackagedTargets } from "./packaged-targets.ts";
+import { type Env, integer, readTargetsText, readTextFile, url } from "./read-env.ts";
 import { DEFAULT_SECRETS_MAX_AGE_SECONDS, parseSecretRef, splitSecretList } from "./read-secrets.ts";
 import type { TargetsFile } from "./targets.ts";
 
@@ -36,7 +37,7 @@ export type WebhookEnv = {
   readonly localMode: boolean;
 };
 
-export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
 /** API Gateway refuses payloads over 10 MB anyway. */
 const MAX_BODY_LIMIT = 10 * 1024 * 1024;
 
@@ -53,7 +54,9 @@ export function loadWebhookEnv(env: Env = process.env, options: LoadWebhookEnvOp
   const queueUrl = url(env, "PULLBRIDGE_QUEUE_URL", true);
   const sqsEndpoint = url(env, "PULLBRIDGE_SQS_ENDPOINT", false);
 
-  const targets = loadTargetsFromEnv(env, readFile);
+  // The packaged JSON form: the webhook ships no YAML parser and no targets schema.
+  const source = readTargetsText(env, "PULLBRIDGE_TARGETS_JSON", "targets.json", readFile);
+  const targets = readPackagedTargets(source.text, source.field);
 
   let secrets: WebhookSecretsSource;
   const literal = env.PULLBRIDGE_WEBHOOK_SECRET;

@@ -4,31 +4,36 @@
  *
  * | variable | meaning |
  * |---|---|
- * | `PULLBRIDGE_TARGETS_FILE` / `PULLBRIDGE_TARGETS_YAML` | the targets file (see read-env.ts) |
+ * | `PULLBRIDGE_TARGETS_FILE` / `PULLBRIDGE_TARGETS_YAML` | the targets file (see load-targets.ts) |
  * | `PULLBRIDGE_GITHUB_APP_ID` | GitHub App id (not a secret); with a private key, jobs act as the App installation |
  * | `PULLBRIDGE_GITHUB_PRIVATE_KEY_PARAMETER` | secret reference to the App's private key (`/ssm/name`, `secretsmanager:name`) |
  * | `PULLBRIDGE_GITHUB_TOKEN_PARAMETER` | secret reference to a token, used when a job has no App installation |
- * | `PULLBRIDGE_GITHUB_TOKEN` | the token itself, only with `PULLBRIDGE_LOCAL_MODE=1` |
+ * | `PULLBRIDGE_GITHUB_TOKEN` | refused unless `PULLBRIDGE_LOCAL_MODE=1` (local mode reads the token itself; a deployed worker takes references only) |
  * | `PULLBRIDGE_GITHUB_API_URL` | REST API root (GitHub Enterprise Server, or the test fake) |
  * | `PULLBRIDGE_SOURCE_MAX_FILES` / `PULLBRIDGE_SOURCE_MAX_BYTES` | limits on the target path's tree |
  * | `PULLBRIDGE_SECRETS_MAX_AGE_SECONDS` | how long secrets are cached per container (default 300) |
+ * | `PULLBRIDGE_MAX_RECEIVE_COUNT` | the job queue's redrive `maxReceiveCount` (default 5, as infra/queue.yml deploys it) |
  * | `AWS_REGION` | default region of EKS clusters that name none (Lambda sets it) |
  */
 
 import { ConfigError } from "../errors.ts";
 import type { GitHubConnectionConfig } from "../github/github-client.ts";
 import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from "../source/git-source.ts";
-import { type Env, integer, loadTargetsFromEnv, optionalString, type ReadTextFile, url } from "./read-env.ts";
+import { loadTargetsFromEnv } from "./load-targets.ts";
+import { type Env, integer, optionalString, type ReadTextFile, url } from "./read-env.ts";
 import { DEFAULT_SECRETS_MAX_AGE_SECONDS, parseSecretRef } from "./read-secrets.ts";
 import type { TargetsFile } from "./targets.ts";
+
+/** The deployed queue's redrive `maxReceiveCount` (infra/deployment-vars.ts passes the same value to both). */
+export const DEFAULT_MAX_RECEIVE_COUNT = 5;
 
 export type WorkerEnv = {
   readonly targets: TargetsFile;
   readonly github: GitHubConnectionConfig;
-  /** Local mode only: a token given directly instead of by reference. */
-  readonly githubToken: string | undefined;
   readonly sourceLimits: SourceLimits;
   readonly secretsMaxAgeSeconds: number;
+  /** Receives before the queue moves a job to the dead-letter queue (retries say "attempt n of this"). */
+  readonly maxReceiveCount: number;
   readonly region: string | undefined;
   readonly localMode: boolean;
 };
@@ -67,7 +72,6 @@ export function loadWorkerEnv(env: Env = process.env, options: { readFile?: Read
       ...(appId !== undefined && privateKeyRef !== undefined ? { app: { appId, privateKeyRef } } : {}),
       ...(tokenRef === undefined ? {} : { tokenRef }),
     },
-    githubToken: token,
     sourceLimits: {
       ...DEFAULT_SOURCE_LIMITS,
       maxFiles: integer(env, "PULLBRIDGE_SOURCE_MAX_FILES", DEFAULT_SOURCE_LIMITS.maxFiles, 1, 100_000),
@@ -86,6 +90,7 @@ export function loadWorkerEnv(env: Env = process.env, options: { readFile?: Read
       0,
       86_400,
     ),
+    maxReceiveCount: integer(env, "PULLBRIDGE_MAX_RECEIVE_COUNT", DEFAULT_MAX_RECEIVE_COUNT, 1, 1000),
     region: optionalString(env, "AWS_REGION"),
     localMode,
   };

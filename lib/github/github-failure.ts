@@ -39,7 +39,7 @@ export function readGitHubFailure(error: unknown): GitHubFailure | undefined {
  * GitHub signals rate limits with 429, or with 403 plus `retry-after`,
  * `x-ratelimit-remaining: 0`, or a "secondary rate limit" message.
  */
-export function isRateLimited(failure: GitHubFailure): boolean {
+function isRateLimited(failure: GitHubFailure): boolean {
   if (failure.status === 429) return true;
   if (failure.status !== 403) return false;
   return (

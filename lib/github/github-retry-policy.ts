@@ -30,7 +30,7 @@ export type GitHubRetryDecision =
   | { retry: false; reason: string };
 
 /** How long GitHub asks us to wait before retrying a rate-limited call. */
-export function rateLimitWaitMs(failure: GitHubFailure, nowMs: number): number {
+function rateLimitWaitMs(failure: GitHubFailure, nowMs: number): number {
   const retryAfter = Number(failure.headers["retry-after"]);
   if (failure.headers["retry-after"] !== undefined && Number.isFinite(retryAfter) && retryAfter >= 0) {
     return retryAfter * 1000;

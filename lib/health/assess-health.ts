@@ -91,7 +91,7 @@ export function subjectKey(subject: HealthSubject): string {
 }
 
 /** Health of one object: the target's rule for its kind first, then kstatus, then the workload's pods and events. */
-export function objectHealthOf(
+function objectHealthOf(
   live: KubeObject | undefined,
   options: { rules?: readonly HealthRule[]; context?: WorkloadContext },
 ): ObjectHealth {

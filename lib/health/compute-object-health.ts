@@ -10,7 +10,7 @@ import type { KubeObject } from "../manifests/kube-object.ts";
 import { type Condition, HealthStatus, type ObjectHealth } from "./health-status.ts";
 
 /** Container waiting reasons that mean "this will not start without a change". */
-export const FAILED_CONTAINER_REASONS: ReadonlySet<string> = new Set([
+const FAILED_CONTAINER_REASONS: ReadonlySet<string> = new Set([
   "CrashLoopBackOff",
   "ImagePullBackOff",
   "ErrImageNeverPull",
@@ -28,7 +28,7 @@ export function field(value: unknown, name: string): unknown {
 }
 
 /** A numeric field, or `fallback` when absent or not a number. */
-export function num(value: unknown, name: string, fallback = 0): number {
+function num(value: unknown, name: string, fallback = 0): number {
   const v = field(value, name);
   return typeof v === "number" ? v : fallback;
 }
@@ -40,7 +40,7 @@ export function str(value: unknown, name: string): string | undefined {
 }
 
 /** `status.conditions`, keeping only well-formed entries. */
-export function conditionsOf(object: KubeObject): Condition[] {
+function conditionsOf(object: KubeObject): Condition[] {
   const list = field(object.status, "conditions");
   if (!Array.isArray(list)) return [];
   return list.flatMap((c): Condition[] => {

@@ -72,7 +72,7 @@ function ownedBy(object: KubeObject, owner: KubeObject): boolean {
  * old revision that is being replaced does not fail the rollout of its fix), a StatefulSet's
  * `updateRevision`, every pod of a DaemonSet, ReplicaSet or Job.
  */
-export function currentPods(workload: KubeObject, context: WorkloadContext): KubeObject[] {
+function currentPods(workload: KubeObject, context: WorkloadContext): KubeObject[] {
   const selector = field(workload.spec, "selector");
   const selected = context.pods.filter(
     (p) => sameNamespace(p, workload) && matchesSelector(selector, p.metadata.labels ?? {}),

@@ -8,7 +8,7 @@ import type { ObjectHealthRow } from "./assess-health.ts";
 import { HealthStatus } from "./health-status.ts";
 
 /** `Deployment web`, or `Deployment other-ns/web` outside the target's namespace. */
-export function formatSubject(row: ObjectHealthRow, defaultNamespace: string): string {
+function formatSubject(row: ObjectHealthRow, defaultNamespace: string): string {
   const ns = row.subject.namespace;
   return `${row.subject.kind} ${ns && ns !== defaultNamespace ? `${ns}/` : ""}${row.subject.name}`;
 }

@@ -12,10 +12,10 @@ import * as z from "zod";
 import { JobFormatError } from "../errors.ts";
 import type { HealthSubject } from "./assess-health.ts";
 
-export const HEALTH_CHECK_VERSION = 1;
+const HEALTH_CHECK_VERSION = 1;
 
 /** SQS allows 256 KiB per message; beyond this many bytes the subject list is the problem, not SQS. */
-export const MAX_HEALTH_CHECK_BYTES = 240 * 1024;
+const MAX_HEALTH_CHECK_BYTES = 240 * 1024;
 
 const subjectSchema = z.strictObject({
   /** API group, `""` for the core group. */

@@ -7,21 +7,25 @@
  * Compatibility: version 1 may gain optional fields; the decoder ignores fields it does not know,
  * so a newer sender and an older worker can overlap during a deploy. Anything else bumps `v`.
  */
-import * as z from "zod";
+
 import { JobFormatError } from "../errors.ts";
+import "../validation/zod-messages.ts";
+import * as z from "zod/mini";
 
 /** The only job version this code writes and reads. */
-export const JOB_VERSION = 1;
+const JOB_VERSION = 1;
 
 /** Largest encoded job we send; SQS allows 256 KiB, a job is a few hundred bytes. */
-export const MAX_JOB_BYTES = 8 * 1024;
+const MAX_JOB_BYTES = 8 * 1024;
 
-const sha = z.string().regex(/^[0-9a-f]{40}$/, "must be a 40-character hex commit sha");
+const sha = z.string().check(z.regex(/^[0-9a-f]{40}$/, "must be a 40-character hex commit sha"));
 const targetName = z
   .string()
-  .min(1)
-  .max(63)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a target name (lowercase DNS label)");
+  .check(
+    z.minLength(1),
+    z.maxLength(63),
+    z.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a target name (lowercase DNS label)"),
+  );
 
 /** What made a sync job: a GitHub delivery, or an operator (CLI). Drift checks are their own job type. */
 export const JobTrigger = {
@@ -34,11 +38,13 @@ const common = {
   v: z.literal(JOB_VERSION),
   target: targetName,
   /** `owner/name` of the repository the target reads. */
-  repo: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be `owner/name`"),
+  repo: z.string().check(z.regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be `owner/name`")),
   /** GitHub App installation that sent the delivery, when it came from an App. */
-  installationId: z.number().int().positive().optional(),
+  installationId: z.optional(z.number().check(z.int(), z.positive())),
   /** Full ref, e.g. `refs/heads/main` (sync) or `refs/pull/7/head` (preview). */
-  ref: z.string().min(1).max(255).startsWith("refs/", "must be a full ref (refs/…)"),
+  ref: z
+    .string()
+    .check(z.minLength(1), z.maxLength(255), z.startsWith("refs/", "must be a full ref (refs/…)")),
   /** Commit to sync (sync) or to preview (preview: the pull request head). */
   sha,
   /** Previous branch head (sync; all zeros for a new branch) or the pull request base (preview). */
@@ -46,14 +52,16 @@ const common = {
   /** `X-GitHub-Delivery` (or a synthetic id for scheduled jobs); part of the dedup id. */
   deliveryId: z
     .string()
-    .min(1)
-    .max(100)
-    .regex(/^[A-Za-z0-9._:-]+$/, "must contain only A-Z a-z 0-9 . _ : -"),
+    .check(
+      z.minLength(1),
+      z.maxLength(100),
+      z.regex(/^[A-Za-z0-9._:-]+$/, "must contain only A-Z a-z 0-9 . _ : -"),
+    ),
   /** Login of whoever caused the delivery (for the commit status description and logs). */
-  sender: z.string().min(1).max(100),
+  sender: z.string().check(z.minLength(1), z.maxLength(100)),
   /** When the delivery was received, ISO 8601 UTC. The worker reports job age from it. */
   receivedAt: z.iso.datetime({ offset: true }),
-  trigger: z.enum([JobTrigger.Webhook, JobTrigger.Manual]).default(JobTrigger.Webhook),
+  trigger: z._default(z.enum([JobTrigger.Webhook, JobTrigger.Manual]), JobTrigger.Webhook),
 };
 
 /** Apply the target at `sha` (the worker coalesces to the branch head). */
@@ -64,12 +72,12 @@ export const previewJobSchema = z.object({
   ...common,
   type: z.literal("preview"),
   pullRequest: z.object({
-    number: z.number().int().positive(),
+    number: z.number().check(z.int(), z.positive()),
     headSha: sha,
     /** Base branch the pull request merges into (the branch the target tracks). */
-    baseRef: z.string().min(1).max(255),
+    baseRef: z.string().check(z.minLength(1), z.maxLength(255)),
     /** `owner/name` the head commit comes from; differs from `repo` for a fork. */
-    headRepo: z.string().min(1).max(200),
+    headRepo: z.string().check(z.minLength(1), z.maxLength(200)),
   }),
 });
 
@@ -97,9 +105,10 @@ export type Job = z.infer<typeof jobSchema>;
 export type JobInput = z.input<typeof jobSchema>;
 /** The jobs a GitHub delivery can produce (drift checks come from the schedule). */
 export type DeliveryJobInput = z.input<typeof syncJobSchema> | z.input<typeof previewJobSchema>;
-export type JobType = Job["type"];
 
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: {
+  readonly issues: readonly { path: PropertyKey[]; message: string }[];
+}): string {
   const first = error.issues[0];
   const where = first && first.path.length > 0 ? `${first.path.join(".")}: ` : "";
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : "";

@@ -17,7 +17,7 @@ import { encodeJob, type Job, jobMessageGroupId } from "./job-codec.ts";
 import type { EnqueueResult, JobQueue, QueuedJob } from "./job-queue.ts";
 
 /** SQS allows at most 10 entries per SendMessageBatch. */
-export const SQS_BATCH_SIZE = 10;
+const SQS_BATCH_SIZE = 10;
 const MAX_DEDUP_ID_LENGTH = 128;
 
 /**

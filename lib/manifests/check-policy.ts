@@ -89,7 +89,7 @@ export function checkPolicy(object: KubeObject, policy: ManifestPolicy): ObjectI
 }
 
 /** UTF-8 size of the object's JSON form: what is sent to, and stored by, the API server. */
-export function jsonByteLength(object: unknown): number {
+function jsonByteLength(object: unknown): number {
   return new TextEncoder().encode(JSON.stringify(object)).byteLength;
 }
 

@@ -3,7 +3,7 @@
  * each with the file, document and line:column it was written at. Every problem in the whole
  * tree is collected before failing, so one push can fix them all.
  */
-import { ManifestError, ManifestSetError } from "../errors.ts";
+import { describeError, ManifestError, ManifestSetError } from "../errors.ts";
 import type { ManifestPolicy } from "./check-policy.ts";
 import { checkPolicy } from "./check-policy.ts";
 import { expandListItems } from "./expand-list-items.ts";
@@ -34,11 +34,11 @@ export function loadManifests(input: LoadManifestsInput): DesiredObject[] {
   const errors: ManifestError[] = [];
   const firstSeen = new Map<string, ManifestSource>();
 
-  for (const file of selectManifestFiles(input.files.keys(), input.targetPath)) {
+  function loadFile(file: string): void {
     const text = decodeUtf8(input.files.get(file) ?? new Uint8Array());
     if (text === undefined) {
       errors.push(new ManifestError({ file }, "file is not valid UTF-8 text"));
-      continue;
+      return;
     }
     const parsed = parseYamlDocuments(file, text);
     errors.push(...parsed.errors);
@@ -73,6 +73,19 @@ export function loadManifests(input: LoadManifestsInput): DesiredObject[] {
         firstSeen.set(key, source);
         if (policyIssues.length === 0) desired.push({ object, source });
       }
+    }
+  }
+
+  for (const file of selectManifestFiles(input.files.keys(), input.targetPath)) {
+    try {
+      loadFile(file);
+    } catch (error) {
+      // Whatever a file makes the parser or a check throw is a problem of that file, not a crash of the job.
+      errors.push(
+        error instanceof ManifestError
+          ? error
+          : new ManifestError({ file }, `cannot load: ${describeError(error)}`, { cause: error }),
+      );
     }
   }
 

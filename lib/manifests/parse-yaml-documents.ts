@@ -51,7 +51,7 @@ export function parseYamlDocuments(
     // The first syntax error is the one to fix; the parser's follow-up errors are mostly noise.
     const syntaxError = doc.errors[0];
     if (syntaxError) {
-      at(syntaxError.pos[0], `invalid YAML: ${syntaxError.message}`, syntaxError);
+      at(syntaxErrorOffset(doc, syntaxError), `invalid YAML: ${syntaxError.message}`, syntaxError);
       return;
     }
     if (root === null) return;
@@ -79,6 +79,22 @@ export function parseYamlDocuments(
   return { documents, errors };
 }
 
+/**
+ * Where to point for a syntax error. An unclosed quote runs to the end of the file (swallowing
+ * the documents after it) and the parser reports the end; the quote that opened it is what to fix.
+ */
+function syntaxErrorOffset(doc: Document, error: { code: string; pos: [number, number] }): number {
+  if (error.code !== "MISSING_CHAR") return error.pos[0];
+  let opened: number | undefined;
+  visit(doc, {
+    Scalar(_key, node) {
+      const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
+      if (quoted && node.range && node.range[1] >= error.pos[0]) opened ??= node.range[0];
+    },
+  });
+  return opened ?? error.pos[0];
+}
+
 function firstAliasOffset(doc: Document): number | undefined {
   let offset: number | undefined;
   visit(doc, {
@@ -94,7 +110,11 @@ function firstAliasOffset(doc: Document): number | undefined {
  * Kubernetes objects are JSON: YAML-only values (`.inf`, `!!binary`, `!!set`) would change
  * meaning or vanish when serialised, so they are refused where they are written.
  */
-function findNonJsonValue(value: unknown, path: ValuePath): { path: ValuePath; reason: string } | undefined {
+function findNonJsonValue(
+  value: unknown,
+  path: ValuePath,
+  ancestors: ReadonlySet<object> = new Set(),
+): { path: ValuePath; reason: string } | undefined {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -103,9 +123,17 @@ function findNonJsonValue(value: unknown, path: ValuePath): { path: ValuePath; r
       return Number.isFinite(value) ? undefined : { path, reason: `${value} is not a JSON number` };
     case "object": {
       if (value === null) return undefined;
+      // `data: &x {self: *x}` resolves to an object that contains itself; JSON cannot hold it.
+      if (ancestors.has(value)) {
+        return {
+          path,
+          reason: "YAML alias refers to a node that contains it: a recursive value is not JSON",
+        };
+      }
+      const inner = new Set(ancestors).add(value);
       if (Array.isArray(value)) {
         for (const [i, item] of value.entries()) {
-          const found = findNonJsonValue(item, [...path, i]);
+          const found = findNonJsonValue(item, [...path, i], inner);
           if (found) return found;
         }
         return undefined;
@@ -115,7 +143,7 @@ function findNonJsonValue(value: unknown, path: ValuePath): { path: ValuePath; r
         return { path, reason: "value is not representable in JSON (binary, set or other YAML-only type)" };
       }
       for (const [key, item] of Object.entries(value)) {
-        const found = findNonJsonValue(item, [...path, key]);
+        const found = findNonJsonValue(item, [...path, key], inner);
         if (found) return found;
       }
       return undefined;

@@ -1,6 +1,7 @@
 /**
- * Which files of a repository tree are manifests of a target.
+ * Which files of a repository tree are manifests of a target, and which under its path are not.
  */
+import type { SkippedFile, SourceTree } from "../source/git-source.ts";
 
 const MANIFEST_EXTENSIONS = [".yaml", ".yml", ".json"];
 
@@ -34,4 +35,37 @@ export function selectManifestFiles(paths: Iterable<string>, targetPath: string)
     selected.push(path);
   }
   return selected.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Files under the target path that are not manifests because of their extension (`README.md`,
+ * `values.YAML`), sorted: reported as skipped, since a file that looks like it belongs to the
+ * target but is never read is a surprise. Hidden files are left out on purpose (see below).
+ */
+export function unsupportedFiles(paths: Iterable<string>, targetPath: string): string[] {
+  const target = normaliseTargetPath(targetPath);
+  const prefix = target === "." ? "" : `${target}/`;
+  const all = [...paths];
+  const selected = new Set(selectManifestFiles(all, targetPath));
+  return all
+    .filter((path) => path.startsWith(prefix) && !selected.has(path))
+    .filter(
+      (path) =>
+        !path
+          .slice(prefix.length)
+          .split("/")
+          .some((segment) => segment.startsWith(".") || segment === ""),
+    )
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Why a file under the target path was not read. */
+export const NOT_A_MANIFEST_REASON = "not a manifest (only .yaml, .yml and .json files are read)";
+
+/** Every file under the target path that was not read: what the source left out, then unsupported extensions. */
+export function skippedFiles(tree: SourceTree, targetPath: string): SkippedFile[] {
+  return [
+    ...(tree.skipped ?? []),
+    ...unsupportedFiles(tree.keys(), targetPath).map((path) => ({ path, reason: NOT_A_MANIFEST_REASON })),
+  ];
 }

@@ -9,7 +9,7 @@ import { dns1123LabelProblem, dns1123SubdomainProblem, pathSegmentNameProblem } 
 import type { ObjectIssue } from "./object-issue.ts";
 
 /** Labels under this prefix are the inventory's; an object that brings its own would corrupt it. */
-export const APPLYSET_LABEL_PREFIX = "applyset.kubernetes.io/";
+const APPLYSET_LABEL_PREFIX = "applyset.kubernetes.io/";
 
 const API_VERSION = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const KIND = /^[A-Za-z][A-Za-z0-9]*$/;

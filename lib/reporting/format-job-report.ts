@@ -5,15 +5,22 @@
 import { formatLocation, ManifestSetError, SyncRefusedError } from "../errors.ts";
 import type { FinalState, ReportAnnotation, ReportKind } from "./commit-reporter.ts";
 import { manifestAnnotations } from "./format-check-run.ts";
+import { fenceFor, truncateLine } from "./format-text.ts";
 
-/** The pending status of a sync: `syncing deploy to team-a`. */
-export function formatSyncPending(path: string, namespace: string): string {
-  return `syncing ${path} to ${namespace}`;
+/** Which attempt a job is on; the first one says nothing. */
+export type Attempt = { number: number; of: number } | undefined;
+
+const attemptSuffix = (attempt: Attempt) =>
+  attempt === undefined || attempt.number <= 1 ? "" : ` (attempt ${attempt.number} of ${attempt.of})`;
+
+/** The pending status of a sync: `syncing deploy to team-a`, `… (attempt 2 of 5)` on a retry. */
+export function formatSyncPending(path: string, namespace: string, attempt?: Attempt): string {
+  return `syncing ${path} to ${namespace}${attemptSuffix(attempt)}`;
 }
 
-/** The pending status of a preview: `previewing PR #12 against the live cluster`. */
-export function formatPreviewPending(pullRequest: number): string {
-  return `previewing PR #${pullRequest} against the live cluster`;
+/** The pending status of a preview: `previewing PR #12 against the live cluster`, `… (attempt 2 of 5)` on a retry. */
+export function formatPreviewPending(pullRequest: number, attempt?: Attempt): string {
+  return `previewing PR #${pullRequest} against the live cluster${attemptSuffix(attempt)}`;
 }
 
 /** The check run summary on a commit whose sync was replaced by the branch head's. */
@@ -31,6 +38,11 @@ export function formatPreviewOutOfScope(pullRequest: number, path: string): stri
   return `pull request #${pullRequest} changes nothing under ${path}/`;
 }
 
+/** Why a push job did nothing: its head is what the cluster was last synced to. */
+export function formatAlreadySynced(head: string): string {
+  return `already synced to ${head.slice(0, 7)}`;
+}
+
 /** The lead paragraph of an `alert`-mode drift report. */
 export const DRIFT_ALERT_LEAD =
   "The cluster differs from this commit, which it was synced to. Drift policy is `alert`: nothing was changed. Revert the edit in the cluster, or commit it.";
@@ -38,6 +50,36 @@ export const DRIFT_ALERT_LEAD =
 /** A sync's description when it took back an edit made in the cluster. */
 export function formatDriftCorrected(description: string): string {
   return `drift corrected: ${description}`;
+}
+
+/** A status while the job waits for its next attempt: `retrying: attempt 2 of 5 — <reason>`. */
+export function formatRetrying(nextAttempt: number, attempts: number, reason: string): string {
+  return truncateLine(`retrying: attempt ${nextAttempt} of ${attempts} — ${reason.split("\n", 1)[0] ?? ""}`);
+}
+
+/** The status after the last attempt failed: `failed after 5 attempts — <reason>`. */
+export function formatGaveUp(attempts: number, reason: string): string {
+  return truncateLine(
+    `failed after ${attempts} attempt${attempts === 1 ? "" : "s"} — ${reason.split("\n", 1)[0] ?? ""}`,
+  );
+}
+
+/** The check run summary after the last attempt failed: the job now sits in the dead-letter queue. */
+export function formatGaveUpSummary(attempts: number, reason: string): string {
+  return `pullbridge tried ${attempts} time${attempts === 1 ? "" : "s"} and each attempt failed with an error that is normally temporary; the job is now in the dead-letter queue (an operator can redrive it). A newer push is synced as usual.\n\nLast error:\n\n${fenceFor(reason)}\n${reason}\n${fenceFor(reason)}`;
+}
+
+/** The check run section listing files under the target path that were not read; empty when none. */
+export function formatSkippedFiles(skipped: readonly { path: string; reason: string }[]): string {
+  if (skipped.length === 0) return "";
+  const lines = skipped.map((f) => `- \`${f.path}\`: ${f.reason}`);
+  return `### Skipped files (${skipped.length})\n\n${lines.join("\n")}`;
+}
+
+/** A status description with the number of skipped files appended: `1 created in 0.4s; 2 files skipped`. */
+export function withSkippedCount(description: string, skipped: number): string {
+  if (skipped === 0) return description;
+  return truncateLine(`${description}; ${skipped} file${skipped === 1 ? "" : "s"} skipped`);
 }
 
 /** Why a job names a target this deployment cannot sync. */

@@ -11,7 +11,13 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import { ConfigError } from "../errors.ts";
 import { assertWithinLimits } from "./extract-tree.ts";
-import { DEFAULT_SOURCE_LIMITS, type SourceLimits, type SourceTree } from "./git-source.ts";
+import {
+  DEFAULT_SOURCE_LIMITS,
+  type SkippedFile,
+  type SourceLimits,
+  type SourceTree,
+  SYMLINK_REASON,
+} from "./git-source.ts";
 
 /**
  * Directories never walked: a checkout's git metadata and installed packages are in no commit's
@@ -48,6 +54,7 @@ export async function readDirectoryTree(
   const base = inside ? options.cwd : absolute;
   const targetPath = toTreePath(relative(base, absolute)) || ".";
   const files = new Map<string, Uint8Array>();
+  const skipped: SkippedFile[] = [];
   const kept = { files: 0, bytes: 0 };
 
   const keep = async (path: string) => {
@@ -65,10 +72,12 @@ export async function readDirectoryTree(
         if (!NOT_IN_ANY_COMMIT.has(entry.name)) await walk(path);
       } else if (entry.isFile()) {
         await keep(path);
+      } else if (entry.isSymbolicLink()) {
+        skipped.push({ path: toTreePath(relative(base, path)), reason: SYMLINK_REASON });
       }
       // Anything else (symlinks, sockets, devices) is skipped, as extract-tree skips non-regular entries.
     }
   };
   await walk(absolute);
-  return { files, targetPath };
+  return { files: skipped.length === 0 ? files : Object.assign(files, { skipped }), targetPath };
 }

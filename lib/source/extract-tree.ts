@@ -5,7 +5,7 @@
 import { type Duplex, pipeline, type Readable, Transform } from "node:stream";
 import { extract } from "tar-stream";
 import { SourceError } from "../errors.ts";
-import type { SourceLimits, SourceTree } from "./git-source.ts";
+import { type SkippedFile, type SourceLimits, type SourceTree, SYMLINK_REASON } from "./git-source.ts";
 
 export type TreeSelection = {
   /** Directory inside the repository (`.` for all). */
@@ -30,6 +30,9 @@ export function selectEntryPath(entryName: string, selection: TreeSelection): st
 
 /** Entry types we keep; everything else (directories, pax headers, links, devices) is skipped. */
 const REGULAR_FILE_TYPES: ReadonlySet<string> = new Set(["file", "contiguous-file"]);
+
+/** Entry types that stand for a file a reader of the repository would see; skipping them is reported. */
+const LINK_TYPES: ReadonlySet<string> = new Set(["symlink", "link"]);
 
 /** Checks the limits before a file is kept; throws a permanent SourceError naming the limit. */
 export function assertWithinLimits(
@@ -65,6 +68,7 @@ export async function extractTree(
   options: TreeSelection & { limits: SourceLimits; what: string },
 ): Promise<SourceTree> {
   const files = new Map<string, Uint8Array>();
+  const skipped: SkippedFile[] = [];
   const kept = { files: 0, bytes: 0 };
   const extractor = extract();
   const consumed = (async () => {
@@ -72,6 +76,8 @@ export async function extractTree(
       const type = entry.header.type ?? "file";
       const path = REGULAR_FILE_TYPES.has(type) ? selectEntryPath(entry.header.name, options) : undefined;
       if (path === undefined) {
+        const link = LINK_TYPES.has(type) ? selectEntryPath(entry.header.name, options) : undefined;
+        if (link !== undefined) skipped.push({ path: link, reason: SYMLINK_REASON });
         entry.resume();
         continue;
       }
@@ -98,7 +104,7 @@ export async function extractTree(
     tar.unpipe(extractor);
     tar.destroy();
   }
-  return files;
+  return skipped.length === 0 ? files : Object.assign(files, { skipped });
 }
 
 /**

@@ -20,8 +20,17 @@ export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
   maxArchiveBytes: 200 * 1024 * 1024,
 };
 
-/** Files under a path at one commit: repo-root-relative path (`apps/web/deploy.yaml`) → content. */
-export type SourceTree = ReadonlyMap<string, Uint8Array>;
+/** A file under the target path that the source did not keep, and why (listed in reports, never silent). */
+export type SkippedFile = { readonly path: string; readonly reason: string };
+
+/** Why a symbolic link is not read (shared by the tarball, local-git and directory sources). */
+export const SYMLINK_REASON = "symbolic link (not followed: its target may lie outside the synced path)";
+
+/**
+ * Files under a path at one commit: repo-root-relative path (`apps/web/deploy.yaml`) → content,
+ * plus the files the source left out (symbolic links), when there were any.
+ */
+export type SourceTree = ReadonlyMap<string, Uint8Array> & { readonly skipped?: readonly SkippedFile[] };
 
 export type HeadShaRequest = {
   /** `owner/name`. */

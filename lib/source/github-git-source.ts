@@ -35,7 +35,7 @@ export type GitHubGitSourceOptions = {
 const SHA = /^[0-9a-f]{40}$/;
 
 /** GitHub lists at most this many files in a comparison, without saying it stopped. */
-export const COMPARE_FILE_CAP = 300;
+const COMPARE_FILE_CAP = 300;
 
 /** Maps a failed call to a SourceError: 404 is permanent (missing or no access), 5xx/429/network retryable. */
 function toSourceError(error: unknown, action: string, notFound: string): SourceError {

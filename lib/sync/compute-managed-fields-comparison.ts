@@ -47,7 +47,7 @@ function childKeys(fields: FieldSet): string[] {
 }
 
 /** Structural equality of JSON values (key order does not matter, list order does). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
+function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;

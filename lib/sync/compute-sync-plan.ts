@@ -114,6 +114,18 @@ function planDesired(options: {
 
 /** A desired object that is already a member: unchanged, update, or check (a dry-run decides). */
 function compareMember(p: PlannedObject, member: LiveMember): PlanEntry {
+  const terminating = member.object.metadata.deletionTimestamp;
+  if (terminating !== undefined) {
+    // It matches Git now, but will be gone once its finalizers finish: never "unchanged".
+    return {
+      action: "update",
+      planned: p,
+      live: member.object,
+      path: ".metadata.deletionTimestamp",
+      reason: `being deleted (since ${String(terminating)}); a later sync re-creates it once it is gone`,
+      adopted: false,
+    };
+  }
   const verdict = compareWithManagedFields({
     desired: p.object,
     live: member.object,

@@ -5,9 +5,10 @@
  * them is written.
  */
 import { abortableSleep } from "../abortable-sleep.ts";
-import type { DiscoveryIndex } from "../cluster/cluster-port.ts";
+import { type DiscoveryIndex, FIELD_MANAGER } from "../cluster/cluster-port.ts";
 import { ClusterError } from "../errors.ts";
 import { describeObject } from "../manifests/kube-object.ts";
+import { compactLiveObject } from "./compact-live-object.ts";
 import type { PlannedObject } from "./compute-desired-set.ts";
 import { normaliseForDiff } from "./compute-diff-objects.ts";
 import { APPLY_ORDER, Stage } from "./order-stages.ts";
@@ -26,30 +27,41 @@ type ApplyOptions = {
   crdTimeoutMs: number;
 };
 
+/**
+ * How the apply ended. A failure is a value, not a throw, because the writes confirmed before it
+ * are part of what the sync must report (`applied`), with the change whose write failed, if one did.
+ */
+export type ApplyOutcome =
+  | { ok: true; changes: readonly Change[]; discovery: DiscoveryIndex }
+  | { ok: false; applied: readonly Change[]; failed: Change | undefined; error: unknown };
+
 /** Writes every change in stage order; returns the changes with deferred ones validated, and fresh discovery. */
-export async function applyStages(
-  ctx: SyncContext,
-  options: ApplyOptions,
-): Promise<{ changes: readonly Change[]; discovery: DiscoveryIndex }> {
+export async function applyStages(ctx: SyncContext, options: ApplyOptions): Promise<ApplyOutcome> {
   let discovery = options.discovery;
-  const done = new Map<string, Change>();
+  const applied: Change[] = [];
   for (const stage of APPLY_ORDER) {
-    ctx.signal?.throwIfAborted();
     const stageChanges = options.changes.filter((c) => c.planned.stage === stage);
     if (stageChanges.length === 0) continue;
-    const ready = await validateDeferred(ctx, { ...options, changes: stageChanges, discovery });
-    discovery = ready.discovery;
-    await writeAll(ctx, { changes: ready.changes, forceConflicts: options.forceConflicts });
-    for (const c of ready.changes) done.set(c.planned.key, c);
-    if (stage === Stage.crds) {
-      await waitForEstablished(ctx, {
-        crds: ready.changes.map((c) => c.planned),
-        crdTimeoutMs: options.crdTimeoutMs,
-      });
-      discovery = await ctx.cluster.discover({ refresh: true, signal: ctx.signal });
+    try {
+      ctx.signal?.throwIfAborted();
+      const ready = await validateDeferred(ctx, { ...options, changes: stageChanges, discovery });
+      discovery = ready.discovery;
+      const wrote = await writeAll(ctx, { changes: ready.changes, forceConflicts: options.forceConflicts });
+      applied.push(...wrote.written);
+      if (wrote.failure) return { ok: false, applied, ...wrote.failure };
+      if (stage === Stage.crds) {
+        await waitForEstablished(ctx, {
+          crds: wrote.written.map((c) => c.planned),
+          crdTimeoutMs: options.crdTimeoutMs,
+        });
+        discovery = await ctx.cluster.discover({ refresh: true, signal: ctx.signal });
+      }
+    } catch (error) {
+      return { ok: false, applied, failed: undefined, error };
     }
   }
-  return { changes: options.changes.map((c) => done.get(c.planned.key) ?? c), discovery };
+  const done = new Map(applied.map((c) => [c.planned.key, c]));
+  return { ok: true, changes: options.changes.map((c) => done.get(c.planned.key) ?? c), discovery };
 }
 
 /**
@@ -88,35 +100,58 @@ async function validateDeferred(
   const validated = new Map<string, Change>();
   resolved.forEach((c, i) => {
     const answer = answers[i];
-    validated.set(c.planned.key, answer?.ok ? { ...c, after: normaliseForDiff(answer.value) } : c);
+    const after = answer?.ok
+      ? normaliseForDiff(
+          compactLiveObject({ live: answer.value, manager: FIELD_MANAGER, desired: c.planned.object }),
+        )
+      : undefined;
+    validated.set(c.planned.key, after ? { ...c, after } : c);
   });
   return { changes: options.changes.map((c) => validated.get(c.planned.key) ?? c), discovery };
 }
 
-/** Applies one stage's changes; the first failure stops new writes (in-flight ones finish) and is thrown. */
+/**
+ * Applies one stage's changes; the first failure stops new writes (in-flight ones finish). Returns
+ * the confirmed writes, and the failure with the change it belongs to (undefined for an abort).
+ */
 async function writeAll(
   ctx: SyncContext,
   options: { changes: readonly Change[]; forceConflicts: boolean },
-): Promise<void> {
-  await runBounded(
-    options.changes,
-    { concurrency: ctx.concurrency, stopOnError: true, signal: ctx.signal },
-    async (c) => {
-      try {
-        await ctx.cluster.apply({
-          resource: c.planned.resource,
-          object: c.planned.object,
-          force: options.forceConflicts || c.reclaimFields,
-          dryRun: false,
-          // The dry-run already gave us the object for the diff; the write only needs to succeed.
-          answer: "metadata",
-          signal: ctx.signal,
-        });
-      } catch (error) {
-        throw conflictOnWrite(error, c.planned);
-      }
-    },
-  );
+): Promise<{
+  written: readonly Change[];
+  failure: { failed: Change | undefined; error: unknown } | undefined;
+}> {
+  // Local to this call: which writes the server confirmed, and which change each failure belongs to.
+  const confirmed = new Set<string>();
+  const failures = new Map<unknown, Change>();
+  const written = () => options.changes.filter((c) => confirmed.has(c.planned.key));
+  try {
+    await runBounded(
+      options.changes,
+      { concurrency: ctx.concurrency, stopOnError: true, signal: ctx.signal },
+      async (c) => {
+        try {
+          await ctx.cluster.apply({
+            resource: c.planned.resource,
+            object: c.planned.object,
+            force: options.forceConflicts || c.reclaimFields,
+            dryRun: false,
+            // The dry-run already gave us the object for the diff; the write only needs to succeed.
+            answer: "metadata",
+            signal: ctx.signal,
+          });
+          confirmed.add(c.planned.key);
+        } catch (error) {
+          const refused = conflictOnWrite(error, c.planned);
+          failures.set(refused, c);
+          throw refused;
+        }
+      },
+    );
+    return { written: written(), failure: undefined };
+  } catch (error) {
+    return { written: written(), failure: { failed: failures.get(error), error } };
+  }
 }
 
 /** Polls each new CRD until its `Established` condition is True (retryable error at the deadline). */

@@ -5,6 +5,7 @@
  */
 import type { Target } from "../config/targets.ts";
 import { groupKindOf } from "../manifests/kube-object.ts";
+import { refuseNamespacePrunes, refusePrunesBeyondPolicy } from "./check-prune-policy.ts";
 import type { PlannedObject } from "./compute-desired-set.ts";
 import { computeSyncPlan, type PlanEntry } from "./compute-sync-plan.ts";
 import { Stage } from "./order-stages.ts";
@@ -20,6 +21,9 @@ export function planSync(options: { read: LiveRead; target: Target }): PlannedSy
     applySetId: read.inventory.id,
     target,
   });
+  const prunes = plan.entries.filter((e): e is PruneEntry => e.action === "prune");
+  refusePrunesBeyondPolicy({ prunes, target });
+  refuseNamespacePrunes({ prunes, planned: read.planned, target });
   const deferredKeys = deferredDryRuns(plan.entries);
   const skips = plan.entries.filter((e): e is SkipEntry => e.action === "skip");
   return {
@@ -31,7 +35,7 @@ export function planSync(options: { read: LiveRead; target: Target }): PlannedSy
         !deferredKeys.has(e.planned.key),
     ),
     deferredKeys,
-    prunes: plan.entries.filter((e): e is PruneEntry => e.action === "prune"),
+    prunes,
     skips,
     remaining: remainingMembership(read.planned, skips),
   };

@@ -6,6 +6,7 @@ import type { DiscoveryIndex } from "../cluster/cluster-port.ts";
 import { applySetParentName, type Target } from "../config/targets.ts";
 import { type DesiredObject, groupKindOf } from "../manifests/kube-object.ts";
 import { type ApplySetInventory, parseGroupKind, readApplySetParent } from "./applyset-parent.ts";
+import { refuseInventoryBeyondPolicy } from "./check-prune-policy.ts";
 import { computeDesiredDigest } from "./compute-desired-digest.ts";
 import { computeDesiredSet, crdDefinedResources } from "./compute-desired-set.ts";
 import { readLiveState } from "./read-live-state.ts";
@@ -27,6 +28,8 @@ export async function readLive(
   const discovery = discoveryLooksStale({ discovery: cached, desired, inventory })
     ? await cluster.discover({ refresh: true, signal })
     : cached;
+  // Before anything is listed through the parent: it may only reach what the policy allows.
+  refuseInventoryBeyondPolicy({ inventory, target, discovery });
   const planned = computeDesiredSet({ desired, discovery, target, applySetId: inventory.id });
   const desiredDigest = computeDesiredDigest(planned);
   const live = await readLiveState({ cluster, planned, inventory, discovery, concurrency, signal });

@@ -5,8 +5,10 @@
  * repeated with `force` for that object only). The answers turn `check` entries into unchanged or
  * updates and give the diffs their "after" side.
  */
+import { FIELD_MANAGER } from "../cluster/cluster-port.ts";
 import { ClusterError } from "../errors.ts";
 import type { KubeObject } from "../manifests/kube-object.ts";
+import { compactLiveObject } from "./compact-live-object.ts";
 import {
   describeImperativeEdits,
   type FieldConflict,
@@ -57,13 +59,19 @@ async function dryRunTakingBackImperativeEdits(
   options: { entry: WriteEntry; forceConflicts: boolean },
 ): Promise<DryRunVerdict> {
   const { entry, forceConflicts } = options;
-  const dryRun = (force: boolean) =>
-    ctx.cluster.apply({
-      resource: entry.planned.resource,
-      object: entry.planned.object,
-      force,
-      dryRun: true,
-      signal: ctx.signal,
+  // The answer is cut down exactly as the live object was when read, so the two still compare as
+  // the full objects would, and the diff's "after" holds the managed fields, not the server's defaults.
+  const dryRun = async (force: boolean) =>
+    compactLiveObject({
+      live: await ctx.cluster.apply({
+        resource: entry.planned.resource,
+        object: entry.planned.object,
+        force,
+        dryRun: true,
+        signal: ctx.signal,
+      }),
+      manager: FIELD_MANAGER,
+      desired: entry.planned.object,
     });
   try {
     return { answer: await dryRun(forceConflicts), takenBack: undefined };
@@ -102,7 +110,8 @@ function classify(options: {
       });
     } else if (entry.action === "update" || entry.action === "check") {
       const verdict = verdicts.get(entry.planned.key);
-      if (verdict && dryRunShowsNoChange({ live: entry.live, dryRun: verdict.answer })) {
+      const terminating = entry.live.metadata.deletionTimestamp !== undefined;
+      if (verdict && !terminating && dryRunShowsNoChange({ live: entry.live, dryRun: verdict.answer })) {
         unchanged.push({ planned: entry.planned, decidedBy: "dry-run" });
       } else {
         changes.push(updateOf(entry, verdict, deferredKeys.has(entry.planned.key)));

@@ -2,11 +2,17 @@
  * Gathers live state for the plan: one paginated LIST per (group-kind, namespace) with the
  * `part-of` selector, and one GET per desired object that is not yet a member (adoption check).
  */
-import type { ApiResource, ClusterPort, DiscoveryIndex } from "../cluster/cluster-port.ts";
+import {
+  type ApiResource,
+  type ClusterPort,
+  type DiscoveryIndex,
+  FIELD_MANAGER,
+} from "../cluster/cluster-port.ts";
 import { type KubeObject, objectKey } from "../manifests/kube-object.ts";
 import { ApplySetLabel } from "./applyset-id.ts";
 import type { ApplySetInventory } from "./applyset-parent.ts";
 import { parseGroupKind } from "./applyset-parent.ts";
+import { compactLiveObject } from "./compact-live-object.ts";
 import type { PlannedObject } from "./compute-desired-set.ts";
 import type { LiveMember } from "./compute-sync-plan.ts";
 import { runBounded } from "./run-bounded.ts";
@@ -61,10 +67,15 @@ export async function readLiveState(options: {
     else for (const namespace of [...namespaces].sort()) lists.push({ resource, namespace });
   }
   const labelSelector = `${ApplySetLabel.partOf}=${inventory.id}`;
-  const listed = await runBounded(lists, { concurrency, stopOnError: true, signal }, async (l) => ({
-    resource: l.resource,
-    ...(await cluster.list({ resource: l.resource, namespace: l.namespace, labelSelector, signal })),
-  }));
+  // Live objects are cut down to what the sync reads as soon as each LIST returns (memory follows
+  // the fields pullbridge manages, not status, defaults or other managers' field sets).
+  const desiredByKey = new Map(planned.map((p) => [p.key, p.object]));
+  const compact = (live: KubeObject) =>
+    compactLiveObject({ live, manager: FIELD_MANAGER, desired: desiredByKey.get(objectKey(live)) });
+  const listed = await runBounded(lists, { concurrency, stopOnError: true, signal }, async (l) => {
+    const page = await cluster.list({ resource: l.resource, namespace: l.namespace, labelSelector, signal });
+    return { resource: l.resource, items: page.items.map(compact) };
+  });
   const members: LiveMember[] = [];
   const memberKeys = new Set<string>();
   for (const settled of listed) {
@@ -100,7 +111,10 @@ export async function readLiveState(options: {
     const settled = byList[i];
     const found = new Map<string, KubeObject>();
     if (settled?.ok) for (const item of settled.value.items) found.set(objectKey(item), item);
-    for (const p of g.items) existing.set(p.key, found.get(p.key));
+    for (const p of g.items) {
+      const item = found.get(p.key);
+      existing.set(p.key, item && compact(item));
+    }
   });
   const found = await runBounded(gets, { concurrency, stopOnError: true, signal }, async (p) =>
     cluster.get({
@@ -112,7 +126,7 @@ export async function readLiveState(options: {
   );
   gets.forEach((p, i) => {
     const settled = found[i];
-    existing.set(p.key, settled?.ok ? settled.value : undefined);
+    existing.set(p.key, settled?.ok && settled.value ? compact(settled.value) : undefined);
   });
   return { members, existing, unservedGroupKinds: unserved };
 }

@@ -40,7 +40,8 @@ export type DryRunAnswer = {
 /**
  * Throws a SyncRefusedError naming the first refused object (and how many more) after a dry-run
  * pass; rethrows a transient or unknown failure as is, so the job retries. `when` qualifies a
- * deferred pass ("after creating the CustomResourceDefinitions / Namespaces it depends on").
+ * deferred pass ("after creating the CustomResourceDefinitions / Namespaces it depends on"); that
+ * pass runs after writes began, so its caller says what was written instead of "nothing was applied".
  */
 export function throwIfRefused(answers: readonly DryRunAnswer[], when?: string): void {
   const failed = answers.filter((r) => r.settled && !r.settled.ok);
@@ -64,7 +65,7 @@ export function throwIfRefused(answers: readonly DryRunAnswer[], when?: string):
       : [],
   );
   throw new SyncRefusedError(
-    `server-side dry-run refused ${object} (${sourceOf(first.planned)})${when ? ` ${when}` : ""}: ${refusalReason(error)}${more}; nothing was applied${when ? " beyond them" : ""}`,
+    `server-side dry-run refused ${object} (${sourceOf(first.planned)})${when ? ` ${when}` : ""}: ${refusalReason(error)}${more}${when ? "" : "; nothing was applied"}`,
     { object, source: first.planned.source, refusals, cause: error },
   );
 }

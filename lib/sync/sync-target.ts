@@ -1,9 +1,10 @@
 /**
  * The sync use case for one target, as a short orchestration over its phases:
- * read (`phase-read-live`) → plan (`phase-plan`) → whole-set dry-run (`phase-validate`) →
- * widen the ApplySet parent → apply stages (`phase-apply-stages`) → prune (`phase-prune`) →
- * record the inventory (`phase-record-inventory`). Used by the worker (mode `apply`) and by PR
- * previews / `pullbridge diff` (mode `plan`: validates with dry-runs, never writes).
+ * read (`phase-read-live`) → plan (`phase-plan`) → whole-set dry-run (`phase-validate`) → the
+ * write half (`sync-writes`: the parent's own Namespace when new → widen the ApplySet parent →
+ * `phase-apply-stages` → `phase-prune` → `phase-record-inventory`). Used by the worker (mode
+ * `apply`) and by PR previews / `pullbridge diff` (mode `plan`: validates with dry-runs, never
+ * writes). A failure after the first confirmed write is a PartialSyncError listing the writes.
  */
 import { performance } from "node:perf_hooks";
 import { type ClusterPort, subtractRequestCounts } from "../cluster/cluster-port.ts";
@@ -15,15 +16,14 @@ import {
   sameMembership,
   shrinkInventory,
 } from "./applyset-parent.ts";
-import { applyStages, DEFAULT_CRD_TIMEOUT_MS } from "./phase-apply-stages.ts";
+import { DEFAULT_CRD_TIMEOUT_MS } from "./phase-apply-stages.ts";
 import { planSync } from "./phase-plan.ts";
-import { pruneStages } from "./phase-prune.ts";
 import { readLive } from "./phase-read-live.ts";
-import { recordInventory, widenParent } from "./phase-record-inventory.ts";
 import { validateWholeSet } from "./phase-validate.ts";
 import { DEFAULT_MAX_DIFFS, renderSyncOutcomes } from "./render-sync-outcomes.ts";
 import type { SyncPhaseDurations, SyncResult } from "./sync-result.ts";
 import type { Change, LiveRead, PlannedSync, SyncContext, ValidatedSync } from "./sync-state.ts";
+import { writeSync } from "./sync-writes.ts";
 
 export type SyncDeps = {
   cluster: ClusterPort;
@@ -58,7 +58,10 @@ export type SyncOptions = {
 
 const DEFAULT_CONCURRENCY = 32;
 
-/** Syncs (or, in `plan` mode, previews) one target. Throws SyncRefusedError before any write when unsafe. */
+/**
+ * Syncs (or, in `plan` mode, previews) one target. Throws SyncRefusedError before any write when
+ * unsafe, and PartialSyncError when it fails after writes began.
+ */
 export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<SyncResult> {
   const { target, mode } = options;
   const ctx: SyncContext = {
@@ -96,30 +99,17 @@ export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<
   if (nothingToWrite({ read, plan, validated }))
     return result({ mode, changes: validated.changes, parentUpdated: false });
 
-  const parent = { targetName: target.name, toolingVersion: deps.toolingVersion };
-  const widened = await widenParent(ctx, { ...parent, inventory: read.inventory, remaining: plan.remaining });
-  const applied = await applyStages(ctx, {
-    changes: validated.changes,
-    discovery: read.discovery,
-    forceConflicts: target.forceConflicts,
+  const changes = await writeSync(ctx, {
+    target,
+    toolingVersion: deps.toolingVersion,
+    read,
+    plan,
+    validated,
+    lastSync: { sha: options.revision.sha, now: options.now, counts: countsOf(plan, validated) },
     crdTimeoutMs: deps.crdTimeoutMs ?? DEFAULT_CRD_TIMEOUT_MS,
+    lap: (phase) => timer.lap(phase),
   });
-  timer.lap("apply");
-  await pruneStages(ctx, plan.prunes);
-  timer.lap("prune");
-  await recordInventory(ctx, {
-    ...parent,
-    inventory: widened.inventory,
-    remaining: plan.remaining,
-    lastSync: {
-      sha: options.revision.sha,
-      now: options.now,
-      counts: countsOf(plan, validated),
-      digest: read.desiredDigest,
-    },
-  });
-  timer.lap("record");
-  return result({ mode, changes: applied.changes, parentUpdated: true });
+  return result({ mode, changes, parentUpdated: true });
 }
 
 /**

@@ -4,8 +4,8 @@
  */
 import { DeliveryError } from "../errors.ts";
 
-export const EVENT_HEADER = "x-github-event";
-export const DELIVERY_HEADER = "x-github-delivery";
+const EVENT_HEADER = "x-github-event";
+const DELIVERY_HEADER = "x-github-delivery";
 
 /** A verified GitHub delivery, payload still untyped (routing validates what it reads). */
 export type GitHubDelivery = {

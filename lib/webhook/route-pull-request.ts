@@ -7,8 +7,10 @@
  * preview-enabled target on the base branch gets a job; the worker asks GitHub which files
  * changed (one compare call) and posts nothing for targets the pull request does not touch.
  */
-import * as z from "zod";
+
 import { type DeliveryJobInput, JobTrigger } from "../jobs/job-codec.ts";
+import "../validation/zod-messages.ts";
+import * as z from "zod/mini";
 import {
   type DeliveryFacts,
   IgnoreCode,
@@ -20,25 +22,29 @@ import {
 } from "./route-decision.ts";
 
 /** Actions that change what a preview would show. */
-export const PREVIEW_ACTIONS: readonly string[] = ["opened", "synchronize", "reopened"];
+const PREVIEW_ACTIONS: readonly string[] = ["opened", "synchronize", "reopened"];
 
-const sha = z.string().regex(/^[0-9a-f]{40}$/);
+const sha = z.string().check(z.regex(/^[0-9a-f]{40}$/));
+const nonEmpty = () => z.string().check(z.minLength(1));
 
 const pullRequestPayload = z.object({
-  action: z.string().min(1),
-  number: z.number().int().positive(),
+  action: nonEmpty(),
+  number: z.number().check(z.int(), z.positive()),
   pull_request: z.object({
     head: z.object({
       sha,
-      label: z.string().nullish(),
-      repo: z.object({ full_name: z.string().min(1) }).nullish(),
+      label: z.nullish(z.string()),
+      repo: z.nullish(z.object({ full_name: nonEmpty() })),
     }),
-    base: z.object({ ref: z.string().min(1), sha, repo: z.object({ full_name: z.string().min(1) }) }),
+    base: z.object({ ref: nonEmpty(), sha, repo: z.object({ full_name: nonEmpty() }) }),
   }),
-  repository: z.object({ full_name: z.string().min(1) }),
-  sender: z.object({ login: z.string().min(1) }).nullish(),
-  installation: z.object({ id: z.number().int().positive() }).nullish(),
+  repository: z.object({ full_name: nonEmpty() }),
+  sender: z.nullish(z.object({ login: nonEmpty() })),
+  installation: z.nullish(z.object({ id: z.number().check(z.int(), z.positive()) })),
 });
+
+/** What routing reads from a pull_request payload; GitHub's own payload type is checked against it in tests. */
+export type PullRequestPayloadInput = z.input<typeof pullRequestPayload>;
 
 /** Routes a verified `pull_request` delivery. */
 export function routePullRequest(

@@ -5,8 +5,10 @@
  * push, a new branch, an empty list) every target on the branch is queued: an unneeded sync is a
  * no-op that writes nothing, a missed one leaves the cluster behind Git.
  */
-import * as z from "zod";
+
 import { type DeliveryJobInput, JobTrigger } from "../jobs/job-codec.ts";
+import "../validation/zod-messages.ts";
+import * as z from "zod/mini";
 import {
   type DeliveryFacts,
   IgnoreCode,
@@ -23,25 +25,28 @@ import {
 export const PUSH_COMMIT_LIST_CAP = 20;
 const ZERO_SHA = "0000000000000000000000000000000000000000";
 
-const sha = z.string().regex(/^[0-9a-f]{40}$/);
-const files = z.array(z.string()).optional();
+const sha = z.string().check(z.regex(/^[0-9a-f]{40}$/));
+const files = z.optional(z.array(z.string()));
+const nonEmpty = () => z.string().check(z.minLength(1));
 
 const pushPayload = z.object({
-  ref: z.string().min(1),
+  ref: nonEmpty(),
   before: sha,
   after: sha,
-  created: z.boolean().optional(),
-  deleted: z.boolean().optional(),
-  forced: z.boolean().optional(),
+  created: z.optional(z.boolean()),
+  deleted: z.optional(z.boolean()),
+  forced: z.optional(z.boolean()),
   /** Not in webhook payloads today, but if present and larger than the list, it is truncated. */
-  size: z.number().int().nonnegative().optional(),
-  commits: z.array(z.object({ added: files, modified: files, removed: files })).nullish(),
-  repository: z.object({ full_name: z.string().min(1) }),
-  sender: z.object({ login: z.string().min(1) }).nullish(),
-  pusher: z.object({ name: z.string().min(1) }).nullish(),
-  installation: z.object({ id: z.number().int().positive() }).nullish(),
+  size: z.optional(z.number().check(z.int(), z.nonnegative())),
+  commits: z.nullish(z.array(z.object({ added: files, modified: files, removed: files }))),
+  repository: z.object({ full_name: nonEmpty() }),
+  sender: z.nullish(z.object({ login: nonEmpty() })),
+  pusher: z.nullish(z.object({ name: nonEmpty() })),
+  installation: z.nullish(z.object({ id: z.number().check(z.int(), z.positive()) })),
 });
 type PushPayload = z.infer<typeof pushPayload>;
+/** What routing reads from a push payload; GitHub's own payload type is checked against it in tests. */
+export type PushPayloadInput = z.input<typeof pushPayload>;
 
 /** True when `file` (repository-relative) lies inside `dir` (a target path; `.` is the root). */
 export function pathContains(dir: string, file: string): boolean {
@@ -50,7 +55,7 @@ export function pathContains(dir: string, file: string): boolean {
 }
 
 /** Why the commit list cannot be trusted to name every changed file, or undefined when it can. */
-export function fullSyncReason(
+function fullSyncReason(
   push: Pick<PushPayload, "forced" | "created" | "size" | "commits">,
 ): string | undefined {
   if (push.forced) return "forced push";
@@ -68,7 +73,7 @@ export function fullSyncReason(
 }
 
 /** Every file added, modified or removed by any commit of the push. */
-export function changedFiles(commits: NonNullable<PushPayload["commits"]>): Set<string> {
+function changedFiles(commits: NonNullable<PushPayload["commits"]>): Set<string> {
   const changed = new Set<string>();
   for (const commit of commits) {
     for (const list of [commit.added, commit.modified, commit.removed]) {

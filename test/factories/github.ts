@@ -41,7 +41,7 @@ export function fakeSecrets(values: Readonly<Record<string, string>>): SecretRea
 }
 
 /** Records the waits the retry hook asks for and returns at once (no timing in tests). */
-export function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits: number[] } {
+function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits: number[] } {
   const waits: number[] = [];
   return { waits, sleep: async (ms) => void waits.push(ms) };
 }

@@ -22,7 +22,7 @@ export class RecordingQueue implements JobQueue {
 
 export type LogLine = { level: keyof Log; message: string; attributes: LogAttributes };
 
-export class RecordingLog implements Log {
+class RecordingLog implements Log {
   readonly lines: LogLine[] = [];
   debug(message: string, attributes: LogAttributes = {}) {
     this.lines.push({ level: "debug", message, attributes });
@@ -42,7 +42,7 @@ export class RecordingLog implements Log {
   }
 }
 
-export class RecordingMetrics implements DeliveryMetrics {
+class RecordingMetrics implements DeliveryMetrics {
   readonly outcomes: DeliveryOutcome[] = [];
   record(outcome: DeliveryOutcome) {
     this.outcomes.push(outcome);

@@ -13,7 +13,7 @@ import type { DeliveryRequest } from "../../lib/webhook/delivery-http.ts";
 export const TEST_SECRET = "test-webhook-secret-0123456789";
 export const OTHER_SECRET = "not-the-webhook-secret-9876543210";
 /** Repository of every fixture payload. */
-export const FIXTURE_REPO = "Codertocat/Hello-World";
+const FIXTURE_REPO = "Codertocat/Hello-World";
 
 type Json = Record<string, unknown>;
 

@@ -55,6 +55,8 @@ export type BridgeOptions = {
    * the worker has no health queue and reports `success` once applied.
    */
   health?: { initialDelaySeconds?: number; maxDelaySeconds?: number };
+  /** The worker's logger (default: a silent one); tests that check what is logged pass their own. */
+  logger?: Logger;
 };
 
 export type Bridge = {
@@ -76,6 +78,11 @@ export type Bridge = {
     branch: string;
     message?: string;
   }): Promise<{ sha: string; base: string; number: number; status: number; body: unknown }>;
+  /**
+   * Delivers the last push again under a new delivery id (GitHub's "Redeliver" after SQS's
+   * 5-minute deduplication window, or a hook re-sent by an operator); returns the HTTP status.
+   */
+  redeliverLastPush(): Promise<number>;
   /** Runs `git revert --no-edit HEAD` on `main` and delivers the push; returns the new sha. */
   pushRevert(): Promise<{ sha: string; status: number }>;
   /** Runs the worker over the queue until it is empty (failed records become visible again at once). */
@@ -216,7 +223,8 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     awsCredentials: async () => ({ accessKeyId: "unused", secretAccessKey: "unused" }),
     localMode: true,
     sourceLimits: DEFAULT_SOURCE_LIMITS,
-    logger: new Logger({ serviceName: ServiceName.Worker, logLevel: "SILENT" }),
+    maxReceiveCount: options.maxReceiveCount ?? 5,
+    logger: options.logger ?? new Logger({ serviceName: ServiceName.Worker, logLevel: "SILENT" }),
     metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: ServiceName.Worker }),
     onClusterClient: (client) => {
       if (!clients.includes(client)) clients.push(client);
@@ -256,6 +264,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   };
   const existing = new Set<string>();
   let before = "0".repeat(40);
+  let lastPush: Record<string, unknown> | undefined;
   const pullRequests = new Map<string, number>();
 
   return {
@@ -276,6 +285,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         installationId: TEST_INSTALLATION_ID,
       });
       before = sha;
+      lastPush = payload;
       const delivery = await signedDelivery({ event: "push", payload });
       const response = await webhook(httpApiEvent(delivery), workerContext());
       return {
@@ -321,6 +331,14 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         status: response.statusCode ?? 0,
         body: response.body ? JSON.parse(response.body) : undefined,
       };
+    },
+    async redeliverLastPush() {
+      if (lastPush === undefined) throw new Error("redeliverLastPush: nothing was pushed yet");
+      const response = await webhook(
+        httpApiEvent(await signedDelivery({ event: "push", payload: lastPush })),
+        workerContext(),
+      );
+      return response.statusCode ?? 0;
     },
     async pushRevert() {
       const git = world.repo.git;

@@ -24,7 +24,13 @@ export default async function setup(project: TestProject) {
   console.error(
     `[control-plane] ${controlPlane.version} at ${controlPlane.server} ready in ${Date.now() - started} ms; SQS at ${sqs.address}`,
   );
-  const { stopApiServer: _stop, startApiServer: _start, stop: _teardown, ...info } = controlPlane;
+  const {
+    stopApiServer: _stop,
+    startApiServer: _start,
+    signalApiServer: _signal,
+    stop: _teardown,
+    ...info
+  } = controlPlane;
   project.provide("controlPlane", info);
   project.provide("sqsEndpoint", sqs.address);
 

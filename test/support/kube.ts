@@ -33,7 +33,7 @@ export async function createTestNamespace(prefix = "t"): Promise<string> {
 }
 
 /** Everything the sync worker needs inside one namespace: the common kinds, full verbs. */
-export const NAMESPACED_WORKER_RULES: V1PolicyRule[] = [
+const NAMESPACED_WORKER_RULES: V1PolicyRule[] = [
   {
     apiGroups: ["", "apps", "batch", "networking.k8s.io", "policy", "rbac.authorization.k8s.io"],
     resources: ["*"],

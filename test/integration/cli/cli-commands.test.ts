@@ -159,6 +159,32 @@ describe("pullbridge diff / sync", () => {
     expect(await configMapColor(namespace, "old")).toBe("grey");
   });
 
+  it("lists the files it did not read (a symlink, an unsupported extension) in text and JSON", async () => {
+    // Prepare
+    const { namespace, repo, kubeconfig } = await prepare({
+      "deploy/app.yaml": configMap("app", "blue"),
+      "deploy/notes.txt": "not yaml\n",
+      "shared/db.yaml": configMap("db", "grey"),
+    });
+    await repo.symlink("deploy/db.yaml", "../shared/db.yaml");
+    const flags = ["-n", namespace, "--target", "web", "--kubeconfig", kubeconfig];
+
+    // Act
+    const text = await pullbridge(["diff", "deploy", ...flags], { cwd: repo.dir });
+    const json = await pullbridge(["diff", "deploy", ...flags, "--output", "json"], { cwd: repo.dir });
+
+    // Assess
+    expect(text.code).toBe(2);
+    expect(text.stdout).toContain(
+      "2 files skipped:\n  deploy/db.yaml — symbolic link (not followed: its target may lie outside the synced path)\n  deploy/notes.txt — not a manifest",
+    );
+    expect(text.stdout).not.toContain(`ConfigMap ${namespace}/db`);
+    expect(JSON.parse(json.stdout).skipped).toEqual([
+      { path: "deploy/db.yaml", reason: expect.stringContaining("symbolic link") },
+      { path: "deploy/notes.txt", reason: expect.stringContaining("not a manifest") },
+    ]);
+  });
+
   it("colours the diff when FORCE_COLOR is set, and never when NO_COLOR is", async () => {
     // Prepare
     const { namespace, repo, kubeconfig } = await prepare({ "deploy/app.yaml": configMap("app", "blue") });

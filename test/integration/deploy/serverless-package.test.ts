@@ -26,6 +26,40 @@ async function osls(args: string[]) {
   return await run(join(root, "node_modules", ".bin", "osls"), args, { cwd: root, env, maxBuffer: 16 << 20 });
 }
 
+/** cfn-lint findings this template keeps, each with its reason in the README's Decisions. */
+const KEPT_CFN_LINT_WARNINGS = new Set([
+  // osls writes `DependsOn` on the role / integration next to the GetAtt / Ref that already implies it.
+  "W3005",
+]);
+type CfnLintFinding = { Level: string; Message: string; Rule: { Id: string }; Location: { Path: unknown[] } };
+
+/**
+ * Runs cfn-lint (PyPI; `.ci/run` installs the pinned version) on a packaged template. A missing
+ * cfn-lint fails the test with the fix: a lint that silently did not run would prove nothing.
+ */
+async function cfnLint(templateFile: string): Promise<CfnLintFinding[]> {
+  const command = process.env.PULLBRIDGE_CFN_LINT ?? "cfn-lint";
+  try {
+    await run(command, ["--version"]);
+  } catch (error) {
+    throw new Error(
+      `cfn-lint is not installed (${command}): \`bash .ci/run\` installs the pinned version, ` +
+        "or run `pip install cfn-lint` and put it on PATH",
+      { cause: error },
+    );
+  }
+  const result = await run(command, ["--format", "json", templateFile], { maxBuffer: 16 << 20 }).then(
+    (r) => r.stdout,
+    // Exit codes 2/4/8 (errors / warnings / infos) still print the findings as JSON.
+    (error: { stdout?: string; code?: number }) => {
+      if (!error.stdout) throw error;
+      return error.stdout;
+    },
+  );
+  return JSON.parse(result) as CfnLintFinding[];
+}
+const describeFinding = (f: CfnLintFinding) => `${f.Rule.Id} ${f.Location.Path.join("/")}: ${f.Message}`;
+
 let template: Template;
 let packageDir: string;
 const byType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
@@ -84,6 +118,10 @@ describe("serverless.yml packaged offline", () => {
       maxReceiveCount: 5,
     });
     expect(Number(queue.VisibilityTimeout)).toBeGreaterThanOrEqual(6 * Number(worker.Timeout));
+    // The worker announces retries as "attempt n of N" with the queue's own N.
+    expect(
+      (worker.Environment as { Variables: Record<string, unknown> }).Variables.PULLBRIDGE_MAX_RECEIVE_COUNT,
+    ).toBe("5");
   });
 
   it("feeds the worker from the queue in batches with partial-batch responses and bounded concurrency", () => {
@@ -213,6 +251,48 @@ describe("serverless.yml packaged offline", () => {
     expect(JSON.stringify(resource("HealthTimeoutsAlarm"))).toContain("SUM(HealthTimedOut)");
   });
 
+  it("passes cfn-lint with no errors and only the warnings the README lists", async () => {
+    // Act
+    const findings = await cfnLint(join(packageDir, "cloudformation-template-update-stack.json"));
+
+    // Assess
+    expect(findings.filter((f) => f.Level === "Error").map(describeFinding)).toEqual([]);
+    expect(findings.filter((f) => !KEPT_CFN_LINT_WARNINGS.has(f.Rule.Id)).map(describeFinding)).toEqual([]);
+  });
+
+  it("adds the EKS access entry and the alarm e-mail only when asked, and still passes cfn-lint", async () => {
+    // Prepare
+    expect(template.Resources.WorkerEksAccessEntry).toBeUndefined();
+    expect(template.Resources.AlarmEmailSubscription).toBeUndefined();
+    const out = await mkdtemp(join(tmpdir(), "pullbridge-package-options-"));
+
+    // Act
+    await osls([
+      ...["package", "--stage", "ci", "--region", "eu-west-1", "--package", out],
+      ...["--param", "eksAccessCluster=prod", "--param", "alarmEmail=ops@example.com"],
+    ]);
+    const file = join(out, "cloudformation-template-update-stack.json");
+    const withOptions = JSON.parse(await readFile(file, "utf8")) as Template;
+    const findings = await cfnLint(file);
+
+    // Assess
+    expect(withOptions.Resources.WorkerEksAccessEntry).toEqual({
+      Type: "AWS::EKS::AccessEntry",
+      Properties: {
+        ClusterName: "prod",
+        PrincipalArn: { "Fn::GetAtt": ["WorkerRole", "Arn"] },
+        Type: "STANDARD",
+        KubernetesGroups: ["pullbridge:workers"],
+      },
+    });
+    expect(withOptions.Resources.AlarmEmailSubscription).toEqual({
+      Type: "AWS::SNS::Subscription",
+      Properties: { TopicArn: { Ref: "AlarmTopic" }, Protocol: "email", Endpoint: "ops@example.com" },
+    });
+    expect(findings.filter((f) => !KEPT_CFN_LINT_WARNINGS.has(f.Rule.Id)).map(describeFinding)).toEqual([]);
+    await rm(out, { recursive: true, force: true });
+  }, 300_000);
+
   it("fails packaging on a typo in the targets file, naming the field", async () => {
     // Act
     const failure = await osls([
@@ -248,7 +328,8 @@ describe("serverless.yml packaged offline", () => {
           PATH: process.env.PATH ?? "",
           LAMBDA_TASK_ROOT: dir,
           AWS_REGION: "eu-west-1",
-          PULLBRIDGE_TARGETS_FILE: "infra/targets.yaml",
+          // What serverless.yml sets: the webhook reads the packaged JSON, the others the YAML.
+          PULLBRIDGE_TARGETS_FILE: fn === "webhook" ? ".build/targets.json" : "infra/targets.yaml",
           PULLBRIDGE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/pullbridge-ci-jobs.fifo",
           PULLBRIDGE_WEBHOOK_SECRET_PARAMETER: "/pullbridge/ci/webhook-secret",
           PULLBRIDGE_HEALTH_QUEUE_URL:

@@ -55,6 +55,89 @@ describe("GitHub fake", () => {
       ...body,
     });
 
+  const deploy = async (environment: string, extra: Record<string, unknown> = {}) =>
+    (
+      await octokit.rest.repos.createDeployment({
+        owner: "acme",
+        repo: "deploy",
+        ref: sha,
+        environment,
+        auto_merge: false,
+        required_contexts: [],
+        ...extra,
+      })
+    ).data as { id: number };
+  const deploymentStatus = (id: number, state: "in_progress" | "success" | "failure", extra = {}) =>
+    octokit.rest.repos.createDeploymentStatus({
+      owner: "acme",
+      repo: "deploy",
+      deployment_id: id,
+      state,
+      ...extra,
+    });
+
+  it("keeps deployments and their statuses, and marks an environment's earlier success inactive", async () => {
+    // Prepare
+    const first = await deploy("web");
+    await deploymentStatus(first.id, "success");
+    const other = await deploy("api");
+    await deploymentStatus(other.id, "success");
+
+    // Act
+    const second = await deploy("web");
+    await deploymentStatus(second.id, "in_progress");
+    const beforeSuccess = fake.deployments().map((d) => d.statuses.at(-1)?.state);
+    await deploymentStatus(second.id, "success", { log_url: "https://example.test/run/1" });
+    const listed = await octokit.rest.repos.listDeployments({
+      owner: "acme",
+      repo: "deploy",
+      environment: "web",
+    });
+    const statuses = await octokit.rest.repos.listDeploymentStatuses({
+      owner: "acme",
+      repo: "deploy",
+      deployment_id: second.id,
+    });
+
+    // Assess
+    expect(fake.violations).toEqual([]);
+    expect(beforeSuccess).toEqual(["success", "success", "in_progress"]);
+    expect(fake.deployments().map((d) => [d.environment, d.statuses.map((st) => st.state)])).toEqual([
+      ["web", ["success", "inactive"]],
+      ["api", ["success"]],
+      ["web", ["in_progress", "success"]],
+    ]);
+    expect(listed.data.map((d) => d.id)).toEqual([second.id, first.id]);
+    expect(statuses.data.map((st) => [st.state, st.log_url])).toEqual([
+      ["success", "https://example.test/run/1"],
+      ["in_progress", ""],
+    ]);
+  });
+
+  it("refuses a deployment status outside the documented states and a deployment of an unknown ref", async () => {
+    // Prepare
+    const { id } = await deploy("web");
+
+    // Act
+    const badState = await settle(
+      raw("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
+        owner: "acme",
+        repo: "deploy",
+        deployment_id: id,
+        state: "done",
+      }),
+    );
+    const badRef = await settle(
+      raw("POST /repos/{owner}/{repo}/deployments", { owner: "acme", repo: "deploy", ref: "f".repeat(40) }),
+    );
+
+    // Assess
+    expect(badState).toMatchObject({ status: 422 });
+    expect(badRef).toMatchObject({ status: 422 });
+    expect(fake.violations.map((v) => v.kind)).toEqual(["openapi", "github-rule"]);
+    expect(fake.deployments()[0]?.statuses).toEqual([]);
+  });
+
   it("accepts a valid commit status and records it", async () => {
     // Act
     await status({ state: "success", context: "pullbridge/prod", description: "ok" });

@@ -1,4 +1,5 @@
 /** Shared set-up for sync integration tests: a namespace per test, the scoped worker identity, and snapshots. */
+import { RbacAuthorizationV1Api, type V1PolicyRule } from "@kubernetes/client-node";
 import type { ClusterPort } from "../../../lib/cluster/cluster-port.ts";
 import { createClusterClient } from "../../../lib/cluster/kube-cluster-client.ts";
 import type { Target } from "../../../lib/config/targets.ts";
@@ -6,7 +7,8 @@ import type { DesiredObject, KubeObject } from "../../../lib/manifests/kube-obje
 import { type SyncDeps, type SyncOptions, syncTarget } from "../../../lib/sync/sync-target.ts";
 import { PULLBRIDGE_VERSION } from "../../../lib/sync/tooling-version.ts";
 import { aTarget } from "../../factories/sync.ts";
-import { createTestNamespace, grantWorker, kubeConfigFor } from "../../support/kube.ts";
+import { WORKER_USER } from "../../support/control-plane/control-plane.ts";
+import { createTestNamespace, grantWorker, kubeConfigFor, uniqueName } from "../../support/kube.ts";
 
 export async function workerCluster(): Promise<ClusterPort> {
   return await createClusterClient({ kubeConfig: kubeConfigFor("worker") });
@@ -16,7 +18,43 @@ export async function adminCluster(): Promise<ClusterPort> {
   return await createClusterClient({ kubeConfig: kubeConfigFor("admin") });
 }
 
-export const FIXED_NOW = new Date("2026-01-02T03:04:05.000Z");
+export const ALL_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"];
+
+/** Grants `user` (default: the worker) cluster-wide rules (what a target with cluster-scoped objects needs). */
+export async function grantClusterWide(rules: V1PolicyRule[], user = WORKER_USER): Promise<void> {
+  const rbac = kubeConfigFor("admin").makeApiClient(RbacAuthorizationV1Api);
+  const name = uniqueName("pullbridge-sync");
+  await rbac.createClusterRole({ body: { metadata: { name }, rules } });
+  await rbac.createClusterRoleBinding({
+    body: {
+      metadata: { name },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+      subjects: [{ kind: "User", name: user, apiGroup: "rbac.authorization.k8s.io" }],
+    },
+  });
+}
+
+/**
+ * A client acting as a fresh identity with exactly `rules`, cluster-wide (granting those to the shared
+ * worker identity would leak into other tests). Waits until RBAC lets it list ConfigMaps.
+ */
+export async function clusterWideIdentity(prefix: string, rules: V1PolicyRule[]): Promise<ClusterPort> {
+  const user = uniqueName(prefix);
+  await grantClusterWide(rules, user);
+  const cluster = await createClusterClient({ kubeConfig: kubeConfigFor("admin"), impersonate: { user } });
+  const resource = { group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", namespaced: true };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await cluster.list({ resource, labelSelector: "", pageSize: 1 });
+      return cluster;
+    } catch (error) {
+      if (attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+const FIXED_NOW = new Date("2026-01-02T03:04:05.000Z");
 
 /** Runs a sync as the given cluster identity with test defaults (mode apply, revision "a1"). */
 export async function runSync(

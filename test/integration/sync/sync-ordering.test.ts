@@ -1,27 +1,16 @@
-import { RbacAuthorizationV1Api, type V1PolicyRule } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { createClusterClient } from "../../../lib/cluster/kube-cluster-client.ts";
 import { ApplySetAnnotation } from "../../../lib/sync/applyset-id.ts";
 import { configMap, crd, desired, namespaceObject } from "../../factories/sync.ts";
-import { WORKER_USER } from "../../support/control-plane/control-plane.ts";
 import { kubeConfigFor, uniqueName } from "../../support/kube.ts";
-import { readAsAdmin, runSync, workerCluster, workerNamespace } from "./sync-fixture.ts";
-
-/** Grants `user` (default: the worker) cluster-wide rules (what a target with cluster-scoped objects needs). */
-async function grantClusterWide(rules: V1PolicyRule[], user = WORKER_USER): Promise<void> {
-  const rbac = kubeConfigFor("admin").makeApiClient(RbacAuthorizationV1Api);
-  const name = uniqueName("pullbridge-sync");
-  await rbac.createClusterRole({ body: { metadata: { name }, rules } });
-  await rbac.createClusterRoleBinding({
-    body: {
-      metadata: { name },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
-      subjects: [{ kind: "User", name: user, apiGroup: "rbac.authorization.k8s.io" }],
-    },
-  });
-}
-
-const ALL_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"];
+import {
+  ALL_VERBS,
+  grantClusterWide,
+  readAsAdmin,
+  runSync,
+  workerCluster,
+  workerNamespace,
+} from "./sync-fixture.ts";
 
 describe("syncTarget ordering", () => {
   it("applies a CRD and its custom resource in one sync (Established, discovery refreshed, then the CR)", async () => {

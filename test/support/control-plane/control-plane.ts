@@ -39,6 +39,12 @@ export type ControlPlane = ControlPlaneInfo & {
   stopApiServer(): Promise<void>;
   /** Starts kube-apiserver again on the same port with the same data. */
   startApiServer(): Promise<void>;
+  /**
+   * Sends a signal to the kube-apiserver process itself (not its supervisor): SIGSTOP pauses it
+   * mid-request, SIGCONT resumes it, SIGKILL kills it without a graceful shutdown (then
+   * `startApiServer` brings it back) — the faults of a paused VM or an OOM-killed server.
+   */
+  signalApiServer(signal: "SIGSTOP" | "SIGCONT" | "SIGKILL"): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -295,6 +301,13 @@ export async function startControlPlane(options: { binDir: string }): Promise<Co
       await stopChild(api);
     },
     startApiServer: startApi,
+    signalApiServer: async (signal) => {
+      const supervisor = api?.pid;
+      if (supervisor === undefined) throw new Error("kube-apiserver is not running");
+      const { stdout } = await run("pgrep", ["-P", String(supervisor), "-f", "kube-apiserver"]);
+      for (const pid of stdout.split("\n").filter(Boolean)) process.kill(Number(pid), signal);
+      if (signal === "SIGKILL") await stopChild(api);
+    },
     stop: cleanup,
   };
 }

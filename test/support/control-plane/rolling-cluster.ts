@@ -26,7 +26,7 @@ export const FAULT_MESSAGE_ANNOTATION = "pullbridge.test/fault-message";
  * collection need, nothing cloud-related. The node-lifecycle controller removes the
  * `node.kubernetes.io/not-ready` taint the API server puts on every new Node once KWOK reports it Ready.
  */
-export const ROLLING_CONTROLLERS = [
+const ROLLING_CONTROLLERS = [
   "deployment-controller",
   "replicaset-controller",
   "statefulset-controller",
@@ -44,7 +44,7 @@ export const ROLLING_CONTROLLERS = [
   "node-lifecycle-controller",
 ];
 
-export const FAKE_NODES = ["kwok-node-0", "kwok-node-1", "kwok-node-2"];
+const FAKE_NODES = ["kwok-node-0", "kwok-node-1", "kwok-node-2"];
 
 export type RollingCluster = ControlPlane & {
   /** Pids of the extra processes, for CPU accounting in bench/. */

@@ -97,6 +97,31 @@ export type RecordedCheckRun = {
   annotations: RecordedAnnotation[];
 };
 
+export type RecordedDeploymentStatus = {
+  id: number;
+  state: string;
+  description: string | undefined;
+  log_url: string | undefined;
+  environment_url: string | undefined;
+  created_at: string;
+};
+
+/** A deployment as it stands now, with its statuses oldest first (GitHub lists them newest first). */
+export type RecordedDeployment = {
+  id: number;
+  repo: string;
+  sha: string;
+  ref: string;
+  task: string;
+  environment: string;
+  description: string | undefined;
+  payload: unknown;
+  production_environment: boolean;
+  transient_environment: boolean;
+  created_at: string;
+  statuses: RecordedDeploymentStatus[];
+};
+
 export type IssuedToken = {
   token: string;
   installationId: number;
@@ -124,7 +149,7 @@ export type FakePullRequest = {
 };
 
 /** GitHub lists at most this many files in a comparison. */
-export const COMPARE_FILES_LIMIT = 300;
+const COMPARE_FILES_LIMIT = 300;
 
 export type GitHubFake = {
   /** Base URL to give Octokit (`baseUrl`). */
@@ -145,6 +170,8 @@ export type GitHubFake = {
   statuses(sha?: string): RecordedStatus[];
   /** Check runs as they stand now (after updates), in creation order. */
   checkRuns(sha?: string): RecordedCheckRun[];
+  /** Deployments (optionally of one sha), in creation order, each with its statuses. */
+  deployments(sha?: string): RecordedDeployment[];
   /** Installation tokens issued, with the JWT claims that obtained them. */
   readonly issuedTokens: readonly IssuedToken[];
   /**
@@ -193,6 +220,9 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
   const violations: Violation[] = [];
   const statuses: RecordedStatus[] = [];
   const checkRuns: RecordedCheckRun[] = [];
+  const deployments: RecordedDeployment[] = [];
+  let nextDeploymentId = 5000;
+  let nextDeploymentStatusId = 9000;
   const issuedTokens: IssuedToken[] = [];
   const failures = new Map<string, InjectedFailure[]>();
   const downloadTokens = new Set<string>();
@@ -586,6 +616,30 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
           },
         };
       }
+      case "POST /repos/{owner}/{repo}/deployments":
+        return await createDeployment(repo, body, auth, rule);
+      case "GET /repos/{owner}/{repo}/deployments": {
+        if (!repos.has(repo)) return notFound;
+        const q = Object.fromEntries(new URL(req.url ?? "/", "http://fake").searchParams);
+        const listed = deployments
+          .filter((d) => d.repo === repo)
+          .filter((d) => q.sha === undefined || d.sha === q.sha)
+          .filter((d) => q.ref === undefined || d.ref === q.ref)
+          .filter((d) => q.environment === undefined || d.environment === q.environment)
+          .filter((d) => q.task === undefined || d.task === q.task)
+          .reverse();
+        return { status: 200, body: listed.map((d) => deploymentBody(d)) };
+      }
+      case "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses":
+        return createDeploymentStatus(repo, Number(params.deployment_id), body, rule);
+      case "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses": {
+        const deployment = deployments.find((d) => d.repo === repo && d.id === Number(params.deployment_id));
+        if (deployment === undefined) return notFound;
+        return {
+          status: 200,
+          body: [...deployment.statuses].reverse().map((st) => statusBody(deployment, st)),
+        };
+      }
       case "GET /repos/{owner}/{repo}/compare/{base}...{head}": {
         // GitHub's description spells `{basehead}` as `{base}...{head}`; it compares from the merge base.
         if (!repos.has(repo)) return notFound;
@@ -684,6 +738,135 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         ]);
         return { status: 501, body: errorBody(501, `${route} is not implemented by the GitHub fake`) };
     }
+  }
+
+  const timestamp = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  const creator = { login: "pullbridge[bot]", id: 1, type: "Bot" };
+
+  function deploymentBody(d: RecordedDeployment) {
+    const repoUrl = `${url}/repos/${d.repo}`;
+    return {
+      url: `${repoUrl}/deployments/${d.id}`,
+      id: d.id,
+      node_id: `DE_${d.id}`,
+      sha: d.sha,
+      ref: d.ref,
+      task: d.task,
+      payload: d.payload,
+      original_environment: d.environment,
+      environment: d.environment,
+      description: d.description ?? null,
+      creator,
+      created_at: d.created_at,
+      updated_at: d.statuses.at(-1)?.created_at ?? d.created_at,
+      statuses_url: `${repoUrl}/deployments/${d.id}/statuses`,
+      repository_url: repoUrl,
+      transient_environment: d.transient_environment,
+      production_environment: d.production_environment,
+    };
+  }
+
+  function statusBody(d: RecordedDeployment, st: RecordedDeploymentStatus) {
+    const repoUrl = `${url}/repos/${d.repo}`;
+    return {
+      url: `${repoUrl}/deployments/${d.id}/statuses/${st.id}`,
+      id: st.id,
+      node_id: `DES_${st.id}`,
+      state: st.state,
+      creator,
+      description: st.description ?? "",
+      environment: d.environment,
+      target_url: st.log_url ?? "",
+      log_url: st.log_url ?? "",
+      environment_url: st.environment_url ?? "",
+      created_at: st.created_at,
+      updated_at: st.created_at,
+      deployment_url: `${repoUrl}/deployments/${d.id}`,
+      repository_url: repoUrl,
+    };
+  }
+
+  async function createDeployment(
+    repo: string,
+    body: Record<string, unknown>,
+    auth: AuthResult,
+    rule: (status: number, message: string) => Reply,
+  ): Promise<Reply> {
+    if (!repos.has(repo)) return { status: 404, body: errorBody(404, "Not Found") };
+    if (auth.kind === "jwt") return rule(403, "Resource not accessible by integration");
+    const ref = String(body.ref);
+    const sha = await resolveCommit(repo, ref);
+    if (sha === undefined) return rule(422, `No ref found for: ${ref}`);
+    const environment = typeof body.environment === "string" ? body.environment : "production";
+    const deployment: RecordedDeployment = {
+      id: nextDeploymentId++,
+      repo,
+      sha,
+      ref,
+      task: typeof body.task === "string" ? body.task : "deploy",
+      environment,
+      description: typeof body.description === "string" ? body.description : undefined,
+      payload: body.payload ?? {},
+      // GitHub's defaults: production when the environment is named so; never transient.
+      production_environment:
+        typeof body.production_environment === "boolean"
+          ? body.production_environment
+          : environment === "production",
+      transient_environment: body.transient_environment === true,
+      created_at: timestamp(),
+      statuses: [],
+    };
+    deployments.push(deployment);
+    return { status: 201, body: deploymentBody(deployment) };
+  }
+
+  /**
+   * A new status; on `success` with `auto_inactive` (default true), every earlier deployment of
+   * the same environment whose latest status is `success` gets an `inactive` status, as GitHub
+   * documents (production and transient environments excepted).
+   */
+  function createDeploymentStatus(
+    repo: string,
+    id: number,
+    body: Record<string, unknown>,
+    rule: (status: number, message: string) => Reply,
+  ): Reply {
+    const deployment = deployments.find((d) => d.repo === repo && d.id === id);
+    if (deployment === undefined) return { status: 404, body: errorBody(404, "Not Found") };
+    const description = typeof body.description === "string" ? body.description : undefined;
+    if (description !== undefined && description.length > 140) {
+      return rule(422, "Validation Failed: description is too long (maximum is 140 characters)");
+    }
+    const status: RecordedDeploymentStatus = {
+      id: nextDeploymentStatusId++,
+      state: String(body.state),
+      description,
+      log_url: typeof body.log_url === "string" ? body.log_url : undefined,
+      environment_url: typeof body.environment_url === "string" ? body.environment_url : undefined,
+      created_at: timestamp(),
+    };
+    deployment.statuses.push(status);
+    if (status.state === "success" && body.auto_inactive !== false) {
+      for (const earlier of deployments) {
+        const eligible =
+          earlier.repo === repo &&
+          earlier.id < deployment.id &&
+          earlier.environment === deployment.environment &&
+          !earlier.production_environment &&
+          !earlier.transient_environment &&
+          earlier.statuses.at(-1)?.state === "success";
+        if (!eligible) continue;
+        earlier.statuses.push({
+          id: nextDeploymentStatusId++,
+          state: "inactive",
+          description: undefined,
+          log_url: undefined,
+          environment_url: undefined,
+          created_at: timestamp(),
+        });
+      }
+    }
+    return { status: 201, body: statusBody(deployment, status) };
   }
 
   function send(res: ServerResponse, reply: Reply): void {
@@ -867,6 +1050,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     },
     statuses: (sha) => statuses.filter((s) => sha === undefined || s.sha === sha),
     checkRuns: (sha) => checkRuns.filter((r) => sha === undefined || r.head_sha === sha),
+    deployments: (sha) => deployments.filter((d) => sha === undefined || d.sha === sha),
     failNext(route, failure, times = 1) {
       const queue = failures.get(route) ?? [];
       for (let i = 0; i < times; i += 1) queue.push(failure);
@@ -877,6 +1061,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       violations.length = 0;
       statuses.length = 0;
       checkRuns.length = 0;
+      deployments.length = 0;
       failures.clear();
     },
     close: () =>

@@ -25,6 +25,7 @@ describe("describeConclusion", () => {
       result,
       durationMs: 400,
       scheduled: true,
+      skipped: [],
     });
 
     // Assess
@@ -49,6 +50,7 @@ describe("describeConclusion", () => {
       result,
       durationMs: 200,
       scheduled: true,
+      skipped: [],
     });
 
     // Assess
@@ -68,7 +70,7 @@ describe("describeConclusion", () => {
     const result = aSyncResult([anObjectOutcome("app", "updated")], { drift: true });
 
     // Act
-    const described = describeConclusion({ type: "drift-detected", target, head: HEAD, result });
+    const described = describeConclusion({ type: "drift-detected", target, head: HEAD, result, skipped: [] });
 
     // Assess
     expect(described.finish).toEqual(
@@ -122,5 +124,31 @@ describe("describeConclusion", () => {
     expect(metric(superseded.metrics, SyncMetric.Superseded)).toBe(1);
     expect(unknown.finish).toBeUndefined();
     expect(metric(unknown.metrics, SyncMetric.Failed)).toBe(1);
+  });
+
+  it("lists skipped files in the summary and counts them in the status description", () => {
+    // Prepare
+    const result = aSyncResult([anObjectOutcome("app", "created")]);
+    const skipped = [
+      { path: "deploy/link.yaml", reason: "symbolic link (not followed)" },
+      { path: "deploy/README.md", reason: "not a manifest" },
+    ];
+
+    // Act
+    const described = describeConclusion({
+      type: "synced",
+      target,
+      head: HEAD,
+      result,
+      durationMs: 100,
+      scheduled: false,
+      skipped,
+    });
+
+    // Assess
+    expect(described.finish?.description).toBe("1 created in 0.1s; 2 files skipped");
+    expect(described.finish?.summary).toContain(
+      "### Skipped files (2)\n\n- `deploy/link.yaml`: symbolic link (not followed)\n- `deploy/README.md`: not a manifest",
+    );
   });
 });

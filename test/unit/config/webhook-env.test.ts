@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { packTargets } from "../../../lib/config/packaged-targets.ts";
+import { parseTargetsYaml } from "../../../lib/config/targets.ts";
 import { loadWebhookEnv } from "../../../lib/config/webhook-env.ts";
 import { ConfigError } from "../../../lib/errors.ts";
 
@@ -8,17 +10,19 @@ clusters:
 targets:
   - { name: web, repo: acme/app, path: apps/web, cluster: prod, namespace: web }
 `;
+/** What `osls package` writes for the webhook (infra/deployment-vars.ts). */
+const TARGETS_JSON = packTargets(parseTargetsYaml(TARGETS_YAML), "infra/targets.yaml");
 
 const base = {
   PULLBRIDGE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/pullbridge-jobs.fifo",
   PULLBRIDGE_WEBHOOK_SECRET_PARAMETER: "/pullbridge/prod/webhook-secret",
-  PULLBRIDGE_TARGETS_FILE: "infra/targets.yaml",
+  PULLBRIDGE_TARGETS_FILE: ".build/targets.json",
   LAMBDA_TASK_ROOT: "/var/task",
 };
 
 function load(
   env: Record<string, string | undefined>,
-  files: Record<string, string> = { "/var/task/infra/targets.yaml": TARGETS_YAML },
+  files: Record<string, string> = { "/var/task/.build/targets.json": TARGETS_JSON },
 ) {
   return loadWebhookEnv(env, {
     readFile: (path) => {
@@ -40,7 +44,7 @@ function configErrorField(fn: () => unknown): string | undefined {
 }
 
 describe("loadWebhookEnv", () => {
-  it("reads the queue, the bundled targets file (relative to the task root) and the secret references", () => {
+  it("reads the queue, the packaged targets file (relative to the task root) and the secret references", () => {
     // Act
     const env = load(base);
 
@@ -70,10 +74,10 @@ describe("loadWebhookEnv", () => {
     });
   });
 
-  it("takes the targets inline from PULLBRIDGE_TARGETS_YAML", () => {
+  it("takes the packaged targets inline from PULLBRIDGE_TARGETS_JSON", () => {
     // Act
     const env = load(
-      { ...base, PULLBRIDGE_TARGETS_FILE: undefined, PULLBRIDGE_TARGETS_YAML: TARGETS_YAML },
+      { ...base, PULLBRIDGE_TARGETS_FILE: undefined, PULLBRIDGE_TARGETS_JSON: TARGETS_JSON },
       {},
     );
 
@@ -122,7 +126,7 @@ describe("loadWebhookEnv", () => {
     ["PULLBRIDGE_WEBHOOK_MAX_BODY_BYTES", { PULLBRIDGE_WEBHOOK_MAX_BODY_BYTES: "99999999999" }],
     ["PULLBRIDGE_SECRETS_MAX_AGE_SECONDS", { PULLBRIDGE_SECRETS_MAX_AGE_SECONDS: "-1" }],
     ["PULLBRIDGE_TARGETS_FILE", { PULLBRIDGE_TARGETS_FILE: "missing.yaml" }],
-    ["PULLBRIDGE_TARGETS_YAML", { PULLBRIDGE_TARGETS_YAML: TARGETS_YAML }],
+    ["PULLBRIDGE_TARGETS_JSON", { PULLBRIDGE_TARGETS_JSON: TARGETS_JSON }],
     ["PULLBRIDGE_SQS_ENDPOINT", { PULLBRIDGE_SQS_ENDPOINT: "::" }],
   ])("names %s when it is wrong", (field, overrides) => {
     // Act
@@ -132,14 +136,21 @@ describe("loadWebhookEnv", () => {
     expect(actual).toBe(field);
   });
 
-  it("names the field of an invalid targets file", () => {
-    // Prepare
-    const broken = TARGETS_YAML.replace("path: apps/web", "path: ../escape");
-
-    // Act
-    const field = configErrorField(() => load(base, { "/var/task/infra/targets.yaml": broken }));
+  it("refuses a targets file that is not the packaged form, naming the variable", () => {
+    // Act: the YAML itself (validated at package time, never read by the webhook), then broken JSON.
+    const yaml = configErrorField(() => load(base, { "/var/task/.build/targets.json": TARGETS_YAML }));
+    const foreign = configErrorField(() => load(base, { "/var/task/.build/targets.json": '{"version":1}' }));
 
     // Assess
-    expect(field).toBe("targets[0].path");
+    expect(yaml).toBe("PULLBRIDGE_TARGETS_FILE");
+    expect(foreign).toBe("PULLBRIDGE_TARGETS_FILE");
+  });
+
+  it("reads back exactly the validated targets, defaults filled in", () => {
+    // Act
+    const env = load(base);
+
+    // Assess
+    expect(env.targets).toEqual(parseTargetsYaml(TARGETS_YAML));
   });
 });

@@ -601,6 +601,35 @@ describe("loadManifests: refusals name file, document and line:column", () => {
       column: 1,
     });
   });
+
+  it("refuses a self-referencing YAML alias as a manifest problem at its line, not a crash", () => {
+    // Prepare
+    const text = [
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      "metadata: {name: loop}",
+      "data: &x {self: *x}",
+      "",
+    ].join("\n");
+
+    // Act
+    const error = loadTreeErrors({
+      "deploy/loop.yaml": text,
+      "deploy/ok.yaml": aYamlStream(aConfigMap("ok")),
+    });
+
+    // Assess
+    expect(where(error)).toEqual([
+      {
+        file: "deploy/loop.yaml",
+        document: 0,
+        line: 4,
+        column: 11,
+        reason: "YAML alias refers to a node that contains it: a recursive value is not JSON",
+      },
+    ]);
+    expect(error.retryable).toBe(false);
+  });
 });
 
 describe("loadManifests: target policy", () => {

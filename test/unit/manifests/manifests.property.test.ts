@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ManifestSetError } from "../../../lib/errors.ts";
-import { capDiffText } from "../../../lib/manifests/cap-diff-text.ts";
 import type { KubeObject } from "../../../lib/manifests/kube-object.ts";
 import { loadManifests } from "../../../lib/manifests/load-manifests.ts";
 import { renderObjectDiff } from "../../../lib/manifests/render-object-diff.ts";
@@ -145,24 +144,6 @@ describe("manifest properties", () => {
         }
         expect(diff.includes("(changed)")).toBe(oldValue !== newValue);
       }),
-    );
-  });
-
-  it("capped diff text never exceeds the limit, and is the plain join when everything fits", () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.string({ maxLength: 200 }), { maxLength: 20 }),
-        fc.nat({ max: 2000 }),
-        (diffs, max) => {
-          // Act
-          const text = capDiffText(diffs, max);
-
-          // Assess
-          expect(text.length).toBeLessThanOrEqual(max);
-          const whole = capDiffText(diffs, Number.MAX_SAFE_INTEGER);
-          if (whole.length <= max) expect(text).toBe(whole);
-        },
-      ),
     );
   });
 });

@@ -1,6 +1,6 @@
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { describe, expect, it } from "vitest";
-import { createEmfDeliveryMetrics } from "../../../lib/telemetry/delivery-metrics.ts";
+import { createEmfDeliveryMetrics } from "../../../lib/telemetry/emf-delivery-metrics.ts";
 import { METRIC_NAMESPACE, WebhookMetric } from "../../../lib/telemetry/metric-names.ts";
 
 function emf(record: Parameters<ReturnType<typeof createEmfDeliveryMetrics>["record"]>[0]) {
