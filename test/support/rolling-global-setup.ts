@@ -23,6 +23,7 @@ export default async function setup(project: TestProject) {
   const {
     stopApiServer: _stop,
     startApiServer: _start,
+    signalApiServer: _signal,
     stop: _teardown,
     extraPids: _pids,
     ...info
