@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects: fast pure-logic unit tests, and integration tests that run against a real
-// kube-apiserver + etcd and a real SQS-protocol server started once by globalSetup.
+// Three projects: fast pure-logic unit tests; integration tests against a real kube-apiserver +
+// etcd and a real SQS-protocol server started once by globalSetup; and rolling-cluster tests.
 export default defineConfig({
   test: {
     projects: [
@@ -24,6 +24,21 @@ export default defineConfig({
           setupFiles: ["test/support/fast-check-seed.ts"],
           testTimeout: 120_000,
           hookTimeout: 300_000,
+          pool: "forks",
+          maxWorkers: 2,
+        },
+      },
+      {
+        // Tests that need real rollouts: the same plane plus controller-manager, scheduler and
+        // KWOK (test/support/control-plane/rolling-cluster.ts). Only these pay for the controllers.
+        test: {
+          name: "rolling",
+          include: ["test/rolling/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/support/rolling-global-setup.ts"],
+          setupFiles: ["test/support/fast-check-seed.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
           pool: "forks",
           maxWorkers: 2,
         },

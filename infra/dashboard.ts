@@ -4,6 +4,7 @@
  */
 import {
   Dimension,
+  HealthMetric,
   ImageDimension,
   ImageMetric,
   METRIC_NAMESPACE,
@@ -23,14 +24,19 @@ type Widget = {
   properties: object;
 };
 
-const FUNCTIONS = ["webhook", "worker", "drift", "imagesIntake", "images"] as const;
+const FUNCTIONS = ["webhook", "worker", "health", "drift", "imagesIntake", "images"] as const;
 
-function perTarget(metric: string, targets: readonly string[], stat?: string): MetricRow[] {
+function perTarget(
+  metric: string,
+  targets: readonly string[],
+  stat?: string,
+  service: string = ServiceName.Worker,
+): MetricRow[] {
   return targets.map((target) => [
     METRIC_NAMESPACE,
     metric,
     Dimension.Service,
-    ServiceName.Worker,
+    service,
     Dimension.Target,
     target,
     { label: `${target} ${metric}`, ...(stat ? { stat } : {}) },
@@ -192,6 +198,24 @@ export function buildDashboardBody(input: {
           images.replace(".fifo", "-dlq.fifo"),
           { label: "image DLQ", color: "#d62728", yAxis: "right" },
         ],
+      ],
+    },
+  );
+  const health = (metric: string, stat?: string) => perTarget(metric, targets, stat, ServiceName.Health);
+  row(
+    {
+      title: "Time to healthy p50 / p90 (ms): apply → every object Current",
+      stat: "p50",
+      metrics: [...health(HealthMetric.TimeToHealthy, "p50"), ...health(HealthMetric.TimeToHealthy, "p90")],
+    },
+    {
+      title: "Health: healthy / failed / timed out / superseded; checks per sync",
+      metrics: [
+        ...health(HealthMetric.Healthy),
+        ...health(HealthMetric.Failed),
+        ...health(HealthMetric.TimedOut),
+        ...health(HealthMetric.Superseded),
+        ...health(HealthMetric.Checks),
       ],
     },
   );

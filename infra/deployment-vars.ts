@@ -6,6 +6,7 @@ import { parseTargetsYaml } from "../lib/config/targets.ts";
 import { DEFAULT_MAX_RECEIVE_COUNT } from "../lib/config/worker-env.ts";
 import {
   Dimension,
+  HealthMetric,
   ImageMetric,
   METRIC_NAMESPACE,
   ServiceName,
@@ -37,6 +38,7 @@ export function loadDeploymentVars(input: {
   githubTokenParameter: string;
   eksAccessCluster: string;
   eksAccessGroup: string;
+  eksHealthAccessGroup?: string;
   alarmEmail: string;
 }) {
   // Throws ConfigError naming the field (e.g. `targets[1].cluster: unknown cluster "prd"`): package fails.
@@ -44,8 +46,8 @@ export function loadDeploymentVars(input: {
   const packaged = join(import.meta.dirname, "..", PACKAGED_TARGETS_FILE);
   mkdirSync(dirname(packaged), { recursive: true });
   writeFileSync(packaged, packTargets(config, input.targetsFile));
-  const insights = (metric: string) =>
-    `SELECT SUM(${metric}) FROM SCHEMA("${METRIC_NAMESPACE}", ${Dimension.Service}, ${Dimension.Target}) WHERE ${Dimension.Service} = '${ServiceName.Worker}'`;
+  const insights = (metric: string, service: string = ServiceName.Worker) =>
+    `SELECT SUM(${metric}) FROM SCHEMA("${METRIC_NAMESPACE}", ${Dimension.Service}, ${Dimension.Target}) WHERE ${Dimension.Service} = '${service}'`;
   return {
     metricNamespace: METRIC_NAMESPACE,
     metricNames: { webhookQueueErrors: WebhookMetric.QueueErrors, imageUpdatesFailed: ImageMetric.Failed },
@@ -57,6 +59,7 @@ export function loadDeploymentVars(input: {
     alarmQueries: {
       syncFailed: insights(SyncMetric.Failed),
       driftDetected: insights(SyncMetric.DriftDetected),
+      healthTimedOut: insights(HealthMetric.TimedOut, ServiceName.Health),
     },
     // Without an App id the worker has no use for a private key: do not pass (or grant) one.
     workerEnv: { privateKeyParameter: input.githubAppId === "" ? "" : input.githubPrivateKeyParameter },
@@ -72,6 +75,9 @@ export function loadDeploymentVars(input: {
     optionalResources: buildOptionalResources({
       eksAccessCluster: input.eksAccessCluster,
       eksAccessGroup: input.eksAccessGroup,
+      ...(input.eksHealthAccessGroup === undefined
+        ? {}
+        : { eksHealthAccessGroup: input.eksHealthAccessGroup }),
       alarmEmail: input.alarmEmail,
     }),
     dashboardBody: buildDashboardBody({

@@ -46,7 +46,7 @@ function role(functionKey: string, statements: Statement[]): CfnObject {
   };
 }
 
-/** Renders the roles as CloudFormation resources (`WebhookRole`, `WorkerRole`, `DriftRole`, `ImagesIntakeRole`, `ImagesRole`). */
+/** Renders the roles as CloudFormation resources (`WebhookRole`, `WorkerRole`, `HealthRole`, `DriftRole`, `ImagesIntakeRole`, `ImagesRole`). */
 export function buildIamResources(input: {
   region: string;
   config: TargetsFile;
@@ -56,6 +56,7 @@ export function buildIamResources(input: {
 }): { Resources: Record<string, CfnObject> } {
   const queueArn = { "Fn::GetAtt": ["JobsQueue", "Arn"] };
   const imagesQueueArn = { "Fn::GetAtt": ["ImagesQueue", "Arn"] };
+  const healthQueueArn = { "Fn::GetAtt": ["HealthQueue", "Arn"] };
   const eksArns = Object.values(input.config.clusters).flatMap((c) =>
     c.type === "eks"
       ? [sub(`arn:\${AWS::Partition}:eks:${c.region ?? input.region}:\${AWS::AccountId}:cluster/${c.name}`)]
@@ -86,16 +87,45 @@ export function buildIamResources(input: {
       ],
       Resource: [queueArn],
     },
+    // The worker queues the first health check after an apply.
+    { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [healthQueueArn] },
     {
       Effect: "Allow",
       Action: ["ssm:GetParameter"],
       Resource: [...input.githubSecretParameters.map(ssmParameterArn), ...kubeconfigSsm],
     },
   ];
-  if (eksArns.length > 0)
-    worker.push({ Effect: "Allow", Action: ["eks:DescribeCluster"], Resource: eksArns });
-  if (kubeconfigSecrets.length > 0) {
-    worker.push({ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: kubeconfigSecrets });
+  // The health consumer: its own role (mapped to the read-only Kubernetes group), the health queue
+  // only, the same GitHub secrets and cluster access as the worker — but read-only RBAC in the cluster.
+  const health: Statement[] = [
+    logStatement("health"),
+    {
+      Effect: "Allow",
+      Action: [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+        "sqs:SendMessage",
+      ],
+      Resource: [healthQueueArn],
+    },
+    {
+      Effect: "Allow",
+      Action: ["ssm:GetParameter"],
+      Resource: [...input.githubSecretParameters.map(ssmParameterArn), ...kubeconfigSsm],
+    },
+  ];
+  for (const statements of [worker, health]) {
+    if (eksArns.length > 0)
+      statements.push({ Effect: "Allow", Action: ["eks:DescribeCluster"], Resource: eksArns });
+    if (kubeconfigSecrets.length > 0) {
+      statements.push({
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue"],
+        Resource: kubeconfigSecrets,
+      });
+    }
   }
 
   return {
@@ -111,6 +141,7 @@ export function buildIamResources(input: {
         },
       ]),
       WorkerRole: role("worker", worker),
+      HealthRole: role("health", health),
       DriftRole: role("drift", [
         logStatement("drift"),
         { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [queueArn] },

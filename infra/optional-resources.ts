@@ -14,6 +14,8 @@ export function buildOptionalResources(input: {
   eksAccessCluster: string;
   /** Kubernetes group the worker role is mapped to; give it only namespaced RBAC (infra/rbac/). */
   eksAccessGroup: string;
+  /** Read-only Kubernetes group the health role is mapped to (bind infra/rbac/health-reader-role.yaml). */
+  eksHealthAccessGroup?: string;
   /** E-mail address subscribed to the alarm topic. */
   alarmEmail: string;
 }): { Resources: Record<string, CfnResource> } {
@@ -26,6 +28,15 @@ export function buildOptionalResources(input: {
         PrincipalArn: { "Fn::GetAtt": ["WorkerRole", "Arn"] },
         Type: "STANDARD",
         KubernetesGroups: [input.eksAccessGroup],
+      },
+    };
+    resources.HealthEksAccessEntry = {
+      Type: "AWS::EKS::AccessEntry",
+      Properties: {
+        ClusterName: input.eksAccessCluster,
+        PrincipalArn: { "Fn::GetAtt": ["HealthRole", "Arn"] },
+        Type: "STANDARD",
+        KubernetesGroups: [input.eksHealthAccessGroup ?? "pullbridge:health"],
       },
     };
   }

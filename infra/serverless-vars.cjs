@@ -20,6 +20,7 @@ module.exports = async ({ options, resolveVariable }) => {
     githubTokenParameter: await param("githubTokenParameter"),
     eksAccessCluster: await param("eksAccessCluster"),
     eksAccessGroup: await param("eksAccessGroup"),
+    eksHealthAccessGroup: await param("eksHealthAccessGroup"),
     alarmEmail: await param("alarmEmail"),
   });
   return cached;

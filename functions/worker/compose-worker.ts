@@ -48,6 +48,8 @@ export type WorkerWiring = {
   engine?: WorkerDeps["engine"];
   /** Renders Kustomize and Helm targets (the Go helper behind lib/render's port). */
   renderer?: Renderer | undefined;
+  /** The health queue; without it, `success` is reported once applied (no health gating). */
+  health?: WorkerDeps["health"];
   /** Sees every cluster client the worker connects (the test bridge counts their requests). */
   onClusterClient?: (client: ClusterPort) => void;
 };
@@ -94,5 +96,6 @@ export function composeWorker(wiring: WorkerWiring) {
     logger: wiring.logger,
     metrics: wiring.metrics,
     ...(wiring.engine === undefined ? {} : { engine: wiring.engine }),
+    ...(wiring.health === undefined ? {} : { health: wiring.health }),
   });
 }

@@ -3,10 +3,13 @@
  * clients, EKS token cache and cluster clients are built once per container (compose-worker.ts)
  * and reused by warm invocations.
  */
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { loadOptionalHealthQueueEnv } from "../../lib/config/health-env.ts";
 import { createParametersSecretReader } from "../../lib/config/read-secrets.ts";
 import { loadWorkerEnv } from "../../lib/config/worker-env.ts";
 import { createJobGitHubFactory } from "../../lib/github/create-job-github.ts";
 import { createGitHubClientProvider } from "../../lib/github/github-client.ts";
+import { createSqsHealthCheckQueue } from "../../lib/health/sqs-health-check-queue.ts";
 import { createProcessRenderer } from "../../lib/render/process-renderer.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { createServiceLogger } from "../../lib/telemetry/powertools-logger.ts";
@@ -15,6 +18,7 @@ import { composeWorker } from "./compose-worker.ts";
 
 const env = loadWorkerEnv();
 const secrets = createParametersSecretReader({ maxAgeSeconds: env.secretsMaxAgeSeconds });
+const health = loadOptionalHealthQueueEnv();
 
 export const handler = composeWorker({
   targets: env.targets,
@@ -28,4 +32,15 @@ export const handler = composeWorker({
     env.rendererPath === undefined ? undefined : createProcessRenderer({ binaryPath: env.rendererPath }),
   logger: createServiceLogger(ServiceName.Worker),
   metrics: createServiceMetrics(ServiceName.Worker),
+  ...(health === undefined
+    ? {}
+    : {
+        health: {
+          queue: createSqsHealthCheckQueue({
+            client: new SQSClient(health.sqsEndpoint ? { endpoint: health.sqsEndpoint } : {}),
+            queueUrl: health.healthQueueUrl,
+          }),
+          backoff: health.backoff,
+        },
+      }),
 });

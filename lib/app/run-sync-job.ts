@@ -17,6 +17,7 @@ import { type Conclusion, type Described, describeConclusion, failureMessage } f
 import { loadTargetObjects } from "./load-target-objects.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
 import { changedObjects } from "./report-sync-result.ts";
+import { startHealthWait } from "./start-health-wait.ts";
 import { type DeploymentTracking, finishDeployment, startDeployment } from "./track-deployment.ts";
 import type { JobContext } from "./worker-deps.ts";
 
@@ -24,6 +25,7 @@ import type { JobContext } from "./worker-deps.ts";
 async function syncAtHead(
   context: JobContext,
   head: string,
+  now: Date,
 ): Promise<{ result: SyncResult; skipped: SkippedFile[] }> {
   const { deps, target, github } = context;
   let connected: Promise<ClusterPort> | undefined;
@@ -54,7 +56,7 @@ async function syncAtHead(
       target,
       desired,
       revision: { sha: head },
-      now: deps.now(),
+      now,
       mode: "apply",
       onDrift: target.drift === "alert" ? "stop" : "apply",
       signal: deps.signal,
@@ -113,7 +115,8 @@ async function syncAndConclude(
     await startDeployment({ github, target, head, description, logger: deps.logger, tracking });
   }
   const started = deps.now().getTime();
-  const { result, skipped } = await syncAtHead(context, head);
+  const syncNow = deps.now();
+  const { result, skipped } = await syncAtHead(context, head, syncNow);
   const conclusion: Conclusion =
     target.drift === "alert" && result.drift
       ? { type: "drift-detected", target, head, result, skipped }
@@ -126,15 +129,43 @@ async function syncAndConclude(
           scheduled: job.type === "drift",
           skipped,
         };
-  const described = await postConclusion(github, conclusion);
-  await finishDeployment({
-    github,
-    tracking,
-    state: described.finish?.state ?? "success",
-    description: described.finish?.description ?? described.message,
-    logUrl: described.checkRunUrl,
-    logger: deps.logger,
-  });
+  // Health gating: instead of `success` at apply, post `pending` and queue the first delayed
+  // health check; the health consumer reports the verdict. The worker returns at once.
+  const health = deps.health;
+  const gate =
+    conclusion.type === "synced" &&
+    describeConclusion(conclusion).finish !== undefined &&
+    target.health.wait &&
+    health !== undefined
+      ? await startHealthWait(
+          { ...health, reporter: github.reporter, now: deps.now },
+          {
+            target,
+            installationId: job.type === "sync" ? job.installationId : undefined,
+            sha: head,
+            result,
+            syncNow,
+            drift: result.drift,
+          },
+        )
+      : undefined;
+  let described: Described;
+  if (gate?.waiting) {
+    // The deployment stays `in_progress` while the health checks run (they post the commit status).
+    described = { ...describeConclusion(conclusion), message: gate.description };
+    log("waiting for health", { description: gate.description, firstCheckInSeconds: gate.delaySeconds });
+  } else {
+    const posted = await postConclusion(github, conclusion);
+    await finishDeployment({
+      github,
+      tracking,
+      state: posted.finish?.state ?? "success",
+      description: posted.finish?.description ?? posted.message,
+      logUrl: posted.checkRunUrl,
+      logger: deps.logger,
+    });
+    described = posted;
+  }
   if (conclusion.type === "drift-detected") {
     log("drift detected (alert mode, nothing written)", { objects: changedObjects(result) });
   } else {

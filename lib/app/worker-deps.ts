@@ -2,6 +2,8 @@
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import type { Target, TargetsFile } from "../config/targets.ts";
 import type { JobGitHub, JobGitHubFactory } from "../github/job-github-ports.ts";
+import type { HealthCheckQueue } from "../health/health-check-queue.ts";
+import type { HealthBackoff } from "../health/health-schedule.ts";
 import type { Renderer } from "../render/renderer-port.ts";
 import type { SourceLimits } from "../source/git-source.ts";
 import type { SyncDeps } from "../sync/sync-target.ts";
@@ -28,6 +30,12 @@ export type WorkerDeps = {
    * visible on the commit ("retrying: attempt 2 of 5 — …") and the last one posts a failure.
    */
   attempt?: JobAttempt | undefined;
+  /**
+   * The health queue. With it, targets with `health.wait` (the default) report `pending` after the
+   * apply and the health consumer reports the verdict; without it (the CLI, a worker deployed
+   * without PULLBRIDGE_HEALTH_QUEUE_URL) `success` is reported once applied.
+   */
+  health?: { queue: HealthCheckQueue; backoff: HealthBackoff } | undefined;
 };
 
 export type JobAttempt = { number: number; of: number };

@@ -10,8 +10,8 @@ import type { ClusterCredentialsResolver, Impersonation } from "./credentials-re
 import { type ClusterClient, createClusterClient } from "./kube-cluster-client.ts";
 import { kubeConfigFromText, kubeConfigFromToken } from "./kube-config.ts";
 
-/** Which identity a job acts as: syncs use `impersonate`, previews `previewImpersonate` when set. */
-export type ClusterPurpose = "sync" | "preview";
+/** Which identity a job acts as: syncs use `impersonate`, previews `previewImpersonate`, health checks `healthImpersonate` when set. */
+export type ClusterPurpose = "sync" | "preview" | "health";
 
 export type ClusterConnector = (target: Target, purpose: ClusterPurpose) => Promise<ClusterPort>;
 
@@ -27,7 +27,9 @@ export type ClusterConnectorOptions = {
 type Entry = { client: ClusterClient; expiresAt: number };
 
 function impersonationFor(target: Target, purpose: ClusterPurpose): Impersonation | undefined {
-  return purpose === "preview" ? (target.previewImpersonate ?? target.impersonate) : target.impersonate;
+  if (purpose === "preview") return target.previewImpersonate ?? target.impersonate;
+  if (purpose === "health") return target.healthImpersonate ?? target.impersonate;
+  return target.impersonate;
 }
 
 /** Builds the connector once per container. */

@@ -6,6 +6,7 @@ import { parseDocument } from "yaml";
 // Namespace import: `import { z }` makes esbuild keep all of zod (~450 KB) in every bundle.
 import * as z from "zod";
 import { ConfigError } from "../errors.ts";
+import { compileCelExpression } from "../health/cel-health-rules.ts";
 import { imageAutomationSchema } from "./image-policies.ts";
 
 const dnsLabel = z
@@ -50,6 +51,43 @@ const repoPath = z
   .min(1)
   .transform((p) => p.replace(/^\.?\/+/, "").replace(/\/+$/, "") || ".")
   .refine((p) => !p.split("/").includes(".."), "must not contain `..`");
+const celExpression = z
+  .string()
+  .min(1)
+  .superRefine((expression, ctx) => {
+    try {
+      compileCelExpression(expression);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+    }
+  });
+
+/** A custom resource's health rule: CEL expressions over the live object (Flux's `healthCheckExprs`). */
+const healthCheckRule = z
+  .strictObject({
+    apiVersion: z.string().min(1),
+    kind: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, "must be a Kind"),
+    current: celExpression.optional(),
+    failed: celExpression.optional(),
+    inProgress: celExpression.optional(),
+  })
+  .refine((r) => r.current !== undefined || r.failed !== undefined || r.inProgress !== undefined, {
+    message: "needs at least one of current, failed, inProgress",
+  });
+
+const DEFAULT_HEALTH_TIMEOUT_SECONDS = 300;
+
+/** Health gating: whether a sync's status waits until its objects are rolled out and healthy. */
+const healthSchema = z
+  .strictObject({
+    /** Hold the commit status `pending` until every applied object is healthy (false: `success` once applied). */
+    wait: z.boolean().default(true),
+    /** After this, the status becomes `failure`, naming what is not ready. */
+    timeoutSeconds: z.number().int().min(5).max(86_400).default(DEFAULT_HEALTH_TIMEOUT_SECONDS),
+    /** CEL health rules for custom resources. */
+    checks: z.array(healthCheckRule).default([]),
+  })
+  .default({ wait: true, timeoutSeconds: DEFAULT_HEALTH_TIMEOUT_SECONDS, checks: [] });
 
 export const targetSchema = z.strictObject({
   name: dnsLabel,
@@ -140,6 +178,10 @@ export const targetSchema = z.strictObject({
   previewImpersonate: impersonation.optional(),
   /** Image automation: which image repositories may update this target, and how (lib/config/image-policies.ts). */
   images: imageAutomationSchema.optional(),
+  /** Wait for the applied objects to become healthy before reporting `success`. */
+  health: healthSchema,
+  /** Act as this (read-only) identity for health checks. */
+  healthImpersonate: impersonation.optional(),
 });
 
 export const targetsFileSchema = z

@@ -19,6 +19,7 @@ export const ServiceName = {
   Worker: "pullbridge-worker",
   Drift: "pullbridge-drift",
   Images: "pullbridge-images",
+  Health: "pullbridge-health",
 } as const;
 
 /** Webhook function metrics. */
@@ -54,6 +55,17 @@ export const PreviewMetric = {
   Duration: "PreviewDuration",
 } as const;
 
+/** Health consumer metrics (dimension: target). */
+export const HealthMetric = {
+  Checks: "HealthChecks",
+  Healthy: "HealthHealthy",
+  TimeToHealthy: "TimeToHealthy",
+  Failed: "HealthFailed",
+  TimedOut: "HealthTimedOut",
+  Superseded: "HealthSuperseded",
+  ApiRequests: "HealthApiRequests",
+} as const;
+
 /** Drift schedule metrics. */
 export const DriftScheduleMetric = {
   JobsQueued: "DriftJobsQueued",
@@ -76,6 +88,7 @@ export const ALL_METRIC_NAMES: readonly string[] = [
   ...Object.values(WebhookMetric),
   ...Object.values(SyncMetric),
   ...Object.values(PreviewMetric),
+  ...Object.values(HealthMetric),
   ...Object.values(DriftScheduleMetric),
   ...Object.values(ImageMetric),
 ];

@@ -11,10 +11,14 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { inject } from "vitest";
+import { composeHealth } from "../../functions/health/compose-health.ts";
 import { composeWorker } from "../../functions/worker/compose-worker.ts";
 import { enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
 import type { ClusterPort, RequestCounts } from "../../lib/cluster/cluster-port.ts";
 import { parseTargetsConfig, type TargetInput, type TargetsFile } from "../../lib/config/targets.ts";
+import type { HealthCheckQueue } from "../../lib/health/health-check-queue.ts";
+import type { HealthBackoff } from "../../lib/health/health-schedule.ts";
+import { createSqsHealthCheckQueue } from "../../lib/health/sqs-health-check-queue.ts";
 import { drainQueue, type PollOnceResult, pollOnce } from "../../lib/jobs/lambda-sqs-event-source.ts";
 import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
@@ -31,8 +35,9 @@ import { lambdaContext, webhookLambda } from "../factories/webhook-lambda.ts";
 import type { ControlPlaneInfo } from "./control-plane/control-plane.ts";
 import type { FileChanges } from "./git-repo.ts";
 import { type GitHubWorld, startGitHubWorld, TEST_INSTALLATION_ID } from "./github-fake/github-world.ts";
+import { grantHealthReader, HEALTH_IDENTITY } from "./health-reader.ts";
 import { createTestNamespace, grantWorker } from "./kube.ts";
-import { createFifoWithDlq, type FifoPair, testSqsClient } from "./sqs.ts";
+import { createFifoWithDlq, createStandardWithDlq, type FifoPair, testSqsClient } from "./sqs.ts";
 
 export type BridgeOptions = {
   mode?: "app" | "token";
@@ -45,6 +50,12 @@ export type BridgeOptions = {
   maxReceiveCount?: number;
   /** Servers to use outside vitest (bench/): default `inject("controlPlane")` / `inject("sqsEndpoint")`. */
   servers?: { controlPlane: ControlPlaneInfo; sqsEndpoint: string };
+  /**
+   * Health gating: a standard health queue (+ DLQ), the worker queues checks on it, and the real
+   * health handler consumes it as the read-only `pullbridge:health` group (infra/rbac). Without it
+   * the worker has no health queue and reports `success` once applied.
+   */
+  health?: { initialDelaySeconds?: number; maxDelaySeconds?: number };
   /** The worker's logger (default: a silent one); tests that check what is logged pass their own. */
   logger?: Logger;
   /** Renders Kustomize/Helm targets (default: none; plain targets only). */
@@ -87,6 +98,15 @@ export type Bridge = {
   scheduleDrift(): Promise<void>;
   /** Requests the worker's cluster client has sent so far (all jobs). */
   clusterRequests(): RequestCounts;
+  /** One receive → health handler → delete cycle on the health queue (long-polls up to `waitSeconds`). */
+  pollHealth(waitSeconds?: number): Promise<PollOnceResult>;
+  /**
+   * Runs the health consumer until the status of `sha` is no longer `pending` (or `timeoutMs`
+   * passes — a bound, not an assertion); returns every health poll's result.
+   */
+  runHealthUntilFinal(sha: string, timeoutMs?: number): Promise<PollOnceResult[]>;
+  /** Requests the health consumer's cluster clients have sent so far. */
+  healthRequests(): RequestCounts;
   close(): Promise<void>;
 };
 
@@ -147,6 +167,58 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   });
 
   const webhook = webhookLambda({ sqs, queueUrl: queue.queueUrl, targets: config.targets });
+  const healthClients: ClusterPort[] = [];
+  let healthSource:
+    | {
+        sqs: SQSClient;
+        queueUrl: string;
+        waitTimeSeconds: number;
+        visibilityTimeout: number;
+        releaseFailuresImmediately: boolean;
+      }
+    | undefined;
+  let invokeHealth: ((event: SQSEvent) => Promise<unknown>) | undefined;
+  let workerHealth: { queue: HealthCheckQueue; backoff: HealthBackoff } | undefined;
+  if (options.health) {
+    const healthQueue = await createStandardWithDlq(sqs, { maxReceiveCount: 5 });
+    await grantHealthReader(namespace, "web");
+    const backoff = {
+      initialDelaySeconds: options.health.initialDelaySeconds ?? 1,
+      factor: 2,
+      maxDelaySeconds: options.health.maxDelaySeconds ?? 2,
+    };
+    const queuePort = createSqsHealthCheckQueue({ client: sqs, queueUrl: healthQueue.queueUrl });
+    workerHealth = { queue: queuePort, backoff };
+    // The health function has its own identity: here the admin kubeconfig impersonating only the
+    // read-only `pullbridge:health` group, so every read is checked against infra/rbac for real.
+    const healthConfig = parseTargetsConfig({
+      version: 1,
+      clusters: { test: { type: "kubeconfig", source: `file:${join(cp.dir, "admin.kubeconfig")}` } },
+      targets: config.targets.map((t) => ({ ...t, healthImpersonate: HEALTH_IDENTITY })),
+    });
+    const healthHandler = composeHealth({
+      targets: healthConfig,
+      github: world.jobGitHub,
+      secrets: { read: async (ref) => Promise.reject(new Error(`no secret ${ref} in tests`)) },
+      awsCredentials: async () => ({ accessKeyId: "unused", secretAccessKey: "unused" }),
+      localMode: true,
+      queue: queuePort,
+      backoff,
+      logger: new Logger({ serviceName: ServiceName.Health, logLevel: "SILENT" }),
+      metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: ServiceName.Health }),
+      onClusterClient: (client) => {
+        if (!healthClients.includes(client)) healthClients.push(client);
+      },
+    });
+    invokeHealth = (event) => healthHandler(event, workerContext());
+    healthSource = {
+      sqs,
+      queueUrl: healthQueue.queueUrl,
+      waitTimeSeconds: 1,
+      visibilityTimeout: 60,
+      releaseFailuresImmediately: true,
+    };
+  }
   const clients: ClusterPort[] = [];
   const worker = composeWorker({
     targets: config,
@@ -163,8 +235,32 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     onClusterClient: (client) => {
       if (!clients.includes(client)) clients.push(client);
     },
+    ...(workerHealth === undefined ? {} : { health: workerHealth }),
   });
   const invokeWorker = (event: SQSEvent) => worker(event, workerContext());
+
+  const sumRequests = (list: ClusterPort[]) =>
+    list.reduce<RequestCounts>(
+      (sum, c) => {
+        const r = c.requestCounts();
+        return {
+          reads: sum.reads + r.reads,
+          writes: sum.writes + r.writes,
+          dryRuns: sum.dryRuns + r.dryRuns,
+          listPages: sum.listPages + r.listPages,
+        };
+      },
+      { reads: 0, writes: 0, dryRuns: 0, listPages: 0 },
+    );
+  const pollHealth = async (waitSeconds = 1): Promise<PollOnceResult> => {
+    if (!healthSource || !invokeHealth)
+      throw new Error("startBridge({ health }) was not asked for a health queue");
+    const handler = invokeHealth;
+    return await pollOnce(
+      { ...healthSource, waitTimeSeconds: waitSeconds },
+      async (event) => (await handler(event)) as never,
+    );
+  };
   const source = {
     sqs,
     queueUrl: queue.queueUrl,
@@ -305,19 +401,21 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         scheduleId: randomUUID(),
       });
     },
-    clusterRequests() {
-      return clients.reduce<RequestCounts>(
-        (sum, c) => {
-          const r = c.requestCounts();
-          return {
-            reads: sum.reads + r.reads,
-            writes: sum.writes + r.writes,
-            dryRuns: sum.dryRuns + r.dryRuns,
-            listPages: sum.listPages + r.listPages,
-          };
-        },
-        { reads: 0, writes: 0, dryRuns: 0, listPages: 0 },
-      );
+    clusterRequests: () => sumRequests(clients),
+    healthRequests: () => sumRequests(healthClients),
+    pollHealth,
+    async runHealthUntilFinal(sha, timeoutMs = 120_000) {
+      const results: PollOnceResult[] = [];
+      const deadline = Date.now() + timeoutMs;
+      const isFinal = () => {
+        const last = world.fake
+          .statuses(sha)
+          .filter((s) => s.context === "pullbridge/web")
+          .at(-1);
+        return last !== undefined && last.state !== "pending";
+      };
+      while (!isFinal() && Date.now() < deadline) results.push(await pollHealth(1));
+      return results;
     },
     close: () => world.close(),
   };

@@ -43,3 +43,29 @@ export async function createFifoWithDlq(
   );
   return { queueUrl: main.QueueUrl ?? "", dlqUrl, dlqArn };
 }
+
+/** Creates a standard queue (per-message DelaySeconds work only there) with a standard dead-letter queue. */
+export async function createStandardWithDlq(
+  sqs: SQSClient,
+  options: { maxReceiveCount?: number; visibilityTimeout?: number } = {},
+): Promise<{ queueUrl: string; dlqUrl: string }> {
+  const base = uniqueName("health");
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${base}-dlq` }));
+  const dlqUrl = dlq.QueueUrl ?? "";
+  const attrs = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }),
+  );
+  const main = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: base,
+      Attributes: {
+        VisibilityTimeout: String(options.visibilityTimeout ?? 30),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: attrs.Attributes?.QueueArn ?? "",
+          maxReceiveCount: options.maxReceiveCount ?? 5,
+        }),
+      },
+    }),
+  );
+  return { queueUrl: main.QueueUrl ?? "", dlqUrl };
+}

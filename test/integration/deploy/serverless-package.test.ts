@@ -86,13 +86,14 @@ describe("serverless.yml packaged offline", () => {
     // Assess
     expect(functions.map(([id]) => id).sort()).toEqual([
       "DriftLambdaFunction",
+      "HealthLambdaFunction",
       "ImagesIntakeLambdaFunction",
       "ImagesLambdaFunction",
       "WebhookLambdaFunction",
       "WorkerLambdaFunction",
     ]);
     const roles = functions.map(([, f]) => JSON.stringify(f.Properties.Role));
-    expect(new Set(roles).size).toBe(5);
+    expect(new Set(roles).size).toBe(6);
     for (const [, f] of functions) {
       expect(f.Properties.Runtime).toBe("nodejs24.x");
       expect(f.Properties.Architectures).toEqual(["arm64"]);
@@ -180,10 +181,22 @@ describe("serverless.yml packaged offline", () => {
     ]);
     expect(actions("DriftRole")).toEqual(["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage"]);
     expect(actions("WorkerRole")).toContain("eks:DescribeCluster");
-    expect(actions("WorkerRole")).not.toContain("sqs:SendMessage");
     expect(actions("WorkerRole")).toEqual(
       expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage"]),
     );
+    // The worker sends only to the health queue (the first check after an apply), never to the job queue.
+    const sendsTo = (id: string) =>
+      (
+        resource(id).Properties.Policies as {
+          PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
+        }[]
+      )
+        .flatMap((p) => p.PolicyDocument.Statement)
+        .filter((st) => st.Action.includes("sqs:SendMessage"))
+        .flatMap((st) => st.Resource);
+    expect(sendsTo("WorkerRole")).toEqual([{ "Fn::GetAtt": ["HealthQueue", "Arn"] }]);
+    expect(sendsTo("HealthRole")).toEqual([{ "Fn::GetAtt": ["HealthQueue", "Arn"] }]);
+    expect(actions("HealthRole")).toContain("eks:DescribeCluster");
   });
 
   it("runs the drift function on a schedule it is allowed to be invoked by", () => {
@@ -234,6 +247,8 @@ describe("serverless.yml packaged offline", () => {
     expect(alarms).toEqual([
       "DeadLetterQueueNotEmptyAlarm",
       "DriftDetectedAlarm",
+      "HealthDeadLetterQueueNotEmptyAlarm",
+      "HealthTimeoutsAlarm",
       "ImageUpdatesFailedAlarm",
       "OldestJobAgeAlarm",
       "SyncFailuresAlarm",
@@ -242,6 +257,7 @@ describe("serverless.yml packaged offline", () => {
     const queries = JSON.stringify([resource("SyncFailuresAlarm"), resource("DriftDetectedAlarm")]);
     expect(queries).toContain("SUM(SyncFailed)");
     expect(queries).toContain("SUM(DriftDetected)");
+    expect(JSON.stringify(resource("HealthTimeoutsAlarm"))).toContain("SUM(HealthTimedOut)");
   });
 
   it("passes cfn-lint with no errors and only the warnings the README lists", async () => {
@@ -303,7 +319,7 @@ describe("serverless.yml packaged offline", () => {
     expect(failure).toContain('targets[0].cluster: unknown cluster "prd"');
   });
 
-  it.each(["webhook", "worker", "drift", "images"])(
+  it.each(["webhook", "worker", "health", "drift", "images"])(
     "ships a %s bundle that loads cold with Lambda's environment",
     async (fn) => {
       // Prepare: unzip inside the repository, so the AWS SDK (provided by the nodejs24.x runtime,
@@ -325,6 +341,8 @@ describe("serverless.yml packaged offline", () => {
           PULLBRIDGE_TARGETS_FILE: fn === "webhook" ? ".build/targets.json" : "infra/targets.yaml",
           PULLBRIDGE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/pullbridge-ci-jobs.fifo",
           PULLBRIDGE_WEBHOOK_SECRET_PARAMETER: "/pullbridge/ci/webhook-secret",
+          PULLBRIDGE_HEALTH_QUEUE_URL:
+            "https://sqs.eu-west-1.amazonaws.com/123456789012/pullbridge-ci-health",
         },
       });
 

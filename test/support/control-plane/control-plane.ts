@@ -69,7 +69,7 @@ export async function ensureBinaries(): Promise<string> {
 }
 
 /** Asks the OS for a free loopback port. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once("error", reject);

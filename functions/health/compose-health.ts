@@ -1,0 +1,75 @@
+/**
+ * The health function's composition root: configuration and the outside world (GitHub ports, AWS
+ * credentials, secrets, the health queue, logger, metrics) → the health Lambda handler. The Lambda
+ * entry point and the end-to-end test bridge build it here, so they differ only in what they pass.
+ */
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
+import { defaultProvider } from "@aws-sdk/credential-provider-node";
+import { createClusterConnector } from "../../lib/cluster/cluster-connector.ts";
+import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
+import { createClusterCredentialsResolver } from "../../lib/cluster/credentials-resolver.ts";
+import { createEksClusterInfoSource } from "../../lib/cluster/eks-cluster-info.ts";
+import type { AwsCredentials, AwsCredentialsProvider } from "../../lib/cluster/eks-token.ts";
+import { createEksTokenCache } from "../../lib/cluster/eks-token-cache.ts";
+import type { SecretReader } from "../../lib/config/read-secrets.ts";
+import type { TargetsFile } from "../../lib/config/targets.ts";
+import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
+import type { HealthCheckQueue } from "../../lib/health/health-check-queue.ts";
+import type { HealthBackoff } from "../../lib/health/health-schedule.ts";
+import { createHealthHandler } from "./create-handler.ts";
+
+/** A check takes a second or two; a token with a minute left is plenty. */
+const TOKEN_MARGIN_MS = 60_000;
+
+export type HealthWiring = {
+  targets: TargetsFile;
+  github: JobGitHubFactory;
+  secrets: SecretReader;
+  queue: HealthCheckQueue;
+  backoff: HealthBackoff;
+  logger: Logger;
+  metrics: Metrics;
+  awsCredentials?: AwsCredentials | AwsCredentialsProvider;
+  region?: string | undefined;
+  localMode: boolean;
+  now?: () => Date;
+  /** Sees every cluster client the consumer connects (the test bridge counts their requests). */
+  onClusterClient?: (client: ClusterPort) => void;
+};
+
+/** Builds the health handler from `wiring`; call once per container. */
+export function composeHealth(wiring: HealthWiring) {
+  const now = wiring.now ?? (() => new Date());
+  const connect = createClusterConnector({
+    config: wiring.targets,
+    resolver: createClusterCredentialsResolver({
+      clusterInfo: createEksClusterInfoSource(),
+      tokens: createEksTokenCache({
+        credentials: wiring.awsCredentials ?? defaultProvider(),
+        now,
+        refreshBeforeExpiryMs: TOKEN_MARGIN_MS,
+      }),
+      secrets: wiring.secrets,
+      defaultRegion: wiring.region,
+      localMode: wiring.localMode,
+    }),
+    now,
+    refreshBeforeExpiryMs: TOKEN_MARGIN_MS,
+  });
+  const observe = wiring.onClusterClient;
+  return createHealthHandler({
+    config: wiring.targets,
+    github: wiring.github,
+    connectCluster: async (target, purpose) => {
+      const client = await connect(target, purpose);
+      observe?.(client);
+      return client;
+    },
+    queue: wiring.queue,
+    backoff: wiring.backoff,
+    now,
+    logger: wiring.logger,
+    metrics: wiring.metrics,
+  });
+}
