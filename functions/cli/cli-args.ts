@@ -1,7 +1,7 @@
 /** The `pullbridge` command line: options (node:util parseArgs) and the help text. */
 import { parseArgs } from "node:util";
 
-export const CLI_OPTIONS = {
+const CLI_OPTIONS = {
   kubeconfig: { type: "string" },
   context: { type: "string" },
   targets: { type: "string" },

@@ -46,7 +46,7 @@ export type CliIo = {
   now: () => Date;
 };
 
-export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
+const EXIT = { ok: 0, error: 1, changes: 2 } as const;
 
 type Run = { args: CliArgs; io: CliIo; p: Palette; connection?: KubeConnection };
 

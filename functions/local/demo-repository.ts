@@ -11,7 +11,7 @@ import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
 import { parseTargetsConfig, type TargetsFile } from "../../lib/config/targets.ts";
 import { initRepository, type LocalGit, localGit } from "./local-git.ts";
 
-export const DEMO_MANIFESTS_DIR = fileURLToPath(new URL("./demo-manifests/", import.meta.url));
+const DEMO_MANIFESTS_DIR = fileURLToPath(new URL("./demo-manifests/", import.meta.url));
 export const DEMO_REPO = "local/pullbridge-demo";
 export const DEMO_BRANCH = "main";
 export const DEMO_PATH = "deploy";
@@ -31,7 +31,7 @@ export async function ensureDemoRepository(dir: string): Promise<{ repo: LocalGi
 }
 
 /** The demo's image repository (AWS's sample account and region, as `npm run send-image-event` sends by default). */
-export const DEMO_IMAGE_REPOSITORY = "123456789012.dkr.ecr.us-west-2.amazonaws.com/web";
+const DEMO_IMAGE_REPOSITORY = "123456789012.dkr.ecr.us-west-2.amazonaws.com/web";
 
 /** The demo target, reading `deploy/` of the demo repository, on the cluster of `kubeconfig`. */
 export function demoTargets(options: {

@@ -30,7 +30,7 @@ export type LocalCluster = {
 };
 
 /** Whether the control-plane binaries are already built (a start takes seconds, not minutes). */
-export function controlPlaneCached(env: ControlPlaneEnv): boolean {
+function controlPlaneCached(env: ControlPlaneEnv): boolean {
   if (env.KUBEBUILDER_ASSETS && existsSync(join(env.KUBEBUILDER_ASSETS, "kube-apiserver"))) return true;
   const cache = env.PULLBRIDGE_CACHE_DIR ?? join(homedir(), ".cache", "pullbridge");
   return existsSync(join(cache, "control-plane"));

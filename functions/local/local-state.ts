@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** `.pullbridge/` at the repository root (gitignored); `--state-dir` moves it (tests, several bridges). */
-export const DEFAULT_LOCAL_DIR = fileURLToPath(new URL("../../.pullbridge/", import.meta.url));
+const DEFAULT_LOCAL_DIR = fileURLToPath(new URL("../../.pullbridge/", import.meta.url));
 
 /** Where a bridge keeps its state file and demo repository. */
 export function localPaths(dir: string = DEFAULT_LOCAL_DIR) {

@@ -40,7 +40,7 @@ export function pushPayload(options: {
 }
 
 /** `sha256=<hex hmac>` over the exact body bytes. */
-export function signBody(secret: string, body: string): string {
+function signBody(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`;
 }
 

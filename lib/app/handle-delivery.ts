@@ -28,7 +28,7 @@ import { SIGNATURE_HEADER, verifySignature } from "../webhook/verify-signature.t
 import { handleImageEvent } from "./handle-image-event.ts";
 
 /** Coarse outcome of a delivery; the `decision` metric dimension and log field. */
-export const DeliveryDecision = {
+const DeliveryDecision = {
   Queued: "queued",
   Ping: "ping",
   Ignored: "ignored",

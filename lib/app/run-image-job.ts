@@ -85,7 +85,7 @@ export function imageCommitMessage(job: ImageJob, changes: readonly TargetImageC
 }
 
 /** Branch a pull-request-mode update is proposed on: one per target branch, policy set and tag. */
-export function proposalBranch(job: ImageJob, changes: readonly TargetImageChange[]): string {
+function proposalBranch(job: ImageJob, changes: readonly TargetImageChange[]): string {
   const policies = [...new Set(changes.map((c) => c.policy))].sort().join("+");
   return `pullbridge/images/${job.branch}/${policies}-${job.image.tag}`
     .replace(/[^A-Za-z0-9._/+-]/g, "-")

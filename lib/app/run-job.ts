@@ -12,7 +12,6 @@ import { runPreviewJob } from "./run-preview-job.ts";
 import { runSyncJob } from "./run-sync-job.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
 
-export type { JobOutcome } from "./job-outcome.ts";
 export type { JobReport } from "./report-job.ts";
 export type { WorkerDeps } from "./worker-deps.ts";
 

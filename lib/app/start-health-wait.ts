@@ -21,7 +21,7 @@ export type HealthWaitDeps = {
 };
 
 /** The objects a sync leaves in the cluster (created, updated, unchanged), as health subjects. */
-export function healthSubjectsOf(result: Pick<SyncResult, "outcomes">): HealthSubject[] {
+function healthSubjectsOf(result: Pick<SyncResult, "outcomes">): HealthSubject[] {
   return result.outcomes
     .filter((o) => o.outcome === "created" || o.outcome === "updated" || o.outcome === "unchanged")
     .map((o) => {
@@ -39,10 +39,7 @@ export function healthSubjectsOf(result: Pick<SyncResult, "outcomes">): HealthSu
  * When the sync wrote its revision on the ApplySet parent, `now` (what the engine recorded); a
  * no-op sync wrote nothing, so the parent still carries the previous sync's time.
  */
-export function syncedAtOf(
-  result: Pick<SyncResult, "parentUpdated" | "previousRevision">,
-  syncNow: Date,
-): string {
+function syncedAtOf(result: Pick<SyncResult, "parentUpdated" | "previousRevision">, syncNow: Date): string {
   return !result.parentUpdated && result.previousRevision
     ? result.previousRevision.time
     : syncNow.toISOString();

@@ -44,10 +44,7 @@ export type SyncCommandInput = {
 };
 
 /** Wraps a cluster port so every request it completes is reported to `onProgress`. */
-export function observeProgress(
-  cluster: ClusterPort,
-  onProgress: (progress: SyncProgress) => void,
-): ClusterPort {
+function observeProgress(cluster: ClusterPort, onProgress: (progress: SyncProgress) => void): ClusterPort {
   const progress: SyncProgress = { phase: "read", reads: 0, dryRuns: 0, applied: 0, pruned: 0 };
   const after = async <T>(promise: Promise<T>, update: () => void): Promise<T> => {
     const value = await promise;

@@ -27,7 +27,7 @@ export type EksTokenCacheOptions = {
   createToken?: (options: CreateEksTokenOptions) => Promise<EksToken>;
 };
 
-export const DEFAULT_REFRESH_BEFORE_EXPIRY_MS = 60_000;
+const DEFAULT_REFRESH_BEFORE_EXPIRY_MS = 60_000;
 
 type Entry = { readonly pending: Promise<EksToken>; token?: EksToken };
 

@@ -45,11 +45,11 @@ export type CreateEksTokenOptions = {
 };
 
 export const EKS_TOKEN_PREFIX = "k8s-aws-v1.";
-export const CLUSTER_ID_HEADER = "x-k8s-aws-id";
+const CLUSTER_ID_HEADER = "x-k8s-aws-id";
 /** How long the EKS authenticator accepts a token after its `X-Amz-Date`. */
 export const EKS_TOKEN_LIFETIME_MS = 15 * 60_000;
 /** What aws-iam-authenticator sends as `X-Amz-Expires`. */
-export const DEFAULT_PRESIGN_EXPIRES_SECONDS = 60;
+const DEFAULT_PRESIGN_EXPIRES_SECONDS = 60;
 /** The authenticator refuses `X-Amz-Expires` above this. */
 const MAX_PRESIGN_EXPIRES_SECONDS = 900;
 
@@ -57,7 +57,7 @@ const STS_API_VERSION = "2011-06-15";
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 /** The regional STS host the token is presigned for (China regions live under `amazonaws.com.cn`). */
-export function stsHostname(region: string): string {
+function stsHostname(region: string): string {
   if (!REGION_PATTERN.test(region)) {
     throw new ConfigError("cluster.region", `"${region}" is not an AWS region name`);
   }

@@ -40,7 +40,7 @@ const SECRET: ApiResource = {
 };
 
 /** `/api/v1/namespaces/x/configmaps[/name]` or `/apis/apps/v1/deployments[/name]`. */
-export function resourcePath(options: {
+function resourcePath(options: {
   resource: ApiResource;
   namespace?: string | undefined;
   name?: string | undefined;

@@ -58,7 +58,7 @@ export function selectManifestFiles(
  * `values.YAML`), sorted: reported as skipped, since a file that looks like it belongs to the
  * target but is never read is a surprise. Hidden files are left out on purpose (see below).
  */
-export function unsupportedFiles(paths: Iterable<string>, targetPath: string): string[] {
+function unsupportedFiles(paths: Iterable<string>, targetPath: string): string[] {
   const target = normaliseTargetPath(targetPath);
   const prefix = target === "." ? "" : `${target}/`;
   const all = [...paths];
@@ -76,7 +76,7 @@ export function unsupportedFiles(paths: Iterable<string>, targetPath: string): s
 }
 
 /** Why a file under the target path was not read. */
-export const NOT_A_MANIFEST_REASON = "not a manifest (only .yaml, .yml and .json files are read)";
+const NOT_A_MANIFEST_REASON = "not a manifest (only .yaml, .yml and .json files are read)";
 
 /** Every file under the target path that was not read: what the source left out, then unsupported extensions. */
 export function skippedFiles(tree: SourceTree, targetPath: string): SkippedFile[] {
