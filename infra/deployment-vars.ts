@@ -1,5 +1,6 @@
 /** Deploy-time values for serverless.yml, computed from the validated targets file and lib/ modules. */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { packTargets } from "../lib/config/packaged-targets.ts";
 import { parseTargetsYaml } from "../lib/config/targets.ts";
@@ -26,6 +27,26 @@ export const VISIBILITY_TIMEOUT_FACTOR = 6;
  */
 const PACKAGED_TARGETS_FILE = ".build/targets.json";
 
+/**
+ * Where packaging puts the Kustomize/Helm renderer for Lambda (linux/arm64), relative to the
+ * repository root; the worker's `package.patterns` ship it and the worker runs it from
+ * `$LAMBDA_TASK_ROOT/.build/bin/pullbridge-renderer` (lib/config/worker-env.ts).
+ */
+const PACKAGED_RENDERER = ".build/bin/pullbridge-renderer";
+
+/** Builds the renderer once per version (or finds it in its cache) and stages the arm64 binary for the worker's zip. */
+function stageRenderer(root: string): void {
+  const out = execFileSync("bash", [join(root, "infra", "renderer", "build.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const dir = out.trim().split("\n").at(-1) ?? "";
+  const target = join(root, PACKAGED_RENDERER);
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(join(dir, "pullbridge-renderer-linux-arm64"), target);
+  chmodSync(target, 0o755);
+}
+
 /** Reads and validates the targets file and renders everything serverless.yml needs from it. */
 export function loadDeploymentVars(input: {
   stage: string;
@@ -46,6 +67,7 @@ export function loadDeploymentVars(input: {
   const packaged = join(import.meta.dirname, "..", PACKAGED_TARGETS_FILE);
   mkdirSync(dirname(packaged), { recursive: true });
   writeFileSync(packaged, packTargets(config, input.targetsFile));
+  stageRenderer(join(import.meta.dirname, ".."));
   const insights = (metric: string, service: string = ServiceName.Worker) =>
     `SELECT SUM(${metric}) FROM SCHEMA("${METRIC_NAMESPACE}", ${Dimension.Service}, ${Dimension.Target}) WHERE ${Dimension.Service} = '${service}'`;
   return {

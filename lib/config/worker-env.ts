@@ -36,7 +36,7 @@ export type WorkerEnv = {
   readonly maxReceiveCount: number;
   readonly region: string | undefined;
   readonly localMode: boolean;
-  /** The renderer helper for Kustomize and Helm targets (`PULLBRIDGE_RENDERER_PATH`; on Lambda `bin/pullbridge-renderer` in the package). */
+  /** The renderer helper for Kustomize and Helm targets (`PULLBRIDGE_RENDERER_PATH`; on Lambda `.build/bin/pullbridge-renderer` in the package, staged by infra/deployment-vars.ts). */
   readonly rendererPath: string | undefined;
 };
 
@@ -70,7 +70,7 @@ export function loadWorkerEnv(env: Env = process.env, options: { readFile?: Read
   const taskRoot = optionalString(env, "LAMBDA_TASK_ROOT");
   const rendererPath =
     optionalString(env, "PULLBRIDGE_RENDERER_PATH") ??
-    (taskRoot === undefined ? undefined : `${taskRoot}/bin/pullbridge-renderer`);
+    (taskRoot === undefined ? undefined : `${taskRoot}/.build/bin/pullbridge-renderer`);
 
   return {
     targets,

@@ -352,6 +352,28 @@ describe("serverless.yml packaged offline", () => {
   );
 });
 
+describe("serverless.yml: the worker ships the renderer", () => {
+  it("puts the linux/arm64 renderer, executable, in the worker's zip and in no other", async () => {
+    // Prepare
+    const renderer = ".build/bin/pullbridge-renderer";
+    const listing = async (fn: string) => (await run("unzip", ["-Z", join(packageDir, `${fn}.zip`)])).stdout;
+
+    // Act
+    const worker = await listing("worker");
+    const webhook = await listing("webhook");
+    const dir = join(root, ".build", "package-smoke", "worker-renderer");
+    await rm(dir, { recursive: true, force: true });
+    await run("unzip", ["-q", join(packageDir, "worker.zip"), renderer, "-d", dir]);
+    const head = (await readFile(join(dir, renderer))).subarray(0, 20);
+
+    // Assess: -rwx mode in the zip; an ELF file whose e_machine (bytes 18-19, little-endian) is AArch64 (0xB7).
+    expect(worker).toMatch(new RegExp(`^-rwx.* ${renderer.replaceAll(".", "\\.")}$`, "m"));
+    expect(webhook).not.toContain(renderer);
+    expect(head.subarray(0, 4).toString("latin1")).toBe("\x7fELF");
+    expect(head.readUInt16LE(18)).toBe(0xb7);
+  });
+});
+
 describe("serverless.yml: image automation", () => {
   it("routes only successful ECR pushes to the intake function, which may only queue image jobs", () => {
     // Prepare
