@@ -21,18 +21,7 @@
  * a dry-run answer compacted the same way compares with the compacted live object as before.
  */
 import type { KubeObject } from "../manifests/kube-object.ts";
-
-type FieldSet = { [key: string]: FieldSet };
-
-type ManagedFieldsEntry = {
-  manager?: string;
-  operation?: string;
-  apiVersion?: string;
-  fieldsType?: string;
-  fieldsV1?: FieldSet;
-  subresource?: string;
-  time?: string;
-};
+import { childKeys, type FieldSet, isPlainObject, jsonEqual, type ManagedFieldsEntry } from "./field-set.ts";
 
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -47,30 +36,6 @@ const KEPT_METADATA = [
   "ownerReferences",
   "finalizers",
 ] as const;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function childKeys(fields: FieldSet): string[] {
-  return Object.keys(fields).filter((k) => k !== ".");
-}
-
-/** Structural equality of JSON values (key order does not matter, list order does). */
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, i) => jsonEqual(item, b[i]));
-  }
-  if (isPlainObject(a)) {
-    if (!isPlainObject(b)) return false;
-    const ak = Object.keys(a);
-    if (ak.length !== Object.keys(b).length) return false;
-    return ak.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
-  }
-  return false;
-}
 
 /** Merges two field sets (the union of the paths they manage). */
 function unionFields(a: FieldSet | undefined, b: FieldSet | undefined): FieldSet | undefined {

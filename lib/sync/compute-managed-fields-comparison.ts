@@ -16,51 +16,17 @@
  * caller falls back to a server-side dry-run. Pure.
  */
 import type { KubeObject } from "../manifests/kube-object.ts";
+import { childKeys, type FieldSet, isPlainObject, jsonEqual, type ManagedFieldsEntry } from "./field-set.ts";
 
 export type ManagedFieldsVerdict =
   | { verdict: "unchanged" }
   | { verdict: "changed"; path: string; reason: string }
   | { verdict: "ambiguous"; path: string; reason: string };
 
-type FieldSet = { [key: string]: FieldSet };
-
-type ManagedFieldsEntry = {
-  manager?: string;
-  operation?: string;
-  apiVersion?: string;
-  fieldsType?: string;
-  fieldsV1?: FieldSet;
-  subresource?: string;
-};
-
 const UNCHANGED: ManagedFieldsVerdict = { verdict: "unchanged" };
 
 /** Merge-key fields the API server defaults before recording the key (so a manifest may omit them). */
 const DEFAULTED_MERGE_KEYS: Readonly<Record<string, unknown>> = { protocol: "TCP" };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function childKeys(fields: FieldSet): string[] {
-  return Object.keys(fields).filter((k) => k !== ".");
-}
-
-/** Structural equality of JSON values (key order does not matter, list order does). */
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, i) => jsonEqual(item, b[i]));
-  }
-  if (isPlainObject(a)) {
-    if (!isPlainObject(b)) return false;
-    const ak = Object.keys(a);
-    if (ak.length !== Object.keys(b).length) return false;
-    return ak.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
-  }
-  return false;
-}
 
 const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)|[eE]([+-]?\d+))?$/;
 const SUFFIX: Record<string, number> = {
