@@ -6,20 +6,16 @@
  */
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
-import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import type { WorkerDeps } from "../../lib/app/run-job.ts";
-import { createClusterConnector } from "../../lib/cluster/cluster-connector.ts";
 import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
-import { createClusterCredentialsResolver } from "../../lib/cluster/credentials-resolver.ts";
-import { createEksClusterInfoSource } from "../../lib/cluster/eks-cluster-info.ts";
 import type { AwsCredentials, AwsCredentialsProvider } from "../../lib/cluster/eks-token.ts";
-import { createEksTokenCache } from "../../lib/cluster/eks-token-cache.ts";
 import type { SecretReader } from "../../lib/config/read-secrets.ts";
 import type { TargetsFile } from "../../lib/config/targets.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import type { SourceLimits } from "../../lib/source/git-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
+import { composeClusterConnector } from "./compose-cluster-connector.ts";
 import { createWorkerHandler } from "./create-handler.ts";
 
 /** A token must outlive the longest sync: refresh it when less than the Lambda timeout (max 15 min) remains. */
@@ -57,37 +53,21 @@ export type WorkerWiring = {
 /** Builds the worker handler from `wiring`; call once per container (or per local bridge). */
 export function composeWorker(wiring: WorkerWiring) {
   const now = wiring.now ?? (() => new Date());
-  const connect = createClusterConnector({
-    config: wiring.targets,
-    resolver: createClusterCredentialsResolver({
-      clusterInfo: createEksClusterInfoSource(),
-      tokens: createEksTokenCache({
-        credentials: wiring.awsCredentials ?? defaultProvider(),
-        now,
-        refreshBeforeExpiryMs: TOKEN_MARGIN_MS,
-      }),
-      secrets: wiring.secrets,
-      defaultRegion: wiring.region,
-      localMode: wiring.localMode,
-      ...(wiring.defaultKubeconfigPath === undefined
-        ? {}
-        : { defaultKubeconfigPath: wiring.defaultKubeconfigPath }),
-    }),
+  const connect = composeClusterConnector({
+    targets: wiring.targets,
+    secrets: wiring.secrets,
+    tokenMarginMs: TOKEN_MARGIN_MS,
     now,
-    refreshBeforeExpiryMs: TOKEN_MARGIN_MS,
+    awsCredentials: wiring.awsCredentials,
+    region: wiring.region,
+    localMode: wiring.localMode,
+    defaultKubeconfigPath: wiring.defaultKubeconfigPath,
+    onClusterClient: wiring.onClusterClient,
   });
-  const observe = wiring.onClusterClient;
   return createWorkerHandler({
     config: wiring.targets,
     github: wiring.github,
-    connectCluster:
-      observe === undefined
-        ? connect
-        : async (target, purpose) => {
-            const client = await connect(target, purpose);
-            observe(client);
-            return client;
-          },
+    connectCluster: connect,
     now,
     toolingVersion: PULLBRIDGE_VERSION,
     sourceLimits: wiring.sourceLimits,
