@@ -175,8 +175,6 @@ async function readLive(options: {
 /** Runs one health check; throws only retryable errors (the message then returns to the queue). */
 export async function runHealthCheck(deps: HealthCheckDeps, check: HealthCheck): Promise<HealthCheckReport> {
   const base = { target: check.target, sha: check.sha };
-  const log = (message: string, fields: Record<string, unknown> = {}) =>
-    deps.logger.info(message, { target: check.target, sha: check.sha, attempt: check.attempt, ...fields });
   const target = deps.config.targets.find((t) => t.name === check.target);
   if (!target || target.repo.toLowerCase() !== check.repo.toLowerCase()) {
     deps.logger.error("health check for an unknown target dropped", {
@@ -191,125 +189,175 @@ export async function runHealthCheck(deps: HealthCheckDeps, check: HealthCheck):
       metrics: [],
     };
   }
-  const rules = rulesOf(target);
   const { reporter } = await deps.github({ installationId: check.installationId, repo: target.repo });
-  const ref = { repo: target.repo, sha: check.sha, target: target.name, kind: "sync" as const };
   const cluster = await deps.connectCluster(target, "health");
   const before = cluster.requestCounts();
-  const requestsSoFar = () => {
-    const d = subtractRequestCounts(cluster.requestCounts(), before);
-    return d.reads + d.writes + d.dryRuns;
-  };
   const metrics: EmittedMetric[] = [count(HealthMetric.Checks, 1)];
-  const finishMetrics = () => [...metrics, count(HealthMetric.ApiRequests, requestsSoFar())];
+  const ctx: CheckContext = {
+    deps,
+    check,
+    target,
+    reporter,
+    ref: { repo: target.repo, sha: check.sha, target: target.name, kind: "sync" },
+    log: (message, fields = {}) =>
+      deps.logger.info(message, { target: check.target, sha: check.sha, attempt: check.attempt, ...fields }),
+    metrics,
+    report: (outcome, message, assessment) => {
+      const d = subtractRequestCounts(cluster.requestCounts(), before);
+      const requests = d.reads + d.writes + d.dryRuns;
+      return {
+        ...base,
+        outcome,
+        message,
+        ...(assessment === undefined ? {} : { assessment }),
+        requests,
+        metrics: [...metrics, count(HealthMetric.ApiRequests, requests)],
+      };
+    },
+  };
 
   // Superseded: a newer sync wrote the ApplySet parent after the one this check waits for.
   const parentName = applySetParentName(target);
   const parent = await cluster.getApplySetParent({ namespace: target.namespace, name: parentName });
   const inventory = readApplySetParent({ parent, name: parentName, namespace: target.namespace });
   const last = inventory.lastSync;
-  if (last && Date.parse(last.time) > Date.parse(check.syncedAt)) {
-    if (last.sha === check.sha) {
-      // The same commit was synced again (drift correction): that sync's own check reports.
-      log("health check replaced by a newer sync of the same commit", { syncedAt: last.time });
-      return {
-        ...base,
-        outcome: "replaced",
-        message: "replaced by a newer sync of the same commit",
-        requests: requestsSoFar(),
-        metrics: finishMetrics(),
-      };
-    }
-    const description = formatSupersededDescription(last.sha);
-    await reporter.finish({
-      ...ref,
-      state: "success",
-      description,
-      summary: `A newer commit (${last.sha}) was synced to \`${target.name}\` before this one became healthy; its health check reports from now on.`,
-    });
-    metrics.push(count(HealthMetric.Superseded, 1));
-    log("health check superseded", { by: last.sha });
-    return {
-      ...base,
-      outcome: "superseded",
-      message: description,
-      requests: requestsSoFar(),
-      metrics: finishMetrics(),
-    };
-  }
+  if (last && Date.parse(last.time) > Date.parse(check.syncedAt)) return await concludeReplaced(ctx, last);
 
   const { assessment } = await readLive({
     cluster,
     subjects: check.subjects,
-    rules,
+    rules: rulesOf(target),
     applySetId: inventory.id,
   });
   const now = deps.now();
-  const drift = check.drift ? "drift corrected: " : "";
+  const final = finalVerdictOf(ctx, assessment, now);
+  if (final !== undefined) return await concludeFinal(ctx, assessment, final);
+  return await scheduleNextCheck(ctx, assessment, now);
+}
+
+/** What one check shares with the steps that conclude it. */
+type CheckContext = {
+  deps: HealthCheckDeps;
+  check: HealthCheck;
+  target: Target;
+  reporter: Awaited<ReturnType<HealthCheckDeps["github"]>>["reporter"];
+  ref: { repo: string; sha: string; target: string; kind: "sync" };
+  log: (message: string, fields?: Record<string, unknown>) => void;
+  /** Metrics so far; steps add theirs before `report`. */
+  metrics: EmittedMetric[];
+  report: (outcome: HealthCheckOutcome, message: string, assessment?: HealthAssessment) => HealthCheckReport;
+};
+
+/** A newer sync replaced the one this check waits for: stop, saying so unless it was the same commit. */
+async function concludeReplaced(
+  ctx: CheckContext,
+  last: { sha: string; time: string },
+): Promise<HealthCheckReport> {
+  const { target, reporter, ref, log, metrics } = ctx;
+  if (last.sha === ctx.check.sha) {
+    // The same commit was synced again (drift correction): that sync's own check reports.
+    log("health check replaced by a newer sync of the same commit", { syncedAt: last.time });
+    return ctx.report("replaced", "replaced by a newer sync of the same commit");
+  }
+  const description = formatSupersededDescription(last.sha);
+  await reporter.finish({
+    ...ref,
+    state: "success",
+    description,
+    summary: `A newer commit (${last.sha}) was synced to \`${target.name}\` before this one became healthy; its health check reports from now on.`,
+  });
+  metrics.push(count(HealthMetric.Superseded, 1));
+  log("health check superseded", { by: last.sha });
+  return ctx.report("superseded", description);
+}
+
+/** A verdict that ends the wait: what to post, count and log. */
+type FinalVerdict = {
+  outcome: "healthy" | "failed" | "timed-out";
+  state: "success" | "failure";
+  description: string;
+  summary: string;
+  metrics: EmittedMetric[];
+  logMessage: string;
+  logFields: Record<string, unknown>;
+};
+
+/** Healthy, failed (at once, without waiting out the timeout) or past the deadline; undefined while still in progress. */
+function finalVerdictOf(
+  ctx: CheckContext,
+  assessment: HealthAssessment,
+  now: Date,
+): FinalVerdict | undefined {
+  const { check, target } = ctx;
   const ns = target.namespace;
+  const table = formatHealthTable(assessment.rows);
   if (assessment.verdict === "current") {
     const timeToHealthyMs = Math.max(0, now.getTime() - Date.parse(check.appliedAt));
-    const description = `${drift}${formatHealthyDescription({ objects: check.applied, timeToHealthyMs })}`;
-    await reporter.finish({
-      ...ref,
+    const description = `${check.drift ? "drift corrected: " : ""}${formatHealthyDescription({ objects: check.applied, timeToHealthyMs })}`;
+    return {
+      outcome: "healthy",
       state: "success",
       description,
-      summary: `Every object pullbridge applied is rolled out and healthy (check ${check.attempt}).\n\n${formatHealthTable(assessment.rows)}`,
-    });
-    metrics.push(millis(HealthMetric.TimeToHealthy, timeToHealthyMs), count(HealthMetric.Healthy, 1));
-    log("healthy", { timeToHealthyMs });
-    return {
-      ...base,
-      outcome: "healthy",
-      message: description,
-      assessment,
-      requests: requestsSoFar(),
-      metrics: finishMetrics(),
+      summary: `Every object pullbridge applied is rolled out and healthy (check ${check.attempt}).\n\n${table}`,
+      metrics: [millis(HealthMetric.TimeToHealthy, timeToHealthyMs), count(HealthMetric.Healthy, 1)],
+      logMessage: "healthy",
+      logFields: { timeToHealthyMs },
     };
   }
   if (assessment.verdict === "failed") {
     const description = formatFailedDescription({ rows: assessment.rows, defaultNamespace: ns });
-    await reporter.finish({
-      ...ref,
-      state: "failure",
-      description,
-      summary: `The objects were applied, but at least one will not become healthy without a change; pullbridge did not wait for the ${target.health.timeoutSeconds}s timeout.\n\n${formatHealthTable(assessment.rows)}`,
-    });
-    metrics.push(count(HealthMetric.Failed, 1));
-    log("health check failed", { description });
     return {
-      ...base,
       outcome: "failed",
-      message: description,
-      assessment,
-      requests: requestsSoFar(),
-      metrics: finishMetrics(),
-    };
-  }
-  if (now.getTime() >= Date.parse(check.deadline)) {
-    const description = formatTimeoutDescription({
-      rows: assessment.rows,
-      timeoutSeconds: target.health.timeoutSeconds,
-      defaultNamespace: ns,
-    });
-    await reporter.finish({
-      ...ref,
       state: "failure",
       description,
-      summary: `The objects were applied, but not all of them became healthy within ${target.health.timeoutSeconds}s (\`health.timeoutSeconds\`).\n\n${formatHealthTable(assessment.rows)}`,
-    });
-    metrics.push(count(HealthMetric.TimedOut, 1));
-    log("health check timed out", { description });
-    return {
-      ...base,
-      outcome: "timed-out",
-      message: description,
-      assessment,
-      requests: requestsSoFar(),
-      metrics: finishMetrics(),
+      summary: `The objects were applied, but at least one will not become healthy without a change; pullbridge did not wait for the ${target.health.timeoutSeconds}s timeout.\n\n${table}`,
+      metrics: [count(HealthMetric.Failed, 1)],
+      logMessage: "health check failed",
+      logFields: { description },
     };
   }
-  const description = `${drift}${formatWaitingDescription({ applied: check.applied, rows: assessment.rows, defaultNamespace: ns })}`;
+  if (now.getTime() < Date.parse(check.deadline)) return undefined;
+  const description = formatTimeoutDescription({
+    rows: assessment.rows,
+    timeoutSeconds: target.health.timeoutSeconds,
+    defaultNamespace: ns,
+  });
+  return {
+    outcome: "timed-out",
+    state: "failure",
+    description,
+    summary: `The objects were applied, but not all of them became healthy within ${target.health.timeoutSeconds}s (\`health.timeoutSeconds\`).\n\n${table}`,
+    metrics: [count(HealthMetric.TimedOut, 1)],
+    logMessage: "health check timed out",
+    logFields: { description },
+  };
+}
+
+/** Posts the final status of a verdict that ends the wait. */
+async function concludeFinal(
+  ctx: CheckContext,
+  assessment: HealthAssessment,
+  final: FinalVerdict,
+): Promise<HealthCheckReport> {
+  await ctx.reporter.finish({
+    ...ctx.ref,
+    state: final.state,
+    description: final.description,
+    summary: final.summary,
+  });
+  ctx.metrics.push(...final.metrics);
+  ctx.log(final.logMessage, final.logFields);
+  return ctx.report(final.outcome, final.description, assessment);
+}
+
+/** Still rolling out: update the pending text if it changed and queue the next, later check. */
+async function scheduleNextCheck(
+  ctx: CheckContext,
+  assessment: HealthAssessment,
+  now: Date,
+): Promise<HealthCheckReport> {
+  const { deps, check, target, reporter, ref, log } = ctx;
+  const description = `${check.drift ? "drift corrected: " : ""}${formatWaitingDescription({ applied: check.applied, rows: assessment.rows, defaultNamespace: target.namespace })}`;
   if (description !== check.lastDescription) await reporter.pending({ ...ref, description });
   const next = check.attempt + 1;
   const delay = healthCheckDelaySeconds({
@@ -322,12 +370,5 @@ export async function runHealthCheck(deps: HealthCheckDeps, check: HealthCheck):
   // redelivery checks again and queues the next check then.
   await deps.queue.schedule({ ...check, attempt: next, lastDescription: description }, delay);
   log("waiting", { description, nextCheckInSeconds: delay });
-  return {
-    ...base,
-    outcome: "waiting",
-    message: description,
-    assessment,
-    requests: requestsSoFar(),
-    metrics: finishMetrics(),
-  };
+  return ctx.report("waiting", description, assessment);
 }
