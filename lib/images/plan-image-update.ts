@@ -67,6 +67,7 @@ function splitTagDigest(text: string): { tag: string | undefined; digest: string
     : { tag: text.slice(0, at) || undefined, digest: text.slice(at + 1) };
 }
 
+/** Plans one marked field or `images:` entry: a splice and a change, or a logged reason to leave it. */
 function planField(
   field: ImageField,
   policies: readonly ImagePolicy[],
@@ -74,62 +75,82 @@ function planField(
   splices: Splice[],
   plan: ImageUpdatePlan,
 ): void {
+  if (field.kind === "marker") planMarkedField(field, policies, image, splices, plan);
+  else planKustomizeImage(field, policies, image, splices, plan);
+}
+
+/** A field marked with a policy comment: the whole image reference, or only its tag. */
+function planMarkedField(
+  field: Extract<ImageField, { kind: "marker" }>,
+  policies: readonly ImagePolicy[],
+  image: PushedImage,
+  splices: Splice[],
+  plan: ImageUpdatePlan,
+): void {
   const at = { file: field.file, line: field.line };
-  if (field.kind === "marker") {
-    const policy = policies.find((p) => p.name === field.policy);
-    if (policy === undefined) {
-      plan.ignored.push({
-        ...at,
-        code: FieldIgnoreCode.UnknownPolicy,
-        reason: `${field.file}:${field.line}: marker names policy ${field.policy}, which this target does not define`,
-      });
-      return;
-    }
-    if (!sameRepository(policy.repository, image.repository)) return;
-    let current: { tag: string | undefined; digest: string | undefined };
-    if (field.scope === "image") {
-      const ref = parseImageRef(field.scalar.text);
-      if (ref === undefined || !sameRepository(ref.repository, policy.repository)) {
-        plan.ignored.push({
-          ...at,
-          code: FieldIgnoreCode.RepositoryMismatch,
-          reason: `${field.file}:${field.line}: ${field.scalar.text} is not an image of ${policy.repository} (policy ${policy.name})`,
-        });
-        return;
-      }
-      current = ref;
-    } else {
-      current = splitTagDigest(field.scalar.text);
-    }
-    const decision = decideTag(policy, current, image);
-    if (decision.kind === "ignore") {
-      plan.ignored.push({
-        ...at,
-        code: decision.code,
-        reason: `${field.file}:${field.line}: ${decision.reason}`,
-      });
-      return;
-    }
-    const tagText = `${decision.tag}${decision.digest === undefined ? "" : `@${decision.digest}`}`;
-    const repository =
-      field.scope === "image" ? (parseImageRef(field.scalar.text)?.repository ?? policy.repository) : "";
-    const to =
-      field.scope === "image"
-        ? formatImageRef({ repository, tag: decision.tag, digest: decision.digest })
-        : tagText;
-    // Replace only what follows the repository: the repository's own spelling stays as written.
-    const offset = field.scope === "image" ? repository.length : 0;
-    splices.push({ range: [field.scalar.range[0] + offset, field.scalar.range[1]], text: to.slice(offset) });
-    plan.changes.push({
+  const policy = policies.find((p) => p.name === field.policy);
+  if (policy === undefined) {
+    plan.ignored.push({
       ...at,
-      policy: policy.name,
-      from: field.scalar.text,
-      to,
-      fromTag: current.tag,
-      toTag: decision.tag,
+      code: FieldIgnoreCode.UnknownPolicy,
+      reason: `${field.file}:${field.line}: marker names policy ${field.policy}, which this target does not define`,
     });
     return;
   }
+  if (!sameRepository(policy.repository, image.repository)) return;
+  let current: { tag: string | undefined; digest: string | undefined };
+  if (field.scope === "image") {
+    const ref = parseImageRef(field.scalar.text);
+    if (ref === undefined || !sameRepository(ref.repository, policy.repository)) {
+      plan.ignored.push({
+        ...at,
+        code: FieldIgnoreCode.RepositoryMismatch,
+        reason: `${field.file}:${field.line}: ${field.scalar.text} is not an image of ${policy.repository} (policy ${policy.name})`,
+      });
+      return;
+    }
+    current = ref;
+  } else {
+    current = splitTagDigest(field.scalar.text);
+  }
+  const decision = decideTag(policy, current, image);
+  if (decision.kind === "ignore") {
+    plan.ignored.push({
+      ...at,
+      code: decision.code,
+      reason: `${field.file}:${field.line}: ${decision.reason}`,
+    });
+    return;
+  }
+  const tagText = `${decision.tag}${decision.digest === undefined ? "" : `@${decision.digest}`}`;
+  const repository =
+    field.scope === "image" ? (parseImageRef(field.scalar.text)?.repository ?? policy.repository) : "";
+  const to =
+    field.scope === "image"
+      ? formatImageRef({ repository, tag: decision.tag, digest: decision.digest })
+      : tagText;
+  // Replace only what follows the repository: the repository's own spelling stays as written.
+  const offset = field.scope === "image" ? repository.length : 0;
+  splices.push({ range: [field.scalar.range[0] + offset, field.scalar.range[1]], text: to.slice(offset) });
+  plan.changes.push({
+    ...at,
+    policy: policy.name,
+    from: field.scalar.text,
+    to,
+    fromTag: current.tag,
+    toTag: decision.tag,
+  });
+}
+
+/** A `kustomization.yaml` `images:` entry: its `newTag` and `digest`, inserted when missing. */
+function planKustomizeImage(
+  field: Exclude<ImageField, { kind: "marker" }>,
+  policies: readonly ImagePolicy[],
+  image: PushedImage,
+  splices: Splice[],
+  plan: ImageUpdatePlan,
+): void {
+  const at = { file: field.file, line: field.line };
   const policy = policies.find((p) => sameRepository(p.repository, field.repository));
   if (policy === undefined || !sameRepository(policy.repository, image.repository)) return;
   const current = { tag: field.newTag?.text, digest: field.digest?.text };
