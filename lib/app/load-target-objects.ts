@@ -17,6 +17,7 @@ import {
   touchesTarget,
 } from "../render/target-source-paths.ts";
 import type { GitSource, SourceLimits, SourceTree } from "../source/git-source.ts";
+import type { JobContext } from "./worker-deps.ts";
 
 export type LoadTargetDeps = {
   source: Pick<GitSource, "fetchTree">;
@@ -28,7 +29,7 @@ export type LoadTargetDeps = {
 };
 
 /** Fetches, renders and validates the target's objects at `sha`; throws SourceError, RenderError or ManifestSetError. */
-export async function loadTargetObjects(
+async function loadTargetObjects(
   deps: LoadTargetDeps,
   target: Target,
   sha: string,
@@ -53,6 +54,31 @@ export async function loadTargetObjects(
   } catch (error) {
     throw withWatchHint(error, target);
   }
+}
+
+/**
+ * A job's objects at `sha`, and its cluster connection made at most once: before rendering for a
+ * Helm target (`.Capabilities`), else when the caller plans.
+ */
+export async function loadJobObjects(context: JobContext, purpose: "sync" | "preview", sha: string) {
+  const { deps, target, github } = context;
+  let connected: Promise<ClusterPort> | undefined;
+  const connect = () => {
+    connected ??= deps.connectCluster(target, purpose);
+    return connected;
+  };
+  const loaded = await loadTargetObjects(
+    {
+      source: github.source,
+      sourceLimits: deps.sourceLimits,
+      renderer: deps.renderer,
+      cluster: connect,
+      signal: deps.signal,
+    },
+    target,
+    sha,
+  );
+  return { loaded, connect };
 }
 
 /** `.Capabilities` from the cluster: its version and every served group/version(/Kind). */

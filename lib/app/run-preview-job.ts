@@ -3,14 +3,13 @@
  * under the target path, else plan the pull request head against the live cluster (read-only).
  */
 
-import type { ClusterPort } from "../cluster/cluster-port.ts";
 import { describeError, isRetryable } from "../errors.ts";
 import type { PreviewJob } from "../jobs/job-codec.ts";
 import { skippedFiles } from "../manifests/select-manifest-files.ts";
 import { formatPreviewOutOfScope, formatPreviewPending } from "../reporting/format-job-report.ts";
 import { syncTarget } from "../sync/sync-target.ts";
 import type { Log } from "../telemetry/log.ts";
-import { loadTargetObjects } from "./load-target-objects.ts";
+import { loadJobObjects } from "./load-target-objects.ts";
 import { changeTouchesTarget } from "./preview-scope.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
 import type { JobContext } from "./worker-deps.ts";
@@ -95,22 +94,7 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
   try {
     // The head commit is read from the base repository: a fork's commits are reachable there through
     // the pull request ref, and the installation may have no access to the fork itself.
-    let connected: Promise<ClusterPort> | undefined;
-    const connect = () => {
-      connected ??= deps.connectCluster(target, "preview");
-      return connected;
-    };
-    const loaded = await loadTargetObjects(
-      {
-        source: github.source,
-        sourceLimits: deps.sourceLimits,
-        renderer: deps.renderer,
-        cluster: connect,
-        signal: deps.signal,
-      },
-      target,
-      sha,
-    );
+    const { loaded, connect } = await loadJobObjects(context, "preview", sha);
     const { desired } = loaded;
     const cluster = await connect();
     const result = await syncTarget(

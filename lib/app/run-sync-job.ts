@@ -2,7 +2,6 @@
  * A sync or drift job: coalesce to the branch head (reporting an older commit as superseded),
  * fetch and load the manifests there, sync, and conclude (job-outcome.ts says what is posted).
  */
-import type { ClusterPort } from "../cluster/cluster-port.ts";
 import { ConfigError, describeError, isRetryable } from "../errors.ts";
 import { type DriftJob, JobTrigger, type SyncJob } from "../jobs/job-codec.ts";
 import { skippedFiles } from "../manifests/select-manifest-files.ts";
@@ -14,7 +13,7 @@ import { syncTarget } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import { lastSyncOf } from "./already-synced.ts";
 import { type Conclusion, type Described, describeConclusion, failureMessage } from "./job-outcome.ts";
-import { loadTargetObjects } from "./load-target-objects.ts";
+import { loadJobObjects } from "./load-target-objects.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
 import { changedObjects } from "./report-sync-result.ts";
 import { startHealthWait } from "./start-health-wait.ts";
@@ -27,23 +26,8 @@ async function syncAtHead(
   head: string,
   now: Date,
 ): Promise<{ result: SyncResult; skipped: SkippedFile[] }> {
-  const { deps, target, github } = context;
-  let connected: Promise<ClusterPort> | undefined;
-  const connect = () => {
-    connected ??= deps.connectCluster(target, "sync");
-    return connected;
-  };
-  const loaded = await loadTargetObjects(
-    {
-      source: github.source,
-      sourceLimits: deps.sourceLimits,
-      renderer: deps.renderer,
-      cluster: connect,
-      signal: deps.signal,
-    },
-    target,
-    head,
-  );
+  const { deps, target } = context;
+  const { loaded, connect } = await loadJobObjects(context, "sync", head);
   const { desired } = loaded;
   for (const note of loaded.notes) deps.logger.info("render note", { target: target.name, sha: head, note });
   const cluster = await connect();
