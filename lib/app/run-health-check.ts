@@ -35,12 +35,14 @@ import type { HealthCheckQueue } from "../health/health-check-queue.ts";
 import { type HealthBackoff, healthCheckDelaySeconds } from "../health/health-schedule.ts";
 import { HealthStatus } from "../health/health-status.ts";
 import type { KubeObject } from "../manifests/kube-object.ts";
+import type { DeploymentFinalState } from "../reporting/deployment-reporter.ts";
 import { formatSupersededDescription } from "../reporting/format-description.ts";
 import { ApplySetLabel } from "../sync/applyset-id.ts";
 import { readApplySetParent } from "../sync/applyset-parent.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import type { Log } from "../telemetry/log.ts";
 import { HealthMetric } from "../telemetry/metric-names.ts";
+import { finishDeploymentOf } from "./track-deployment.ts";
 
 export type HealthCheckDeps = {
   config: TargetsFile;
@@ -189,7 +191,10 @@ export async function runHealthCheck(deps: HealthCheckDeps, check: HealthCheck):
       metrics: [],
     };
   }
-  const { reporter } = await deps.github({ installationId: check.installationId, repo: target.repo });
+  const { reporter, deployments } = await deps.github({
+    installationId: check.installationId,
+    repo: target.repo,
+  });
   const cluster = await deps.connectCluster(target, "health");
   const before = cluster.requestCounts();
   const metrics: EmittedMetric[] = [count(HealthMetric.Checks, 1)];
@@ -202,6 +207,13 @@ export async function runHealthCheck(deps: HealthCheckDeps, check: HealthCheck):
     log: (message, fields = {}) =>
       deps.logger.info(message, { target: check.target, sha: check.sha, attempt: check.attempt, ...fields }),
     metrics,
+    finishDeployment: async (state, description, logUrl) => {
+      if (deployments === undefined || check.deploymentId === undefined) return;
+      await finishDeploymentOf(
+        { deployments, handle: { repo: target.repo, id: check.deploymentId }, target, logger: deps.logger },
+        { state, description, logUrl },
+      );
+    },
     report: (outcome, message, assessment) => {
       const d = subtractRequestCounts(cluster.requestCounts(), before);
       const requests = d.reads + d.writes + d.dryRuns;
@@ -245,6 +257,8 @@ type CheckContext = {
   log: (message: string, fields?: Record<string, unknown>) => void;
   /** Metrics so far; steps add theirs before `report`. */
   metrics: EmittedMetric[];
+  /** Ends the sync's GitHub Deployment (left `in_progress` by the worker), if it has one. */
+  finishDeployment: (state: DeploymentFinalState, description: string, logUrl?: string) => Promise<void>;
   report: (outcome: HealthCheckOutcome, message: string, assessment?: HealthAssessment) => HealthCheckReport;
 };
 
@@ -257,15 +271,18 @@ async function concludeReplaced(
   if (last.sha === ctx.check.sha) {
     // The same commit was synced again (drift correction): that sync's own check reports.
     log("health check replaced by a newer sync of the same commit", { syncedAt: last.time });
+    await ctx.finishDeployment("inactive", "replaced by a newer sync of the same commit");
     return ctx.report("replaced", "replaced by a newer sync of the same commit");
   }
   const description = formatSupersededDescription(last.sha);
-  await reporter.finish({
+  const posted = await reporter.finish({
     ...ref,
     state: "success",
     description,
     summary: `A newer commit (${last.sha}) was synced to \`${target.name}\` before this one became healthy; its health check reports from now on.`,
   });
+  // GitHub's auto_inactive retires only successful deployments: this one is ended explicitly.
+  await ctx.finishDeployment("inactive", description, posted.checkRunUrl);
   metrics.push(count(HealthMetric.Superseded, 1));
   log("health check superseded", { by: last.sha });
   return ctx.report("superseded", description);
@@ -339,12 +356,13 @@ async function concludeFinal(
   assessment: HealthAssessment,
   final: FinalVerdict,
 ): Promise<HealthCheckReport> {
-  await ctx.reporter.finish({
+  const posted = await ctx.reporter.finish({
     ...ctx.ref,
     state: final.state,
     description: final.description,
     summary: final.summary,
   });
+  await ctx.finishDeployment(final.state, final.description, posted.checkRunUrl);
   ctx.metrics.push(...final.metrics);
   ctx.log(final.logMessage, final.logFields);
   return ctx.report(final.outcome, final.description, assessment);

@@ -25,6 +25,7 @@ async function syncAtHead(
   context: JobContext,
   head: string,
   now: Date,
+  tracking: DeploymentTracking,
 ): Promise<{ result: SyncResult; skipped: SkippedFile[] }> {
   const { deps, target } = context;
   const { loaded, connect } = await loadJobObjects(context, "sync", head);
@@ -44,6 +45,8 @@ async function syncAtHead(
       mode: "apply",
       onDrift: target.drift === "alert" ? "stop" : "apply",
       signal: deps.signal,
+      // The GitHub Deployment starts once the change is planned and dry-run, with its counts.
+      beforeWrite: (planned) => startDeployment(tracking, planned),
     },
   );
   // A rendered directory holds patches, values and templates by design: only plain targets report skipped files.
@@ -95,12 +98,10 @@ async function syncAndConclude(
       sha: head,
       description,
     });
-    // One deployment per synced commit; drift checks record none (they re-apply what is deployed).
-    await startDeployment({ github, target, head, description, logger: deps.logger, tracking });
   }
   const started = deps.now().getTime();
   const syncNow = deps.now();
-  const { result, skipped } = await syncAtHead(context, head, syncNow);
+  const { result, skipped } = await syncAtHead(context, head, syncNow, tracking);
   const conclusion: Conclusion =
     target.drift === "alert" && result.drift
       ? { type: "drift-detected", target, head, result, skipped }
@@ -130,6 +131,7 @@ async function syncAndConclude(
             result,
             syncNow,
             drift: result.drift,
+            deploymentId: tracking.handle?.id,
           },
         )
       : undefined;
@@ -140,13 +142,10 @@ async function syncAndConclude(
     log("waiting for health", { description: gate.description, firstCheckInSeconds: gate.delaySeconds });
   } else {
     const posted = await postConclusion(github, conclusion);
-    await finishDeployment({
-      github,
-      tracking,
+    await finishDeployment(tracking, {
       state: posted.finish?.state ?? "success",
       description: posted.finish?.description ?? posted.message,
       logUrl: posted.checkRunUrl,
-      logger: deps.logger,
     });
     described = posted;
   }
@@ -179,7 +178,13 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
     log("job superseded by the branch head", { head });
   }
   const ids = { target: target.name, sha: jobSha, syncedSha: head };
-  const tracking: DeploymentTracking = {};
+  const tracking: DeploymentTracking = {
+    github,
+    target,
+    head,
+    trigger: job.type === "drift" ? "drift" : job.trigger === JobTrigger.Manual ? "manual" : "push",
+    logger: deps.logger,
+  };
   try {
     // A push whose head is already synced (a redelivery, or an older push that coalesced to it)
     // has nothing to do; drift checks and manual syncs always run. A retry always runs: its
@@ -200,13 +205,11 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
         : described.outcome;
     return jobReportOf({ ...described, outcome }, ids, metrics);
   } catch (error) {
-    // A retry gets a deployment of its own; this one ends here, as `error` (pullbridge could not finish it).
-    await finishDeployment({
-      github,
-      tracking,
+    // A retry gets a deployment of its own; a started one ends here, as `error` (pullbridge could
+    // not finish it). A broken or refused commit is recorded as a failed deployment.
+    await finishDeployment(tracking, {
       state: isRetryable(error) || error instanceof ConfigError ? "error" : "failure",
       description: formatFailureDescription(failureMessage(error)),
-      logger: deps.logger,
     });
     return await settleFailure({
       logger: deps.logger,

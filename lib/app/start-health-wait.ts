@@ -60,6 +60,8 @@ export async function startHealthWait(
     /** The `now` the sync was run with (the engine records it on the parent). */
     syncNow: Date;
     drift: boolean;
+    /** The sync's GitHub Deployment (left `in_progress`), which the health consumer finishes. */
+    deploymentId?: number | undefined;
   },
 ): Promise<
   { waiting: false } | { waiting: true; description: string; check: HealthCheckInput; delaySeconds: number }
@@ -88,6 +90,7 @@ export async function startHealthWait(
     attempt: 1,
     applied: subjects.length,
     drift: input.drift,
+    ...(input.deploymentId === undefined ? {} : { deploymentId: input.deploymentId }),
     subjects: waitFor,
     lastDescription: description,
   };

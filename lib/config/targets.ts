@@ -89,6 +89,23 @@ const healthSchema = z
   })
   .default({ wait: true, timeoutSeconds: DEFAULT_HEALTH_TIMEOUT_SECONDS, checks: [] });
 
+/** The target's GitHub environment: where its Deployments are recorded (README "GitHub Deployments"). */
+const environmentSchema = z
+  .strictObject({
+    /** Environment name on GitHub (default: the target's name). */
+    name: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[^\p{Cc},;]+$/u, "must be printable text without `,` or `;`")
+      .optional(),
+    /** Where what the target deploys is reachable; shown as "View deployment" on GitHub. */
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    /** Record a GitHub Deployment per synced commit (false: commit statuses only). */
+    deployments: z.boolean().default(true),
+  })
+  .default({ deployments: true });
+
 export const targetSchema = z.strictObject({
   name: dnsLabel,
   /** `owner/name` on GitHub. */
@@ -182,6 +199,8 @@ export const targetSchema = z.strictObject({
   health: healthSchema,
   /** Act as this (read-only) identity for health checks. */
   healthImpersonate: impersonation.optional(),
+  /** The GitHub environment the target's Deployments are recorded in. */
+  environment: environmentSchema,
 });
 
 export const targetsFileSchema = z
@@ -247,6 +266,11 @@ export function parseTargetsYaml(text: string, source = "targets.yaml"): Targets
     );
   }
   return parseTargetsConfig(doc.toJS({ maxAliasCount: 100 }));
+}
+
+/** The target's GitHub environment name (default: the target's name). */
+export function environmentNameOf(target: Pick<Target, "name" | "environment">): string {
+  return target.environment.name ?? target.name;
 }
 
 /** Name of the ApplySet parent Secret for a target (lives in `target.namespace`). */

@@ -43,6 +43,8 @@ export const healthCheckSchema = z.object({
   applied: z.number().int().nonnegative(),
   /** Whether the sync corrected drift (the final description says so). */
   drift: z.boolean().default(false),
+  /** The sync's GitHub Deployment, left `in_progress` for this check to finish. */
+  deploymentId: z.number().int().positive().optional(),
   subjects: z.array(subjectSchema),
   /** The description the previous check posted; an unchanged text is not posted again. */
   lastDescription: z.string().max(200).optional(),

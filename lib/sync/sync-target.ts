@@ -54,6 +54,21 @@ export type SyncOptions = {
    * the worker's `alert` policy. New manifests are applied either way. Default `apply`.
    */
   onDrift?: "apply" | "stop";
+  /**
+   * `apply` mode: called once the whole change is planned and dry-run, just before the first
+   * write (also when there is nothing to write), e.g. to record a GitHub Deployment with the
+   * plan's counts. Not called when the sync stops before writing (`onDrift: "stop"`, a refusal).
+   */
+  beforeWrite?: (planned: PlannedWrite) => Promise<void>;
+};
+
+/** What `beforeWrite` learns about the change about to be written. */
+export type PlannedWrite = {
+  counts: SyncSummaryCounts;
+  /** Same manifests as the last writing sync, yet the cluster differs: the writes take back drift. */
+  drift: boolean;
+  /** Whether anything (a member or the parent) is written at all. */
+  willWrite: boolean;
 };
 
 const DEFAULT_CONCURRENCY = 32;
@@ -96,8 +111,13 @@ export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<
   if (clusterDrifted && options.onDrift === "stop")
     return result({ mode: "plan", changes: validated.changes, parentUpdated: false });
   // A no-op sync writes nothing — not even the parent — unless its membership is out of date.
-  if (nothingToWrite({ read, plan, validated }))
-    return result({ mode, changes: validated.changes, parentUpdated: false });
+  const noWrites = nothingToWrite({ read, plan, validated });
+  await options.beforeWrite?.({
+    counts: countsOf(plan, validated),
+    drift: clusterDrifted,
+    willWrite: !noWrites,
+  });
+  if (noWrites) return result({ mode, changes: validated.changes, parentUpdated: false });
 
   const changes = await writeSync(ctx, {
     target,

@@ -42,6 +42,10 @@ function statusesOf(b: Bridge, sha: string) {
   return b.world.fake.statuses(sha).filter((s) => s.context === CONTEXT);
 }
 
+function deploymentStatesOf(b: Bridge, sha: string): string[] {
+  return b.world.fake.deployments(sha).flatMap((d) => d.statuses.map((s) => s.state));
+}
+
 type PodOptions = { labels?: Record<string, string>; annotations?: Record<string, string> };
 
 function deploymentYaml(name: string, replicas: number, pod: PodOptions = {}, extra = ""): string {
@@ -98,6 +102,7 @@ describe("health-gated sync on the rolling cluster", () => {
     // Act: the worker applies and returns
     await b.drain();
     const afterWorker = statusesOf(b, sha).at(-1);
+    const deploymentAfterWorker = deploymentStatesOf(b, sha);
     const readyWhenWorkerReturned = await readyReplicas(b.namespace, "web");
     await b.runHealthUntilFinal(sha, 60_000);
 
@@ -109,6 +114,13 @@ describe("health-gated sync on the rolling cluster", () => {
     const final = statusesOf(b, sha).at(-1);
     expect(final?.state).toBe("success");
     expect(final?.description).toMatch(/^2 objects healthy in \d+\.\ds$/);
+    // The GitHub Deployment stays in_progress while health is checked; the health consumer ends it.
+    expect(deploymentAfterWorker).toEqual(["in_progress"]);
+    expect(deploymentStatesOf(b, sha)).toEqual(["in_progress", "success"]);
+    expect(b.world.fake.deployments(sha)[0]?.statuses[1]).toMatchObject({
+      description: final?.description,
+      log_url: b.world.fake.checkRuns(sha).at(-1)?.html_url,
+    });
     // Statuses are posted only when their text changes: never the same description twice in a row.
     const descriptions = statusesOf(b, sha).map((s) => s.description);
     expect(descriptions.filter((d, i) => i > 0 && d === descriptions[i - 1])).toEqual([]);
@@ -138,6 +150,7 @@ describe("health-gated sync on the rolling cluster", () => {
       /^Deployment web: 0\/2 ready, ProgressDeadlineExceeded: ReplicaSet "web-[a-z0-9]+" has timed out progressing\..*pod web-/,
     );
     expect(Date.now() - started).toBeLessThan(120_000);
+    expect(deploymentStatesOf(b, sha)).toEqual(["in_progress", "failure"]);
   });
 
   it.each([
@@ -300,6 +313,9 @@ describe("health-gated sync on the rolling cluster", () => {
       description: `superseded by ${second.sha.slice(0, 7)}`,
     });
     expect(statusesOf(b, second.sha).at(-1)?.description).toMatch(/^1 object healthy in/);
+    // GitHub retires only successful deployments by itself: the replaced one is ended explicitly.
+    expect(deploymentStatesOf(b, first.sha)).toEqual(["in_progress", "inactive"]);
+    expect(deploymentStatesOf(b, second.sha)).toEqual(["in_progress", "success"]);
     expect(await readyReplicas(b.namespace, "web")).toBe(3);
   });
 

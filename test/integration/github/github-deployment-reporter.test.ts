@@ -108,6 +108,44 @@ describe("GitHub deployment reporter", () => {
     ]);
   });
 
+  it("records a deployment that never applied as failed (2 calls), ends a replaced one inactive, and reads the latest back", async () => {
+    // Prepare
+    const deployments = await reporter("token");
+    const replaced = await deployments.start(start(first));
+
+    // Act
+    if (replaced)
+      await deployments.finish(replaced, { state: "inactive", description: "superseded by 0123abc" });
+    const before = deploymentCalls();
+    const broken = await deployments.record(
+      { ...start(second), environmentUrl: "https://web.example.test/" },
+      {
+        state: "failure",
+        description: "deploy/cm.yaml:1:1: invalid YAML",
+        environmentUrl: "https://web.example.test/",
+      },
+    );
+    const recordCalls = deploymentCalls() - before;
+    const latest = await deployments.latest(world.repoName, "web");
+    const none = await deployments.latest(world.repoName, "staging");
+
+    // Assess
+    expect(recordCalls).toBe(2);
+    expect(world.fake.deployments().map((d) => d.statuses.map((s) => s.state))).toEqual([
+      ["in_progress", "inactive"],
+      ["failure"],
+    ]);
+    expect(latest).toMatchObject({
+      id: broken?.id,
+      sha: second,
+      environment: "web",
+      state: "failure",
+      description: "deploy/cm.yaml:1:1: invalid YAML",
+      environmentUrl: "https://web.example.test/",
+    });
+    expect(none).toBeUndefined();
+  });
+
   it("degrades to no deployments with one warning when the credential lacks the permission", async () => {
     // Prepare
     const deployments = await reporter("app");
