@@ -50,6 +50,10 @@ beforeAll(async () => {
   const install = await inApp("npm", [
     "install",
     "--prefer-offline",
+    // npm waits 5 minutes on a stalled registry connection by default (the whole hook's budget,
+    // seen once on a fresh machine): give up on one after 30 s and retry it instead.
+    "--fetch-timeout=30000",
+    "--fetch-retries=4",
     "--no-audit",
     "--no-fund",
     join(work, tarball),
