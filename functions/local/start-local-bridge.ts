@@ -26,6 +26,10 @@ import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import { statusContext } from "../../lib/reporting/commit-reporter.ts";
 import { createConsoleCommitReporter } from "../../lib/reporting/console-commit-reporter.ts";
+import {
+  createConsoleDeploymentReporter,
+  printDeploymentTransitions,
+} from "../../lib/reporting/console-deployment-reporter.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
 import { createLocalGitImageRepo } from "../../lib/source/local-git-image-repo.ts";
 import { createLocalGitSource } from "../../lib/source/local-git-source.ts";
@@ -156,7 +160,9 @@ function githubFactory(options: LocalBridgeOptions, write: (text: string) => voi
       },
     });
     const reporter = createConsoleCommitReporter({ write });
-    return async () => ({ source: git, reporter, mode: "token" });
+    // One in-memory history for the whole run, so a deployment retires its predecessor.
+    const deployments = createConsoleDeploymentReporter({ write });
+    return async () => ({ source: git, reporter, deployments, mode: "token" });
   }
   // A literal token is allowed here only: local mode runs with the developer's own credentials.
   const provider = createGitHubClientProvider({
@@ -171,6 +177,7 @@ function githubFactory(options: LocalBridgeOptions, write: (text: string) => voi
     const ports = await factory(job);
     return {
       ...ports,
+      ...(ports.deployments ? { deployments: printDeploymentTransitions(ports.deployments, write) } : {}),
       reporter: {
         checkRuns: ports.reporter.checkRuns,
         pending: (report) => ports.reporter.pending(report),

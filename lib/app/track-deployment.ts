@@ -49,7 +49,7 @@ function deploymentDescription(trigger: DeploymentTrigger, planned: PlannedWrite
   if (planned.drift) {
     return `drift correction: reverting hand edits to ${plural(created + updated + pruned, "object")} in the cluster`;
   }
-  const via = trigger === "manual" ? " (pullbridge sync)" : trigger === "drift" ? " (drift schedule)" : "";
+  const via = trigger === "manual" ? " (manual sync)" : trigger === "drift" ? " (drift schedule)" : "";
   return `applying +${created} ~${updated} -${pruned}, ${unchanged} unchanged${via}`;
 }
 

@@ -4,7 +4,9 @@
  * SQS endpoint, reading a real git repository, with statuses printed by the console reporter.
  * Deliveries are real HTTP requests signed like GitHub's.
  */
+
 import { join } from "node:path";
+import { setTimeout } from "node:timers/promises";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
@@ -110,6 +112,14 @@ describe("local mode", () => {
     expect(
       lines.some((l) => l.startsWith(`✔ pullbridge/web ${REPO}@${sha.slice(0, 7)} success: 1 created in `)),
     ).toBe(true);
+    // Deployment transitions are printed like statuses (what GitHub's Environments panel would show).
+    const deployment = lines.filter((l) => l.startsWith("⇢ deployment #1 web "));
+    expect(deployment).toEqual([
+      `⇢ deployment #1 web ${REPO}@${sha.slice(0, 7)} in_progress: applying +1 ~0 -0, 0 unchanged`,
+      expect.stringMatching(
+        new RegExp(`^⇢ deployment #1 web ${REPO}@${sha.slice(0, 7)} success: 1 created in `),
+      ),
+    ]);
   });
 
   it("applies an update and a prune from the next push", async () => {
@@ -283,6 +293,15 @@ describe("local mode", () => {
           l.startsWith(`→ posted pullbridge/web success on ${world.repoName}@${sha.slice(0, 7)}: 1 created`),
         ),
       ).toBe(true);
+      // The deployment's final status follows the commit status (it links the check run).
+      const deploymentStates = () => world.fake.deployments(sha).map((d) => d.statuses.map((s) => s.state));
+      for (let i = 0; i < 100 && deploymentStates()[0]?.length !== 2; i++) await setTimeout(50);
+      expect(deploymentStates()).toEqual([["in_progress", "success"]]);
+      expect(
+        lines
+          .filter((l) => l.startsWith("⇢ deployment #"))
+          .map((l) => /@[0-9a-f]{7} ([a-z_]+):/.exec(l)?.[1]),
+      ).toEqual(["in_progress", "success"]);
       expect(await color(namespace, "app")).toBe("blue");
     } finally {
       await world.close();
