@@ -56,7 +56,8 @@ export function createGitHubDeploymentReporter(options: { octokit: Octokit }): D
         error,
         `creating deployment ${deployment.environment} of ${deployment.repo}@${deployment.sha.slice(0, 7)}`,
       );
-      if (failure.status !== undefined && NO_PERMISSION.has(failure.status)) {
+      // A 403 secondary rate limit is retryable, not a missing permission.
+      if (!failure.retryable && failure.status !== undefined && NO_PERMISSION.has(failure.status)) {
         unavailable = true;
         warnings.push(
           `${failure.message} — deployments are not recorded; grant the Deployments (read & write) permission`,

@@ -117,6 +117,8 @@ describe("health-gated sync on the rolling cluster", () => {
     // The GitHub Deployment stays in_progress while health is checked; the health consumer ends it.
     expect(deploymentAfterWorker).toEqual(["in_progress"]);
     expect(deploymentStatesOf(b, sha)).toEqual(["in_progress", "success"]);
+    // Issue 16's budget holds with health gating too: create + in_progress (worker) + final (health).
+    expect(b.world.fake.restCalls().filter((c) => c.route?.includes("/deployments")).length).toBe(3);
     expect(b.world.fake.deployments(sha)[0]?.statuses[1]).toMatchObject({
       description: final?.description,
       log_url: b.world.fake.checkRuns(sha).at(-1)?.html_url,

@@ -168,6 +168,40 @@ describe("GitHub deployment reporter", () => {
     expect(world.fake.deployments()).toEqual([]);
   });
 
+  it("waits out a 403 secondary rate limit and records the deployment: a rate limit is not a missing permission", async () => {
+    // Prepare
+    const deployments = await reporter("app");
+    world.fake.failNext(DEPLOYMENTS, { kind: "secondary-rate-limit", retryAfter: 1, status: 403 });
+
+    // Act
+    const handle = await deployments.start(start(first));
+
+    // Assess
+    expect(handle).toBeDefined();
+    expect(world.fake.restCallsByRoute()[DEPLOYMENTS]).toBe(2);
+    expect(deployments.warnings()).toEqual([]);
+    expect(world.fake.deployments().map((d) => d.statuses.map((s) => s.state))).toEqual([["in_progress"]]);
+  });
+
+  it("throws a retryable error, and keeps deployments on, when a 403 rate limit outlasts the client's retries", async () => {
+    // Prepare
+    const deployments = await reporter("app");
+    world.fake.failNext(DEPLOYMENTS, { kind: "secondary-rate-limit", retryAfter: 0, status: 403 }, 10);
+
+    // Act
+    const error = await deployments.start(start(first)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    world.fake.reset();
+    const later = await deployments.start(start(second));
+
+    // Assess
+    expect(error).toMatchObject({ retryable: true, status: 403 });
+    expect(deployments.warnings()).toEqual([]);
+    expect(later).toBeDefined();
+  });
+
   it("throws a retryable GitHubError when GitHub fails transiently", async () => {
     // Prepare
     const deployments = await reporter("app");
