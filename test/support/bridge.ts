@@ -107,6 +107,8 @@ export type Bridge = {
   runHealthUntilFinal(sha: string, timeoutMs?: number): Promise<PollOnceResult[]>;
   /** Requests the health consumer's cluster clients have sent so far. */
   healthRequests(): RequestCounts;
+  /** Milliseconds spent inside the worker and health handlers so far (each invocation rounded up, as Lambda bills). */
+  handlerMilliseconds(): { worker: number; health: number };
   close(): Promise<void>;
 };
 
@@ -178,6 +180,16 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       }
     | undefined;
   let invokeHealth: ((event: SQSEvent) => Promise<unknown>) | undefined;
+  // What Lambda would bill: the time inside each handler invocation (not the queue's receive/delete).
+  const handlerMs = { worker: 0, health: 0 };
+  const timed = async <T>(fn: "worker" | "health", call: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await call();
+    } finally {
+      handlerMs[fn] += Math.ceil(performance.now() - started);
+    }
+  };
   let workerHealth: { queue: HealthCheckQueue; backoff: HealthBackoff } | undefined;
   if (options.health) {
     const healthQueue = await createStandardWithDlq(sqs, { maxReceiveCount: 5 });
@@ -210,7 +222,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         if (!healthClients.includes(client)) healthClients.push(client);
       },
     });
-    invokeHealth = (event) => healthHandler(event, workerContext());
+    invokeHealth = (event) => timed("health", () => healthHandler(event, workerContext()));
     healthSource = {
       sqs,
       queueUrl: healthQueue.queueUrl,
@@ -237,7 +249,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     },
     ...(workerHealth === undefined ? {} : { health: workerHealth }),
   });
-  const invokeWorker = (event: SQSEvent) => worker(event, workerContext());
+  const invokeWorker = (event: SQSEvent) => timed("worker", () => worker(event, workerContext()));
 
   const sumRequests = (list: ClusterPort[]) =>
     list.reduce<RequestCounts>(
@@ -393,6 +405,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     },
     drain: () => drainQueue(source, invokeWorker, { idlePolls: 1, maxPolls: 20 }),
     pollOnce: () => pollOnce(source, invokeWorker),
+    handlerMilliseconds: () => ({ ...handlerMs }),
     async scheduleDrift() {
       await enqueueDriftJobs({
         targets: config.targets,
