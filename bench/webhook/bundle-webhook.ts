@@ -21,7 +21,7 @@ export const BUNDLE_LIMIT_BYTES = 150 * 1024;
 export const FORBIDDEN_PACKAGE = "@kubernetes/client-node";
 
 /** The esbuild options the webhook is packaged with (mirror them in serverless.yml). */
-export const WEBHOOK_ESBUILD_OPTIONS = {
+const WEBHOOK_ESBUILD_OPTIONS = {
   bundle: true,
   minify: true,
   format: "esm",

@@ -37,7 +37,11 @@ function webhookEnv(): Record<string, string> {
 }
 
 /** Spawns `runs` fresh processes that each import `bundleFile` once (with the webhook's environment unless `env` is given). */
-export function measureColdLoad(bundleFile: string, runs = 15, env: Record<string, string> = webhookEnv()): ColdLoad {
+export function measureColdLoad(
+  bundleFile: string,
+  runs = 15,
+  env: Record<string, string> = webhookEnv(),
+): ColdLoad {
   const script = `const t = performance.now(); const m = await import(${JSON.stringify(pathToFileURL(bundleFile).href)}); const ms = performance.now() - t; if (typeof m.handler !== "function") throw new Error("no handler export"); process.stderr.write(JSON.stringify({ ms }));`;
   const imports: number[] = [];
   const processes: number[] = [];

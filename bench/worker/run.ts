@@ -76,7 +76,10 @@ try {
 }
 
 // 2. Worker bundle: size and cold module load (fresh process per run, as a Lambda init).
-const bundle = await bundleFunction(WORKER_ENTRY, join("node_modules", ".cache", "pullbridge-bench", "worker"));
+const bundle = await bundleFunction(
+  WORKER_ENTRY,
+  join("node_modules", ".cache", "pullbridge-bench", "worker"),
+);
 const cold = measureColdLoad(bundle.file, Number(process.env.BENCH_COLD_RUNS ?? 15), WORKER_COLD_LOAD_ENV);
 
 // 3. Report.
