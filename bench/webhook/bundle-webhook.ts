@@ -21,7 +21,7 @@ export const BUNDLE_LIMIT_BYTES = 150 * 1024;
 export const FORBIDDEN_PACKAGE = "@kubernetes/client-node";
 
 /** The esbuild options the webhook is packaged with (mirror them in serverless.yml). */
-export const WEBHOOK_ESBUILD_OPTIONS = {
+const WEBHOOK_ESBUILD_OPTIONS = {
   bundle: true,
   minify: true,
   format: "esm",
@@ -56,14 +56,22 @@ function packageOf(input: string): string {
   return match?.[1] ?? "(pullbridge)";
 }
 
-/** Builds the bundle into `outDir` (emptied first) and reports its size and composition. */
-export async function bundleWebhook(outDir: string): Promise<BundleReport> {
+/** Builds the webhook bundle into `outDir` (emptied first) and reports its size and composition. */
+export function bundleWebhook(outDir: string): Promise<BundleReport> {
+  return bundleFunction(WEBHOOK_ENTRY, outDir);
+}
+
+/**
+ * Builds one function's handler (`entry`) with the options serverless.yml packages every function
+ * with, into `outDir` (emptied first), and reports its size and composition.
+ */
+export async function bundleFunction(entry: string, outDir: string): Promise<BundleReport> {
   await rm(outDir, { recursive: true, force: true });
   const result = await build({
     ...WEBHOOK_ESBUILD_OPTIONS,
     mainFields: [...WEBHOOK_ESBUILD_OPTIONS.mainFields],
     external: [...WEBHOOK_ESBUILD_OPTIONS.external],
-    entryPoints: { handler: WEBHOOK_ENTRY },
+    entryPoints: { handler: entry },
     outdir: outDir,
     metafile: true,
     logLevel: "silent",
@@ -89,7 +97,7 @@ export async function bundleWebhook(outDir: string): Promise<BundleReport> {
     topPackages: [...bytesByPackage.entries()]
       .map(([name, bytes]) => ({ name, bytes }))
       .sort((a, b) => b.bytes - a.bytes)
-      .slice(0, 12),
+      .slice(0, 16),
     forbiddenInputs: Object.keys(result.metafile.inputs).filter((i) =>
       i.includes(`node_modules/${FORBIDDEN_PACKAGE}/`),
     ),

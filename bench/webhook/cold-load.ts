@@ -25,8 +25,23 @@ function median(values: number[]): number {
   return Math.round((value ?? Number.NaN) * 100) / 100;
 }
 
-/** Spawns `runs` fresh processes that each import `bundleFile` once. */
-export function measureColdLoad(bundleFile: string, runs = 15): ColdLoad {
+/** The environment the webhook bundle is loaded with. */
+function webhookEnv(): Record<string, string> {
+  return {
+    PULLBRIDGE_LOCAL_MODE: "1",
+    PULLBRIDGE_QUEUE_URL: "http://127.0.0.1:9324/000000000000/jobs.fifo",
+    // The packaged form serverless.yml gives the webhook (no YAML parser in the bundle).
+    PULLBRIDGE_TARGETS_JSON: packTargets(parseTargetsYaml(TARGETS_YAML), "bench"),
+    PULLBRIDGE_WEBHOOK_SECRET: "cold-load-secret",
+  };
+}
+
+/** Spawns `runs` fresh processes that each import `bundleFile` once (with the webhook's environment unless `env` is given). */
+export function measureColdLoad(
+  bundleFile: string,
+  runs = 15,
+  env: Record<string, string> = webhookEnv(),
+): ColdLoad {
   const script = `const t = performance.now(); const m = await import(${JSON.stringify(pathToFileURL(bundleFile).href)}); const ms = performance.now() - t; if (typeof m.handler !== "function") throw new Error("no handler export"); process.stderr.write(JSON.stringify({ ms }));`;
   const imports: number[] = [];
   const processes: number[] = [];
@@ -36,11 +51,7 @@ export function measureColdLoad(bundleFile: string, runs = 15): ColdLoad {
       env: {
         PATH: process.env.PATH ?? "",
         AWS_REGION: "us-east-1",
-        PULLBRIDGE_LOCAL_MODE: "1",
-        PULLBRIDGE_QUEUE_URL: "http://127.0.0.1:9324/000000000000/jobs.fifo",
-        // The packaged form serverless.yml gives the webhook (no YAML parser in the bundle).
-        PULLBRIDGE_TARGETS_JSON: packTargets(parseTargetsYaml(TARGETS_YAML), "bench"),
-        PULLBRIDGE_WEBHOOK_SECRET: "cold-load-secret",
+        ...env,
       },
       encoding: "utf8",
     });

@@ -3,7 +3,6 @@
  * function's IAM role (or a kubeconfig from a secret, or a local file in local mode), cached
  * and renewed, behind lib/cluster's connector. Shared by the worker and the health consumer.
  */
-import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { createClusterConnector } from "../../lib/cluster/cluster-connector.ts";
 import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
 import { createClusterCredentialsResolver } from "../../lib/cluster/credentials-resolver.ts";
@@ -33,7 +32,7 @@ export function composeClusterConnector(options: {
     resolver: createClusterCredentialsResolver({
       clusterInfo: createEksClusterInfoSource(),
       tokens: createEksTokenCache({
-        credentials: options.awsCredentials ?? defaultProvider(),
+        credentials: options.awsCredentials ?? lazyDefaultProvider(),
         now,
         refreshBeforeExpiryMs: tokenMarginMs,
       }),
@@ -53,5 +52,14 @@ export function composeClusterConnector(options: {
     const client = await connect(target, purpose);
     observe(client);
     return client;
+  };
+}
+
+/** The AWS SDK's default credential chain, imported when the first token is signed (not at module load). */
+function lazyDefaultProvider(): AwsCredentialsProvider {
+  let provider: Promise<AwsCredentialsProvider> | undefined;
+  return async () => {
+    provider ??= import("@aws-sdk/credential-provider-node").then(({ defaultProvider }) => defaultProvider());
+    return (await provider)();
   };
 }

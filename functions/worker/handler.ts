@@ -3,7 +3,6 @@
  * clients, EKS token cache and cluster clients are built once per container (compose-worker.ts)
  * and reused by warm invocations.
  */
-import { SQSClient } from "@aws-sdk/client-sqs";
 import { loadOptionalHealthQueueEnv } from "../../lib/config/health-env.ts";
 import { createParametersSecretReader } from "../../lib/config/read-secrets.ts";
 import { loadWorkerEnv } from "../../lib/config/worker-env.ts";
@@ -37,7 +36,11 @@ export const handler = composeWorker({
     : {
         health: {
           queue: createSqsHealthCheckQueue({
-            client: new SQSClient(health.sqsEndpoint ? { endpoint: health.sqsEndpoint } : {}),
+            // Built on the first check scheduled: the SQS SDK is ~100 ms of a cold start.
+            client: async () => {
+              const { SQSClient } = await import("@aws-sdk/client-sqs");
+              return new SQSClient(health.sqsEndpoint ? { endpoint: health.sqsEndpoint } : {});
+            },
             queueUrl: health.healthQueueUrl,
           }),
           backoff: health.backoff,

@@ -8,7 +8,8 @@ import { ConfigError } from "../errors.ts";
 import type { ClusterPort } from "./cluster-port.ts";
 import type { ClusterCredentialsResolver, Impersonation } from "./credentials-resolver.ts";
 import { type ClusterClient, createClusterClient } from "./kube-cluster-client.ts";
-import { kubeConfigFromText, kubeConfigFromToken } from "./kube-config.ts";
+import { connectionFromToken } from "./kube-connection.ts";
+import type { KubeEndpoint } from "./kube-http-transport.ts";
 
 /** Which identity a job acts as: syncs use `impersonate`, previews `previewImpersonate`, health checks `healthImpersonate` when set. */
 export type ClusterPurpose = "sync" | "preview" | "health";
@@ -47,16 +48,12 @@ export function createClusterConnector(options: ClusterConnectorOptions): Cluste
 
     const access = await options.resolver.resolve({ cluster, clusterKey: target.cluster, impersonate });
     const { credentials } = access;
-    const kubeConfig =
+    const endpoint: KubeEndpoint =
       credentials.kind === "token"
-        ? kubeConfigFromToken({
-            server: credentials.server,
-            caData: credentials.caData,
-            token: credentials.token,
-          })
-        : kubeConfigFromText({ text: credentials.kubeconfig, context: credentials.context });
+        ? { connection: connectionFromToken(credentials) }
+        : { kubeConfig: await kubeConfigOf(credentials) };
     const client = await createClusterClient({
-      kubeConfig,
+      ...endpoint,
       impersonate: access.impersonate,
       ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
     });
@@ -67,4 +64,13 @@ export function createClusterConnector(options: ClusterConnectorOptions): Cluste
     if (cached) await cached.client.close();
     return client;
   };
+}
+
+/**
+ * A stored kubeconfig goes through client-node (its auth plugins, proxies, file references),
+ * loaded on first use: an EKS-only worker never loads it (it is most of the bundle's weight).
+ */
+async function kubeConfigOf(credentials: { kubeconfig: string; context?: string | undefined }) {
+  const { kubeConfigFromText } = await import("./kube-config.ts");
+  return kubeConfigFromText({ text: credentials.kubeconfig, context: credentials.context });
 }

@@ -1,9 +1,10 @@
 /**
  * EKS cluster endpoint and CA from `DescribeCluster`, cached per container: they change only
  * when the cluster is recreated, and the call costs an EKS API request (rate-limited per
- * account) on every cold start otherwise.
+ * account) on every cold start otherwise. The SDK client is loaded on the first lookup, not at
+ * module load: it is ~100 ms of a cold start (BENCHMARKS.md, Cold starts).
  */
-import { DescribeClusterCommand, type DescribeClusterCommandOutput, EKSClient } from "@aws-sdk/client-eks";
+import type { DescribeClusterCommandOutput, EKSClient } from "@aws-sdk/client-eks";
 import { ClusterError } from "../errors.ts";
 import { classifyAwsError } from "./credentials-aws-errors.ts";
 
@@ -24,16 +25,26 @@ export type EksClusterInfoSourceOptions = {
 // A cluster being created has no endpoint yet; one being deleted or failed will not get one.
 const TRANSIENT_STATUSES = new Set(["CREATING", "PENDING"]);
 
+/** The EKS SDK module, imported once on first use. */
+let eksSdk: Promise<typeof import("@aws-sdk/client-eks")> | undefined;
+const loadEksSdk = () => {
+  eksSdk ??= import("@aws-sdk/client-eks");
+  return eksSdk;
+};
+
 /** Creates a DescribeCluster-backed source that caches successful lookups per (region, name). */
 export function createEksClusterInfoSource(options: EksClusterInfoSourceOptions = {}): EksClusterInfoSource {
-  const clientFor = options.clientFor ?? ((region: string) => new EKSClient({ region }));
-  const clients = new Map<string, EKSClient>();
+  const { clientFor } = options;
+  const clients = new Map<string, Promise<EKSClient>>();
   const cache = new Map<string, Promise<EksClusterInfo>>();
 
-  const client = (region: string): EKSClient => {
+  const client = (region: string): Promise<EKSClient> => {
     let existing = clients.get(region);
     if (existing === undefined) {
-      existing = clientFor(region);
+      existing =
+        clientFor === undefined
+          ? loadEksSdk().then(({ EKSClient }) => new EKSClient({ region }))
+          : Promise.resolve(clientFor(region));
       clients.set(region, existing);
     }
     return existing;
@@ -55,8 +66,9 @@ export function createEksClusterInfoSource(options: EksClusterInfoSourceOptions 
   };
 }
 
-async function describeCluster(client: EKSClient, ref: EksClusterRef): Promise<EksClusterInfo> {
+async function describeCluster(eks: Promise<EKSClient>, ref: EksClusterRef): Promise<EksClusterInfo> {
   const label = `EKS cluster "${ref.name}" in ${ref.region}`;
+  const [{ DescribeClusterCommand }, client] = await Promise.all([loadEksSdk(), eks]);
   let cluster: DescribeClusterCommandOutput["cluster"];
   try {
     ({ cluster } = await client.send(new DescribeClusterCommand({ name: ref.name })));

@@ -1,8 +1,7 @@
 /**
- * The ClusterPort adapter: Kubernetes REST over the counting keep-alive transport, with
- * client-node's `KubeConfig` for configuration, TLS and authentication.
+ * The ClusterPort adapter: Kubernetes REST over the counting keep-alive transport, connected
+ * through a `KubeConnection` (EKS / static token) or a client-node `KubeConfig`.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
 import { describeObject, type KubeObject } from "../manifests/kube-object.ts";
 import { secretRedactor } from "../manifests/redact-secret-values.ts";
 import {
@@ -19,6 +18,7 @@ import {
   clusterErrorFromResponse,
   createKubeTransport,
   type Impersonation,
+  type KubeEndpoint,
   type KubeTransport,
   type KubeTransportOptions,
 } from "./kube-http-transport.ts";
@@ -210,16 +210,20 @@ export function clusterClientFromTransport(transport: KubeTransport): ClusterCli
   };
 }
 
-/** Creates a ClusterPort for the KubeConfig's current context, optionally impersonating an identity. */
-export async function createClusterClient(options: {
-  kubeConfig: KubeConfig;
-  impersonate?: Impersonation | undefined;
-  maxConnections?: number;
-  /** Transport limits (deadline, in-process `Retry-After` waits); defaults suit the worker. */
-  transport?: Pick<KubeTransportOptions, "requestDeadlineMs" | "maxInProcessWaitMs" | "maxInProcessRetries">;
-}): Promise<ClusterClient> {
+/** Creates a ClusterPort for a connection (or a KubeConfig's current context), optionally impersonating an identity. */
+export async function createClusterClient(
+  options: KubeEndpoint & {
+    impersonate?: Impersonation | undefined;
+    maxConnections?: number;
+    /** Transport limits (deadline, in-process `Retry-After` waits); defaults suit the worker. */
+    transport?: Pick<
+      KubeTransportOptions,
+      "requestDeadlineMs" | "maxInProcessWaitMs" | "maxInProcessRetries"
+    >;
+  },
+): Promise<ClusterClient> {
   const transport = await createKubeTransport({
-    kubeConfig: options.kubeConfig,
+    ...("connection" in options ? { connection: options.connection } : { kubeConfig: options.kubeConfig }),
     impersonate: options.impersonate,
     ...(options.maxConnections === undefined ? {} : { maxSockets: options.maxConnections }),
     ...options.transport,

@@ -1,17 +1,20 @@
 /**
- * A thin HTTPS transport to the Kubernetes API, built from a client-node `KubeConfig`.
+ * A thin HTTPS transport to the Kubernetes API, built from a `KubeConnection` (server, TLS
+ * material, auth headers) or a client-node `KubeConfig` converted to one.
  *
  * Why not the generated clients or `KubernetesObjectApi`: they round-trip every object through
  * the typed ObjectSerializer (slow, and it drops fields it does not know, which would corrupt
  * custom resources and managedFields comparisons), `KubernetesObjectApi` issues its own
  * discovery GET per unseen kind, and their positional-argument methods hide which requests are
- * sent, so they cannot be counted exactly. Here `KubeConfig` still does what it is good at —
+ * sent, so they cannot be counted exactly. A `KubeConfig` still does what it is good at —
  * loading config, TLS material and authentication (tokens, client certs, exec plugins) through
- * `applyToHTTPSOptions` — and requests go over one keep-alive agent, so 1,000 applies reuse a
- * handful of TLS connections instead of handshaking per request.
+ * `applyToHTTPSOptions` (kube-config-connection.ts) — while an EKS token needs none of it
+ * (kube-connection.ts), so the worker's EKS path does not load client-node. Requests go over one
+ * keep-alive agent, so 1,000 applies reuse a handful of TLS connections instead of handshaking
+ * per request.
  */
 import { Agent as HttpAgent, request as httpRequest, type OutgoingHttpHeaders } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ClusterError, type ClusterErrorCause } from "../errors.ts";
 import {
@@ -21,6 +24,8 @@ import {
   parseRetryAfter,
 } from "./classify-api-error.ts";
 import type { RequestCounts } from "./cluster-port.ts";
+import { connectionFromKubeConfig } from "./kube-config-connection.ts";
+import type { KubeConnection } from "./kube-connection.ts";
 import { remainingBudgetMs } from "./time-budget.ts";
 
 /** How a request is counted. */
@@ -79,8 +84,10 @@ const MAX_IN_PROCESS_RETRIES = 3;
 
 type AuthState = { headers: OutgoingHttpHeaders; fetchedAt: number };
 
-export type KubeTransportOptions = {
-  kubeConfig: KubeConfig;
+/** Where and how to connect: a connection, or a `KubeConfig` (current context) to take one from. */
+export type KubeEndpoint = { connection: KubeConnection } | { kubeConfig: KubeConfig };
+
+export type KubeTransportOptions = KubeEndpoint & {
   impersonate?: Impersonation | undefined;
   maxSockets?: number;
   /** Per-request deadline (default 60 s). */
@@ -96,14 +103,12 @@ class DeadlineExceeded extends Error {
   override readonly name = "DeadlineExceeded";
 }
 
-/** Builds a counting keep-alive transport from a KubeConfig (current context). */
+/** Builds a counting keep-alive transport from a connection (or a KubeConfig's current context). */
 export async function createKubeTransport(options: KubeTransportOptions): Promise<KubeTransport> {
-  const { kubeConfig, impersonate } = options;
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) {
-    throw new ClusterError("kubeconfig has no current cluster", { retryable: false });
-  }
-  const server = cluster.server.replace(/\/+$/, "");
+  const { impersonate } = options;
+  const connection =
+    "connection" in options ? options.connection : await connectionFromKubeConfig(options.kubeConfig);
+  const server = connection.server.replace(/\/+$/, "");
   const url = new URL(server);
   const secure = url.protocol === "https:";
   const maxSockets = options.maxSockets ?? MAX_SOCKETS;
@@ -111,23 +116,16 @@ export async function createKubeTransport(options: KubeTransportOptions): Promis
   const maxWaitMs = options.maxInProcessWaitMs ?? MAX_IN_PROCESS_WAIT_MS;
   const maxRetries = options.maxInProcessRetries ?? MAX_IN_PROCESS_RETRIES;
 
-  const readAuth = async (): Promise<{ opts: RequestOptions; auth: AuthState }> => {
-    const opts: RequestOptions = {};
-    await kubeConfig.applyToHTTPSOptions(opts);
-    const headers: OutgoingHttpHeaders = {};
-    const given = opts.headers;
-    if (given && !Array.isArray(given)) Object.assign(headers, given);
-    if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString("base64")}`;
-    return { opts, auth: { headers, fetchedAt: Date.now() } };
-  };
+  const readAuth = async (): Promise<AuthState> => ({
+    headers: await connection.authHeaders(),
+    fetchedAt: Date.now(),
+  });
 
-  const first = await readAuth();
-  let auth = first.auth;
-  const tls = first.opts;
-  // A proxy needs client-node's proxy agent; otherwise our own keep-alive agent with the same TLS material.
-  const agent: HttpAgent | undefined = cluster.proxyUrl
-    ? (tls.agent as HttpAgent | undefined)
-    : secure
+  let auth = await readAuth();
+  const tls = connection.tls;
+  const agent: HttpAgent | undefined =
+    connection.agent ??
+    (secure
       ? new HttpsAgent({
           keepAlive: true,
           maxSockets,
@@ -140,7 +138,7 @@ export async function createKubeTransport(options: KubeTransportOptions): Promis
           ...(tls.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: tls.rejectUnauthorized }),
           ...(tls.servername === undefined ? {} : { servername: tls.servername }),
         })
-      : new HttpAgent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+      : new HttpAgent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets }));
 
   const impersonationHeaders: OutgoingHttpHeaders = {};
   if (impersonate) {
@@ -156,7 +154,7 @@ export async function createKubeTransport(options: KubeTransportOptions): Promis
     if (Date.now() - auth.fetchedAt > AUTH_REFRESH_MS) {
       refreshing ??= readAuth()
         .then((next) => {
-          auth = next.auth;
+          auth = next;
         })
         .finally(() => {
           refreshing = undefined;

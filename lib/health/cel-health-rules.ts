@@ -23,18 +23,23 @@ export type HealthCheckExpressions = {
 
 type Compiled = (context: Record<string, unknown>) => unknown;
 
-const environment = new Environment()
-  .registerVariable("self", "dyn")
-  .registerVariable("apiVersion", "dyn")
-  .registerVariable("kind", "dyn")
-  .registerVariable("metadata", "dyn")
-  .registerVariable("spec", "dyn")
-  .registerVariable("status", "dyn");
+// Built on the first expression compiled, not at module load (most targets have no CEL rules).
+let environment: Environment | undefined;
+const celEnvironment = (): Environment => {
+  environment ??= new Environment()
+    .registerVariable("self", "dyn")
+    .registerVariable("apiVersion", "dyn")
+    .registerVariable("kind", "dyn")
+    .registerVariable("metadata", "dyn")
+    .registerVariable("spec", "dyn")
+    .registerVariable("status", "dyn");
+  return environment;
+};
 
 /** Compiles one expression; throws a message naming the problem (the caller adds the field). */
 export function compileCelExpression(expression: string): Compiled {
   try {
-    return environment.parse(expression) as unknown as Compiled;
+    return celEnvironment().parse(expression) as unknown as Compiled;
   } catch (error) {
     const message = error instanceof Error ? (error.message.split("\n")[0] ?? error.message) : String(error);
     throw new Error(`invalid CEL expression ${JSON.stringify(expression)}: ${message}`);

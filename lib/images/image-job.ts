@@ -4,35 +4,39 @@
  * as it is); MessageGroupId = `repo/branch`, so one writer per branch at a time. Pure.
  */
 import { createHash } from "node:crypto";
-import * as z from "zod";
+// zod/mini (with zod's English messages): the webhook routes image events, and full zod would
+// add ~60 KB to its bundle and cold start (BENCHMARKS.md, Cold starts).
+import * as z from "zod/mini";
 import { JobFormatError } from "../errors.ts";
+import "../validation/zod-messages.ts";
 
 const IMAGE_JOB_VERSION = 1;
 
-const digest = z.string().regex(/^[a-z0-9]+([+._-][a-z0-9]+)*:[0-9a-f]{32,128}$/);
+const digest = z.string().check(z.regex(/^[a-z0-9]+([+._-][a-z0-9]+)*:[0-9a-f]{32,128}$/));
 
 export const imageJobSchema = z.object({
   v: z.literal(IMAGE_JOB_VERSION),
   type: z.literal("image"),
-  repo: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be `owner/name`"),
-  branch: z.string().min(1).max(255),
+  repo: z.string().check(z.regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be `owner/name`")),
+  branch: z.string().check(z.minLength(1), z.maxLength(255)),
   mode: z.enum(["commit", "pull-request"]),
   /** Targets on this branch whose policies name the image's repository. */
-  targets: z.array(z.string().min(1).max(63)).min(1),
+  targets: z.array(z.string().check(z.minLength(1), z.maxLength(63))).check(z.minLength(1)),
   image: z.object({
     source: z.enum(["ecr", "ghcr"]),
-    repository: z.string().min(1).max(255),
-    tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/),
-    digest: digest.optional(),
+    repository: z.string().check(z.minLength(1), z.maxLength(255)),
+    tag: z.string().check(z.regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/)),
+    digest: z.optional(digest),
   }),
-  eventId: z
-    .string()
-    .min(1)
-    .max(100)
-    .regex(/^[A-Za-z0-9._:-]+$/),
+  eventId: z.string().check(z.minLength(1), z.maxLength(100), z.regex(/^[A-Za-z0-9._:-]+$/)),
   receivedAt: z.iso.datetime({ offset: true }),
   /** Commit the image was built from (GHCR), checked against pullbridge's own commits. */
-  builtFrom: z.object({ repo: z.string().min(1), sha: z.string().regex(/^[0-9a-f]{40}$/) }).optional(),
+  builtFrom: z.optional(
+    z.object({
+      repo: z.string().check(z.minLength(1)),
+      sha: z.string().check(z.regex(/^[0-9a-f]{40}$/)),
+    }),
+  ),
 });
 
 export type ImageJob = z.infer<typeof imageJobSchema>;

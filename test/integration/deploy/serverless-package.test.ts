@@ -352,6 +352,29 @@ describe("serverless.yml packaged offline", () => {
   );
 });
 
+describe("serverless.yml: the worker loads client-node only for stored kubeconfigs", () => {
+  it("keeps @kubernetes/client-node out of the worker's entry file and ships it as a lazy chunk", async () => {
+    // Prepare: client-node's own error text survives minification and marks where it was bundled.
+    const marker = "HTTP protocol is not allowed when skipTLSVerify is not set or false";
+    const dir = join(root, ".build", "package-smoke", "worker-chunks");
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    await run("unzip", ["-q", join(packageDir, "worker.zip"), "functions/worker/*.mjs", "-d", dir]);
+
+    // Act
+    const { stdout } = await run("grep", ["-l", "-F", marker, "-r", join(dir, "functions", "worker")]);
+    const files = stdout
+      .trim()
+      .split("\n")
+      .map((f) => f.split("/").at(-1));
+
+    // Assess: one chunk has it (the kubeconfig path still works), the entry Lambda loads does not.
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^kube-config-.*\.mjs$/);
+    expect(await readFile(join(dir, "functions", "worker", "handler.mjs"), "utf8")).not.toContain(marker);
+  });
+});
+
 describe("serverless.yml: the worker ships the renderer", () => {
   it("puts the linux/arm64 renderer, executable, in the worker's zip and in no other", async () => {
     // Prepare
