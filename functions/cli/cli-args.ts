@@ -17,6 +17,8 @@ const CLI_OPTIONS = {
   "full-diff": { type: "boolean", default: false },
   root: { type: "string" },
   "kube-version": { type: "string" },
+  wait: { type: "boolean", default: false },
+  timeout: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
   version: { type: "boolean", default: false },
 } as const;
@@ -45,6 +47,10 @@ export type CliArgs = {
   root: string | undefined;
   /** `render` of a Helm chart: `.Capabilities.KubeVersion` (default: Helm's, as `helm template`). */
   kubeVersion: string | undefined;
+  /** `sync`: after applying, wait until the applied objects are healthy. */
+  wait: boolean;
+  /** `sync --wait`: seconds to wait (default: the target's `health.timeoutSeconds`, 300). */
+  timeoutSeconds: number | undefined;
   help: boolean;
   version: boolean;
 };
@@ -63,6 +69,14 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     throw new TypeError(`--output must be "text" or "json", got "${output}"`);
   }
   const [command, ...rest] = positionals;
+  const timeout = values.timeout;
+  if (
+    timeout !== undefined &&
+    !(/^\d+$/.test(timeout) && Number(timeout) >= 1 && Number(timeout) <= 86_400)
+  ) {
+    throw new TypeError(`--timeout must be a number of seconds between 1 and 86400, got "${timeout}"`);
+  }
+  if (timeout !== undefined && !values.wait) throw new TypeError("--timeout needs --wait");
   return {
     command,
     positionals: rest,
@@ -81,6 +95,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     fullDiff: values["full-diff"],
     root: values.root,
     kubeVersion: values["kube-version"],
+    wait: values.wait,
+    timeoutSeconds: timeout === undefined ? undefined : Number(timeout),
     help: values.help,
     version: values.version,
   };
@@ -93,7 +109,8 @@ Usage:
   pullbridge sync <dir> [options]         apply <dir>: server-side apply, prune, ApplySet inventory
   pullbridge render <dir> [options]       print the objects <dir> renders to (Kustomize overlay, Helm chart
                                           or plain manifests), as \`kustomize build\` / \`helm template\` would
-  pullbridge status [options]             last synced commit, time and counts per target (from the ApplySet parents)
+  pullbridge status [options]             last synced commit, time, counts and per-object health per target
+                                          (from the ApplySet parents and one read of their objects)
   pullbridge targets validate [file]      check a targets file (default: infra/targets.yaml)
   pullbridge images plan [dir] (--event <file> | --image <repo:tag>) [--targets <file>]
                                           what a pushed image would change in the checkout <dir>
@@ -110,6 +127,10 @@ Options:
   -n, --namespace <ns>    the target's namespace without --targets (default: the context's, else "default")
   -A, --all-namespaces    status: every pullbridge target in every namespace
   --no-prune              diff/sync: keep objects that are no longer in <dir>
+  --wait                  sync: after applying, wait until every applied object is rolled out and healthy
+                          (a live progress line on stderr, like \`kubectl rollout status\`); exit 1 naming
+                          the reasons when one fails or the timeout passes
+  --timeout <seconds>     sync --wait: how long to wait (default: the target's health.timeoutSeconds, 300)
   --revision <rev>        sync: revision recorded on the ApplySet parent
                           (default: git HEAD of <dir>, "+dirty" with uncommitted changes; "local" outside git)
   --summary               diff: print only the plan table (no diffs)
@@ -125,6 +146,7 @@ Examples:
   pullbridge diff deploy/ -n apps --target web
   pullbridge diff . --targets infra/targets.yaml --target platform-apps --context prod
   pullbridge sync deploy/ -n apps --target web --output json
+  pullbridge sync deploy/ -n apps --target web --wait --timeout 120
   pullbridge render apps/web/overlays/prod
   pullbridge diff apps/web/overlays/prod -n web --summary
   pullbridge status -n apps
@@ -132,6 +154,6 @@ Examples:
   pullbridge targets validate infra/targets.yaml
   pullbridge images plan . --targets infra/targets.yaml --event ecr-push.json
 
-Exit codes (as kubectl diff): 0 success / no changes, 1 error, 2 diff found changes.
+Exit codes (as kubectl diff): 0 success / no changes, 1 error (sync --wait: also not healthy), 2 diff found changes.
 Colour is used when stdout is a terminal and NO_COLOR is not set.
 `;

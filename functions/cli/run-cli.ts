@@ -12,7 +12,9 @@ import { planImagesCommand, readImageEvent } from "../../lib/app/images-plan-com
 import { readTargetStatuses, type StatusQuery } from "../../lib/app/status-command.ts";
 import { runSyncCommand, type SyncProgress } from "../../lib/app/sync-command.ts";
 import { validateTargets } from "../../lib/app/validate-targets-command.ts";
+import { type HealthWaitResult, waitForHealth } from "../../lib/app/wait-for-health.ts";
 import { cliErrorJson, formatCliError } from "../../lib/cli/format-cli-error.ts";
+import { formatHealthProgress, formatHealthWaitResult, healthWaitJson } from "../../lib/cli/format-health.ts";
 import { formatImagesPlan, imagesPlanJson } from "../../lib/cli/format-images-plan.ts";
 import { formatProgress } from "../../lib/cli/format-progress.ts";
 import { formatStatusTable, statusJson } from "../../lib/cli/format-status.ts";
@@ -191,6 +193,8 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
       `expects one directory (pullbridge ${mode === "plan" ? "diff" : "sync"} <dir>)`,
     );
   }
+  if (args.wait && mode === "plan")
+    throw new ConfigError("--wait", "applies to sync only (diff never writes)");
   const connection = await connect(run);
   const { target, manifestsDir, repoRoot } = await resolveTarget(run, dir, connection);
   const tree = await readTargetTree(run, { target, dir, repoRoot });
@@ -220,9 +224,7 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
   // A rendered directory holds patches, values and templates by design: only plain targets report skipped files.
   const plain = chooseRenderEngine(target.render, tree.files.keys(), tree.targetPath) === "plain";
   const skipped = plain ? skippedFiles(tree.files, tree.targetPath) : [];
-  if (args.output === "json") {
-    io.stdout(`${JSON.stringify({ ...syncResultJson(result, context), skipped }, null, 2)}\n`);
-  } else {
+  if (args.output === "text") {
     const skips = formatSkippedFiles(skipped, p);
     const report = formatSyncResult(result, context, p, {
       ...(args.summary ? { showDiffs: false } : {}),
@@ -230,7 +232,72 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
     });
     io.stdout(`${report}\n${skips === "" ? "" : `${skips}\n`}`);
   }
+  const timeoutSeconds = args.timeoutSeconds ?? target.health.timeoutSeconds;
+  const health = args.wait
+    ? await waitForRollout(run, connection, { target, result, timeoutSeconds })
+    : undefined;
+  if (args.output === "json") {
+    io.stdout(
+      `${JSON.stringify(
+        {
+          ...syncResultJson(result, context),
+          skipped,
+          ...(health ? { health: healthWaitJson(health, timeoutSeconds) } : {}),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else if (health) {
+    const { verdict, table } = formatHealthWaitResult(health, { timeoutSeconds, p });
+    if (health.outcome === "healthy") io.stdout(`${table === "" ? "" : `\n${table}\n`}\n${verdict}\n`);
+    else {
+      io.stdout(`\n${table}\n`);
+      io.stderr(`${p.enabled ? p.red(verdict) : verdict}\n`);
+    }
+  }
+  if (health && health.outcome !== "healthy") return EXIT.error;
   return mode === "plan" && result.changed ? EXIT.changes : EXIT.ok;
+}
+
+/**
+ * `sync --wait`: reads the applied objects' health until they are healthy, one failed or the
+ * timeout passed, with a live line on stderr (rewritten on a terminal; a line whenever the text
+ * changes otherwise, as `kubectl rollout status` prints).
+ */
+async function waitForRollout(
+  run: Run,
+  connection: KubeConnection,
+  input: Parameters<typeof waitForHealth>[1],
+): Promise<HealthWaitResult> {
+  const { io, p, args } = run;
+  let last = "";
+  let shown = false;
+  try {
+    return await waitForHealth(
+      {
+        cluster: connection.cluster,
+        now: io.now,
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        onProgress(assessment, elapsedMs) {
+          if (args.output !== "text") return;
+          const line = formatHealthProgress(assessment.rows, elapsedMs);
+          if (io.stderrIsTty) {
+            io.stderr(`\r\u001b[2K${p.dim(line)}`);
+            shown = true;
+            return;
+          }
+          // Without a terminal, a line only when something other than the seconds changed.
+          const text = line.replace(/ \(\d+s\)$/, "");
+          if (text !== last) io.stderr(`${line}\n`);
+          last = text;
+        },
+      },
+      input,
+    );
+  } finally {
+    if (shown) io.stderr("\r\u001b[2K");
+  }
 }
 
 /** Diffs past this size are summarised unless --full-diff: a terminal cannot take megabytes of CRD diffs. */

@@ -29,6 +29,8 @@ export type HealthWiring = {
   awsCredentials?: AwsCredentials | AwsCredentialsProvider;
   region?: string | undefined;
   localMode: boolean;
+  /** What a `default` kubeconfig source reads (local mode); `~/.kube/config` unless given. */
+  defaultKubeconfigPath?: string | undefined;
   now?: () => Date;
   /** Sees every cluster client the consumer connects (the test bridge counts their requests). */
   onClusterClient?: (client: ClusterPort) => void;
@@ -45,6 +47,7 @@ export function composeHealth(wiring: HealthWiring) {
     awsCredentials: wiring.awsCredentials,
     region: wiring.region,
     localMode: wiring.localMode,
+    defaultKubeconfigPath: wiring.defaultKubeconfigPath,
     onClusterClient: wiring.onClusterClient,
   });
   return createHealthHandler({

@@ -7,6 +7,8 @@ export type LocalArgs = {
   kubeconfig: string | undefined;
   context: string | undefined;
   controlPlane: boolean;
+  /** Gate statuses on health (`--no-health`: `success` once applied). */
+  health: boolean;
   port: number;
   host: string;
   webhookSecret: string | undefined;
@@ -33,6 +35,7 @@ export function parseLocalArgs(argv: readonly string[]): LocalArgs {
       kubeconfig: { type: "string" },
       context: { type: "string" },
       "control-plane": { type: "boolean", default: false },
+      health: { type: "boolean", default: true },
       port: { type: "string", default: "8787" },
       host: { type: "string", default: "127.0.0.1" },
       "webhook-secret": { type: "string" },
@@ -43,6 +46,7 @@ export function parseLocalArgs(argv: readonly string[]): LocalArgs {
     },
     strict: true,
     allowPositionals: false,
+    allowNegative: true,
   });
   const repos: Record<string, string> = {};
   for (const mapping of values.repo) {
@@ -63,6 +67,7 @@ export function parseLocalArgs(argv: readonly string[]): LocalArgs {
     kubeconfig: values.kubeconfig,
     context: values.context,
     controlPlane: values["control-plane"],
+    health: values.health,
     port: integerOption("port", values.port, 0, 65_535),
     host: values.host,
     webhookSecret: values["webhook-secret"],
@@ -80,6 +85,10 @@ export const LOCAL_HELP = `npm start — the whole pullbridge bridge on this mac
 With no options it creates a demo repository (.pullbridge/demo-repo) with example manifests and a
 target "demo" for it, and syncs it to your current kubeconfig context — or, when there is no
 kubeconfig, to a local control plane (etcd + kube-apiserver; the first run builds it, ~5 min).
+Statuses are health-gated as in AWS: \`pending\` after the apply, \`success\` once the objects are
+rolled out and healthy. The local control plane gets controllers and fake nodes (KWOK) when their
+binaries are built (\`npm test\` builds them); without them it has no controllers, nothing could
+ever become ready, so health gating is off there and \`success\` means applied.
 
 Options:
   --targets <file>            serve the targets of this file instead of the demo
@@ -88,6 +97,7 @@ Options:
   --context <name>            kubeconfig context for the demo target (default: the current context)
   --control-plane             use the local control plane even when a kubeconfig exists
                               (with --targets: every target's cluster becomes the local control plane)
+  --no-health                 report \`success\` once applied, without waiting for health
   --port <n>                  webhook port (default 8787; 0 picks a free port)
   --host <addr>               listen address (default 127.0.0.1)
   --webhook-secret <s>        webhook secret (default: $PULLBRIDGE_WEBHOOK_SECRET, else generated)

@@ -1,7 +1,10 @@
 /**
  * The cluster local mode talks to: the kubeconfig context the user already has, or — when there
  * is none — the local control plane of the test harness (etcd + kube-apiserver, built once from
- * the Go module proxy and cached), started for this run and stopped with it.
+ * the Go module proxy and cached), started for this run and stopped with it. When the rolling
+ * cluster's binaries are built too (kube-controller-manager, kube-scheduler, KWOK: `npm test`
+ * builds them), that plane gets its controllers and fake nodes, so Deployments really roll out
+ * and health gating has something to wait for.
  */
 
 import { existsSync } from "node:fs";
@@ -17,6 +20,10 @@ import {
   ensureBinaries,
   startControlPlane,
 } from "../../test/support/control-plane/control-plane.ts";
+import {
+  rollingBinariesCached,
+  startRollingCluster,
+} from "../../test/support/control-plane/rolling-cluster.ts";
 
 export type LocalCluster = {
   /** Kubeconfig file and context the targets use. */
@@ -27,6 +34,11 @@ export type LocalCluster = {
   description: string;
   /** Present when this process started the control plane (stop it on exit). */
   controlPlane?: ControlPlane;
+  /**
+   * Whether workloads can become ready: false only for the light local control plane (no
+   * controller-manager, scheduler or kubelet), where a Deployment never rolls out.
+   */
+  controllers: boolean;
 };
 
 /** Whether the control-plane binaries are already built (a start takes seconds, not minutes). */
@@ -36,10 +48,15 @@ function controlPlaneCached(env: ControlPlaneEnv): boolean {
   return existsSync(join(cache, "control-plane"));
 }
 
-/** Builds (first run) and starts the local control plane; its admin kubeconfig is what the targets use. */
+/**
+ * Builds (first run) and starts the local control plane; its admin kubeconfig is what the targets
+ * use. With `controllers` and the rolling binaries already built, it is the rolling cluster
+ * (controllers + KWOK fake nodes); they are never built here (≈ 25 min the first time).
+ */
 export async function startLocalControlPlane(
   say: (text: string) => void,
   env: ControlPlaneEnv,
+  options: { controllers?: boolean } = {},
 ): Promise<LocalCluster> {
   if (!controlPlaneCached(env)) {
     say(
@@ -48,14 +65,19 @@ export async function startLocalControlPlane(
     );
   }
   const binDir = await ensureBinaries();
-  const controlPlane = await startControlPlane({ binDir });
+  const rolling = options.controllers ? await rollingBinariesCached() : undefined;
+  const controlPlane = rolling
+    ? await startRollingCluster({ binDir, ...rolling })
+    : await startControlPlane({ binDir });
   const kubeconfig = join(controlPlane.dir, "admin.kubeconfig");
+  const pieces = rolling ? " + controller-manager, scheduler, KWOK (3 fake nodes)" : "";
   return {
     kubeconfig,
     context: undefined,
     server: controlPlane.server,
-    description: `local control plane: kube-apiserver ${controlPlane.version} at ${controlPlane.server} (admin kubeconfig ${kubeconfig})`,
+    description: `local control plane: kube-apiserver ${controlPlane.version}${pieces} at ${controlPlane.server} (admin kubeconfig ${kubeconfig})`,
     controlPlane,
+    controllers: rolling !== undefined,
   };
 }
 
@@ -73,5 +95,6 @@ export async function kubeconfigCluster(
     server: client.server,
     description: `kubeconfig ${path}, context ${name} (${client.server})`,
     client,
+    controllers: true,
   };
 }

@@ -50,12 +50,13 @@ function shown(path: string): string {
 }
 
 async function chooseCluster(args: LocalArgs, demo: boolean): Promise<LocalCluster | undefined> {
-  if (args.controlPlane) return await startLocalControlPlane(say, env);
+  const controllers = { controllers: args.health };
+  if (args.controlPlane) return await startLocalControlPlane(say, env, controllers);
   if (!demo) return undefined;
   const location = findKubeconfig({ kubeconfig: args.kubeconfig, env });
   if (location === undefined) {
     say(p.dim("No kubeconfig ($KUBECONFIG, ~/.kube/config): using a local control plane instead."));
-    return await startLocalControlPlane(say, env);
+    return await startLocalControlPlane(say, env, controllers);
   }
   return await kubeconfigCluster(location.path, args.context);
 }
@@ -83,9 +84,22 @@ function chooseSource(args: LocalArgs, targets: TargetsFile, demoRepoDir: string
   return { kind: "github", token, apiUrl: env.githubApiUrl };
 }
 
+/** Local mode's health checks: sooner and closer together than in AWS (a person is watching). */
+const LOCAL_HEALTH_BACKOFF = { initialDelaySeconds: 2, factor: 2, maxDelaySeconds: 10 };
+
+/** The banner's health line. */
+function healthLine(args: LocalArgs, on: boolean): string {
+  if (on) {
+    return `pending after the apply, success once healthy (health queue, first check after ${LOCAL_HEALTH_BACKOFF.initialDelaySeconds}s; --no-health: success once applied)`;
+  }
+  if (!args.health) return "off (--no-health): success once applied";
+  return "off: this control plane has no controllers, so nothing would become ready; success once applied (build them once: bash test/support/control-plane/build-rolling-binaries.sh, ≈ 25 min)";
+}
+
 function printBanner(
   bridge: LocalBridge,
   options: {
+    health: string;
     cluster: string;
     source: LocalSource;
     secret: string;
@@ -110,6 +124,7 @@ function printBanner(
     source.kind === "local"
       ? "  statuses  printed here (with PULLBRIDGE_GITHUB_TOKEN and --targets they are posted to GitHub)"
       : "  statuses  posted to GitHub as commit statuses (a token cannot create check runs)",
+    `  health    ${options.health}`,
     `  drift     ${args.driftInterval > 0 ? `every ${args.driftInterval}s (--drift-interval)` : "off (--drift-interval 0)"}`,
     "",
     p.bold("Targets:"),
@@ -213,9 +228,12 @@ async function main(): Promise<void> {
   const given = args.webhookSecret ?? env.webhookSecret;
   const secret = given && given !== "" ? given : randomBytes(16).toString("hex");
 
+  // A cluster without controllers never rolls anything out: waiting there would only time out.
+  const health = args.health && (cluster?.controllers ?? true);
   const bridge = await startLocalBridge({
     targets,
     source,
+    health: health ? { backoff: LOCAL_HEALTH_BACKOFF } : undefined,
     webhookSecret: secret,
     port: args.port,
     host: args.host,
@@ -246,6 +264,7 @@ async function main(): Promise<void> {
   cleanups.push(() => removeLocalState(paths.stateFile));
 
   printBanner(bridge, {
+    health: healthLine(args, health),
     cluster: cluster?.description ?? "per target, from the targets file",
     source,
     secret,

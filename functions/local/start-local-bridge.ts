@@ -2,8 +2,11 @@
  * The whole bridge on one machine, built from the same pieces as the Lambda functions: the
  * webhook handler behind a node:http server, an SQS FIFO queue (+ DLQ, redrive after 5) in
  * fauxqs, the worker handler fed by the event-source harness, and the drift schedule on a
- * timer. Shared by `npm start`, `npm run demo` and the tests. Only what is local lives here: the
- * worker is composed exactly as in Lambda (functions/worker/compose-worker.ts).
+ * timer, and — when asked — the health loop: a standard health queue (+ DLQ) in fauxqs, which
+ * honours per-message DelaySeconds, consumed by the health handler. Shared by `npm start`,
+ * `npm run demo` and the tests. Only what is local lives here: the worker and the health
+ * consumer are composed exactly as in Lambda (functions/worker/compose-worker.ts,
+ * functions/health/compose-health.ts).
  */
 import { randomBytes } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
@@ -19,6 +22,8 @@ import { ConfigError, describeError } from "../../lib/errors.ts";
 import { createJobGitHubFactory } from "../../lib/github/create-job-github.ts";
 import { createGitHubClientProvider } from "../../lib/github/github-client.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
+import { DEFAULT_HEALTH_BACKOFF, type HealthBackoff } from "../../lib/health/health-schedule.ts";
+import { createSqsHealthCheckQueue } from "../../lib/health/sqs-health-check-queue.ts";
 import { DEFAULT_IMAGE_COMMIT_IDENTITY } from "../../lib/images/image-repo.ts";
 import { type PollOnceResult, runEventSource } from "../../lib/jobs/lambda-sqs-event-source.ts";
 import { createSqsImageJobQueue } from "../../lib/jobs/sqs-image-job-queue.ts";
@@ -36,6 +41,7 @@ import { createLocalGitSource } from "../../lib/source/local-git-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { silentLog } from "../../lib/telemetry/log.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
+import { composeHealth } from "../health/compose-health.ts";
 import { type LambdaHttpHandler, serveLambdaHttp } from "../http/serve-lambda-http.ts";
 import { createImageIntakeHandler, createImageUpdaterHandler } from "../images/create-handler.ts";
 import { createWebhookHandler } from "../webhook/create-handler.ts";
@@ -43,7 +49,7 @@ import { composeWorker } from "../worker/compose-worker.ts";
 import { createDriftTimer } from "./drift-timer.ts";
 import { lambdaContext } from "./lambda-context.ts";
 import { localGit } from "./local-git.ts";
-import { createLocalQueues, type LocalQueues } from "./local-queues.ts";
+import { createLocalQueues, createLocalStandardQueues, type LocalQueues } from "./local-queues.ts";
 import { deliverPush } from "./push-delivery.ts";
 import { createReportRecorder, type RecordedReport } from "./report-recorder.ts";
 
@@ -81,6 +87,13 @@ export type LocalBridgeOptions = {
   logLevel?: LogLevel;
   /** Where the bridge's own lines and the console statuses go (default: stdout). */
   write?: (text: string) => void;
+  /**
+   * Health gating: the worker posts `pending` and queues delayed health checks, and the health
+   * handler reports `success` only once the applied objects are healthy (targets with
+   * `health.wait: false` are not gated). Without it the worker reports `success` once applied —
+   * what a cluster without controllers (the light local control plane) needs.
+   */
+  health?: { backoff?: HealthBackoff } | undefined;
 };
 
 export type { RecordedReport } from "./report-recorder.ts";
@@ -93,6 +106,8 @@ export type LocalBridge = {
   sqsEndpoint: string;
   queueUrl: string;
   dlqUrl: string;
+  /** The health queue, when health gating is on. */
+  health?: { queueUrl: string; dlqUrl: string; backoff: HealthBackoff } | undefined;
   targets: TargetsFile;
   /** Final statuses reported so far, oldest first. */
   reports(): readonly RecordedReport[];
@@ -238,7 +253,13 @@ function metricsFor(serviceName: string, options: LocalBridgeOptions): Metrics {
 /** The worker handler (the same composition as in Lambda) polled by the event-source harness. */
 function startWorker(
   options: LocalBridgeOptions,
-  parts: { sqs: SQSClient; queues: LocalQueues; github: JobGitHubFactory; write: (text: string) => void },
+  parts: {
+    sqs: SQSClient;
+    queues: LocalQueues;
+    github: JobGitHubFactory;
+    write: (text: string) => void;
+    health: HealthWiringParts | undefined;
+  },
   cleanups: Cleanups,
 ) {
   const { write } = parts;
@@ -254,6 +275,7 @@ function startWorker(
     defaultKubeconfigPath: options.defaultKubeconfigPath,
     logger: new Logger({ serviceName: ServiceName.Worker, logLevel: options.logLevel ?? "WARN" }),
     metrics: metricsFor(ServiceName.Worker, options),
+    ...(parts.health === undefined ? {} : { health: parts.health.port }),
   });
   const onBatch = (result: PollOnceResult) => {
     if (result.failed === 0) return;
@@ -280,6 +302,64 @@ function startWorker(
     stop.abort();
     await loop;
   });
+}
+
+type HealthWiringParts = {
+  port: { queue: ReturnType<typeof createSqsHealthCheckQueue>; backoff: HealthBackoff };
+  queues: LocalQueues;
+};
+
+/**
+ * The health loop: a standard queue (+ DLQ) in fauxqs and the health handler (the same composition
+ * as in Lambda) polled by the event-source harness. The worker queues each check with its delay;
+ * fauxqs holds the message back for DelaySeconds, as SQS does.
+ */
+async function startHealth(
+  options: LocalBridgeOptions,
+  parts: { sqs: SQSClient; github: JobGitHubFactory; write: (text: string) => void },
+  cleanups: Cleanups,
+): Promise<HealthWiringParts> {
+  const { sqs, write } = parts;
+  const base =
+    options.sqsEndpoint === undefined
+      ? "pullbridge-local-health"
+      : `pullbridge-local-health-${randomBytes(4).toString("hex")}`;
+  const visibility = options.visibilityTimeoutSeconds ?? 30;
+  const queues = await createLocalStandardQueues(sqs, base, {
+    maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
+    visibilityTimeoutSeconds: visibility,
+  });
+  const backoff = options.health?.backoff ?? DEFAULT_HEALTH_BACKOFF;
+  const queue = createSqsHealthCheckQueue({ client: sqs, queueUrl: queues.queueUrl });
+  const handler = composeHealth({
+    targets: options.targets,
+    github: parts.github,
+    secrets: createParametersSecretReader({}),
+    queue,
+    backoff,
+    localMode: true,
+    defaultKubeconfigPath: options.defaultKubeconfigPath,
+    logger: new Logger({ serviceName: ServiceName.Health, logLevel: options.logLevel ?? "WARN" }),
+    metrics: metricsFor(ServiceName.Health, options),
+  });
+  const stop = new AbortController();
+  const loop = runEventSource(
+    {
+      sqs,
+      queueUrl: queues.queueUrl,
+      queueArn: queues.queueArn,
+      visibilityTimeout: visibility,
+      waitTimeSeconds: 1,
+    },
+    (event: SQSEvent) =>
+      handler(event, lambdaContext({ functionName: "pullbridge-local-health", remainingMs: 60_000 })),
+    { signal: stop.signal, onError: (error) => write(`! health queue: ${describeError(error)}`) },
+  );
+  cleanups.push(async () => {
+    stop.abort();
+    await loop;
+  });
+  return { port: { queue, backoff }, queues };
 }
 
 /** Where local mode accepts an EventBridge event (what the ECR rule would deliver to the intake function). */
@@ -396,7 +476,8 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
       const ports = await inner(job);
       return { ...ports, reporter: recorder.wrap(ports.reporter) };
     };
-    startWorker(options, { sqs, queues, github, write }, cleanups);
+    const health = options.health ? await startHealth(options, { sqs, github, write }, cleanups) : undefined;
+    startWorker(options, { sqs, queues, github, write, health }, cleanups);
 
     let webhookUrl = "";
     const source = options.source;
@@ -453,6 +534,11 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
       sqsEndpoint,
       queueUrl: queues.queueUrl,
       dlqUrl: queues.dlqUrl,
+      health: health && {
+        queueUrl: health.queues.queueUrl,
+        dlqUrl: health.queues.dlqUrl,
+        backoff: health.port.backoff,
+      },
       targets: options.targets,
       reports: recorder.reports,
       waitForReport: recorder.waitFor,

@@ -7,22 +7,12 @@
  * its reason; the deadline passed → `failure` naming what is not ready; else the `pending` text
  * is posted if it changed and the next check is queued with backoff. No Lambda ever waits.
  */
-import { type ApiResource, type ClusterPort, subtractRequestCounts } from "../cluster/cluster-port.ts";
+import { type ClusterPort, subtractRequestCounts } from "../cluster/cluster-port.ts";
 import { applySetParentName, type Target, type TargetsFile } from "../config/targets.ts";
 import { ConfigError, describeError } from "../errors.ts";
 import type { JobGitHubFactory } from "../github/job-github-ports.ts";
-import {
-  assessHealth,
-  type HealthAssessment,
-  type HealthRule,
-  type HealthSubject,
-  needsLiveRead,
-  subjectGroupKind,
-  subjectKey,
-  subjectOf,
-} from "../health/assess-health.ts";
+import type { HealthAssessment, HealthRule } from "../health/assess-health.ts";
 import { compileHealthRules } from "../health/cel-health-rules.ts";
-import { isWorkloadKind, type WorkloadContext } from "../health/explain-workload.ts";
 import {
   formatFailedDescription,
   formatHealthTable,
@@ -33,15 +23,13 @@ import {
 import type { HealthCheck } from "../health/health-check-codec.ts";
 import type { HealthCheckQueue } from "../health/health-check-queue.ts";
 import { type HealthBackoff, healthCheckDelaySeconds } from "../health/health-schedule.ts";
-import { HealthStatus } from "../health/health-status.ts";
-import type { KubeObject } from "../manifests/kube-object.ts";
 import type { DeploymentFinalState } from "../reporting/deployment-reporter.ts";
 import { formatSupersededDescription } from "../reporting/format-description.ts";
-import { ApplySetLabel } from "../sync/applyset-id.ts";
 import { readApplySetParent } from "../sync/applyset-parent.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import type { Log } from "../telemetry/log.ts";
 import { HealthMetric } from "../telemetry/metric-names.ts";
+import { readLive } from "./read-health.ts";
 import { finishDeploymentOf } from "./track-deployment.ts";
 
 export type HealthCheckDeps = {
@@ -93,85 +81,6 @@ function rulesOf(target: Target): HealthRule[] {
     rulesCache.set(target, rules);
   }
   return rules;
-}
-
-type Group = { resource: ApiResource | undefined; namespace: string | undefined; subjects: HealthSubject[] };
-
-/** Reads what a check needs: one LIST per kind and namespace, then pods/ReplicaSets/events where a workload is not healthy. */
-async function readLive(options: {
-  cluster: ClusterPort;
-  subjects: readonly HealthSubject[];
-  rules: readonly HealthRule[];
-  applySetId: string;
-}): Promise<{ live: Map<string, KubeObject>; context: WorkloadContext; assessment: HealthAssessment }> {
-  const { cluster, rules } = options;
-  const discovery = await cluster.discover();
-  const groups = new Map<string, Group>();
-  for (const subject of options.subjects) {
-    const groupKind = subjectGroupKind(subject);
-    if (!needsLiveRead(groupKind, rules)) continue;
-    const resource = discovery.preferred({ group: subject.group, kind: subject.kind });
-    const namespace = resource?.namespaced ? subject.namespace : undefined;
-    const key = `${groupKind}/${namespace ?? ""}`;
-    const entry = groups.get(key) ?? { resource, namespace, subjects: [] };
-    entry.subjects.push(subject);
-    groups.set(key, entry);
-  }
-  const selector = `${ApplySetLabel.partOf}=${options.applySetId}`;
-  const live = new Map<string, KubeObject>();
-  await Promise.all(
-    [...groups.values()].map(async (g) => {
-      // A kind the server no longer serves (its CRD was deleted) leaves its objects NotFound.
-      if (!g.resource) return;
-      const { items } = await cluster.list({
-        resource: g.resource,
-        namespace: g.namespace,
-        labelSelector: selector,
-      });
-      for (const item of items) {
-        live.set(subjectKey(subjectOf(item)), item);
-      }
-    }),
-  );
-  const empty: WorkloadContext = { pods: [], replicaSets: [], events: [] };
-  const first = assessHealth({ subjects: options.subjects, live, context: empty, rules });
-  // Explaining costs reads; only namespaces with an unhealthy workload pay for it.
-  const unhealthy = first.rows.filter(
-    (r) => r.health.status !== HealthStatus.Current && isWorkloadKind(r.groupKind) && r.subject.namespace,
-  );
-  if (unhealthy.length === 0) return { live, context: empty, assessment: first };
-  const namespaces = [...new Set(unhealthy.map((r) => r.subject.namespace ?? ""))];
-  const needReplicaSets = new Set(
-    unhealthy.filter((r) => r.groupKind === "Deployment.apps").map((r) => r.subject.namespace ?? ""),
-  );
-  const pods = discovery.preferred({ group: "", kind: "Pod" });
-  const replicaSets = discovery.preferred({ group: "apps", kind: "ReplicaSet" });
-  const events = discovery.preferred({ group: "", kind: "Event" });
-  const context: { pods: KubeObject[]; replicaSets: KubeObject[]; events: KubeObject[] } = {
-    pods: [],
-    replicaSets: [],
-    events: [],
-  };
-  await Promise.all(
-    namespaces.flatMap((namespace) => [
-      pods
-        ? cluster
-            .list({ resource: pods, namespace, labelSelector: "" })
-            .then((r) => context.pods.push(...r.items))
-        : Promise.resolve(),
-      replicaSets && needReplicaSets.has(namespace)
-        ? cluster
-            .list({ resource: replicaSets, namespace, labelSelector: "" })
-            .then((r) => context.replicaSets.push(...r.items))
-        : Promise.resolve(),
-      events
-        ? cluster
-            .list({ resource: events, namespace, labelSelector: "" })
-            .then((r) => context.events.push(...r.items))
-        : Promise.resolve(),
-    ]),
-  );
-  return { live, context, assessment: assessHealth({ subjects: options.subjects, live, context, rules }) };
 }
 
 /** Runs one health check; throws only retryable errors (the message then returns to the queue). */

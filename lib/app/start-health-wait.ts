@@ -21,7 +21,7 @@ export type HealthWaitDeps = {
 };
 
 /** The objects a sync leaves in the cluster (created, updated, unchanged), as health subjects. */
-function healthSubjectsOf(result: Pick<SyncResult, "outcomes">): HealthSubject[] {
+export function healthSubjectsOf(result: Pick<SyncResult, "outcomes">): HealthSubject[] {
   return result.outcomes
     .filter((o) => o.outcome === "created" || o.outcome === "updated" || o.outcome === "unchanged")
     .map((o) => {

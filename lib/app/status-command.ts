@@ -1,11 +1,14 @@
 /**
  * `pullbridge status`: what each target last synced, read from the ApplySet parents — the
  * cluster is the record, so this works without the bridge, its queue or its logs. With a targets
- * file every target is looked up; without one, pullbridge's parents are found by label.
+ * file every target is looked up; without one, pullbridge's parents are found by label. Each
+ * synced target's members get one health read (the health consumer's reads and assessment).
  */
 import type { ApiResource, ClusterPort } from "../cluster/cluster-port.ts";
-import { applySetParentName } from "../config/targets.ts";
+import { applySetParentName, type Target } from "../config/targets.ts";
 import { describeError } from "../errors.ts";
+import type { HealthAssessment } from "../health/assess-health.ts";
+import { compileHealthRules } from "../health/cel-health-rules.ts";
 import type { KubeObject } from "../manifests/kube-object.ts";
 import {
   ApplySetAnnotation,
@@ -14,6 +17,7 @@ import {
   TOOLING_NAME,
 } from "../sync/applyset-id.ts";
 import { readApplySetParent, type SyncSummaryCounts } from "../sync/applyset-parent.ts";
+import { readMemberHealth } from "./read-health.ts";
 
 const SECRETS: ApiResource = {
   group: "",
@@ -38,11 +42,20 @@ export type TargetStatus = {
   additionalNamespaces: readonly string[];
   /** Why `state` is `error`. */
   error?: string | undefined;
+  /** The members' health now (objects with a status to report; ConfigMaps, Secrets, RBAC are not read). */
+  health?: { assessment: HealthAssessment } | { error: string } | undefined;
+};
+
+/** A target to look up; with a targets file, its CEL health rules apply to its custom resources. */
+type QueriedTarget = {
+  name: string;
+  namespace: string;
+  health?: { checks: Target["health"]["checks"] } | undefined;
 };
 
 export type StatusQuery =
   /** The targets of a targets file (or a single `--target`). */
-  | { kind: "targets"; targets: ReadonlyArray<{ name: string; namespace: string }> }
+  | { kind: "targets"; targets: readonly QueriedTarget[] }
   /** Every pullbridge ApplySet parent in `namespace` (all namespaces when undefined). */
   | { kind: "discover"; namespace: string | undefined };
 
@@ -87,6 +100,39 @@ function statusOf(target: string, namespace: string, parent: KubeObject | undefi
 
 /** Reads the status of every target the query names, in a stable order. One unreadable target does not hide the others. */
 export async function readTargetStatuses(
+  deps: { cluster: ClusterPort; signal?: AbortSignal | undefined; health?: boolean },
+  query: StatusQuery,
+): Promise<TargetStatus[]> {
+  const statuses = await readParents(deps, query);
+  if (deps.health === false) return statuses;
+  const checks = new Map(
+    query.kind === "targets" ? query.targets.map((t) => [t.name, t.health?.checks ?? []]) : [],
+  );
+  return await Promise.all(statuses.map((s) => withHealth(deps.cluster, s, checks.get(s.target) ?? [])));
+}
+
+/** One health read of a synced target's members; a read error (RBAC, unreachable) is reported on that target only. */
+async function withHealth(
+  cluster: ClusterPort,
+  status: TargetStatus,
+  checks: Target["health"]["checks"],
+): Promise<TargetStatus> {
+  if (status.state !== "synced" || status.applySetId === undefined) return status;
+  try {
+    const assessment = await readMemberHealth({
+      cluster,
+      groupKinds: status.groupKinds,
+      namespaces: [status.namespace, ...status.additionalNamespaces],
+      rules: compileHealthRules(checks),
+      applySetId: status.applySetId,
+    });
+    return { ...status, health: { assessment } };
+  } catch (error) {
+    return { ...status, health: { error: describeError(error) } };
+  }
+}
+
+async function readParents(
   deps: { cluster: ClusterPort; signal?: AbortSignal | undefined },
   query: StatusQuery,
 ): Promise<TargetStatus[]> {

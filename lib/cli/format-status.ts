@@ -1,5 +1,6 @@
 /** How `pullbridge status` prints target states: a table, or the `--output json` document. */
 import type { TargetStatus } from "../app/status-command.ts";
+import { formatHealthRows, healthRowsJson, healthWord } from "./format-health.ts";
 import { formatTable } from "./format-table.ts";
 import type { Palette } from "./palette.ts";
 
@@ -18,7 +19,16 @@ function revisionOf(sha: string): string {
   return /^[0-9a-f]{40}/.test(sha) ? sha.slice(0, 7) + sha.slice(40) : sha;
 }
 
-/** The status table; errors are listed below it, one line each. */
+function healthCell(s: TargetStatus, p: Palette): string {
+  if (!s.health) return "-";
+  if ("error" in s.health) return p.red("unknown");
+  const a = s.health.assessment;
+  if (a.rows.length === 0) return "-";
+  const word = healthWord(a);
+  return word === "healthy" ? p.green(word) : word === "failed" ? p.red(word) : p.yellow(word);
+}
+
+/** The status table, then each target's objects and their health; errors are listed below, one line each. */
 export function formatStatusTable(statuses: readonly TargetStatus[], now: Date, p: Palette): string {
   if (statuses.length === 0) return "No pullbridge targets found.";
   const rows = statuses.map((s) => {
@@ -33,16 +43,23 @@ export function formatStatusTable(statuses: readonly TargetStatus[], now: Date, 
       s.lastSync?.time ?? "-",
       s.lastSync ? formatAge(s.lastSync.time, now) : "-",
       c ? `+${c.created} ~${c.updated} -${c.pruned} =${c.unchanged}` : "-",
+      healthCell(s, p),
       s.groupKinds.length > 0 ? s.groupKinds.join(",") : "-",
     ];
   });
   const lines = [
     formatTable(
-      ["TARGET", "NAMESPACE", "STATE", "REVISION", "SYNCED AT", "AGE", "LAST CHANGES", "KINDS"],
+      ["TARGET", "NAMESPACE", "STATE", "REVISION", "SYNCED AT", "AGE", "LAST CHANGES", "HEALTH", "KINDS"],
       rows,
     ),
   ];
+  for (const s of statuses) {
+    if (!s.health || "error" in s.health || s.health.assessment.rows.length === 0) continue;
+    lines.push("", `${s.target} (${s.namespace}):`, formatHealthRows(s.health.assessment.rows, p, "  "));
+  }
   for (const s of statuses) if (s.error) lines.push(p.red(`error: ${s.target}: ${s.error}`));
+  for (const s of statuses)
+    if (s.health && "error" in s.health) lines.push(p.red(`error: ${s.target}: health: ${s.health.error}`));
   return lines.join("\n");
 }
 
@@ -60,6 +77,15 @@ export function statusJson(statuses: readonly TargetStatus[]) {
         : null,
       groupKinds: s.groupKinds,
       additionalNamespaces: s.additionalNamespaces,
+      health: !s.health
+        ? null
+        : "error" in s.health
+          ? { verdict: null, objects: [], error: s.health.error }
+          : {
+              verdict: s.health.assessment.rows.length === 0 ? null : healthWord(s.health.assessment),
+              objects: healthRowsJson(s.health.assessment.rows),
+              error: null,
+            },
       error: s.error ?? null,
     })),
   };

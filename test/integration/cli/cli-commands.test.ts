@@ -3,7 +3,6 @@
  * the shared kube-apiserver, acting as the namespaced worker identity through a kubeconfig file.
  * Exit codes follow `kubectl diff`: 0 no changes, 2 changes, 1 error.
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,32 +10,9 @@ import { CoreV1Api } from "@kubernetes/client-node";
 import { describe, expect, inject, it } from "vitest";
 import { configMapYaml } from "../../factories/manifest-text.ts";
 import { closedPortUrl } from "../../factories/webhook-lambda.ts";
+import { pullbridge } from "../../support/cli-process.ts";
 import { createGitRepo, type GitRepo } from "../../support/git-repo.ts";
 import { createTestNamespace, grantWorker, kubeConfigFor } from "../../support/kube.ts";
-
-const CLI = new URL("../../../functions/cli/main.ts", import.meta.url).pathname;
-
-type CliRun = { code: number; stdout: string; stderr: string };
-
-/** Runs the CLI as a child process; never rejects (a non-zero exit is a result). */
-function pullbridge(
-  args: string[],
-  options: { cwd: string; env?: Record<string, string | undefined> },
-): Promise<CliRun> {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    FORCE_COLOR: undefined,
-    NO_COLOR: undefined,
-    ...options.env,
-  };
-  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: options.cwd, env }, (error, stdout, stderr) => {
-      const code = error && typeof error.code === "number" ? error.code : error ? 1 : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const configMap = (name: string, color: string) => configMapYaml(name, { color });
 
@@ -117,6 +93,8 @@ describe("pullbridge diff / sync", () => {
           },
           groupKinds: ["ConfigMap"],
           additionalNamespaces: [],
+          // A ConfigMap has no status to report: nothing is read for it.
+          health: { verdict: null, objects: [], error: null },
           error: null,
         },
       ],
@@ -307,11 +285,11 @@ describe("pullbridge status and targets validate", () => {
     expect(run.code).toBe(0);
     const [header, row, ...rest] = run.stdout.trim().split("\n");
     expect(header).toMatch(
-      /^TARGET\s+NAMESPACE\s+STATE\s+REVISION\s+SYNCED AT\s+AGE\s+LAST CHANGES\s+KINDS$/,
+      /^TARGET\s+NAMESPACE\s+STATE\s+REVISION\s+SYNCED AT\s+AGE\s+LAST CHANGES\s+HEALTH\s+KINDS$/,
     );
     expect(row).toMatch(
       new RegExp(
-        `^web\\s+${namespace}\\s+synced\\s+${(await repo.head()).slice(0, 7)}\\s+\\S+Z\\s+\\d+s\\s+\\+1 ~0 -0 =0\\s+ConfigMap$`,
+        `^web\\s+${namespace}\\s+synced\\s+${(await repo.head()).slice(0, 7)}\\s+\\S+Z\\s+\\d+s\\s+\\+1 ~0 -0 =0\\s+-\\s+ConfigMap$`,
       ),
     );
     expect(rest).toEqual([]);

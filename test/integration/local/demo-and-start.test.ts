@@ -122,6 +122,8 @@ describe("npm start + npm run send-push", () => {
         stateDir,
         "--log-level",
         "silent",
+        // The shared plane has no controllers: its Deployment would never become ready.
+        "--no-health",
       ],
       { env: childEnv(), stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -155,6 +157,7 @@ describe("npm start + npm run send-push", () => {
         "Targets:\n  demo  local/pullbridge-demo@main:deploy → cluster local, namespace pullbridge-demo",
       );
       expect(output.text).toMatch(/Secret: {3}[0-9a-f]{32} {2}\(generated for this run/);
+      expect(output.text).toContain("  health    off (--no-health): success once applied\n");
       expect(push.code).toBe(0);
       expect(push.stdout).toContain(`delivery `);
       expect(push.stdout).toContain(`→ ${webhook}: HTTP 202 {"queued":["demo"]}`);

@@ -5,6 +5,7 @@
 # missing, so this never invalidates the light plane built by build-binaries.sh.
 # Honours KUBEBUILDER_ASSETS for the Kubernetes binaries when they are there.
 # Prints two lines on stdout: the Kubernetes binaries' directory, then KWOK's directory.
+# With --check it builds nothing: it prints them when every binary is there, else exits 3.
 set -euo pipefail
 
 K8S_VERSION="${PULLBRIDGE_K8S_VERSION:-v1.36.3}"
@@ -30,6 +31,7 @@ if [[ ${#need_k8s[@]} -eq 0 && -z "$need_kwok" ]]; then
   echo "$KWOK_OUT"
   exit 0
 fi
+[[ "${1:-}" == "--check" ]] && exit 3
 
 command -v go >/dev/null || { log "Go is required to build the rolling cluster (apt-get install golang, or https://go.dev/dl)"; exit 1; }
 WORK="$(mktemp -d)"

@@ -69,6 +69,21 @@ export async function ensureRollingBinaries(): Promise<{ k8sDir: string; kwokDir
   return { k8sDir, kwokDir };
 }
 
+/** The rolling binaries' directories when they are already built (nothing is built), else undefined. */
+export async function rollingBinariesCached(): Promise<{ k8sDir: string; kwokDir: string } | undefined> {
+  const child = spawn("bash", [join(here, "build-rolling-binaries.sh"), "--check"], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  let out = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  if (code !== 0) return undefined;
+  const [k8sDir = "", kwokDir = ""] = out.trim().split("\n").slice(-2);
+  return { k8sDir, kwokDir };
+}
+
 function startSupervised(binary: string, args: string[], logFile: string): ChildProcess {
   const log = createWriteStream(logFile, { flags: "a" });
   const child = spawn(join(here, "supervise.sh"), [String(process.pid), binary, ...args], {

@@ -2,8 +2,24 @@ import { describe, expect, it } from "vitest";
 import { parseSummaryCounts, type TargetStatus } from "../../../lib/app/status-command.ts";
 import { formatAge, formatStatusTable, statusJson } from "../../../lib/cli/format-status.ts";
 import { createPalette } from "../../../lib/cli/palette.ts";
+import type { ObjectHealthRow } from "../../../lib/health/assess-health.ts";
+import { HealthStatus } from "../../../lib/health/health-status.ts";
 
 const NOW = new Date("2025-11-22T10:00:00Z");
+
+function aRow(
+  kind: string,
+  group: string,
+  name: string,
+  status: HealthStatus,
+  message: string,
+): ObjectHealthRow {
+  return {
+    subject: { group, kind, namespace: "apps", name },
+    groupKind: group ? `${kind}.${group}` : kind,
+    health: { status, message },
+  };
+}
 
 function aStatus(overrides: Partial<TargetStatus> = {}): TargetStatus {
   return {
@@ -53,11 +69,39 @@ describe("formatStatusTable", () => {
 
     // Assess
     expect(text.split("\n")).toEqual([
-      "TARGET  NAMESPACE  STATE         REVISION  SYNCED AT             AGE  LAST CHANGES  KINDS",
-      "web     apps       synced        0123456   2025-11-22T09:55:00Z  5m   +3 ~1 -2 =7   ConfigMap,Deployment.apps",
-      "api     apps       never-synced  -         -                     -    -             -",
-      "ops     apps       error         -         -                     -    -             -",
+      "TARGET  NAMESPACE  STATE         REVISION  SYNCED AT             AGE  LAST CHANGES  HEALTH  KINDS",
+      "web     apps       synced        0123456   2025-11-22T09:55:00Z  5m   +3 ~1 -2 =7   -       ConfigMap,Deployment.apps",
+      "api     apps       never-synced  -         -                     -    -             -       -",
+      "ops     apps       error         -         -                     -    -             -       -",
       "error: ops: 403 Forbidden",
+    ]);
+  });
+
+  it("shows each target's health in a column and its objects below, unhealthy first, with read errors listed", () => {
+    // Prepare
+    const rows = [
+      aRow("Service", "", "web", HealthStatus.Current, "Service is ready"),
+      aRow("Deployment", "apps", "web", HealthStatus.InProgress, "1/3 ready"),
+    ];
+    const statuses = [
+      aStatus({ health: { assessment: { verdict: "in-progress", rows } } }),
+      aStatus({ target: "api", health: { error: "403 Forbidden: pods is forbidden" } }),
+    ];
+
+    // Act
+    const text = formatStatusTable(statuses, NOW, createPalette(false));
+
+    // Assess
+    expect(text.split("\n")).toEqual([
+      "TARGET  NAMESPACE  STATE   REVISION  SYNCED AT             AGE  LAST CHANGES  HEALTH       KINDS",
+      "web     apps       synced  0123456   2025-11-22T09:55:00Z  5m   +3 ~1 -2 =7   progressing  ConfigMap,Deployment.apps",
+      "api     apps       synced  0123456   2025-11-22T09:55:00Z  5m   +3 ~1 -2 =7   unknown      ConfigMap,Deployment.apps",
+      "",
+      "web (apps):",
+      "  OBJECT                    HEALTH      MESSAGE",
+      "  Deployment.apps apps/web  InProgress  1/3 ready",
+      "  Service apps/web          Current     Service is ready",
+      "error: api: health: 403 Forbidden: pods is forbidden",
     ]);
   });
 
@@ -85,6 +129,31 @@ describe("statusJson and parseSummaryCounts", () => {
       lastSync: null,
       groupKinds: ["ConfigMap", "Deployment.apps"],
       additionalNamespaces: [],
+      health: null,
+      error: null,
+    });
+  });
+
+  it("lists each object's health as JSON", () => {
+    // Prepare
+    const rows = [aRow("Deployment", "apps", "web", HealthStatus.Failed, 'pod web-1: ImagePullBackOff "x"')];
+
+    // Act
+    const json = statusJson([aStatus({ health: { assessment: { verdict: "failed", rows } } })]);
+
+    // Assess
+    expect(json.targets[0]?.health).toEqual({
+      verdict: "failed",
+      objects: [
+        {
+          object: "Deployment.apps apps/web",
+          groupKind: "Deployment.apps",
+          namespace: "apps",
+          name: "web",
+          status: "Failed",
+          message: 'pod web-1: ImagePullBackOff "x"',
+        },
+      ],
       error: null,
     });
   });
