@@ -9,7 +9,7 @@ import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { stringify } from "yaml";
 import { adHocTarget, selectTarget, targetNameFromDirectory } from "../../lib/app/cli-target.ts";
 import { planImagesCommand, readImageEvent } from "../../lib/app/images-plan-command.ts";
-import { readTargetStatuses, type StatusQuery } from "../../lib/app/status-command.ts";
+import { readTargetStatuses, type StatusQuery, withLastDeployments } from "../../lib/app/status-command.ts";
 import { runSyncCommand, type SyncProgress } from "../../lib/app/sync-command.ts";
 import { validateTargets } from "../../lib/app/validate-targets-command.ts";
 import { type HealthWaitResult, waitForHealth } from "../../lib/app/wait-for-health.ts";
@@ -23,6 +23,7 @@ import { formatTable } from "../../lib/cli/format-table.ts";
 import { createPalette, type Palette, shouldUseColour } from "../../lib/cli/palette.ts";
 import { applySetParentName, parseTargetsYaml, type Target } from "../../lib/config/targets.ts";
 import { ConfigError } from "../../lib/errors.ts";
+import { createGitHubClientProvider } from "../../lib/github/github-client.ts";
 import { isImageAutomationFile } from "../../lib/images/plan-image-update.ts";
 import { skippedFiles } from "../../lib/manifests/select-manifest-files.ts";
 import { chooseRenderEngine } from "../../lib/render/choose-render-engine.ts";
@@ -30,6 +31,7 @@ import { createProcessRenderer } from "../../lib/render/process-renderer.ts";
 import { renderDesired } from "../../lib/render/render-desired.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import { commonDirectory, keepDirectories, sourcePathsOf } from "../../lib/render/target-source-paths.ts";
+import { createGitHubDeploymentReporter } from "../../lib/reporting/github-deployment-reporter.ts";
 import { readDirectoryTree } from "../../lib/source/directory-source.ts";
 import type { SourceTree } from "../../lib/source/git-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
@@ -401,11 +403,11 @@ async function statusCommand(run: Run): Promise<number> {
     throw new ConfigError("status", "takes no arguments (use --target / --targets / -n / -A)");
   const connection = await connect(run);
   let query: StatusQuery;
+  let fileTargets: Target[] = [];
   if (args.targets !== undefined) {
     const file = parseTargetsYaml(await readTargetsFile(args.targets, io.cwd), args.targets);
-    const targets =
-      args.target === undefined ? file.targets : [selectTarget(file, args.target, args.targets)];
-    query = { kind: "targets", targets };
+    fileTargets = args.target === undefined ? file.targets : [selectTarget(file, args.target, args.targets)];
+    query = { kind: "targets", targets: fileTargets };
   } else {
     const namespace = args.namespace ?? connection.namespace ?? "default";
     query =
@@ -413,7 +415,18 @@ async function statusCommand(run: Run): Promise<number> {
         ? { kind: "targets", targets: [{ name: args.target, namespace }] }
         : { kind: "discover", namespace: args.allNamespaces ? undefined : namespace };
   }
-  const statuses = await readTargetStatuses({ cluster: connection.cluster }, query);
+  let statuses = await readTargetStatuses({ cluster: connection.cluster }, query);
+  // With a targets file (repositories, environments) and a token: each target's last GitHub Deployment.
+  const token = io.env.githubToken;
+  if (fileTargets.length > 0 && token) {
+    const baseUrl = io.env.githubApiUrl;
+    const provider = createGitHubClientProvider({
+      config: { tokenRef: "cli:PULLBRIDGE_GITHUB_TOKEN", ...(baseUrl ? { baseUrl } : {}) },
+      secrets: { read: async () => token },
+    });
+    const { octokit } = await provider.forInstallation(undefined, undefined);
+    statuses = await withLastDeployments(createGitHubDeploymentReporter({ octokit }), statuses, fileTargets);
+  }
   if (args.output === "json") io.stdout(`${JSON.stringify(statusJson(statuses), null, 2)}\n`);
   else io.stdout(`${formatStatusTable(statuses, io.now(), p)}\n`);
   return statuses.some((s) => s.state === "error") ? EXIT.error : EXIT.ok;

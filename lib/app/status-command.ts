@@ -5,11 +5,12 @@
  * synced target's members get one health read (the health consumer's reads and assessment).
  */
 import type { ApiResource, ClusterPort } from "../cluster/cluster-port.ts";
-import { applySetParentName, type Target } from "../config/targets.ts";
+import { applySetParentName, environmentNameOf, type Target } from "../config/targets.ts";
 import { describeError } from "../errors.ts";
 import type { HealthAssessment } from "../health/assess-health.ts";
 import { compileHealthRules } from "../health/cel-health-rules.ts";
 import type { KubeObject } from "../manifests/kube-object.ts";
+import type { DeploymentReporter, LatestDeployment } from "../reporting/deployment-reporter.ts";
 import {
   ApplySetAnnotation,
   ApplySetLabel,
@@ -44,6 +45,8 @@ export type TargetStatus = {
   error?: string | undefined;
   /** The members' health now (objects with a status to report; ConfigMaps, Secrets, RBAC are not read). */
   health?: { assessment: HealthAssessment } | { error: string } | undefined;
+  /** The environment's newest GitHub Deployment (with a targets file and a GitHub token). */
+  deployment?: LatestDeployment | { error: string } | undefined;
 };
 
 /** A target to look up; with a targets file, its CEL health rules apply to its custom resources. */
@@ -180,4 +183,28 @@ async function readParents(
       return [statusOf(target, namespace, s)];
     })
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.target.localeCompare(b.target));
+}
+
+/**
+ * Adds each target's last GitHub Deployment (2 REST calls per target): what GitHub's
+ * Environments panel shows for it. A read error is reported on that target only.
+ */
+export async function withLastDeployments(
+  deployments: DeploymentReporter,
+  statuses: readonly TargetStatus[],
+  targets: ReadonlyArray<Pick<Target, "name" | "repo" | "environment">>,
+): Promise<TargetStatus[]> {
+  const byName = new Map(targets.map((t) => [t.name, t]));
+  return await Promise.all(
+    statuses.map(async (status) => {
+      const target = byName.get(status.target);
+      if (target === undefined || !target.environment.deployments) return status;
+      try {
+        const latest = await deployments.latest(target.repo, environmentNameOf(target));
+        return latest === undefined ? status : { ...status, deployment: latest };
+      } catch (error) {
+        return { ...status, deployment: { error: describeError(error) } };
+      }
+    }),
+  );
 }

@@ -57,7 +57,28 @@ export function formatStatusTable(statuses: readonly TargetStatus[], now: Date, 
     if (!s.health || "error" in s.health || s.health.assessment.rows.length === 0) continue;
     lines.push("", `${s.target} (${s.namespace}):`, formatHealthRows(s.health.assessment.rows, p, "  "));
   }
+  const deployments = statuses.flatMap((s) => {
+    const d = s.deployment;
+    if (d === undefined || "error" in d) return [];
+    const state = d.state ?? "created";
+    const coloured =
+      state === "success"
+        ? p.green(state)
+        : state === "failure" || state === "error"
+          ? p.red(state)
+          : p.yellow(state);
+    const when = d.updatedAt ?? d.createdAt;
+    const text = d.description ? `: ${d.description}` : "";
+    const url = d.environmentUrl ? ` ${d.environmentUrl}` : "";
+    return [
+      `  ${s.target}: #${d.id} ${d.environment} ${revisionOf(d.sha)} ${coloured} ${formatAge(when, now)} ago${text}${url}`,
+    ];
+  });
+  if (deployments.length > 0) lines.push("", "Last GitHub deployment:", ...deployments);
   for (const s of statuses) if (s.error) lines.push(p.red(`error: ${s.target}: ${s.error}`));
+  for (const s of statuses)
+    if (s.deployment && "error" in s.deployment)
+      lines.push(p.red(`error: ${s.target}: deployment: ${s.deployment.error}`));
   for (const s of statuses)
     if (s.health && "error" in s.health) lines.push(p.red(`error: ${s.target}: health: ${s.health.error}`));
   return lines.join("\n");
@@ -85,6 +106,21 @@ export function statusJson(statuses: readonly TargetStatus[]) {
               verdict: s.health.assessment.rows.length === 0 ? null : healthWord(s.health.assessment),
               objects: healthRowsJson(s.health.assessment.rows),
               error: null,
+            },
+      deployment: !s.deployment
+        ? null
+        : "error" in s.deployment
+          ? { error: s.deployment.error }
+          : {
+              id: s.deployment.id,
+              environment: s.deployment.environment,
+              sha: s.deployment.sha,
+              state: s.deployment.state ?? null,
+              description: s.deployment.description ?? null,
+              createdAt: s.deployment.createdAt,
+              updatedAt: s.deployment.updatedAt ?? null,
+              logUrl: s.deployment.logUrl ?? null,
+              environmentUrl: s.deployment.environmentUrl ?? null,
             },
       error: s.error ?? null,
     })),

@@ -7,8 +7,8 @@
  * |---|---|
  * | `NO_COLOR` / `FORCE_COLOR` | colour on a terminal (https://no-color.org, and the Node convention) |
  * | `KUBECONFIG` | kubeconfig file list, as kubectl reads it |
- * | `PULLBRIDGE_GITHUB_TOKEN` | local mode only: the developer's token, to read GitHub and post statuses |
- * | `PULLBRIDGE_GITHUB_API_URL` | local mode only: REST API root (GitHub Enterprise Server) |
+ * | `PULLBRIDGE_GITHUB_TOKEN` | the developer's token: local mode reads GitHub and posts statuses with it; `pullbridge status` reads deployments |
+ * | `PULLBRIDGE_GITHUB_API_URL` | REST API root for that token (GitHub Enterprise Server) |
  * | `PULLBRIDGE_WEBHOOK_SECRET` | local mode only: the secret deliveries are signed with |
  * | `KUBEBUILDER_ASSETS` / `PULLBRIDGE_CACHE_DIR` | local mode only: where built control-plane binaries are |
  */
@@ -21,6 +21,9 @@ export type TerminalEnv = {
   readonly KUBECONFIG: string | undefined;
   /** The renderer helper: `PULLBRIDGE_RENDERER_PATH`, else what `bash infra/renderer/build.sh` last built. */
   readonly PULLBRIDGE_RENDERER_PATH: string;
+  /** `PULLBRIDGE_GITHUB_TOKEN`, byte for byte. */
+  readonly githubToken: string | undefined;
+  readonly githubApiUrl: string | undefined;
 };
 
 /** Where the local control plane's binaries may already be. */
@@ -31,8 +34,6 @@ export type ControlPlaneEnv = {
 
 export type LocalEnv = TerminalEnv &
   ControlPlaneEnv & {
-    readonly githubToken: string | undefined;
-    readonly githubApiUrl: string | undefined;
     readonly webhookSecret: string | undefined;
   };
 
@@ -46,6 +47,8 @@ export function readTerminalEnv(env: Env = process.env): TerminalEnv {
     PULLBRIDGE_RENDERER_PATH:
       optionalString(env, "PULLBRIDGE_RENDERER_PATH") ??
       `${cache}/pullbridge/renderer/current/pullbridge-renderer`,
+    githubToken: env.PULLBRIDGE_GITHUB_TOKEN,
+    githubApiUrl: optionalString(env, "PULLBRIDGE_GITHUB_API_URL"),
   };
 }
 
@@ -55,8 +58,6 @@ export function readLocalEnv(env: Env = process.env): LocalEnv {
     ...readTerminalEnv(env),
     KUBEBUILDER_ASSETS: env.KUBEBUILDER_ASSETS,
     PULLBRIDGE_CACHE_DIR: env.PULLBRIDGE_CACHE_DIR,
-    githubToken: env.PULLBRIDGE_GITHUB_TOKEN,
-    githubApiUrl: optionalString(env, "PULLBRIDGE_GITHUB_API_URL"),
     webhookSecret: env.PULLBRIDGE_WEBHOOK_SECRET,
   };
 }

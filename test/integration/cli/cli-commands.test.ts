@@ -8,10 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { describe, expect, inject, it } from "vitest";
+import { createGitHubDeploymentReporter } from "../../../lib/reporting/github-deployment-reporter.ts";
+import { TEST_TOKEN } from "../../factories/github.ts";
 import { configMapYaml } from "../../factories/manifest-text.ts";
 import { closedPortUrl } from "../../factories/webhook-lambda.ts";
 import { pullbridge } from "../../support/cli-process.ts";
 import { createGitRepo, type GitRepo } from "../../support/git-repo.ts";
+import { startGitHubWorld } from "../../support/github-fake/github-world.ts";
 import { createTestNamespace, grantWorker, kubeConfigFor } from "../../support/kube.ts";
 
 const configMap = (name: string, color: string) => configMapYaml(name, { color });
@@ -95,6 +98,7 @@ describe("pullbridge diff / sync", () => {
           additionalNamespaces: [],
           // A ConfigMap has no status to report: nothing is read for it.
           health: { verdict: null, objects: [], error: null },
+          deployment: null,
           error: null,
         },
       ],
@@ -293,6 +297,73 @@ describe("pullbridge status and targets validate", () => {
       ),
     );
     expect(rest).toEqual([]);
+  });
+
+  it("shows each target's last GitHub Deployment when given a targets file and a token", async () => {
+    // Prepare
+    const { namespace, repo, kubeconfig } = await prepare({ "deploy/app.yaml": configMap("app", "blue") });
+    await pullbridge(["sync", "deploy", "-n", namespace, "--target", "web", "--kubeconfig", kubeconfig], {
+      cwd: repo.dir,
+    });
+    const world = await startGitHubWorld({ mode: "token" });
+    try {
+      const sha = await world.repo.commitFiles({ "deploy/app.yaml": configMap("app", "blue") }, "deploy");
+      const { octokit } = await world.clients.forInstallation(undefined, world.repoName);
+      const deployments = createGitHubDeploymentReporter({ octokit });
+      const started = {
+        repo: world.repoName,
+        sha,
+        target: "web",
+        environment: "production",
+        description: "applying +1 ~0 -0, 0 unchanged",
+        payload: {},
+      };
+      const handle = await deployments.start(started);
+      if (handle)
+        await deployments.finish(handle, {
+          state: "success",
+          description: "1 created in 0.2s",
+          environmentUrl: "https://web.example.test/",
+        });
+      const targetsFile = join(repo.dir, "targets.yaml");
+      await writeFile(
+        targetsFile,
+        [
+          "version: 1",
+          "clusters: { prod: { type: eks, name: prod } }",
+          "targets:",
+          `  - { name: web, repo: ${world.repoName}, path: deploy, cluster: prod, namespace: ${namespace}, environment: { name: production } }`,
+          "",
+        ].join("\n"),
+      );
+      const env = { PULLBRIDGE_GITHUB_TOKEN: TEST_TOKEN, PULLBRIDGE_GITHUB_API_URL: world.fake.url };
+      const args = ["status", "--targets", "targets.yaml", "--kubeconfig", kubeconfig];
+
+      // Act
+      const json = await pullbridge([...args, "-o", "json"], { cwd: repo.dir, env });
+      const text = await pullbridge(args, { cwd: repo.dir, env });
+      const withoutToken = await pullbridge([...args, "-o", "json"], { cwd: repo.dir });
+
+      // Assess
+      expect(json.stderr).toBe("");
+      expect(JSON.parse(json.stdout).targets[0].deployment).toMatchObject({
+        id: handle?.id,
+        environment: "production",
+        sha,
+        state: "success",
+        description: "1 created in 0.2s",
+        environmentUrl: "https://web.example.test/",
+      });
+      expect(text.stdout).toMatch(
+        new RegExp(
+          `Last GitHub deployment:\\n  web: #${handle?.id} production ${sha.slice(0, 7)} success \\d+s ago: 1 created in 0\\.2s https://web\\.example\\.test/`,
+        ),
+      );
+      expect(JSON.parse(withoutToken.stdout).targets[0].deployment).toBeNull();
+      expect(world.fake.violations).toEqual([]);
+    } finally {
+      await world.close();
+    }
   });
 
   it("validates a targets file (exit 0) and points at the line of a mistake (exit 1)", async () => {

@@ -105,6 +105,36 @@ describe("formatStatusTable", () => {
     ]);
   });
 
+  it("lists each target's last GitHub deployment below the table, and a deployment read error as an error line", () => {
+    // Prepare
+    const statuses = [
+      aStatus({
+        deployment: {
+          id: 42,
+          sha: "0123456789abcdef0123456789abcdef01234567",
+          environment: "production",
+          createdAt: "2025-11-22T09:58:00Z",
+          state: "success",
+          description: "1 updated in 0.3s",
+          updatedAt: "2025-11-22T09:59:00Z",
+          environmentUrl: "https://shop.example.com",
+        },
+      }),
+      aStatus({ target: "api", deployment: { error: "403 Forbidden" } }),
+    ];
+
+    // Act
+    const lines = formatStatusTable(statuses, NOW, createPalette(false)).split("\n");
+
+    // Assess
+    expect(lines.slice(3)).toEqual([
+      "",
+      "Last GitHub deployment:",
+      "  web: #42 production 0123456 success 60s ago: 1 updated in 0.3s https://shop.example.com",
+      "error: api: deployment: 403 Forbidden",
+    ]);
+  });
+
   it("says so when there is nothing to show", () => {
     // Act
     const text = formatStatusTable([], NOW, createPalette(false));
@@ -130,6 +160,7 @@ describe("statusJson and parseSummaryCounts", () => {
       groupKinds: ["ConfigMap", "Deployment.apps"],
       additionalNamespaces: [],
       health: null,
+      deployment: null,
       error: null,
     });
   });
