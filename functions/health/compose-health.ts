@@ -3,8 +3,10 @@
  * credentials, secrets, the health queue, logger, metrics) → the health Lambda handler. The Lambda
  * entry point and the end-to-end test bridge build it here, so they differ only in what they pass.
  */
+
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
+import type { KubeconfigEndpoint } from "../../lib/cluster/cluster-connector.ts";
 import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
 import type { AwsCredentials, AwsCredentialsProvider } from "../../lib/cluster/eks-token.ts";
 import type { SecretReader } from "../../lib/config/read-secrets.ts";
@@ -31,6 +33,8 @@ export type HealthWiring = {
   localMode: boolean;
   /** What a `default` kubeconfig source reads (local mode); `~/.kube/config` unless given. */
   defaultKubeconfigPath?: string | undefined;
+  /** How kubeconfig text becomes an endpoint (default: inline credentials only; local mode: client-node). */
+  kubeconfigEndpoint?: KubeconfigEndpoint | undefined;
   now?: () => Date;
   /** Sees every cluster client the consumer connects (the test bridge counts their requests). */
   onClusterClient?: (client: ClusterPort) => void;
@@ -48,6 +52,7 @@ export function composeHealth(wiring: HealthWiring) {
     region: wiring.region,
     localMode: wiring.localMode,
     defaultKubeconfigPath: wiring.defaultKubeconfigPath,
+    kubeconfigEndpoint: wiring.kubeconfigEndpoint,
     onClusterClient: wiring.onClusterClient,
   });
   return createHealthHandler({

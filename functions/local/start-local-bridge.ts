@@ -8,6 +8,7 @@
  * consumer are composed exactly as in Lambda (functions/worker/compose-worker.ts,
  * functions/health/compose-health.ts).
  */
+
 import { randomBytes } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
@@ -15,6 +16,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, SQSEvent } from "aws-lambda";
 import { startFauxqs } from "fauxqs";
 import { type DriftRunResult, enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
+import { clientNodeKubeconfigEndpoint } from "../../lib/cluster/kube-config.ts";
 import { gitChildEnv } from "../../lib/config/images-env.ts";
 import { createParametersSecretReader } from "../../lib/config/read-secrets.ts";
 import type { TargetsFile } from "../../lib/config/targets.ts";
@@ -273,6 +275,8 @@ function startWorker(
     maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
     localMode: true,
     defaultKubeconfigPath: options.defaultKubeconfigPath,
+    // The user's own kubeconfig: exec plugins (`aws eks get-token`), files and proxies.
+    kubeconfigEndpoint: clientNodeKubeconfigEndpoint,
     logger: new Logger({ serviceName: ServiceName.Worker, logLevel: options.logLevel ?? "WARN" }),
     metrics: metricsFor(ServiceName.Worker, options),
     ...(parts.health === undefined ? {} : { health: parts.health.port }),
@@ -339,6 +343,8 @@ async function startHealth(
     backoff,
     localMode: true,
     defaultKubeconfigPath: options.defaultKubeconfigPath,
+    // The user's own kubeconfig: exec plugins (`aws eks get-token`), files and proxies.
+    kubeconfigEndpoint: clientNodeKubeconfigEndpoint,
     logger: new Logger({ serviceName: ServiceName.Health, logLevel: options.logLevel ?? "WARN" }),
     metrics: metricsFor(ServiceName.Health, options),
   });

@@ -3,7 +3,7 @@
  * function's IAM role (or a kubeconfig from a secret, or a local file in local mode), cached
  * and renewed, behind lib/cluster's connector. Shared by the worker and the health consumer.
  */
-import { createClusterConnector } from "../../lib/cluster/cluster-connector.ts";
+import { createClusterConnector, type KubeconfigEndpoint } from "../../lib/cluster/cluster-connector.ts";
 import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
 import { createClusterCredentialsResolver } from "../../lib/cluster/credentials-resolver.ts";
 import { createEksClusterInfoSource } from "../../lib/cluster/eks-cluster-info.ts";
@@ -24,6 +24,7 @@ export function composeClusterConnector(options: {
   region?: string | undefined;
   localMode: boolean;
   defaultKubeconfigPath?: string | undefined;
+  kubeconfigEndpoint?: KubeconfigEndpoint | undefined;
   onClusterClient?: ((client: ClusterPort) => void) | undefined;
 }): Connect {
   const { now, tokenMarginMs } = options;
@@ -45,6 +46,7 @@ export function composeClusterConnector(options: {
     }),
     now,
     refreshBeforeExpiryMs: tokenMarginMs,
+    ...(options.kubeconfigEndpoint === undefined ? {} : { kubeconfigEndpoint: options.kubeconfigEndpoint }),
   });
   const observe = options.onClusterClient;
   if (observe === undefined) return connect;

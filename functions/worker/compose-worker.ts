@@ -4,9 +4,11 @@
  * Lambda entry point, local mode and the end-to-end test bridge all build their worker here, so
  * they differ only in what they pass in.
  */
+
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import type { WorkerDeps } from "../../lib/app/run-job.ts";
+import type { KubeconfigEndpoint } from "../../lib/cluster/cluster-connector.ts";
 import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
 import type { AwsCredentials, AwsCredentialsProvider } from "../../lib/cluster/eks-token.ts";
 import type { SecretReader } from "../../lib/config/read-secrets.ts";
@@ -39,6 +41,8 @@ export type WorkerWiring = {
   localMode: boolean;
   /** What a `default` kubeconfig source reads (local mode); `~/.kube/config` unless given. */
   defaultKubeconfigPath?: string | undefined;
+  /** How kubeconfig text becomes an endpoint (default: inline credentials only; local mode: client-node). */
+  kubeconfigEndpoint?: KubeconfigEndpoint | undefined;
   now?: () => Date;
   /** Engine tuning (tests shorten waits). */
   engine?: WorkerDeps["engine"];
@@ -62,6 +66,7 @@ export function composeWorker(wiring: WorkerWiring) {
     region: wiring.region,
     localMode: wiring.localMode,
     defaultKubeconfigPath: wiring.defaultKubeconfigPath,
+    kubeconfigEndpoint: wiring.kubeconfigEndpoint,
     onClusterClient: wiring.onClusterClient,
   });
   return createWorkerHandler({

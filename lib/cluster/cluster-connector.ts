@@ -10,6 +10,7 @@ import type { ClusterCredentialsResolver, Impersonation } from "./credentials-re
 import { type ClusterClient, createClusterClient } from "./kube-cluster-client.ts";
 import { connectionFromToken } from "./kube-connection.ts";
 import type { KubeEndpoint } from "./kube-http-transport.ts";
+import { connectionFromStaticKubeconfig } from "./static-kubeconfig.ts";
 
 /** Which identity a job acts as: syncs use `impersonate`, previews `previewImpersonate`, health checks `healthImpersonate` when set. */
 export type ClusterPurpose = "sync" | "preview" | "health";
@@ -23,7 +24,23 @@ export type ClusterConnectorOptions = {
   /** Drop a cached client this long before its token expires, so no sync outlives its token. */
   refreshBeforeExpiryMs: number;
   maxConnections?: number;
+  /**
+   * How a kubeconfig's text becomes an endpoint. Default: the inline-credentials reader
+   * (`static-kubeconfig.ts`, what a Lambda can use); local mode passes client-node's full
+   * KubeConfig (exec plugins, files, proxies) from `kube-config.ts`.
+   */
+  kubeconfigEndpoint?: KubeconfigEndpoint;
 };
+
+/** Turns stored or local kubeconfig text (and an optional context) into what the transport connects with. */
+export type KubeconfigEndpoint = (kubeconfig: {
+  text: string;
+  context?: string | undefined;
+}) => Promise<KubeEndpoint>;
+
+const staticKubeconfigEndpoint: KubeconfigEndpoint = async (kubeconfig) => ({
+  connection: connectionFromStaticKubeconfig(kubeconfig),
+});
 
 type Entry = { client: ClusterClient; expiresAt: number };
 
@@ -51,7 +68,10 @@ export function createClusterConnector(options: ClusterConnectorOptions): Cluste
     const endpoint: KubeEndpoint =
       credentials.kind === "token"
         ? { connection: connectionFromToken(credentials) }
-        : { kubeConfig: await kubeConfigOf(credentials) };
+        : await (options.kubeconfigEndpoint ?? staticKubeconfigEndpoint)({
+            text: credentials.kubeconfig,
+            context: credentials.context,
+          });
     const client = await createClusterClient({
       ...endpoint,
       impersonate: access.impersonate,
@@ -64,13 +84,4 @@ export function createClusterConnector(options: ClusterConnectorOptions): Cluste
     if (cached) await cached.client.close();
     return client;
   };
-}
-
-/**
- * A stored kubeconfig goes through client-node (its auth plugins, proxies, file references),
- * loaded on first use: an EKS-only worker never loads it (it is most of the bundle's weight).
- */
-async function kubeConfigOf(credentials: { kubeconfig: string; context?: string | undefined }) {
-  const { kubeConfigFromText } = await import("./kube-config.ts");
-  return kubeConfigFromText({ text: credentials.kubeconfig, context: credentials.context });
 }

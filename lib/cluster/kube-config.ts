@@ -49,3 +49,14 @@ export function kubeConfigFromText(options: { text: string; context?: string | u
   }
   return kc;
 }
+
+/**
+ * The cluster connector's `kubeconfigEndpoint` for local mode: the user's kubeconfig through
+ * client-node (exec plugins such as `aws eks get-token`, file references, proxies).
+ */
+export async function clientNodeKubeconfigEndpoint(kubeconfig: {
+  text: string;
+  context?: string | undefined;
+}): Promise<{ kubeConfig: KubeConfig }> {
+  return { kubeConfig: kubeConfigFromText(kubeconfig) };
+}

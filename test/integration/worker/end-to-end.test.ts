@@ -108,9 +108,10 @@ describe("push to cluster, end to end", () => {
     expect(calls).toEqual([
       "GET /repos/{owner}/{repo}/git/ref/{ref}",
       "POST /repos/{owner}/{repo}/statuses/{sha}",
+      "GET /repos/{owner}/{repo}/tarball/{ref}",
+      // The deployment starts once the change is planned and dry-run, before the first write.
       "POST /repos/{owner}/{repo}/deployments",
       "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
-      "GET /repos/{owner}/{repo}/tarball/{ref}",
       "POST /repos/{owner}/{repo}/check-runs",
       "POST /repos/{owner}/{repo}/statuses/{sha}",
       "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
