@@ -28,6 +28,8 @@ export function deploymentYaml(
     replicas?: number;
     podLabels?: Record<string, string>;
     podAnnotations?: Record<string, string>;
+    /** Extra lines under `spec:`, indented by the caller (e.g. `  progressDeadlineSeconds: 8`). */
+    specLines?: readonly string[];
   } = {},
 ): string {
   const labels = { app: name, ...(options.podLabels ?? {}) };
@@ -39,6 +41,7 @@ export function deploymentYaml(
     `  name: ${name}`,
     "spec:",
     `  replicas: ${options.replicas ?? 2}`,
+    ...(options.specLines ?? []),
     "  selector:",
     "    matchLabels:",
     `      app: ${name}`,

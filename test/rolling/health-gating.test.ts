@@ -16,6 +16,7 @@ import {
 } from "@kubernetes/client-node";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import type { TargetInput } from "../../lib/config/targets.ts";
+import { deploymentYaml as deploymentYamlOf } from "../factories/manifest-text.ts";
 import { type Bridge, startBridge } from "../support/bridge.ts";
 import { WORKER_GROUP } from "../support/control-plane/control-plane.ts";
 import { FAULT_LABEL, FAULT_MESSAGE_ANNOTATION } from "../support/control-plane/rolling-cluster.ts";
@@ -49,37 +50,12 @@ function deploymentStatesOf(b: Bridge, sha: string): string[] {
 type PodOptions = { labels?: Record<string, string>; annotations?: Record<string, string> };
 
 function deploymentYaml(name: string, replicas: number, pod: PodOptions = {}, extra = ""): string {
-  const labels = { app: name, ...(pod.labels ?? {}) };
-  return [
-    "apiVersion: apps/v1",
-    "kind: Deployment",
-    "metadata:",
-    `  name: ${name}`,
-    "spec:",
-    `  replicas: ${replicas}`,
-    extra,
-    "  selector:",
-    "    matchLabels:",
-    `      app: ${name}`,
-    "  template:",
-    "    metadata:",
-    "      labels:",
-    ...Object.entries(labels).map(([k, v]) => `        ${k}: ${JSON.stringify(v)}`),
-    ...(pod.annotations
-      ? [
-          "      annotations:",
-          ...Object.entries(pod.annotations).map(([k, v]) => `        ${k}: ${JSON.stringify(v)}`),
-        ]
-      : []),
-    "    spec:",
-    "      terminationGracePeriodSeconds: 0",
-    "      containers:",
-    "        - name: app",
-    "          image: registry.example/app:1",
-    "",
-  ]
-    .filter((line) => line !== "")
-    .join("\n");
+  return deploymentYamlOf(name, {
+    replicas,
+    ...(pod.labels ? { podLabels: pod.labels } : {}),
+    ...(pod.annotations ? { podAnnotations: pod.annotations } : {}),
+    specLines: extra === "" ? [] : [extra],
+  });
 }
 
 const configMapYaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: blue\n";
