@@ -47,8 +47,11 @@ const BANDWIDTH = process.env.BENCH_BANDWIDTH ? Number(process.env.BENCH_BANDWID
 const RSS_SETS = (process.env.BENCH_RSS_SETS ?? "simple:5000,bundle,realistic:5000,realistic:20000")
   .split(",")
   .filter(Boolean);
-/** Node flags for the memory rows' child process, e.g. the worker's NODE_OPTIONS (BENCH_CHILD_FLAGS="--max-semi-space-size=4"). */
-const CHILD_FLAGS = (process.env.BENCH_CHILD_FLAGS ?? "").split(" ").filter(Boolean);
+/**
+ * Node flags for the memory rows' child process: the worker's NODE_OPTIONS from serverless.yml
+ * (as Lambda runs it) unless BENCH_CHILD_FLAGS says otherwise (BENCH_CHILD_FLAGS="" for Node's defaults).
+ */
+const CHILD_FLAGS = (process.env.BENCH_CHILD_FLAGS ?? (await workerNodeOptions())).split(" ").filter(Boolean);
 /** Idle time before each timed run, so one tool's run does not pay for the other's aftermath (etcd, GC). */
 const SETTLE_MS = 1000;
 const CHANGED_PER_KIND = 2; // 2 × 5 kinds = 10 changed objects
@@ -552,3 +555,15 @@ function changeTen(objects: readonly KubeObject[]): KubeObject[] {
 }
 
 await main();
+
+/** The worker function's NODE_OPTIONS in serverless.yml (what the Lambda runs with). */
+async function workerNodeOptions(): Promise<string> {
+  const lines = (await readFile(join(root, "serverless.yml"), "utf8")).split("\n");
+  const start = lines.indexOf("  worker:");
+  for (const line of lines.slice(start + 1)) {
+    if (/^ {2}\S/.test(line)) break;
+    const match = /^\s+NODE_OPTIONS:\s*(.+)$/.exec(line);
+    if (match?.[1]) return match[1].trim();
+  }
+  throw new Error("serverless.yml: no NODE_OPTIONS under functions.worker.environment");
+}

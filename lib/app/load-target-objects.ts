@@ -7,6 +7,8 @@
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import type { Target } from "../config/targets.ts";
 import { RenderError } from "../errors.ts";
+import type { DesiredObject } from "../manifests/kube-object.ts";
+import { skippedFiles } from "../manifests/select-manifest-files.ts";
 import { chooseRenderEngine } from "../render/choose-render-engine.ts";
 import { type RenderCapabilities, type RenderedDesired, renderDesired } from "../render/render-desired.ts";
 import type { Renderer } from "../render/renderer-port.ts";
@@ -16,7 +18,7 @@ import {
   sourcePathsOf,
   touchesTarget,
 } from "../render/target-source-paths.ts";
-import type { GitSource, SourceLimits, SourceTree } from "../source/git-source.ts";
+import type { GitSource, SkippedFile, SourceLimits, SourceTree } from "../source/git-source.ts";
 import type { JobContext } from "./worker-deps.ts";
 
 export type LoadTargetDeps = {
@@ -57,10 +59,21 @@ async function loadTargetObjects(
 }
 
 /**
- * A job's objects at `sha`, and its cluster connection made at most once: before rendering for a
- * Helm target (`.Capabilities`), else when the caller plans.
+ * A job's objects at `sha` (with the render notes and, for plain targets, the files it skipped),
+ * and its cluster connection made at most once: before rendering for a Helm target
+ * (`.Capabilities`), else when the caller plans. The fetched tree and the renderer's output are
+ * not returned: the sync that follows holds only the desired objects.
  */
-export async function loadJobObjects(context: JobContext, purpose: "sync" | "preview", sha: string) {
+export async function loadJobObjects(
+  context: JobContext,
+  purpose: "sync" | "preview",
+  sha: string,
+): Promise<{
+  desired: DesiredObject[];
+  notes: readonly string[];
+  skipped: SkippedFile[];
+  connect: () => Promise<ClusterPort>;
+}> {
   const { deps, target, github } = context;
   let connected: Promise<ClusterPort> | undefined;
   const connect = () => {
@@ -78,7 +91,9 @@ export async function loadJobObjects(context: JobContext, purpose: "sync" | "pre
     target,
     sha,
   );
-  return { loaded, connect };
+  // A rendered directory holds patches, values and templates by design: only plain targets report skipped files.
+  const skipped = loaded.engine === "plain" ? skippedFiles(loaded.files, target.path) : [];
+  return { desired: loaded.desired, notes: loaded.notes, skipped, connect };
 }
 
 /** `.Capabilities` from the cluster: its version and every served group/version(/Kind). */

@@ -5,7 +5,6 @@
 
 import { describeError, isRetryable } from "../errors.ts";
 import type { PreviewJob } from "../jobs/job-codec.ts";
-import { skippedFiles } from "../manifests/select-manifest-files.ts";
 import { formatPreviewOutOfScope, formatPreviewPending } from "../reporting/format-job-report.ts";
 import { syncTarget } from "../sync/sync-target.ts";
 import type { Log } from "../telemetry/log.ts";
@@ -94,8 +93,7 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
   try {
     // The head commit is read from the base repository: a fork's commits are reachable there through
     // the pull request ref, and the installation may have no access to the fork itself.
-    const { loaded, connect } = await loadJobObjects(context, "preview", sha);
-    const { desired } = loaded;
+    const { desired, skipped, connect } = await loadJobObjects(context, "preview", sha);
     const cluster = await connect();
     const result = await syncTarget(
       { ...deps.engine, cluster, toolingVersion: deps.toolingVersion },
@@ -107,7 +105,7 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
       sha,
       result,
       durationMs: deps.now().getTime() - started,
-      skipped: loaded.engine === "plain" ? skippedFiles(loaded.files, target.path) : [],
+      skipped,
     });
     previewLog(context, job)("preview finished", { title: described.message, requests: result.requests });
     return jobReportOf(described, { target: target.name, sha }, [context.jobAge]);

@@ -4,7 +4,6 @@
  */
 import { ConfigError, describeError, isRetryable } from "../errors.ts";
 import { type DriftJob, JobTrigger, type SyncJob } from "../jobs/job-codec.ts";
-import { skippedFiles } from "../manifests/select-manifest-files.ts";
 import { formatFailureDescription } from "../reporting/format-description.ts";
 import { formatSyncPending } from "../reporting/format-job-report.ts";
 import type { SkippedFile } from "../source/git-source.ts";
@@ -28,9 +27,8 @@ async function syncAtHead(
   tracking: DeploymentTracking,
 ): Promise<{ result: SyncResult; skipped: SkippedFile[] }> {
   const { deps, target } = context;
-  const { loaded, connect } = await loadJobObjects(context, "sync", head);
-  const { desired } = loaded;
-  for (const note of loaded.notes) deps.logger.info("render note", { target: target.name, sha: head, note });
+  const { desired, notes, skipped, connect } = await loadJobObjects(context, "sync", head);
+  for (const note of notes) deps.logger.info("render note", { target: target.name, sha: head, note });
   const cluster = await connect();
   // Drift = the cluster differs from the very set of manifests pullbridge last applied (the
   // engine compares digests, so a README-only commit in between does not hide it). `alert`
@@ -49,8 +47,7 @@ async function syncAtHead(
       beforeWrite: (planned) => startDeployment(tracking, planned),
     },
   );
-  // A rendered directory holds patches, values and templates by design: only plain targets report skipped files.
-  return { result, skipped: loaded.engine === "plain" ? skippedFiles(loaded.files, target.path) : [] };
+  return { result, skipped };
 }
 
 /**

@@ -52,6 +52,11 @@ export type ListOptions = {
   labelSelector: string;
   /** `limit` of each page; the adapter follows `continue` tokens until the list is complete. */
   pageSize?: number;
+  /**
+   * What to keep of each item, applied as its page arrives (undefined drops it), so a long list
+   * never holds more than one page of whole objects. Default: the item as served.
+   */
+  keep?: ((item: KubeObject) => KubeObject | undefined) | undefined;
   signal?: AbortSignal | undefined;
 };
 

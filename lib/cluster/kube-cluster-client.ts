@@ -76,7 +76,7 @@ export type ClusterClient = ClusterPort & { close(): Promise<void> };
 /** Builds the ClusterPort over an existing transport (exposed for tests that share one transport). */
 export function clusterClientFromTransport(transport: KubeTransport): ClusterClient {
   const list = async (options: ListOptions) => {
-    const { resource, namespace, labelSelector, pageSize = DEFAULT_PAGE_SIZE, signal } = options;
+    const { resource, namespace, labelSelector, pageSize = DEFAULT_PAGE_SIZE, keep, signal } = options;
     const path = resourcePath({ resource, namespace });
     const items: KubeObject[] = [];
     let pages = 0;
@@ -103,7 +103,8 @@ export function clusterClientFromTransport(transport: KubeTransport): ClusterCli
       for (const item of body.items ?? []) {
         item.apiVersion = apiVersionOf(resource);
         item.kind = resource.kind;
-        items.push(item);
+        const kept = keep ? keep(item) : item;
+        if (kept !== undefined) items.push(kept);
       }
       token = body.metadata?.continue || undefined;
     } while (token);

@@ -12,7 +12,7 @@ import { describeObject, objectKey } from "./kube-object.ts";
 import type { ValuePath } from "./locate-yaml-node.ts";
 import type { ObjectIssue } from "./object-issue.ts";
 import type { ParsedDocument } from "./parse-yaml-documents.ts";
-import { parseYamlDocuments } from "./parse-yaml-documents.ts";
+import { eachYamlDocument } from "./parse-yaml-documents.ts";
 import { type FileSelection, selectManifestFiles } from "./select-manifest-files.ts";
 import { validateObject } from "./validate-object.ts";
 
@@ -42,9 +42,8 @@ export function loadManifests(input: LoadManifestsInput): DesiredObject[] {
       errors.push(new ManifestError({ file }, "file is not valid UTF-8 text"));
       return;
     }
-    const parsed = parseYamlDocuments(file, text);
-    errors.push(...parsed.errors);
-    for (const document of parsed.documents) {
+    eachYamlDocument(file, text, onDocument, errors);
+    function onDocument(document: ParsedDocument): void {
       const report = (issue: ObjectIssue, base: ValuePath = []) =>
         errors.push(new ManifestError(sourceOf(file, document, [...base, ...issue.path]), issue.reason));
       const { candidates, issues } = expandListItems(document.value);

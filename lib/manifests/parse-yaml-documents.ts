@@ -4,7 +4,7 @@
  * `mode: 0644` is the octal 420 a volume `defaultMode` expects, `yes`/`on` are booleans.
  */
 import type { Document, Node } from "yaml";
-import { isAlias, LineCounter, parseAllDocuments, visit } from "yaml";
+import { Composer, isAlias, LineCounter, Parser, visit } from "yaml";
 import { ManifestError } from "../errors.ts";
 import type { LineColumn, ValuePath } from "./locate-yaml-node.ts";
 import { lineColumnAt, locateOffset } from "./locate-yaml-node.ts";
@@ -31,52 +31,80 @@ export function parseYamlDocuments(
   file: string,
   text: string,
 ): { documents: ParsedDocument[]; errors: ManifestError[] } {
+  const documents: ParsedDocument[] = [];
+  const errors: ManifestError[] = [];
+  eachYamlDocument(file, text, (document) => documents.push(document), errors);
+  return { documents, errors };
+}
+
+/**
+ * Streams the documents of one file to `onDocument`, in order, and pushes onto `errors` (in the
+ * same order) why a document could not be read. Only one document's syntax tree is alive at a time (a bundle file of
+ * CRDs is megabytes of YAML), and each value is detached from the file's text: V8 keeps a long
+ * string sliced out of another alive through its parent, so one retained description would keep
+ * the whole file resident for the rest of the sync.
+ */
+export function eachYamlDocument(
+  file: string,
+  text: string,
+  onDocument: (document: ParsedDocument) => void,
+  errors: ManifestError[],
+): void {
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, {
-    lineCounter,
-    prettyErrors: false,
+  const composer = new Composer({
     version: "1.1",
     // sigs.k8s.io/yaml keeps timestamp-looking scalars as strings; a Date would change the value.
     customTags: (tags) => tags.filter((tag) => typeof tag === "string" || tag.tag !== TIMESTAMP_TAG),
   });
-  const documents: ParsedDocument[] = [];
-  const errors: ManifestError[] = [];
-  parsed.forEach((doc, index) => {
-    const root = doc.contents;
-    const docStart = root?.range?.[0] ?? doc.range[0];
-    const at = (offset: number, reason: string, cause?: unknown) => {
-      const location = { file, document: index, ...lineColumnAt(lineCounter, offset) };
-      errors.push(new ManifestError(location, reason, cause === undefined ? {} : { cause }));
-    };
-    // The first syntax error is the one to fix; the parser's follow-up errors are mostly noise.
-    const syntaxError = doc.errors[0];
-    if (syntaxError) {
-      at(syntaxErrorOffset(doc, syntaxError), `invalid YAML: ${syntaxError.message}`, syntaxError);
-      return;
-    }
-    if (root === null) return;
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (error) {
-      at(
-        firstAliasOffset(doc) ?? docStart,
-        `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} alias resolutions): refusing a possible alias bomb`,
-        error,
-      );
-      return;
-    }
-    if (value === null || value === undefined) return;
-    const locate = (path: ValuePath) => lineColumnAt(lineCounter, locateOffset(root, path, docStart));
-    const nonJson = findNonJsonValue(value, []);
-    if (nonJson) {
-      const { line, column } = locate(nonJson.path);
-      errors.push(new ManifestError({ file, document: index, line, column }, nonJson.reason));
-      return;
-    }
-    documents.push({ index, value, locate });
-  });
-  return { documents, errors };
+  let index = 0;
+  for (const doc of composer.compose(new Parser(lineCounter.addNewLine).parse(text))) {
+    const value = documentValue(file, index, doc, lineCounter, errors);
+    if (value !== undefined) onDocument({ index, ...value });
+    index += 1;
+  }
+}
+
+function documentValue(
+  file: string,
+  index: number,
+  doc: Document.Parsed,
+  lineCounter: LineCounter,
+  errors: ManifestError[],
+): Omit<ParsedDocument, "index"> | undefined {
+  const root = doc.contents;
+  const docStart = root?.range?.[0] ?? doc.range[0];
+  const at = (offset: number, reason: string, cause?: unknown) => {
+    const location = { file, document: index, ...lineColumnAt(lineCounter, offset) };
+    errors.push(new ManifestError(location, reason, cause === undefined ? {} : { cause }));
+  };
+  // The first syntax error is the one to fix; the parser's follow-up errors are mostly noise.
+  const syntaxError = doc.errors[0];
+  if (syntaxError) {
+    at(syntaxErrorOffset(doc, syntaxError), `invalid YAML: ${syntaxError.message}`, syntaxError);
+    return undefined;
+  }
+  if (root === null) return undefined;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    at(
+      firstAliasOffset(doc) ?? docStart,
+      `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} alias resolutions): refusing a possible alias bomb`,
+      error,
+    );
+    return undefined;
+  }
+  if (value === null || value === undefined) return undefined;
+  const locate = (path: ValuePath) => lineColumnAt(lineCounter, locateOffset(root, path, docStart));
+  const nonJson = findNonJsonValue(value, []);
+  if (nonJson) {
+    const { line, column } = locate(nonJson.path);
+    errors.push(new ManifestError({ file, document: index, line, column }, nonJson.reason));
+    return undefined;
+  }
+  // A JSON round trip copies every string into a flat one of its own (see eachYamlDocument).
+  return { value: JSON.parse(JSON.stringify(value)), locate };
 }
 
 /**

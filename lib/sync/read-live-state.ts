@@ -73,8 +73,9 @@ export async function readLiveState(options: {
   const compact = (live: KubeObject) =>
     compactLiveObject({ live, manager: FIELD_MANAGER, desired: desiredByKey.get(objectKey(live)) });
   const listed = await runBounded(lists, { concurrency, stopOnError: true, signal }, async (l) => {
-    const page = await cluster.list({ resource: l.resource, namespace: l.namespace, labelSelector, signal });
-    return { resource: l.resource, items: page.items.map(compact) };
+    const { resource, namespace } = l;
+    const page = await cluster.list({ resource, namespace, labelSelector, keep: compact, signal });
+    return { resource, items: page.items };
   });
   const members: LiveMember[] = [];
   const memberKeys = new Set<string>();
@@ -104,17 +105,19 @@ export async function readLiveState(options: {
   const existing = new Map<string, KubeObject | undefined>();
   const listed2 = [...groups.values()].filter((g) => g.items.length > GET_THRESHOLD);
   const gets = [...groups.values()].filter((g) => g.items.length <= GET_THRESHOLD).flatMap((g) => g.items);
-  const byList = await runBounded(listed2, { concurrency, stopOnError: true, signal }, async (g) =>
-    cluster.list({ resource: g.resource, namespace: g.namespace, labelSelector: "", signal }),
-  );
+  // An unfiltered LIST returns everything in the namespace: keep only the candidates, compacted.
+  const candidateKeys = new Set(candidates.map((p) => p.key));
+  const keepCandidate = (item: KubeObject) =>
+    candidateKeys.has(objectKey(item)) ? compact(item) : undefined;
+  const byList = await runBounded(listed2, { concurrency, stopOnError: true, signal }, async (g) => {
+    const { resource, namespace } = g;
+    return cluster.list({ resource, namespace, labelSelector: "", keep: keepCandidate, signal });
+  });
   listed2.forEach((g, i) => {
     const settled = byList[i];
     const found = new Map<string, KubeObject>();
     if (settled?.ok) for (const item of settled.value.items) found.set(objectKey(item), item);
-    for (const p of g.items) {
-      const item = found.get(p.key);
-      existing.set(p.key, item && compact(item));
-    }
+    for (const p of g.items) existing.set(p.key, found.get(p.key));
   });
   const found = await runBounded(gets, { concurrency, stopOnError: true, signal }, async (p) =>
     cluster.get({

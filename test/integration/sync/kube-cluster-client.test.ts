@@ -77,6 +77,43 @@ describe("the Kubernetes cluster client", () => {
     expect(after.writes).toBe(7);
   });
 
+  it("applies `keep` to each item as its page arrives and drops what it rejects", async () => {
+    // Prepare
+    const namespace = await createTestNamespace("keep");
+    await grantWorker(namespace);
+    await untilWorkerCanList(namespace);
+    const cluster = await createClusterClient({ kubeConfig: kubeConfigFor("worker") });
+    for (let i = 0; i < 5; i++) {
+      await cluster.apply({
+        resource: CONFIGMAPS,
+        object: configMap(namespace, `cm-${i}`, { i: String(i) }),
+        force: false,
+        dryRun: false,
+      });
+    }
+    const seen: string[] = [];
+
+    // Act
+    const listed = await cluster.list({
+      resource: CONFIGMAPS,
+      namespace,
+      labelSelector: "",
+      pageSize: 2,
+      keep: (item) => {
+        seen.push(`${item.apiVersion}/${item.kind}/${item.metadata.name}`);
+        if (Number(item.metadata.name.slice(3)) % 2 === 1) return undefined;
+        return { apiVersion: item.apiVersion, kind: item.kind, metadata: { name: item.metadata.name } };
+      },
+    });
+
+    // Assess
+    expect(listed.pages).toBe(3);
+    expect(seen.sort()).toEqual(Array.from({ length: 5 }, (_, i) => `v1/ConfigMap/cm-${i}`));
+    expect(listed.items).toEqual(
+      [0, 2, 4].map((i) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cm-${i}` } })),
+    );
+  });
+
   it("counts dry-runs apart from writes and never persists a dry-run", async () => {
     // Prepare
     const namespace = await createTestNamespace("dry");
