@@ -28,9 +28,21 @@ let app: string;
 
 type CliRun = { code: number; stdout: string; stderr: string };
 
+/**
+ * The user's environment — CA bundles (`NODE_EXTRA_CA_CERTS`: behind a TLS-inspecting proxy npm
+ * fails with SELF_SIGNED_CERT_IN_CHAIN without it), proxies, HOME — with the PATH above, minus the
+ * `npm_*` variables an enclosing `npm test` sets for its own scripts.
+ */
+const userEnv = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith("npm_"))),
+  PATH,
+  HOME: process.env.HOME ?? tmpdir(),
+  npm_config_update_notifier: "false",
+};
+
 /** Runs a command in the install directory; never rejects (a non-zero exit is a result). */
 function inApp(command: string, args: string[], cwd = app): Promise<CliRun> {
-  const env = { PATH, HOME: process.env.HOME ?? tmpdir(), npm_config_update_notifier: "false" };
+  const env = userEnv;
   return new Promise((resolve) => {
     execFile(command, args, { cwd, env, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
       const code = error && typeof error.code === "number" ? error.code : error ? 1 : 0;
