@@ -12,7 +12,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createClusterClient } from "../../lib/cluster/kube-cluster-client.ts";
-import { kubeConfigFromToken } from "../../lib/cluster/kube-config.ts";
+import { connectionFromToken } from "../../lib/cluster/kube-connection.ts";
 import { targetSchema } from "../../lib/config/targets.ts";
 import { manifestPolicyOf } from "../../lib/manifests/check-policy.ts";
 import type { DesiredObject } from "../../lib/manifests/kube-object.ts";
@@ -34,8 +34,9 @@ type Input = {
 
 const mb = (bytes: number) => bytes / 2 ** 20;
 const input = JSON.parse(process.env.PULLBRIDGE_BENCH_INPUT ?? "{}") as Input;
+// As the Lambda worker connects to EKS: a typed connection from the token, no client-node.
 const cluster = await createClusterClient({
-  kubeConfig: kubeConfigFromToken({
+  connection: connectionFromToken({
     server: input.server,
     caData: Buffer.from(input.caPem).toString("base64"),
     token: input.token,

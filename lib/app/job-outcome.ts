@@ -6,7 +6,7 @@
 import type { Target } from "../config/targets.ts";
 import { ConfigError, describeError, PullbridgeError } from "../errors.ts";
 import type { FinishReport, ReportKind } from "../reporting/commit-reporter.ts";
-import { formatDiffText, formatOutcomeSummary } from "../reporting/format-check-run.ts";
+import { formatOutcomeSummary } from "../reporting/format-check-run.ts";
 import {
   formatDriftDescription,
   formatFailureDescription,
@@ -32,7 +32,7 @@ import type { SkippedFile } from "../source/git-source.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import { PreviewMetric, SyncMetric } from "../telemetry/metric-names.ts";
-import { changedObjects, diffsOf, outcomesOf } from "./report-sync-result.ts";
+import { changedObjects, diffTextOf, outcomesOf } from "./report-sync-result.ts";
 
 /** The outcome names a job report carries (logs, the handler, tests). */
 export type JobOutcome =
@@ -136,7 +136,7 @@ function describeSynced(c: Extract<Conclusion, { type: "synced" }>): Described {
           c.skipped.length,
         ),
         summary: withSkipped(formatOutcomeSummary(outcomesOf(result)), c.skipped),
-        text: formatDiffText(diffsOf(result)),
+        text: diffTextOf(result),
       };
   const metrics = [
     count(SyncMetric.Succeeded, 1),
@@ -164,7 +164,7 @@ function describeDriftDetected(c: Extract<Conclusion, { type: "drift-detected" }
       state: "failure",
       description: withSkippedCount(description, c.skipped.length),
       summary: withSkipped(formatOutcomeSummary(outcomesOf(c.result), { lead: DRIFT_ALERT_LEAD }), c.skipped),
-      text: formatDiffText(diffsOf(c.result)),
+      text: diffTextOf(c.result),
     },
     metrics: [count(SyncMetric.DriftDetected, objects.length)],
     outcome: "drift-detected",
@@ -181,7 +181,7 @@ function describePreviewed(c: Extract<Conclusion, { type: "previewed" }>): Descr
       description: withSkippedCount(title, c.skipped.length),
       title,
       summary: withSkipped(formatOutcomeSummary(outcomesOf(c.result), { kind: "preview" }), c.skipped),
-      text: formatDiffText(diffsOf(c.result)),
+      text: diffTextOf(c.result),
     },
     metrics: [count(PreviewMetric.Run, 1), millis(PreviewMetric.Duration, c.durationMs)],
     outcome: "previewed",

@@ -3,8 +3,7 @@
  * diffs for its text, and the names of the objects that changed. The only reader of the engine's
  * result shape on the reporting side.
  */
-import { renderObjectDiff } from "../manifests/render-object-diff.ts";
-import type { ObjectDiff, ObjectOutcome } from "../reporting/format-check-run.ts";
+import { formatDiffText, type ObjectDiff, type ObjectOutcome } from "../reporting/format-check-run.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 
 const ACTION = {
@@ -27,12 +26,11 @@ export function outcomesOf(result: SyncResult): ObjectOutcome[] {
   }));
 }
 
-/** The diffs of the changed objects; the engine renders the first `maxDiffs`, the rest are rendered here. */
-export function diffsOf(result: SyncResult): ObjectDiff[] {
-  return result.outcomes
-    .filter((o) => isChange(o.outcome))
-    .map((o) => ({ object: o.object, diff: o.diff ?? renderObjectDiff(o.before, o.after) }))
-    .filter((d) => d.diff !== "");
+/** The check run's text: the diffs the engine rendered (its first `maxDiffs` changes), and how many changed objects have none. */
+export function diffTextOf(result: SyncResult): string {
+  const changes = result.outcomes.filter((o) => isChange(o.outcome));
+  const diffs: ObjectDiff[] = changes.flatMap((o) => (o.diff ? [{ object: o.object, diff: o.diff }] : []));
+  return formatDiffText(diffs, changes.filter((o) => o.diff === undefined).length);
 }
 
 /** Names of the objects created, updated or pruned. */

@@ -115,6 +115,8 @@ export async function runSyncCommand(deps: SyncCommandDeps, input: SyncCommandIn
       now: deps.now(),
       mode: input.mode,
       signal: deps.signal,
+      // A person asked: every diff (the terminal output summarises past its byte budget itself).
+      maxDiffs: Number.POSITIVE_INFINITY,
     },
   );
 }

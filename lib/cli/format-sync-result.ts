@@ -4,7 +4,6 @@
  * The JSON form is the stable shape scripts read (`--output json`).
  */
 import { formatLocation } from "../errors.ts";
-import { renderObjectDiff } from "../manifests/render-object-diff.ts";
 import { formatDuration } from "../reporting/format-description.ts";
 import type { ObjectOutcome, SyncResult } from "../sync/sync-result.ts";
 import { formatTable } from "./format-table.ts";
@@ -57,11 +56,9 @@ export function colourDiff(diff: string, p: Palette): string {
     .join("\n");
 }
 
-/** The diff of one changed object (the engine's, or rendered from its before/after). */
+/** The diff of one changed object (the CLI asks the engine for every diff). */
 function diffOf(o: ObjectOutcome): string {
-  if (o.diff !== undefined) return o.diff;
-  if (o.outcome === "unchanged" || o.outcome === "skipped") return "";
-  return renderObjectDiff(o.before, o.after);
+  return o.diff ?? "";
 }
 
 /** `1 to create, 1 to update, 2 to prune, 40 unchanged` (plan) / `1 created, … ` (apply). */

@@ -198,15 +198,19 @@ export async function createKubeTransport(options: KubeTransportOptions): Promis
           agent,
         },
         (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          // Decoded as it arrives: a LIST page is megabytes, and chunks + their concatenation +
+          // the decoded text would hold it three times over while it is parsed.
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => {
+            text += chunk;
+          });
           res.on("error", fail);
           res.on("close", () => {
             if (!res.complete) fail(new Error("the connection closed before the answer was complete"));
           });
           res.on("end", () => {
             settle();
-            const text = Buffer.concat(chunks).toString("utf8");
             let body: unknown = text;
             const contentType = String(res.headers["content-type"] ?? "");
             if (contentType.includes("json") && text.length > 0) {

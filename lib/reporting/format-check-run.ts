@@ -90,8 +90,16 @@ export function formatOutcomeSummary(
 /**
  * The diffs as Markdown, one fenced `diff` block per object. Whole objects are kept while they
  * fit; the rest are counted in a closing note, so a huge change still renders cleanly.
+ * `withoutDiff`: changed objects the sync rendered no diff for (past its diff budget), said at the end.
  */
-export function formatDiffText(diffs: readonly ObjectDiff[]): string {
+export function formatDiffText(diffs: readonly ObjectDiff[], withoutDiff = 0): string {
+  if (withoutDiff === 0) return formatDiffBlocks(diffs, CHECK_RUN_TEXT_LIMIT);
+  const note = `_…${withoutDiff} more changed object${withoutDiff === 1 ? "" : "s"} without a diff (past the sync's diff budget); every object is listed in the summary._`;
+  const body = formatDiffBlocks(diffs, CHECK_RUN_TEXT_LIMIT - utf8Length(note) - 2);
+  return diffs.length === 0 ? note : `${body}\n\n${note}`;
+}
+
+function formatDiffBlocks(diffs: readonly ObjectDiff[], limit: number): string {
   if (diffs.length === 0) return "No changes.";
   const blocks = diffs.map(({ object, diff }) => {
     const fence = fenceFor(diff);
@@ -104,15 +112,11 @@ export function formatDiffText(diffs: readonly ObjectDiff[]): string {
   for (const [i, block] of blocks.entries()) {
     const remaining = blocks.length - i - 1;
     const reserve = remaining > 0 ? utf8Length(note(remaining)) + 2 : 0;
-    if (size + utf8Length(block) + 2 + reserve > CHECK_RUN_TEXT_LIMIT) {
+    if (size + utf8Length(block) + 2 + reserve > limit) {
       const omitted = blocks.length - i;
       if (kept.length === 0) {
         // Not even the first diff fits: show its beginning rather than nothing.
-        return truncateMarkdown(
-          block,
-          CHECK_RUN_TEXT_LIMIT,
-          note(omitted).replace("not shown", "truncated or not shown"),
-        );
+        return truncateMarkdown(block, limit, note(omitted).replace("not shown", "truncated or not shown"));
       }
       kept.push(note(omitted));
       return kept.join("\n\n");

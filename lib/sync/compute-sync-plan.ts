@@ -12,8 +12,11 @@ import type { PlannedObject } from "./compute-desired-set.ts";
 import { compareWithManagedFields } from "./compute-managed-fields-comparison.ts";
 import { type Stage, stageOf } from "./order-stages.ts";
 
-/** A live member of the set, as listed. */
-export type LiveMember = { resource: ApiResource; object: KubeObject };
+/**
+ * A live member of the set, as listed. `unchanged`: the read phase already found it matches Git
+ * (`matchesGit`) and kept only its identity, so memory follows what changes, not the set's size.
+ */
+export type LiveMember = { resource: ApiResource; object: KubeObject; unchanged?: true };
 
 export type PlanEntry =
   | { action: "create"; planned: PlannedObject; adopted: false }
@@ -112,8 +115,18 @@ function planDesired(options: {
   return { entries, ambiguous };
 }
 
+/**
+ * Whether a (compacted) live member is what Git wants, by our manager's managed fields alone —
+ * the plan's "unchanged". An object being deleted never is: it will be gone once its finalizers finish.
+ */
+export function matchesGit(desired: KubeObject, live: KubeObject): boolean {
+  if (live.metadata.deletionTimestamp !== undefined) return false;
+  return compareWithManagedFields({ desired, live, manager: FIELD_MANAGER }).verdict === "unchanged";
+}
+
 /** A desired object that is already a member: unchanged, update, or check (a dry-run decides). */
 function compareMember(p: PlannedObject, member: LiveMember): PlanEntry {
+  if (member.unchanged) return { action: "unchanged", planned: p, live: member.object };
   const terminating = member.object.metadata.deletionTimestamp;
   if (terminating !== undefined) {
     // It matches Git now, but will be gone once its finalizers finish: never "unchanged".

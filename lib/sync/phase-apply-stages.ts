@@ -100,12 +100,13 @@ async function validateDeferred(
   const validated = new Map<string, Change>();
   resolved.forEach((c, i) => {
     const answer = answers[i];
-    const after = answer?.ok
+    if (!answer?.ok) return;
+    const after = c.detailed
       ? normaliseForDiff(
           compactLiveObject({ live: answer.value, manager: FIELD_MANAGER, desired: c.planned.object }),
         )
       : undefined;
-    validated.set(c.planned.key, after ? { ...c, after } : c);
+    validated.set(c.planned.key, { ...c, after, validated: true });
   });
   return { changes: options.changes.map((c) => validated.get(c.planned.key) ?? c), discovery };
 }

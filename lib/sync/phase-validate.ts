@@ -21,32 +21,49 @@ import { throwIfRefused } from "./refusal-text.ts";
 import { runBounded } from "./run-bounded.ts";
 import type { Change, PlannedSync, SyncContext, Unchanged, ValidatedSync, WriteEntry } from "./sync-state.ts";
 
-/** The server's answer for one dry-run, and the imperative edits taken back to get it. */
-type DryRunVerdict = { answer: KubeObject; takenBack: FieldConflict[] | undefined };
+/**
+ * The server's answer for one dry-run (compacted; dropped for a create past the diff budget), and
+ * the imperative edits taken back to get it.
+ */
+type DryRunVerdict = { answer: KubeObject | undefined; takenBack: FieldConflict[] | undefined };
 
 /** Dry-runs the whole set; throws SyncRefusedError (zero writes) when any object is refused. */
 export async function validateWholeSet(
   ctx: SyncContext,
-  options: { plan: PlannedSync; forceConflicts: boolean },
+  options: { plan: PlannedSync; forceConflicts: boolean; maxDiffs: number },
 ): Promise<ValidatedSync> {
   const { plan, forceConflicts } = options;
+  const detailed = detailedKeys(plan.entries, options.maxDiffs);
   const settled = await runBounded(
     plan.toValidate,
     { concurrency: ctx.concurrency, stopOnError: false, signal: ctx.signal },
-    (entry) => dryRunTakingBackImperativeEdits(ctx, { entry, forceConflicts }),
+    async (entry) => {
+      const verdict = await dryRunTakingBackImperativeEdits(ctx, { entry, forceConflicts });
+      // A create's answer serves only its diff: past the budget, keep that it passed, not the object.
+      return entry.action === "create" && !detailed.has(entry.planned.key)
+        ? { ...verdict, answer: undefined }
+        : verdict;
+    },
   );
-  throwIfRefused(
-    plan.toValidate.map((e, i) => {
-      const s = settled[i];
-      return { planned: e.planned, settled: s && (s.ok ? { ok: true, value: s.value.answer } : s) };
-    }),
-  );
+  throwIfRefused(plan.toValidate.map((e, i) => ({ planned: e.planned, settled: settled[i] })));
   const verdicts = new Map<string, DryRunVerdict>();
   plan.toValidate.forEach((e, i) => {
     const s = settled[i];
     if (s?.ok) verdicts.set(e.planned.key, s.value);
   });
-  return classify({ entries: plan.entries, verdicts, deferredKeys: plan.deferredKeys });
+  return classify({ entries: plan.entries, verdicts, deferredKeys: plan.deferredKeys, detailed });
+}
+
+/** The first `maxDiffs` objects the plan may write, in plan order: those whose diffs the report shows. */
+function detailedKeys(entries: readonly PlanEntry[], maxDiffs: number): ReadonlySet<string> {
+  const keys = new Set<string>();
+  for (const entry of entries) {
+    if (keys.size >= maxDiffs) break;
+    if (entry.action === "create" || entry.action === "update" || entry.action === "check") {
+      keys.add(entry.planned.key);
+    }
+  }
+  return keys;
 }
 
 /**
@@ -90,8 +107,9 @@ function classify(options: {
   entries: readonly PlanEntry[];
   verdicts: ReadonlyMap<string, DryRunVerdict>;
   deferredKeys: ReadonlySet<string>;
+  detailed: ReadonlySet<string>;
 }): ValidatedSync {
-  const { entries, verdicts, deferredKeys } = options;
+  const { entries, verdicts, deferredKeys, detailed } = options;
   const changes: Change[] = [];
   const unchanged: Unchanged[] = [];
   for (const entry of entries) {
@@ -105,16 +123,20 @@ function classify(options: {
         action: "create",
         decidedBy: "managed-fields",
         reclaimFields: false,
-        after: verdict ? normaliseForDiff(verdict.answer) : undefined,
+        after: verdict?.answer && normaliseForDiff(verdict.answer),
+        validated: verdict !== undefined,
+        detailed: detailed.has(entry.planned.key),
         deferred: deferredKeys.has(entry.planned.key),
       });
     } else if (entry.action === "update" || entry.action === "check") {
       const verdict = verdicts.get(entry.planned.key);
       const terminating = entry.live.metadata.deletionTimestamp !== undefined;
-      if (verdict && !terminating && dryRunShowsNoChange({ live: entry.live, dryRun: verdict.answer })) {
+      const answer = verdict?.answer;
+      if (answer && !terminating && dryRunShowsNoChange({ live: entry.live, dryRun: answer })) {
         unchanged.push({ planned: entry.planned, decidedBy: "dry-run" });
       } else {
-        changes.push(updateOf(entry, verdict, deferredKeys.has(entry.planned.key)));
+        const keep = detailed.has(entry.planned.key);
+        changes.push(updateOf(entry, verdict, { deferred: deferredKeys.has(entry.planned.key), keep }));
       }
     }
   }
@@ -124,19 +146,22 @@ function classify(options: {
 function updateOf(
   entry: Extract<PlanEntry, { action: "update" | "check" }>,
   verdict: DryRunVerdict | undefined,
-  deferred: boolean,
+  options: { deferred: boolean; keep: boolean },
 ): Change {
+  const { deferred, keep } = options;
   const takenBack = verdict?.takenBack;
   return {
     planned: entry.planned,
-    before: normaliseForDiff(entry.live),
+    before: keep ? normaliseForDiff(entry.live) : undefined,
     action: "update",
     reason: takenBack
       ? `drift: ${describeImperativeEdits(takenBack)}; taken back`
       : `${entry.path}: ${entry.reason}`,
     reclaimFields: takenBack !== undefined,
     decidedBy: entry.action === "check" ? "dry-run" : "managed-fields",
-    after: verdict ? normaliseForDiff(verdict.answer) : undefined,
+    after: keep && verdict?.answer ? normaliseForDiff(verdict.answer) : undefined,
+    validated: verdict !== undefined,
+    detailed: keep,
     deferred,
   };
 }

@@ -14,7 +14,7 @@ import type { ApplySetInventory } from "./applyset-parent.ts";
 import { parseGroupKind } from "./applyset-parent.ts";
 import { compactLiveObject } from "./compact-live-object.ts";
 import type { PlannedObject } from "./compute-desired-set.ts";
-import type { LiveMember } from "./compute-sync-plan.ts";
+import { type LiveMember, matchesGit } from "./compute-sync-plan.ts";
 import { runBounded } from "./run-bounded.ts";
 
 /** Above this many non-members in one (group-kind, namespace), one LIST beats a GET each. */
@@ -72,9 +72,20 @@ export async function readLiveState(options: {
   const desiredByKey = new Map(planned.map((p) => [p.key, p.object]));
   const compact = (live: KubeObject) =>
     compactLiveObject({ live, manager: FIELD_MANAGER, desired: desiredByKey.get(objectKey(live)) });
+  // A member that already matches Git is decided as its page arrives (the plan's own rule) and
+  // only its identity is kept: a no-op sync of 5,000 objects holds 5,000 stubs, not 5,000 objects.
+  const unchangedKeys = new Set<string>();
+  const keepMember = (live: KubeObject) => {
+    const compacted = compact(live);
+    const key = objectKey(compacted);
+    const desired = desiredByKey.get(key);
+    if (desired === undefined || !matchesGit(desired, compacted)) return compacted;
+    unchangedKeys.add(key);
+    return identityOf(compacted);
+  };
   const listed = await runBounded(lists, { concurrency, stopOnError: true, signal }, async (l) => {
     const { resource, namespace } = l;
-    const page = await cluster.list({ resource, namespace, labelSelector, keep: compact, signal });
+    const page = await cluster.list({ resource, namespace, labelSelector, keep: keepMember, signal });
     return { resource, items: page.items };
   });
   const members: LiveMember[] = [];
@@ -82,8 +93,10 @@ export async function readLiveState(options: {
   for (const settled of listed) {
     if (!settled.ok) continue;
     for (const object of settled.value.items) {
-      members.push({ resource: settled.value.resource, object });
-      memberKeys.add(objectKey(object));
+      const key = objectKey(object);
+      const unchanged = unchangedKeys.has(key);
+      members.push({ resource: settled.value.resource, object, ...(unchanged ? { unchanged } : {}) });
+      memberKeys.add(key);
     }
   }
 
@@ -132,4 +145,20 @@ export async function readLiveState(options: {
     existing.set(p.key, settled?.ok && settled.value ? compact(settled.value) : undefined);
   });
   return { members, existing, unservedGroupKinds: unserved };
+}
+
+/** What the plan reads of a member that matches Git: who it is and whether it is ours. */
+function identityOf(live: KubeObject): KubeObject {
+  const { name, namespace, uid, resourceVersion, labels } = live.metadata;
+  return {
+    apiVersion: live.apiVersion,
+    kind: live.kind,
+    metadata: {
+      name,
+      ...(namespace === undefined ? {} : { namespace }),
+      ...(uid === undefined ? {} : { uid }),
+      ...(resourceVersion === undefined ? {} : { resourceVersion }),
+      ...(labels === undefined ? {} : { labels }),
+    },
+  };
 }

@@ -3,7 +3,7 @@
  * dry-run refusal (first object, how many more, nothing applied), and a field conflict on write.
  */
 import { ClusterError, SyncRefusedError } from "../errors.ts";
-import { describeObject, type KubeObject } from "../manifests/kube-object.ts";
+import { describeObject } from "../manifests/kube-object.ts";
 import type { PlannedObject } from "./compute-desired-set.ts";
 import type { Settled } from "./run-bounded.ts";
 
@@ -31,10 +31,10 @@ export function sourceOf(planned: PlannedObject): string {
   return `${planned.source.file}:${planned.source.line}:${planned.source.column}`;
 }
 
-/** One dry-run's object and the server's answer (undefined: never sent). */
+/** One dry-run's object and how it settled (undefined: never sent); only failures are read. */
 export type DryRunAnswer = {
   planned: PlannedObject;
-  settled: Settled<KubeObject> | undefined;
+  settled: Settled<unknown> | undefined;
 };
 
 /**

@@ -1,7 +1,8 @@
 /**
- * Per-object outcomes of a sync, with before/after objects and YAML diffs. Secret values are
- * masked in everything kept; diffs are rendered from the unmasked pair so a changed value still
- * shows as changed (its text masked). Pure.
+ * Per-object outcomes of a sync, with before/after objects and YAML diffs for the first
+ * `maxDiffs` writes and prunes (the rest are counted and named, not kept: the engine does not
+ * hold thousands of objects to report them). Secret values are masked in everything kept; diffs
+ * are rendered from the unmasked pair so a changed value still shows as changed (its text masked). Pure.
  */
 import { describeObject, groupKindOf, type KubeObject } from "../manifests/kube-object.ts";
 import { maskSecretPair } from "../manifests/mask-secret-data.ts";
@@ -41,29 +42,25 @@ export function renderSyncOutcomes(options: {
 type DiffOf = (before: KubeObject | undefined, after: KubeObject | undefined) => string | undefined;
 
 function changeOutcome(c: Change, diffOf: DiffOf): ObjectOutcome {
-  const after = c.after ?? normaliseForDiff(c.planned.object);
-  const pair = maskSecretPair(c.before, after);
-  return outcomeOf({
+  const outcome = {
     planned: c.planned,
     outcome: c.action === "create" ? "created" : "updated",
     decidedBy: c.decidedBy,
     reason: c.reason,
-    validated: c.after !== undefined,
-    before: pair.before,
-    after: pair.after,
-    diff: diffOf(c.before, after),
-  });
+    validated: c.validated,
+  } as const;
+  if (!c.detailed) return outcomeOf(outcome);
+  const after = c.after ?? normaliseForDiff(c.planned.object);
+  const pair = maskSecretPair(c.before, after);
+  return outcomeOf({ ...outcome, before: pair.before, after: pair.after, diff: diffOf(c.before, after) });
 }
 
 function pruneOutcome(p: PruneEntry, diffOf: DiffOf): ObjectOutcome {
+  const identity = { ...liveIdentity(p.live), outcome: "pruned", validated: true } as const;
   const before = normaliseForDiff(p.live);
-  return {
-    ...liveIdentity(p.live),
-    outcome: "pruned",
-    validated: true,
-    before: maskSecretPair(before, undefined).before,
-    diff: diffOf(before, undefined),
-  };
+  const diff = diffOf(before, undefined);
+  if (diff === undefined) return identity;
+  return { ...identity, before: maskSecretPair(before, undefined).before, diff };
 }
 
 function skipOutcome(s: SkipEntry): ObjectOutcome {

@@ -57,7 +57,10 @@ export type PlannedSync = {
 /** A create or update that survived the whole-set dry-run, with what the server answered. */
 export type Change = {
   readonly planned: PlannedObject;
-  /** Normalised live object (for the diff), for updates. */
+  /**
+   * Normalised live object (for the diff), for updates. Like `after`, kept only for the sync's
+   * first `maxDiffs` writes (`detailed`): a cold apply of 5,000 objects does not hold 5,000 answers.
+   */
   readonly before: KubeObject | undefined;
   readonly action: "create" | "update";
   readonly reason?: string | undefined;
@@ -68,8 +71,12 @@ export type Change = {
    * Not the target's `forceConflicts`, which also overrides other appliers.
    */
   readonly reclaimFields: boolean;
-  /** Normalised answer of the dry-run, for the diff; undefined until validated. */
+  /** Normalised answer of the dry-run, for the diff; undefined until validated or when not `detailed`. */
   readonly after: KubeObject | undefined;
+  /** The server accepted its dry-run. */
+  readonly validated: boolean;
+  /** One of the sync's first `maxDiffs` writes: its before/after are kept and its diff rendered. */
+  readonly detailed: boolean;
   /** Dry-run deferred until its CRD / Namespace exists (created by this sync). */
   readonly deferred: boolean;
 };

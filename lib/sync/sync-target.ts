@@ -91,7 +91,11 @@ export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<
   timer.lap("read");
   const plan = planSync({ read, target });
   timer.lap("plan");
-  const validated = await validateWholeSet(ctx, { plan, forceConflicts: target.forceConflicts });
+  const validated = await validateWholeSet(ctx, {
+    plan,
+    forceConflicts: target.forceConflicts,
+    maxDiffs: options.maxDiffs ?? DEFAULT_MAX_DIFFS,
+  });
   timer.lap("dryRun");
   const result = (parts: { mode: "apply" | "plan"; changes: readonly Change[]; parentUpdated: boolean }) =>
     assembleResult({

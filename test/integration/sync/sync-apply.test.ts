@@ -283,6 +283,28 @@ describe("syncTarget against a real API server (worker identity)", () => {
     ).toBeDefined();
   });
 
+  it("keeps before/after and diffs for the first maxDiffs changes only; every object still validated and applied", async () => {
+    // Prepare
+    const { namespace, target } = await workerNamespace("budget");
+    const cluster = await workerCluster();
+    await runSync(cluster, target, appSet(namespace, "1"));
+
+    // Act
+    const result = await runSync(cluster, target, appSet(namespace, "2"), {
+      revision: { sha: "a2" },
+      maxDiffs: 2,
+    });
+
+    // Assess
+    const changed = result.outcomes.filter((o) => o.outcome === "updated");
+    expect(changed.map((o) => o.name).sort()).toEqual(["credentials", "settings", "web"]);
+    expect(changed.every((o) => o.validated)).toBe(true);
+    expect(changed.filter((o) => o.diff !== undefined && o.before && o.after)).toHaveLength(2);
+    expect(changed.filter((o) => o.diff === undefined && !o.before && !o.after)).toHaveLength(1);
+    const again = await runSync(cluster, target, appSet(namespace, "2"), { revision: { sha: "a2" } });
+    expect(again.counts).toMatchObject({ created: 0, updated: 0, unchanged: 5 });
+  });
+
   it("plan mode validates every change with a dry-run and writes nothing", async () => {
     // Prepare
     const { namespace, target } = await workerNamespace("plan");

@@ -126,6 +126,24 @@ describe("formatDiffText", () => {
     expect((text.match(/^```/gm)?.length ?? 0) % 2).toBe(0);
   });
 
+  it("says how many changed objects have no diff, after the diffs and within the limit", () => {
+    // Prepare
+    const diffs = Array.from({ length: 40 }, (_, i) => aDiff(i, 200));
+
+    // Act
+    const text = formatDiffText(diffs, 4_900);
+    const none = formatDiffText([], 3);
+
+    // Assess
+    expect(utf8Length(text)).toBeLessThanOrEqual(CHECK_RUN_TEXT_LIMIT);
+    expect(text).toMatch(
+      /more objects not shown: GitHub limits .*\n\n_…4900 more changed objects without a diff \(past the sync's diff budget\); every object is listed in the summary\._$/,
+    );
+    expect(none).toBe(
+      "_…3 more changed objects without a diff (past the sync's diff budget); every object is listed in the summary._",
+    );
+  });
+
   it("shows the start of a single diff too large on its own, fence closed", () => {
     // Act
     const text = formatDiffText([aDiff(0, 10_000)]);

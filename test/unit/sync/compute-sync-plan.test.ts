@@ -3,7 +3,7 @@ import { SyncRefusedError } from "../../../lib/errors.ts";
 import type { DesiredObject, KubeObject } from "../../../lib/manifests/kube-object.ts";
 import { ApplySetLabel, computeApplySetId, PullbridgeAnnotation } from "../../../lib/sync/applyset-id.ts";
 import { computeDesiredSet } from "../../../lib/sync/compute-desired-set.ts";
-import { computeSyncPlan, type LiveMember } from "../../../lib/sync/compute-sync-plan.ts";
+import { computeSyncPlan, type LiveMember, matchesGit } from "../../../lib/sync/compute-sync-plan.ts";
 import { Stage } from "../../../lib/sync/order-stages.ts";
 import {
   aTarget,
@@ -189,6 +189,59 @@ describe("computeSyncPlan", () => {
       ["prune", "gone"],
     ]);
     expect(result.ambiguous).toBe(0);
+  });
+
+  it("matchesGit is the plan's unchanged: as applied yes; edited, ambiguous or being deleted no", () => {
+    // Prepare
+    const target = aTarget(NS, {});
+    const wanted = (data: Record<string, string>) =>
+      computeDesiredSet({
+        desired: [desired(configMap(NS, "x", data))],
+        discovery,
+        target,
+        applySetId: ID,
+      })[0]?.object as KubeObject;
+    const live = member("x", { a: "1" });
+    const deleting = { ...live, metadata: { ...live.metadata, deletionTimestamp: "2026-12-03T00:00:00Z" } };
+
+    // Act
+    const verdicts = {
+      same: matchesGit(wanted({ a: "1" }), live),
+      edited: matchesGit(wanted({ a: "2" }), live),
+      added: matchesGit(wanted({ a: "1", b: "2" }), live),
+      deleting: matchesGit(wanted({ a: "1" }), deleting),
+    };
+
+    // Assess
+    expect(verdicts).toEqual({ same: true, edited: false, added: false, deleting: false });
+  });
+
+  it("takes a member the read phase already found unchanged as unchanged, from its identity alone", () => {
+    // Prepare
+    const target = aTarget(NS, {});
+    const planned = computeDesiredSet({
+      desired: [desired(configMap(NS, "same", { a: "1" }))],
+      discovery,
+      target,
+      applySetId: ID,
+    });
+    const stub: KubeObject = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "same", namespace: NS, labels: { [ApplySetLabel.partOf]: ID } },
+    };
+
+    // Act
+    const result = computeSyncPlan({
+      planned,
+      members: [{ resource: CONFIGMAPS, object: stub, unchanged: true }],
+      existing: new Map(),
+      applySetId: ID,
+      target,
+    });
+
+    // Assess
+    expect(actions(result)).toEqual([["unchanged", "same"]]);
   });
 
   it("refuses to adopt an existing object unless the target allows it", () => {

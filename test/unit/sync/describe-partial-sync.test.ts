@@ -19,6 +19,8 @@ const changes: Change[] = planned.map((p) => ({
   decidedBy: "managed-fields",
   reclaimFields: false,
   after: undefined,
+  validated: true,
+  detailed: true,
   deferred: false,
 }));
 const quota = new ClusterError("ConfigMap apps/b: server-side apply failed: 403 Forbidden: exceeded quota", {
