@@ -39,10 +39,10 @@ export function parseYamlDocuments(
 
 /**
  * Streams the documents of one file to `onDocument`, in order, and pushes onto `errors` (in the
- * same order) why a document could not be read. Only one document's syntax tree is alive at a time (a bundle file of
- * CRDs is megabytes of YAML), and each value is detached from the file's text: V8 keeps a long
- * string sliced out of another alive through its parent, so one retained description would keep
- * the whole file resident for the rest of the sync.
+ * same order) why a document could not be read. Only one document's syntax tree is alive at a
+ * time (a bundle file of CRDs is megabytes of YAML), and each value is detached from the file's
+ * text: V8 keeps a long string sliced out of another alive through its parent, so one retained
+ * description would keep the whole file resident for the rest of the sync.
  */
 export function eachYamlDocument(
   file: string,
