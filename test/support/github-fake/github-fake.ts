@@ -180,6 +180,12 @@ export type GitHubFake = {
    * or `codeload`) with `failure` instead.
    */
   failNext(route: string, failure: InjectedFailure, times?: number): void;
+  /**
+   * Runs `hook` with the request body before answering each request for `route` (awaited), so a
+   * test can act at an exact point of a job — e.g. take the API server down once a deployment is
+   * `in_progress`. Replaces an earlier hook for the route.
+   */
+  beforeAnswer(route: string, hook: (body: Record<string, unknown>) => Promise<void> | void): void;
   /** Git data API (blobs/trees/commits/refs) and pull-request creation: hooks and ref-update counts. */
   readonly gitData: Pick<GitDataRoutes, "beforeRefUpdate" | "refUpdates">;
   /** Forgets requests, violations, statuses, check runs and pending failures (repos stay). */
@@ -228,6 +234,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
   let nextDeploymentStatusId = 9000;
   const issuedTokens: IssuedToken[] = [];
   const failures = new Map<string, InjectedFailure[]>();
+  const hooks = new Map<string, (body: Record<string, unknown>) => Promise<void> | void>();
   const downloadTokens = new Set<string>();
   const patTokens = new Set(options.tokens ?? ["test-token"]);
   const requireAuth = options.requireAuth ?? true;
@@ -1009,12 +1016,9 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         record.injected = true;
         return injected(failure);
       }
-      return handleApi(
-        matched,
-        (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>,
-        auth,
-        req,
-      );
+      const fields = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+      await hooks.get(matched.operation.route)?.(fields);
+      return handleApi(matched, fields, auth, req);
     })();
     if (reply === "drop") {
       req.socket.destroy();
@@ -1066,6 +1070,9 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     statuses: (sha) => statuses.filter((s) => sha === undefined || s.sha === sha),
     checkRuns: (sha) => checkRuns.filter((r) => sha === undefined || r.head_sha === sha),
     deployments: (sha) => deployments.filter((d) => sha === undefined || d.sha === sha),
+    beforeAnswer(route, hook) {
+      hooks.set(route, hook);
+    },
     failNext(route, failure, times = 1) {
       const queue = failures.get(route) ?? [];
       for (let i = 0; i < times; i += 1) queue.push(failure);
@@ -1078,6 +1085,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       checkRuns.length = 0;
       deployments.length = 0;
       failures.clear();
+      hooks.clear();
       gitData.reset();
     },
     close: () =>
