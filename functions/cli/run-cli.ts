@@ -212,7 +212,16 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
         renderer: cliRenderer(io),
         ...(progress ? { onProgress: progress.onProgress } : {}),
       },
-      { target, files: tree.files, targetPath: tree.targetPath, revision, mode },
+      {
+        target,
+        files: tree.files,
+        targetPath: tree.targetPath,
+        revision,
+        mode,
+        // Every diff where the output shows them (JSON, a plan's text; the terminal summarises past
+        // its byte budget itself); none for a sync's text report, which lists what was done.
+        maxDiffs: args.output === "json" || (mode === "plan" && !args.summary) ? Number.POSITIVE_INFINITY : 0,
+      },
     );
   } finally {
     progress?.done();

@@ -41,6 +41,8 @@ export type SyncCommandInput = {
   /** Recorded on the ApplySet parent after an apply (a commit sha, or a description of the working tree). */
   revision: string;
   mode: "plan" | "apply";
+  /** Objects to render a diff for (the engine's default when absent). */
+  maxDiffs?: number | undefined;
 };
 
 /** Wraps a cluster port so every request it completes is reported to `onProgress`. */
@@ -115,8 +117,7 @@ export async function runSyncCommand(deps: SyncCommandDeps, input: SyncCommandIn
       now: deps.now(),
       mode: input.mode,
       signal: deps.signal,
-      // A person asked: every diff (the terminal output summarises past its byte budget itself).
-      maxDiffs: Number.POSITIVE_INFINITY,
+      ...(input.maxDiffs === undefined ? {} : { maxDiffs: input.maxDiffs }),
     },
   );
 }
