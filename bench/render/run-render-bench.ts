@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { deflateRawSync } from "node:zlib";
 import { targetSchema } from "../../lib/config/targets.ts";
-import { createProcessRenderer } from "../../lib/render/process-renderer.ts";
+import { createProcessRenderer } from "../../lib/render/adapters/process-renderer.ts";
 import { renderDesired } from "../../lib/render/render-desired.ts";
 import { writeBenchmarksSection } from "../benchmarks-file.ts";
 

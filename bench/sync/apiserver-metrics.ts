@@ -1,5 +1,5 @@
 /** Server-side request counts from kube-apiserver's `apiserver_request_total`, to cross-check client counts. */
-import type { KubeTransport } from "../../lib/cluster/kube-http-transport.ts";
+import type { KubeTransport } from "../../lib/cluster/adapters/kube-http-transport.ts";
 
 export type ServerCounts = { reads: number; writes: number; dryRuns: number; other: number };
 

@@ -8,10 +8,10 @@
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { clusterClientFromTransport } from "../../lib/cluster/adapters/kube-cluster-client.ts";
+import { kubeConfigFromToken } from "../../lib/cluster/adapters/kube-config.ts";
+import { createKubeTransport } from "../../lib/cluster/adapters/kube-http-transport.ts";
 import type { ApiResource } from "../../lib/cluster/cluster-port.ts";
-import { clusterClientFromTransport } from "../../lib/cluster/kube-cluster-client.ts";
-import { kubeConfigFromToken } from "../../lib/cluster/kube-config.ts";
-import { createKubeTransport } from "../../lib/cluster/kube-http-transport.ts";
 import type { KubeObject } from "../../lib/manifests/kube-object.ts";
 import { ensureBinaries, startControlPlane } from "../../test/support/control-plane/control-plane.ts";
 import { type CrdSpec, crdOf, customResourceOf, deploymentOf, statusFor } from "./realistic-fixture.ts";

@@ -11,8 +11,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createClusterClient } from "../../lib/cluster/kube-cluster-client.ts";
-import { connectionFromToken } from "../../lib/cluster/kube-connection.ts";
+import { createClusterClient } from "../../lib/cluster/adapters/kube-cluster-client.ts";
+import { connectionFromToken } from "../../lib/cluster/adapters/kube-connection.ts";
 import { targetSchema } from "../../lib/config/targets.ts";
 import { manifestPolicyOf } from "../../lib/manifests/check-policy.ts";
 import type { DesiredObject } from "../../lib/manifests/kube-object.ts";

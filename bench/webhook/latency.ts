@@ -10,7 +10,7 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { CreateQueueCommand, PurgeQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { startFauxqs } from "fauxqs";
 import { createWebhookHandler } from "../../functions/webhook/create-handler.ts";
-import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
+import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { httpApiEvent, pushPayload, signedDelivery, webhookTargets } from "../../test/factories/webhook.ts";
 import { lambdaContext } from "../../test/factories/webhook-lambda.ts";

@@ -7,9 +7,9 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { type KubeconfigLocation, locateKubeconfig } from "../../lib/cli/kubeconfig-location.ts";
+import { createClusterClient } from "../../lib/cluster/adapters/kube-cluster-client.ts";
+import { kubeConfigFromText } from "../../lib/cluster/adapters/kube-config.ts";
 import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
-import { createClusterClient } from "../../lib/cluster/kube-cluster-client.ts";
-import { kubeConfigFromText } from "../../lib/cluster/kube-config.ts";
 import { ConfigError } from "../../lib/errors.ts";
 
 export type KubeConnection = {

@@ -9,10 +9,10 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import middy from "@middy/core";
 import { enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
 import { loadDriftEnv } from "../../lib/config/drift-env.ts";
-import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
+import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
+import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
+import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
 import { DriftScheduleMetric, ServiceName } from "../../lib/telemetry/metric-names.ts";
-import { createServiceLogger } from "../../lib/telemetry/powertools-logger.ts";
-import { createServiceMetrics } from "../../lib/telemetry/powertools-metrics.ts";
 
 const env = loadDriftEnv();
 const logger = createServiceLogger(ServiceName.Drift);

@@ -6,10 +6,10 @@
 
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
+import type { AwsCredentials, AwsCredentialsProvider } from "../../lib/cluster/adapters/eks-token.ts";
 import type { KubeconfigEndpoint } from "../../lib/cluster/cluster-connector.ts";
 import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
-import type { AwsCredentials, AwsCredentialsProvider } from "../../lib/cluster/eks-token.ts";
-import type { SecretReader } from "../../lib/config/read-secrets.ts";
+import type { SecretReader } from "../../lib/config/adapters/read-secrets.ts";
 import type { TargetsFile } from "../../lib/config/targets.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
 import type { HealthCheckQueue } from "../../lib/health/health-check-queue.ts";

@@ -13,8 +13,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import { type HealthCheckDeps, runHealthCheck } from "../../lib/app/run-health-check.ts";
 import { describeError } from "../../lib/errors.ts";
 import { decodeHealthCheck } from "../../lib/health/health-check-codec.ts";
-import { publishJobMetrics } from "../../lib/telemetry/job-metrics.ts";
-import { logFromPowertools } from "../../lib/telemetry/powertools-logger.ts";
+import { publishJobMetrics } from "../../lib/telemetry/adapters/job-metrics.ts";
+import { logFromPowertools } from "../../lib/telemetry/adapters/powertools-logger.ts";
 
 export type HealthHandlerDeps = Omit<HealthCheckDeps, "logger"> & { logger: Logger; metrics: Metrics };
 

@@ -4,14 +4,14 @@
  * cluster. Everything is built once per container (compose-health.ts).
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { createParametersSecretReader } from "../../lib/config/adapters/read-secrets.ts";
 import { loadHealthEnv } from "../../lib/config/health-env.ts";
-import { createParametersSecretReader } from "../../lib/config/read-secrets.ts";
+import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { createJobGitHubFactory } from "../../lib/github/create-job-github.ts";
-import { createGitHubClientProvider } from "../../lib/github/github-client.ts";
-import { createSqsHealthCheckQueue } from "../../lib/health/sqs-health-check-queue.ts";
+import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-check-queue.ts";
+import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
+import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
-import { createServiceLogger } from "../../lib/telemetry/powertools-logger.ts";
-import { createServiceMetrics } from "../../lib/telemetry/powertools-metrics.ts";
 import { composeHealth } from "./compose-health.ts";
 
 const env = loadHealthEnv();

@@ -20,7 +20,7 @@ import { parseEcrEvent } from "../../lib/images/image-event.ts";
 import { decodeImageJob, type ImageJob } from "../../lib/images/image-job.ts";
 import type { ImageJobQueue } from "../../lib/images/image-job-queue.ts";
 import type { GitIdentity, ImageRepo } from "../../lib/images/image-repo.ts";
-import { publishImageOutcome } from "../../lib/telemetry/image-metrics.ts";
+import { publishImageOutcome } from "../../lib/telemetry/adapters/image-metrics.ts";
 
 export type ImageIntakeHandlerDeps = {
   targets: readonly Target[];

@@ -4,13 +4,13 @@
  * contents: write (and pull requests: write for pull-request mode) — and no cluster credentials.
  */
 
+import { createParametersSecretReader } from "../../lib/config/adapters/read-secrets.ts";
 import { loadImageUpdaterEnv } from "../../lib/config/images-env.ts";
-import { createParametersSecretReader } from "../../lib/config/read-secrets.ts";
-import { createGitHubClientProvider } from "../../lib/github/github-client.ts";
-import { createGitHubImageRepo } from "../../lib/github/github-image-repo.ts";
+import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
+import { createGitHubImageRepo } from "../../lib/github/adapters/github-image-repo.ts";
+import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
+import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
-import { createServiceLogger } from "../../lib/telemetry/powertools-logger.ts";
-import { createServiceMetrics } from "../../lib/telemetry/powertools-metrics.ts";
 import { createImageUpdaterHandler } from "./create-handler.ts";
 
 const env = loadImageUpdaterEnv();

@@ -5,10 +5,10 @@
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { loadImageIntakeEnv } from "../../lib/config/images-env.ts";
-import { createSqsImageJobQueue } from "../../lib/jobs/sqs-image-job-queue.ts";
+import { createSqsImageJobQueue } from "../../lib/jobs/adapters/sqs-image-job-queue.ts";
+import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
+import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
-import { createServiceLogger } from "../../lib/telemetry/powertools-logger.ts";
-import { createServiceMetrics } from "../../lib/telemetry/powertools-metrics.ts";
 import { createImageIntakeHandler } from "./create-handler.ts";
 
 const env = loadImageIntakeEnv();

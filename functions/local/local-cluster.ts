@@ -11,9 +11,9 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { createClusterClient } from "../../lib/cluster/adapters/kube-cluster-client.ts";
+import { kubeConfigFromText } from "../../lib/cluster/adapters/kube-config.ts";
 import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
-import { createClusterClient } from "../../lib/cluster/kube-cluster-client.ts";
-import { kubeConfigFromText } from "../../lib/cluster/kube-config.ts";
 import type { ControlPlaneEnv } from "../../lib/config/terminal-env.ts";
 import {
   type ControlPlane,

@@ -11,7 +11,7 @@ import { formatCliError } from "../../lib/cli/format-cli-error.ts";
 import { createPalette, shouldUseColour } from "../../lib/cli/palette.ts";
 import { parseTargetsYaml, type TargetsFile } from "../../lib/config/targets.ts";
 import { disableMetricsOutputUnlessSet, readLocalEnv } from "../../lib/config/terminal-env.ts";
-import { createProcessRenderer } from "../../lib/render/process-renderer.ts";
+import { createProcessRenderer } from "../../lib/render/adapters/process-renderer.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { findKubeconfig } from "../cli/kube-connection.ts";
 import {

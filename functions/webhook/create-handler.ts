@@ -18,8 +18,8 @@ import { createDeliveryHandler } from "../../lib/app/handle-delivery.ts";
 import type { Target } from "../../lib/config/targets.ts";
 import type { ImageJobQueue } from "../../lib/images/image-job-queue.ts";
 import type { JobQueue } from "../../lib/jobs/job-queue.ts";
-import { createEmfDeliveryMetrics } from "../../lib/telemetry/emf-delivery-metrics.ts";
-import { logFromPowertools } from "../../lib/telemetry/powertools-logger.ts";
+import { createEmfDeliveryMetrics } from "../../lib/telemetry/adapters/emf-delivery-metrics.ts";
+import { logFromPowertools } from "../../lib/telemetry/adapters/powertools-logger.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "../../lib/webhook/read-raw-body.ts";
 
 export type WebhookEvent = APIGatewayProxyEventV2 | LambdaFunctionURLEvent;
@@ -28,7 +28,7 @@ export type WebhookResult = APIGatewayProxyStructuredResultV2;
 export type WebhookHandlerDeps = {
   readonly queue: JobQueue;
   readonly targets: readonly Target[];
-  /** Current webhook secrets; the provider caches (see lib/config/read-secrets.ts). */
+  /** Current webhook secrets; the provider caches (see lib/config/adapters/read-secrets.ts). */
   readonly secrets: () => Promise<readonly string[]>;
   readonly logger: Logger;
   readonly metrics: Metrics;

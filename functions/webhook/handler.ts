@@ -3,13 +3,13 @@
  * once per container; warm invocations reuse them. No cluster credentials here.
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { createParametersSecretReader, readSecretList } from "../../lib/config/read-secrets.ts";
+import { createParametersSecretReader, readSecretList } from "../../lib/config/adapters/read-secrets.ts";
 import { loadWebhookEnv } from "../../lib/config/webhook-env.ts";
-import { createSqsImageJobQueue } from "../../lib/jobs/sqs-image-job-queue.ts";
-import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
+import { createSqsImageJobQueue } from "../../lib/jobs/adapters/sqs-image-job-queue.ts";
+import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
+import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
+import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
-import { createServiceLogger } from "../../lib/telemetry/powertools-logger.ts";
-import { createServiceMetrics } from "../../lib/telemetry/powertools-metrics.ts";
 import { createWebhookHandler } from "./create-handler.ts";
 
 const env = loadWebhookEnv();

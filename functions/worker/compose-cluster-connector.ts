@@ -3,13 +3,14 @@
  * function's IAM role (or a kubeconfig from a secret, or a local file in local mode), cached
  * and renewed, behind lib/cluster's connector. Shared by the worker and the health consumer.
  */
+
+import { createClusterCredentialsResolver } from "../../lib/cluster/adapters/credentials-resolver.ts";
+import { createEksClusterInfoSource } from "../../lib/cluster/adapters/eks-cluster-info.ts";
+import type { AwsCredentials, AwsCredentialsProvider } from "../../lib/cluster/adapters/eks-token.ts";
 import { createClusterConnector, type KubeconfigEndpoint } from "../../lib/cluster/cluster-connector.ts";
 import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
-import { createClusterCredentialsResolver } from "../../lib/cluster/credentials-resolver.ts";
-import { createEksClusterInfoSource } from "../../lib/cluster/eks-cluster-info.ts";
-import type { AwsCredentials, AwsCredentialsProvider } from "../../lib/cluster/eks-token.ts";
 import { createEksTokenCache } from "../../lib/cluster/eks-token-cache.ts";
-import type { SecretReader } from "../../lib/config/read-secrets.ts";
+import type { SecretReader } from "../../lib/config/adapters/read-secrets.ts";
 import type { TargetsFile } from "../../lib/config/targets.ts";
 
 type Connect = ReturnType<typeof createClusterConnector>;

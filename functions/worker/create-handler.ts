@@ -15,8 +15,8 @@ import { runJob, type WorkerDeps } from "../../lib/app/run-job.ts";
 import { timeBudgetSignal } from "../../lib/cluster/time-budget.ts";
 import { describeError } from "../../lib/errors.ts";
 import { decodeJob } from "../../lib/jobs/job-codec.ts";
-import { publishJobMetrics } from "../../lib/telemetry/job-metrics.ts";
-import { logFromPowertools } from "../../lib/telemetry/powertools-logger.ts";
+import { publishJobMetrics } from "../../lib/telemetry/adapters/job-metrics.ts";
+import { logFromPowertools } from "../../lib/telemetry/adapters/powertools-logger.ts";
 
 export type WorkerHandlerDeps = Omit<WorkerDeps, "logger" | "signal" | "attempt"> & {
   logger: Logger;

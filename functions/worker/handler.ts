@@ -3,16 +3,17 @@
  * clients, EKS token cache and cluster clients are built once per container (compose-worker.ts)
  * and reused by warm invocations.
  */
+
+import { createParametersSecretReader } from "../../lib/config/adapters/read-secrets.ts";
 import { loadOptionalHealthQueueEnv } from "../../lib/config/health-env.ts";
-import { createParametersSecretReader } from "../../lib/config/read-secrets.ts";
 import { loadWorkerEnv } from "../../lib/config/worker-env.ts";
+import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { createJobGitHubFactory } from "../../lib/github/create-job-github.ts";
-import { createGitHubClientProvider } from "../../lib/github/github-client.ts";
-import { createSqsHealthCheckQueue } from "../../lib/health/sqs-health-check-queue.ts";
-import { createProcessRenderer } from "../../lib/render/process-renderer.ts";
+import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-check-queue.ts";
+import { createProcessRenderer } from "../../lib/render/adapters/process-renderer.ts";
+import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
+import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
-import { createServiceLogger } from "../../lib/telemetry/powertools-logger.ts";
-import { createServiceMetrics } from "../../lib/telemetry/powertools-metrics.ts";
 import { composeWorker } from "./compose-worker.ts";
 
 const env = loadWorkerEnv();

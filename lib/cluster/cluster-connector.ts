@@ -5,11 +5,11 @@
  */
 import type { Target, TargetsFile } from "../config/targets.ts";
 import { ConfigError } from "../errors.ts";
+import type { ClusterCredentialsResolver, Impersonation } from "./adapters/credentials-resolver.ts";
+import { type ClusterClient, createClusterClient } from "./adapters/kube-cluster-client.ts";
+import { connectionFromToken } from "./adapters/kube-connection.ts";
+import type { KubeEndpoint } from "./adapters/kube-http-transport.ts";
 import type { ClusterPort } from "./cluster-port.ts";
-import type { ClusterCredentialsResolver, Impersonation } from "./credentials-resolver.ts";
-import { type ClusterClient, createClusterClient } from "./kube-cluster-client.ts";
-import { connectionFromToken } from "./kube-connection.ts";
-import type { KubeEndpoint } from "./kube-http-transport.ts";
 import { connectionFromStaticKubeconfig } from "./static-kubeconfig.ts";
 
 /** Which identity a job acts as: syncs use `impersonate`, previews `previewImpersonate`, health checks `healthImpersonate` when set. */

@@ -5,8 +5,8 @@
  */
 import { ClusterError } from "../errors.ts";
 import { parseApiVersion } from "../manifests/kube-object.ts";
+import { clusterErrorFromResponse, type KubeTransport } from "./adapters/kube-http-transport.ts";
 import type { ApiResource, DiscoveryIndex } from "./cluster-port.ts";
-import { clusterErrorFromResponse, type KubeTransport } from "./kube-http-transport.ts";
 
 /** Ask for v2, accept v2beta1 (servers 1.26–1.29), and plain JSON tells us the server has neither. */
 const AGGREGATED_ACCEPT = [

@@ -9,7 +9,7 @@ import {
   type CreateEksTokenOptions,
   createEksToken,
   type EksToken,
-} from "./eks-token.ts";
+} from "./adapters/eks-token.ts";
 
 /** Which cluster a token is for. */
 export type EksTokenRequest = { readonly clusterName: string; readonly region: string };

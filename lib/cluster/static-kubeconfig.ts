@@ -13,7 +13,7 @@
  */
 import { parse } from "yaml";
 import { ClusterError } from "../errors.ts";
-import type { KubeConnection, KubeTls } from "./kube-connection.ts";
+import type { KubeConnection, KubeTls } from "./adapters/kube-connection.ts";
 
 type Section = Record<string, unknown>;
 

@@ -2,8 +2,9 @@
  * The drift function's configuration (the only reader of `process.env` for it): where to queue,
  * and which targets exist. It needs no GitHub or cluster access at all.
  */
+
+import { type Env, type ReadTextFile, url } from "./adapters/read-env.ts";
 import { loadTargetsFromEnv } from "./load-targets.ts";
-import { type Env, type ReadTextFile, url } from "./read-env.ts";
 import type { TargetsFile } from "./targets.ts";
 
 export type DriftEnv = {

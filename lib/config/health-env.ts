@@ -10,7 +10,7 @@
  * | `PULLBRIDGE_HEALTH_MAX_DELAY_SECONDS` | longest delay between two checks (default 30) |
  */
 import { DEFAULT_HEALTH_BACKOFF, type HealthBackoff } from "../health/health-schedule.ts";
-import { type Env, integer, type ReadTextFile, url } from "./read-env.ts";
+import { type Env, integer, type ReadTextFile, url } from "./adapters/read-env.ts";
 import { loadWorkerEnv, type WorkerEnv } from "./worker-env.ts";
 
 export type HealthEnv = WorkerEnv & {

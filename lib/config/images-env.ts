@@ -11,10 +11,10 @@
  * | `PULLBRIDGE_IMAGE_COMMIT_NAME` / `PULLBRIDGE_IMAGE_COMMIT_EMAIL` | author and committer of image-update commits |
  * | GitHub variables | as for the worker (`PULLBRIDGE_GITHUB_APP_ID`, `…_PRIVATE_KEY_PARAMETER`, `…_TOKEN_PARAMETER`, `…_API_URL`) |
  */
-import type { GitHubConnectionConfig } from "../github/github-client.ts";
+import type { GitHubConnectionConfig } from "../github/adapters/github-client.ts";
 import { DEFAULT_IMAGE_COMMIT_IDENTITY, type GitIdentity } from "../images/image-repo.ts";
+import { type Env, optionalString, type ReadTextFile, url } from "./adapters/read-env.ts";
 import { loadTargetsFromEnv } from "./load-targets.ts";
-import { type Env, optionalString, type ReadTextFile, url } from "./read-env.ts";
 import type { TargetsFile } from "./targets.ts";
 import { loadWorkerEnv } from "./worker-env.ts";
 

@@ -12,7 +12,7 @@
  * | `PULLBRIDGE_WEBHOOK_SECRET` | local mode only: the secret deliveries are signed with |
  * | `KUBEBUILDER_ASSETS` / `PULLBRIDGE_CACHE_DIR` | local mode only: where built control-plane binaries are |
  */
-import { type Env, optionalString } from "./read-env.ts";
+import { type Env, optionalString } from "./adapters/read-env.ts";
 
 /** The terminal's and kubectl's conventional variables. */
 export type TerminalEnv = {

@@ -14,12 +14,12 @@
  * | `PULLBRIDGE_SQS_ENDPOINT` | SQS endpoint override (local mode: fauxqs) |
  */
 import { ConfigError } from "../errors.ts";
+import { type Env, integer, readTargetsText, readTextFile, url } from "./adapters/read-env.ts";
+import { DEFAULT_SECRETS_MAX_AGE_SECONDS, parseSecretRef, splitSecretList } from "./adapters/read-secrets.ts";
 import { readPackagedTargets } from "./packaged-targets.ts";
-import { type Env, integer, readTargetsText, readTextFile, url } from "./read-env.ts";
-import { DEFAULT_SECRETS_MAX_AGE_SECONDS, parseSecretRef, splitSecretList } from "./read-secrets.ts";
 import type { TargetsFile } from "./targets.ts";
 
-export type { Env } from "./read-env.ts";
+export type { Env } from "./adapters/read-env.ts";
 
 /** Where the webhook secrets come from. */
 export type WebhookSecretsSource =

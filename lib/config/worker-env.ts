@@ -17,11 +17,11 @@
  */
 
 import { ConfigError } from "../errors.ts";
-import type { GitHubConnectionConfig } from "../github/github-client.ts";
+import type { GitHubConnectionConfig } from "../github/adapters/github-client.ts";
 import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from "../source/git-source.ts";
+import { type Env, integer, optionalString, type ReadTextFile, url } from "./adapters/read-env.ts";
+import { DEFAULT_SECRETS_MAX_AGE_SECONDS, parseSecretRef } from "./adapters/read-secrets.ts";
 import { loadTargetsFromEnv } from "./load-targets.ts";
-import { type Env, integer, optionalString, type ReadTextFile, url } from "./read-env.ts";
-import { DEFAULT_SECRETS_MAX_AGE_SECONDS, parseSecretRef } from "./read-secrets.ts";
 import type { TargetsFile } from "./targets.ts";
 
 /** The deployed queue's redrive `maxReceiveCount` (infra/deployment-vars.ts passes the same value to both). */

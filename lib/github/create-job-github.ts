@@ -1,8 +1,8 @@
 /** Wires the GitHub adapters for a job from the per-container client cache. */
-import { createGitHubCommitReporter } from "../reporting/github-commit-reporter.ts";
-import { createGitHubDeploymentReporter } from "../reporting/github-deployment-reporter.ts";
-import { createGitHubGitSource } from "../source/github-git-source.ts";
-import type { GitHubClientProvider } from "./github-client.ts";
+import { createGitHubCommitReporter } from "../reporting/adapters/github-commit-reporter.ts";
+import { createGitHubDeploymentReporter } from "../reporting/adapters/github-deployment-reporter.ts";
+import { createGitHubGitSource } from "../source/adapters/github-git-source.ts";
+import type { GitHubClientProvider } from "./adapters/github-client.ts";
 import type { JobGitHubFactory } from "./job-github-ports.ts";
 
 /** Returns the factory a worker passes to its use case: one call per job, clients reused across jobs. */

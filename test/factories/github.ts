@@ -1,12 +1,12 @@
 /** Factories for the GitHub side: App keys, injected secrets, clients pointed at the fake, reports. */
 import { generateKeyPairSync } from "node:crypto";
-import type { SecretReader } from "../../lib/config/read-secrets.ts";
+import type { SecretReader } from "../../lib/config/adapters/read-secrets.ts";
 import { ConfigError } from "../../lib/errors.ts";
 import {
   createGitHubClientProvider,
   type GitHubClientProvider,
   type GitHubRetryEvent,
-} from "../../lib/github/github-client.ts";
+} from "../../lib/github/adapters/github-client.ts";
 import type { FinishReport, PendingReport } from "../../lib/reporting/commit-reporter.ts";
 
 export const TEST_APP_ID = "424242";

@@ -10,8 +10,8 @@ import type { Context } from "aws-lambda";
 import { lambdaContext as sharedLambdaContext } from "../../functions/local/lambda-context.ts";
 import { createWebhookHandler, type WebhookHandlerDeps } from "../../functions/webhook/create-handler.ts";
 import type { Target } from "../../lib/config/targets.ts";
-import { createSqsImageJobQueue } from "../../lib/jobs/sqs-image-job-queue.ts";
-import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
+import { createSqsImageJobQueue } from "../../lib/jobs/adapters/sqs-image-job-queue.ts";
+import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { TEST_SECRET, webhookTargets } from "./webhook.ts";
 

@@ -16,11 +16,15 @@ import { composeWorker } from "../../functions/worker/compose-worker.ts";
 import { enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
 import type { ClusterPort, RequestCounts } from "../../lib/cluster/cluster-port.ts";
 import { parseTargetsConfig, type TargetInput, type TargetsFile } from "../../lib/config/targets.ts";
+import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-check-queue.ts";
 import type { HealthCheckQueue } from "../../lib/health/health-check-queue.ts";
 import type { HealthBackoff } from "../../lib/health/health-schedule.ts";
-import { createSqsHealthCheckQueue } from "../../lib/health/sqs-health-check-queue.ts";
-import { drainQueue, type PollOnceResult, pollOnce } from "../../lib/jobs/lambda-sqs-event-source.ts";
-import { createSqsJobQueue } from "../../lib/jobs/sqs-job-queue.ts";
+import {
+  drainQueue,
+  type PollOnceResult,
+  pollOnce,
+} from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
+import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
-import { createClusterClient } from "../../lib/cluster/kube-cluster-client.ts";
+import { createClusterClient } from "../../lib/cluster/adapters/kube-cluster-client.ts";
 import type { KubeObject } from "../../lib/manifests/kube-object.ts";
 import { kubeConfigFor } from "./kube.ts";
 

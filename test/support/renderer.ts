@@ -7,7 +7,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
-import { createProcessRenderer } from "../../lib/render/process-renderer.ts";
+import { createProcessRenderer } from "../../lib/render/adapters/process-renderer.ts";
 import type { Renderer, RenderLimits } from "../../lib/render/renderer-port.ts";
 
 const run = promisify(execFile);

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { describe, expect, inject, it } from "vitest";
-import { createGitHubDeploymentReporter } from "../../../lib/reporting/github-deployment-reporter.ts";
+import { createGitHubDeploymentReporter } from "../../../lib/reporting/adapters/github-deployment-reporter.ts";
 import { TEST_TOKEN } from "../../factories/github.ts";
 import { configMapYaml } from "../../factories/manifest-text.ts";
 import { closedPortUrl } from "../../factories/webhook-lambda.ts";

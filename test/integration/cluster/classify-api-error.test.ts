@@ -7,14 +7,14 @@
  */
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import type { ApiResource } from "../../../lib/cluster/cluster-port.ts";
-import { createClusterClient } from "../../../lib/cluster/kube-cluster-client.ts";
-import { kubeConfigFromToken } from "../../../lib/cluster/kube-config.ts";
+import { createClusterClient } from "../../../lib/cluster/adapters/kube-cluster-client.ts";
+import { kubeConfigFromToken } from "../../../lib/cluster/adapters/kube-config.ts";
 import {
   clusterErrorFromResponse,
   createKubeTransport,
   type KubeTransport,
-} from "../../../lib/cluster/kube-http-transport.ts";
+} from "../../../lib/cluster/adapters/kube-http-transport.ts";
+import type { ApiResource } from "../../../lib/cluster/cluster-port.ts";
 import { timeBudgetSignal } from "../../../lib/cluster/time-budget.ts";
 import { ClusterError } from "../../../lib/errors.ts";
 import type { KubeObject } from "../../../lib/manifests/kube-object.ts";

@@ -4,8 +4,8 @@
  * container does not collect open sockets with every token rotation.
  */
 import { describe, expect, inject, it } from "vitest";
+import type { ClusterCredentialsResolver } from "../../../lib/cluster/adapters/credentials-resolver.ts";
 import { createClusterConnector } from "../../../lib/cluster/cluster-connector.ts";
-import type { ClusterCredentialsResolver } from "../../../lib/cluster/credentials-resolver.ts";
 import { parseTargetsConfig } from "../../../lib/config/targets.ts";
 import { ClusterError } from "../../../lib/errors.ts";
 import { CONFIGMAPS } from "../../factories/sync.ts";

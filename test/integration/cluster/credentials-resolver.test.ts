@@ -13,12 +13,12 @@ import {
   type ClusterCredentials,
   type ClusterCredentialsResolver,
   createClusterCredentialsResolver,
-} from "../../../lib/cluster/credentials-resolver.ts";
-import { createEksClusterInfoSource } from "../../../lib/cluster/eks-cluster-info.ts";
-import { EKS_TOKEN_PREFIX } from "../../../lib/cluster/eks-token.ts";
+} from "../../../lib/cluster/adapters/credentials-resolver.ts";
+import { createEksClusterInfoSource } from "../../../lib/cluster/adapters/eks-cluster-info.ts";
+import { EKS_TOKEN_PREFIX } from "../../../lib/cluster/adapters/eks-token.ts";
+import { kubeConfigFromText, kubeConfigFromToken } from "../../../lib/cluster/adapters/kube-config.ts";
 import { createEksTokenCache } from "../../../lib/cluster/eks-token-cache.ts";
-import { kubeConfigFromText, kubeConfigFromToken } from "../../../lib/cluster/kube-config.ts";
-import { createParametersSecretReader } from "../../../lib/config/read-secrets.ts";
+import { createParametersSecretReader } from "../../../lib/config/adapters/read-secrets.ts";
 import { WORKER_USER } from "../../support/control-plane/control-plane.ts";
 import { kubeConfigFor } from "../../support/kube.ts";
 

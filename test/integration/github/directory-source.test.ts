@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadManifests } from "../../../lib/manifests/load-manifests.ts";
-import { readDirectoryTree } from "../../../lib/source/directory-source.ts";
+import { readDirectoryTree } from "../../../lib/source/adapters/directory-source.ts";
+import { createLocalGitSource } from "../../../lib/source/adapters/local-git-source.ts";
 import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from "../../../lib/source/git-source.ts";
-import { createLocalGitSource } from "../../../lib/source/local-git-source.ts";
 import { configMapYaml } from "../../factories/manifest-text.ts";
 import { createGitRepo, type GitRepo } from "../../support/git-repo.ts";
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../../lib/errors.ts";
-import { createGitHubClientProvider } from "../../../lib/github/github-client.ts";
+import { createGitHubClientProvider } from "../../../lib/github/adapters/github-client.ts";
 import { clientsForFake, fakeSecrets, TEST_APP_ID, TOKEN_REF } from "../../factories/github.ts";
 import {
   type GitHubWorld,

@@ -6,8 +6,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GitHubError } from "../../../lib/errors.ts";
+import { createGitHubDeploymentReporter } from "../../../lib/reporting/adapters/github-deployment-reporter.ts";
 import type { DeploymentReporter, DeploymentStart } from "../../../lib/reporting/deployment-reporter.ts";
-import { createGitHubDeploymentReporter } from "../../../lib/reporting/github-deployment-reporter.ts";
 import {
   type GitHubWorld,
   startGitHubWorld,

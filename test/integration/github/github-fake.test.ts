@@ -5,7 +5,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { Octokit } from "@octokit/rest";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createGitHubClientProvider } from "../../../lib/github/github-client.ts";
+import { createGitHubClientProvider } from "../../../lib/github/adapters/github-client.ts";
 import { APP_KEY_REF, fakeSecrets, TEST_APP_ID, TEST_TOKEN, testAppKeyPair } from "../../factories/github.ts";
 import { createGitRepo, type GitRepo } from "../../support/git-repo.ts";
 import { type GitHubFake, startGitHubFake } from "../../support/github-fake/github-fake.ts";

@@ -1,7 +1,7 @@
 /** The local-git GitSource (local mode) against a real repository: same port, same limits. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLocalGitSource } from "../../../lib/source/adapters/local-git-source.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../../lib/source/git-source.ts";
-import { createLocalGitSource } from "../../../lib/source/local-git-source.ts";
 import { createGitRepo, type GitRepo } from "../../support/git-repo.ts";
 
 const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);

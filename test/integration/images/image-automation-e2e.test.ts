@@ -15,10 +15,10 @@ import {
   createImageIntakeHandler,
   createImageUpdaterHandler,
 } from "../../../functions/images/create-handler.ts";
-import { createGitHubImageRepo } from "../../../lib/github/github-image-repo.ts";
+import { createGitHubImageRepo } from "../../../lib/github/adapters/github-image-repo.ts";
 import { DEFAULT_IMAGE_COMMIT_IDENTITY } from "../../../lib/images/image-repo.ts";
-import { pollOnce } from "../../../lib/jobs/lambda-sqs-event-source.ts";
-import { createSqsImageJobQueue } from "../../../lib/jobs/sqs-image-job-queue.ts";
+import { pollOnce } from "../../../lib/jobs/adapters/lambda-sqs-event-source.ts";
+import { createSqsImageJobQueue } from "../../../lib/jobs/adapters/sqs-image-job-queue.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../../lib/telemetry/metric-names.ts";
 import {
   ECR_ACCOUNT,

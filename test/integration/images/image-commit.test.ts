@@ -9,7 +9,7 @@ import {
   IMAGE_UPDATE_TRAILER,
   runImageJob,
 } from "../../../lib/app/run-image-job.ts";
-import { createGitHubImageRepo } from "../../../lib/github/github-image-repo.ts";
+import { createGitHubImageRepo } from "../../../lib/github/adapters/github-image-repo.ts";
 import type { ImageRepo } from "../../../lib/images/image-repo.ts";
 import { routeDelivery } from "../../../lib/webhook/route-delivery.ts";
 import { digest, ECR_WEB, imageJob, imageTarget, markedDeployment } from "../../factories/images.ts";

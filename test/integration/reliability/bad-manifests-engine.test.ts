@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runSyncCommand } from "../../../lib/app/sync-command.ts";
-import { createClusterClient } from "../../../lib/cluster/kube-cluster-client.ts";
+import { createClusterClient } from "../../../lib/cluster/adapters/kube-cluster-client.ts";
 import { ManifestSetError, SyncRefusedError } from "../../../lib/errors.ts";
 import { badManifestTree, DEFECTS } from "../../factories/bad-manifests.ts";
 import { aFileTree } from "../../factories/manifests.ts";

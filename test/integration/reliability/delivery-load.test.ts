@@ -16,7 +16,7 @@ import type { SQSEvent } from "aws-lambda";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { composeWorker } from "../../../functions/worker/compose-worker.ts";
 import { parseTargetsConfig } from "../../../lib/config/targets.ts";
-import { pollOnce } from "../../../lib/jobs/lambda-sqs-event-source.ts";
+import { pollOnce } from "../../../lib/jobs/adapters/lambda-sqs-event-source.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../../lib/source/git-source.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../../lib/telemetry/metric-names.ts";
 import { httpApiEvent, pushPayload, signedDelivery } from "../../factories/webhook.ts";

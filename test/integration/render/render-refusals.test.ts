@@ -6,8 +6,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { RenderError } from "../../../lib/errors.ts";
 import type { RenderEngine, RenderLimits } from "../../../lib/render/renderer-port.ts";
+import { createLocalGitSource } from "../../../lib/source/adapters/local-git-source.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../../lib/source/git-source.ts";
-import { createLocalGitSource } from "../../../lib/source/local-git-source.ts";
 import { createGitRepo } from "../../support/git-repo.ts";
 import { rendererBinDir, testRenderer } from "../../support/renderer.ts";
 

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
-import { createClusterClient } from "../../../lib/cluster/kube-cluster-client.ts";
-import { kubeConfigFromText, kubeConfigFromToken } from "../../../lib/cluster/kube-config.ts";
+import { createClusterClient } from "../../../lib/cluster/adapters/kube-cluster-client.ts";
+import { kubeConfigFromText, kubeConfigFromToken } from "../../../lib/cluster/adapters/kube-config.ts";
 import { ClusterError } from "../../../lib/errors.ts";
 import { CLUSTER_ROLES, CONFIGMAPS, configMap } from "../../factories/sync.ts";
 import { createTestNamespace, grantWorker, kubeConfigFor } from "../../support/kube.ts";

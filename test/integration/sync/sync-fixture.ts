@@ -1,7 +1,7 @@
 /** Shared set-up for sync integration tests: a namespace per test, the scoped worker identity, and snapshots. */
 import { RbacAuthorizationV1Api, type V1PolicyRule } from "@kubernetes/client-node";
+import { createClusterClient } from "../../../lib/cluster/adapters/kube-cluster-client.ts";
 import type { ClusterPort } from "../../../lib/cluster/cluster-port.ts";
-import { createClusterClient } from "../../../lib/cluster/kube-cluster-client.ts";
 import type { Target } from "../../../lib/config/targets.ts";
 import type { DesiredObject, KubeObject } from "../../../lib/manifests/kube-object.ts";
 import { type SyncDeps, type SyncOptions, syncTarget } from "../../../lib/sync/sync-target.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createClusterClient } from "../../../lib/cluster/kube-cluster-client.ts";
+import { createClusterClient } from "../../../lib/cluster/adapters/kube-cluster-client.ts";
 import { ApplySetAnnotation } from "../../../lib/sync/applyset-id.ts";
 import { configMap, crd, desired, namespaceObject } from "../../factories/sync.ts";
 import { kubeConfigFor, uniqueName } from "../../support/kube.ts";

@@ -2,7 +2,7 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createParametersSecretReader, readSecretList } from "../../../lib/config/read-secrets.ts";
+import { createParametersSecretReader, readSecretList } from "../../../lib/config/adapters/read-secrets.ts";
 import { ConfigError, DependencyError } from "../../../lib/errors.ts";
 import { startAwsJsonStub } from "./aws-json-stub.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { enqueueDriftJobs } from "../../../lib/app/enqueue-drift-jobs.ts";
-import { jobDeduplicationId } from "../../../lib/jobs/sqs-job-queue.ts";
+import { jobDeduplicationId } from "../../../lib/jobs/adapters/sqs-job-queue.ts";
 import { aTarget, webhookTargets } from "../../factories/webhook.ts";
 import { RecordingQueue } from "../../factories/webhook-fakes.ts";
 

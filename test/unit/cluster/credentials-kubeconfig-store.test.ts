@@ -4,14 +4,14 @@ import type { AddressInfo } from "node:net";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { afterEach, describe, expect, it } from "vitest";
-import { createClusterCredentialsResolver } from "../../../lib/cluster/credentials-resolver.ts";
-import type { EksClusterInfoSource } from "../../../lib/cluster/eks-cluster-info.ts";
+import { createClusterCredentialsResolver } from "../../../lib/cluster/adapters/credentials-resolver.ts";
+import type { EksClusterInfoSource } from "../../../lib/cluster/adapters/eks-cluster-info.ts";
 import { createEksTokenCache } from "../../../lib/cluster/eks-token-cache.ts";
-import { createParametersSecretReader } from "../../../lib/config/read-secrets.ts";
+import { createParametersSecretReader } from "../../../lib/config/adapters/read-secrets.ts";
 import { ConfigError, DependencyError } from "../../../lib/errors.ts";
 
 // Kubeconfigs stored in SSM Parameter Store or Secrets Manager, read by the resolver through the
-// shared Powertools reader (lib/config/read-secrets.ts). AWS is a unit-level fake of the two
+// shared Powertools reader (lib/config/adapters/read-secrets.ts). AWS is a unit-level fake of the two
 // JSON 1.1 operations involved (GetParameter, GetSecretValue), driven by the real SDK clients.
 
 type Call = { target: string; body: Record<string, unknown> };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { clusterErrorFromResponse } from "../../../lib/cluster/adapters/kube-http-transport.ts";
 import { createDiscoveryIndex } from "../../../lib/cluster/discovery.ts";
-import { clusterErrorFromResponse } from "../../../lib/cluster/kube-http-transport.ts";
 
 describe("createDiscoveryIndex", () => {
   it("reads APIGroupDiscoveryList documents: kinds, scopes, preferred versions; skips subresources", () => {

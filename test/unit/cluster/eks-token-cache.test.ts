@@ -5,7 +5,7 @@ import {
   createEksToken,
   EKS_TOKEN_PREFIX,
   type EksToken,
-} from "../../../lib/cluster/eks-token.ts";
+} from "../../../lib/cluster/adapters/eks-token.ts";
 import { createEksTokenCache, type EksTokenCacheOptions } from "../../../lib/cluster/eks-token-cache.ts";
 
 const CREDENTIALS: AwsCredentials = {

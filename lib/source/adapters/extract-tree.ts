@@ -1,0 +1,146 @@
+/**
+ * Streams a tar archive and keeps, in memory, only the regular files under one directory,
+ * enforcing the fetch limits as it goes (the download stops at the first exceeded limit).
+ */
+import { type Duplex, pipeline, type Readable, Transform } from "node:stream";
+import { extract } from "tar-stream";
+import { SourceError } from "../../errors.ts";
+import { type SkippedFile, type SourceLimits, type SourceTree, SYMLINK_REASON } from "../git-source.ts";
+
+export type TreeSelection = {
+  /** Directory inside the repository (`.` for all). */
+  path: string;
+  /** Leading path components to drop first: 1 for GitHub's `<owner>-<repo>-<sha>/` top directory. */
+  stripComponents: number;
+};
+
+/**
+ * The repo-root-relative path an archive entry stands for, or `undefined` when it is outside
+ * the selected directory or is not a safe relative path (absolute, `..`, empty).
+ */
+export function selectEntryPath(entryName: string, selection: TreeSelection): string | undefined {
+  const parts = entryName.split("/").filter((part) => part !== "" && part !== ".");
+  if (entryName.startsWith("/") || parts.includes("..")) return undefined;
+  const relative = parts.slice(selection.stripComponents);
+  if (relative.length === 0 || parts.length < selection.stripComponents) return undefined;
+  const path = relative.join("/");
+  if (selection.path === "." || selection.path === "") return path;
+  return path.startsWith(`${selection.path}/`) ? path : undefined;
+}
+
+/** Entry types we keep; everything else (directories, pax headers, links, devices) is skipped. */
+const REGULAR_FILE_TYPES: ReadonlySet<string> = new Set(["file", "contiguous-file"]);
+
+/** Entry types that stand for a file a reader of the repository would see; skipping them is reported. */
+const LINK_TYPES: ReadonlySet<string> = new Set(["symlink", "link"]);
+
+/** Checks the limits before a file is kept; throws a permanent SourceError naming the limit. */
+export function assertWithinLimits(
+  kept: { files: number; bytes: number },
+  limits: SourceLimits,
+  what: string,
+  path: string,
+): void {
+  if (kept.files > limits.maxFiles) {
+    throw new SourceError(
+      `${what}: more than ${limits.maxFiles} files under \`${path}\` (limit maxFiles=${limits.maxFiles}); split the target or raise the limit`,
+      { retryable: false },
+    );
+  }
+  if (kept.bytes > limits.maxBytes) {
+    throw new SourceError(
+      `${what}: files under \`${path}\` exceed ${limits.maxBytes} bytes (limit maxBytes=${limits.maxBytes}); split the target or raise the limit`,
+      { retryable: false },
+    );
+  }
+}
+
+/**
+ * Reads an (uncompressed) tar stream into a map of the selected regular files.
+ *
+ * Symlinks (and hard links) are ignored on purpose: their target could lie outside the target
+ * path (or outside the repository), so following one would let a file outside the synced
+ * directory — or a path the reviewer never looked at — become a manifest.
+ * `what` names the source in error messages (e.g. `acme/deploy@abc1234`).
+ */
+export async function extractTree(
+  tar: Readable,
+  options: TreeSelection & { limits: SourceLimits; what: string },
+): Promise<SourceTree> {
+  const files = new Map<string, Uint8Array>();
+  const skipped: SkippedFile[] = [];
+  const kept = { files: 0, bytes: 0 };
+  const extractor = extract();
+  const consumed = (async () => {
+    for await (const entry of extractor) {
+      const type = entry.header.type ?? "file";
+      const path = REGULAR_FILE_TYPES.has(type) ? selectEntryPath(entry.header.name, options) : undefined;
+      if (path === undefined) {
+        const link = LINK_TYPES.has(type) ? selectEntryPath(entry.header.name, options) : undefined;
+        if (link !== undefined) skipped.push({ path: link, reason: SYMLINK_REASON });
+        entry.resume();
+        continue;
+      }
+      kept.files += 1;
+      kept.bytes += entry.header.size ?? 0;
+      assertWithinLimits(kept, options.limits, options.what, options.path);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of entry as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        chunks.push(chunk);
+      }
+      // The header size is what the archive claims; count what was actually read as well.
+      kept.bytes += size - (entry.header.size ?? 0);
+      assertWithinLimits(kept, options.limits, options.what, options.path);
+      files.set(path, new Uint8Array(Buffer.concat(chunks, size)));
+    }
+  })();
+  tar.on("error", (error: unknown) => extractor.destroy(error instanceof Error ? error : undefined));
+  tar.pipe(extractor);
+  try {
+    await consumed;
+  } finally {
+    tar.unpipe(extractor);
+    tar.destroy();
+  }
+  return skipped.length === 0 ? files : Object.assign(files, { skipped });
+}
+
+/**
+ * A pass-through that fails with a permanent SourceError once more than `maxBytes` went
+ * through it: caps the download of an archive whose kept part may be small but whose whole is not.
+ */
+export function limitArchiveBytes(maxBytes: number, what: string): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen > maxBytes) {
+        callback(
+          new SourceError(
+            `${what}: archive larger than ${maxBytes} bytes (limit maxArchiveBytes=${maxBytes})`,
+            { retryable: false },
+          ),
+        );
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
+}
+
+/**
+ * Pipes `source` through `transforms` and returns the last stream. Errors anywhere destroy the
+ * whole chain and surface on the returned stream; destroying the returned stream (a limit hit
+ * early) also stops the source, so the download is abandoned rather than drained.
+ */
+export function chainStreams(streams: readonly [Readable, ...Duplex[]]): Readable {
+  const [source, ...transforms] = streams;
+  if (transforms.length === 0) return source;
+  // The callback is required by pipeline; its error is also emitted by the last stream.
+  return pipeline(
+    [source, ...transforms] as unknown as [Readable, Duplex],
+    () => undefined,
+  ) as unknown as Readable;
+}

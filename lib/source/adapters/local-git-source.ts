@@ -1,0 +1,139 @@
+/**
+ * GitSource over a local git repository (local mode): `git rev-parse` for the head, `git
+ * archive` for the tree — the same streaming extraction and limits as the GitHub adapter — and
+ * `git diff` for the files a change touches.
+ */
+import { execFile, spawn } from "node:child_process";
+import { promisify } from "node:util";
+import { SourceError } from "../../errors.ts";
+import type {
+  ChangedPaths,
+  ChangedPathsRequest,
+  FetchTreeRequest,
+  GitSource,
+  HeadShaRequest,
+  PullRequestHeadRequest,
+  SourceTree,
+} from "../git-source.ts";
+import { chainStreams, extractTree, limitArchiveBytes } from "./extract-tree.ts";
+
+const run = promisify(execFile);
+
+export type LocalGitSourceOptions = {
+  /** Working directory of the repository, or a function from `owner/name` to it. */
+  directory: string | ((repo: string) => string);
+  /** The `git` executable. */
+  git?: string;
+};
+
+const SHA = /^[0-9a-f]{40}$/;
+
+function stderrOf(error: unknown): string {
+  if (typeof error === "object" && error !== null && "stderr" in error) {
+    return String(error.stderr).trim().split("\n")[0] ?? "";
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Creates a GitSource reading a repository on disk. Every failure is permanent: there is no transient network here. */
+export function createLocalGitSource(options: LocalGitSourceOptions): GitSource {
+  const git = options.git ?? "git";
+  const dirFor = (repo: string) =>
+    typeof options.directory === "string" ? options.directory : options.directory(repo);
+
+  async function revParse(dir: string, rev: string, action: string): Promise<string> {
+    try {
+      const { stdout } = await run(
+        git,
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`],
+        {
+          cwd: dir,
+        },
+      );
+      return stdout.trim();
+    } catch (error) {
+      throw new SourceError(`${action}: ${stderrOf(error) || `${rev} not found`}`, {
+        retryable: false,
+        cause: error,
+      });
+    }
+  }
+
+  return {
+    async headSha({ repo, branch }: HeadShaRequest): Promise<string> {
+      return revParse(dirFor(repo), `refs/heads/${branch}`, `reading head of ${repo}@${branch}`);
+    },
+
+    async fetchTree({ repo, sha, path, limits }: FetchTreeRequest): Promise<SourceTree> {
+      const what = `${repo}@${sha.slice(0, 7)}`;
+      const action = `fetching ${what}`;
+      if (!SHA.test(sha))
+        throw new SourceError(`${action}: "${sha}" is not a full commit sha`, { retryable: false });
+      const dir = dirFor(repo);
+      await revParse(dir, sha, action);
+      const args = ["archive", "--format=tar", sha];
+      if (path !== "." && path !== "") args.push("--", path);
+      const child = spawn(git, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+        stderr += chunk;
+      });
+      const exited = new Promise<number | null>((resolve, reject) => {
+        child.once("error", reject);
+        child.once("close", resolve);
+      });
+      try {
+        const stdout = chainStreams([
+          child.stdout,
+          ...(limits.maxArchiveBytes === undefined ? [] : [limitArchiveBytes(limits.maxArchiveBytes, what)]),
+        ]);
+        const tree = await extractTree(stdout, { path, stripComponents: 0, limits, what });
+        const code = await exited;
+        // `git archive sha -- path` fails when the path does not exist at that commit: an empty tree.
+        if (code !== 0 && !/did not match any files/.test(stderr)) {
+          throw new SourceError(`${action}: git archive exited with ${code}: ${stderr.trim()}`, {
+            retryable: false,
+          });
+        }
+        return tree;
+      } catch (error) {
+        if (error instanceof SourceError) throw error;
+        throw new SourceError(`${action} failed: ${stderrOf(error)}`, { retryable: false, cause: error });
+      } finally {
+        if (child.exitCode === null) child.kill();
+        await exited.catch(() => undefined);
+      }
+    },
+
+    async changedPaths({ repo, base, head }: ChangedPathsRequest): Promise<ChangedPaths> {
+      const action = `comparing ${repo}@${base.slice(0, 7)}...${head.slice(0, 7)}`;
+      const dir = dirFor(repo);
+      const [from, to] = [await revParse(dir, base, action), await revParse(dir, head, action)];
+      try {
+        // `--no-renames`: a file moved out of (or into) a path counts for both paths, as on GitHub.
+        const { stdout } = await run(
+          git,
+          ["diff", "--name-only", "--no-renames", "-z", `${from}...${to}`, "--"],
+          { cwd: dir, maxBuffer: 64 * 1024 * 1024 },
+        );
+        return { paths: stdout.split("\0").filter((p) => p !== ""), complete: true };
+      } catch (error) {
+        throw new SourceError(`${action} failed: ${stderrOf(error)}`, { retryable: false, cause: error });
+      }
+    },
+
+    async pullRequestHead({ repo, number }: PullRequestHeadRequest): Promise<string | undefined> {
+      // A clone that fetched GitHub's pull refs (`+refs/pull/*:refs/pull/*`, or a mirror) has them; others cannot tell.
+      try {
+        const { stdout } = await run(
+          git,
+          ["rev-parse", "--verify", "--quiet", "--end-of-options", `refs/pull/${number}/head^{commit}`],
+          { cwd: dirFor(repo) },
+        );
+        return stdout.trim() || undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
