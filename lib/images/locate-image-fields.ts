@@ -12,7 +12,7 @@
  *   the repository (`:name`, never edited: the policy fixes it) or only the digest (`:digest`).
  *   Markers of one policy in one mapping form a group that is decided once;
  * - an `images:` entry of a `kustomization.yaml` (`name`/`newName`, `newTag`, `digest`), matched to
- *   policies by repository — unless one of its keys carries a marker: then the markers own the
+ *   policies by repository — unless its tag or digest carries a marker: then the markers own the
  *   entry, as in Flux, and the entry rule leaves it alone.
  */
 import {
@@ -180,10 +180,11 @@ function locateKustomize(
     if (nameNode === undefined || !isScalar(first) || !first.range) return;
     const line = lineOf(text, first.range[0]);
     const values = entry.items.map((pair) => pair.value).filter((v): v is Scalar => isScalar(v));
-    const markers = values.map((v) => markerAfter(text, v));
-    if (markers.some((m) => m !== undefined)) {
-      // The markers own this entry (one field, one rule). A digest they do not write would still
-      // override the tag they write: refuse rather than commit an edit with no effect.
+    // A marker that writes the tag or digest makes the entry its markers' (one field, one rule); a
+    // `:name` marker alone writes nothing, so the entry rule keeps the entry.
+    if (values.some((v) => (markerAfter(text, v)?.scope ?? "name") !== "name")) {
+      // A digest the markers do not write would still override the tag they write: refuse rather
+      // than commit an edit with no effect.
       const digest = scalarAt(entry, "digest");
       if (digest !== undefined && markerAfter(text, digest) === undefined) {
         for (const v of values) owned.add(v);

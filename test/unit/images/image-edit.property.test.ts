@@ -99,6 +99,8 @@ type Case = {
   finalBreak: boolean;
   namespaced: boolean;
   pullbridgeMarker: boolean;
+  /** A `:name` marker on an unmarked entry's newName (writes nothing; the entry rule keeps the entry). */
+  nameMarker: boolean;
   hasNewTag: boolean;
   hasDigest: boolean;
   pin: boolean;
@@ -125,6 +127,7 @@ const anyCase: fc.Arbitrary<Case> = fc
     finalBreak: fc.boolean(),
     namespaced: fc.boolean(),
     pullbridgeMarker: fc.boolean(),
+    nameMarker: fc.boolean(),
     hasNewTag: fc.boolean(),
     hasDigest: fc.boolean(),
     pin: fc.boolean(),
@@ -190,7 +193,7 @@ function build(c: Case): Built {
       const marked = c.layout !== "kustomize";
       const flux = c.layout === "kustomize-flux";
       f.add(`apiVersion: kustomize.config.k8s.io/v1beta1${eol}kind: Kustomization${eol}images:${eol}`).add(
-        `  - name: web${eol}    newName: ${ECR_WEB}${flux ? `${space}${marker(c, "name")}` : ""}`,
+        `  - name: web${eol}    newName: ${ECR_WEB}${flux || c.nameMarker ? `${space}${marker(c, "name")}` : ""}`,
       );
       if (marked || c.hasNewTag) {
         // A Flux :tag marker without a :digest one writes tag@digest into newTag, as for Helm values.

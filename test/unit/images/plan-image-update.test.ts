@@ -229,6 +229,20 @@ describe("planImageUpdate: defects found by the adversarial run (issue 22)", () 
     ]);
   });
 
+  it("a :name marker alone writes nothing, so the entry rule keeps the entry and edits its newTag", () => {
+    const before = kustomization(["newTag: 1.4.1"]).replace(
+      `newName: ${ECR_WEB}`,
+      `newName: ${ECR_WEB} # {"$imagepolicy": "web:name"}`,
+    );
+    const plan = planImageUpdate(
+      files({ "kustomization.yaml": before }),
+      [imagePolicy()],
+      pushedImage("1.4.2"),
+    );
+    expect(plan.files.get("kustomization.yaml")).toBe(before.replace("newTag: 1.4.1", "newTag: 1.4.2"));
+    expect(plan.changes).toHaveLength(1);
+  });
+
   it("a marked entry whose digest is unmarked is refused: the digest would override the tag written", () => {
     const before = kustomization([`newTag: 1.4.1 # {"$imagepolicy": "web:tag"}`, `digest: ${digest("x")}`]);
     const plan = planImageUpdate(
