@@ -193,8 +193,11 @@ export type SyncRefusal = {
   object: string;
   source?: SourceLocation | undefined;
   reason: string;
-  /** Who refused: the target's policy (before any request) or the cluster (dry-run); default cluster. */
-  by?: "policy" | "cluster";
+  /**
+   * Who refused: the target's policy (before any request), the inventory guard (an object that
+   * would overwrite an ApplySet parent), or the cluster (dry-run); default cluster.
+   */
+  by?: "policy" | "inventory" | "cluster";
 };
 
 /** What a sync wrote before it failed, and what it meant to write but did not (`Kind ns/name` each). */
@@ -213,8 +216,8 @@ export type SyncWrites = {
 
 /**
  * A sync failed after some of its writes had succeeded: the cluster holds part of the change.
- * Every written object is in the (widened) inventory, so the next sync converges. Retryable
- * when the failure that stopped it is.
+ * Every written object is in the (widened) inventory, so nothing is orphaned and the next sync
+ * converges once its cause is gone. Retryable when the failure that stopped it is.
  */
 export class PartialSyncError extends PullbridgeError {
   override readonly name = "PartialSyncError";

@@ -326,6 +326,7 @@ async function bench(cp: ControlPlane) {
           {
             target: syncTargetTo,
             desired: asDesired(objects),
+            configuredTargets: [syncTargetTo],
             revision: { sha },
             now: new Date(),
             mode: "apply",

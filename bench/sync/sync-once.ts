@@ -74,7 +74,14 @@ const afterLoad = { maxRssMb: process.resourceUsage().maxRSS / 1024, rssMb: mb(p
 const started = performance.now();
 const result = await syncTarget(
   { cluster, toolingVersion: PULLBRIDGE_VERSION },
-  { target, desired, revision: { sha: input.revision }, now: new Date(), mode: "apply" },
+  {
+    target,
+    desired,
+    configuredTargets: [target],
+    revision: { sha: input.revision },
+    now: new Date(),
+    mode: "apply",
+  },
 );
 const wallMs = performance.now() - started;
 const memory = process.memoryUsage();

@@ -18,6 +18,7 @@ const CLI_OPTIONS = {
   root: { type: "string" },
   "kube-version": { type: "string" },
   wait: { type: "boolean", default: false },
+  "dry-run": { type: "boolean", default: false },
   timeout: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
   version: { type: "boolean", default: false },
@@ -51,6 +52,8 @@ export type CliArgs = {
   wait: boolean;
   /** `sync --wait`: seconds to wait (default: the target's `health.timeoutSeconds`, 300). */
   timeoutSeconds: number | undefined;
+  /** `inventory repair`: show what would be written (server-side dry-run), write nothing. */
+  dryRun: boolean;
   help: boolean;
   version: boolean;
 };
@@ -97,6 +100,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     kubeVersion: values["kube-version"],
     wait: values.wait,
     timeoutSeconds: timeout === undefined ? undefined : Number(timeout),
+    dryRun: values["dry-run"],
     help: values.help,
     version: values.version,
   };
@@ -112,6 +116,10 @@ Usage:
   pullbridge status [options]             last synced commit, time, counts and per-object health per target
                                           (from the ApplySet parents and one read of their objects)
   pullbridge targets validate [file]      check a targets file (default: infra/targets.yaml)
+  pullbridge inventory repair --target <name> [--targets <file> | -n <ns>] [--dry-run]
+                                          rebuild a target's damaged or deleted ApplySet parent from the
+                                          objects labelled part-of its set (README: "Recovering a damaged
+                                          inventory"); never takes over another tool's parent
   pullbridge images plan [dir] (--event <file> | --image <repo:tag>) [--targets <file>]
                                           what a pushed image would change in the checkout <dir>
                                           (default "."), by the targets file's image policies; writes nothing
@@ -133,6 +141,7 @@ Options:
   --timeout <seconds>     sync --wait: how long to wait (default: the target's health.timeoutSeconds, 300)
   --revision <rev>        sync: revision recorded on the ApplySet parent
                           (default: git HEAD of <dir>, "+dirty" with uncommitted changes; "local" outside git)
+  --dry-run               inventory repair: show what would be written, write nothing
   --summary               diff: print only the plan table (no diffs)
   --full-diff             diff: print every diff (by default diffs past 256 KB are summarised)
   --root <dir>            render/diff/sync of a Kustomize or Helm directory: the repository root it may

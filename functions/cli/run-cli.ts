@@ -9,6 +9,7 @@ import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { stringify } from "yaml";
 import { adHocTarget, selectTarget, targetNameFromDirectory } from "../../lib/app/cli-target.ts";
 import { planImagesCommand, readImageEvent } from "../../lib/app/images-plan-command.ts";
+import { repairInventory } from "../../lib/app/repair-inventory-command.ts";
 import { readTargetStatuses, type StatusQuery, withLastDeployments } from "../../lib/app/status-command.ts";
 import { runSyncCommand, type SyncProgress } from "../../lib/app/sync-command.ts";
 import { validateTargets } from "../../lib/app/validate-targets-command.ts";
@@ -16,6 +17,7 @@ import { type HealthWaitResult, waitForHealth } from "../../lib/app/wait-for-hea
 import { cliErrorJson, formatCliError } from "../../lib/cli/format-cli-error.ts";
 import { formatHealthProgress, formatHealthWaitResult, healthWaitJson } from "../../lib/cli/format-health.ts";
 import { formatImagesPlan, imagesPlanJson } from "../../lib/cli/format-images-plan.ts";
+import { formatInventoryRepair } from "../../lib/cli/format-inventory-repair.ts";
 import { formatProgress } from "../../lib/cli/format-progress.ts";
 import { formatStatusTable, statusJson } from "../../lib/cli/format-status.ts";
 import { formatSkippedFiles, formatSyncResult, syncResultJson } from "../../lib/cli/format-sync-result.ts";
@@ -96,6 +98,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           "images",
           `unknown subcommand "${args.positionals[0] ?? ""}" (try: pullbridge images plan [dir] --event <file>)`,
         );
+      case "inventory":
+        if (args.positionals[0] === "repair") return await repairCommand(run);
+        throw new ConfigError(
+          "inventory",
+          `unknown subcommand "${args.positionals[0] ?? ""}" (try: pullbridge inventory repair --target <name>)`,
+        );
       case "targets":
         if (args.positionals[0] === "validate") return await validateCommand(run);
         throw new ConfigError(
@@ -105,7 +113,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       default:
         throw new ConfigError(
           args.command,
-          'unknown command (commands: diff, sync, render, status, targets validate, images plan; see "pullbridge --help")',
+          'unknown command (commands: diff, sync, render, status, targets validate, images plan, inventory repair; see "pullbridge --help")',
         );
     }
   } catch (error) {
@@ -139,7 +147,12 @@ async function resolveTarget(
   run: Run,
   dir: string,
   connection: KubeConnection,
-): Promise<{ target: Target; manifestsDir: string; repoRoot?: string }> {
+): Promise<{
+  target: Target;
+  configuredTargets: readonly Target[];
+  manifestsDir: string;
+  repoRoot?: string;
+}> {
   const { args, io } = run;
   if (args.targets !== undefined) {
     if (args.namespace !== undefined) {
@@ -152,6 +165,7 @@ async function resolveTarget(
     const target = selectTarget(file, args.target, args.targets);
     return {
       target: { ...target, prune: target.prune && args.prune },
+      configuredTargets: file.targets,
       manifestsDir: join(dir, target.path),
       repoRoot: dir,
     };
@@ -161,7 +175,7 @@ async function resolveTarget(
     namespace: args.namespace ?? connection.namespace ?? "default",
     prune: args.prune,
   });
-  return { target, manifestsDir: dir };
+  return { target, configuredTargets: [target], manifestsDir: dir };
 }
 
 /** Prints progress on stderr once a sync has run for a second: a rewritten line on a terminal, a line every 5 s otherwise. */
@@ -198,7 +212,7 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
   if (args.wait && mode === "plan")
     throw new ConfigError("--wait", "applies to sync only (diff never writes)");
   const connection = await connect(run);
-  const { target, manifestsDir, repoRoot } = await resolveTarget(run, dir, connection);
+  const { target, configuredTargets, manifestsDir, repoRoot } = await resolveTarget(run, dir, connection);
   const tree = await readTargetTree(run, { target, dir, repoRoot });
   const revision = args.revision ?? (await describeRevision(resolve(io.cwd, manifestsDir)));
   const progress = args.output === "text" ? progressPrinter(io, p) : undefined;
@@ -214,6 +228,7 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
       },
       {
         target,
+        configuredTargets,
         files: tree.files,
         targetPath: tree.targetPath,
         revision,
@@ -439,6 +454,30 @@ async function statusCommand(run: Run): Promise<number> {
   if (args.output === "json") io.stdout(`${JSON.stringify(statusJson(statuses), null, 2)}\n`);
   else io.stdout(`${formatStatusTable(statuses, io.now(), p)}\n`);
   return statuses.some((s) => s.state === "error") ? EXIT.error : EXIT.ok;
+}
+
+/** `pullbridge inventory repair`: rebuilds a target's damaged ApplySet parent (lib/app/repair-inventory-command.ts). */
+async function repairCommand(run: Run): Promise<number> {
+  const { args, io, p } = run;
+  if (args.positionals.length > 1) throw new ConfigError("inventory repair", "takes no directory");
+  if (args.target === undefined)
+    throw new ConfigError("--target", "inventory repair needs the target to repair");
+  const connection = await connect(run);
+  const target =
+    args.targets === undefined
+      ? adHocTarget({ name: args.target, namespace: args.namespace ?? connection.namespace ?? "default" })
+      : selectTarget(
+          parseTargetsYaml(await readTargetsFile(args.targets, io.cwd), args.targets),
+          args.target,
+          args.targets,
+        );
+  const repair = await repairInventory(
+    { cluster: connection.cluster, toolingVersion: PULLBRIDGE_VERSION },
+    { target, dryRun: args.dryRun },
+  );
+  if (args.output === "json") io.stdout(`${JSON.stringify(repair, null, 2)}\n`);
+  else io.stdout(`${formatInventoryRepair(repair, p)}\n`);
+  return repair.action === "would-write" ? EXIT.changes : EXIT.ok;
 }
 
 async function imagesPlanCommand(run: Run): Promise<number> {

@@ -97,7 +97,15 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
     const cluster = await connect();
     const result = await syncTarget(
       { ...deps.engine, cluster, toolingVersion: deps.toolingVersion },
-      { target, desired, revision: { sha }, now: deps.now(), mode: "plan", signal: deps.signal },
+      {
+        target,
+        desired,
+        configuredTargets: deps.config.targets,
+        revision: { sha },
+        now: deps.now(),
+        mode: "plan",
+        signal: deps.signal,
+      },
     );
     const described = await postConclusion(github, {
       type: "previewed",

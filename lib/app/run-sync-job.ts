@@ -38,6 +38,7 @@ async function syncAtHead(
     {
       target,
       desired,
+      configuredTargets: deps.config.targets,
       revision: { sha: head },
       now,
       mode: "apply",

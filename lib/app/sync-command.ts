@@ -8,6 +8,7 @@ import type { Target } from "../config/targets.ts";
 import { chooseRenderEngine } from "../render/choose-render-engine.ts";
 import { renderDesired } from "../render/render-desired.ts";
 import type { Renderer } from "../render/renderer-port.ts";
+import type { TargetRef } from "../sync/refuse-inventory-collisions.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import { syncTarget } from "../sync/sync-target.ts";
 import { capabilitiesOf } from "./load-target-objects.ts";
@@ -35,6 +36,8 @@ export type SyncCommandDeps = {
 
 export type SyncCommandInput = {
   target: Target;
+  /** Every target of the targets file (or just `target` without one): their ApplySet parents are off limits. */
+  configuredTargets: readonly TargetRef[];
   /** Files keyed by path (`/`-separated); only those under `targetPath` are read. */
   files: ReadonlyMap<string, Uint8Array>;
   targetPath: string;
@@ -113,6 +116,7 @@ export async function runSyncCommand(deps: SyncCommandDeps, input: SyncCommandIn
     {
       target: input.target,
       desired,
+      configuredTargets: input.configuredTargets,
       revision: { sha: input.revision },
       now: deps.now(),
       mode: input.mode,

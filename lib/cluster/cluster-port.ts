@@ -23,6 +23,8 @@ export type DiscoveryIndex = {
   preferred(options: { group: string; kind: string }): ApiResource | undefined;
   /** Served `group/version` and `group/version/Kind` strings (core: `v1`, `v1/Pod`), as Helm's `.Capabilities.APIVersions` lists them. */
   apiVersions?: readonly string[];
+  /** The preferred version of every served group-kind that can be listed. */
+  listable: readonly ApiResource[];
 };
 
 /** Requests sent by one client, by class. Dry-run requests are never counted as writes. */

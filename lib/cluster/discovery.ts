@@ -23,6 +23,7 @@ type GroupDiscovery = {
       resource: string;
       responseKind?: { group?: string; version?: string; kind?: string };
       scope?: "Namespaced" | "Cluster";
+      verbs?: string[];
     }>;
   }>;
 };
@@ -32,6 +33,7 @@ export function createDiscoveryIndex(documents: readonly unknown[]): DiscoveryIn
   const byGvk = new Map<string, ApiResource>();
   const preferredByGk = new Map<string, ApiResource>();
   const apiVersions = new Set<string>();
+  const listable: ApiResource[] = [];
   for (const doc of documents) {
     const items = (doc as { items?: GroupDiscovery[] }).items ?? [];
     for (const group of items) {
@@ -53,7 +55,10 @@ export function createDiscoveryIndex(documents: readonly unknown[]): DiscoveryIn
           apiVersions.add(gv).add(`${gv}/${kind}`);
           if (!byGvk.has(gvk)) byGvk.set(gvk, entry);
           const gk = `${groupName}/${kind}`;
-          if (!preferredByGk.has(gk)) preferredByGk.set(gk, entry);
+          if (!preferredByGk.has(gk)) {
+            preferredByGk.set(gk, entry);
+            if (res.verbs?.includes("list")) listable.push(entry);
+          }
         }
       }
     }
@@ -65,6 +70,7 @@ export function createDiscoveryIndex(documents: readonly unknown[]): DiscoveryIn
     },
     preferred: ({ group, kind }) => preferredByGk.get(`${group}/${kind}`),
     apiVersions: [...apiVersions].sort(),
+    listable,
   };
 }
 

@@ -8,8 +8,12 @@ import { parseApiVersion } from "./kube-object.ts";
 import { dns1123LabelProblem, dns1123SubdomainProblem, pathSegmentNameProblem } from "./kubernetes-names.ts";
 import type { ObjectIssue } from "./object-issue.ts";
 
-/** Labels under this prefix are the inventory's; an object that brings its own would corrupt it. */
-const APPLYSET_LABEL_PREFIX = "applyset.kubernetes.io/";
+/**
+ * Labels and annotations under this prefix are the inventory's (a member's `part-of`, a parent's
+ * `id`, `tooling`, `contains-group-kinds`): an object that brings its own would corrupt a set, or
+ * pose as an ApplySet parent that later syncs refuse to write.
+ */
+const APPLYSET_PREFIX = "applyset.kubernetes.io/";
 
 const API_VERSION = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const KIND = /^[A-Za-z][A-Za-z0-9]*$/;
@@ -136,12 +140,16 @@ function validateMetadata(metadata: Record<string, unknown>, groupSlashKind: str
   }
 
   issues.push(...validateStringMap(labels, "labels"), ...validateStringMap(annotations, "annotations"));
-  if (isRecord(labels)) {
-    for (const key of Object.keys(labels)) {
-      if (key.startsWith(APPLYSET_LABEL_PREFIX)) {
+  for (const [field, map] of [
+    ["labels", labels],
+    ["annotations", annotations],
+  ] as const) {
+    if (!isRecord(map)) continue;
+    for (const key of Object.keys(map)) {
+      if (key.startsWith(APPLYSET_PREFIX)) {
         issues.push({
-          path: ["metadata", "labels", key],
-          reason: `label ${key} is reserved for the ApplySet inventory that pullbridge manages: remove it`,
+          path: ["metadata", field, key],
+          reason: `${field === "labels" ? "label" : "annotation"} ${key} is reserved for the ApplySet inventory that pullbridge manages: remove it`,
         });
       }
     }

@@ -2,7 +2,13 @@
  * The wording of what a job posts on a commit besides the object lists: pending lines, the
  * superseded and drift texts, and the failure summary with its annotations. Pure.
  */
-import { formatLocation, ManifestSetError, PartialSyncError, SyncRefusedError } from "../errors.ts";
+import {
+  formatLocation,
+  ManifestSetError,
+  PartialSyncError,
+  type SyncRefusal,
+  SyncRefusedError,
+} from "../errors.ts";
 import type { FinalState, ReportAnnotation, ReportKind } from "./commit-reporter.ts";
 import { manifestAnnotations } from "./format-check-run.ts";
 import { fenceFor, truncateLine } from "./format-text.ts";
@@ -114,6 +120,17 @@ function failureDetails(error: unknown, message: string): string {
 const objectList = (title: string, objects: readonly string[]) =>
   objects.length === 0 ? [] : [`**${title} (${objects.length})**`, ...objects.map((o) => `- \`${o}\``)];
 
+/**
+ * What the next sync does about a partial one. Every write is in the inventory (the parent is
+ * widened first, and no manifest can overwrite it), so nothing is orphaned; but only a transient
+ * cause goes away by itself — a refused object is refused again until someone fixes it.
+ */
+function convergence(error: PartialSyncError): string {
+  return error.retryable
+    ? "Every write is in the inventory: the next sync converges."
+    : "Every write is in the inventory, so nothing is orphaned; the next sync converges once the cause below is fixed.";
+}
+
 /** A failure after writes began: what was written and what was not, then the error. Never "nothing was changed". */
 function formatPartialSummary(error: PartialSyncError, message: string): string {
   const { writes } = error;
@@ -128,12 +145,24 @@ function formatPartialSummary(error: PartialSyncError, message: string): string 
       ? ""
       : ` at \`${error.object}\`${error.source === undefined ? "" : ` (\`${formatLocation(error.source)}\`)`}`;
   return [
-    `The sync failed after writes began${where}: ${writes.applied.length + writes.pruned.length} write(s) went through, ${writes.notApplied.length + writes.notPruned.length} did not. The next sync converges.`,
+    `The sync failed after writes began${where}: ${writes.applied.length + writes.pruned.length} write(s) went through, ${writes.notApplied.length + writes.notPruned.length} did not. ${convergence(error)}`,
     lines.join("\n"),
     `${fenceFor(message)}\n${message}\n${fenceFor(message)}`,
   ]
     .filter((part) => part !== "")
     .join("\n\n");
+}
+
+/** Who refused an object, as a summary or an annotation names them. */
+const REFUSED_BY = {
+  policy: "the target's policy",
+  inventory: "the inventory guard",
+  cluster: "the cluster",
+} as const;
+
+/** `the target's policy and the cluster`: who refused, each once, in the order they appear. */
+function refusedBy(refusals: readonly SyncRefusal[]): string {
+  return [...new Set(refusals.map((r) => REFUSED_BY[r.by ?? "cluster"]))].join(" and ");
 }
 
 /** The check run summary of a permanent failure: what happened, then one line per problem. */
@@ -143,7 +172,7 @@ export function formatFailureSummary(kind: ReportKind, error: unknown, message: 
     error instanceof ManifestSetError
       ? `${error.errors.length} manifest problem(s).`
       : error instanceof SyncRefusedError && error.refusals.length > 0
-        ? `${error.refusals.length} object(s) refused (by the target's policy or the cluster's server-side dry-run).`
+        ? `${error.refusals.length} object(s) refused (by ${refusedBy(error.refusals)}).`
         : "the sync was refused.";
   const lead = kind === "preview" ? "This change would be rejected" : "Nothing was changed in the cluster";
   return `${lead}: ${what}\n\n${failureDetails(error, message)}`;
@@ -170,7 +199,7 @@ export function failureAnnotations(error: unknown): ReportAnnotation[] {
           {
             file: r.source.file,
             ...located(r.source),
-            title: `refused by ${r.by === "policy" ? "the target's policy" : "the cluster"}: ${r.object}`,
+            title: `refused by ${REFUSED_BY[r.by ?? "cluster"]}: ${r.object}`,
             message: r.reason,
           },
         ],

@@ -56,8 +56,66 @@ function sortedUnique(values: Iterable<string>): string[] {
 }
 
 /**
+ * Why `object` is an ApplySet parent — of any tooling: its `applyset.kubernetes.io/id` label and
+ * `tooling` annotation (a parent may be a Secret, a ConfigMap or a custom resource) — or undefined
+ * when it is none. Writing or deleting a parent breaks its set's inventory.
+ */
+export function applySetParentMarks(object: KubeObject): string | undefined {
+  const id = object.metadata.labels?.[ApplySetLabel.id];
+  const tooling = object.metadata.annotations?.[ApplySetAnnotation.tooling];
+  const marks = [
+    ...(id === undefined ? [] : [`${ApplySetLabel.id}=${id}`]),
+    ...(tooling === undefined ? [] : [`${ApplySetAnnotation.tooling}: ${tooling}`]),
+  ];
+  return marks.length === 0 ? undefined : marks.join(", ");
+}
+
+/**
+ * What is wrong with a live Secret at a target's parent name, or undefined when it is a sound
+ * pullbridge parent. `foreign`: another tool's parent — never taken over. `damaged`: pullbridge's
+ * name without pullbridge's identity (its labels stripped, its id changed) — refused by a sync,
+ * fixed only by an explicit `pullbridge inventory repair`.
+ */
+export function parentDefect(options: {
+  parent: KubeObject;
+  name: string;
+  namespace: string;
+}): { kind: "foreign" | "damaged"; reason: string } | undefined {
+  const { parent, name, namespace } = options;
+  const id = computeApplySetId({ name, namespace, kind: "Secret", group: "" });
+  const tooling = parent.metadata.annotations?.[ApplySetAnnotation.tooling];
+  const liveId = parent.metadata.labels?.[ApplySetLabel.id];
+  if (tooling === undefined && liveId === undefined) {
+    return {
+      kind: "damaged",
+      reason: `exists but is not an ApplySet parent (no ${ApplySetLabel.id} label)`,
+    };
+  }
+  if (tooling !== undefined && tooling.split("/")[0] !== TOOLING_NAME) {
+    return {
+      kind: "foreign",
+      reason: `is managed by other tooling (${ApplySetAnnotation.tooling}: ${tooling})`,
+    };
+  }
+  if (tooling === undefined) {
+    return {
+      kind: "damaged",
+      reason: `is managed by other tooling (${ApplySetAnnotation.tooling}: (missing))`,
+    };
+  }
+  if (liveId !== id) {
+    return {
+      kind: "damaged",
+      reason: `has ${ApplySetLabel.id}=${liveId ?? "(missing)"} but pullbridge expects ${id}`,
+    };
+  }
+  return undefined;
+}
+
+/**
  * Interprets the live parent (or its absence). Refuses a Secret with our name that belongs to
- * other tooling or carries another ApplySet id: pruning through it could delete someone else's objects.
+ * other tooling or carries another ApplySet id: pruning through it could delete someone else's
+ * objects. A damaged one is never taken over silently: the message names the repair.
  */
 export function readApplySetParent(options: {
   parent: KubeObject | undefined;
@@ -67,30 +125,21 @@ export function readApplySetParent(options: {
   const { parent, name, namespace } = options;
   const id = computeApplySetId({ name, namespace, kind: "Secret", group: "" });
   if (!parent) return { id, name, namespace, groupKinds: [], additionalNamespaces: [], exists: false };
-  const where = `ApplySet parent Secret ${namespace}/${name}`;
-  const labels = parent.metadata.labels ?? {};
+  const defect = parentDefect({ parent, name, namespace });
+  if (defect) {
+    const consequence =
+      defect.kind === "foreign"
+        ? `refusing to manage it as ${TOOLING_NAME}`
+        : `refusing to take it over. If it is this target's inventory, damaged, repair it on purpose: ` +
+          `pullbridge inventory repair --target ${name.replace(/^pullbridge-/, "")} (README, "Recovering a damaged inventory")`;
+    throw new SyncRefusedError(
+      `ApplySet parent Secret ${namespace}/${name} ${defect.reason}; ${consequence}`,
+      {
+        object: `Secret ${namespace}/${name}`,
+      },
+    );
+  }
   const annotations = parent.metadata.annotations ?? {};
-  const tooling = annotations[ApplySetAnnotation.tooling];
-  const liveId = labels[ApplySetLabel.id];
-  if (tooling === undefined && liveId === undefined) {
-    throw new SyncRefusedError(
-      `${where} exists but is not an ApplySet parent (no ${ApplySetLabel.id} label); refusing to take it over`,
-      { object: `Secret ${namespace}/${name}` },
-    );
-  }
-  const toolingName = tooling?.split("/")[0];
-  if (toolingName !== TOOLING_NAME) {
-    throw new SyncRefusedError(
-      `${where} is managed by other tooling (${ApplySetAnnotation.tooling}: ${tooling ?? "(missing)"}); refusing to manage it as ${TOOLING_NAME}`,
-      { object: `Secret ${namespace}/${name}` },
-    );
-  }
-  if (liveId !== id) {
-    throw new SyncRefusedError(
-      `${where} has ${ApplySetLabel.id}=${liveId ?? "(missing)"} but pullbridge expects ${id}; refusing to use a mismatched ApplySet`,
-      { object: `Secret ${namespace}/${name}` },
-    );
-  }
   const sha = annotations[PullbridgeAnnotation.lastSyncSha];
   const time = annotations[PullbridgeAnnotation.lastSyncTime];
   const summary = annotations[PullbridgeAnnotation.lastSyncSummary];

@@ -13,9 +13,31 @@ import { describeObject } from "../manifests/kube-object.ts";
 import { ApplySetAnnotation } from "./applyset-id.ts";
 import { type ApplySetInventory, parseGroupKind } from "./applyset-parent.ts";
 import type { PlannedObject } from "./compute-desired-set.ts";
+import type { TargetRef } from "./refuse-inventory-collisions.ts";
 import type { PruneEntry } from "./sync-state.ts";
 
 type PolicyTarget = Pick<Target, "name" | "namespace" | "policy">;
+
+/** Why the target's policy forbids members of `groupKind` (`Kind.group`), or undefined when it allows them. */
+export function groupKindBeyondPolicy(options: {
+  groupKind: string;
+  target: PolicyTarget;
+  discovery: DiscoveryIndex;
+}): string | undefined {
+  const { groupKind, target, discovery } = options;
+  const { policy } = target;
+  const { group, kind } = parseGroupKind(groupKind);
+  const probe = { apiVersion: group ? `${group}/v1` : "v1", kind };
+  if (policy.deniedKinds.some((entry) => kindMatches(entry, probe)))
+    return `${groupKind} (policy.deniedKinds)`;
+  if (policy.kinds && !policy.kinds.some((entry) => kindMatches(entry, probe))) {
+    return `${groupKind} (not in policy.kinds)`;
+  }
+  if (!policy.clusterScoped && discovery.preferred({ group, kind })?.namespaced === false) {
+    return `cluster-scoped ${groupKind} (policy.clusterScoped is false)`;
+  }
+  return undefined;
+}
 
 /** Why the parent's group-kinds and namespaces exceed the policy; empty when they do not. */
 export function inventoryBeyondPolicy(options: {
@@ -25,18 +47,10 @@ export function inventoryBeyondPolicy(options: {
 }): string[] {
   const { inventory, target, discovery } = options;
   const { policy } = target;
-  const problems: string[] = [];
-  for (const groupKind of inventory.groupKinds) {
-    const { group, kind } = parseGroupKind(groupKind);
-    const probe = { apiVersion: group ? `${group}/v1` : "v1", kind };
-    if (policy.deniedKinds.some((entry) => kindMatches(entry, probe))) {
-      problems.push(`${groupKind} (policy.deniedKinds)`);
-    } else if (policy.kinds && !policy.kinds.some((entry) => kindMatches(entry, probe))) {
-      problems.push(`${groupKind} (not in policy.kinds)`);
-    } else if (!policy.clusterScoped && discovery.preferred({ group, kind })?.namespaced === false) {
-      problems.push(`cluster-scoped ${groupKind} (policy.clusterScoped is false)`);
-    }
-  }
+  const problems = inventory.groupKinds.flatMap((groupKind) => {
+    const problem = groupKindBeyondPolicy({ groupKind, target, discovery });
+    return problem === undefined ? [] : [problem];
+  });
   const namespaces = policy.namespaces ?? [target.namespace];
   if (!namespaces.includes("*")) {
     for (const namespace of inventory.additionalNamespaces) {
@@ -88,18 +102,35 @@ export function refusePrunesBeyondPolicy(options: {
 
 /**
  * A Namespace that left Git but still holds desired objects or the target's ApplySet parent is
- * not pruned (deleting it would delete them), unless the target sets allowNamespacePrune.
+ * not pruned (deleting it would delete them), unless the target sets allowNamespacePrune. One that
+ * holds another configured target's parent is never pruned: that inventory is not this target's
+ * to delete (remove the other target from the targets file first).
  */
 export function refuseNamespacePrunes(options: {
   prunes: readonly PruneEntry[];
   planned: readonly PlannedObject[];
   target: Pick<Target, "name" | "namespace" | "allowNamespacePrune">;
+  /** Every configured target: their parents live in their namespaces. */
+  targets: readonly TargetRef[];
 }): void {
   const { prunes, planned, target } = options;
-  if (target.allowNamespacePrune) return;
   for (const p of prunes) {
     if (p.resource.group !== "" || p.resource.kind !== "Namespace") continue;
     const name = p.live.metadata.name;
+    const others = [
+      ...new Set(
+        options.targets.filter((t) => t.namespace === name && t.name !== target.name).map((t) => t.name),
+      ),
+    ];
+    if (others.length > 0) {
+      throw new SyncRefusedError(
+        `Namespace ${name} left Git and would be pruned, but it holds the inventory of target(s) ${others.join(", ")} ` +
+          `(their ApplySet parent Secrets); pullbridge never deletes another target's inventory. Restore the ` +
+          "Namespace in Git, or remove those targets from the targets file first",
+        { object: `Namespace ${name}` },
+      );
+    }
+    if (target.allowNamespacePrune) continue;
     const inside = planned.filter((o) => o.object.metadata.namespace === name);
     const holds = [
       ...(inside.length > 0

@@ -8,6 +8,7 @@ import type { Target } from "../config/targets.ts";
 import { SyncRefusedError } from "../errors.ts";
 import { describeObject, type KubeObject, objectKey } from "../manifests/kube-object.ts";
 import { ApplySetLabel, PRUNE_DISABLED, PullbridgeAnnotation } from "./applyset-id.ts";
+import { applySetParentMarks } from "./applyset-parent.ts";
 import type { PlannedObject } from "./compute-desired-set.ts";
 import { compareWithManagedFields } from "./compute-managed-fields-comparison.ts";
 import { type Stage, stageOf } from "./order-stages.ts";
@@ -170,7 +171,18 @@ function planPrunes(options: {
   for (const [key, member] of memberByKey) {
     if (desiredKeys.has(key)) continue;
     const stage = stageOf(member.resource);
-    if (!target.prune) {
+    const parentMarks = applySetParentMarks(member.object);
+    if (parentMarks !== undefined) {
+      // Deleting an ApplySet parent (this target's own, labelled by hand, or another set's)
+      // would orphan its whole set, or lock its target out.
+      pruneCandidates.push({
+        action: "skip",
+        resource: member.resource,
+        live: member.object,
+        stage,
+        reason: `it is an ApplySet parent (${parentMarks}); pullbridge never prunes an inventory`,
+      });
+    } else if (!target.prune) {
       pruneCandidates.push({
         action: "skip",
         resource: member.resource,

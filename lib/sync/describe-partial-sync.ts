@@ -45,7 +45,7 @@ export function failureAfterWrites(
       : error instanceof Error
         ? error.message
         : String(error);
-  return new PartialSyncError(`${what}; ${describeWrites(writes)}`, {
+  return new PartialSyncError(`${what}; ${describeWrites(writes, isRetryable(error))}`, {
     retryable: isRetryable(error),
     object: object ?? (error instanceof SyncRefusedError ? error.object : undefined),
     source: planned?.source ?? (error instanceof SyncRefusedError ? error.source : undefined),
@@ -71,9 +71,10 @@ function writesOf(progress: WritesSoFar): SyncWrites {
 
 /**
  * `the sync stopped after writing to the cluster — written: the ApplySet parent (widened), 1
- * applied (ConfigMap apps/a); not written: 1 to apply (ConfigMap apps/b); …`
+ * applied (ConfigMap apps/a); not written: 1 to apply (ConfigMap apps/b); …`. Says the next sync
+ * converges only for a transient cause (`retryable`): a refused write is refused again until fixed.
  */
-export function describeWrites(writes: SyncWrites): string {
+export function describeWrites(writes: SyncWrites, retryable: boolean): string {
   const written = [
     ...(writes.inventoryWidened ? ["the ApplySet parent (widened)"] : []),
     `${writes.applied.length} applied${listed(writes.applied)}`,
@@ -85,7 +86,10 @@ export function describeWrites(writes: SyncWrites): string {
   ];
   return (
     `the sync stopped after writing to the cluster — written: ${written.join(", ")}; ` +
-    `not written (or not confirmed): ${notWritten.join(", ")}; the inventory lists everything written, so the next sync converges`
+    `not written (or not confirmed): ${notWritten.join(", ")}; the inventory lists everything written, so ` +
+    (retryable
+      ? "the next sync converges"
+      : "nothing is orphaned: the next sync converges once the cause is fixed")
   );
 }
 

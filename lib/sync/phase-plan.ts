@@ -4,16 +4,32 @@
  * inventory holds afterwards. Pure.
  */
 import type { Target } from "../config/targets.ts";
-import { groupKindOf } from "../manifests/kube-object.ts";
+import { groupKindOf, type KubeObject, objectKey } from "../manifests/kube-object.ts";
 import { refuseNamespacePrunes, refusePrunesBeyondPolicy } from "./check-prune-policy.ts";
 import type { PlannedObject } from "./compute-desired-set.ts";
 import { computeSyncPlan, type PlanEntry } from "./compute-sync-plan.ts";
 import { Stage } from "./order-stages.ts";
+import type { LiveState } from "./read-live-state.ts";
+import { refuseInventoryCollisions, type TargetRef } from "./refuse-inventory-collisions.ts";
 import type { LiveRead, Membership, PlannedSync, PruneEntry, SkipEntry, WriteEntry } from "./sync-state.ts";
 
-/** Builds the plan from what the read phase found. Throws SyncRefusedError for adoption and empty-set guards. */
-export function planSync(options: { read: LiveRead; target: Target }): PlannedSync {
+/**
+ * Builds the plan from what the read phase found. Throws SyncRefusedError for the inventory,
+ * adoption and empty-set guards. `targets`: every configured target, whose ApplySet parents no
+ * manifest may write.
+ */
+export function planSync(options: {
+  read: LiveRead;
+  target: Target;
+  targets: readonly TargetRef[];
+}): PlannedSync {
   const { read, target } = options;
+  refuseInventoryCollisions({
+    planned: read.planned,
+    live: liveByKey(read.live),
+    target,
+    targets: options.targets,
+  });
   const plan = computeSyncPlan({
     planned: read.planned,
     members: read.live.members,
@@ -23,7 +39,7 @@ export function planSync(options: { read: LiveRead; target: Target }): PlannedSy
   });
   const prunes = plan.entries.filter((e): e is PruneEntry => e.action === "prune");
   refusePrunesBeyondPolicy({ prunes, target });
-  refuseNamespacePrunes({ prunes, planned: read.planned, target });
+  refuseNamespacePrunes({ prunes, planned: read.planned, target, targets: options.targets });
   const deferredKeys = deferredDryRuns(plan.entries);
   const skips = plan.entries.filter((e): e is SkipEntry => e.action === "skip");
   return {
@@ -39,6 +55,13 @@ export function planSync(options: { read: LiveRead; target: Target }): PlannedSy
     skips,
     remaining: remainingMembership(read.planned, skips),
   };
+}
+
+/** What the read phase found for each desired key: the member, or the adoption candidate (undefined: absent). */
+function liveByKey(live: LiveState): ReadonlyMap<string, KubeObject | undefined> {
+  const byKey = new Map(live.existing);
+  for (const member of live.members) byKey.set(objectKey(member.object), member.object);
+  return byKey;
 }
 
 /** Objects whose kind awaits a CRD, or whose Namespace, created by this sync: the server cannot dry-run them yet. */

@@ -20,6 +20,7 @@ import { DEFAULT_CRD_TIMEOUT_MS } from "./phase-apply-stages.ts";
 import { planSync } from "./phase-plan.ts";
 import { readLive } from "./phase-read-live.ts";
 import { validateWholeSet } from "./phase-validate.ts";
+import type { TargetRef } from "./refuse-inventory-collisions.ts";
 import { DEFAULT_MAX_DIFFS, renderSyncOutcomes } from "./render-sync-outcomes.ts";
 import type { SyncPhaseDurations, SyncResult } from "./sync-result.ts";
 import type { Change, LiveRead, PlannedSync, SyncContext, ValidatedSync } from "./sync-state.ts";
@@ -40,6 +41,11 @@ export type SyncDeps = {
 export type SyncOptions = {
   target: Target;
   desired: readonly DesiredObject[];
+  /**
+   * Every target the targets file configures (this one included; on any cluster, since two
+   * cluster entries may reach the same one): no manifest may write their ApplySet parents.
+   */
+  configuredTargets: readonly TargetRef[];
   revision: { sha: string };
   /** Wall-clock time of the sync, recorded on the ApplySet parent. */
   now: Date;
@@ -89,7 +95,7 @@ export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<
   const requestsBefore = deps.cluster.requestCounts();
   const read = await readLive(ctx, options);
   timer.lap("read");
-  const plan = planSync({ read, target });
+  const plan = planSync({ read, target, targets: options.configuredTargets });
   timer.lap("plan");
   const validated = await validateWholeSet(ctx, {
     plan,

@@ -161,6 +161,13 @@ export const CONFIGMAPS: ApiResource = {
   resource: "configmaps",
   namespaced: true,
 };
+export const SECRETS: ApiResource = {
+  group: "",
+  version: "v1",
+  kind: "Secret",
+  resource: "secrets",
+  namespaced: true,
+};
 export const NAMESPACES: ApiResource = {
   group: "",
   version: "v1",

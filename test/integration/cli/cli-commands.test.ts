@@ -274,6 +274,59 @@ describe("pullbridge errors", () => {
   });
 });
 
+describe("pullbridge inventory repair", () => {
+  it("previews (exit 2, writes nothing), rebuilds a deleted parent from its members (exit 0), then finds it sound", async () => {
+    // Prepare: synced by the worker identity, whose rights end at a few API groups in one namespace.
+    const { namespace, repo, kubeconfig } = await prepare({ "deploy/app.yaml": configMap("app", "blue") });
+    const flags = ["--target", "web", "-n", namespace, "--kubeconfig", kubeconfig];
+    await pullbridge(["sync", "deploy", ...flags], { cwd: repo.dir });
+    const core = kubeConfigFor("admin").makeApiClient(CoreV1Api);
+    await core.deleteNamespacedSecret({ namespace, name: "pullbridge-web" });
+    const parentExists = () =>
+      core.readNamespacedSecret({ namespace, name: "pullbridge-web" }).then(
+        () => true,
+        () => false,
+      );
+
+    // Act
+    const preview = await pullbridge(["inventory", "repair", ...flags, "--dry-run"], { cwd: repo.dir });
+    const existsAfterPreview = await parentExists();
+    const repaired = await pullbridge(["inventory", "repair", ...flags, "-o", "json"], { cwd: repo.dir });
+    const again = await pullbridge(["inventory", "repair", ...flags], { cwd: repo.dir });
+
+    // Assess
+    expect(preview.stderr).toBe("");
+    expect(preview.code).toBe(2);
+    expect(preview.stdout).toContain(`ApplySet parent Secret ${namespace}/pullbridge-web (applyset-`);
+    expect(preview.stdout).toContain("found:    missing (deleted, or never synced)");
+    expect(preview.stdout).toMatch(
+      /members: {2}1 labelled applyset\.kubernetes\.io\/part-of=applyset-\S+ \(ConfigMap; namespace\(s\) /,
+    );
+    // Kinds outside the worker's API groups cannot be listed: named, not fatal.
+    expect(preview.stdout).toMatch(
+      /unread: {3}\d+ kind\(s\) could not be listed; members of them, if any, stay unlisted:/,
+    );
+    expect(preview.stdout).toContain(
+      `- HorizontalPodAutoscaler.autoscaling in ${namespace}: 403 Forbidden\n`,
+    );
+    expect(preview.stdout).toContain(
+      "Would write the parent listing ConfigMap (dry run: nothing was changed).",
+    );
+    expect(existsAfterPreview).toBe(false);
+    expect(repaired.code).toBe(0);
+    expect(JSON.parse(repaired.stdout)).toMatchObject({
+      target: "web",
+      state: "missing",
+      action: "written",
+      members: { count: 1, groupKinds: ["ConfigMap"], namespaces: [namespace] },
+    });
+    expect(await parentExists()).toBe(true);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("found:    sound");
+    expect(again.stdout).toContain("Nothing to repair.");
+  });
+});
+
 describe("pullbridge status and targets validate", () => {
   it("lists pullbridge's targets in a namespace as a table", async () => {
     // Prepare

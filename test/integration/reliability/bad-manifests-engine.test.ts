@@ -58,7 +58,14 @@ describe("bad manifests through the real engine", () => {
       const before = cluster.requestCounts().writes;
       const error = await runSyncCommand(
         { cluster, toolingVersion: "pullbridge/test", now: () => new Date() },
-        { target, files: aFileTree(tree.files), targetPath: "deploy", revision: "bad", mode: "apply" },
+        {
+          target,
+          configuredTargets: [target],
+          files: aFileTree(tree.files),
+          targetPath: "deploy",
+          revision: "bad",
+          mode: "apply",
+        },
       ).then(
         () => undefined,
         (e: unknown) => e,

@@ -66,7 +66,15 @@ export async function runSync(
 ) {
   return await syncTarget(
     { cluster, toolingVersion: PULLBRIDGE_VERSION, ...deps },
-    { target, desired, revision: { sha: "a1" }, now: FIXED_NOW, mode: "apply", ...overrides },
+    {
+      target,
+      desired,
+      configuredTargets: [target],
+      revision: { sha: "a1" },
+      now: FIXED_NOW,
+      mode: "apply",
+      ...overrides,
+    },
   );
 }
 

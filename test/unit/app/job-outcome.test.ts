@@ -175,6 +175,10 @@ describe("describeConclusion", () => {
     expect(described.finish?.summary).toMatch(
       /^The sync failed after writes began at `ConfigMap team-a\/b` \(`deploy\/b\.yaml:4`\): 1 write\(s\) went through, 1 did not\./,
     );
+    // A permanent cause comes back on the next sync: converging needs the cause fixed first.
+    expect(described.finish?.summary).toContain(
+      "1 did not. Every write is in the inventory, so nothing is orphaned; the next sync converges once the cause below is fixed.",
+    );
     expect(described.finish?.summary).toContain("**Applied (1)**\n- `ConfigMap team-a/a`");
     expect(described.finish?.annotations).toEqual([
       expect.objectContaining({ path: "deploy/b.yaml", line: 4 }),

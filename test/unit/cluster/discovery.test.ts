@@ -78,6 +78,39 @@ describe("createDiscoveryIndex", () => {
     expect(index.preferred({ group: "autoscaling", kind: "HorizontalPodAutoscaler" })?.version).toBe("v2");
     expect(index.resolve({ apiVersion: "apps/v1", kind: "Deployment" })).toBeUndefined();
   });
+
+  it("lists the preferred version of every group-kind that supports list, once", () => {
+    // Prepare
+    const resource = (name: string, kind: string, verbs: string[]) => ({
+      resource: name,
+      responseKind: { kind },
+      scope: "Namespaced",
+      verbs,
+    });
+    const groups = {
+      items: [
+        {
+          metadata: { name: "apps" },
+          versions: [
+            { version: "v2", resources: [resource("deployments", "Deployment", ["get", "list", "watch"])] },
+            { version: "v1", resources: [resource("deployments", "Deployment", ["get", "list"])] },
+          ],
+        },
+        {
+          metadata: { name: "authorization.k8s.io" },
+          versions: [
+            { version: "v1", resources: [resource("localsubjectaccessreviews", "Review", ["create"])] },
+          ],
+        },
+      ],
+    };
+
+    // Act
+    const index = createDiscoveryIndex([{ items: [] }, groups]);
+
+    // Assess
+    expect(index.listable.map((r) => `${r.group}/${r.version}/${r.kind}`)).toEqual(["apps/v2/Deployment"]);
+  });
 });
 
 describe("clusterErrorFromResponse", () => {

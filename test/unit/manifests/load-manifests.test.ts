@@ -491,6 +491,35 @@ describe("loadManifests: refusals name file, document and line:column", () => {
     ]);
   });
 
+  it("refuses objects that carry an applyset.kubernetes.io annotation (posing as an ApplySet parent), at the annotation", () => {
+    // Prepare
+    const text = [
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      "metadata:",
+      "  name: parent",
+      "  annotations:",
+      "    applyset.kubernetes.io/tooling: kubectl/v1.30",
+      "",
+    ].join("\n");
+
+    // Act
+    const error = loadTreeErrors({ "a.yaml": text });
+
+    // Assess
+    expect(where(error)).toEqual([
+      {
+        file: "a.yaml",
+        document: 0,
+        line: 6,
+        column: 5,
+        reason: expect.stringContaining(
+          "annotation applyset.kubernetes.io/tooling is reserved for the ApplySet inventory",
+        ),
+      },
+    ]);
+  });
+
   it("refuses duplicate objects (same group, kind, namespace and name) across files, naming the first", () => {
     // Prepare
     const second = aYamlStream(

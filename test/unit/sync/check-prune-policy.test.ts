@@ -128,7 +128,12 @@ describe("refuseNamespacePrunes", () => {
   it("refuses a Namespace that holds desired objects, naming one and its file", () => {
     // Act
     const attempt = () =>
-      refuseNamespacePrunes({ prunes: [prune(namespaceObject("side"), NAMESPACES)], planned, target });
+      refuseNamespacePrunes({
+        prunes: [prune(namespaceObject("side"), NAMESPACES)],
+        planned,
+        target,
+        targets: [target],
+      });
 
     // Assess
     expect(attempt).toThrow(
@@ -139,7 +144,12 @@ describe("refuseNamespacePrunes", () => {
   it("refuses the Namespace that holds the target's inventory, even when empty of desired objects", () => {
     // Act
     const attempt = () =>
-      refuseNamespacePrunes({ prunes: [prune(namespaceObject(NS), NAMESPACES)], planned: [], target });
+      refuseNamespacePrunes({
+        prunes: [prune(namespaceObject(NS), NAMESPACES)],
+        planned: [],
+        target,
+        targets: [target],
+      });
 
     // Assess
     expect(attempt).toThrow(/still holds the target's inventory \(its ApplySet parent Secret\)/);
@@ -148,16 +158,41 @@ describe("refuseNamespacePrunes", () => {
   it("lets an empty Namespace go, and any Namespace when the target allows it", () => {
     // Act
     const empty = () =>
-      refuseNamespacePrunes({ prunes: [prune(namespaceObject("gone"), NAMESPACES)], planned, target });
+      refuseNamespacePrunes({
+        prunes: [prune(namespaceObject("gone"), NAMESPACES)],
+        planned,
+        target,
+        targets: [target],
+      });
     const allowed = () =>
       refuseNamespacePrunes({
         prunes: [prune(namespaceObject("side"), NAMESPACES)],
         planned,
         target: { ...target, allowNamespacePrune: true },
+        targets: [target],
       });
 
     // Assess
     expect(empty).not.toThrow();
     expect(allowed).not.toThrow();
+  });
+
+  it("never prunes a Namespace that holds another configured target's inventory, even with allowNamespacePrune", () => {
+    // Prepare
+    const other = aTarget("gone", { name: "other" });
+
+    // Act
+    const attempt = () =>
+      refuseNamespacePrunes({
+        prunes: [prune(namespaceObject("gone"), NAMESPACES)],
+        planned: [],
+        target: { ...target, allowNamespacePrune: true },
+        targets: [target, other],
+      });
+
+    // Assess
+    expect(attempt).toThrow(
+      /^Namespace gone left Git and would be pruned, but it holds the inventory of target\(s\) other \(their ApplySet parent Secrets\); pullbridge never deletes another target's inventory/,
+    );
   });
 });

@@ -299,6 +299,27 @@ describe("computeSyncPlan", () => {
     ]);
   });
 
+  it("never prunes a member that is an ApplySet parent (its id label or tooling annotation), whatever the prune policy", () => {
+    // Prepare: a member relabelled as a parent by hand, and one that is some tool's parent.
+    const relabelled = member("relabelled", { a: "1" });
+    relabelled.metadata.labels = { ...relabelled.metadata.labels, [ApplySetLabel.id]: "applyset-x-v1" };
+    const tooled = member("tooled", { a: "1" }, { "applyset.kubernetes.io/tooling": "kubectl/v1.36.3" });
+
+    // Act
+    const result = plan({ desired: [desired(configMap(NS, "x"))], members: [relabelled, tooled] });
+
+    // Assess
+    expect(actions(result)).toEqual([
+      ["create", "x"],
+      ["skip", "relabelled"],
+      ["skip", "tooled"],
+    ]);
+    expect(result.entries[1]).toMatchObject({
+      reason:
+        "it is an ApplySet parent (applyset.kubernetes.io/id=applyset-x-v1); pullbridge never prunes an inventory",
+    });
+  });
+
   it("sends ambiguous comparisons to a dry-run check and counts them", () => {
     // Prepare
     const live = member("q", { cpu: "500m" });

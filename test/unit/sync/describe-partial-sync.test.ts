@@ -65,17 +65,33 @@ describe("failureAfterWrites", () => {
 describe("describeWrites", () => {
   it("caps each list at five names", () => {
     // Act
-    const text = describeWrites({
-      inventoryWidened: false,
-      applied: Array.from({ length: 7 }, (_, i) => `ConfigMap apps/c${i}`),
-      pruned: [],
-      notApplied: [],
-      notPruned: [],
-    });
+    const text = describeWrites(
+      {
+        inventoryWidened: false,
+        applied: Array.from({ length: 7 }, (_, i) => `ConfigMap apps/c${i}`),
+        pruned: [],
+        notApplied: [],
+        notPruned: [],
+      },
+      true,
+    );
 
     // Assess
     expect(text).toContain(
       "written: 7 applied (ConfigMap apps/c0, ConfigMap apps/c1, ConfigMap apps/c2, ConfigMap apps/c3, ConfigMap apps/c4 (+2 more)), 0 pruned;",
     );
+  });
+
+  it("says the next sync converges only when the cause is transient", () => {
+    // Prepare
+    const writes = { inventoryWidened: true, applied: [], pruned: [], notApplied: [], notPruned: [] };
+
+    // Act
+    const transient = describeWrites(writes, true);
+    const permanent = describeWrites(writes, false);
+
+    // Assess
+    expect(transient).toMatch(/so the next sync converges$/);
+    expect(permanent).toMatch(/so nothing is orphaned: the next sync converges once the cause is fixed$/);
   });
 });
