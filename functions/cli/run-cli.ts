@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { stringify } from "yaml";
 import { adHocTarget, selectTarget, targetNameFromDirectory } from "../../lib/app/cli-target.ts";
 import { planImagesCommand, readImageEvent } from "../../lib/app/images-plan-command.ts";
@@ -25,6 +25,7 @@ import { applySetParentName, parseTargetsYaml, type Target } from "../../lib/con
 import { ConfigError } from "../../lib/errors.ts";
 import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { isImageAutomationFile } from "../../lib/images/plan-image-update.ts";
+import { isPathWithin } from "../../lib/is-path-within.ts";
 import { skippedFiles } from "../../lib/manifests/select-manifest-files.ts";
 import { createProcessRenderer } from "../../lib/render/adapters/process-renderer.ts";
 import { chooseRenderEngine } from "../../lib/render/choose-render-engine.ts";
@@ -347,12 +348,11 @@ async function readTargetTree(
   if (chooseRenderEngine(target.render, own.files.keys(), own.targetPath) === "plain") return own;
   const absolute = resolve(io.cwd, dir);
   const root = resolve(io.cwd, args.root ?? (await gitTopLevel(absolute)) ?? dir);
-  const fromRoot = relative(root, absolute);
-  if (fromRoot.startsWith("..") || isAbsolute(fromRoot)) {
+  if (!isPathWithin(root, absolute)) {
     throw new ConfigError("--root", `${dir} is not inside ${args.root ?? root}`);
   }
   const tree = await readDirectoryTree(root, { cwd: root });
-  return { files: tree.files, targetPath: fromRoot.split(sep).join("/") || "." };
+  return { files: tree.files, targetPath: relative(root, absolute).split(sep).join("/") || "." };
 }
 
 /** `pullbridge render <dir>`: the objects the directory renders to, as the reference tool prints them. */

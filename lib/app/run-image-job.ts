@@ -15,6 +15,7 @@ import {
   type RepoFile,
 } from "../images/image-repo.ts";
 import { type IgnoredField, type ImageChange, planImageUpdate } from "../images/plan-image-update.ts";
+import { isPathWithin } from "../is-path-within.ts";
 
 /** Trailer on every image-update commit; the loop guard looks for it. */
 export const IMAGE_UPDATE_TRAILER = "Pullbridge-Image-Update";
@@ -92,10 +93,6 @@ function proposalBranch(job: ImageJob, changes: readonly TargetImageChange[]): s
     .replace(/\.\.+/g, ".");
 }
 
-function under(path: string, dir: string): boolean {
-  return dir === "." || path === dir || path.startsWith(`${dir}/`);
-}
-
 /** What one image job would write: the changes, what was left alone and why, the changed files. */
 export type PlannedImageJob = { changes: TargetImageChange[]; ignored: IgnoredField[]; files: RepoFile[] };
 
@@ -112,7 +109,7 @@ export function planImageJob(
   const image = { repository: job.image.repository, tag: job.image.tag, digest: job.image.digest };
   for (const target of targets) {
     const texts = new Map(
-      [...current].filter(([path]) => under(path, target.path)).map(([path, f]) => [path, f.text]),
+      [...current].filter(([path]) => isPathWithin(target.path, path)).map(([path, f]) => [path, f.text]),
     );
     // A later target sees an earlier one's edits, so two targets sharing a file never undo each other.
     const plan = planImageUpdate(texts, target.images?.policies ?? [], image);
