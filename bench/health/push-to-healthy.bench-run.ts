@@ -5,6 +5,7 @@
  * health checks run, API requests per check, and the milliseconds the worker and health handlers
  * ran (what Lambda would bill). Run: npx vitest run --config bench/health/vitest.config.ts
  */
+import { setTimeout } from "node:timers/promises";
 import { it } from "vitest";
 import { startBridge } from "../../test/support/bridge.ts";
 
@@ -79,7 +80,7 @@ it("push → healthy, 10 Deployments × 3 replicas", async () => {
           checks += result.received;
           healthMs += Date.now() - h0;
         } else {
-          await new Promise((r) => setTimeout(r, 200));
+          await setTimeout(200);
         }
       }
       const wallMs = Date.now() - t0;

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
 import { adHocTarget, selectTarget, targetNameFromDirectory } from "../../lib/app/cli-target.ts";
 import { planImagesCommand, readImageEvent } from "../../lib/app/images-plan-command.ts";
@@ -290,7 +291,7 @@ async function waitForRollout(
       {
         cluster: connection.cluster,
         now: io.now,
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        sleep: (ms) => sleep(ms),
         onProgress(assessment, elapsedMs) {
           if (args.output !== "text") return;
           const line = formatHealthProgress(assessment.rows, elapsedMs);

@@ -4,6 +4,7 @@
  * succeeded, and leave the ones reported in `batchItemFailures` (and anything after an
  * uncaught error) to be received again. Nothing in AWS's tooling emulates the mapping.
  */
+import { setTimeout } from "node:timers/promises";
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -150,7 +151,7 @@ export async function runEventSource(
       if (result.received > 0) hooks.onBatch?.(result);
     } catch (error) {
       hooks.onError?.(error);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await setTimeout(1000);
     }
   }
 }

@@ -7,7 +7,9 @@
  * lost (every one answered 202 and no job in the DLQ), and no two batches of one target may ever
  * run at once. Seeded, so a run can be repeated.
  */
+
 import { randomUUID } from "node:crypto";
+import { setTimeout } from "node:timers/promises";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
@@ -158,7 +160,7 @@ describe("1,000 deliveries across 10 targets", () => {
       while (delivering || idle < 3) {
         const result = await pollOnce(source, invoke);
         idle = result.received === 0 ? idle + 1 : 0;
-        if (result.received === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+        if (result.received === 0) await setTimeout(50);
       }
     });
     const extrasPerRound = Math.floor((DELIVERIES - TARGETS * ROUNDS) / ROUNDS);
