@@ -51,7 +51,7 @@ import { composeWorker } from "../worker/compose-worker.ts";
 import { createDriftTimer } from "./drift-timer.ts";
 import { lambdaContext } from "./lambda-context.ts";
 import { localGit } from "./local-git.ts";
-import { createLocalQueues, createLocalStandardQueues, type LocalQueues } from "./local-queues.ts";
+import { createQueueWithDlq, type QueueWithDlq } from "./local-queues.ts";
 import { deliverPush } from "./push-delivery.ts";
 import { createReportRecorder, type RecordedReport } from "./report-recorder.ts";
 
@@ -232,7 +232,9 @@ async function startQueues(options: LocalBridgeOptions, cleanups: Cleanups) {
     options.sqsEndpoint === undefined
       ? "pullbridge-local-jobs"
       : `pullbridge-local-${randomBytes(4).toString("hex")}`;
-  const queues = await createLocalQueues(sqs, base, {
+  const queues = await createQueueWithDlq(sqs, {
+    name: base,
+    fifo: true,
     maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
   });
@@ -257,7 +259,7 @@ function startWorker(
   options: LocalBridgeOptions,
   parts: {
     sqs: SQSClient;
-    queues: LocalQueues;
+    queues: QueueWithDlq;
     github: JobGitHubFactory;
     write: (text: string) => void;
     health: HealthWiringParts | undefined;
@@ -310,7 +312,7 @@ function startWorker(
 
 type HealthWiringParts = {
   port: { queue: ReturnType<typeof createSqsHealthCheckQueue>; backoff: HealthBackoff };
-  queues: LocalQueues;
+  queues: QueueWithDlq;
 };
 
 /**
@@ -329,7 +331,9 @@ async function startHealth(
       ? "pullbridge-local-health"
       : `pullbridge-local-health-${randomBytes(4).toString("hex")}`;
   const visibility = options.visibilityTimeoutSeconds ?? 30;
-  const queues = await createLocalStandardQueues(sqs, base, {
+  const queues = await createQueueWithDlq(sqs, {
+    name: base,
+    fifo: false,
     maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
     visibilityTimeoutSeconds: visibility,
   });
@@ -393,7 +397,9 @@ async function startImages(
     options.sqsEndpoint === undefined
       ? "pullbridge-local-images"
       : `pullbridge-local-images-${randomBytes(4).toString("hex")}`;
-  const queues = await createLocalQueues(sqs, base, {
+  const queues = await createQueueWithDlq(sqs, {
+    name: base,
+    fifo: true,
     maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
   });

@@ -12,6 +12,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { inject } from "vitest";
 import { composeHealth } from "../../functions/health/compose-health.ts";
+import { createQueueWithDlq, type QueueWithDlq } from "../../functions/local/local-queues.ts";
 import { composeWorker } from "../../functions/worker/compose-worker.ts";
 import { enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
 import type { ClusterPort, RequestCounts } from "../../lib/cluster/cluster-port.ts";
@@ -40,8 +41,8 @@ import type { ControlPlaneInfo } from "./control-plane/control-plane.ts";
 import type { FileChanges } from "./git-repo.ts";
 import { type GitHubWorld, startGitHubWorld, TEST_INSTALLATION_ID } from "./github-fake/github-world.ts";
 import { grantHealthReader, HEALTH_IDENTITY } from "./health-reader.ts";
-import { createTestNamespace, grantWorker } from "./kube.ts";
-import { createFifoWithDlq, createStandardWithDlq, type FifoPair, testSqsClient } from "./sqs.ts";
+import { createTestNamespace, grantWorker, uniqueName } from "./kube.ts";
+import { createFifoWithDlq, testSqsClient } from "./sqs.ts";
 
 export type BridgeOptions = {
   mode?: "app" | "token";
@@ -69,7 +70,7 @@ export type BridgeOptions = {
 export type Bridge = {
   world: GitHubWorld;
   sqs: SQSClient;
-  queue: FifoPair;
+  queue: QueueWithDlq;
   config: TargetsFile;
   namespace: string;
   /** Commits `files` to `main` and delivers the signed push to the webhook; returns the sha and the HTTP answer. */
@@ -196,7 +197,12 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   };
   let workerHealth: { queue: HealthCheckQueue; backoff: HealthBackoff } | undefined;
   if (options.health) {
-    const healthQueue = await createStandardWithDlq(sqs, { maxReceiveCount: 5 });
+    const healthQueue = await createQueueWithDlq(sqs, {
+      name: uniqueName("health"),
+      fifo: false,
+      maxReceiveCount: 5,
+      visibilityTimeoutSeconds: 30,
+    });
     await grantHealthReader(namespace, "web");
     const backoff = {
       initialDelaySeconds: options.health.initialDelaySeconds ?? 1,
