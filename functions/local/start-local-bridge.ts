@@ -27,7 +27,7 @@ import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
 import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-check-queue.ts";
 import { DEFAULT_HEALTH_BACKOFF, type HealthBackoff } from "../../lib/health/health-schedule.ts";
 import { DEFAULT_IMAGE_COMMIT_IDENTITY } from "../../lib/images/image-repo.ts";
-import { type PollOnceResult, runEventSource } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
+import { consumeQueue, type PollOnceResult } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
 import { createSqsImageJobQueue } from "../../lib/jobs/adapters/sqs-image-job-queue.ts";
 import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
@@ -283,7 +283,7 @@ function startWorker(
     metrics: metricsFor(ServiceName.Worker, options),
     ...(parts.health === undefined ? {} : { health: parts.health.port }),
   });
-  const onBatch = (result: PollOnceResult) => {
+  const onPoll = (result: PollOnceResult) => {
     if (result.failed === 0) return;
     const why = result.handlerError === undefined ? "" : `: ${describeError(result.handlerError)}`;
     write(
@@ -291,7 +291,7 @@ function startWorker(
     );
   };
   const stop = new AbortController();
-  const loop = runEventSource(
+  const loop = consumeQueue(
     {
       sqs: parts.sqs,
       queueUrl: parts.queues.queueUrl,
@@ -302,7 +302,7 @@ function startWorker(
     // The worker stops a sync shortly before the deadline; local mode allows Lambda's maximum.
     (event: SQSEvent) =>
       worker(event, lambdaContext({ functionName: "pullbridge-local-worker", remainingMs: 15 * 60_000 })),
-    { signal: stop.signal, onBatch, onError: (error) => write(`! job queue: ${describeError(error)}`) },
+    { signal: stop.signal, onPoll, onError: (error) => write(`! job queue: ${describeError(error)}`) },
   );
   cleanups.push(async () => {
     stop.abort();
@@ -353,7 +353,7 @@ async function startHealth(
     metrics: metricsFor(ServiceName.Health, options),
   });
   const stop = new AbortController();
-  const loop = runEventSource(
+  const loop = consumeQueue(
     {
       sqs,
       queueUrl: queues.queueUrl,
@@ -450,7 +450,7 @@ async function startImages(
     },
   });
   const stop = new AbortController();
-  const loop = runEventSource(
+  const loop = consumeQueue(
     {
       sqs,
       queueUrl: queues.queueUrl,

@@ -21,7 +21,8 @@ import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-
 import type { HealthCheckQueue } from "../../lib/health/health-check-queue.ts";
 import type { HealthBackoff } from "../../lib/health/health-schedule.ts";
 import {
-  drainQueue,
+  type ConsumeOptions,
+  consumeQueue,
   type PollOnceResult,
   pollOnce,
 } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
@@ -107,9 +108,14 @@ export type Bridge = {
   pollHealth(waitSeconds?: number): Promise<PollOnceResult>;
   /**
    * Runs the health consumer until the status of `sha` is no longer `pending` (or `timeoutMs`
-   * passes — a bound, not an assertion); returns every health poll's result.
+   * passes — a bound, not an assertion); returns every health poll's result. By default each poll
+   * long-polls a second; benchmarks short-poll (`waitSeconds: 0`) and pause `idleMs` instead.
    */
-  runHealthUntilFinal(sha: string, timeoutMs?: number): Promise<PollOnceResult[]>;
+  runHealthUntilFinal(
+    sha: string,
+    timeoutMs?: number,
+    poll?: { waitSeconds?: number; idleMs?: number; onPoll?: ConsumeOptions["onPoll"] },
+  ): Promise<PollOnceResult[]>;
   /** Requests the health consumer's cluster clients have sent so far. */
   healthRequests(): RequestCounts;
   /** Milliseconds spent inside the worker and health handlers so far (each invocation rounded up, as Lambda bills). */
@@ -413,7 +419,14 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       );
       return { sha, status: response.statusCode ?? 0 };
     },
-    drain: () => drainQueue(source, invokeWorker, { idlePolls: 1, maxPolls: 20 }),
+    async drain() {
+      const polls: PollOnceResult[] = [];
+      await consumeQueue(source, invokeWorker, {
+        until: (last) => last?.received === 0 || polls.length >= 20,
+        onPoll: (result) => polls.push(result),
+      });
+      return polls;
+    },
     pollOnce: () => pollOnce(source, invokeWorker),
     handlerMilliseconds: () => ({ ...handlerMs }),
     async scheduleDrift() {
@@ -427,7 +440,9 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     clusterRequests: () => sumRequests(clients),
     healthRequests: () => sumRequests(healthClients),
     pollHealth,
-    async runHealthUntilFinal(sha, timeoutMs = 120_000) {
+    async runHealthUntilFinal(sha, timeoutMs = 120_000, poll = {}) {
+      if (!healthSource || !invokeHealth)
+        throw new Error("startBridge({ health }) was not asked for a health queue");
       const results: PollOnceResult[] = [];
       const deadline = Date.now() + timeoutMs;
       const isFinal = () => {
@@ -437,7 +452,19 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
           .at(-1);
         return last !== undefined && last.state !== "pending";
       };
-      while (!isFinal() && Date.now() < deadline) results.push(await pollHealth(1));
+      const handler = invokeHealth;
+      await consumeQueue(
+        { ...healthSource, waitTimeSeconds: poll.waitSeconds ?? 1 },
+        async (event) => (await handler(event)) as never,
+        {
+          until: () => isFinal() || Date.now() >= deadline,
+          ...(poll.idleMs === undefined ? {} : { idleMs: poll.idleMs }),
+          onPoll: (result, ms) => {
+            results.push(result);
+            poll.onPoll?.(result, ms);
+          },
+        },
+      );
       return results;
     },
     close: () => world.close(),
