@@ -4,8 +4,10 @@
  * the CPU seconds each process used (from /proc/<pid>/stat), so BENCHMARKS.md can compare the
  * controllers with kube-apiserver + etcd. Run: node bench/health/controllers-cpu.ts
  */
+
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { setTimeout } from "node:timers/promises";
 import { ensureBinaries } from "../../test/support/control-plane/control-plane.ts";
 import {
   ensureRollingBinaries,
@@ -44,7 +46,7 @@ const cpIdentity = `--data-dir=${cluster.dir}/etcd`;
 const before = Object.fromEntries(names.map((n) => [n, cpuOf(n)]));
 const apiBefore = cpuOf(`${binDir}/kube-apiserver --etcd-servers=${cluster.etcdEndpoint}`);
 const etcdBefore = cpuOf(`${binDir}/etcd ${cpIdentity}`);
-await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+await setTimeout(idleSeconds * 1000);
 const report: Record<string, string> = { "rolling cluster start (ms)": String(startMs) };
 for (const n of names)
   report[`${n.split("/").at(-1)} CPU s / ${idleSeconds}s idle`] = (cpuOf(n) - (before[n] ?? 0)).toFixed(2);

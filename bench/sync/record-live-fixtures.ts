@@ -5,8 +5,10 @@
  * read back — so the tests see managedFields and status exactly as the server writes them.
  * Usage: `node bench/sync/record-live-fixtures.ts` (starts and stops its own control plane).
  */
+
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { setTimeout } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { clusterClientFromTransport } from "../../lib/cluster/adapters/kube-cluster-client.ts";
 import { kubeConfigFromToken } from "../../lib/cluster/adapters/kube-config.ts";
@@ -47,7 +49,7 @@ try {
   const crd = crdOf(spec, labels);
   await cluster.apply({ resource: resolve(crd), object: crd, force: false, dryRun: false });
   for (let i = 0; i < 100 && !discovery.resolve({ apiVersion: `${spec.group}/v1`, kind: spec.kind }); i++) {
-    await new Promise((r) => setTimeout(r, 100));
+    await setTimeout(100);
     discovery = await cluster.discover({ refresh: true });
   }
   const objects: Array<[string, KubeObject]> = [

@@ -7,11 +7,13 @@
  * (options via env: BENCH_OBJECTS=1000, BENCH_REPEAT=5, BENCH_RTTS=0,2,10, BENCH_BANDWIDTH,
  * BENCH_RSS_SETS=simple:5000,bundle,realistic:5000,realistic:20000, BENCH_SKIP_SYNC, BENCH_SKIP_RSS).
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { setTimeout } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { stringify } from "yaml";
@@ -57,7 +59,7 @@ const SETTLE_MS = 1000;
 const CHANGED_PER_KIND = 2; // 2 × 5 kinds = 10 changed objects
 
 function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  return setTimeout(SETTLE_MS);
 }
 
 function transportFor(server: string, cp: ControlPlane, token: string): Promise<KubeTransport> {

@@ -7,8 +7,9 @@
 import { writeFileSync } from "node:fs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { CreateQueueCommand, PurgeQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { PurgeQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { startFauxqs } from "fauxqs";
+import { createQueueWithDlq } from "../../functions/local/local-queues.ts";
 import { createWebhookHandler } from "../../functions/webhook/create-handler.ts";
 import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
@@ -42,9 +43,12 @@ const sqs = new SQSClient({
   region: "us-east-1",
   credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
 });
-const { QueueUrl: queueUrl = "" } = await sqs.send(
-  new CreateQueueCommand({ QueueName: "bench-jobs.fifo", Attributes: { FifoQueue: "true" } }),
-);
+const { queueUrl } = await createQueueWithDlq(sqs, {
+  name: "bench-jobs",
+  fifo: true,
+  maxReceiveCount: 5,
+  visibilityTimeoutSeconds: 30,
+});
 
 const handler = createWebhookHandler({
   queue: createSqsJobQueue({ client: sqs, queueUrl }),

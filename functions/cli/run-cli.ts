@@ -5,10 +5,12 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
 import { adHocTarget, selectTarget, targetNameFromDirectory } from "../../lib/app/cli-target.ts";
 import { planImagesCommand, readImageEvent } from "../../lib/app/images-plan-command.ts";
+import { loadDesiredSet } from "../../lib/app/load-target-objects.ts";
 import { repairInventory } from "../../lib/app/repair-inventory-command.ts";
 import { readTargetStatuses, type StatusQuery, withLastDeployments } from "../../lib/app/status-command.ts";
 import { runSyncCommand, type SyncProgress } from "../../lib/app/sync-command.ts";
@@ -27,10 +29,9 @@ import { applySetParentName, parseTargetsYaml, type Target } from "../../lib/con
 import { ConfigError } from "../../lib/errors.ts";
 import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { isImageAutomationFile } from "../../lib/images/plan-image-update.ts";
-import { skippedFiles } from "../../lib/manifests/select-manifest-files.ts";
+import { isPathWithin } from "../../lib/is-path-within.ts";
 import { createProcessRenderer } from "../../lib/render/adapters/process-renderer.ts";
 import { chooseRenderEngine } from "../../lib/render/choose-render-engine.ts";
-import { renderDesired } from "../../lib/render/render-desired.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import { commonDirectory, keepDirectories, sourcePathsOf } from "../../lib/render/target-source-paths.ts";
 import { createGitHubDeploymentReporter } from "../../lib/reporting/adapters/github-deployment-reporter.ts";
@@ -216,9 +217,9 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
   const tree = await readTargetTree(run, { target, dir, repoRoot });
   const revision = args.revision ?? (await describeRevision(resolve(io.cwd, manifestsDir)));
   const progress = args.output === "text" ? progressPrinter(io, p) : undefined;
-  let result: Awaited<ReturnType<typeof runSyncCommand>>;
+  let loaded: Awaited<ReturnType<typeof runSyncCommand>>;
   try {
-    result = await runSyncCommand(
+    loaded = await runSyncCommand(
       {
         cluster: connection.cluster,
         toolingVersion: PULLBRIDGE_VERSION,
@@ -241,15 +242,13 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
   } finally {
     progress?.done();
   }
+  const { result, skipped } = loaded;
   const context = {
     target: target.name,
     namespace: target.namespace,
     parent: applySetParentName(target),
     server: connection.server,
   };
-  // A rendered directory holds patches, values and templates by design: only plain targets report skipped files.
-  const plain = chooseRenderEngine(target.render, tree.files.keys(), tree.targetPath) === "plain";
-  const skipped = plain ? skippedFiles(tree.files, tree.targetPath) : [];
   if (args.output === "text") {
     const skips = formatSkippedFiles(skipped, p);
     const report = formatSyncResult(result, context, p, {
@@ -304,7 +303,7 @@ async function waitForRollout(
       {
         cluster: connection.cluster,
         now: io.now,
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        sleep: (ms) => sleep(ms),
         onProgress(assessment, elapsedMs) {
           if (args.output !== "text") return;
           const line = formatHealthProgress(assessment.rows, elapsedMs);
@@ -362,12 +361,11 @@ async function readTargetTree(
   if (chooseRenderEngine(target.render, own.files.keys(), own.targetPath) === "plain") return own;
   const absolute = resolve(io.cwd, dir);
   const root = resolve(io.cwd, args.root ?? (await gitTopLevel(absolute)) ?? dir);
-  const fromRoot = relative(root, absolute);
-  if (fromRoot.startsWith("..") || isAbsolute(fromRoot)) {
+  if (!isPathWithin(root, absolute)) {
     throw new ConfigError("--root", `${dir} is not inside ${args.root ?? root}`);
   }
   const tree = await readDirectoryTree(root, { cwd: root });
-  return { files: tree.files, targetPath: fromRoot.split(sep).join("/") || "." };
+  return { files: tree.files, targetPath: relative(root, absolute).split(sep).join("/") || "." };
 }
 
 /** `pullbridge render <dir>`: the objects the directory renders to, as the reference tool prints them. */
@@ -390,13 +388,13 @@ async function renderCommand(run: Run): Promise<number> {
     });
   }
   const tree = await readTargetTree(run, { target, dir, repoRoot });
-  const rendered = await renderDesired(
-    { renderer: cliRenderer(io) },
+  const rendered = await loadDesiredSet(
     {
-      files: tree.files,
-      target: { ...target, path: tree.targetPath },
-      capabilities: { kubeVersion: args.kubeVersion, apiVersions: [] },
+      readTree: async () => tree.files,
+      renderer: cliRenderer(io),
+      capabilities: async () => ({ kubeVersion: args.kubeVersion, apiVersions: [] }),
     },
+    { ...target, path: tree.targetPath },
   );
   for (const note of rendered.notes) io.stderr(`note: ${note}\n`);
   if (args.output === "json") {

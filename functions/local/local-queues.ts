@@ -1,12 +1,12 @@
 /**
- * Local mode's queues, created on whatever SQS endpoint local mode uses (fauxqs): the job queue —
- * SQS FIFO with a dead-letter queue and a redrive policy, as infra/queue.yml deploys it — and the
- * health queue, a standard queue (+ DLQ) as infra/health-queue.yml deploys it, because only
- * standard queues honour a per-message DelaySeconds.
+ * Queues as infra/ deploys them — each with a dead-letter queue and a redrive policy — created on
+ * whatever SQS endpoint runs outside AWS (fauxqs): local mode's, the test bridge's and the
+ * benchmarks'. The job and image queues are FIFO (infra/queue.yml); the health queue is standard
+ * (infra/health-queue.yml), because only standard queues honour a per-message DelaySeconds.
  */
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 
-export type LocalQueues = { queueUrl: string; queueArn: string; dlqUrl: string };
+export type QueueWithDlq = { queueUrl: string; queueArn: string; dlqUrl: string };
 
 async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
   const answer = await sqs.send(
@@ -17,45 +17,25 @@ async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
   return arn;
 }
 
-/** Creates `<base>.fifo` redriving to `<base>-dlq.fifo` after `maxReceiveCount` receives. */
-export async function createLocalQueues(
+/**
+ * Creates `<name>` redriving to `<name>-dlq` after `maxReceiveCount` receives (`.fifo` appended to
+ * both when `fifo`). Creating an existing queue with the same attributes returns it, as SQS does.
+ */
+export async function createQueueWithDlq(
   sqs: SQSClient,
-  base: string,
-  options: { maxReceiveCount: number; visibilityTimeoutSeconds: number },
-): Promise<LocalQueues> {
+  options: { name: string; fifo: boolean; maxReceiveCount: number; visibilityTimeoutSeconds: number },
+): Promise<QueueWithDlq> {
+  const suffix = options.fifo ? ".fifo" : "";
+  const fifo = options.fifo ? { FifoQueue: "true" } : {};
   const dlq = await sqs.send(
-    new CreateQueueCommand({ QueueName: `${base}-dlq.fifo`, Attributes: { FifoQueue: "true" } }),
+    new CreateQueueCommand({ QueueName: `${options.name}-dlq${suffix}`, Attributes: fifo }),
   );
   const dlqUrl = dlq.QueueUrl ?? "";
   const main = await sqs.send(
     new CreateQueueCommand({
-      QueueName: `${base}.fifo`,
+      QueueName: `${options.name}${suffix}`,
       Attributes: {
-        FifoQueue: "true",
-        VisibilityTimeout: String(options.visibilityTimeoutSeconds),
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: await queueArn(sqs, dlqUrl),
-          maxReceiveCount: options.maxReceiveCount,
-        }),
-      },
-    }),
-  );
-  const queueUrl = main.QueueUrl ?? "";
-  return { queueUrl, dlqUrl, queueArn: await queueArn(sqs, queueUrl) };
-}
-
-/** Creates the standard queue `<base>` redriving to `<base>-dlq` after `maxReceiveCount` receives. */
-export async function createLocalStandardQueues(
-  sqs: SQSClient,
-  base: string,
-  options: { maxReceiveCount: number; visibilityTimeoutSeconds: number },
-): Promise<LocalQueues> {
-  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${base}-dlq` }));
-  const dlqUrl = dlq.QueueUrl ?? "";
-  const main = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: base,
-      Attributes: {
+        ...fifo,
         VisibilityTimeout: String(options.visibilityTimeoutSeconds),
         RedrivePolicy: JSON.stringify({
           deadLetterTargetArn: await queueArn(sqs, dlqUrl),

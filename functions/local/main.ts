@@ -11,6 +11,7 @@ import { formatCliError } from "../../lib/cli/format-cli-error.ts";
 import { createPalette, shouldUseColour } from "../../lib/cli/palette.ts";
 import { parseTargetsYaml, type TargetsFile } from "../../lib/config/targets.ts";
 import { disableMetricsOutputUnlessSet, readLocalEnv } from "../../lib/config/terminal-env.ts";
+import { isPathWithin } from "../../lib/is-path-within.ts";
 import { createProcessRenderer } from "../../lib/render/adapters/process-renderer.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { findKubeconfig } from "../cli/kube-connection.ts";
@@ -45,8 +46,7 @@ function fail(error: unknown): void {
 
 /** A path as the user would type it: relative inside the working directory, absolute outside. */
 function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel === "" ? "." : rel.startsWith("..") ? path : rel;
+  return isPathWithin(process.cwd(), path) ? relative(process.cwd(), path) || "." : path;
 }
 
 async function chooseCluster(args: LocalArgs, demo: boolean): Promise<LocalCluster | undefined> {

@@ -1,21 +1,19 @@
 /**
- * The whole bridge on one machine, built from the same pieces as the Lambda functions: the
- * webhook handler behind a node:http server, an SQS FIFO queue (+ DLQ, redrive after 5) in
- * fauxqs, the worker handler fed by the event-source harness, and the drift schedule on a
- * timer, and — when asked — the health loop: a standard health queue (+ DLQ) in fauxqs, which
- * honours per-message DelaySeconds, consumed by the health handler. Shared by `npm start`,
- * `npm run demo` and the tests. Only what is local lives here: the worker and the health
- * consumer are composed exactly as in Lambda (functions/worker/compose-worker.ts,
- * functions/health/compose-health.ts).
+ * The whole bridge on one machine: the system composed as in Lambda (compose-local-bridge.ts:
+ * webhook, job queue + worker, and when asked the health loop and image automation, every queue
+ * with its dead-letter queue in fauxqs) plus what only local mode has — the webhook behind a
+ * node:http server, the event-source loops polling each queue, statuses printed to the console
+ * (or posted with a token), and the drift schedule on a timer. Shared by `npm start`,
+ * `npm run demo` and the tests.
  */
 
 import { randomBytes } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { APIGatewayProxyEventV2, SQSEvent } from "aws-lambda";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { startFauxqs } from "fauxqs";
-import { type DriftRunResult, enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
+import type { DriftRunResult } from "../../lib/app/enqueue-drift-jobs.ts";
 import { clientNodeKubeconfigEndpoint } from "../../lib/cluster/adapters/kube-config.ts";
 import { createParametersSecretReader } from "../../lib/config/adapters/read-secrets.ts";
 import { gitChildEnv } from "../../lib/config/images-env.ts";
@@ -24,12 +22,13 @@ import { ConfigError, describeError } from "../../lib/errors.ts";
 import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { createJobGitHubFactory } from "../../lib/github/create-job-github.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
-import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-check-queue.ts";
 import { DEFAULT_HEALTH_BACKOFF, type HealthBackoff } from "../../lib/health/health-schedule.ts";
-import { DEFAULT_IMAGE_COMMIT_IDENTITY } from "../../lib/images/image-repo.ts";
-import { type PollOnceResult, runEventSource } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
-import { createSqsImageJobQueue } from "../../lib/jobs/adapters/sqs-image-job-queue.ts";
-import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
+import {
+  consumeQueue,
+  type EventSourceOptions,
+  type PollOnceResult,
+  type SqsBatchHandler,
+} from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import { createConsoleCommitReporter } from "../../lib/reporting/adapters/console-commit-reporter.ts";
 import { statusContext } from "../../lib/reporting/commit-reporter.ts";
@@ -39,19 +38,13 @@ import {
 } from "../../lib/reporting/console-deployment-reporter.ts";
 import { createLocalGitImageRepo } from "../../lib/source/adapters/local-git-image-repo.ts";
 import { createLocalGitSource } from "../../lib/source/adapters/local-git-source.ts";
-import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { silentLog } from "../../lib/telemetry/log.ts";
-import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
-import { composeHealth } from "../health/compose-health.ts";
+import { METRIC_NAMESPACE } from "../../lib/telemetry/metric-names.ts";
 import { type LambdaHttpHandler, serveLambdaHttp } from "../http/serve-lambda-http.ts";
-import { createImageIntakeHandler, createImageUpdaterHandler } from "../images/create-handler.ts";
-import { createWebhookHandler } from "../webhook/create-handler.ts";
-import { composeWorker } from "../worker/compose-worker.ts";
+import { composeLocalBridge, type LocalCompositionOptions } from "./compose-local-bridge.ts";
 import { createDriftTimer } from "./drift-timer.ts";
-import { lambdaContext } from "./lambda-context.ts";
 import { localGit } from "./local-git.ts";
-import { createLocalQueues, createLocalStandardQueues, type LocalQueues } from "./local-queues.ts";
 import { deliverPush } from "./push-delivery.ts";
 import { createReportRecorder, type RecordedReport } from "./report-recorder.ts";
 
@@ -210,8 +203,8 @@ function githubFactory(options: LocalBridgeOptions, write: (text: string) => voi
   };
 }
 
-/** The SQS endpoint (fauxqs in-process unless given one) and the bridge's queues on it. */
-async function startQueues(options: LocalBridgeOptions, cleanups: Cleanups) {
+/** The SQS endpoint: fauxqs in-process unless given one. */
+async function startSqs(options: LocalBridgeOptions, cleanups: Cleanups) {
   let sqsEndpoint = options.sqsEndpoint;
   if (sqsEndpoint === undefined) {
     const fauxqs = await startFauxqs({ port: 0, logger: false });
@@ -227,145 +220,33 @@ async function startQueues(options: LocalBridgeOptions, cleanups: Cleanups) {
     maxAttempts: 3,
   });
   cleanups.push(async () => sqs.destroy());
-  // A shared endpoint (tests) gets fresh queues per bridge; an own fauxqs has stable names.
-  const base =
-    options.sqsEndpoint === undefined
-      ? "pullbridge-local-jobs"
-      : `pullbridge-local-${randomBytes(4).toString("hex")}`;
-  const queues = await createLocalQueues(sqs, base, {
-    maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
-    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
-  });
-  return { sqs, sqsEndpoint, queues };
+  return { sqs, sqsEndpoint };
 }
 
 type Cleanups = Array<() => Promise<void>>;
 
 const DEFAULT_MAX_RECEIVE_COUNT = 5;
 
-/** Powertools Metrics for one function; its warnings ("no application metrics" on every quiet drift check) mean nothing without CloudWatch. */
-function metricsFor(serviceName: string, options: LocalBridgeOptions): Metrics {
-  return new Metrics({
-    namespace: METRIC_NAMESPACE,
-    serviceName,
-    ...(options.emitMetrics ? {} : { logger: silentLog }),
-  });
-}
-
-/** The worker handler (the same composition as in Lambda) polled by the event-source harness. */
-function startWorker(
-  options: LocalBridgeOptions,
-  parts: {
-    sqs: SQSClient;
-    queues: LocalQueues;
-    github: JobGitHubFactory;
-    write: (text: string) => void;
-    health: HealthWiringParts | undefined;
-  },
-  cleanups: Cleanups,
-) {
-  const { write } = parts;
-  const visibility = options.visibilityTimeoutSeconds ?? 30;
-  const worker = composeWorker({
-    targets: options.targets,
-    github: parts.github,
-    secrets: createParametersSecretReader({}),
-    sourceLimits: DEFAULT_SOURCE_LIMITS,
-    renderer: options.renderer,
-    maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
-    localMode: true,
-    defaultKubeconfigPath: options.defaultKubeconfigPath,
-    // The user's own kubeconfig: exec plugins (`aws eks get-token`), files and proxies.
-    kubeconfigEndpoint: clientNodeKubeconfigEndpoint,
-    logger: new Logger({ serviceName: ServiceName.Worker, logLevel: options.logLevel ?? "WARN" }),
-    metrics: metricsFor(ServiceName.Worker, options),
-    ...(parts.health === undefined ? {} : { health: parts.health.port }),
-  });
-  const onBatch = (result: PollOnceResult) => {
-    if (result.failed === 0) return;
-    const why = result.handlerError === undefined ? "" : `: ${describeError(result.handlerError)}`;
-    write(
-      `! ${result.failed} job(s) failed and return to the queue in ${visibility}s (dead-letter queue after ${options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT} attempts)${why}`,
-    );
-  };
-  const stop = new AbortController();
-  const loop = runEventSource(
-    {
-      sqs: parts.sqs,
-      queueUrl: parts.queues.queueUrl,
-      queueArn: parts.queues.queueArn,
-      visibilityTimeout: visibility,
-      waitTimeSeconds: 1,
-    },
-    // The worker stops a sync shortly before the deadline; local mode allows Lambda's maximum.
-    (event: SQSEvent) =>
-      worker(event, lambdaContext({ functionName: "pullbridge-local-worker", remainingMs: 15 * 60_000 })),
-    { signal: stop.signal, onBatch, onError: (error) => write(`! job queue: ${describeError(error)}`) },
-  );
-  cleanups.push(async () => {
-    stop.abort();
-    await loop;
-  });
-}
-
-type HealthWiringParts = {
-  port: { queue: ReturnType<typeof createSqsHealthCheckQueue>; backoff: HealthBackoff };
-  queues: LocalQueues;
-};
-
 /**
- * The health loop: a standard queue (+ DLQ) in fauxqs and the health handler (the same composition
- * as in Lambda) polled by the event-source harness. The worker queues each check with its delay;
- * fauxqs holds the message back for DelaySeconds, as SQS does.
+ * Polls `source` into `invoke` until the bridge closes, as Lambda's event-source mapping does;
+ * receive errors are printed and polling goes on.
  */
-async function startHealth(
-  options: LocalBridgeOptions,
-  parts: { sqs: SQSClient; github: JobGitHubFactory; write: (text: string) => void },
+function startConsumer(
+  source: EventSourceOptions,
+  invoke: SqsBatchHandler,
+  hooks: { name: string; write: (text: string) => void; onPoll?: (result: PollOnceResult) => void },
   cleanups: Cleanups,
-): Promise<HealthWiringParts> {
-  const { sqs, write } = parts;
-  const base =
-    options.sqsEndpoint === undefined
-      ? "pullbridge-local-health"
-      : `pullbridge-local-health-${randomBytes(4).toString("hex")}`;
-  const visibility = options.visibilityTimeoutSeconds ?? 30;
-  const queues = await createLocalStandardQueues(sqs, base, {
-    maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
-    visibilityTimeoutSeconds: visibility,
-  });
-  const backoff = options.health?.backoff ?? DEFAULT_HEALTH_BACKOFF;
-  const queue = createSqsHealthCheckQueue({ client: sqs, queueUrl: queues.queueUrl });
-  const handler = composeHealth({
-    targets: options.targets,
-    github: parts.github,
-    secrets: createParametersSecretReader({}),
-    queue,
-    backoff,
-    localMode: true,
-    defaultKubeconfigPath: options.defaultKubeconfigPath,
-    // The user's own kubeconfig: exec plugins (`aws eks get-token`), files and proxies.
-    kubeconfigEndpoint: clientNodeKubeconfigEndpoint,
-    logger: new Logger({ serviceName: ServiceName.Health, logLevel: options.logLevel ?? "WARN" }),
-    metrics: metricsFor(ServiceName.Health, options),
-  });
+): void {
   const stop = new AbortController();
-  const loop = runEventSource(
-    {
-      sqs,
-      queueUrl: queues.queueUrl,
-      queueArn: queues.queueArn,
-      visibilityTimeout: visibility,
-      waitTimeSeconds: 1,
-    },
-    (event: SQSEvent) =>
-      handler(event, lambdaContext({ functionName: "pullbridge-local-health", remainingMs: 60_000 })),
-    { signal: stop.signal, onError: (error) => write(`! health queue: ${describeError(error)}`) },
-  );
+  const loop = consumeQueue({ waitTimeSeconds: 1, ...source }, invoke, {
+    signal: stop.signal,
+    ...(hooks.onPoll ? { onPoll: hooks.onPoll } : {}),
+    onError: (error) => hooks.write(`! ${hooks.name}: ${describeError(error)}`),
+  });
   cleanups.push(async () => {
     stop.abort();
     await loop;
   });
-  return { port: { queue, backoff }, queues };
 }
 
 /** Where local mode accepts an EventBridge event (what the ECR rule would deliver to the intake function). */
@@ -374,47 +255,22 @@ export const IMAGE_EVENT_PATH = "/images/ecr";
 type ImageIntakeRoute = (event: unknown) => Promise<unknown>;
 
 /**
- * Image automation on local repositories: an image queue (+ DLQ) in fauxqs, the intake handler
- * behind `POST /images/ecr`, and the updater polling the queue and committing into the local
- * repository — then delivering the push GitHub would send, so the bridge syncs the new image.
+ * Image automation on local repositories: the updater commits into the local repository, then
+ * delivers the push GitHub would send, so the bridge syncs the new image.
  */
-async function startImages(
+function localImages(
   options: LocalBridgeOptions,
-  parts: {
-    sqs: SQSClient;
-    directories: Readonly<Record<string, string>>;
-    webhookUrl: () => string;
-    write: (text: string) => void;
-  },
-  cleanups: Cleanups,
-): Promise<ImageIntakeRoute> {
-  const { sqs, write } = parts;
-  const base =
-    options.sqsEndpoint === undefined
-      ? "pullbridge-local-images"
-      : `pullbridge-local-images-${randomBytes(4).toString("hex")}`;
-  const queues = await createLocalQueues(sqs, base, {
-    maxReceiveCount: options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT,
-    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
-  });
+  directories: Readonly<Record<string, string>>,
+  webhookUrl: () => string,
+  write: (text: string) => void,
+): NonNullable<LocalCompositionOptions["images"]> {
   const directory = (repo: string) => {
-    const dir = parts.directories[repo] ?? parts.directories[repo.toLowerCase()];
+    const dir = directories[repo] ?? directories[repo.toLowerCase()];
     if (dir === undefined) throw new ConfigError(`repos.${repo}`, "no local directory for this repository");
     return dir;
   };
-  const logger = new Logger({ serviceName: ServiceName.Images, logLevel: options.logLevel ?? "WARN" });
-  const intake = createImageIntakeHandler({
-    targets: options.targets.targets,
-    queue: createSqsImageJobQueue({ client: sqs, queueUrl: queues.queueUrl }),
-    logger,
-    metrics: metricsFor(ServiceName.Images, options),
-  });
-  const updater = createImageUpdaterHandler({
-    targets: options.targets.targets,
+  return {
     repoFor: async () => createLocalGitImageRepo({ directory, env: gitChildEnv() }),
-    identity: DEFAULT_IMAGE_COMMIT_IDENTITY,
-    logger,
-    metrics: metricsFor(ServiceName.Images, options),
     async onResult(job, result) {
       if (result.kind === "unchanged" || result.kind === "ignored") {
         write(`image ${job.image.repository}:${job.image.tag}: no commit (${result.reason})`);
@@ -435,33 +291,14 @@ async function startImages(
         repo: localGit(directory(job.repo)),
         repoName: job.repo,
         branch: job.branch,
-        url: parts.webhookUrl(),
+        url: webhookUrl(),
         secret: options.webhookSecret,
       });
       write(
         `push ${job.branch} ${push.before.slice(0, 7)}..${push.after.slice(0, 7)} → webhook: HTTP ${push.status}`,
       );
     },
-  });
-  const stop = new AbortController();
-  const loop = runEventSource(
-    {
-      sqs,
-      queueUrl: queues.queueUrl,
-      queueArn: queues.queueArn,
-      visibilityTimeout: options.visibilityTimeoutSeconds ?? 30,
-      waitTimeSeconds: 1,
-    },
-    (event: SQSEvent) =>
-      updater(event, lambdaContext({ functionName: "pullbridge-local-images", remainingMs: 60_000 })),
-    { signal: stop.signal, onError: (error) => write(`! image queue: ${describeError(error)}`) },
-  );
-  cleanups.push(async () => {
-    stop.abort();
-    await loop;
-  });
-  return (event) =>
-    intake(event, lambdaContext({ functionName: "pullbridge-local-images-intake", remainingMs: 10_000 }));
+  };
 }
 
 /** Starts everything; resolves once the webhook endpoint listens and the worker polls. */
@@ -474,41 +311,85 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
     }
   };
   try {
-    const { sqs, sqsEndpoint, queues } = await startQueues(options, cleanups);
-    const queue = createSqsJobQueue({ client: sqs, queueUrl: queues.queueUrl });
+    const { sqs, sqsEndpoint } = await startSqs(options, cleanups);
     const recorder = createReportRecorder();
     const inner = githubFactory(options, write);
-    const github: JobGitHubFactory = async (job) => {
-      const ports = await inner(job);
-      return { ...ports, reporter: recorder.wrap(ports.reporter) };
-    };
-    const health = options.health ? await startHealth(options, { sqs, github, write }, cleanups) : undefined;
-    startWorker(options, { sqs, queues, github, write, health }, cleanups);
-
+    const visibility = options.visibilityTimeoutSeconds ?? 30;
+    const maxReceiveCount = options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT;
+    const logLevel = options.logLevel ?? "WARN";
     let webhookUrl = "";
     const source = options.source;
-    const images =
-      source.kind === "local" && options.targets.targets.some((t) => t.images !== undefined)
-        ? await startImages(
-            options,
-            { sqs, directories: source.directories, webhookUrl: () => webhookUrl, write },
-            cleanups,
-          )
-        : undefined;
+    const system = await composeLocalBridge({
+      targets: options.targets,
+      github: async (job) => {
+        const ports = await inner(job);
+        return { ...ports, reporter: recorder.wrap(ports.reporter) };
+      },
+      sqs,
+      // A shared endpoint (tests) gets fresh queues per bridge; an own fauxqs has stable names.
+      queuePrefix:
+        options.sqsEndpoint === undefined
+          ? "pullbridge-local"
+          : `pullbridge-local-${randomBytes(4).toString("hex")}`,
+      webhookSecret: options.webhookSecret,
+      renderer: options.renderer,
+      maxReceiveCount,
+      visibilityTimeoutSeconds: visibility,
+      // The worker stops a sync shortly before the deadline; local mode allows Lambda's maximum.
+      workerTimeoutMs: 15 * 60_000,
+      secrets: createParametersSecretReader({}),
+      defaultKubeconfigPath: options.defaultKubeconfigPath,
+      // The user's own kubeconfig: exec plugins (`aws eks get-token`), files and proxies.
+      kubeconfigEndpoint: clientNodeKubeconfigEndpoint,
+      logger: (serviceName) => new Logger({ serviceName, logLevel }),
+      // Powertools Metrics' warnings ("no application metrics" on every quiet drift check) mean nothing without CloudWatch.
+      metrics: (serviceName) =>
+        new Metrics({
+          namespace: METRIC_NAMESPACE,
+          serviceName,
+          ...(options.emitMetrics ? {} : { logger: silentLog }),
+        }),
+      health: options.health && { backoff: options.health.backoff ?? DEFAULT_HEALTH_BACKOFF },
+      images:
+        source.kind === "local" && options.targets.targets.some((t) => t.images !== undefined)
+          ? localImages(options, source.directories, () => webhookUrl, write)
+          : undefined,
+    });
+
+    const poll = (queue: { queueUrl: string; queueArn: string }) => ({
+      sqs,
+      queueUrl: queue.queueUrl,
+      queueArn: queue.queueArn,
+      visibilityTimeout: visibility,
+    });
+    if (system.health) {
+      startConsumer(poll(system.health), system.health.invoke, { name: "health queue", write }, cleanups);
+    }
+    startConsumer(
+      poll(system.jobs),
+      system.jobs.invoke,
+      {
+        name: "job queue",
+        write,
+        onPoll(result) {
+          if (result.failed === 0) return;
+          const why = result.handlerError === undefined ? "" : `: ${describeError(result.handlerError)}`;
+          write(
+            `! ${result.failed} job(s) failed and return to the queue in ${visibility}s (dead-letter queue after ${maxReceiveCount} attempts)${why}`,
+          );
+        },
+      },
+      cleanups,
+    );
+    const images = system.images;
+    if (images) startConsumer(poll(images), images.invoke, { name: "image queue", write }, cleanups);
 
     // The webhook: the Lambda handler behind node:http.
-    const webhook = createWebhookHandler({
-      queue,
-      targets: options.targets.targets,
-      secrets: async () => [options.webhookSecret],
-      logger: new Logger({ serviceName: ServiceName.Webhook, logLevel: options.logLevel ?? "WARN" }),
-      metrics: metricsFor(ServiceName.Webhook, options),
-    });
     const served = await serveLambdaHttp(
       routeWebhook(
-        (event, context) => webhook(event, context),
+        system.webhook,
         `pullbridge ${PULLBRIDGE_VERSION} (local mode): POST /webhook${images ? `, POST ${IMAGE_EVENT_PATH}` : ""}\n`,
-        images,
+        images?.intake,
       ),
       {
         port: options.port ?? 0,
@@ -519,36 +400,25 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
     cleanups.push(() => served.close());
     webhookUrl = `${served.url}/webhook`;
 
-    // The drift schedule: each local tick is its own schedule run (ticks may come seconds apart).
-    let ticks = 0;
-    const runDriftSchedule = () => {
-      const at = new Date();
-      return enqueueDriftJobs({
-        targets: options.targets.targets,
-        queue,
-        now: at,
-        scheduleId: `local-${at.getTime().toString(36)}-${(ticks++).toString(36)}`,
-      });
-    };
-    const drift = createDriftTimer(runDriftSchedule, write);
+    const drift = createDriftTimer(system.runDriftSchedule, write);
     drift.setInterval(options.driftIntervalSeconds ?? 0);
     cleanups.push(async () => drift.setInterval(0));
 
     return {
       url: served.url,
-      webhookUrl: `${served.url}/webhook`,
+      webhookUrl,
       sqsEndpoint,
-      queueUrl: queues.queueUrl,
-      dlqUrl: queues.dlqUrl,
-      health: health && {
-        queueUrl: health.queues.queueUrl,
-        dlqUrl: health.queues.dlqUrl,
-        backoff: health.port.backoff,
+      queueUrl: system.jobs.queueUrl,
+      dlqUrl: system.jobs.dlqUrl,
+      health: system.health && {
+        queueUrl: system.health.queueUrl,
+        dlqUrl: system.health.dlqUrl,
+        backoff: system.health.backoff,
       },
       targets: options.targets,
       reports: recorder.reports,
       waitForReport: recorder.waitFor,
-      runDriftSchedule,
+      runDriftSchedule: system.runDriftSchedule,
       setDriftInterval: (seconds) => drift.setInterval(seconds),
       close,
     };

@@ -6,12 +6,6 @@
 import { touchesTarget } from "../render/target-source-paths.ts";
 import type { ChangedPaths } from "../source/git-source.ts";
 
-/** `deploy` holds `deploy/app.yaml`, not `deploy-old/app.yaml`; `.` holds everything. */
-export function isUnderTargetPath(file: string, targetPath: string): boolean {
-  if (targetPath === "." || targetPath === "") return true;
-  return file === targetPath || file.startsWith(`${targetPath}/`);
-}
-
 /**
  * True when the change may touch the target. A capped list (GitHub stops at 300 files, silently)
  * proves nothing about the files it left out, so it counts as touching.

@@ -21,6 +21,7 @@ import {
   type PushedImage,
   planImageUpdate,
 } from "../images/plan-image-update.ts";
+import { isPathWithin } from "../is-path-within.ts";
 
 /** Trailer on every image-update commit; the loop guard looks for it. */
 export const IMAGE_UPDATE_TRAILER = "Pullbridge-Image-Update";
@@ -98,10 +99,6 @@ function proposalBranch(job: ImageJob, changes: readonly TargetImageChange[]): s
     .replace(/\.\.+/g, ".");
 }
 
-function under(path: string, dir: string): boolean {
-  return dir === "." || path === dir || path.startsWith(`${dir}/`);
-}
-
 /** What one image job would write: the changes, what was left alone and why, the changed files. */
 export type PlannedImageJob = { changes: TargetImageChange[]; ignored: IgnoredField[]; files: RepoFile[] };
 
@@ -119,7 +116,10 @@ function watchPathFields(
 ): IgnoredField[] {
   const watched = new Map(
     [...files]
-      .filter(([path]) => target.watch.some((w) => under(path, w)) && !jobPaths.some((p) => under(path, p)))
+      .filter(
+        ([path]) =>
+          target.watch.some((w) => isPathWithin(w, path)) && !jobPaths.some((p) => isPathWithin(p, path)),
+      )
       .map(([path, f]) => [path, f.text]),
   );
   if (watched.size === 0) return [];
@@ -146,7 +146,7 @@ export function planImageJob(
   const jobPaths = targets.map((t) => t.path);
   for (const target of targets) {
     const texts = new Map(
-      [...current].filter(([path]) => under(path, target.path)).map(([path, f]) => [path, f.text]),
+      [...current].filter(([path]) => isPathWithin(target.path, path)).map(([path, f]) => [path, f.text]),
     );
     // A later target sees an earlier one's edits, so two targets sharing a file never undo each other.
     const plan = planImageUpdate(texts, target.images?.policies ?? [], image);

@@ -5,13 +5,12 @@
  */
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import type { Target } from "../config/targets.ts";
-import { chooseRenderEngine } from "../render/choose-render-engine.ts";
-import { renderDesired } from "../render/render-desired.ts";
 import type { Renderer } from "../render/renderer-port.ts";
+import type { SkippedFile } from "../source/git-source.ts";
 import type { TargetRef } from "../sync/refuse-inventory-collisions.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import { syncTarget } from "../sync/sync-target.ts";
-import { capabilitiesOf } from "./load-target-objects.ts";
+import { capabilitiesOf, loadDesiredSet } from "./load-target-objects.ts";
 
 /** What a long sync has done so far (requests sent, by kind). */
 export type SyncProgress = {
@@ -101,17 +100,26 @@ function observeProgress(cluster: ClusterPort, onProgress: (progress: SyncProgre
   };
 }
 
-/** Renders (Kustomize/Helm) or loads the manifests (ManifestSetError naming every problem) and plans or applies them. */
-export async function runSyncCommand(deps: SyncCommandDeps, input: SyncCommandInput): Promise<SyncResult> {
-  const target = { ...input.target, path: input.targetPath };
-  const engine = chooseRenderEngine(target.render, input.files.keys(), target.path);
-  const capabilities = engine === "helm" ? await capabilitiesOf(deps.cluster, deps.signal) : undefined;
-  const { desired } = await renderDesired(
-    { renderer: deps.renderer },
-    { files: input.files, target, capabilities, signal: deps.signal },
+/**
+ * Loads the directory's objects as the worker loads a commit's (ManifestSetError naming every
+ * problem) and plans or applies them; returns the result and the files a plain target skipped.
+ */
+export async function runSyncCommand(
+  deps: SyncCommandDeps,
+  input: SyncCommandInput,
+): Promise<{ result: SyncResult; skipped: SkippedFile[] }> {
+  const { desired, skipped } = await loadDesiredSet(
+    {
+      // The CLI has read the directory already (see functions/cli): every path is served from it.
+      readTree: async () => input.files,
+      renderer: deps.renderer,
+      capabilities: () => capabilitiesOf(deps.cluster, deps.signal),
+      signal: deps.signal,
+    },
+    { ...input.target, path: input.targetPath },
   );
   const cluster = deps.onProgress ? observeProgress(deps.cluster, deps.onProgress) : deps.cluster;
-  return await syncTarget(
+  const result = await syncTarget(
     { cluster, toolingVersion: deps.toolingVersion },
     {
       target: input.target,
@@ -124,4 +132,5 @@ export async function runSyncCommand(deps: SyncCommandDeps, input: SyncCommandIn
       ...(input.maxDiffs === undefined ? {} : { maxDiffs: input.maxDiffs }),
     },
   );
+  return { result, skipped };
 }

@@ -3,6 +3,7 @@
  * root (stdout is a TTY and `NO_COLOR` is unset); everything else asks the palette, so JSON output
  * and piped text never carry escape codes.
  */
+import { styleText } from "node:util";
 
 export type Palette = {
   readonly enabled: boolean;
@@ -14,16 +15,23 @@ export type Palette = {
   dim(text: string): string;
 };
 
-const wrap = (open: number, close: number) => (text: string) => `\u001b[${open}m${text}\u001b[${close}m`;
+/**
+ * Node's own ANSI codes. `validateStream: false` because whether to colour is decided once, from
+ * the injected env and TTY flag (`shouldUseColour`): styleText's own check reads `process.env`
+ * and `process.stdout`, lets `FORCE_COLOR` override `NO_COLOR` and treats an empty `NO_COLOR` as
+ * set, which is not the no-color.org rule this CLI documents.
+ */
+const style = (format: "red" | "green" | "yellow" | "cyan" | "bold" | "dim") => (text: string) =>
+  styleText(format, text, { validateStream: false });
 
 const COLOURED: Palette = {
   enabled: true,
-  red: wrap(31, 39),
-  green: wrap(32, 39),
-  yellow: wrap(33, 39),
-  cyan: wrap(36, 39),
-  bold: wrap(1, 22),
-  dim: wrap(2, 22),
+  red: style("red"),
+  green: style("green"),
+  yellow: style("yellow"),
+  cyan: style("cyan"),
+  bold: style("bold"),
+  dim: style("dim"),
 };
 
 const identity = (text: string) => text;
@@ -55,10 +63,4 @@ export function shouldUseColour(options: {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "" && env.FORCE_COLOR !== "0") return true;
   return options.isTty;
-}
-
-/** Removes ANSI colour codes (for width computations). */
-export function stripAnsi(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC.
-  return text.replace(/\u001b\[[0-9;]*m/g, "");
 }

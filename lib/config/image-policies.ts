@@ -92,4 +92,8 @@ export const imageAutomationSchema = z
   });
 
 export type ImagePolicy = z.infer<typeof imagePolicySchema>;
+/**
+ * An image policy as written in the targets file, before defaults (test factories build them).
+ * @internal
+ */
 export type ImagePolicyInput = z.input<typeof imagePolicySchema>;

@@ -232,6 +232,10 @@ export const targetsFileSchema = z
 
 export type ClusterConfig = z.infer<typeof clusterSchema>;
 export type Target = z.infer<typeof targetSchema>;
+/**
+ * A target as written in the targets file, before defaults (tests and factories build them).
+ * @internal
+ */
 export type TargetInput = z.input<typeof targetSchema>;
 export type TargetsFile = z.infer<typeof targetsFileSchema>;
 

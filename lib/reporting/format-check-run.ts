@@ -3,7 +3,6 @@
  * annotations (manifest problems at file:line). Pure; sizes stay within GitHub's limits.
  */
 import type { ReportAnnotation, ReportKind } from "./commit-reporter.ts";
-import type { OutcomeCounts } from "./format-description.ts";
 import {
   ANNOTATIONS_PER_REQUEST,
   CHECK_RUN_TEXT_LIMIT,
@@ -40,18 +39,6 @@ const HEADINGS: Record<ReportKind, Record<ObjectAction, string>> = {
 };
 
 const ORDER: readonly ObjectAction[] = ["failed", "create", "update", "prune", "unchanged"];
-
-/** Counts outcomes by action (failed ones are not counted). */
-export function countOutcomes(outcomes: readonly ObjectOutcome[]): OutcomeCounts {
-  const counts = { created: 0, updated: 0, pruned: 0, unchanged: 0 };
-  for (const { action } of outcomes) {
-    if (action === "create") counts.created += 1;
-    else if (action === "update") counts.updated += 1;
-    else if (action === "prune") counts.pruned += 1;
-    else if (action === "unchanged") counts.unchanged += 1;
-  }
-  return counts;
-}
 
 function outcomeLine(outcome: ObjectOutcome): string {
   const file = outcome.file === undefined ? "" : ` — \`${outcome.file}\``;

@@ -27,22 +27,3 @@ export function stageOf(resource: Pick<ApiResource, "group" | "kind" | "namespac
   if (resource.group === "" && resource.kind === "Namespace") return Stage.namespaces;
   return resource.namespaced ? Stage.namespaced : Stage.clusterScoped;
 }
-
-/** Groups items by stage, in `order`, dropping empty stages; order within a stage is preserved. */
-export function groupByStage<T>(
-  items: readonly T[],
-  stage: (item: T) => Stage,
-  order: readonly Stage[] = APPLY_ORDER,
-): Array<{ stage: Stage; items: T[] }> {
-  const buckets = new Map<Stage, T[]>();
-  for (const item of items) {
-    const s = stage(item);
-    const bucket = buckets.get(s);
-    if (bucket) bucket.push(item);
-    else buckets.set(s, [item]);
-  }
-  return order.flatMap((s) => {
-    const bucket = buckets.get(s);
-    return bucket ? [{ stage: s, items: bucket }] : [];
-  });
-}

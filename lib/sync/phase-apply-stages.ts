@@ -4,7 +4,7 @@
  * whose dry-run was deferred (their CRD or Namespace is new) are dry-run as a set before any of
  * them is written.
  */
-import { abortableSleep } from "../abortable-sleep.ts";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type DiscoveryIndex, FIELD_MANAGER } from "../cluster/cluster-port.ts";
 import { ClusterError } from "../errors.ts";
 import { describeObject } from "../manifests/kube-object.ts";
@@ -181,7 +181,7 @@ async function waitForEstablished(
             object: describeObject(crd.object),
           });
         }
-        await abortableSleep(POLL_MS, ctx.signal);
+        await pause(ctx.signal);
       }
     },
   );
@@ -204,7 +204,15 @@ async function waitForKinds(
         { retryable: true, object: describeObject(object) },
       );
     }
-    await abortableSleep(POLL_MS, ctx.signal);
+    await pause(ctx.signal);
     index = await ctx.cluster.discover({ refresh: true, signal: ctx.signal });
   }
+}
+
+/**
+ * One poll interval. An abort (the job's time budget) rejects with the signal's own reason, as a
+ * request cut short by it does, rather than with the timer's generic AbortError.
+ */
+async function pause(signal: AbortSignal | undefined): Promise<void> {
+  await sleep(POLL_MS, undefined, { signal }).catch(() => signal?.throwIfAborted());
 }

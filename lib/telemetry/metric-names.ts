@@ -82,13 +82,3 @@ export const ImageMetric = {
 
 /** Dimension of ImageUpdatesIgnored: a stable ignore/reject code (`tag-not-newer`, `account-not-allowed`, …). */
 export const ImageDimension = { Reason: "reason" } as const;
-
-/** Every custom metric name, for tests that check dashboards and alarms reference only real metrics. */
-export const ALL_METRIC_NAMES: readonly string[] = [
-  ...Object.values(WebhookMetric),
-  ...Object.values(SyncMetric),
-  ...Object.values(PreviewMetric),
-  ...Object.values(HealthMetric),
-  ...Object.values(DriftScheduleMetric),
-  ...Object.values(ImageMetric),
-];

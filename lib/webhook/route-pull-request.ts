@@ -43,7 +43,10 @@ const pullRequestPayload = z.object({
   installation: z.nullish(z.object({ id: z.number().check(z.int(), z.positive()) })),
 });
 
-/** What routing reads from a pull_request payload; GitHub's own payload type is checked against it in tests. */
+/**
+ * What routing reads from a pull_request payload; GitHub's own payload type is checked against it in tests.
+ * @internal
+ */
 export type PullRequestPayloadInput = z.input<typeof pullRequestPayload>;
 
 /** Routes a verified `pull_request` delivery. */

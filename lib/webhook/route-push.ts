@@ -46,14 +46,11 @@ const pushPayload = z.object({
   installation: z.nullish(z.object({ id: z.number().check(z.int(), z.positive()) })),
 });
 type PushPayload = z.infer<typeof pushPayload>;
-/** What routing reads from a push payload; GitHub's own payload type is checked against it in tests. */
+/**
+ * What routing reads from a push payload; GitHub's own payload type is checked against it in tests.
+ * @internal
+ */
 export type PushPayloadInput = z.input<typeof pushPayload>;
-
-/** True when `file` (repository-relative) lies inside `dir` (a target path; `.` is the root). */
-export function pathContains(dir: string, file: string): boolean {
-  if (dir === ".") return true;
-  return file === dir || file.startsWith(`${dir}/`);
-}
 
 /** Why the commit list cannot be trusted to name every changed file, or undefined when it can. */
 function fullSyncReason(

@@ -3,7 +3,9 @@
  * (pods really become ready, or misbehave on purpose through KWOK stages), the real worker and
  * health handlers, real SQS (fauxqs) with per-message DelaySeconds, the GitHub fake.
  */
+
 import { join } from "node:path";
+import { setTimeout } from "node:timers/promises";
 import {
   ApiextensionsV1Api,
   AppsV1Api,
@@ -433,7 +435,7 @@ async function waitFor(probe: () => Promise<boolean>, timeoutMs = 30_000): Promi
   for (;;) {
     const ok = await probe().catch(() => false);
     if (ok || Date.now() > deadline) return ok;
-    await new Promise((r) => setTimeout(r, 500));
+    await setTimeout(500);
   }
 }
 

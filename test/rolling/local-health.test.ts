@@ -98,7 +98,7 @@ describe("local mode with health gating", () => {
     );
     expect(pending).toBeGreaterThanOrEqual(0);
     expect(success).toBeGreaterThan(pending);
-    expect(bridge.health?.queueUrl).toMatch(/pullbridge-local-health-[0-9a-f]{8}$/);
+    expect(bridge.health?.queueUrl).toMatch(/pullbridge-local-[0-9a-f]{8}-health$/);
   });
 
   it("reports failure with the pod's reason when the image cannot be pulled", async () => {

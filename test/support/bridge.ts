@@ -1,32 +1,29 @@
 /**
- * The whole bridge on real servers, for end-to-end tests: the real webhook handler → fauxqs
- * (SQS FIFO + DLQ) → the event-source harness → the real worker handler → the real
- * kube-apiserver (as the scoped worker identity) and the GitHub fake (OpenAPI-validated),
- * serving a real git repository.
+ * The whole bridge on real servers, for end-to-end tests: local mode's composition
+ * (functions/local/compose-local-bridge.ts) — the real webhook handler → fauxqs (SQS FIFO + DLQ)
+ * → the real worker handler → the real kube-apiserver (as the scoped worker identity) and the
+ * GitHub fake (OpenAPI-validated), serving a real git repository — driven step by step: each
+ * test delivers, polls and drains itself instead of local mode's background loops.
  */
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import type { SQSEvent } from "aws-lambda";
 import { inject } from "vitest";
-import { composeHealth } from "../../functions/health/compose-health.ts";
-import { composeWorker } from "../../functions/worker/compose-worker.ts";
-import { enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
+import { composeLocalBridge } from "../../functions/local/compose-local-bridge.ts";
+import type { QueueWithDlq } from "../../functions/local/local-queues.ts";
 import type { ClusterPort, RequestCounts } from "../../lib/cluster/cluster-port.ts";
 import { parseTargetsConfig, type TargetInput, type TargetsFile } from "../../lib/config/targets.ts";
-import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-check-queue.ts";
-import type { HealthCheckQueue } from "../../lib/health/health-check-queue.ts";
-import type { HealthBackoff } from "../../lib/health/health-schedule.ts";
 import {
-  drainQueue,
+  type ConsumeOptions,
+  consumeQueue,
+  type EventSourceOptions,
   type PollOnceResult,
   pollOnce,
+  type SqsBatchHandler,
 } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
-import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
-import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import {
   type CommitFiles,
@@ -34,14 +31,15 @@ import {
   pullRequestPayload,
   pushPayload,
   signedDelivery,
+  TEST_SECRET,
 } from "../factories/webhook.ts";
-import { lambdaContext, webhookLambda } from "../factories/webhook-lambda.ts";
+import { lambdaContext } from "../factories/webhook-lambda.ts";
 import type { ControlPlaneInfo } from "./control-plane/control-plane.ts";
 import type { FileChanges } from "./git-repo.ts";
 import { type GitHubWorld, startGitHubWorld, TEST_INSTALLATION_ID } from "./github-fake/github-world.ts";
 import { grantHealthReader, HEALTH_IDENTITY } from "./health-reader.ts";
-import { createTestNamespace, grantWorker } from "./kube.ts";
-import { createFifoWithDlq, createStandardWithDlq, type FifoPair, testSqsClient } from "./sqs.ts";
+import { createTestNamespace, grantWorker, uniqueName } from "./kube.ts";
+import { testSqsClient } from "./sqs.ts";
 
 export type BridgeOptions = {
   mode?: "app" | "token";
@@ -69,7 +67,7 @@ export type BridgeOptions = {
 export type Bridge = {
   world: GitHubWorld;
   sqs: SQSClient;
-  queue: FifoPair;
+  queue: QueueWithDlq;
   config: TargetsFile;
   namespace: string;
   /** Commits `files` to `main` and delivers the signed push to the webhook; returns the sha and the HTTP answer. */
@@ -106,9 +104,14 @@ export type Bridge = {
   pollHealth(waitSeconds?: number): Promise<PollOnceResult>;
   /**
    * Runs the health consumer until the status of `sha` is no longer `pending` (or `timeoutMs`
-   * passes — a bound, not an assertion); returns every health poll's result.
+   * passes — a bound, not an assertion); returns every health poll's result. By default each poll
+   * long-polls a second; benchmarks short-poll (`waitSeconds: 0`) and pause `idleMs` instead.
    */
-  runHealthUntilFinal(sha: string, timeoutMs?: number): Promise<PollOnceResult[]>;
+  runHealthUntilFinal(
+    sha: string,
+    timeoutMs?: number,
+    poll?: { waitSeconds?: number; idleMs?: number; onPoll?: ConsumeOptions["onPoll"] },
+  ): Promise<PollOnceResult[]>;
   /** Requests the health consumer's cluster clients have sent so far. */
   healthRequests(): RequestCounts;
   /** Milliseconds spent inside the worker and health handlers so far (each invocation rounded up, as Lambda bills). */
@@ -116,9 +119,8 @@ export type Bridge = {
   close(): Promise<void>;
 };
 
-/** The worker's context: a 2-minute budget, like its Lambda timeout. */
-const workerContext = () =>
-  lambdaContext(randomUUID(), { functionName: "pullbridge-test-worker", remainingMs: 120_000 });
+/** The webhook's context, as API Gateway invokes it. */
+const webhookContext = () => lambdaContext(randomUUID());
 
 /** Turns a file change set into the `added/modified/removed` lists GitHub puts in a push. */
 function commitFilesOf(files: FileChanges, existing: Set<string>): CommitFiles {
@@ -143,7 +145,6 @@ function commitFilesOf(files: FileChanges, existing: Set<string>): CommitFiles {
 export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> {
   const cp = options.servers?.controlPlane ?? inject("controlPlane");
   const sqs = testSqsClient(options.servers?.sqsEndpoint);
-  const queue = await createFifoWithDlq(sqs, { maxReceiveCount: options.maxReceiveCount ?? 5 });
   const world = await startGitHubWorld({ mode: options.mode ?? "app" });
   let namespace = options.namespace;
   if (namespace === undefined) {
@@ -171,89 +172,86 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       },
     ],
   });
+  if (options.health) await grantHealthReader(namespace, "web");
 
-  const webhook = webhookLambda({ sqs, queueUrl: queue.queueUrl, targets: config.targets });
+  const clients: ClusterPort[] = [];
   const healthClients: ClusterPort[] = [];
-  let healthSource:
-    | {
-        sqs: SQSClient;
-        queueUrl: string;
-        waitTimeSeconds: number;
-        visibilityTimeout: number;
-        releaseFailuresImmediately: boolean;
-      }
-    | undefined;
-  let invokeHealth: ((event: SQSEvent) => Promise<unknown>) | undefined;
+  const remember = (list: ClusterPort[]) => (client: ClusterPort) => {
+    if (!list.includes(client)) list.push(client);
+  };
+  const system = await composeLocalBridge({
+    targets: config,
+    github: world.jobGitHub,
+    sqs,
+    queuePrefix: uniqueName("bridge"),
+    webhookSecret: TEST_SECRET,
+    renderer: options.renderer,
+    maxReceiveCount: options.maxReceiveCount ?? 5,
+    visibilityTimeoutSeconds: 30,
+    // The deployed worker's timeout (serverless.yml).
+    workerTimeoutMs: 120_000,
+    // `file:` kubeconfigs with inline credentials, as Lambda reads them; the EKS and secret parts are never reached.
+    secrets: { read: async (ref) => Promise.reject(new Error(`no secret ${ref} in tests`)) },
+    awsCredentials: async () => ({ accessKeyId: "unused", secretAccessKey: "unused" }),
+    logger: (serviceName) =>
+      (serviceName === ServiceName.Worker ? options.logger : undefined) ??
+      new Logger({ serviceName, logLevel: "SILENT" }),
+    metrics: (serviceName) => new Metrics({ namespace: METRIC_NAMESPACE, serviceName }),
+    health: options.health && {
+      backoff: {
+        initialDelaySeconds: options.health.initialDelaySeconds ?? 1,
+        factor: 2,
+        maxDelaySeconds: options.health.maxDelaySeconds ?? 2,
+      },
+      // The health function has its own identity: here the admin kubeconfig impersonating only the
+      // read-only `pullbridge:health` group, so every read is checked against infra/rbac for real.
+      targets: parseTargetsConfig({
+        version: 1,
+        clusters: { test: { type: "kubeconfig", source: `file:${join(cp.dir, "admin.kubeconfig")}` } },
+        targets: config.targets.map((t) => ({ ...t, healthImpersonate: HEALTH_IDENTITY })),
+      }),
+    },
+    onClusterClient: { worker: remember(clients), health: remember(healthClients) },
+  });
+
   // What Lambda would bill: the time inside each handler invocation (not the queue's receive/delete).
   const handlerMs = { worker: 0, health: 0 };
-  const timed = async <T>(fn: "worker" | "health", call: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    try {
-      return await call();
-    } finally {
-      handlerMs[fn] += Math.ceil(performance.now() - started);
-    }
-  };
-  let workerHealth: { queue: HealthCheckQueue; backoff: HealthBackoff } | undefined;
-  if (options.health) {
-    const healthQueue = await createStandardWithDlq(sqs, { maxReceiveCount: 5 });
-    await grantHealthReader(namespace, "web");
-    const backoff = {
-      initialDelaySeconds: options.health.initialDelaySeconds ?? 1,
-      factor: 2,
-      maxDelaySeconds: options.health.maxDelaySeconds ?? 2,
+  const timed =
+    (fn: "worker" | "health", invoke: SqsBatchHandler): SqsBatchHandler =>
+    async (event) => {
+      const started = performance.now();
+      try {
+        return await invoke(event);
+      } finally {
+        handlerMs[fn] += Math.ceil(performance.now() - started);
+      }
     };
-    const queuePort = createSqsHealthCheckQueue({ client: sqs, queueUrl: healthQueue.queueUrl });
-    workerHealth = { queue: queuePort, backoff };
-    // The health function has its own identity: here the admin kubeconfig impersonating only the
-    // read-only `pullbridge:health` group, so every read is checked against infra/rbac for real.
-    const healthConfig = parseTargetsConfig({
-      version: 1,
-      clusters: { test: { type: "kubeconfig", source: `file:${join(cp.dir, "admin.kubeconfig")}` } },
-      targets: config.targets.map((t) => ({ ...t, healthImpersonate: HEALTH_IDENTITY })),
-    });
-    const healthHandler = composeHealth({
-      targets: healthConfig,
-      github: world.jobGitHub,
-      secrets: { read: async (ref) => Promise.reject(new Error(`no secret ${ref} in tests`)) },
-      awsCredentials: async () => ({ accessKeyId: "unused", secretAccessKey: "unused" }),
-      localMode: true,
-      queue: queuePort,
-      backoff,
-      logger: new Logger({ serviceName: ServiceName.Health, logLevel: "SILENT" }),
-      metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: ServiceName.Health }),
-      onClusterClient: (client) => {
-        if (!healthClients.includes(client)) healthClients.push(client);
-      },
-    });
-    invokeHealth = (event) => timed("health", () => healthHandler(event, workerContext()));
-    healthSource = {
+  // Lambda's event-source mapping, but failed records come back at once instead of after the visibility timeout.
+  const worker = {
+    source: {
       sqs,
-      queueUrl: healthQueue.queueUrl,
-      waitTimeSeconds: 1,
+      queueUrl: system.jobs.queueUrl,
+      queueArn: system.jobs.queueArn,
+      waitTimeSeconds: 0,
+      visibilityTimeout: 120,
+      releaseFailuresImmediately: true,
+    },
+    invoke: timed("worker", system.jobs.invoke),
+  };
+  const { health } = system;
+  const invokeHealth = health && timed("health", health.invoke);
+  const healthConsumer = (waitTimeSeconds: number) => {
+    if (!health || !invokeHealth) throw new Error("startBridge({ health }) was not asked for a health queue");
+    const source: EventSourceOptions = {
+      sqs,
+      queueUrl: health.queueUrl,
+      queueArn: health.queueArn,
+      waitTimeSeconds,
       visibilityTimeout: 60,
       releaseFailuresImmediately: true,
     };
-  }
-  const clients: ClusterPort[] = [];
-  const worker = composeWorker({
-    targets: config,
-    github: world.jobGitHub,
-    // Local-mode wiring: `file:` kubeconfigs; the EKS and secret parts are never reached by these targets.
-    secrets: { read: async (ref) => Promise.reject(new Error(`no secret ${ref} in tests`)) },
-    awsCredentials: async () => ({ accessKeyId: "unused", secretAccessKey: "unused" }),
-    localMode: true,
-    sourceLimits: DEFAULT_SOURCE_LIMITS,
-    renderer: options.renderer,
-    maxReceiveCount: options.maxReceiveCount ?? 5,
-    logger: options.logger ?? new Logger({ serviceName: ServiceName.Worker, logLevel: "SILENT" }),
-    metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: ServiceName.Worker }),
-    onClusterClient: (client) => {
-      if (!clients.includes(client)) clients.push(client);
-    },
-    ...(workerHealth === undefined ? {} : { health: workerHealth }),
-  });
-  const invokeWorker = (event: SQSEvent) => timed("worker", () => worker(event, workerContext()));
+    return { source, invoke: invokeHealth };
+  };
 
   const sumRequests = (list: ClusterPort[]) =>
     list.reduce<RequestCounts>(
@@ -269,52 +267,46 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       { reads: 0, writes: 0, dryRuns: 0, listPages: 0 },
     );
   const pollHealth = async (waitSeconds = 1): Promise<PollOnceResult> => {
-    if (!healthSource || !invokeHealth)
-      throw new Error("startBridge({ health }) was not asked for a health queue");
-    const handler = invokeHealth;
-    return await pollOnce(
-      { ...healthSource, waitTimeSeconds: waitSeconds },
-      async (event) => (await handler(event)) as never,
-    );
-  };
-  const source = {
-    sqs,
-    queueUrl: queue.queueUrl,
-    waitTimeSeconds: 0,
-    visibilityTimeout: 120,
-    releaseFailuresImmediately: true,
+    const consumer = healthConsumer(waitSeconds);
+    return await pollOnce(consumer.source, consumer.invoke);
   };
   const existing = new Set<string>();
   let before = "0".repeat(40);
   let lastPush: Record<string, unknown> | undefined;
   const pullRequests = new Map<string, number>();
+  /** Signs and delivers a GitHub event to the webhook handler; returns its HTTP answer. */
+  const deliver = async (event: "push" | "pull_request", payload: Record<string, unknown>) => {
+    const response = await system.webhook(
+      httpApiEvent(await signedDelivery({ event, payload })),
+      webhookContext(),
+    );
+    return { status: response.statusCode ?? 0, body: response.body ? JSON.parse(response.body) : undefined };
+  };
+  /** The push payload of `after` on `main`, which becomes the next push's `before`. */
+  const mainPush = (after: string, commits: CommitFiles) => {
+    const payload = pushPayload({
+      repo: world.repoName,
+      branch: "main",
+      before,
+      after,
+      commits: [commits],
+      installationId: TEST_INSTALLATION_ID,
+    });
+    before = after;
+    return payload;
+  };
 
   return {
     world,
     sqs,
-    queue,
+    queue: system.jobs,
     config,
     namespace,
     async push(files, message = "change manifests") {
       const commit = commitFilesOf(files, existing);
       const sha = await world.repo.commitFiles(files, message);
-      const payload = pushPayload({
-        repo: world.repoName,
-        branch: "main",
-        before,
-        after: sha,
-        commits: [commit],
-        installationId: TEST_INSTALLATION_ID,
-      });
-      before = sha;
-      lastPush = payload;
-      const delivery = await signedDelivery({ event: "push", payload });
-      const response = await webhook(httpApiEvent(delivery), workerContext());
-      return {
-        sha,
-        status: response.statusCode ?? 0,
-        body: response.body ? JSON.parse(response.body) : undefined,
-      };
+      lastPush = mainPush(sha, commit);
+      return { sha, ...(await deliver("push", lastPush)) };
     },
     async openPullRequest({ files, branch, message = "change manifests on a branch" }) {
       const repo = world.repo;
@@ -344,42 +336,12 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         repo: { ...(pr.head?.repo as object), full_name: world.repoName },
       });
       payload.installation = { id: TEST_INSTALLATION_ID };
-      const delivery = await signedDelivery({ event: "pull_request", payload });
-      const response = await webhook(httpApiEvent(delivery), workerContext());
-      return {
-        sha,
-        base,
-        number,
-        status: response.statusCode ?? 0,
-        body: response.body ? JSON.parse(response.body) : undefined,
-      };
+      return { sha, base, number, ...(await deliver("pull_request", payload)) };
     },
-    async deliverPush(after, commits) {
-      const payload = pushPayload({
-        repo: world.repoName,
-        branch: "main",
-        before,
-        after,
-        commits: [commits],
-        installationId: TEST_INSTALLATION_ID,
-      });
-      before = after;
-      const response = await webhook(
-        httpApiEvent(await signedDelivery({ event: "push", payload })),
-        workerContext(),
-      );
-      return {
-        status: response.statusCode ?? 0,
-        body: response.body ? JSON.parse(response.body) : undefined,
-      };
-    },
+    deliverPush: async (after, commits) => await deliver("push", mainPush(after, commits)),
     async redeliverLastPush() {
       if (lastPush === undefined) throw new Error("redeliverLastPush: nothing was pushed yet");
-      const response = await webhook(
-        httpApiEvent(await signedDelivery({ event: "push", payload: lastPush })),
-        workerContext(),
-      );
-      return response.statusCode ?? 0;
+      return (await deliver("push", lastPush)).status;
     },
     async pushRevert() {
       const git = world.repo.git;
@@ -392,36 +354,25 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         else if (status === "D") changes.removed?.push(path);
         else changes.modified?.push(path);
       }
-      const payload = pushPayload({
-        repo: world.repoName,
-        branch: "main",
-        before,
-        after: sha,
-        commits: [changes],
-        installationId: TEST_INSTALLATION_ID,
-      });
-      before = sha;
-      const response = await webhook(
-        httpApiEvent(await signedDelivery({ event: "push", payload })),
-        workerContext(),
-      );
-      return { sha, status: response.statusCode ?? 0 };
+      return { sha, status: (await deliver("push", mainPush(sha, changes))).status };
     },
-    drain: () => drainQueue(source, invokeWorker, { idlePolls: 1, maxPolls: 20 }),
-    pollOnce: () => pollOnce(source, invokeWorker),
+    async drain() {
+      const polls: PollOnceResult[] = [];
+      await consumeQueue(worker.source, worker.invoke, {
+        until: (last) => last?.received === 0 || polls.length >= 20,
+        onPoll: (result) => polls.push(result),
+      });
+      return polls;
+    },
+    pollOnce: () => pollOnce(worker.source, worker.invoke),
     handlerMilliseconds: () => ({ ...handlerMs }),
     async scheduleDrift() {
-      await enqueueDriftJobs({
-        targets: config.targets,
-        queue: createSqsJobQueue({ client: sqs, queueUrl: queue.queueUrl }),
-        now: new Date(),
-        scheduleId: randomUUID(),
-      });
+      await system.runDriftSchedule();
     },
     clusterRequests: () => sumRequests(clients),
     healthRequests: () => sumRequests(healthClients),
     pollHealth,
-    async runHealthUntilFinal(sha, timeoutMs = 120_000) {
+    async runHealthUntilFinal(sha, timeoutMs = 120_000, poll = {}) {
       const results: PollOnceResult[] = [];
       const deadline = Date.now() + timeoutMs;
       const isFinal = () => {
@@ -431,7 +382,15 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
           .at(-1);
         return last !== undefined && last.state !== "pending";
       };
-      while (!isFinal() && Date.now() < deadline) results.push(await pollHealth(1));
+      const consumer = healthConsumer(poll.waitSeconds ?? 1);
+      await consumeQueue(consumer.source, consumer.invoke, {
+        until: () => isFinal() || Date.now() >= deadline,
+        ...(poll.idleMs === undefined ? {} : { idleMs: poll.idleMs }),
+        onPoll: (result, ms) => {
+          results.push(result);
+          poll.onPoll?.(result, ms);
+        },
+      });
       return results;
     },
     close: () => world.close(),

@@ -15,6 +15,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type OutgoingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ClusterError, type ClusterErrorCause } from "../../errors.ts";
 import {
@@ -271,8 +272,9 @@ export async function createKubeTransport(options: KubeTransportOptions): Promis
         const response = await exchange(req, path, headers, payload);
         const wait = inProcessWait({ response, attempt, maxRetries, maxWaitMs, signal: req.signal });
         if (wait === undefined) return response;
-        await sleep(wait, req.signal).catch((error: unknown) => {
-          throw networkError(req, error, deadlineMs, response.retryAfterMs);
+        await sleep(wait, undefined, { signal: req.signal }).catch(() => {
+          // Only an abort rejects the timer: classify the signal's reason, as for a request it cuts short.
+          throw networkError(req, req.signal?.reason, deadlineMs, response.retryAfterMs);
         });
       }
     } finally {
@@ -318,25 +320,6 @@ function inProcessWait(options: {
   const remaining = remainingBudgetMs(signal);
   const limit = remaining === undefined ? maxWaitMs : remaining;
   return response.retryAfterMs <= limit ? response.retryAfterMs : undefined;
-}
-
-/** Sleeps `ms`, rejecting with the signal's reason when it aborts first. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** A request that got no answer, classified by the table (deadline, caller abort, closed client, socket). */

@@ -4,6 +4,7 @@
  * installation, so warm invocations reuse the installation token (auth-app caches it until
  * shortly before its one-hour expiry).
  */
+import { setTimeout } from "node:timers/promises";
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/rest";
 import type { SecretReader } from "../../config/adapters/read-secrets.ts";
@@ -61,8 +62,6 @@ export type GitHubClientOptions = {
   userAgent?: string;
 };
 
-const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Octokit's warnings (deprecations) are useful; its debug/info chatter and its per-request
  * error lines are not: failures reach the caller as errors and are logged there, structured.
@@ -84,7 +83,7 @@ type RequestOptionsShape = { method?: string; url?: string; request?: { signal?:
  */
 function installRetries(octokit: Octokit, options: GitHubClientOptions): void {
   const policy = { ...DEFAULT_GITHUB_RETRY_POLICY, ...options.retry };
-  const sleep = options.sleep ?? realSleep;
+  const sleep = options.sleep ?? ((ms: number) => setTimeout(ms));
   const now = options.now ?? Date.now;
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   octokit.hook.wrap("request", async (request, requestOptions) => {

@@ -8,6 +8,7 @@ import type { Octokit } from "@octokit/rest";
 import { GitHubError } from "../../errors.ts";
 import type { BranchSnapshot, ImageRepo, RepoFile } from "../../images/image-repo.ts";
 import { isImageAutomationFile } from "../../images/plan-image-update.ts";
+import { isPathWithin } from "../../is-path-within.ts";
 import { readGitHubFailure, toGitHubError } from "../github-failure.ts";
 import { splitRepo } from "../split-repo.ts";
 
@@ -16,10 +17,6 @@ const IMAGE_REPO_LIMITS = { maxFiles: 500, maxFileBytes: 1024 * 1024 } as const;
 
 function statusOf(error: unknown): number | undefined {
   return readGitHubFailure(error)?.status;
-}
-
-function under(path: string, dir: string): boolean {
-  return dir === "." || path === dir || path.startsWith(`${dir}/`);
 }
 
 /** Creates the adapter for one authenticated Octokit. */
@@ -54,7 +51,7 @@ export function createGitHubImageRepo(options: { octokit: Octokit }): ImageRepo 
             e.type === "blob" &&
             e.path !== undefined &&
             isImageAutomationFile(e.path) &&
-            paths.some((p) => under(e.path ?? "", p)) &&
+            paths.some((p) => isPathWithin(p, e.path ?? "")) &&
             (e.size ?? 0) <= IMAGE_REPO_LIMITS.maxFileBytes,
         );
         if (wanted.length > IMAGE_REPO_LIMITS.maxFiles) {

@@ -4,6 +4,7 @@
  * succeeded, and leave the ones reported in `batchItemFailures` (and anything after an
  * uncaught error) to be received again. Nothing in AWS's tooling emulates the mapping.
  */
+import { setTimeout } from "node:timers/promises";
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -118,39 +119,44 @@ export async function pollOnce(
   };
 }
 
-/** Polls until the queue yields nothing `idlePolls` times in a row (or `maxPolls` is reached). */
-export async function drainQueue(
-  options: EventSourceOptions,
-  handler: SqsBatchHandler,
-  limits: { idlePolls?: number; maxPolls?: number } = {},
-): Promise<PollOnceResult[]> {
-  const results: PollOnceResult[] = [];
-  let idle = 0;
-  for (let i = 0; i < (limits.maxPolls ?? 100) && idle < (limits.idlePolls ?? 1); i++) {
-    const result = await pollOnce(options, handler);
-    results.push(result);
-    idle = result.received === 0 ? idle + 1 : 0;
-  }
-  return results;
-}
+export type ConsumeOptions = {
+  /** Ends the loop when aborted (local mode's close); the batch in flight finishes first. */
+  signal?: AbortSignal;
+  /** Ends the loop once true; asked before every poll, with the last poll's result. */
+  until?: (last: PollOnceResult | undefined) => boolean;
+  /** Pause after a poll that received nothing, for short polling without a busy loop. */
+  idleMs?: number;
+  /** Every poll's result and its duration (receive, handler, delete). */
+  onPoll?: (result: PollOnceResult, ms: number) => void;
+  /** A failed receive or delete: reported, and polling resumes a second later; without it, it throws. */
+  onError?: (error: unknown) => void;
+};
 
-/** Runs the poll loop until `signal` aborts (local mode). Errors are reported, never fatal. */
-export async function runEventSource(
-  options: EventSourceOptions,
+/**
+ * The event-source mapping over time: polls `options` into `handler` until aborted or `until`
+ * holds. Local mode runs it for its life; the test bridge and benchmarks until a queue is empty
+ * or a status is final.
+ */
+export async function consumeQueue(
+  source: EventSourceOptions,
   handler: SqsBatchHandler,
-  hooks: {
-    signal: AbortSignal;
-    onError?: (error: unknown) => void;
-    onBatch?: (result: PollOnceResult) => void;
-  },
+  options: ConsumeOptions,
 ): Promise<void> {
-  while (!hooks.signal.aborted) {
+  const { signal } = options;
+  // The pause before the next poll ends early when the loop is stopped.
+  const pause = (ms: number) => setTimeout(ms, undefined, { signal }).catch(() => undefined);
+  let last: PollOnceResult | undefined;
+  while (!signal?.aborted && !options.until?.(last)) {
+    const started = performance.now();
     try {
-      const result = await pollOnce({ waitTimeSeconds: 1, ...options }, handler);
-      if (result.received > 0) hooks.onBatch?.(result);
+      last = await pollOnce(source, handler);
     } catch (error) {
-      hooks.onError?.(error);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (!options.onError) throw error;
+      options.onError(error);
+      await pause(1000);
+      continue;
     }
+    options.onPoll?.(last, performance.now() - started);
+    if (last.received === 0 && options.idleMs) await pause(options.idleMs);
   }
 }

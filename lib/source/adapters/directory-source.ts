@@ -10,6 +10,7 @@ import type { Dirent } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import { ConfigError } from "../../errors.ts";
+import { isPathWithin } from "../../is-path-within.ts";
 import {
   DEFAULT_SOURCE_LIMITS,
   type SkippedFile,
@@ -49,9 +50,7 @@ export async function readDirectoryTree(
   const absolute = resolve(options.cwd, directory);
   const info = await stat(absolute).catch(() => undefined);
   if (!info?.isDirectory()) throw new ConfigError(directory, "no such directory");
-  const fromCwd = relative(options.cwd, absolute);
-  const inside = !fromCwd.startsWith("..") && !fromCwd.startsWith(sep) && fromCwd !== absolute;
-  const base = inside ? options.cwd : absolute;
+  const base = isPathWithin(options.cwd, absolute) ? options.cwd : absolute;
   const targetPath = toTreePath(relative(base, absolute)) || ".";
   const files = new Map<string, Uint8Array>();
   const skipped: SkippedFile[] = [];

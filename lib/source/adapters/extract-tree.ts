@@ -5,6 +5,7 @@
 import { type Duplex, pipeline, type Readable, Transform } from "node:stream";
 import { extract } from "tar-stream";
 import { SourceError } from "../../errors.ts";
+import { isPathWithin } from "../../is-path-within.ts";
 import { type SkippedFile, type SourceLimits, type SourceTree, SYMLINK_REASON } from "../git-source.ts";
 
 export type TreeSelection = {
@@ -24,8 +25,8 @@ export function selectEntryPath(entryName: string, selection: TreeSelection): st
   const relative = parts.slice(selection.stripComponents);
   if (relative.length === 0 || parts.length < selection.stripComponents) return undefined;
   const path = relative.join("/");
-  if (selection.path === "." || selection.path === "") return path;
-  return path.startsWith(`${selection.path}/`) ? path : undefined;
+  // A file, not the directory itself: an entry named like the selected path is no file under it.
+  return path !== selection.path && isPathWithin(selection.path, path) ? path : undefined;
 }
 
 /** Entry types we keep; everything else (directories, pax headers, links, devices) is skipped. */

@@ -5,6 +5,7 @@
  * in front of the real server for what a network does (429/503 with Retry-After, a 502 from a
  * load balancer, a request that is never answered, a reset connection).
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { createClusterClient } from "../../../lib/cluster/adapters/kube-cluster-client.ts";
@@ -62,7 +63,7 @@ async function untilRefused(
     );
     if (outcome !== undefined && !(outcome instanceof ClusterError)) throw outcome;
     if (outcome instanceof ClusterError && accept(outcome)) return outcome;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   throw new Error("the API server never refused the call");
 }

@@ -8,10 +8,28 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ALL_METRIC_NAMES, METRIC_NAMESPACE, ServiceName } from "../../../lib/telemetry/metric-names.ts";
+import {
+  DriftScheduleMetric,
+  HealthMetric,
+  ImageMetric,
+  METRIC_NAMESPACE,
+  PreviewMetric,
+  ServiceName,
+  SyncMetric,
+  WebhookMetric,
+} from "../../../lib/telemetry/metric-names.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..", "..");
+/** Every metric the functions emit: dashboards and alarms may name only these. */
+const ALL_METRIC_NAMES: readonly string[] = [
+  WebhookMetric,
+  SyncMetric,
+  PreviewMetric,
+  HealthMetric,
+  DriftScheduleMetric,
+  ImageMetric,
+].flatMap((metrics) => Object.values(metrics));
 type Resource = { Type: string; Properties: Record<string, unknown>; Condition?: string };
 type Template = { Resources: Record<string, Resource> };
 

@@ -6,7 +6,9 @@
  * lists — checked right after each fault and after convergence. Own control plane, so the faults
  * do not disturb other tests. Seeded (FC_SEED or a fixed default), so a run can be repeated.
  */
+
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Bridge, startBridge } from "../../support/bridge.ts";
@@ -47,7 +49,6 @@ let cp: ControlPlane;
 let bridge: Bridge;
 let core: CoreV1Api;
 let workerCore: CoreV1Api;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   cp = await startControlPlane({ binDir: inject("controlPlane").binDir });

@@ -7,6 +7,7 @@
  * lost (every one answered 202 and no job in the DLQ), and no two batches of one target may ever
  * run at once. Seeded, so a run can be repeated.
  */
+
 import { randomUUID } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
@@ -16,7 +17,7 @@ import type { SQSEvent } from "aws-lambda";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { composeWorker } from "../../../functions/worker/compose-worker.ts";
 import { parseTargetsConfig } from "../../../lib/config/targets.ts";
-import { pollOnce } from "../../../lib/jobs/adapters/lambda-sqs-event-source.ts";
+import { consumeQueue } from "../../../lib/jobs/adapters/lambda-sqs-event-source.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../../lib/source/git-source.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../../lib/telemetry/metric-names.ts";
 import { httpApiEvent, pushPayload, signedDelivery } from "../../factories/webhook.ts";
@@ -155,11 +156,13 @@ describe("1,000 deliveries across 10 targets", () => {
     let delivering = true;
     const pollers = Array.from({ length: POLLERS }, async () => {
       let idle = 0;
-      while (delivering || idle < 3) {
-        const result = await pollOnce(source, invoke);
-        idle = result.received === 0 ? idle + 1 : 0;
-        if (result.received === 0) await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await consumeQueue(source, invoke, {
+        until: () => !delivering && idle >= 3,
+        idleMs: 50,
+        onPoll: (result) => {
+          idle = result.received === 0 ? idle + 1 : 0;
+        },
+      });
     });
     const extrasPerRound = Math.floor((DELIVERIES - TARGETS * ROUNDS) / ROUNDS);
     let total = 0;

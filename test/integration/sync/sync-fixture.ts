@@ -1,4 +1,5 @@
 /** Shared set-up for sync integration tests: a namespace per test, the scoped worker identity, and snapshots. */
+import { setTimeout } from "node:timers/promises";
 import { RbacAuthorizationV1Api, type V1PolicyRule } from "@kubernetes/client-node";
 import { createClusterClient } from "../../../lib/cluster/adapters/kube-cluster-client.ts";
 import type { ClusterPort } from "../../../lib/cluster/cluster-port.ts";
@@ -49,7 +50,7 @@ export async function clusterWideIdentity(prefix: string, rules: V1PolicyRule[])
       return cluster;
     } catch (error) {
       if (attempt >= 50) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await setTimeout(100);
     }
   }
 }
@@ -100,7 +101,7 @@ export async function untilWorkerCanList(namespace: string): Promise<void> {
       return;
     } catch (error) {
       if (attempt >= 50) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await setTimeout(100);
     }
   }
 }

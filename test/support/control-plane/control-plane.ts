@@ -4,6 +4,7 @@
  * No controller-manager, scheduler or kubelet: namespaces never finish terminating and pods
  * never run, which is fine for a GitOps engine that only talks to the API.
  */
+
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
@@ -12,6 +13,7 @@ import { request } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { setTimeout } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
@@ -158,7 +160,7 @@ async function waitUntil(what: string, deadlineMs: number, probe: () => Promise<
   const deadline = Date.now() + deadlineMs;
   while (Date.now() < deadline) {
     if (await probe().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
+    await setTimeout(200);
   }
   throw new Error(
     `${what} did not become ready within ${deadlineMs / 1000}s. Last log lines:\n${await tail(log)}`,

@@ -6,11 +6,13 @@
  * pod labelled `pullbridge.test/fault` misbehaves on purpose), namespaces finish terminating and the
  * garbage collector deletes dependents. Every process runs under `supervise.sh`, like the plane.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { request } from "node:https";
 import { dirname, join } from "node:path";
+import { setTimeout } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { type ControlPlane, freePort, startControlPlane } from "./control-plane.ts";
 
@@ -168,7 +170,7 @@ async function waitUntil(what: string, deadlineMs: number, probe: () => Promise<
   const deadline = Date.now() + deadlineMs;
   while (Date.now() < deadline) {
     if (await probe().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
+    await setTimeout(250);
   }
   throw new Error(
     `${what} did not become ready within ${deadlineMs / 1000}s. Last log lines:\n${await tail(log)}`,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   batchAnnotations,
-  countOutcomes,
   formatDiffText,
   formatOutcomeSummary,
   manifestAnnotations,
@@ -20,16 +19,6 @@ const outcomes: ObjectOutcome[] = [
 const aDiff = (i: number, lines: number): ObjectDiff => ({
   object: `ConfigMap team-a/cm-${i}`,
   diff: Array.from({ length: lines }, (_, l) => `+  key-${l}: value-${l}`).join("\n"),
-});
-
-describe("countOutcomes", () => {
-  it("counts by action", () => {
-    // Act
-    const counts = countOutcomes(outcomes);
-
-    // Assess
-    expect(counts).toEqual({ created: 1, updated: 1, pruned: 1, unchanged: 1 });
-  });
 });
 
 describe("formatOutcomeSummary", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { APPLY_ORDER, groupByStage, PRUNE_ORDER, Stage, stageOf } from "../../../lib/sync/order-stages.ts";
+import { APPLY_ORDER, PRUNE_ORDER, Stage, stageOf } from "../../../lib/sync/order-stages.ts";
 import { CLUSTER_ROLES, CONFIGMAPS, CRDS, DEPLOYMENTS, NAMESPACES } from "../../factories/sync.ts";
 
 describe("apply ordering", () => {
@@ -8,23 +8,21 @@ describe("apply ordering", () => {
     const resources = [DEPLOYMENTS, CONFIGMAPS, CLUSTER_ROLES, NAMESPACES, CRDS];
 
     // Act
-    const stages = groupByStage(resources, stageOf);
+    const stages = resources.map((r) => [r.kind, stageOf(r)]);
 
     // Assess
-    expect(stages.map((s) => [s.stage, s.items.map((r) => r.kind)])).toEqual([
-      [Stage.crds, ["CustomResourceDefinition"]],
-      [Stage.namespaces, ["Namespace"]],
-      [Stage.clusterScoped, ["ClusterRole"]],
-      [Stage.namespaced, ["Deployment", "ConfigMap"]],
+    expect(stages).toEqual([
+      ["Deployment", Stage.namespaced],
+      ["ConfigMap", Stage.namespaced],
+      ["ClusterRole", Stage.clusterScoped],
+      ["Namespace", Stage.namespaces],
+      ["CustomResourceDefinition", Stage.crds],
     ]);
+    expect(APPLY_ORDER).toEqual([Stage.crds, Stage.namespaces, Stage.clusterScoped, Stage.namespaced]);
   });
 
   it("prunes in the reverse order", () => {
-    // Prepare / Act
-    const stages = groupByStage([NAMESPACES, CONFIGMAPS, CRDS], stageOf, PRUNE_ORDER);
-
     // Assess
-    expect(stages.map((s) => s.stage)).toEqual([Stage.namespaced, Stage.namespaces, Stage.crds]);
-    expect(PRUNE_ORDER).toEqual([...APPLY_ORDER].reverse());
+    expect(PRUNE_ORDER).toEqual([Stage.namespaced, Stage.clusterScoped, Stage.namespaces, Stage.crds]);
   });
 });

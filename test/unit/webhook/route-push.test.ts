@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { IgnoreCode } from "../../../lib/webhook/route-decision.ts";
-import { PUSH_COMMIT_LIST_CAP, pathContains, routePush } from "../../../lib/webhook/route-push.ts";
+import { PUSH_COMMIT_LIST_CAP, routePush } from "../../../lib/webhook/route-push.ts";
 import {
   branchDeletionPayload,
   type PushOptions,
@@ -259,23 +259,5 @@ describe("routePush", () => {
 
     // Assess
     expect(decision.kind === "queue" && decision.jobs[0]).not.toHaveProperty("installationId");
-  });
-});
-
-describe("pathContains", () => {
-  it.each([
-    [".", "anything.yaml", true],
-    ["apps/web", "apps/web/a.yaml", true],
-    ["apps/web", "apps/web/nested/deep/b.yaml", true],
-    ["apps/web", "apps/web", true],
-    ["apps/web", "apps/web2/a.yaml", false],
-    ["apps/web", "apps/we", false],
-    ["apps/web", "Apps/web/a.yaml", false],
-  ])("%s contains %s → %s", (dir, file, expected) => {
-    // Act
-    const result = pathContains(dir, file);
-
-    // Assess
-    expect(result).toBe(expected);
   });
 });
