@@ -40,6 +40,8 @@ import {
 import { createLocalGitImageRepo } from "../../lib/source/adapters/local-git-image-repo.ts";
 import { createLocalGitSource } from "../../lib/source/adapters/local-git-source.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
+import { createS3ObjectStore, lazyS3Client } from "../../lib/state/adapters/s3-object-store.ts";
+import type { ObjectStore } from "../../lib/state/object-store.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { silentLog } from "../../lib/telemetry/log.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
@@ -96,6 +98,8 @@ export type LocalBridgeOptions = {
    * what a cluster without controllers (the light local control plane) needs.
    */
   health?: { backoff?: HealthBackoff } | undefined;
+  /** The state store (S3 protocol: moto in local mode and tests); without it, features that keep state in S3 are off. */
+  stateStore?: { endpoint: string; bucket: string } | undefined;
 };
 
 export type { RecordedReport } from "./report-recorder.ts";
@@ -119,6 +123,8 @@ export type LocalBridge = {
   runDriftSchedule(): Promise<DriftRunResult>;
   /** (Re)starts the drift schedule every `seconds`; 0 stops it. */
   setDriftInterval(seconds: number): void;
+  /** The state store the functions are given, when `options.stateStore` named one. */
+  stateStore: ObjectStore | undefined;
   close(): Promise<void>;
 };
 
@@ -240,6 +246,15 @@ async function startQueues(options: LocalBridgeOptions, cleanups: Cleanups) {
 }
 
 type Cleanups = Array<() => Promise<void>>;
+
+/** The S3 adapter on local mode's emulator (which takes any credentials). */
+function localObjectStore(where: { endpoint: string; bucket: string }): ObjectStore {
+  const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+  return createS3ObjectStore({
+    bucket: where.bucket,
+    client: lazyS3Client({ endpoint: where.endpoint, region: "us-east-1", credentials }),
+  });
+}
 
 const DEFAULT_MAX_RECEIVE_COUNT = 5;
 
@@ -475,6 +490,7 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
   };
   try {
     const { sqs, sqsEndpoint, queues } = await startQueues(options, cleanups);
+    const stateStore = options.stateStore && localObjectStore(options.stateStore);
     const queue = createSqsJobQueue({ client: sqs, queueUrl: queues.queueUrl });
     const recorder = createReportRecorder();
     const inner = githubFactory(options, write);
@@ -550,6 +566,7 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
       waitForReport: recorder.waitFor,
       runDriftSchedule,
       setDriftInterval: (seconds) => drift.setInterval(seconds),
+      stateStore,
       close,
     };
   } catch (error) {
