@@ -4,6 +4,7 @@
  * they reference. Written in TypeScript because YAML cannot loop over the targets.
  */
 import type { TargetsFile } from "../lib/config/targets.ts";
+import { ConfigError } from "../lib/errors.ts";
 
 type Statement = { Effect: "Allow"; Action: string[]; Resource: unknown[] };
 type CfnObject = Record<string, unknown>;
@@ -46,6 +47,54 @@ function role(functionKey: string, statements: Statement[]): CfnObject {
   };
 }
 
+/** The functions, by their key in serverless.yml (each has its own role). */
+type FunctionKey = "webhook" | "worker" | "health" | "drift" | "imagesIntake" | "images";
+
+/**
+ * Access to the keys under one prefix of the state bucket (infra/state-bucket.yml). `read` can get
+ * and list them; `read-write` can also put (conditional writes need no extra action) and delete.
+ */
+export type StateGrant = { prefix: string; access: "read" | "read-write" };
+
+// A top-level concern and optional sub-folders, always ending in "/": `config/`, `cache/renders/`.
+// No wildcards: a grant names exactly the keys it covers.
+const STATE_PREFIX = /^[a-z0-9][a-z0-9._-]*\/(?:[a-z0-9][a-z0-9._-]*\/)*$/;
+
+/**
+ * IAM statements that let a function read or write only the objects under these key prefixes of
+ * the state bucket (`<bucket>/<prefix>*`), plus `s3:ListBucket` on the bucket. The list right is
+ * what makes S3 answer 404 — not 403, indistinguishable from a denial — for a missing key; S3 does
+ * not document that a prefix condition on it still yields the 404, so it is unconditional: a
+ * granted function can list key names across the bucket (names only, never content).
+ */
+export function statePrefixStatements(grants: readonly StateGrant[], field = "stateGrants"): Statement[] {
+  grants.forEach((grant, i) => {
+    if (!STATE_PREFIX.test(grant.prefix)) {
+      throw new ConfigError(
+        `${field}[${i}].prefix`,
+        `"${grant.prefix}" is not a state key prefix (lowercase path segments ending in "/", no wildcards, e.g. "config/")`,
+      );
+    }
+  });
+  if (grants.length === 0) return [];
+  const objects = (access: StateGrant["access"]) =>
+    grants.filter((g) => g.access === access).map((g) => sub(`\${StateBucket.Arn}/${g.prefix}*`));
+  const statements: Statement[] = [
+    { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [{ "Fn::GetAtt": ["StateBucket", "Arn"] }] },
+  ];
+  const read = objects("read");
+  if (read.length > 0) statements.push({ Effect: "Allow", Action: ["s3:GetObject"], Resource: read });
+  const readWrite = objects("read-write");
+  if (readWrite.length > 0) {
+    statements.push({
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      Resource: readWrite,
+    });
+  }
+  return statements;
+}
+
 /** Renders the roles as CloudFormation resources (`WebhookRole`, `WorkerRole`, `HealthRole`, `DriftRole`, `ImagesIntakeRole`, `ImagesRole`). */
 export function buildIamResources(input: {
   region: string;
@@ -53,7 +102,11 @@ export function buildIamResources(input: {
   webhookSecretParameter: string;
   /** SSM parameters holding the GitHub App private key and/or token (exact names, no wildcard). */
   githubSecretParameters: readonly string[];
+  /** Key prefixes of the state bucket each function may use (none unless listed). */
+  stateGrants?: Partial<Record<FunctionKey, readonly StateGrant[]>>;
 }): { Resources: Record<string, CfnObject> } {
+  const state = (key: FunctionKey) =>
+    statePrefixStatements(input.stateGrants?.[key] ?? [], `stateGrants.${key}`);
   const queueArn = { "Fn::GetAtt": ["JobsQueue", "Arn"] };
   const imagesQueueArn = { "Fn::GetAtt": ["ImagesQueue", "Arn"] };
   const healthQueueArn = { "Fn::GetAtt": ["HealthQueue", "Arn"] };
@@ -77,6 +130,7 @@ export function buildIamResources(input: {
 
   const worker: Statement[] = [
     logStatement("worker"),
+    ...state("worker"),
     {
       Effect: "Allow",
       Action: [
@@ -99,6 +153,7 @@ export function buildIamResources(input: {
   // only, the same GitHub secrets and cluster access as the worker — but read-only RBAC in the cluster.
   const health: Statement[] = [
     logStatement("health"),
+    ...state("health"),
     {
       Effect: "Allow",
       Action: [
@@ -132,6 +187,7 @@ export function buildIamResources(input: {
     Resources: {
       WebhookRole: role("webhook", [
         logStatement("webhook"),
+        ...state("webhook"),
         // GHCR `package` deliveries become image jobs: the webhook may send to the image queue too.
         { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [queueArn, imagesQueueArn] },
         {
@@ -144,15 +200,18 @@ export function buildIamResources(input: {
       HealthRole: role("health", health),
       DriftRole: role("drift", [
         logStatement("drift"),
+        ...state("drift"),
         { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [queueArn] },
       ]),
       // Image automation: intake only queues; the updater reads its queue and the GitHub secrets. Neither touches a cluster.
       ImagesIntakeRole: role("imagesIntake", [
         logStatement("imagesIntake"),
+        ...state("imagesIntake"),
         { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [imagesQueueArn] },
       ]),
       ImagesRole: role("images", [
         logStatement("images"),
+        ...state("images"),
         {
           Effect: "Allow",
           Action: [

@@ -266,6 +266,43 @@ export class GitHubError extends PullbridgeError {
   }
 }
 
+/** What a state-store call was doing when it failed. */
+export type StateStoreOperation = "get" | "put" | "list" | "delete";
+
+/**
+ * A call to the state store (S3) failed: names the operation and the object (`s3://bucket/key`,
+ * or the prefix listed), the service's error code and HTTP status. Retryable for throttling,
+ * 5xx, timeouts and network errors; permanent for a denied request, a missing bucket, bad
+ * credentials or a stored document that does not match its schema (classify-store-error.ts).
+ */
+export class StateStoreError extends PullbridgeError {
+  override readonly name = "StateStoreError";
+  readonly retryable: boolean;
+  readonly operation: StateStoreOperation;
+  /** `s3://bucket/key` (or `s3://bucket/prefix` for a list). */
+  readonly location: string;
+  /** The service's error code (`AccessDenied`, `SlowDown`, …), when it sent one. */
+  readonly code: string | undefined;
+  readonly status: number | undefined;
+  constructor(
+    message: string,
+    options: ErrorOptions & {
+      retryable: boolean;
+      operation: StateStoreOperation;
+      location: string;
+      code?: string | undefined;
+      status?: number | undefined;
+    },
+  ) {
+    super(message, options);
+    this.retryable = options.retryable;
+    this.operation = options.operation;
+    this.location = options.location;
+    this.code = options.code;
+    this.status = options.status;
+  }
+}
+
 /** True when retrying the job can help; unknown errors are treated as retryable so nothing is lost. */
 export function isRetryable(error: unknown): boolean {
   return error instanceof PullbridgeError ? error.retryable : true;

@@ -9,6 +9,8 @@ export type LocalArgs = {
   controlPlane: boolean;
   /** Gate statuses on health (`--no-health`: `success` once applied). */
   health: boolean;
+  /** Start the state store (moto; `--no-store`: none, and features that keep state in S3 are off). */
+  store: boolean;
   port: number;
   host: string;
   webhookSecret: string | undefined;
@@ -36,6 +38,7 @@ export function parseLocalArgs(argv: readonly string[]): LocalArgs {
       context: { type: "string" },
       "control-plane": { type: "boolean", default: false },
       health: { type: "boolean", default: true },
+      store: { type: "boolean", default: true },
       port: { type: "string", default: "8787" },
       host: { type: "string", default: "127.0.0.1" },
       "webhook-secret": { type: "string" },
@@ -68,6 +71,7 @@ export function parseLocalArgs(argv: readonly string[]): LocalArgs {
     context: values.context,
     controlPlane: values["control-plane"],
     health: values.health,
+    store: values.store,
     port: integerOption("port", values.port, 0, 65_535),
     host: values.host,
     webhookSecret: values["webhook-secret"],
@@ -98,6 +102,7 @@ Options:
   --control-plane             use the local control plane even when a kubeconfig exists
                               (with --targets: every target's cluster becomes the local control plane)
   --no-health                 report \`success\` once applied, without waiting for health
+  --no-store                  no state store: do not start moto (S3; installed once, needs Python 3)
   --port <n>                  webhook port (default 8787; 0 picks a free port)
   --host <addr>               listen address (default 127.0.0.1)
   --webhook-secret <s>        webhook secret (default: $PULLBRIDGE_WEBHOOK_SECRET, else generated)

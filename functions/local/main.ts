@@ -11,6 +11,7 @@ import { formatCliError } from "../../lib/cli/format-cli-error.ts";
 import { createPalette, shouldUseColour } from "../../lib/cli/palette.ts";
 import { parseTargetsYaml, type TargetsFile } from "../../lib/config/targets.ts";
 import { disableMetricsOutputUnlessSet, readLocalEnv } from "../../lib/config/terminal-env.ts";
+import { describeError } from "../../lib/errors.ts";
 import { isPathWithin } from "../../lib/is-path-within.ts";
 import { createProcessRenderer } from "../../lib/render/adapters/process-renderer.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
@@ -25,6 +26,7 @@ import {
 import { LOCAL_HELP, type LocalArgs, parseLocalArgs } from "./local-args.ts";
 import { kubeconfigCluster, type LocalCluster, startLocalControlPlane } from "./local-cluster.ts";
 import { localPaths, removeLocalState, writeLocalState } from "./local-state.ts";
+import { type LocalStateStore, startLocalStateStore } from "./local-state-store.ts";
 import { type LocalBridge, type LocalSource, startLocalBridge } from "./start-local-bridge.ts";
 
 disableMetricsOutputUnlessSet();
@@ -108,6 +110,8 @@ function printBanner(
     demoRepoDir: string | undefined;
     /** ` -- --state-dir <dir>` when not the default, so the printed command finds this bridge. */
     stateDirFlag: string;
+    /** The banner's state-store line. */
+    store: string;
   },
 ) {
   const { source, args } = options;
@@ -125,6 +129,7 @@ function printBanner(
       ? "  statuses  printed here (with PULLBRIDGE_GITHUB_TOKEN and --targets they are posted to GitHub)"
       : "  statuses  posted to GitHub as commit statuses (a token cannot create check runs)",
     `  health    ${options.health}`,
+    `  state     ${options.store}`,
     `  drift     ${args.driftInterval > 0 ? `every ${args.driftInterval}s (--drift-interval)` : "off (--drift-interval 0)"}`,
     "",
     p.bold("Targets:"),
@@ -192,6 +197,17 @@ async function main(): Promise<void> {
 
   const demo = args.targets === undefined;
   const paths = localPaths(args.stateDir === undefined ? undefined : resolve(args.stateDir));
+  // moto starts (or installs, the first time) while the cluster comes up; if it cannot, local mode
+  // runs without a store and says why, rather than not at all.
+  const storeStarting = args.store
+    ? startLocalStateStore(say).then(
+        (started) => {
+          if ("store" in started) cleanups.push(() => started.store.stop());
+          return started;
+        },
+        (error: unknown) => ({ unavailable: `moto did not start: ${describeError(error)}` }),
+      )
+    : undefined;
   const cluster = await chooseCluster(args, demo);
   if (cluster?.controlPlane) {
     const cp = cluster.controlPlane;
@@ -228,6 +244,20 @@ async function main(): Promise<void> {
   const given = args.webhookSecret ?? env.webhookSecret;
   const secret = given && given !== "" ? given : randomBytes(16).toString("hex");
 
+  const started = await storeStarting;
+  const store: LocalStateStore | undefined = started && "store" in started ? started.store : undefined;
+  let storeLine = "off (--no-store)";
+  if (store)
+    storeLine = `moto ${store.endpoint}: bucket ${store.bucket} (S3, versioned; kept only while this runs)`;
+  if (started && "unavailable" in started) {
+    storeLine = `off (${started.unavailable})`;
+    say(
+      p.yellow(
+        `No state store: ${started.unavailable}. Running without it (features that keep state in S3 are off).`,
+      ),
+    );
+  }
+
   // A cluster without controllers never rolls anything out: waiting there would only time out.
   const health = args.health && (cluster?.controllers ?? true);
   const bridge = await startLocalBridge({
@@ -241,6 +271,7 @@ async function main(): Promise<void> {
     logLevel: args.logLevel,
     defaultKubeconfigPath: findKubeconfig({ kubeconfig: args.kubeconfig, env })?.path,
     renderer: createProcessRenderer({ binaryPath: env.PULLBRIDGE_RENDERER_PATH }),
+    stateStore: store && { endpoint: store.endpoint, bucket: store.bucket },
   }).catch((error: unknown) => {
     if (error instanceof Error && "code" in error && error.code === "EADDRINUSE") {
       throw new Error(
@@ -272,6 +303,7 @@ async function main(): Promise<void> {
     args,
     demoRepoDir,
     stateDirFlag: args.stateDir === undefined ? "" : ` -- --state-dir ${shown(paths.dir)}`,
+    store: storeLine,
   });
   if (args.driftInterval > 0) {
     // The first scheduled run syncs every target to its branch head right away.

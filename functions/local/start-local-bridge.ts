@@ -38,6 +38,8 @@ import {
 } from "../../lib/reporting/console-deployment-reporter.ts";
 import { createLocalGitImageRepo } from "../../lib/source/adapters/local-git-image-repo.ts";
 import { createLocalGitSource } from "../../lib/source/adapters/local-git-source.ts";
+import { createS3ObjectStore, lazyS3Client } from "../../lib/state/adapters/s3-object-store.ts";
+import type { ObjectStore } from "../../lib/state/object-store.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { silentLog } from "../../lib/telemetry/log.ts";
 import { METRIC_NAMESPACE } from "../../lib/telemetry/metric-names.ts";
@@ -89,6 +91,8 @@ export type LocalBridgeOptions = {
    * what a cluster without controllers (the light local control plane) needs.
    */
   health?: { backoff?: HealthBackoff } | undefined;
+  /** The state store (S3 protocol: moto in local mode and tests); without it, features that keep state in S3 are off. */
+  stateStore?: { endpoint: string; bucket: string } | undefined;
 };
 
 export type { RecordedReport } from "./report-recorder.ts";
@@ -112,6 +116,8 @@ export type LocalBridge = {
   runDriftSchedule(): Promise<DriftRunResult>;
   /** (Re)starts the drift schedule every `seconds`; 0 stops it. */
   setDriftInterval(seconds: number): void;
+  /** The state store the functions are given, when `options.stateStore` named one. */
+  stateStore: ObjectStore | undefined;
   close(): Promise<void>;
 };
 
@@ -225,6 +231,15 @@ async function startSqs(options: LocalBridgeOptions, cleanups: Cleanups) {
 
 type Cleanups = Array<() => Promise<void>>;
 
+/** The S3 adapter on local mode's emulator (which takes any credentials). */
+function localObjectStore(where: { endpoint: string; bucket: string }): ObjectStore {
+  const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+  return createS3ObjectStore({
+    bucket: where.bucket,
+    client: lazyS3Client({ endpoint: where.endpoint, region: "us-east-1", credentials }),
+  });
+}
+
 const DEFAULT_MAX_RECEIVE_COUNT = 5;
 
 /**
@@ -312,6 +327,7 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
   };
   try {
     const { sqs, sqsEndpoint } = await startSqs(options, cleanups);
+    const stateStore = options.stateStore && localObjectStore(options.stateStore);
     const recorder = createReportRecorder();
     const inner = githubFactory(options, write);
     const visibility = options.visibilityTimeoutSeconds ?? 30;
@@ -420,6 +436,7 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
       waitForReport: recorder.waitFor,
       runDriftSchedule: system.runDriftSchedule,
       setDriftInterval: (seconds) => drift.setInterval(seconds),
+      stateStore,
       close,
     };
   } catch (error) {

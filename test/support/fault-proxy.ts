@@ -4,15 +4,23 @@
  * ever answering, or reset the connection — the faults a real network and a real API server
  * produce, on demand. Everything it does not intercept is forwarded to the real server, so the
  * client under test talks to Kubernetes, not to a fake. Plain HTTP towards the client (so answers
- * can be injected), HTTPS with the server's CA towards kube-apiserver.
+ * can be injected), HTTPS with the server's CA towards kube-apiserver — or plain HTTP towards an
+ * `http://` upstream (moto: S3, STS, KMS answers with their XML error bodies).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Socket } from "node:net";
 
 /** What the proxy does with one request. */
 export type FaultAction =
   | { forward: true }
+  /** Answer in the server's place; a string body is sent as it is (set its content-type), anything else as JSON. */
   | { respond: { status: number; headers?: Record<string, string>; body?: unknown } }
   /** Accept the request and never answer (a paused server or a black-holed connection). */
   | { hold: true }
@@ -36,22 +44,23 @@ export function statusBody(code: number, reason: string, message: string) {
   return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code };
 }
 
-/** Starts the proxy on a free loopback port in front of `upstream` (an `https://` API server URL). */
-export async function startFaultProxy(options: { upstream: string; caPem: string }): Promise<FaultProxy> {
+/** Starts the proxy on a free loopback port in front of `upstream` (an `https://` API server URL with its CA, or an `http://` URL). */
+export async function startFaultProxy(options: { upstream: string; caPem?: string }): Promise<FaultProxy> {
   const upstream = new URL(options.upstream);
   const seen: FaultProxy["seen"] = [];
   const sockets = new Set<Socket>();
   let rule: FaultRule | undefined;
 
   const forward = (req: IncomingMessage, res: ServerResponse) => {
-    const out = httpsRequest(
+    const send = upstream.protocol === "http:" ? httpRequest : httpsRequest;
+    const out = send(
       {
         hostname: upstream.hostname,
         port: upstream.port,
         method: req.method,
         path: req.url,
         headers: { ...req.headers, host: upstream.host },
-        ca: options.caPem,
+        ...(options.caPem === undefined ? {} : { ca: options.caPem }),
       },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -70,7 +79,8 @@ export async function startFaultProxy(options: { upstream: string; caPem: string
       seen.push({ method, path, action: "respond" });
       req.resume();
       req.on("end", () => {
-        const body = action.respond.body === undefined ? "" : JSON.stringify(action.respond.body);
+        const given = action.respond.body;
+        const body = given === undefined ? "" : typeof given === "string" ? given : JSON.stringify(given);
         res.writeHead(action.respond.status, {
           "content-type": "application/json",
           ...action.respond.headers,

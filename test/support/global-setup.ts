@@ -1,25 +1,29 @@
 /**
- * vitest globalSetup for the integration project: one real control plane and one real
- * SQS-protocol endpoint per test run, shared by every test file; each test isolates itself
- * with its own namespace and its own queues.
+ * vitest globalSetup for the integration project: one real control plane, one real
+ * SQS-protocol endpoint and one moto (S3, STS, KMS, CloudWatch) per test run, shared by every
+ * test file; each test isolates itself with its own namespace, queues and buckets.
  */
 import { startFauxqs } from "fauxqs";
 import type { TestProject } from "vitest/node";
 import { type ControlPlaneInfo, ensureBinaries, startControlPlane } from "./control-plane/control-plane.ts";
+import { acquireSharedMoto } from "./moto.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     controlPlane: ControlPlaneInfo;
     sqsEndpoint: string;
+    /** moto in server mode (test/support/moto.ts); sign with MOTO_CREDENTIALS in MOTO_REGION. */
+    motoEndpoint: string;
   }
 }
 
 export default async function setup(project: TestProject) {
   const binDir = await ensureBinaries();
   const started = Date.now();
-  const [controlPlane, sqs] = await Promise.all([
+  const [controlPlane, sqs, moto] = await Promise.all([
     startControlPlane({ binDir }),
     startFauxqs({ port: 0, logger: false }),
+    acquireSharedMoto(),
   ]);
   console.error(
     `[control-plane] ${controlPlane.version} at ${controlPlane.server} ready in ${Date.now() - started} ms; SQS at ${sqs.address}`,
@@ -33,10 +37,11 @@ export default async function setup(project: TestProject) {
   } = controlPlane;
   project.provide("controlPlane", info);
   project.provide("sqsEndpoint", sqs.address);
+  project.provide("motoEndpoint", moto.endpoint);
 
   let stopping: Promise<void> | undefined;
   const teardown = async () => {
-    stopping ??= Promise.all([controlPlane.stop(), sqs.stop()]).then(() => undefined);
+    stopping ??= Promise.all([controlPlane.stop(), sqs.stop(), moto.release()]).then(() => undefined);
     await stopping;
   };
   // vitest runs the returned teardown on normal exit; these cover Ctrl-C and kill.

@@ -3,11 +3,12 @@
  * and asserts on the generated CloudFormation template.
  */
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { statePrefixStatements } from "../../../infra/iam.ts";
 import {
   DriftScheduleMetric,
   HealthMetric,
@@ -30,7 +31,13 @@ const ALL_METRIC_NAMES: readonly string[] = [
   DriftScheduleMetric,
   ImageMetric,
 ].flatMap((metrics) => Object.values(metrics));
-type Resource = { Type: string; Properties: Record<string, unknown>; Condition?: string };
+type Resource = {
+  Type: string;
+  Properties: Record<string, unknown>;
+  Condition?: string;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
 type Template = { Resources: Record<string, Resource> };
 
 async function osls(args: string[]) {
@@ -470,5 +477,98 @@ describe("serverless.yml: image automation", () => {
       EventSourceArn: { "Fn::GetAtt": ["ImagesQueue", "Arn"] },
       FunctionResponseTypes: ["ReportBatchItemFailures"],
     });
+  });
+});
+
+describe("serverless.yml: the state bucket", () => {
+  it("is private, encrypted, versioned, kept when the stack goes, and expires old versions and the cache", () => {
+    // Prepare
+    const bucket = resource("StateBucket");
+
+    // Assess
+    expect(bucket.Type).toBe("AWS::S3::Bucket");
+    expect([bucket.DeletionPolicy, bucket.UpdateReplacePolicy]).toEqual(["Retain", "Retain"]);
+    expect(bucket.Properties.BucketName).toBeUndefined();
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.Properties.OwnershipControls).toEqual({
+      Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }],
+    });
+    expect(bucket.Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+    });
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: "Enabled" });
+    const rules = (bucket.Properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        Status: "Enabled",
+        NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+        ExpiredObjectDeleteMarker: true,
+      }),
+    );
+    expect(rules).toContainEqual(
+      expect.objectContaining({ Status: "Enabled", Prefix: "cache/", ExpirationInDays: 14 }),
+    );
+    expect(rules.filter((r) => r.Prefix === undefined && r.ExpirationInDays !== undefined)).toEqual([]);
+  });
+
+  it("refuses every request that is not over TLS", () => {
+    // Prepare
+    const policy = resource("StateBucketPolicy").Properties as {
+      Bucket: unknown;
+      PolicyDocument: { Statement: Record<string, unknown>[] };
+    };
+
+    // Assess
+    expect(policy.Bucket).toEqual({ Ref: "StateBucket" });
+    expect(policy.PolicyDocument.Statement).toContainEqual({
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:*",
+      Resource: [{ "Fn::GetAtt": ["StateBucket", "Arn"] }, { "Fn::Sub": `\${StateBucket.Arn}/*` }],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+  });
+
+  it("names the bucket to every function, and grants it to none yet", () => {
+    // Prepare
+    const functions = byType("AWS::Lambda::Function");
+    const roles = byType("AWS::IAM::Role");
+
+    // Assess
+    for (const [id, f] of functions) {
+      const variables = (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables.PULLBRIDGE_STATE_BUCKET, id).toEqual({ Ref: "StateBucket" });
+    }
+    expect(roles.length).toBeGreaterThanOrEqual(6);
+    for (const [id, role] of roles) expect(JSON.stringify(role.Properties), id).not.toContain('"s3:');
+  });
+
+  it("still passes cfn-lint when a role is granted state prefixes with infra/iam.ts's helper", async () => {
+    // Prepare: the packaged template, with the health role granted two prefixes.
+    const granted = structuredClone(template) as Template;
+    const health = granted.Resources.HealthRole?.Properties as {
+      Policies: { PolicyDocument: { Statement: unknown[] } }[];
+    };
+    health.Policies[0]?.PolicyDocument.Statement.push(
+      ...statePrefixStatements([
+        { prefix: "verdicts/", access: "read-write" },
+        { prefix: "config/", access: "read" },
+      ]),
+    );
+    const file = join(packageDir, "granted-template.json");
+    await writeFile(file, JSON.stringify(granted));
+
+    // Act
+    const findings = await cfnLint(file);
+
+    // Assess
+    expect(JSON.stringify(granted.Resources.HealthRole)).toContain(`\${StateBucket.Arn}/verdicts/*`);
+    expect(findings.filter((f) => !KEPT_CFN_LINT_WARNINGS.has(f.Rule.Id)).map(describeFinding)).toEqual([]);
   });
 });

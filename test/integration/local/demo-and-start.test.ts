@@ -7,9 +7,11 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { GetBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { describe, expect, inject, it } from "vitest";
 import { kubeConfigFor, uniqueName } from "../../support/kube.ts";
+import { testS3Client } from "../../support/s3.ts";
 
 const LOCAL = new URL("../../../functions/local/", import.meta.url).pathname;
 
@@ -138,6 +140,11 @@ describe("npm start + npm run send-push", () => {
     try {
       const [, webhook] = (await waitForOutput(bridge, output, /Webhook: {2}POST (\S+)/)) ?? [];
       await waitForOutput(bridge, output, /Ctrl-C stops everything/);
+      // The state store: local mode's own moto, with its versioned bucket.
+      const [, storeEndpoint = ""] =
+        /\n {2}state {5}moto (\S+): bucket pullbridge-local-state /.exec(output.text) ?? [];
+      const s3 = testS3Client(storeEndpoint, { maxAttempts: 1 });
+      const versioning = await s3.send(new GetBucketVersioningCommand({ Bucket: "pullbridge-local-state" }));
       const configmap = join(stateDir, "demo-repo", "deploy", "configmap.yaml");
       await writeFile(configmap, (await readFile(configmap, "utf8")).replace("color: blue", "color: green"));
 
@@ -151,6 +158,13 @@ describe("npm start + npm run send-push", () => {
         )) ?? [];
       bridge.kill("SIGINT");
       const code = await exited;
+      const storeAfterStop = await s3
+        .send(new GetBucketVersioningCommand({ Bucket: "pullbridge-local-state" }))
+        .then(
+          () => "answered",
+          () => "gone",
+        );
+      s3.destroy();
 
       // Assess
       expect(output.text).toContain(
@@ -158,6 +172,8 @@ describe("npm start + npm run send-push", () => {
       );
       expect(output.text).toMatch(/Secret: {3}[0-9a-f]{32} {2}\(generated for this run/);
       expect(output.text).toContain("  health    off (--no-health): success once applied\n");
+      expect(versioning.Status).toBe("Enabled");
+      expect(storeAfterStop).toBe("gone");
       expect(push.code).toBe(0);
       expect(push.stdout).toContain(`delivery `);
       expect(push.stdout).toContain(`→ ${webhook}: HTTP 202 {"queued":["demo"]}`);
