@@ -2,11 +2,20 @@
  * Errors as the CLI prints them: `error: <where>: <reason>`, one line per problem (a manifest
  * set with three mistakes prints three `file:line:col: reason` lines), never a stack trace.
  */
-import { ClusterError, ManifestSetError, PullbridgeError } from "../errors.ts";
+import {
+  ClusterError,
+  ConfigError,
+  formatConfigProblem,
+  ManifestSetError,
+  PullbridgeError,
+} from "../errors.ts";
 
 /** Lines to print on stderr for `error` (each already prefixed with `error: `). */
 export function formatCliError(error: unknown, context: { server?: string | undefined } = {}): string[] {
   if (error instanceof ManifestSetError) return error.errors.map((e) => `error: ${e.message}`);
+  if (error instanceof ConfigError && error.problems.length > 0) {
+    return error.problems.map((problem) => `error: ${formatConfigProblem(problem)}`);
+  }
   if (error instanceof ClusterError) {
     const where = context.server ? ` at ${context.server}` : "";
     if (error.status === undefined) {
@@ -38,7 +47,17 @@ export function cliErrorJson(error: unknown, context: { server?: string | undefi
               reason: e.reason,
             })),
           }
-        : {}),
+        : error instanceof ConfigError && error.problems.length > 0
+          ? {
+              problems: error.problems.map((p) => ({
+                file: p.location?.file ?? null,
+                line: p.location?.line ?? null,
+                column: p.location?.column ?? null,
+                field: p.field ?? null,
+                reason: p.reason,
+              })),
+            }
+          : {}),
     },
   };
 }

@@ -403,4 +403,77 @@ describe("pullbridge status and targets validate", () => {
       'error: typo.yaml:8:5: targets[0].cluster: unknown cluster "prd" (known: prod)',
     );
   });
+
+  it("prints every problem of a targets file once, a line each, naming a missing field in words", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), "pullbridge-targets-"));
+    const lines = ["version: 1", "clusters:", "  prod: { type: eks, name: prod }", "targets:"];
+    await writeFile(
+      join(dir, "missing.yaml"),
+      [...lines, "  - name: web", "    cluster: prod", "    namespace: web", "    drift: sometimes", ""].join(
+        "\n",
+      ),
+    );
+    await writeFile(
+      join(dir, "unused.yaml"),
+      [
+        ...lines,
+        "  - name: web",
+        "    repo: acme/config",
+        "    path: apps/web/overlays/prod",
+        "    cluster: prod",
+        "    namespace: web",
+        "    render: kustomize",
+        '    include: ["*.yaml"]',
+        "  - name: shop",
+        "    repo: acme/config",
+        "    path: charts/shop",
+        "    cluster: prod",
+        "    namespace: shop",
+        "    helm: { releaseName: Bad_Name! }",
+        "",
+      ].join("\n"),
+    );
+
+    // Act
+    const missing = await pullbridge(["targets", "validate", "missing.yaml"], { cwd: dir });
+    const json = await pullbridge(["targets", "validate", "missing.yaml", "-o", "json"], { cwd: dir });
+    const unused = await pullbridge(["targets", "validate", "unused.yaml"], { cwd: dir });
+
+    // Assess
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe("");
+    expect(missing.stderr).toBe(
+      [
+        'error: missing.yaml:5:5: targets[0]: required field "repo" is missing',
+        'error: missing.yaml:8:5: targets[0].drift: must be one of "correct", "alert" (got "sometimes")',
+        "",
+      ].join("\n"),
+    );
+    expect(json.stderr).toBe(missing.stderr);
+    expect(JSON.parse(json.stdout).error.problems).toEqual([
+      {
+        file: "missing.yaml",
+        line: 5,
+        column: 5,
+        field: "targets[0]",
+        reason: 'required field "repo" is missing',
+      },
+      {
+        file: "missing.yaml",
+        line: 8,
+        column: 5,
+        field: "targets[0].drift",
+        reason: 'must be one of "correct", "alert" (got "sometimes")',
+      },
+    ]);
+    expect(unused.code).toBe(1);
+    expect(unused.stderr).toBe(
+      [
+        "error: unused.yaml:11:5: targets[0].include: only plain targets read `include`, and this target has `render: kustomize`: remove it",
+        "error: unused.yaml:17:13: targets[1].helm.releaseName: must be a Helm release name: lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit",
+        "",
+      ].join("\n"),
+    );
+  });
 });

@@ -1,0 +1,22 @@
+/**
+ * Which files of a repository a fetch keeps: those inside any of a target's directories (its
+ * `path` and its `watch` paths). Every source — the GitHub tarball, a local `git archive`, a
+ * directory on disk for the CLI — selects with these, and the limits count exactly what they
+ * keep, so the CLI reads what the worker reads. Pure.
+ */
+
+/** True when `file` (repository-relative, `/`-separated) lies in `dir` or is `dir`; `.` holds everything. */
+export function inDirectory(dir: string, file: string): boolean {
+  if (dir === "." || dir === "") return true;
+  return file === dir || file.startsWith(`${dir}/`);
+}
+
+/** True when `file` lies in one of `dirs`. */
+export function inAnyDirectory(dirs: readonly string[], file: string): boolean {
+  return dirs.some((dir) => inDirectory(dir, file));
+}
+
+/** True when `dir` is a strict ancestor of one of `dirs`: a walk must descend into it to reach them. */
+export function leadsToAnyDirectory(dirs: readonly string[], dir: string): boolean {
+  return dirs.some((d) => d !== "." && d !== "" && d.startsWith(`${dir}/`));
+}
