@@ -3,17 +3,18 @@
  * git revision) → a use case in lib/app → text or JSON on stdout, errors on stderr, an exit code.
  */
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { stringify } from "yaml";
 import { adHocTarget, selectTarget, targetNameFromDirectory } from "../../lib/app/cli-target.ts";
 import { planImagesCommand, readImageEvent } from "../../lib/app/images-plan-command.ts";
+import { loadTargetObjects, type TreeReader } from "../../lib/app/load-target-objects.ts";
 import { readTargetStatuses, type StatusQuery, withLastDeployments } from "../../lib/app/status-command.ts";
 import { runSyncCommand, type SyncProgress } from "../../lib/app/sync-command.ts";
 import { validateTargets } from "../../lib/app/validate-targets-command.ts";
 import { type HealthWaitResult, waitForHealth } from "../../lib/app/wait-for-health.ts";
-import { cliErrorJson, formatCliError } from "../../lib/cli/format-cli-error.ts";
+import { adHocFlagHints, cliErrorJson, formatCliError } from "../../lib/cli/format-cli-error.ts";
 import { formatHealthProgress, formatHealthWaitResult, healthWaitJson } from "../../lib/cli/format-health.ts";
 import { formatImagesPlan, imagesPlanJson } from "../../lib/cli/format-images-plan.ts";
 import { formatProgress } from "../../lib/cli/format-progress.ts";
@@ -25,15 +26,10 @@ import { applySetParentName, parseTargetsYaml, type Target } from "../../lib/con
 import { ConfigError } from "../../lib/errors.ts";
 import { createGitHubClientProvider } from "../../lib/github/github-client.ts";
 import { isImageAutomationFile } from "../../lib/images/plan-image-update.ts";
-import { skippedFiles } from "../../lib/manifests/select-manifest-files.ts";
-import { chooseRenderEngine } from "../../lib/render/choose-render-engine.ts";
 import { createProcessRenderer } from "../../lib/render/process-renderer.ts";
-import { renderDesired } from "../../lib/render/render-desired.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
-import { commonDirectory, keepDirectories, sourcePathsOf } from "../../lib/render/target-source-paths.ts";
 import { createGitHubDeploymentReporter } from "../../lib/reporting/github-deployment-reporter.ts";
 import { readDirectoryTree } from "../../lib/source/directory-source.ts";
-import type { SourceTree } from "../../lib/source/git-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { type CliArgs, HELP, parseCliArgs } from "./cli-args.ts";
 import { describeRevision, gitTopLevel } from "./git-revision.ts";
@@ -112,6 +108,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const context = { server: run.connection?.server };
     for (const line of formatCliError(error, context))
       io.stderr(`${run.p.enabled ? run.p.red(line) : line}\n`);
+    if (args.targets === undefined && (args.command === "diff" || args.command === "sync")) {
+      for (const hint of adHocFlagHints(error)) io.stderr(`${run.p.dim(hint)}\n`);
+    }
     if (args.output === "json") io.stdout(`${JSON.stringify(cliErrorJson(error, context), null, 2)}\n`);
     return EXIT.error;
   }
@@ -134,17 +133,36 @@ async function readTargetsFile(path: string, cwd: string): Promise<string> {
   }
 }
 
-/** The target and the directory its manifests are read from. */
-async function resolveTarget(
-  run: Run,
-  dir: string,
-  connection: KubeConnection,
-): Promise<{ target: Target; manifestsDir: string; repoRoot?: string }> {
+/** A directory command's target (paths relative to `root`), and whether its `watch` is to be discovered. */
+type LocalTarget = { target: Target; root: string; discoverWatch: boolean; readTree: TreeReader };
+
+/** Flags that define an ad-hoc target's policy: a targets file's target has its own. */
+const AD_HOC_FLAGS = [
+  ["--namespace", (a: CliArgs) => a.namespace !== undefined],
+  ["--watch", (a: CliArgs) => a.watch.length > 0],
+  ["--cluster-scoped", (a: CliArgs) => a.clusterScoped],
+  ["--allow-namespace", (a: CliArgs) => a.allowNamespaces.length > 0],
+  ["--allow-empty", (a: CliArgs) => a.allowEmpty],
+  ["--adopt", (a: CliArgs) => a.adopt],
+  ["--force-conflicts", (a: CliArgs) => a.forceConflicts],
+] as const;
+
+/**
+ * The target `<dir>` stands for. With `--targets`, `<dir>` is the repository root and the file's
+ * target (path, watch, namespace, policy) applies. Otherwise `<dir>` is the target's path inside
+ * the repository root (`--root`, else the git top level, else the working directory), and the
+ * flags give its namespace, watch paths and policy; without `--watch`, an overlay's bases are
+ * found from its kustomizations. Either way only the target's directories are read, with the
+ * worker's selection and limits.
+ */
+async function resolveLocalTarget(run: Run, dir: string, namespace: () => string): Promise<LocalTarget> {
   const { args, io } = run;
+  const absolute = await realDirectory(resolve(io.cwd, dir), dir);
   if (args.targets !== undefined) {
-    if (args.namespace !== undefined) {
+    const given = AD_HOC_FLAGS.find(([, isSet]) => isSet(args));
+    if (given !== undefined) {
       throw new ConfigError(
-        "--namespace",
+        given[0],
         "comes from the targets file when --targets is given; drop one of them",
       );
     }
@@ -152,16 +170,52 @@ async function resolveTarget(
     const target = selectTarget(file, args.target, args.targets);
     return {
       target: { ...target, prune: target.prune && args.prune },
-      manifestsDir: join(dir, target.path),
-      repoRoot: dir,
+      root: absolute,
+      discoverWatch: false,
+      readTree: (paths) => readDirectoryTree(absolute, { paths }),
     };
   }
+  const root =
+    args.root !== undefined
+      ? await realDirectory(resolve(io.cwd, args.root), args.root)
+      : ((await gitTopLevel(absolute)) ??
+        (within(io.cwd, absolute) ? await realDirectory(io.cwd, ".") : absolute));
+  const inRoot = (path: string, flag: string) => {
+    const fromRoot = relative(root, path);
+    if (!within(root, path)) throw new ConfigError(flag, `${path} is not inside ${root}`);
+    return fromRoot.split(sep).join("/") || ".";
+  };
   const target = adHocTarget({
-    name: args.target ?? targetNameFromDirectory(resolve(io.cwd, dir)),
-    namespace: args.namespace ?? connection.namespace ?? "default",
+    name: args.target ?? targetNameFromDirectory(absolute),
+    namespace: namespace(),
+    path: inRoot(absolute, args.root === undefined ? dir : "--root"),
+    watch: args.watch.map((w) => inRoot(resolve(io.cwd, w), "--watch")),
     prune: args.prune,
+    clusterScoped: args.clusterScoped,
+    namespaces: args.allowNamespaces.flatMap((n) => n.split(",")).filter((n) => n !== ""),
+    allowEmpty: args.allowEmpty,
+    adopt: args.adopt,
+    forceConflicts: args.forceConflicts,
   });
-  return { target, manifestsDir: dir };
+  return {
+    target,
+    root,
+    discoverWatch: args.watch.length === 0,
+    readTree: (paths) => readDirectoryTree(root, { paths }),
+  };
+}
+
+/** True when `path` is `dir` or inside it. */
+function within(dir: string, path: string): boolean {
+  const fromDir = relative(dir, path);
+  return fromDir === "" || (!fromDir.startsWith(`..${sep}`) && fromDir !== ".." && !isAbsolute(fromDir));
+}
+
+/** The directory's real path (so it compares with git's top level through symlinked temp dirs); ConfigError when it is none. */
+async function realDirectory(path: string, given: string): Promise<string> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isDirectory()) throw new ConfigError(given, "no such directory");
+  return realpath(path);
 }
 
 /** Prints progress on stderr once a sync has run for a second: a rewritten line on a terminal, a line every 5 s otherwise. */
@@ -198,24 +252,24 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
   if (args.wait && mode === "plan")
     throw new ConfigError("--wait", "applies to sync only (diff never writes)");
   const connection = await connect(run);
-  const { target, manifestsDir, repoRoot } = await resolveTarget(run, dir, connection);
-  const tree = await readTargetTree(run, { target, dir, repoRoot });
-  const revision = args.revision ?? (await describeRevision(resolve(io.cwd, manifestsDir)));
+  const local = await resolveLocalTarget(run, dir, () => args.namespace ?? connection.namespace ?? "default");
+  const { target } = local;
+  const revision = args.revision ?? (await describeRevision(join(local.root, target.path)));
   const progress = args.output === "text" ? progressPrinter(io, p) : undefined;
-  let result: Awaited<ReturnType<typeof runSyncCommand>>;
+  let synced: Awaited<ReturnType<typeof runSyncCommand>>;
   try {
-    result = await runSyncCommand(
+    synced = await runSyncCommand(
       {
         cluster: connection.cluster,
         toolingVersion: PULLBRIDGE_VERSION,
         now: io.now,
         renderer: cliRenderer(io),
+        readTree: local.readTree,
         ...(progress ? { onProgress: progress.onProgress } : {}),
       },
       {
         target,
-        files: tree.files,
-        targetPath: tree.targetPath,
+        discoverWatch: local.discoverWatch,
         revision,
         mode,
         // Every diff where the output shows them (JSON, a plan's text; the terminal summarises past
@@ -226,15 +280,15 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
   } finally {
     progress?.done();
   }
+  const { result } = synced;
+  const { skipped } = synced.loaded;
+  printLoadNotes(run, target, synced.loaded);
   const context = {
     target: target.name,
     namespace: target.namespace,
     parent: applySetParentName(target),
     server: connection.server,
   };
-  // A rendered directory holds patches, values and templates by design: only plain targets report skipped files.
-  const plain = chooseRenderEngine(target.render, tree.files.keys(), tree.targetPath) === "plain";
-  const skipped = plain ? skippedFiles(tree.files, tree.targetPath) : [];
   if (args.output === "text") {
     const skips = formatSkippedFiles(skipped, p);
     const report = formatSyncResult(result, context, p, {
@@ -327,32 +381,20 @@ function cliRenderer(io: CliIo): Renderer {
 }
 
 /**
- * The files a directory is made of. A plain directory is read alone; a Kustomize overlay or Helm
- * chart may read bases elsewhere in the repository, so the render reads the repository root
- * (`--root`, else the git top level) — with --targets, the target's path and watch paths.
+ * Notes on stderr about how the target was read: the bases an ad-hoc overlay read outside its
+ * path (the `watch` a target for it needs), and the renderer's own notes.
  */
-async function readTargetTree(
+function printLoadNotes(
   run: Run,
-  options: { target: Target; dir: string; repoRoot?: string | undefined },
-): Promise<{ files: SourceTree; targetPath: string }> {
-  const { io, args } = run;
-  const { target, dir, repoRoot } = options;
-  if (repoRoot !== undefined) {
-    const root = resolve(io.cwd, repoRoot);
-    const paths = sourcePathsOf(target);
-    const tree = await readDirectoryTree(join(root, commonDirectory(paths)), { cwd: root });
-    return { files: keepDirectories(tree.files, paths), targetPath: target.path };
+  target: Target,
+  loaded: { discoveredWatch: readonly string[]; notes: readonly string[] },
+): void {
+  if (loaded.discoveredWatch.length > 0) {
+    run.io.stderr(
+      `note: read ${loaded.discoveredWatch.join(", ")} outside ${target.path}, as its kustomizations refer to them; a target for ${target.path} needs watch: [${loaded.discoveredWatch.join(", ")}]\n`,
+    );
   }
-  const own = await readDirectoryTree(dir, { cwd: io.cwd });
-  if (chooseRenderEngine(target.render, own.files.keys(), own.targetPath) === "plain") return own;
-  const absolute = resolve(io.cwd, dir);
-  const root = resolve(io.cwd, args.root ?? (await gitTopLevel(absolute)) ?? dir);
-  const fromRoot = relative(root, absolute);
-  if (fromRoot.startsWith("..") || isAbsolute(fromRoot)) {
-    throw new ConfigError("--root", `${dir} is not inside ${args.root ?? root}`);
-  }
-  const tree = await readDirectoryTree(root, { cwd: root });
-  return { files: tree.files, targetPath: fromRoot.split(sep).join("/") || "." };
+  for (const note of loaded.notes) run.io.stderr(`note: ${note}\n`);
 }
 
 /** `pullbridge render <dir>`: the objects the directory renders to, as the reference tool prints them. */
@@ -362,28 +404,17 @@ async function renderCommand(run: Run): Promise<number> {
   if (dir === undefined || args.positionals.length > 1) {
     throw new ConfigError("render", "expects one directory (pullbridge render <dir>)");
   }
-  let target: Target;
-  let repoRoot: string | undefined;
-  if (args.targets !== undefined) {
-    const file = parseTargetsYaml(await readTargetsFile(args.targets, io.cwd), args.targets);
-    target = selectTarget(file, args.target, args.targets);
-    repoRoot = dir;
-  } else {
-    target = adHocTarget({
-      name: args.target ?? targetNameFromDirectory(resolve(io.cwd, dir)),
-      namespace: args.namespace ?? "default",
-    });
-  }
-  const tree = await readTargetTree(run, { target, dir, repoRoot });
-  const rendered = await renderDesired(
-    { renderer: cliRenderer(io) },
+  const local = await resolveLocalTarget(run, dir, () => args.namespace ?? "default");
+  const rendered = await loadTargetObjects(
     {
-      files: tree.files,
-      target: { ...target, path: tree.targetPath },
-      capabilities: { kubeVersion: args.kubeVersion, apiVersions: [] },
+      readTree: local.readTree,
+      renderer: cliRenderer(io),
+      capabilities: async () => ({ kubeVersion: args.kubeVersion, apiVersions: [] }),
     },
+    local.target,
+    { discoverWatch: local.discoverWatch },
   );
-  for (const note of rendered.notes) io.stderr(`note: ${note}\n`);
+  printLoadNotes(run, local.target, rendered);
   if (args.output === "json") {
     io.stdout(
       `${JSON.stringify(
@@ -451,10 +482,10 @@ async function imagesPlanCommand(run: Run): Promise<number> {
     args.event === undefined ? undefined : await readFile(resolve(io.cwd, args.event), "utf8");
   const decision = readImageEvent({ eventJson, image: args.image });
   // The checkout is the repository root: keys are repo-relative paths, as in the Git data API.
-  const tree = await readDirectoryTree(dir, { cwd: dir });
+  const tree = await readDirectoryTree(dir, { paths: ["."] });
   const decoder = new TextDecoder();
   const files = new Map(
-    [...tree.files]
+    [...tree]
       .filter(([path]) => isImageAutomationFile(path))
       .map(([path, bytes]) => [path, decoder.decode(bytes)]),
   );

@@ -1,61 +1,94 @@
 /**
- * The source and render phases of a job: fetch the target's directories at one commit (its
- * path and its `watch` paths, in one archive read), render them when the target is a Kustomize
- * overlay or a Helm chart (with the cluster's version and API list for `.Capabilities`), and
- * validate the result. Used by sync, drift and preview jobs alike.
+ * The source and render phases of every entry point — sync, drift and preview jobs, and the CLI:
+ * read the target's directories (its path and its `watch` paths, through the caller's tree
+ * reader: a commit's archive in the worker, a checkout on disk in the CLI, both selecting and
+ * limiting alike), render them when the target is a Kustomize overlay or a Helm chart (with the
+ * cluster's version and API list for `.Capabilities`), validate the result, and refuse a target
+ * that holds nothing unless it says it may be empty.
  */
 import type { ClusterPort } from "../cluster/cluster-port.ts";
-import type { Target } from "../config/targets.ts";
-import { RenderError } from "../errors.ts";
-import type { DesiredObject } from "../manifests/kube-object.ts";
-import { skippedFiles } from "../manifests/select-manifest-files.ts";
+import { readersOf, settingsUnusedBy, type Target } from "../config/targets.ts";
+import { ConfigError, RenderError, SyncRefusedError } from "../errors.ts";
+import { kustomizationReferences } from "../manifests/kustomization-references.ts";
+import { selectManifestFiles, skippedFiles } from "../manifests/select-manifest-files.ts";
 import { chooseRenderEngine } from "../render/choose-render-engine.ts";
 import { type RenderCapabilities, type RenderedDesired, renderDesired } from "../render/render-desired.ts";
-import type { Renderer } from "../render/renderer-port.ts";
-import {
-  commonDirectory,
-  keepDirectories,
-  sourcePathsOf,
-  touchesTarget,
-} from "../render/target-source-paths.ts";
-import type { GitSource, SkippedFile, SourceLimits, SourceTree } from "../source/git-source.ts";
+import type { RenderEngine, Renderer } from "../render/renderer-port.ts";
+import { sourcePathsOf, touchesTarget } from "../render/target-source-paths.ts";
+import type { SkippedFile, SourceTree } from "../source/git-source.ts";
+import { inDirectory } from "../source/tree-selection.ts";
 import type { JobContext } from "./worker-deps.ts";
 
+/** Reads the regular files inside `paths` (repository-relative directories), with the source's limits. */
+export type TreeReader = (paths: readonly string[]) => Promise<SourceTree>;
+
 export type LoadTargetDeps = {
-  source: Pick<GitSource, "fetchTree">;
-  sourceLimits: SourceLimits;
+  readTree: TreeReader;
   renderer?: Renderer | undefined;
-  /** Connects lazily: only Helm targets need the cluster before planning. */
-  cluster: () => Promise<ClusterPort>;
+  /** `.Capabilities` for a Helm chart: asked only when the target renders with Helm. */
+  capabilities: () => Promise<RenderCapabilities | undefined>;
   signal?: AbortSignal | undefined;
 };
 
-/** Fetches, renders and validates the target's objects at `sha`; throws SourceError, RenderError or ManifestSetError. */
-async function loadTargetObjects(
+export type LoadedTarget = RenderedDesired & {
+  /** Files under the target path that were not read (plain targets; a rendered directory holds other files by design). */
+  skipped: SkippedFile[];
+  /** Directories read beyond `path ∪ watch` because the target's kustomizations refer to them (`discoverWatch` only). */
+  discoveredWatch: string[];
+};
+
+/** Enough rounds for any real chain of bases (overlay → base → component → …); each round adds at least one directory. */
+const MAX_DISCOVERY_ROUNDS = 16;
+
+/**
+ * The target's files. With `discoverWatch` (the CLI given an overlay without a targets file,
+ * which knows no `watch`), the directories its kustomizations refer to are read too, as if
+ * they were its `watch` paths — through the same reader, selection and limits.
+ */
+async function readTargetTree(
+  readTree: TreeReader,
+  target: Target,
+  discoverWatch: boolean,
+): Promise<{ files: SourceTree; watch: string[] }> {
+  const watch: string[] = [];
+  const selection = () => sourcePathsOf({ path: target.path, watch: [...target.watch, ...watch] });
+  let files = await readTree(selection());
+  for (let round = 0; discoverWatch && round < MAX_DISCOVERY_ROUNDS; round += 1) {
+    if (chooseRenderEngine(target.render, files.keys(), target.path) !== "kustomize") break;
+    const more = kustomizationReferences(files, selection());
+    if (more.length === 0) break;
+    watch.push(...more);
+    files = await readTree(selection());
+  }
+  return { files, watch };
+}
+
+/** Reads, renders and validates a target's objects; throws SourceError, ConfigError, RenderError, ManifestSetError or SyncRefusedError. */
+export async function loadTargetObjects(
   deps: LoadTargetDeps,
   target: Target,
-  sha: string,
-): Promise<RenderedDesired & { files: SourceTree }> {
-  const dirs = sourcePathsOf(target);
-  const fetched = await deps.source.fetchTree({
-    repo: target.repo,
-    sha,
-    path: commonDirectory(dirs),
-    limits: deps.sourceLimits,
-  });
-  const files = dirs.length > 1 ? keepDirectories(fetched, dirs) : fetched;
+  options: { discoverWatch?: boolean } = {},
+): Promise<LoadedTarget> {
+  const { files, watch } = await readTargetTree(deps.readTree, target, options.discoverWatch === true);
   const engine = chooseRenderEngine(target.render, files.keys(), target.path);
-  const capabilities =
-    engine === "helm" ? await capabilitiesOf(await deps.cluster(), deps.signal) : undefined;
+  refuseUnusedSettings(target, engine);
+  const capabilities = engine === "helm" ? await deps.capabilities() : undefined;
+  let rendered: RenderedDesired;
   try {
-    const rendered = await renderDesired(
+    rendered = await renderDesired(
       { renderer: deps.renderer },
       { files, target, capabilities, signal: deps.signal },
     );
-    return { ...rendered, files };
   } catch (error) {
-    throw withWatchHint(error, target);
+    throw withWatchHint(error, { ...target, watch: [...target.watch, ...watch] });
   }
+  // A rendered directory holds patches, values and templates by design: only plain targets report skipped files.
+  const skipped = engine === "plain" ? skippedFiles(files, target.path) : [];
+  if (rendered.desired.length === 0 && !target.allowEmpty) {
+    throw emptyTargetError(target, { engine, files, skipped });
+  }
+  const discoveredWatch = watch.filter((dir) => [...files.keys()].some((file) => inDirectory(dir, file)));
+  return { ...rendered, skipped, discoveredWatch };
 }
 
 /**
@@ -68,12 +101,7 @@ export async function loadJobObjects(
   context: JobContext,
   purpose: "sync" | "preview",
   sha: string,
-): Promise<{
-  desired: DesiredObject[];
-  notes: readonly string[];
-  skipped: SkippedFile[];
-  connect: () => Promise<ClusterPort>;
-}> {
+): Promise<Pick<LoadedTarget, "desired" | "notes" | "skipped"> & { connect: () => Promise<ClusterPort> }> {
   const { deps, target, github } = context;
   let connected: Promise<ClusterPort> | undefined;
   const connect = () => {
@@ -82,18 +110,15 @@ export async function loadJobObjects(
   };
   const loaded = await loadTargetObjects(
     {
-      source: github.source,
-      sourceLimits: deps.sourceLimits,
+      readTree: (paths) =>
+        github.source.fetchTree({ repo: target.repo, sha, paths, limits: deps.sourceLimits }),
       renderer: deps.renderer,
-      cluster: connect,
+      capabilities: async () => capabilitiesOf(await connect(), deps.signal),
       signal: deps.signal,
     },
     target,
-    sha,
   );
-  // A rendered directory holds patches, values and templates by design: only plain targets report skipped files.
-  const skipped = loaded.engine === "plain" ? skippedFiles(loaded.files, target.path) : [];
-  return { desired: loaded.desired, notes: loaded.notes, skipped, connect };
+  return { desired: loaded.desired, notes: loaded.notes, skipped: loaded.skipped, connect };
 }
 
 /** `.Capabilities` from the cluster: its version and every served group/version(/Kind). */
@@ -106,6 +131,60 @@ export async function capabilitiesOf(
     cluster.serverVersion ? cluster.serverVersion({ signal }) : Promise.resolve(undefined),
   ]);
   return { kubeVersion: kubeVersion || undefined, apiVersions: discovery.apiVersions ?? [] };
+}
+
+const ENGINE_NAMES: Record<RenderEngine, string> = { kustomize: "Kustomize", helm: "Helm" };
+
+/**
+ * Under `render: auto` the engine is known only now: a setting it never reads (`include` on a
+ * directory that holds a kustomization) would be ignored in silence, so it is refused instead.
+ */
+function refuseUnusedSettings(target: Target, engine: RenderEngine | "plain"): void {
+  const [field] = settingsUnusedBy(target, engine);
+  if (field === undefined) return;
+  const how =
+    engine === "plain"
+      ? "as plain manifests (it holds no kustomization or Chart.yaml)"
+      : `with ${ENGINE_NAMES[engine]}`;
+  throw new ConfigError(
+    `target ${target.name}: ${field}`,
+    `only ${readersOf(field)} read \`${field}\`, and ${target.path} is rendered ${how}: remove \`${field}\` from the target, or set its \`render\``,
+  );
+}
+
+/** How many skipped files a refusal lists before "and N more". */
+const LISTED_SKIPS = 5;
+
+/** "no manifests in apps/web; 2 files skipped: a.jsonnet (…), …" — why an empty target is refused, and how to allow it. */
+function emptyTargetError(
+  target: Target,
+  found: { engine: RenderEngine | "plain"; files: SourceTree; skipped: readonly SkippedFile[] },
+): SyncRefusedError {
+  const { engine, files, skipped } = found;
+  const list = (items: readonly string[]) =>
+    `${items.slice(0, LISTED_SKIPS).join(", ")}${items.length > LISTED_SKIPS ? `, and ${items.length - LISTED_SKIPS} more` : ""}`;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  let what: string;
+  if (engine !== "plain") {
+    what = `${target.path} rendered no objects (${ENGINE_NAMES[engine]})`;
+  } else {
+    const byExtension = selectManifestFiles(files.keys(), target.path);
+    const selected = selectManifestFiles(files.keys(), target.path, target);
+    if (selected.length > 0) {
+      what = `no objects in ${target.path}: ${plural(selected.length, "manifest file")} (${list(selected)}) hold${selected.length === 1 ? "s" : ""} no object`;
+    } else if (byExtension.length > 0) {
+      what = `no manifests in ${target.path}: the target's include/exclude/recursive leave out all ${plural(byExtension.length, "manifest file")} (${list(byExtension)})`;
+    } else if (skipped.length > 0) {
+      what = `no manifests in ${target.path}; ${plural(skipped.length, "file")} skipped: ${list(skipped.map((s) => `${s.path} (${s.reason})`))}`;
+    } else if ([...files.keys()].some((file) => inDirectory(target.path, file))) {
+      what = `no manifests in ${target.path}: it holds only hidden files`;
+    } else {
+      what = `no manifests in ${target.path}: there is no file there (is the path right?)`;
+    }
+  }
+  return new SyncRefusedError(
+    `${what}; refusing to sync target ${target.name} to nothing (set allowEmpty: true on the target, or pass --allow-empty to pullbridge, if it may be empty)`,
+  );
 }
 
 /**

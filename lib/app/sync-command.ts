@@ -1,16 +1,20 @@
 /**
- * `pullbridge diff` and `pullbridge sync`: a directory's manifests → the same sync engine the
- * worker runs, in `plan` mode (dry-runs only, never writes) or `apply` mode. Progress is observed
- * by decorating the cluster port, so the engine needs no hooks for it.
+ * `pullbridge diff` and `pullbridge sync`: a checkout's target directories → the same load
+ * (selection, limits, render, validation) and sync engine the worker runs, in `plan` mode
+ * (dry-runs only, never writes) or `apply` mode. Progress is observed by decorating the cluster
+ * port, so the engine needs no hooks for it.
  */
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import type { Target } from "../config/targets.ts";
-import { chooseRenderEngine } from "../render/choose-render-engine.ts";
-import { renderDesired } from "../render/render-desired.ts";
 import type { Renderer } from "../render/renderer-port.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import { syncTarget } from "../sync/sync-target.ts";
-import { capabilitiesOf } from "./load-target-objects.ts";
+import {
+  capabilitiesOf,
+  type LoadedTarget,
+  loadTargetObjects,
+  type TreeReader,
+} from "./load-target-objects.ts";
 
 /** What a long sync has done so far (requests sent, by kind). */
 export type SyncProgress = {
@@ -31,13 +35,15 @@ export type SyncCommandDeps = {
   signal?: AbortSignal | undefined;
   /** Renders Kustomize and Helm directories. */
   renderer?: Renderer | undefined;
+  /** Reads the checkout's files inside the target's directories, with the worker's limits. */
+  readTree: TreeReader;
 };
 
 export type SyncCommandInput = {
+  /** Its `path` and `watch` are repository-relative, as in a targets file. */
   target: Target;
-  /** Files keyed by path (`/`-separated); only those under `targetPath` are read. */
-  files: ReadonlyMap<string, Uint8Array>;
-  targetPath: string;
+  /** Read the directories the target's kustomizations refer to as well (a target without a targets file knows no `watch`). */
+  discoverWatch: boolean;
   /** Recorded on the ApplySet parent after an apply (a commit sha, or a description of the working tree). */
   revision: string;
   mode: "plan" | "apply";
@@ -98,17 +104,29 @@ function observeProgress(cluster: ClusterPort, onProgress: (progress: SyncProgre
   };
 }
 
-/** Renders (Kustomize/Helm) or loads the manifests (ManifestSetError naming every problem) and plans or applies them. */
-export async function runSyncCommand(deps: SyncCommandDeps, input: SyncCommandInput): Promise<SyncResult> {
-  const target = { ...input.target, path: input.targetPath };
-  const engine = chooseRenderEngine(target.render, input.files.keys(), target.path);
-  const capabilities = engine === "helm" ? await capabilitiesOf(deps.cluster, deps.signal) : undefined;
-  const { desired } = await renderDesired(
-    { renderer: deps.renderer },
-    { files: input.files, target, capabilities, signal: deps.signal },
+/** What a CLI sync did, and what its load found on the way (files not read, directories read beyond `watch`). */
+export type SyncCommandResult = {
+  result: SyncResult;
+  loaded: Pick<LoadedTarget, "skipped" | "discoveredWatch" | "notes">;
+};
+
+/** Loads the target's objects as the worker does (ManifestSetError naming every problem) and plans or applies them. */
+export async function runSyncCommand(
+  deps: SyncCommandDeps,
+  input: SyncCommandInput,
+): Promise<SyncCommandResult> {
+  const { desired, skipped, discoveredWatch, notes } = await loadTargetObjects(
+    {
+      readTree: deps.readTree,
+      renderer: deps.renderer,
+      capabilities: () => capabilitiesOf(deps.cluster, deps.signal),
+      signal: deps.signal,
+    },
+    input.target,
+    { discoverWatch: input.discoverWatch },
   );
   const cluster = deps.onProgress ? observeProgress(deps.cluster, deps.onProgress) : deps.cluster;
-  return await syncTarget(
+  const result = await syncTarget(
     { cluster, toolingVersion: deps.toolingVersion },
     {
       target: input.target,
@@ -120,4 +138,5 @@ export async function runSyncCommand(deps: SyncCommandDeps, input: SyncCommandIn
       ...(input.maxDiffs === undefined ? {} : { maxDiffs: input.maxDiffs }),
     },
   );
+  return { result, loaded: { skipped, discoveredWatch, notes } };
 }

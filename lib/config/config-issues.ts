@@ -11,7 +11,7 @@ type Issue = z.core.$ZodRawIssue;
 type Path = readonly PropertyKey[];
 
 /** `targets[2].policy.kinds[0]` — the field a config error points at; "" for the document itself. */
-export function fieldPath(path: Path): string {
+function fieldPath(path: Path): string {
   return path.reduce<string>(
     (acc, part) =>
       typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),

@@ -20,3 +20,13 @@ export function inAnyDirectory(dirs: readonly string[], file: string): boolean {
 export function leadsToAnyDirectory(dirs: readonly string[], dir: string): boolean {
   return dirs.some((d) => d !== "." && d !== "" && d.startsWith(`${dir}/`));
 }
+
+/** The deepest directory holding every path (`.` when they share nothing): one archive of it holds them all. */
+export function commonDirectory(paths: readonly string[]): string {
+  if (paths.length === 0 || paths.includes(".")) return ".";
+  const split = paths.map((p) => p.split("/"));
+  const first = split[0] ?? [];
+  let depth = 0;
+  while (depth < first.length && split.every((parts) => parts[depth] === first[depth])) depth += 1;
+  return first.slice(0, depth).join("/") || ".";
+}
