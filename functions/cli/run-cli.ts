@@ -3,13 +3,13 @@
  * git revision) → a use case in lib/app → text or JSON on stdout, errors on stderr, an exit code.
  */
 import { existsSync } from "node:fs";
-import { readFile, realpath, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { join, resolve } from "node:path";
 import { stringify } from "yaml";
-import { adHocTarget, selectTarget, targetNameFromDirectory } from "../../lib/app/cli-target.ts";
+import { selectTarget } from "../../lib/app/cli-target.ts";
 import { planImagesCommand, readImageEvent } from "../../lib/app/images-plan-command.ts";
-import { loadTargetObjects, type TreeReader } from "../../lib/app/load-target-objects.ts";
+import { loadTargetObjects } from "../../lib/app/load-target-objects.ts";
 import { readTargetStatuses, type StatusQuery, withLastDeployments } from "../../lib/app/status-command.ts";
 import { runSyncCommand, type SyncProgress } from "../../lib/app/sync-command.ts";
 import { validateTargets } from "../../lib/app/validate-targets-command.ts";
@@ -32,8 +32,9 @@ import { createGitHubDeploymentReporter } from "../../lib/reporting/github-deplo
 import { readDirectoryTree } from "../../lib/source/directory-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { type CliArgs, HELP, parseCliArgs } from "./cli-args.ts";
-import { describeRevision, gitTopLevel } from "./git-revision.ts";
+import { describeRevision } from "./git-revision.ts";
 import { connectKubeconfig, type KubeConnection } from "./kube-connection.ts";
+import { resolveLocalTarget } from "./local-target.ts";
 
 /** Where the CLI reads and writes; `main.ts` passes the process's. */
 export type CliIo = {
@@ -133,91 +134,6 @@ async function readTargetsFile(path: string, cwd: string): Promise<string> {
   }
 }
 
-/** A directory command's target (paths relative to `root`), and whether its `watch` is to be discovered. */
-type LocalTarget = { target: Target; root: string; discoverWatch: boolean; readTree: TreeReader };
-
-/** Flags that define an ad-hoc target's policy: a targets file's target has its own. */
-const AD_HOC_FLAGS = [
-  ["--namespace", (a: CliArgs) => a.namespace !== undefined],
-  ["--watch", (a: CliArgs) => a.watch.length > 0],
-  ["--cluster-scoped", (a: CliArgs) => a.clusterScoped],
-  ["--allow-namespace", (a: CliArgs) => a.allowNamespaces.length > 0],
-  ["--allow-empty", (a: CliArgs) => a.allowEmpty],
-  ["--adopt", (a: CliArgs) => a.adopt],
-  ["--force-conflicts", (a: CliArgs) => a.forceConflicts],
-] as const;
-
-/**
- * The target `<dir>` stands for. With `--targets`, `<dir>` is the repository root and the file's
- * target (path, watch, namespace, policy) applies. Otherwise `<dir>` is the target's path inside
- * the repository root (`--root`, else the git top level, else the working directory), and the
- * flags give its namespace, watch paths and policy; without `--watch`, an overlay's bases are
- * found from its kustomizations. Either way only the target's directories are read, with the
- * worker's selection and limits.
- */
-async function resolveLocalTarget(run: Run, dir: string, namespace: () => string): Promise<LocalTarget> {
-  const { args, io } = run;
-  const absolute = await realDirectory(resolve(io.cwd, dir), dir);
-  if (args.targets !== undefined) {
-    const given = AD_HOC_FLAGS.find(([, isSet]) => isSet(args));
-    if (given !== undefined) {
-      throw new ConfigError(
-        given[0],
-        "comes from the targets file when --targets is given; drop one of them",
-      );
-    }
-    const file = parseTargetsYaml(await readTargetsFile(args.targets, io.cwd), args.targets);
-    const target = selectTarget(file, args.target, args.targets);
-    return {
-      target: { ...target, prune: target.prune && args.prune },
-      root: absolute,
-      discoverWatch: false,
-      readTree: (paths) => readDirectoryTree(absolute, { paths }),
-    };
-  }
-  const root =
-    args.root !== undefined
-      ? await realDirectory(resolve(io.cwd, args.root), args.root)
-      : ((await gitTopLevel(absolute)) ??
-        (within(io.cwd, absolute) ? await realDirectory(io.cwd, ".") : absolute));
-  const inRoot = (path: string, flag: string) => {
-    const fromRoot = relative(root, path);
-    if (!within(root, path)) throw new ConfigError(flag, `${path} is not inside ${root}`);
-    return fromRoot.split(sep).join("/") || ".";
-  };
-  const target = adHocTarget({
-    name: args.target ?? targetNameFromDirectory(absolute),
-    namespace: namespace(),
-    path: inRoot(absolute, args.root === undefined ? dir : "--root"),
-    watch: args.watch.map((w) => inRoot(resolve(io.cwd, w), "--watch")),
-    prune: args.prune,
-    clusterScoped: args.clusterScoped,
-    namespaces: args.allowNamespaces.flatMap((n) => n.split(",")).filter((n) => n !== ""),
-    allowEmpty: args.allowEmpty,
-    adopt: args.adopt,
-    forceConflicts: args.forceConflicts,
-  });
-  return {
-    target,
-    root,
-    discoverWatch: args.watch.length === 0,
-    readTree: (paths) => readDirectoryTree(root, { paths }),
-  };
-}
-
-/** True when `path` is `dir` or inside it. */
-function within(dir: string, path: string): boolean {
-  const fromDir = relative(dir, path);
-  return fromDir === "" || (!fromDir.startsWith(`..${sep}`) && fromDir !== ".." && !isAbsolute(fromDir));
-}
-
-/** The directory's real path (so it compares with git's top level through symlinked temp dirs); ConfigError when it is none. */
-async function realDirectory(path: string, given: string): Promise<string> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isDirectory()) throw new ConfigError(given, "no such directory");
-  return realpath(path);
-}
-
 /** Prints progress on stderr once a sync has run for a second: a rewritten line on a terminal, a line every 5 s otherwise. */
 function progressPrinter(io: CliIo, p: Palette) {
   const started = Date.now();
@@ -252,7 +168,13 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
   if (args.wait && mode === "plan")
     throw new ConfigError("--wait", "applies to sync only (diff never writes)");
   const connection = await connect(run);
-  const local = await resolveLocalTarget(run, dir, () => args.namespace ?? connection.namespace ?? "default");
+  const local = await resolveLocalTarget({
+    args,
+    cwd: io.cwd,
+    dir,
+    namespace: () => args.namespace ?? connection.namespace ?? "default",
+    readTargetsFile,
+  });
   const { target } = local;
   const revision = args.revision ?? (await describeRevision(join(local.root, target.path)));
   const progress = args.output === "text" ? progressPrinter(io, p) : undefined;
@@ -404,7 +326,13 @@ async function renderCommand(run: Run): Promise<number> {
   if (dir === undefined || args.positionals.length > 1) {
     throw new ConfigError("render", "expects one directory (pullbridge render <dir>)");
   }
-  const local = await resolveLocalTarget(run, dir, () => args.namespace ?? "default");
+  const local = await resolveLocalTarget({
+    args,
+    cwd: io.cwd,
+    dir,
+    namespace: () => args.namespace ?? "default",
+    readTargetsFile,
+  });
   const rendered = await loadTargetObjects(
     {
       readTree: local.readTree,
