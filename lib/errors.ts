@@ -25,15 +25,49 @@ export abstract class PullbridgeError extends Error {
   }
 }
 
+/** One problem in a configuration file: where it is written (when known), the field, and why. */
+export type ConfigProblem = {
+  location?: SourceLocation | undefined;
+  field?: string | undefined;
+  reason: string;
+};
+
+/** `file:line:col: field: reason`, leaving out what is unknown. */
+export function formatConfigProblem(problem: ConfigProblem): string {
+  const where = problem.location === undefined ? [] : [formatLocation(problem.location)];
+  return [...where, ...(problem.field === undefined ? [] : [problem.field]), problem.reason].join(": ");
+}
+
 /** Configuration (environment or targets file) is invalid; names the field. Permanent. */
 export class ConfigError extends PullbridgeError {
   override readonly name = "ConfigError";
   readonly retryable = false;
   readonly field: string;
-  constructor(field: string, message: string, options: ErrorOptions = {}) {
+  /** Every problem found in one pass (the message names the first), so a user can fix them all at once. */
+  readonly problems: readonly ConfigProblem[];
+  constructor(
+    field: string,
+    message: string,
+    options: ErrorOptions & { problems?: readonly ConfigProblem[] | undefined } = {},
+  ) {
     super(`${field}: ${message}`, options);
     this.field = field;
+    this.problems = options.problems ?? [];
   }
+}
+
+/** A ConfigError listing `problems` (at least one): its message is the first, with how many more there are. */
+export function configErrorOf(
+  problems: readonly [ConfigProblem, ...ConfigProblem[]],
+  cause?: unknown,
+): ConfigError {
+  const [first] = problems;
+  const where = [
+    ...(first.location === undefined ? [] : [formatLocation(first.location)]),
+    ...(first.field === undefined ? [] : [first.field]),
+  ].join(": ");
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+  return new ConfigError(where || "(root)", `${first.reason}${more}`, { cause, problems });
 }
 
 /** A manifest cannot be parsed or is refused by validation or policy; names file:line. Permanent. */

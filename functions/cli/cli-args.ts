@@ -16,6 +16,12 @@ const CLI_OPTIONS = {
   summary: { type: "boolean", default: false },
   "full-diff": { type: "boolean", default: false },
   root: { type: "string" },
+  watch: { type: "string", multiple: true, default: [] as string[] },
+  "cluster-scoped": { type: "boolean", default: false },
+  "allow-namespace": { type: "string", multiple: true, default: [] as string[] },
+  "allow-empty": { type: "boolean", default: false },
+  adopt: { type: "boolean", default: false },
+  "force-conflicts": { type: "boolean", default: false },
   "kube-version": { type: "string" },
   wait: { type: "boolean", default: false },
   "dry-run": { type: "boolean", default: false },
@@ -44,8 +50,20 @@ export type CliArgs = {
   summary: boolean;
   /** `diff`: print every diff, however large. */
   fullDiff: boolean;
-  /** Repository root a rendered directory may read from (its bases); default: the git top level. */
+  /** Repository root `<dir>` is a path of (its bases and watch paths are read from it); default: the git top level. */
   root: string | undefined;
+  /** Without --targets: the target's watch paths (read with `<dir>`); none given: an overlay's bases are found. */
+  watch: string[];
+  /** Without --targets: policy.clusterScoped. */
+  clusterScoped: boolean;
+  /** Without --targets: namespaces objects may live in besides `-n` (`policy.namespaces`; `*` for any). */
+  allowNamespaces: string[];
+  /** Without --targets: allowEmpty (an empty directory syncs nothing and, with prune, deletes all). */
+  allowEmpty: boolean;
+  /** Without --targets: adopt objects not yet in the ApplySet. */
+  adopt: boolean;
+  /** Without --targets: forceConflicts (take fields another applier owns). */
+  forceConflicts: boolean;
   /** `render` of a Helm chart: `.Capabilities.KubeVersion` (default: Helm's, as `helm template`). */
   kubeVersion: string | undefined;
   /** `sync`: after applying, wait until the applied objects are healthy. */
@@ -97,6 +115,12 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     summary: values.summary,
     fullDiff: values["full-diff"],
     root: values.root,
+    watch: values.watch,
+    clusterScoped: values["cluster-scoped"],
+    allowNamespaces: values["allow-namespace"],
+    allowEmpty: values["allow-empty"],
+    adopt: values.adopt,
+    forceConflicts: values["force-conflicts"],
     kubeVersion: values["kube-version"],
     wait: values.wait,
     timeoutSeconds: timeout === undefined ? undefined : Number(timeout),
@@ -128,7 +152,7 @@ Options:
   --kubeconfig <file>     kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
   --context <name>        kubeconfig context (default: the current context)
   --targets <file>        a targets file: <dir> is then the repository root, and the target's
-                          path, namespace and policy apply (the cluster is still your kubeconfig)
+                          path, watch paths, namespace and policy apply (the cluster is still your kubeconfig)
   --target <name>         the target; decides the ApplySet parent Secret pullbridge-<name>, so
                           --target web compares with what the bridge synced for target "web"
                           (default without --targets: the directory's name)
@@ -144,12 +168,23 @@ Options:
   --dry-run               inventory repair: show what would be written, write nothing
   --summary               diff: print only the plan table (no diffs)
   --full-diff             diff: print every diff (by default diffs past 256 KB are summarised)
-  --root <dir>            render/diff/sync of a Kustomize or Helm directory: the repository root it may
-                          read (its bases); default: the git top level of <dir>, else <dir>
+  --root <dir>            the repository root <dir> lies in (file names are relative to it); default: the
+                          git top level of <dir>, else the working directory
+  --watch <dir>           render/diff/sync: another directory the target reads, as a target's \`watch\`
+                          (repeatable); default: the directories <dir>'s kustomizations refer to, named in a
+                          note. Only <dir> and these are read, with the worker's file and byte limits
   --kube-version <v>      render of a Helm chart: .Capabilities.KubeVersion (diff/sync take the cluster's)
   -o, --output <format>   text (default) or json
   -h, --help              this help
   --version               print the version
+
+The policy of a target without --targets (a targets file sets these itself; default: none of them):
+  --cluster-scoped        allow cluster-scoped objects: an overlay's own Namespace, CRDs, ClusterRoles…
+  --allow-namespace <ns>  objects may also live in <ns> besides -n (repeatable or comma-separated; "*": any)
+  --adopt                 take over existing objects that are in no ApplySet yet (e.g. made by kubectl apply)
+  --force-conflicts       take fields another field manager owns (server-side apply force)
+  --allow-empty           a <dir> without manifests syncs nothing instead of failing (and, unless
+                          --no-prune, deletes everything the target owns)
 
 Examples:
   pullbridge diff deploy/ -n apps --target web
@@ -158,6 +193,7 @@ Examples:
   pullbridge sync deploy/ -n apps --target web --wait --timeout 120
   pullbridge render apps/web/overlays/prod
   pullbridge diff apps/web/overlays/prod -n web --summary
+  pullbridge sync apps/shop/overlays/prod -n shop --cluster-scoped --wait
   pullbridge status -n apps
   pullbridge status --targets infra/targets.yaml --context prod
   pullbridge targets validate infra/targets.yaml

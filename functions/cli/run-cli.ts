@@ -5,18 +5,18 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join, relative, resolve, sep } from "node:path";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
-import { adHocTarget, selectTarget, targetNameFromDirectory } from "../../lib/app/cli-target.ts";
+import { adHocTarget, selectTarget } from "../../lib/app/cli-target.ts";
 import { planImagesCommand, readImageEvent } from "../../lib/app/images-plan-command.ts";
-import { loadDesiredSet } from "../../lib/app/load-target-objects.ts";
+import { loadTargetObjects } from "../../lib/app/load-target-objects.ts";
 import { repairInventory } from "../../lib/app/repair-inventory-command.ts";
 import { readTargetStatuses, type StatusQuery, withLastDeployments } from "../../lib/app/status-command.ts";
 import { runSyncCommand, type SyncProgress } from "../../lib/app/sync-command.ts";
 import { validateTargets } from "../../lib/app/validate-targets-command.ts";
 import { type HealthWaitResult, waitForHealth } from "../../lib/app/wait-for-health.ts";
-import { cliErrorJson, formatCliError } from "../../lib/cli/format-cli-error.ts";
+import { adHocFlagHints, cliErrorJson, formatCliError } from "../../lib/cli/format-cli-error.ts";
 import { formatHealthProgress, formatHealthWaitResult, healthWaitJson } from "../../lib/cli/format-health.ts";
 import { formatImagesPlan, imagesPlanJson } from "../../lib/cli/format-images-plan.ts";
 import { formatInventoryRepair } from "../../lib/cli/format-inventory-repair.ts";
@@ -29,18 +29,15 @@ import { applySetParentName, parseTargetsYaml, type Target } from "../../lib/con
 import { ConfigError } from "../../lib/errors.ts";
 import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { isImageAutomationFile } from "../../lib/images/plan-image-update.ts";
-import { isPathWithin } from "../../lib/is-path-within.ts";
 import { createProcessRenderer } from "../../lib/render/adapters/process-renderer.ts";
-import { chooseRenderEngine } from "../../lib/render/choose-render-engine.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
-import { commonDirectory, keepDirectories, sourcePathsOf } from "../../lib/render/target-source-paths.ts";
 import { createGitHubDeploymentReporter } from "../../lib/reporting/adapters/github-deployment-reporter.ts";
 import { readDirectoryTree } from "../../lib/source/adapters/directory-source.ts";
-import type { SourceTree } from "../../lib/source/git-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { type CliArgs, HELP, parseCliArgs } from "./cli-args.ts";
-import { describeRevision, gitTopLevel } from "./git-revision.ts";
+import { describeRevision } from "./git-revision.ts";
 import { connectKubeconfig, type KubeConnection } from "./kube-connection.ts";
+import { resolveLocalTarget } from "./local-target.ts";
 
 /** Where the CLI reads and writes; `main.ts` passes the process's. */
 export type CliIo = {
@@ -121,6 +118,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const context = { server: run.connection?.server };
     for (const line of formatCliError(error, context))
       io.stderr(`${run.p.enabled ? run.p.red(line) : line}\n`);
+    if (args.targets === undefined && (args.command === "diff" || args.command === "sync")) {
+      for (const hint of adHocFlagHints(error)) io.stderr(`${run.p.dim(hint)}\n`);
+    }
     if (args.output === "json") io.stdout(`${JSON.stringify(cliErrorJson(error, context), null, 2)}\n`);
     return EXIT.error;
   }
@@ -141,42 +141,6 @@ async function readTargetsFile(path: string, cwd: string): Promise<string> {
   } catch (error) {
     throw new ConfigError(path, "cannot read the targets file", { cause: error });
   }
-}
-
-/** The target and the directory its manifests are read from. */
-async function resolveTarget(
-  run: Run,
-  dir: string,
-  connection: KubeConnection,
-): Promise<{
-  target: Target;
-  configuredTargets: readonly Target[];
-  manifestsDir: string;
-  repoRoot?: string;
-}> {
-  const { args, io } = run;
-  if (args.targets !== undefined) {
-    if (args.namespace !== undefined) {
-      throw new ConfigError(
-        "--namespace",
-        "comes from the targets file when --targets is given; drop one of them",
-      );
-    }
-    const file = parseTargetsYaml(await readTargetsFile(args.targets, io.cwd), args.targets);
-    const target = selectTarget(file, args.target, args.targets);
-    return {
-      target: { ...target, prune: target.prune && args.prune },
-      configuredTargets: file.targets,
-      manifestsDir: join(dir, target.path),
-      repoRoot: dir,
-    };
-  }
-  const target = adHocTarget({
-    name: args.target ?? targetNameFromDirectory(resolve(io.cwd, dir)),
-    namespace: args.namespace ?? connection.namespace ?? "default",
-    prune: args.prune,
-  });
-  return { target, configuredTargets: [target], manifestsDir: dir };
 }
 
 /** Prints progress on stderr once a sync has run for a second: a rewritten line on a terminal, a line every 5 s otherwise. */
@@ -213,25 +177,31 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
   if (args.wait && mode === "plan")
     throw new ConfigError("--wait", "applies to sync only (diff never writes)");
   const connection = await connect(run);
-  const { target, configuredTargets, manifestsDir, repoRoot } = await resolveTarget(run, dir, connection);
-  const tree = await readTargetTree(run, { target, dir, repoRoot });
-  const revision = args.revision ?? (await describeRevision(resolve(io.cwd, manifestsDir)));
+  const local = await resolveLocalTarget({
+    args,
+    cwd: io.cwd,
+    dir,
+    namespace: () => args.namespace ?? connection.namespace ?? "default",
+    readTargetsFile,
+  });
+  const { target } = local;
+  const revision = args.revision ?? (await describeRevision(join(local.root, target.path)));
   const progress = args.output === "text" ? progressPrinter(io, p) : undefined;
-  let loaded: Awaited<ReturnType<typeof runSyncCommand>>;
+  let synced: Awaited<ReturnType<typeof runSyncCommand>>;
   try {
-    loaded = await runSyncCommand(
+    synced = await runSyncCommand(
       {
         cluster: connection.cluster,
         toolingVersion: PULLBRIDGE_VERSION,
         now: io.now,
         renderer: cliRenderer(io),
+        readTree: local.readTree,
         ...(progress ? { onProgress: progress.onProgress } : {}),
       },
       {
         target,
-        configuredTargets,
-        files: tree.files,
-        targetPath: tree.targetPath,
+        configuredTargets: local.configuredTargets,
+        discoverWatch: local.discoverWatch,
         revision,
         mode,
         // Every diff where the output shows them (JSON, a plan's text; the terminal summarises past
@@ -242,7 +212,9 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
   } finally {
     progress?.done();
   }
-  const { result, skipped } = loaded;
+  const { result } = synced;
+  const { skipped } = synced.loaded;
+  printLoadNotes(run, target, synced.loaded);
   const context = {
     target: target.name,
     namespace: target.namespace,
@@ -341,31 +313,20 @@ function cliRenderer(io: CliIo): Renderer {
 }
 
 /**
- * The files a directory is made of. A plain directory is read alone; a Kustomize overlay or Helm
- * chart may read bases elsewhere in the repository, so the render reads the repository root
- * (`--root`, else the git top level) — with --targets, the target's path and watch paths.
+ * Notes on stderr about how the target was read: the bases an ad-hoc overlay read outside its
+ * path (the `watch` a target for it needs), and the renderer's own notes.
  */
-async function readTargetTree(
+function printLoadNotes(
   run: Run,
-  options: { target: Target; dir: string; repoRoot?: string | undefined },
-): Promise<{ files: SourceTree; targetPath: string }> {
-  const { io, args } = run;
-  const { target, dir, repoRoot } = options;
-  if (repoRoot !== undefined) {
-    const root = resolve(io.cwd, repoRoot);
-    const paths = sourcePathsOf(target);
-    const tree = await readDirectoryTree(join(root, commonDirectory(paths)), { cwd: root });
-    return { files: keepDirectories(tree.files, paths), targetPath: target.path };
+  target: Target,
+  loaded: { discoveredWatch: readonly string[]; notes: readonly string[] },
+): void {
+  if (loaded.discoveredWatch.length > 0) {
+    run.io.stderr(
+      `note: read ${loaded.discoveredWatch.join(", ")} outside ${target.path}, as its kustomizations refer to them; a target for ${target.path} needs watch: [${loaded.discoveredWatch.join(", ")}]\n`,
+    );
   }
-  const own = await readDirectoryTree(dir, { cwd: io.cwd });
-  if (chooseRenderEngine(target.render, own.files.keys(), own.targetPath) === "plain") return own;
-  const absolute = resolve(io.cwd, dir);
-  const root = resolve(io.cwd, args.root ?? (await gitTopLevel(absolute)) ?? dir);
-  if (!isPathWithin(root, absolute)) {
-    throw new ConfigError("--root", `${dir} is not inside ${args.root ?? root}`);
-  }
-  const tree = await readDirectoryTree(root, { cwd: root });
-  return { files: tree.files, targetPath: relative(root, absolute).split(sep).join("/") || "." };
+  for (const note of loaded.notes) run.io.stderr(`note: ${note}\n`);
 }
 
 /** `pullbridge render <dir>`: the objects the directory renders to, as the reference tool prints them. */
@@ -375,28 +336,23 @@ async function renderCommand(run: Run): Promise<number> {
   if (dir === undefined || args.positionals.length > 1) {
     throw new ConfigError("render", "expects one directory (pullbridge render <dir>)");
   }
-  let target: Target;
-  let repoRoot: string | undefined;
-  if (args.targets !== undefined) {
-    const file = parseTargetsYaml(await readTargetsFile(args.targets, io.cwd), args.targets);
-    target = selectTarget(file, args.target, args.targets);
-    repoRoot = dir;
-  } else {
-    target = adHocTarget({
-      name: args.target ?? targetNameFromDirectory(resolve(io.cwd, dir)),
-      namespace: args.namespace ?? "default",
-    });
-  }
-  const tree = await readTargetTree(run, { target, dir, repoRoot });
-  const rendered = await loadDesiredSet(
+  const local = await resolveLocalTarget({
+    args,
+    cwd: io.cwd,
+    dir,
+    namespace: () => args.namespace ?? "default",
+    readTargetsFile,
+  });
+  const rendered = await loadTargetObjects(
     {
-      readTree: async () => tree.files,
+      readTree: local.readTree,
       renderer: cliRenderer(io),
       capabilities: async () => ({ kubeVersion: args.kubeVersion, apiVersions: [] }),
     },
-    { ...target, path: tree.targetPath },
+    local.target,
+    { discoverWatch: local.discoverWatch },
   );
-  for (const note of rendered.notes) io.stderr(`note: ${note}\n`);
+  printLoadNotes(run, local.target, rendered);
   if (args.output === "json") {
     io.stdout(
       `${JSON.stringify(
@@ -454,30 +410,6 @@ async function statusCommand(run: Run): Promise<number> {
   return statuses.some((s) => s.state === "error") ? EXIT.error : EXIT.ok;
 }
 
-/** `pullbridge inventory repair`: rebuilds a target's damaged ApplySet parent (lib/app/repair-inventory-command.ts). */
-async function repairCommand(run: Run): Promise<number> {
-  const { args, io, p } = run;
-  if (args.positionals.length > 1) throw new ConfigError("inventory repair", "takes no directory");
-  if (args.target === undefined)
-    throw new ConfigError("--target", "inventory repair needs the target to repair");
-  const connection = await connect(run);
-  const target =
-    args.targets === undefined
-      ? adHocTarget({ name: args.target, namespace: args.namespace ?? connection.namespace ?? "default" })
-      : selectTarget(
-          parseTargetsYaml(await readTargetsFile(args.targets, io.cwd), args.targets),
-          args.target,
-          args.targets,
-        );
-  const repair = await repairInventory(
-    { cluster: connection.cluster, toolingVersion: PULLBRIDGE_VERSION },
-    { target, dryRun: args.dryRun },
-  );
-  if (args.output === "json") io.stdout(`${JSON.stringify(repair, null, 2)}\n`);
-  else io.stdout(`${formatInventoryRepair(repair, p)}\n`);
-  return repair.action === "would-write" ? EXIT.changes : EXIT.ok;
-}
-
 async function imagesPlanCommand(run: Run): Promise<number> {
   const { args, io, p } = run;
   if (args.positionals.length > 2) throw new ConfigError("images plan", "expects at most one directory");
@@ -488,10 +420,10 @@ async function imagesPlanCommand(run: Run): Promise<number> {
     args.event === undefined ? undefined : await readFile(resolve(io.cwd, args.event), "utf8");
   const decision = readImageEvent({ eventJson, image: args.image });
   // The checkout is the repository root: keys are repo-relative paths, as in the Git data API.
-  const tree = await readDirectoryTree(dir, { cwd: dir });
+  const tree = await readDirectoryTree(dir, { paths: ["."] });
   const decoder = new TextDecoder();
   const files = new Map(
-    [...tree.files]
+    [...tree]
       .filter(([path]) => isImageAutomationFile(path))
       .map(([path, bytes]) => [path, decoder.decode(bytes)]),
   );
@@ -534,4 +466,28 @@ async function validateCommand(run: Run): Promise<number> {
   );
   for (const warning of result.warnings) io.stderr(`${p.yellow(`warning: ${warning}`)}\n`);
   return EXIT.ok;
+}
+
+/** `pullbridge inventory repair`: rebuilds a target's damaged ApplySet parent (lib/app/repair-inventory-command.ts). */
+async function repairCommand(run: Run): Promise<number> {
+  const { args, io, p } = run;
+  if (args.positionals.length > 1) throw new ConfigError("inventory repair", "takes no directory");
+  if (args.target === undefined)
+    throw new ConfigError("--target", "inventory repair needs the target to repair");
+  const connection = await connect(run);
+  const target =
+    args.targets === undefined
+      ? adHocTarget({ name: args.target, namespace: args.namespace ?? connection.namespace ?? "default" })
+      : selectTarget(
+          parseTargetsYaml(await readTargetsFile(args.targets, io.cwd), args.targets),
+          args.target,
+          args.targets,
+        );
+  const repair = await repairInventory(
+    { cluster: connection.cluster, toolingVersion: PULLBRIDGE_VERSION },
+    { target, dryRun: args.dryRun },
+  );
+  if (args.output === "json") io.stdout(`${JSON.stringify(repair, null, 2)}\n`);
+  else io.stdout(`${formatInventoryRepair(repair, p)}\n`);
+  return repair.action === "would-write" ? EXIT.changes : EXIT.ok;
 }

@@ -23,23 +23,64 @@ export function targetNameFromDirectory(directory: string): string {
   return label === "" || label === "." ? "local" : label;
 }
 
-/** A target for a directory given on the command line (no targets file). */
-export function adHocTarget(options: { name: string; namespace: string; prune?: boolean }): Target {
-  const parsed = targetSchema.safeParse({
+/**
+ * What a one-off sync of a directory may set without a targets file: the target's identity, its
+ * directories (repository-relative), and the policy switches such a sync needs (an overlay that
+ * brings its own Namespace, objects in a second namespace, taking over what `kubectl apply`
+ * created, fields another applier holds, an intentionally empty directory).
+ */
+export type AdHocTargetOptions = {
+  name: string;
+  namespace: string;
+  path?: string;
+  watch?: readonly string[];
+  prune?: boolean;
+  clusterScoped?: boolean;
+  /** `policy.namespaces`: besides `namespace`; `*` allows any. */
+  namespaces?: readonly string[];
+  allowEmpty?: boolean;
+  adopt?: boolean;
+  forceConflicts?: boolean;
+};
+
+/** The flag a target field comes from, for errors. */
+const FLAG_OF: Record<string, string> = {
+  name: "--target",
+  namespace: "--namespace",
+  path: "<dir>",
+  watch: "--watch",
+  policy: "--allow-namespace",
+};
+
+/** A target for a directory given on the command line (no targets file); errors name the flag. */
+export function adHocTarget(options: AdHocTargetOptions): Target {
+  const namespaces = options.namespaces ?? [];
+  const input = {
     name: options.name,
     repo: `local/${options.name}`,
-    path: ".",
+    path: options.path ?? ".",
+    ...(options.watch && options.watch.length > 0 ? { watch: options.watch } : {}),
     cluster: "cli",
     namespace: options.namespace,
     ...(options.prune === undefined ? {} : { prune: options.prune }),
-  });
+    policy: {
+      clusterScoped: options.clusterScoped ?? false,
+      // The target's own namespace stays allowed: it holds the ApplySet parent and un-namespaced objects.
+      ...(namespaces.length > 0 ? { namespaces: [...new Set([options.namespace, ...namespaces])] } : {}),
+    },
+    ...(options.allowEmpty === undefined ? {} : { allowEmpty: options.allowEmpty }),
+    ...(options.adopt === undefined ? {} : { adopt: options.adopt }),
+    ...(options.forceConflicts === undefined ? {} : { forceConflicts: options.forceConflicts }),
+  };
+  const parsed = targetSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const field = issue?.path[0] === "namespace" ? "--namespace" : "--target";
-    throw new ConfigError(
-      field,
-      `${issue?.message ?? "invalid"} (got "${String(issue?.path[0] === "namespace" ? options.namespace : options.name)}")`,
+    const field = FLAG_OF[String(issue?.path[0])] ?? "--target";
+    const got = issue?.path.reduce<unknown>(
+      (value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey],
+      input,
     );
+    throw new ConfigError(field, `${issue?.message ?? "invalid"} (got "${String(got)}")`);
   }
   return parsed.data;
 }

@@ -1,63 +1,94 @@
 /**
- * Loading a target's desired set, the one way every entry point does it: fetch the target's
- * directories (its path and its `watch` paths, in one read), select the engine (plain, Kustomize,
- * Helm), render with the reference tool when needed (with the cluster's version and API list as
- * `.Capabilities`), and load and validate the objects. The worker's sync, drift and preview jobs
- * (and so local mode, which runs the worker) read a commit through here; the CLI reads a checkout
- * on disk through here.
+ * The source and render phases of every entry point — sync, drift and preview jobs, and the CLI:
+ * read the target's directories (its path and its `watch` paths, through the caller's tree
+ * reader: a commit's archive in the worker, a checkout on disk in the CLI, both selecting and
+ * limiting alike), render them when the target is a Kustomize overlay or a Helm chart (with the
+ * cluster's version and API list for `.Capabilities`), validate the result, and refuse a target
+ * that holds nothing unless it says it may be empty.
  */
 import type { ClusterPort } from "../cluster/cluster-port.ts";
-import type { Target } from "../config/targets.ts";
-import { RenderError } from "../errors.ts";
-import { skippedFiles } from "../manifests/select-manifest-files.ts";
+import { readersOf, settingsUnusedBy, type Target } from "../config/targets.ts";
+import { ConfigError, RenderError, SyncRefusedError } from "../errors.ts";
+import { isPathWithin } from "../is-path-within.ts";
+import { kustomizationReferences } from "../manifests/kustomization-references.ts";
+import { selectManifestFiles, skippedFiles } from "../manifests/select-manifest-files.ts";
 import { chooseRenderEngine } from "../render/choose-render-engine.ts";
 import { type RenderCapabilities, type RenderedDesired, renderDesired } from "../render/render-desired.ts";
-import type { Renderer } from "../render/renderer-port.ts";
-import {
-  commonDirectory,
-  keepDirectories,
-  sourcePathsOf,
-  touchesTarget,
-} from "../render/target-source-paths.ts";
+import type { RenderEngine, Renderer } from "../render/renderer-port.ts";
+import { sourcePathsOf, touchesTarget } from "../render/target-source-paths.ts";
 import type { SkippedFile, SourceTree } from "../source/git-source.ts";
 import type { JobContext } from "./worker-deps.ts";
 
-export type DesiredSetDeps = {
-  /**
-   * Reads the files under one repository directory (`.` for the root), keyed by repo-relative
-   * path: a commit's archive in the worker, a checkout on disk in the CLI.
-   */
-  readTree: (path: string) => Promise<SourceTree>;
-  /** Renders Kustomize and Helm targets; plain targets need none. */
+/** Reads the regular files inside `paths` (repository-relative directories), with the source's limits. */
+export type TreeReader = (paths: readonly string[]) => Promise<SourceTree>;
+
+export type LoadTargetDeps = {
+  readTree: TreeReader;
   renderer?: Renderer | undefined;
-  /** `.Capabilities`, asked only for a Helm target: the cluster's discovery, or the CLI's `--kube-version`. */
-  capabilities: () => Promise<RenderCapabilities>;
+  /** `.Capabilities` for a Helm chart: asked only when the target renders with Helm. */
+  capabilities: () => Promise<RenderCapabilities | undefined>;
   signal?: AbortSignal | undefined;
 };
 
-export type DesiredSet = RenderedDesired & {
-  /** Files under a plain target's path that were not loaded, and why (reported, never silent). */
+export type LoadedTarget = RenderedDesired & {
+  /** Files under the target path that were not read (plain targets; a rendered directory holds other files by design). */
   skipped: SkippedFile[];
+  /** Directories read beyond `path ∪ watch` because the target's kustomizations refer to them (`discoverWatch` only). */
+  discoveredWatch: string[];
 };
 
-/** Fetches, selects, renders and loads the target's objects; throws SourceError, RenderError or ManifestSetError. */
-export async function loadDesiredSet(deps: DesiredSetDeps, target: Target): Promise<DesiredSet> {
-  const dirs = sourcePathsOf(target);
-  const fetched = await deps.readTree(commonDirectory(dirs));
-  const files = dirs.length > 1 ? keepDirectories(fetched, dirs) : fetched;
+/** Enough rounds for any real chain of bases (overlay → base → component → …); each round adds at least one directory. */
+const MAX_DISCOVERY_ROUNDS = 16;
+
+/**
+ * The target's files. With `discoverWatch` (the CLI given an overlay without a targets file,
+ * which knows no `watch`), the directories its kustomizations refer to are read too, as if
+ * they were its `watch` paths — through the same reader, selection and limits.
+ */
+async function readTargetTree(
+  readTree: TreeReader,
+  target: Target,
+  discoverWatch: boolean,
+): Promise<{ files: SourceTree; watch: string[] }> {
+  const watch: string[] = [];
+  const selection = () => sourcePathsOf({ path: target.path, watch: [...target.watch, ...watch] });
+  let files = await readTree(selection());
+  for (let round = 0; discoverWatch && round < MAX_DISCOVERY_ROUNDS; round += 1) {
+    if (chooseRenderEngine(target.render, files.keys(), target.path) !== "kustomize") break;
+    const more = kustomizationReferences(files, selection());
+    if (more.length === 0) break;
+    watch.push(...more);
+    files = await readTree(selection());
+  }
+  return { files, watch };
+}
+
+/** Reads, renders and validates a target's objects; throws SourceError, ConfigError, RenderError, ManifestSetError or SyncRefusedError. */
+export async function loadTargetObjects(
+  deps: LoadTargetDeps,
+  target: Target,
+  options: { discoverWatch?: boolean } = {},
+): Promise<LoadedTarget> {
+  const { files, watch } = await readTargetTree(deps.readTree, target, options.discoverWatch === true);
   const engine = chooseRenderEngine(target.render, files.keys(), target.path);
+  refuseUnusedSettings(target, engine);
   const capabilities = engine === "helm" ? await deps.capabilities() : undefined;
+  let rendered: RenderedDesired;
   try {
-    const rendered = await renderDesired(
+    rendered = await renderDesired(
       { renderer: deps.renderer },
       { files, target, capabilities, signal: deps.signal },
     );
-    // A rendered directory holds patches, values and templates by design: only plain targets report skipped files.
-    const skipped = rendered.engine === "plain" ? skippedFiles(files, target.path) : [];
-    return { ...rendered, skipped };
   } catch (error) {
-    throw withWatchHint(error, target, files);
+    throw withWatchHint(error, { ...target, watch: [...target.watch, ...watch] });
   }
+  // A rendered directory holds patches, values and templates by design: only plain targets report skipped files.
+  const skipped = engine === "plain" ? skippedFiles(files, target.path) : [];
+  if (rendered.desired.length === 0 && !target.allowEmpty) {
+    throw emptyTargetError(target, { engine, files, skipped });
+  }
+  const discoveredWatch = watch.filter((dir) => [...files.keys()].some((file) => isPathWithin(dir, file)));
+  return { ...rendered, skipped, discoveredWatch };
 }
 
 /**
@@ -70,24 +101,24 @@ export async function loadJobObjects(
   context: JobContext,
   purpose: "sync" | "preview",
   sha: string,
-): Promise<Pick<DesiredSet, "desired" | "notes" | "skipped"> & { connect: () => Promise<ClusterPort> }> {
+): Promise<Pick<LoadedTarget, "desired" | "notes" | "skipped"> & { connect: () => Promise<ClusterPort> }> {
   const { deps, target, github } = context;
   let connected: Promise<ClusterPort> | undefined;
   const connect = () => {
     connected ??= deps.connectCluster(target, purpose);
     return connected;
   };
-  const { desired, notes, skipped } = await loadDesiredSet(
+  const loaded = await loadTargetObjects(
     {
-      readTree: (path) =>
-        github.source.fetchTree({ repo: target.repo, sha, path, limits: deps.sourceLimits }),
+      readTree: (paths) =>
+        github.source.fetchTree({ repo: target.repo, sha, paths, limits: deps.sourceLimits }),
       renderer: deps.renderer,
-      capabilities: async () => await capabilitiesOf(await connect(), deps.signal),
+      capabilities: async () => capabilitiesOf(await connect(), deps.signal),
       signal: deps.signal,
     },
     target,
   );
-  return { desired, notes, skipped, connect };
+  return { desired: loaded.desired, notes: loaded.notes, skipped: loaded.skipped, connect };
 }
 
 /** `.Capabilities` from the cluster: its version and every served group/version(/Kind). */
@@ -102,15 +133,66 @@ export async function capabilitiesOf(
   return { kubeVersion: kubeVersion || undefined, apiVersions: discovery.apiVersions ?? [] };
 }
 
+const ENGINE_NAMES: Record<RenderEngine, string> = { kustomize: "Kustomize", helm: "Helm" };
+
+/**
+ * Under `render: auto` the engine is known only now: a setting it never reads (`include` on a
+ * directory that holds a kustomization) would be ignored in silence, so it is refused instead.
+ */
+function refuseUnusedSettings(target: Target, engine: RenderEngine | "plain"): void {
+  const [field] = settingsUnusedBy(target, engine);
+  if (field === undefined) return;
+  const how =
+    engine === "plain"
+      ? "as plain manifests (it holds no kustomization or Chart.yaml)"
+      : `with ${ENGINE_NAMES[engine]}`;
+  throw new ConfigError(
+    `target ${target.name}: ${field}`,
+    `only ${readersOf(field)} read \`${field}\`, and ${target.path} is rendered ${how}: remove \`${field}\` from the target, or set its \`render\``,
+  );
+}
+
+/** How many skipped files a refusal lists before "and N more". */
+const LISTED_SKIPS = 5;
+
+/** "no manifests in apps/web; 2 files skipped: a.jsonnet (…), …" — why an empty target is refused, and how to allow it. */
+function emptyTargetError(
+  target: Target,
+  found: { engine: RenderEngine | "plain"; files: SourceTree; skipped: readonly SkippedFile[] },
+): SyncRefusedError {
+  const { engine, files, skipped } = found;
+  const list = (items: readonly string[]) =>
+    `${items.slice(0, LISTED_SKIPS).join(", ")}${items.length > LISTED_SKIPS ? `, and ${items.length - LISTED_SKIPS} more` : ""}`;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  let what: string;
+  if (engine !== "plain") {
+    what = `${target.path} rendered no objects (${ENGINE_NAMES[engine]})`;
+  } else {
+    const byExtension = selectManifestFiles(files.keys(), target.path);
+    const selected = selectManifestFiles(files.keys(), target.path, target);
+    if (selected.length > 0) {
+      what = `no objects in ${target.path}: ${plural(selected.length, "manifest file")} (${list(selected)}) hold${selected.length === 1 ? "s" : ""} no object`;
+    } else if (byExtension.length > 0) {
+      what = `no manifests in ${target.path}: the target's include/exclude/recursive leave out all ${plural(byExtension.length, "manifest file")} (${list(byExtension)})`;
+    } else if (skipped.length > 0) {
+      what = `no manifests in ${target.path}; ${plural(skipped.length, "file")} skipped: ${list(skipped.map((s) => `${s.path} (${s.reason})`))}`;
+    } else if ([...files.keys()].some((file) => isPathWithin(target.path, file))) {
+      what = `no manifests in ${target.path}: it holds only hidden files`;
+    } else {
+      what = `no manifests in ${target.path}: there is no file there (is the path right?)`;
+    }
+  }
+  return new SyncRefusedError(
+    `${what}; refusing to sync target ${target.name} to nothing (set allowEmpty: true on the target, or pass --allow-empty to pullbridge, if it may be empty)`,
+  );
+}
+
 /**
  * A base outside the fetched directories reads as "doesn't exist" to Kustomize; say why and
- * what to change, since the file may well be in the repository. Only when the tree was narrowed
- * to the target's directories (as the worker fetches it): a whole checkout that lacks the base
- * really lacks it.
+ * what to change, since the file may well be in the repository.
  */
-function withWatchHint(error: unknown, target: Target, files: SourceTree): unknown {
+function withWatchHint(error: unknown, target: Target): unknown {
   if (!(error instanceof RenderError) || error.code !== "render") return error;
-  if ([...files.keys()].some((path) => !touchesTarget(target, path))) return error;
   const missing = [...error.message.matchAll(/'([^']+)' doesn't exist/g)].map((m) => m[1] ?? "");
   const outside = missing.find((path) => path !== "" && !touchesTarget(target, path));
   if (outside === undefined) return error;

@@ -1,16 +1,21 @@
 /**
- * `pullbridge diff` and `pullbridge sync`: a directory's manifests → the same sync engine the
- * worker runs, in `plan` mode (dry-runs only, never writes) or `apply` mode. Progress is observed
- * by decorating the cluster port, so the engine needs no hooks for it.
+ * `pullbridge diff` and `pullbridge sync`: a checkout's target directories → the same load
+ * (selection, limits, render, validation) and sync engine the worker runs, in `plan` mode
+ * (dry-runs only, never writes) or `apply` mode. Progress is observed by decorating the cluster
+ * port, so the engine needs no hooks for it.
  */
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import type { Target } from "../config/targets.ts";
 import type { Renderer } from "../render/renderer-port.ts";
-import type { SkippedFile } from "../source/git-source.ts";
 import type { TargetRef } from "../sync/refuse-inventory-collisions.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import { syncTarget } from "../sync/sync-target.ts";
-import { capabilitiesOf, loadDesiredSet } from "./load-target-objects.ts";
+import {
+  capabilitiesOf,
+  type LoadedTarget,
+  loadTargetObjects,
+  type TreeReader,
+} from "./load-target-objects.ts";
 
 /** What a long sync has done so far (requests sent, by kind). */
 export type SyncProgress = {
@@ -31,15 +36,17 @@ export type SyncCommandDeps = {
   signal?: AbortSignal | undefined;
   /** Renders Kustomize and Helm directories. */
   renderer?: Renderer | undefined;
+  /** Reads the checkout's files inside the target's directories, with the worker's limits. */
+  readTree: TreeReader;
 };
 
 export type SyncCommandInput = {
+  /** Its `path` and `watch` are repository-relative, as in a targets file. */
   target: Target;
   /** Every target of the targets file (or just `target` without one): their ApplySet parents are off limits. */
   configuredTargets: readonly TargetRef[];
-  /** Files keyed by path (`/`-separated); only those under `targetPath` are read. */
-  files: ReadonlyMap<string, Uint8Array>;
-  targetPath: string;
+  /** Read the directories the target's kustomizations refer to as well (a target without a targets file knows no `watch`). */
+  discoverWatch: boolean;
   /** Recorded on the ApplySet parent after an apply (a commit sha, or a description of the working tree). */
   revision: string;
   mode: "plan" | "apply";
@@ -100,23 +107,26 @@ function observeProgress(cluster: ClusterPort, onProgress: (progress: SyncProgre
   };
 }
 
-/**
- * Loads the directory's objects as the worker loads a commit's (ManifestSetError naming every
- * problem) and plans or applies them; returns the result and the files a plain target skipped.
- */
+/** What a CLI sync did, and what its load found on the way (files not read, directories read beyond `watch`). */
+export type SyncCommandResult = {
+  result: SyncResult;
+  loaded: Pick<LoadedTarget, "skipped" | "discoveredWatch" | "notes">;
+};
+
+/** Loads the target's objects as the worker does (ManifestSetError naming every problem) and plans or applies them. */
 export async function runSyncCommand(
   deps: SyncCommandDeps,
   input: SyncCommandInput,
-): Promise<{ result: SyncResult; skipped: SkippedFile[] }> {
-  const { desired, skipped } = await loadDesiredSet(
+): Promise<SyncCommandResult> {
+  const { desired, skipped, discoveredWatch, notes } = await loadTargetObjects(
     {
-      // The CLI has read the directory already (see functions/cli): every path is served from it.
-      readTree: async () => input.files,
+      readTree: deps.readTree,
       renderer: deps.renderer,
       capabilities: () => capabilitiesOf(deps.cluster, deps.signal),
       signal: deps.signal,
     },
-    { ...input.target, path: input.targetPath },
+    input.target,
+    { discoverWatch: input.discoverWatch },
   );
   const cluster = deps.onProgress ? observeProgress(deps.cluster, deps.onProgress) : deps.cluster;
   const result = await syncTarget(
@@ -132,5 +142,5 @@ export async function runSyncCommand(
       ...(input.maxDiffs === undefined ? {} : { maxDiffs: input.maxDiffs }),
     },
   );
-  return { result, skipped };
+  return { result, loaded: { skipped, discoveredWatch, notes } };
 }

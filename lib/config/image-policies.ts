@@ -23,27 +23,60 @@ const imageRepository = z
     "must be a registry host and repository path without tag or digest (e.g. `ghcr.io/acme/web`)",
   );
 
-const regexOrder = z.strictObject({
-  /** JavaScript regular expression a tag must match entirely to be considered. */
-  pattern: z
-    .string()
-    .min(1)
-    .refine(
-      (p) => {
-        try {
-          new RegExp(p, "u");
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { message: "must be a valid regular expression" },
-    ),
-  /** Capture group to order by: a name (`ts`) or a 1-based index. Default: the first group. */
-  capture: z.union([z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.number().int().positive()]).default(1),
-  /** `numerical` (build numbers, timestamps) or `alphabetical` (ISO dates, zero-padded ids). */
-  order: z.enum(["numerical", "alphabetical"]).default("numerical"),
-});
+const regexOrder = z
+  .strictObject({
+    /** JavaScript regular expression a tag must match entirely to be considered. */
+    pattern: z
+      .string()
+      .min(1)
+      .refine(
+        (p) => {
+          try {
+            new RegExp(p, "u");
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: "must be a valid regular expression" },
+      ),
+    /** Capture group to order by: a name (`ts`) or a 1-based index. Default: the first group. */
+    capture: z.union([z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.number().int().positive()]).default(1),
+    /** `numerical` (build numbers, timestamps) or `alphabetical` (ISO dates, zero-padded ids). */
+    order: z.enum(["numerical", "alphabetical"]).default("numerical"),
+  })
+  .superRefine((spec, ctx) => {
+    // A capture the pattern does not have orders no tag: the policy would never update anything.
+    const groups = captureGroupsOf(spec.pattern);
+    if (groups === undefined) return; // an invalid pattern is reported by its own check
+    const { count, names } = groups;
+    if (typeof spec.capture === "number" && spec.capture > count) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["capture"],
+        message: `the pattern has ${count === 0 ? "no capture group" : `${count} capture group${count === 1 ? "" : "s"}`}, so there is no group ${spec.capture}${count === 0 ? ": add one around the part to order by, e.g. `main-([0-9]+)`" : ""}`,
+      });
+    }
+    if (typeof spec.capture === "string" && !names.includes(spec.capture)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["capture"],
+        message: `the pattern has no group named "${spec.capture}" (named groups: ${names.join(", ") || "none"}; write it as \`(?<${spec.capture}>…)\`)`,
+      });
+    }
+  });
+
+/** How many capture groups a pattern has, and their names; undefined when it does not compile. */
+function captureGroupsOf(pattern: string): { count: number; names: string[] } | undefined {
+  try {
+    // The empty alternative always matches, and the result lists every group of the pattern.
+    const probe = new RegExp(`${pattern}|`, "u").exec("");
+    if (probe === null) return undefined;
+    return { count: probe.length - 1, names: Object.keys(probe.groups ?? {}) };
+  } catch {
+    return undefined;
+  }
+}
 
 export const imagePolicySchema = z
   .strictObject({

@@ -2,18 +2,55 @@
  * The targets file: which repository path syncs to which cluster, and with what policy.
  * Parsed once per container; every error names the field (e.g. `targets[2].path`).
  */
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 // Namespace import: `import { z }` makes esbuild keep all of zod (~450 KB) in every bundle.
 import * as z from "zod";
-import { ConfigError } from "../errors.ts";
+import { type ConfigProblem, configErrorOf } from "../errors.ts";
 import { compileCelExpression } from "../health/cel-health-rules.ts";
+import { lineColumnAt, locateOffset } from "../manifests/locate-yaml-node.ts";
+import { inAnyDirectory } from "../source/tree-selection.ts";
+import { configProblems, describeConfigIssue } from "./config-issues.ts";
 import { imageAutomationSchema } from "./image-policies.ts";
 
-const dnsLabel = z
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_LABEL_MESSAGE = "must be a lowercase DNS label (a-z, 0-9, '-')";
+
+/** Target and cluster names: at most 52 characters, so `pullbridge-<name>` is still a valid object name. */
+const dnsLabel = z.string().min(1).max(52).regex(DNS_LABEL, DNS_LABEL_MESSAGE);
+
+/** A Kubernetes namespace name: a DNS label of at most 63 characters. */
+const namespaceName = z.string().min(1).max(63).regex(DNS_LABEL, DNS_LABEL_MESSAGE);
+
+/** Helm's own rule for release names (`helm install` refuses anything else). */
+const HELM_RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Why `branch` is not a name `git check-ref-format --branch` accepts (the webhook would never match it). */
+function branchNameProblem(branch: string): string | undefined {
+  if (branch.startsWith("refs/")) {
+    return `name the branch without "refs/heads/" (e.g. "${branch.replace(/^refs\/(heads\/)?/, "")}")`;
+  }
+  const bad =
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what git refuses
+    /[\u0000-\u0020\u007f~^:?*[\\]/.test(branch) ||
+    branch.includes("..") ||
+    branch.includes("@{") ||
+    branch.includes("//") ||
+    branch === "@" ||
+    /^[-/]|[/.]$/.test(branch) ||
+    branch.split("/").some((part) => part.startsWith(".") || part.endsWith(".lock"));
+  return bad
+    ? "is not a valid git branch name (no spaces, `..`, `~^:?*[\\`, `@{`, leading `-` or `.`, trailing `/`, `.` or `.lock`)"
+    : undefined;
+}
+
+const branchName = z
   .string()
   .min(1)
-  .max(52)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a lowercase DNS label (a-z, 0-9, '-')");
+  .max(255)
+  .superRefine((branch, ctx) => {
+    const problem = branchNameProblem(branch);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 const kindRef = z
   .string()
@@ -45,12 +82,23 @@ export const clusterSchema = z.discriminatedUnion("type", [
   }),
 ]);
 
-/** A repository-relative path without `..`, leading or trailing slash (`.` for the root). */
+/**
+ * A repository-relative path, normalised (`./apps//web/` → `apps/web`, `.` for the root): paths
+ * are compared with the tree's keys, so a spelling the tree never has would select nothing.
+ */
 const repoPath = z
   .string()
   .min(1)
-  .transform((p) => p.replace(/^\.?\/+/, "").replace(/\/+$/, "") || ".")
-  .refine((p) => !p.split("/").includes(".."), "must not contain `..`");
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters never name a repository file
+  .refine((p) => !/[\\\u0000-\u001f]/.test(p), "must be a `/`-separated repository path (no `\\`)")
+  .refine((p) => !p.split("/").includes(".."), "must not contain `..`: paths stay inside the repository")
+  .transform(
+    (p) =>
+      p
+        .split("/")
+        .filter((part) => part !== "" && part !== ".")
+        .join("/") || ".",
+  );
 const celExpression = z
   .string()
   .min(1)
@@ -106,17 +154,18 @@ const environmentSchema = z
   })
   .default({ deployments: true });
 
-export const targetSchema = z.strictObject({
+const targetFields = z.strictObject({
   name: dnsLabel,
   /** `owner/name` on GitHub. */
-  repo: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be `owner/name`"),
-  branch: z.string().min(1).default("main"),
-  /** Directory inside the repository, without leading or trailing slash; `.` for the root. */
-  path: z
+  repo: z
     .string()
-    .default(".")
-    .transform((p) => p.replace(/^\.?\/+/, "").replace(/\/+$/, "") || ".")
-    .refine((p) => !p.split("/").includes(".."), "must not contain `..`"),
+    .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be `owner/name`")
+    .refine((r) => !r.endsWith(".git"), "name the repository without `.git` (as GitHub's webhooks do)")
+    .refine((r) => !/\/\.{1,2}$|^\.{1,2}\//.test(r), "`.` and `..` are not repository names"),
+  /** Branch name without `refs/heads/`. */
+  branch: branchName.default("main"),
+  /** Directory inside the repository, without leading or trailing slash; `.` for the root. */
+  path: repoPath.default("."),
   /** Key into `clusters`. */
   cluster: z.string().min(1),
   /**
@@ -129,9 +178,17 @@ export const targetSchema = z.strictObject({
   helm: z
     .strictObject({
       /** `.Release.Name`; defaults to the target name. */
-      releaseName: z.string().min(1).max(53).optional(),
+      releaseName: z
+        .string()
+        .min(1)
+        .max(53)
+        .regex(
+          HELM_RELEASE_NAME,
+          "must be a Helm release name: lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit",
+        )
+        .optional(),
       /** `.Release.Namespace`; defaults to the target namespace. */
-      namespace: dnsLabel.max(63).optional(),
+      namespace: namespaceName.optional(),
       /** Values files, repository-relative, in order (later wins). */
       valuesFiles: z.array(repoPath).default([]),
       /** Inline values, merged after the files. */
@@ -141,9 +198,9 @@ export const targetSchema = z.strictObject({
   /** Plain targets: only files matching one of these globs (relative to `path`), e.g. `*.yaml`. */
   include: z.array(z.string().min(1)).optional(),
   /** Plain targets: skip files matching any of these globs (relative to `path`). */
-  exclude: z.array(z.string().min(1)).default([]),
-  /** Plain targets: read subdirectories too (default), or only the files directly in `path`. */
-  recursive: z.boolean().default(true),
+  exclude: z.array(z.string().min(1)).optional(),
+  /** Plain targets: read subdirectories too (the default), or only the files directly in `path` (false). */
+  recursive: z.boolean().optional(),
   /**
    * More repository directories the target depends on (e.g. `apps/base` for an overlay): a push
    * touching them syncs this target too, and the worker fetches them with `path`.
@@ -151,11 +208,20 @@ export const targetSchema = z.strictObject({
   watch: z.array(repoPath).default([]),
 
   /** Default namespace for namespaced objects without one; also holds the ApplySet parent. */
-  namespace: dnsLabel.max(63),
+  namespace: namespaceName,
   policy: z
     .strictObject({
       /** Namespaces objects may live in; defaults to `[namespace]`. `*` allows any. */
-      namespaces: z.array(z.string().min(1)).optional(),
+      namespaces: z
+        .array(
+          z
+            .string()
+            .refine(
+              (n) => n === "*" || (n.length <= 63 && DNS_LABEL.test(n)),
+              "must be a namespace name (a lowercase DNS label) or `*`",
+            ),
+        )
+        .optional(),
       /** Whether cluster-scoped objects (Namespaces, CRDs, ClusterRoles…) are allowed. */
       clusterScoped: z.boolean().default(false),
       /** If set, only these kinds (`Kind` or `Kind.group`) are allowed. */
@@ -172,7 +238,10 @@ export const targetSchema = z.strictObject({
     .default({ clusterScoped: false, deniedKinds: [], maxObjectBytes: 1024 * 1024 }),
   /** Delete objects that left Git. */
   prune: z.boolean().default(true),
-  /** Allow a sync whose desired set is empty to prune everything. */
+  /**
+   * Allow an empty desired set: a path with no manifests (or a render with no objects) syncs
+   * nothing instead of failing, and — with prune — deletes everything the target owns.
+   */
   allowEmpty: z.boolean().default(false),
   /**
    * Allow pruning a Namespace that still holds desired objects or the target's ApplySet parent
@@ -201,6 +270,67 @@ export const targetSchema = z.strictObject({
   healthImpersonate: impersonation.optional(),
   /** The GitHub environment the target's Deployments are recorded in. */
   environment: environmentSchema,
+});
+
+type RenderSetting = "helm" | "include" | "exclude" | "recursive";
+
+/**
+ * Settings the engine never reads (`include` on a Kustomize target, `helm` on a plain one): a
+ * sync would silently ignore them, so they are refused — in the file when `render` names the
+ * engine, at sync time under `auto` (lib/app/read-target-tree.ts).
+ */
+export function settingsUnusedBy(
+  target: Pick<z.infer<typeof targetFields>, RenderSetting>,
+  engine: "plain" | "kustomize" | "helm",
+): RenderSetting[] {
+  const unused: RenderSetting[] = [];
+  if (engine !== "helm" && target.helm !== undefined) unused.push("helm");
+  if (engine !== "plain") {
+    for (const field of ["include", "exclude", "recursive"] as const) {
+      if (target[field] !== undefined) unused.push(field);
+    }
+  }
+  return unused;
+}
+
+/** Which targets read a setting, for messages. */
+export function readersOf(field: RenderSetting): string {
+  return field === "helm" ? "Helm targets" : "plain targets";
+}
+
+export const targetSchema = targetFields.superRefine((target, ctx) => {
+  if (target.render !== "auto") {
+    for (const field of settingsUnusedBy(target, target.render)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [field],
+        message: `only ${readersOf(field)} read \`${field}\`, and this target has \`render: ${target.render}\`: remove it`,
+      });
+    }
+  }
+  const dirs = [target.path, ...target.watch];
+  target.helm?.valuesFiles.forEach((file, i) => {
+    if (!inAnyDirectory(dirs, file)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["helm", "valuesFiles", i],
+        message: `${file} is outside the target's path and watch paths (${dirs.join(", ")}), so the worker never fetches it: add its directory to \`watch\``,
+      });
+    }
+  });
+  const rules = new Map<string, number>();
+  target.health.checks.forEach((rule, i) => {
+    const group = rule.apiVersion.includes("/") ? rule.apiVersion.slice(0, rule.apiVersion.indexOf("/")) : "";
+    const key = `${rule.kind}.${group}`;
+    const first = rules.get(key);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["health", "checks", i],
+        message: `a second rule for ${rule.kind}${group ? `.${group}` : ""} (health.checks[${first}] already matches it, so this one would never run)`,
+      });
+    } else rules.set(key, i);
+  });
 });
 
 export const targetsFileSchema = z
@@ -239,37 +369,38 @@ export type Target = z.infer<typeof targetSchema>;
 export type TargetInput = z.input<typeof targetSchema>;
 export type TargetsFile = z.infer<typeof targetsFileSchema>;
 
-/** `targets[2].policy.kinds[0]` — the field a config error points at. */
-function fieldPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>(
-    (acc, part) =>
-      typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
-    "",
-  );
-}
-
-/** Validates an already-parsed targets document. */
-export function parseTargetsConfig(raw: unknown): TargetsFile {
-  const result = targetsFileSchema.safeParse(raw);
+/**
+ * Validates an already-parsed targets document; `locate` maps a field's path to where it is
+ * written. Throws a ConfigError listing every problem, each naming its field.
+ */
+export function parseTargetsConfig(
+  raw: unknown,
+  locate?: (path: readonly (string | number)[]) => ConfigProblem["location"],
+): TargetsFile {
+  const result = targetsFileSchema.safeParse(raw, { error: describeConfigIssue });
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue ? fieldPath(issue.path) || "(root)" : "(root)";
-  const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : "";
-  throw new ConfigError(field, `${issue?.message ?? "invalid"}${more}`, { cause: result.error });
+  const [first, ...rest] = configProblems(result.error.issues, locate);
+  throw configErrorOf(first ? [first, ...rest] : [{ reason: "invalid" }], result.error);
 }
 
-/** Parses and validates the YAML text of a targets file; `source` names it in errors. */
+/** Parses and validates the YAML text of a targets file; `source` names it in errors, with line and column. */
 export function parseTargetsYaml(text: string, source = "targets.yaml"): TargetsFile {
-  const doc = parseDocument(text, { prettyErrors: true });
-  const first = doc.errors[0];
-  if (first) {
-    const pos = first.linePos?.[0];
-    throw new ConfigError(
-      source + (pos ? `:${pos.line}:${pos.col}` : ""),
-      first.message.split("\n")[0] ?? "invalid YAML",
-    );
-  }
-  return parseTargetsConfig(doc.toJS({ maxAliasCount: 100 }));
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: true, lineCounter });
+  const [first, ...rest] = doc.errors.map(
+    (error): ConfigProblem => ({
+      location: error.linePos?.[0]
+        ? { file: source, line: error.linePos[0].line, column: error.linePos[0].col }
+        : { file: source },
+      // The position is in the location already; the parser's text repeats it ("… at line 6, column 1:").
+      reason: (error.message.split("\n")[0] ?? "invalid YAML").replace(/ at line \d+, column \d+:?$/, ""),
+    }),
+  );
+  if (first) throw configErrorOf([first, ...rest]);
+  return parseTargetsConfig(doc.toJS({ maxAliasCount: 100 }), (path) => ({
+    file: source,
+    ...lineColumnAt(lineCounter, locateOffset(doc.contents, path, 0)),
+  }));
 }
 
 /** The target's GitHub environment name (default: the target's name). */

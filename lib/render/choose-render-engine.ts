@@ -6,7 +6,7 @@ import { normaliseTargetPath } from "../manifests/select-manifest-files.ts";
 import type { RenderEngine } from "./renderer-port.ts";
 
 /** The file names `kustomize build` recognises, in its own order. */
-const KUSTOMIZATION_FILE_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"] as const;
+export const KUSTOMIZATION_FILE_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"] as const;
 
 /**
  * `kustomize` when the target directory has a kustomization file, `helm` when it has a

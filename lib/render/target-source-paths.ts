@@ -4,7 +4,7 @@
  * else, so a push that touches none of them cannot change the render: the webhook routes by
  * them and previews scope by them. Pure.
  */
-import { isPathWithin } from "../is-path-within.ts";
+import { inAnyDirectory } from "../source/tree-selection.ts";
 
 /** The target's directories, `path` first, without duplicates. */
 export function sourcePathsOf(target: { path: string; watch?: readonly string[] | undefined }): string[] {
@@ -16,22 +16,5 @@ export function touchesTarget(
   target: { path: string; watch?: readonly string[] | undefined },
   file: string,
 ): boolean {
-  return sourcePathsOf(target).some((dir) => isPathWithin(dir, file));
-}
-
-/** The deepest directory holding every path (`.` when they share nothing): one fetch serves them all. */
-export function commonDirectory(paths: readonly string[]): string {
-  if (paths.length === 0 || paths.includes(".")) return ".";
-  const split = paths.map((p) => p.split("/"));
-  const first = split[0] ?? [];
-  let depth = 0;
-  while (depth < first.length && split.every((parts) => parts[depth] === first[depth])) depth += 1;
-  return first.slice(0, depth).join("/") || ".";
-}
-
-/** The files of `tree` inside any of `dirs` (drops siblings fetched with their common directory). */
-export function keepDirectories<T>(tree: ReadonlyMap<string, T>, dirs: readonly string[]): Map<string, T> {
-  const kept = new Map<string, T>();
-  for (const [path, value] of tree) if (dirs.some((dir) => isPathWithin(dir, path))) kept.set(path, value);
-  return kept;
+  return inAnyDirectory(sourcePathsOf(target), file);
 }

@@ -5,7 +5,7 @@
 
 /** Caps on what one fetch may keep in memory; exceeding one is a permanent `SourceError` naming it. */
 export type SourceLimits = {
-  /** Most files kept under the target path. */
+  /** Most files kept under the target's directories. */
   maxFiles: number;
   /** Most bytes (uncompressed, summed over kept files). */
   maxBytes: number;
@@ -43,8 +43,11 @@ export type FetchTreeRequest = {
   repo: string;
   /** Full 40-hex commit sha (never a branch: the tree must be exactly the commit being reported on). */
   sha: string;
-  /** Directory inside the repository without leading/trailing slash; `.` for the whole repository. */
-  path: string;
+  /**
+   * Directories inside the repository without leading/trailing slash (`.` for the whole
+   * repository): a target's path and watch paths. Only their files are kept and counted.
+   */
+  paths: readonly string[];
   limits: SourceLimits;
 };
 
@@ -75,7 +78,7 @@ export type PullRequestHeadRequest = {
 export interface GitSource {
   /** Current head commit sha of a branch. */
   headSha(request: HeadShaRequest): Promise<string>;
-  /** Regular files under `path` at `sha`, keyed by repo-root-relative path; symlinks are skipped. */
+  /** Regular files under `paths` at `sha`, keyed by repo-root-relative path; symlinks are skipped. */
   fetchTree(request: FetchTreeRequest): Promise<SourceTree>;
   /** Files changed between `base` and `head` (one API call on GitHub). */
   changedPaths(request: ChangedPathsRequest): Promise<ChangedPaths>;

@@ -1,16 +1,15 @@
 /**
- * The directory adapter: a directory on disk read into the same tree the git sources produce
- * (`/`-separated paths → bytes), with the same rules and limits as a commit's tarball
- * (extract-tree.ts): regular files only (symlinks are skipped, as in an archive), every file
- * under the path counts toward `maxFiles` / `maxBytes`, and the manifest loader then selects the
- * target's manifests from it exactly as it does in the worker. `pullbridge diff/sync <dir>` reads
- * through here, so it loads what the worker would load from that path at a commit.
+ * The directory adapter: a checkout on disk read into the same tree the git sources produce
+ * (repository-relative `/`-separated paths → bytes), with the same selection and limits as a
+ * commit's tarball (extract-tree.ts): only the files inside the target's directories (its path
+ * and watch paths) are read and counted toward `maxFiles` / `maxBytes`, regular files only
+ * (symlinks are skipped, as in an archive). `pullbridge diff/sync/render` read through here, so
+ * they load what the worker would load from those directories at a commit — an unrelated large
+ * file elsewhere in the repository is never read, by either.
  */
 import type { Dirent } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
-import { join, relative, resolve, sep } from "node:path";
-import { ConfigError } from "../../errors.ts";
-import { isPathWithin } from "../../is-path-within.ts";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import {
   DEFAULT_SOURCE_LIMITS,
   type SkippedFile,
@@ -18,6 +17,7 @@ import {
   type SourceTree,
   SYMLINK_REASON,
 } from "../git-source.ts";
+import { inAnyDirectory, leadsToAnyDirectory } from "../tree-selection.ts";
 import { assertWithinLimits } from "./extract-tree.ts";
 
 /**
@@ -27,56 +27,47 @@ import { assertWithinLimits } from "./extract-tree.ts";
  */
 const NOT_IN_ANY_COMMIT: ReadonlySet<string> = new Set([".git", "node_modules"]);
 
-export type DirectoryTree = {
-  files: SourceTree;
-  /** The directory as a tree path (relative to the base), `.` for the base itself. */
-  targetPath: string;
-};
-
 export type ReadDirectoryOptions = {
-  /** Paths inside it are keyed relative to it, so errors name files the way the user typed them. */
-  cwd: string;
+  /** Repository-relative directories to read (`.` for all), e.g. a target's path and watch paths. */
+  paths: readonly string[];
   limits?: SourceLimits;
 };
 
-const toTreePath = (path: string) => path.split(sep).join("/");
-
-/** Reads the regular files under `directory` within `limits` (the worker's defaults unless given). */
-export async function readDirectoryTree(
-  directory: string,
-  options: ReadDirectoryOptions,
-): Promise<DirectoryTree> {
+/** Reads the regular files of `root` inside `paths`, keyed relative to `root`, within `limits` (the worker's by default). */
+export async function readDirectoryTree(root: string, options: ReadDirectoryOptions): Promise<SourceTree> {
   const limits = options.limits ?? DEFAULT_SOURCE_LIMITS;
-  const absolute = resolve(options.cwd, directory);
-  const info = await stat(absolute).catch(() => undefined);
-  if (!info?.isDirectory()) throw new ConfigError(directory, "no such directory");
-  const base = isPathWithin(options.cwd, absolute) ? options.cwd : absolute;
-  const targetPath = toTreePath(relative(base, absolute)) || ".";
+  const { paths } = options;
   const files = new Map<string, Uint8Array>();
   const skipped: SkippedFile[] = [];
   const kept = { files: 0, bytes: 0 };
 
-  const keep = async (path: string) => {
-    const content = await readFile(path);
-    kept.files += 1;
-    kept.bytes += content.byteLength;
-    assertWithinLimits(kept, limits, directory, targetPath);
-    files.set(toTreePath(relative(base, path)), new Uint8Array(content));
-  };
-  const walk = async (dir: string): Promise<void> => {
-    const entries: Dirent[] = await readdir(dir, { withFileTypes: true });
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    const entries: Dirent[] = await readdir(dir, { withFileTypes: true }).catch((error: unknown) => {
+      // A watch path that does not exist selects nothing, as in a commit's archive.
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    });
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      const path = join(dir, entry.name);
+      const path = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+      const selected = inAnyDirectory(paths, path);
       if (entry.isDirectory()) {
-        if (!NOT_IN_ANY_COMMIT.has(entry.name)) await walk(path);
+        if (!NOT_IN_ANY_COMMIT.has(entry.name) && (selected || leadsToAnyDirectory(paths, path))) {
+          await walk(join(dir, entry.name), path);
+        }
+      } else if (!selected) {
+        // Outside the target's directories: neither read nor counted, as extract-tree skips it.
       } else if (entry.isFile()) {
-        await keep(path);
+        const content = await readFile(join(dir, entry.name));
+        kept.files += 1;
+        kept.bytes += content.byteLength;
+        assertWithinLimits(kept, limits, root, paths);
+        files.set(path, new Uint8Array(content));
       } else if (entry.isSymbolicLink()) {
-        skipped.push({ path: toTreePath(relative(base, path)), reason: SYMLINK_REASON });
+        skipped.push({ path, reason: SYMLINK_REASON });
       }
-      // Anything else (symlinks, sockets, devices) is skipped, as extract-tree skips non-regular entries.
+      // Anything else (sockets, devices) is skipped, as extract-tree skips non-regular entries.
     }
   };
-  await walk(absolute);
-  return { files: skipped.length === 0 ? files : Object.assign(files, { skipped }), targetPath };
+  await walk(root, "");
+  return skipped.length === 0 ? files : Object.assign(files, { skipped });
 }

@@ -5,19 +5,19 @@
 import { type Duplex, pipeline, type Readable, Transform } from "node:stream";
 import { extract } from "tar-stream";
 import { SourceError } from "../../errors.ts";
-import { isPathWithin } from "../../is-path-within.ts";
 import { type SkippedFile, type SourceLimits, type SourceTree, SYMLINK_REASON } from "../git-source.ts";
+import { inAnyDirectory } from "../tree-selection.ts";
 
 export type TreeSelection = {
-  /** Directory inside the repository (`.` for all). */
-  path: string;
+  /** Directories inside the repository whose files are kept (`.` for all): a target's path and watch paths. */
+  paths: readonly string[];
   /** Leading path components to drop first: 1 for GitHub's `<owner>-<repo>-<sha>/` top directory. */
   stripComponents: number;
 };
 
 /**
  * The repo-root-relative path an archive entry stands for, or `undefined` when it is outside
- * the selected directory or is not a safe relative path (absolute, `..`, empty).
+ * the selected directories or is not a safe relative path (absolute, `..`, empty).
  */
 export function selectEntryPath(entryName: string, selection: TreeSelection): string | undefined {
   const parts = entryName.split("/").filter((part) => part !== "" && part !== ".");
@@ -25,8 +25,7 @@ export function selectEntryPath(entryName: string, selection: TreeSelection): st
   const relative = parts.slice(selection.stripComponents);
   if (relative.length === 0 || parts.length < selection.stripComponents) return undefined;
   const path = relative.join("/");
-  // A file, not the directory itself: an entry named like the selected path is no file under it.
-  return path !== selection.path && isPathWithin(selection.path, path) ? path : undefined;
+  return inAnyDirectory(selection.paths, path) ? path : undefined;
 }
 
 /** Entry types we keep; everything else (directories, pax headers, links, devices) is skipped. */
@@ -40,8 +39,9 @@ export function assertWithinLimits(
   kept: { files: number; bytes: number },
   limits: SourceLimits,
   what: string,
-  path: string,
+  paths: readonly string[],
 ): void {
+  const path = paths.join("`, `");
   if (kept.files > limits.maxFiles) {
     throw new SourceError(
       `${what}: more than ${limits.maxFiles} files under \`${path}\` (limit maxFiles=${limits.maxFiles}); split the target or raise the limit`,
@@ -84,7 +84,7 @@ export async function extractTree(
       }
       kept.files += 1;
       kept.bytes += entry.header.size ?? 0;
-      assertWithinLimits(kept, options.limits, options.what, options.path);
+      assertWithinLimits(kept, options.limits, options.what, options.paths);
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of entry as AsyncIterable<Buffer>) {
@@ -93,7 +93,7 @@ export async function extractTree(
       }
       // The header size is what the archive claims; count what was actually read as well.
       kept.bytes += size - (entry.header.size ?? 0);
-      assertWithinLimits(kept, options.limits, options.what, options.path);
+      assertWithinLimits(kept, options.limits, options.what, options.paths);
       files.set(path, new Uint8Array(Buffer.concat(chunks, size)));
     }
   })();

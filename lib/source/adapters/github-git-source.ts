@@ -1,7 +1,7 @@
 /**
  * GitSource over the GitHub REST API: the branch head from `GET /git/ref/heads/{branch}`, the
  * tree from the tarball of the exact sha, streamed (gunzip → tar) so that only the files under
- * the target path are ever held in memory. Previews also ask for a pull request's head
+ * the target's directories are ever held in memory. Previews also ask for a pull request's head
  * (`GET /pulls/{number}`) and the files it changes (`GET /compare/{base}...{head}`).
  */
 import { Readable } from "node:stream";
@@ -80,7 +80,7 @@ export function createGitHubGitSource(options: GitHubGitSourceOptions): GitSourc
       }
     },
 
-    async fetchTree({ repo, sha, path, limits }: FetchTreeRequest): Promise<SourceTree> {
+    async fetchTree({ repo, sha, paths, limits }: FetchTreeRequest): Promise<SourceTree> {
       const what = `${repo}@${sha.slice(0, 7)}`;
       const action = `fetching ${what}`;
       if (!SHA.test(sha)) {
@@ -104,7 +104,7 @@ export function createGitHubGitSource(options: GitHubGitSourceOptions): GitSourc
           ...(limits.maxArchiveBytes === undefined ? [] : [limitArchiveBytes(limits.maxArchiveBytes, what)]),
           createGunzip(),
         ]);
-        return await extractTree(tar, { path, stripComponents: 1, limits, what });
+        return await extractTree(tar, { paths, stripComponents: 1, limits, what });
       } catch (error) {
         throw toSourceError(error, action, "commit not found, or the GitHub App/token has no access to it");
       }

@@ -15,6 +15,7 @@ import type {
   PullRequestHeadRequest,
   SourceTree,
 } from "../git-source.ts";
+import { commonDirectory } from "../tree-selection.ts";
 import { chainStreams, extractTree, limitArchiveBytes } from "./extract-tree.ts";
 
 const run = promisify(execFile);
@@ -64,15 +65,18 @@ export function createLocalGitSource(options: LocalGitSourceOptions): GitSource 
       return revParse(dirFor(repo), `refs/heads/${branch}`, `reading head of ${repo}@${branch}`);
     },
 
-    async fetchTree({ repo, sha, path, limits }: FetchTreeRequest): Promise<SourceTree> {
+    async fetchTree({ repo, sha, paths, limits }: FetchTreeRequest): Promise<SourceTree> {
       const what = `${repo}@${sha.slice(0, 7)}`;
       const action = `fetching ${what}`;
       if (!SHA.test(sha))
         throw new SourceError(`${action}: "${sha}" is not a full commit sha`, { retryable: false });
       const dir = dirFor(repo);
       await revParse(dir, sha, action);
+      // One pathspec: `git archive` fails outright when any of several does not exist at `sha`
+      // (a removed watch path), while the selection below tolerates it as the tarball does.
+      const common = commonDirectory(paths);
       const args = ["archive", "--format=tar", sha];
-      if (path !== "." && path !== "") args.push("--", path);
+      if (common !== "." && common !== "") args.push("--", common);
       const child = spawn(git, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
       let stderr = "";
       child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
@@ -87,7 +91,7 @@ export function createLocalGitSource(options: LocalGitSourceOptions): GitSource 
           child.stdout,
           ...(limits.maxArchiveBytes === undefined ? [] : [limitArchiveBytes(limits.maxArchiveBytes, what)]),
         ]);
-        const tree = await extractTree(stdout, { path, stripComponents: 0, limits, what });
+        const tree = await extractTree(stdout, { paths, stripComponents: 0, limits, what });
         const code = await exited;
         // `git archive sha -- path` fails when the path does not exist at that commit: an empty tree.
         if (code !== 0 && !/did not match any files/.test(stderr)) {

@@ -15,7 +15,7 @@ import { closedPortUrl } from "../../factories/webhook-lambda.ts";
 import { pullbridge } from "../../support/cli-process.ts";
 import { createGitRepo, type GitRepo } from "../../support/git-repo.ts";
 import { startGitHubWorld } from "../../support/github-fake/github-world.ts";
-import { createTestNamespace, grantWorker, kubeConfigFor } from "../../support/kube.ts";
+import { createTestNamespace, grantWorker, kubeConfigFor, uniqueName } from "../../support/kube.ts";
 
 const configMap = (name: string, color: string) => configMapYaml(name, { color });
 
@@ -28,6 +28,15 @@ async function prepare(
   const repo = await createGitRepo();
   await repo.commitFiles(files, "manifests");
   return { namespace, repo, kubeconfig: join(inject("controlPlane").dir, "worker.kubeconfig") };
+}
+
+async function secretExists(namespace: string, name: string): Promise<boolean> {
+  try {
+    await kubeConfigFor("admin").makeApiClient(CoreV1Api).readNamespacedSecret({ namespace, name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function configMapColor(namespace: string, name: string): Promise<string | undefined> {
@@ -182,6 +191,118 @@ describe("pullbridge diff / sync", () => {
   });
 });
 
+describe("a one-off sync without a targets file", () => {
+  it("refuses a directory without manifests, naming what it skipped, and writes nothing; --allow-empty syncs it", async () => {
+    // Prepare
+    const { namespace, repo, kubeconfig } = await prepare({
+      "deploy/main.jsonnet": "{ apiVersion: 'v1', kind: 'ConfigMap' }\n",
+      "deploy/lib/util.libsonnet": "{}\n",
+    });
+    const flags = ["-n", namespace, "--target", "web", "--kubeconfig", kubeconfig];
+
+    // Act
+    const refused = await pullbridge(["sync", "deploy", ...flags], { cwd: repo.dir });
+    const parentAfterRefusal = await secretExists(namespace, "pullbridge-web");
+    const allowed = await pullbridge(["sync", "deploy", ...flags, "--allow-empty"], { cwd: repo.dir });
+
+    // Assess
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toBe(
+      "error: no manifests in deploy; 2 files skipped: deploy/lib/util.libsonnet (not a manifest (only .yaml, .yml and .json files are read)), deploy/main.jsonnet (not a manifest (only .yaml, .yml and .json files are read)); refusing to sync target web to nothing (set allowEmpty: true on the target, or pass --allow-empty to pullbridge, if it may be empty)\n",
+    );
+    expect(parentAfterRefusal).toBe(false);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain("0 unchanged");
+  });
+
+  it("--cluster-scoped syncs a directory that brings its own Namespace (refused without it, naming the flag)", async () => {
+    // Prepare
+    const own = uniqueName("cli-own");
+    const repo = await createGitRepo();
+    await repo.commitFiles({
+      "shop/namespace.yaml": `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${own}\n`,
+      "shop/app.yaml": configMap("app", "blue"),
+    });
+    const admin = join(inject("controlPlane").dir, "admin.kubeconfig");
+    const flags = ["-n", own, "--target", "shop", "--kubeconfig", admin];
+
+    // Act
+    const refused = await pullbridge(["sync", "shop", ...flags], { cwd: repo.dir });
+    const synced = await pullbridge(["sync", "shop", ...flags, "--cluster-scoped"], { cwd: repo.dir });
+    const again = await pullbridge(["diff", "shop", ...flags, "--cluster-scoped"], { cwd: repo.dir });
+
+    // Assess
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `cluster-scoped Namespace is not allowed for this target (policy.clusterScoped is false)`,
+    );
+    expect(refused.stderr).toContain(
+      "hint: --cluster-scoped allows cluster-scoped objects (policy.clusterScoped)",
+    );
+    expect(synced.stderr).toBe("");
+    expect(synced.code).toBe(0);
+    expect(synced.stdout).toContain("2 created");
+    expect(await configMapColor(own, "app")).toBe("blue");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("No changes: 2 unchanged");
+  });
+
+  it("--allow-namespace lets objects live in a second namespace; --adopt takes over what kubectl created", async () => {
+    // Prepare
+    const { namespace, repo, kubeconfig } = await prepare({ "deploy/app.yaml": configMap("app", "blue") });
+    const second = await createTestNamespace("cli-second");
+    await grantWorker(second);
+    await repo.commitFiles({
+      "deploy/db.yaml": configMap("db", "grey").replace("metadata:\n", `metadata:\n  namespace: ${second}\n`),
+    });
+    await kubeConfigFor("admin")
+      .makeApiClient(CoreV1Api)
+      .createNamespacedConfigMap({ namespace, body: { metadata: { name: "app" }, data: { color: "red" } } });
+    const flags = ["-n", namespace, "--target", "web", "--kubeconfig", kubeconfig];
+
+    // Act
+    const outside = await pullbridge(["sync", "deploy", ...flags], { cwd: repo.dir });
+    const foreign = await pullbridge(["sync", "deploy", ...flags, "--allow-namespace", second], {
+      cwd: repo.dir,
+    });
+    const adopted = await pullbridge(["sync", "deploy", ...flags, "--allow-namespace", second, "--adopt"], {
+      cwd: repo.dir,
+    });
+
+    // Assess
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toContain("hint: --allow-namespace <ns> allows objects in another namespace");
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toContain("set adopt: true on the target to take it over");
+    expect(foreign.stderr).toContain("hint: --adopt takes over objects that are in no ApplySet yet (adopt)");
+    expect(adopted.stderr).toBe("");
+    expect(adopted.code).toBe(0);
+    expect(await configMapColor(namespace, "app")).toBe("blue");
+    expect(await configMapColor(second, "db")).toBe("grey");
+  });
+
+  it("refuses policy flags beside --targets, whose target has its own policy", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), "pullbridge-targets-"));
+    await writeFile(
+      join(dir, "targets.yaml"),
+      "version: 1\nclusters: { c: { type: eks, name: c } }\ntargets:\n  - { name: web, repo: acme/config, cluster: c, namespace: web }\n",
+    );
+
+    // Act
+    const run = await pullbridge(["render", ".", "--targets", "targets.yaml", "--cluster-scoped"], {
+      cwd: dir,
+    });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      "error: --cluster-scoped: comes from the targets file when --targets is given; drop one of them\n",
+    );
+  });
+});
+
 describe("pullbridge errors", () => {
   it("names every broken manifest by file:line and exits 1", async () => {
     // Prepare
@@ -205,9 +326,10 @@ describe("pullbridge errors", () => {
     // Assess
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
-    expect(run.stderr.trim()).toBe(
+    expect(run.stderr.trim().split("\n")).toEqual([
       `error: deploy/bad.yaml:5:3 (document 1): namespace "elsewhere" is not allowed for this target (allowed: ${namespace})`,
-    );
+      "hint: --allow-namespace <ns> allows objects in another namespace (policy.namespaces)",
+    ]);
   });
 
   it("says the cluster is unreachable in one line and exits 1", async () => {
@@ -454,6 +576,79 @@ describe("pullbridge status and targets validate", () => {
     expect(invalid.code).toBe(1);
     expect(invalid.stderr.trim()).toBe(
       'error: typo.yaml:8:5: targets[0].cluster: unknown cluster "prd" (known: prod)',
+    );
+  });
+
+  it("prints every problem of a targets file once, a line each, naming a missing field in words", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), "pullbridge-targets-"));
+    const lines = ["version: 1", "clusters:", "  prod: { type: eks, name: prod }", "targets:"];
+    await writeFile(
+      join(dir, "missing.yaml"),
+      [...lines, "  - name: web", "    cluster: prod", "    namespace: web", "    drift: sometimes", ""].join(
+        "\n",
+      ),
+    );
+    await writeFile(
+      join(dir, "unused.yaml"),
+      [
+        ...lines,
+        "  - name: web",
+        "    repo: acme/config",
+        "    path: apps/web/overlays/prod",
+        "    cluster: prod",
+        "    namespace: web",
+        "    render: kustomize",
+        '    include: ["*.yaml"]',
+        "  - name: shop",
+        "    repo: acme/config",
+        "    path: charts/shop",
+        "    cluster: prod",
+        "    namespace: shop",
+        "    helm: { releaseName: Bad_Name! }",
+        "",
+      ].join("\n"),
+    );
+
+    // Act
+    const missing = await pullbridge(["targets", "validate", "missing.yaml"], { cwd: dir });
+    const json = await pullbridge(["targets", "validate", "missing.yaml", "-o", "json"], { cwd: dir });
+    const unused = await pullbridge(["targets", "validate", "unused.yaml"], { cwd: dir });
+
+    // Assess
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe("");
+    expect(missing.stderr).toBe(
+      [
+        'error: missing.yaml:5:5: targets[0]: required field "repo" is missing',
+        'error: missing.yaml:8:5: targets[0].drift: must be one of "correct", "alert" (got "sometimes")',
+        "",
+      ].join("\n"),
+    );
+    expect(json.stderr).toBe(missing.stderr);
+    expect(JSON.parse(json.stdout).error.problems).toEqual([
+      {
+        file: "missing.yaml",
+        line: 5,
+        column: 5,
+        field: "targets[0]",
+        reason: 'required field "repo" is missing',
+      },
+      {
+        file: "missing.yaml",
+        line: 8,
+        column: 5,
+        field: "targets[0].drift",
+        reason: 'must be one of "correct", "alert" (got "sometimes")',
+      },
+    ]);
+    expect(unused.code).toBe(1);
+    expect(unused.stderr).toBe(
+      [
+        "error: unused.yaml:11:5: targets[0].include: only plain targets read `include`, and this target has `render: kustomize`: remove it",
+        "error: unused.yaml:17:13: targets[1].helm.releaseName: must be a Helm release name: lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit",
+        "",
+      ].join("\n"),
     );
   });
 });

@@ -43,7 +43,9 @@ describe("pullbridge render", () => {
     ]);
 
     // Assess
-    expect(ours.stderr).toBe("");
+    expect(ours.stderr).toBe(
+      "note: read apps/web/base, apps/web/components/tracing outside apps/web/overlays/prod, as its kustomizations refer to them; a target for apps/web/overlays/prod needs watch: [apps/web/base, apps/web/components/tracing]\n",
+    );
     expect(ours.code).toBe(0);
     expect(ours.stdout).toBe(stock);
   });
@@ -90,6 +92,72 @@ describe("pullbridge render", () => {
 });
 
 describe("pullbridge diff / sync of an overlay", () => {
+  it("reads only the overlay and its bases, as the worker does: a 25 MB file elsewhere in the repository is not read", async () => {
+    // Prepare
+    const namespace = await createTestNamespace("cli-select");
+    await grantWorker(namespace);
+    const repo = await createGitRepo();
+    await repo.commitFiles({
+      "apps/web/base/kustomization.yaml": "resources:\n  - cm.yaml\n",
+      "apps/web/base/cm.yaml":
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: blue\n",
+      "apps/web/overlays/prod/kustomization.yaml": "resources:\n  - ../../base\nnamePrefix: prod-\n",
+      // Over the worker's maxBytes (20 MiB), beside the overlay and outside it.
+      "apps/web/docs/recording.txt": "x".repeat(25 * 1024 * 1024),
+      "assets/dump.txt": "x".repeat(25 * 1024 * 1024),
+    });
+    const kubeconfig = join(inject("controlPlane").dir, "worker.kubeconfig");
+    const common = ["-n", namespace, "--kubeconfig", kubeconfig, "--target", "web"];
+    const note =
+      "note: read apps/web/base outside apps/web/overlays/prod, as its kustomizations refer to them; a target for apps/web/overlays/prod needs watch: [apps/web/base]\n";
+
+    // Act
+    const render = await pullbridge(["render", "apps/web/overlays/prod"], repo.dir);
+    const diff = await pullbridge(["diff", "apps/web/overlays/prod", "--summary", ...common], repo.dir);
+    const sync = await pullbridge(["sync", "apps/web/overlays/prod", ...common], repo.dir);
+    const declared = await pullbridge(
+      ["diff", "apps/web/overlays/prod", "--watch", "apps/web/base", ...common],
+      join(repo.dir),
+    );
+
+    // Assess
+    expect(render.stderr).toBe(note);
+    expect(render.code).toBe(0);
+    expect(render.stdout).toContain("name: prod-settings");
+    expect(diff.stderr).toBe(note);
+    expect(diff.code).toBe(2);
+    expect(diff.stdout).toContain(`ConfigMap ${namespace}/prod-settings`);
+    expect(sync.stderr).toBe(note);
+    expect(sync.code).toBe(0);
+    const cm = await kubeConfigFor("admin")
+      .makeApiClient(CoreV1Api)
+      .readNamespacedConfigMap({ namespace, name: "prod-settings" });
+    expect(cm.data).toEqual({ color: "blue" });
+    // With the watch declared (as in a targets file), the same selection and nothing to say.
+    expect(declared.stderr).toBe("");
+    expect(declared.code).toBe(0);
+    expect(declared.stdout).toContain("No changes: 1 unchanged");
+  });
+
+  it("fails as the worker does when the overlay and its bases exceed the limits themselves", async () => {
+    // Prepare
+    const repo = await createGitRepo();
+    await repo.commitFiles({
+      "base/kustomization.yaml": "resources:\n  - cm.yaml\n",
+      "base/cm.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  blob: ${"x".repeat(21 * 1024 * 1024)}\n`,
+      "overlays/prod/kustomization.yaml": "resources:\n  - ../../base\n",
+    });
+
+    // Act
+    const render = await pullbridge(["render", "overlays/prod"], repo.dir);
+
+    // Assess
+    expect(render.code).toBe(1);
+    expect(render.stderr).toMatch(
+      /files under `overlays\/prod`, `base` exceed 20971520 bytes \(limit maxBytes=20971520\)/,
+    );
+  });
+
   it("syncs the rendered overlay (its base read from the git top level) and diff --summary prints no diffs", async () => {
     // Prepare
     const namespace = await createTestNamespace("cli-render");

@@ -1,6 +1,7 @@
 /**
- * The directory adapter (what `pullbridge diff/sync <dir>` reads) against the worker's tarball
- * source on the same real git checkout: the same tree, the same manifests, the same limit errors.
+ * The directory adapter (what `pullbridge diff/sync/render <dir>` reads) against the worker's
+ * archive source on the same real git checkout: the same selection (a target's path and watch
+ * paths), the same tree, the same manifests, the same limit errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadManifests } from "../../../lib/manifests/load-manifests.ts";
@@ -46,25 +47,24 @@ describe("directory source", () => {
     const fromCommit = await git.fetchTree({
       repo: REPO,
       sha,
-      path: "deploy",
+      paths: ["deploy"],
       limits: DEFAULT_SOURCE_LIMITS,
     });
-    const fromDisk = await readDirectoryTree("deploy", { cwd: repo.dir });
+    const fromDisk = await readDirectoryTree(repo.dir, { paths: ["deploy"] });
 
     // Assess
-    expect(fromDisk.targetPath).toBe("deploy");
-    expect(text(fromDisk.files)).toEqual(text(fromCommit));
-    expect(Object.keys(text(fromDisk.files))).not.toContain("deploy/linked.yaml");
-    expect(fromDisk.files.skipped).toEqual([
+    expect(text(fromDisk)).toEqual(text(fromCommit));
+    expect(Object.keys(text(fromDisk))).not.toContain("deploy/linked.yaml");
+    expect(fromDisk.skipped).toEqual([
       { path: "deploy/linked.yaml", reason: expect.stringContaining("symbolic link") },
     ]);
-    expect(fromDisk.files.skipped).toEqual(fromCommit.skipped);
+    expect(fromDisk.skipped).toEqual(fromCommit.skipped);
     const loaded = (files: ReadonlyMap<string, Uint8Array>) =>
       loadManifests({ files, targetPath: "deploy", policy }).map(
         (o) => `${o.source.file}:${o.object.metadata?.name}`,
       );
-    expect(loaded(fromDisk.files)).toEqual(loaded(fromCommit));
-    expect(loaded(fromDisk.files)).toEqual([
+    expect(loaded(fromDisk)).toEqual(loaded(fromCommit));
+    expect(loaded(fromDisk)).toEqual([
       "deploy/app.yaml:app",
       "deploy/nested/db.yml:db",
       "deploy/raw.json:raw",
@@ -81,8 +81,8 @@ describe("directory source", () => {
       const git = createLocalGitSource({ directory: repo.dir });
 
       // Act
-      const fromCommit = git.fetchTree({ repo: REPO, sha, path: "deploy", limits });
-      const fromDisk = readDirectoryTree("deploy", { cwd: repo.dir, limits });
+      const fromCommit = git.fetchTree({ repo: REPO, sha, paths: ["deploy"], limits });
+      const fromDisk = readDirectoryTree(repo.dir, { paths: ["deploy"], limits });
 
       // Assess
       const reason = (error: unknown) => String((error as Error).message).replace(/^[^:]+: /, "");
@@ -95,12 +95,39 @@ describe("directory source", () => {
     },
   );
 
-  it("keys files relative to the directory itself when it lies outside the working directory", async () => {
-    // Act
-    const tree = await readDirectoryTree(`${repo.dir}/deploy/nested`, { cwd: `${repo.dir}/other` });
+  it("reads a path and its watch paths only: files beside them are neither read nor counted", async () => {
+    // Prepare
+    const overlay = await createGitRepo();
+    const big = "x".repeat(25 * 1024 * 1024);
+    const at = await overlay.commitFiles({
+      "apps/web/overlays/prod/kustomization.yaml": "resources:\n  - ../../base\n",
+      "apps/web/base/kustomization.yaml": "resources:\n  - cm.yaml\n",
+      "apps/web/base/cm.yaml": configMapYaml("web", {}),
+      // Under the path's and the base's common directory, and elsewhere: over maxBytes (20 MiB) each.
+      "apps/web/docs/recording.txt": big,
+      "assets/dump.txt": big,
+    });
+    const paths = ["apps/web/overlays/prod", "apps/web/base"];
 
-    // Assess
-    expect(tree.targetPath).toBe(".");
-    expect(Object.keys(text(tree.files))).toEqual(["db.yml"]);
+    try {
+      // Act
+      const fromCommit = await createLocalGitSource({ directory: overlay.dir }).fetchTree({
+        repo: REPO,
+        sha: at,
+        paths,
+        limits: DEFAULT_SOURCE_LIMITS,
+      });
+      const fromDisk = await readDirectoryTree(overlay.dir, { paths });
+
+      // Assess
+      expect(Object.keys(text(fromDisk))).toEqual([
+        "apps/web/base/cm.yaml",
+        "apps/web/base/kustomization.yaml",
+        "apps/web/overlays/prod/kustomization.yaml",
+      ]);
+      expect(text(fromDisk)).toEqual(text(fromCommit));
+    } finally {
+      await overlay.remove();
+    }
   });
 });

@@ -303,7 +303,7 @@ describe("GitHub commit reporter", () => {
       await ports.source.fetchTree({
         repo: world.repoName,
         sha,
-        path: "apps/web",
+        paths: ["apps/web"],
         limits: DEFAULT_SOURCE_LIMITS,
       });
       await ports.reporter.finish(aFinishReport({ repo: world.repoName, sha }));

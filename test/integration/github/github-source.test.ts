@@ -56,7 +56,7 @@ describe("GitHub git source", () => {
     const tree = await git.fetchTree({
       repo: world.repoName,
       sha: first,
-      path: "apps/web",
+      paths: ["apps/web"],
       limits: DEFAULT_SOURCE_LIMITS,
     });
 
@@ -78,7 +78,7 @@ describe("GitHub git source", () => {
     const tree = await git.fetchTree({
       repo: world.repoName,
       sha: second,
-      path: "apps/web",
+      paths: ["apps/web"],
       limits: DEFAULT_SOURCE_LIMITS,
     });
 
@@ -92,7 +92,7 @@ describe("GitHub git source", () => {
     const git = await source();
 
     // Act
-    await git.fetchTree({ repo: world.repoName, sha: first, path: ".", limits: DEFAULT_SOURCE_LIMITS });
+    await git.fetchTree({ repo: world.repoName, sha: first, paths: ["."], limits: DEFAULT_SOURCE_LIMITS });
 
     // Assess
     const [api, codeload] = world.fake.requests.filter(
@@ -114,7 +114,7 @@ describe("GitHub git source", () => {
     const result = git.fetchTree({
       repo: world.repoName,
       sha: first,
-      path: ".",
+      paths: ["."],
       limits: { maxFiles: 2, maxBytes: 1_000_000 },
     });
 
@@ -134,7 +134,7 @@ describe("GitHub git source", () => {
     const result = git.fetchTree({
       repo: world.repoName,
       sha: first,
-      path: "apps",
+      paths: ["apps"],
       limits: { maxFiles: 100, maxBytes: 20 },
     });
 
@@ -176,7 +176,7 @@ describe("GitHub git source", () => {
     const result = git.fetchTree({
       repo: world.repoName,
       sha: "f".repeat(40),
-      path: ".",
+      paths: ["."],
       limits: DEFAULT_SOURCE_LIMITS,
     });
 
@@ -208,7 +208,7 @@ describe("GitHub git source", () => {
     const tree = await git.fetchTree({
       repo: world.repoName,
       sha: first,
-      path: "apps/web",
+      paths: ["apps/web"],
       limits: DEFAULT_SOURCE_LIMITS,
     });
 
@@ -227,7 +227,7 @@ describe("GitHub git source", () => {
     const tree = await git.fetchTree({
       repo: world.repoName,
       sha: first,
-      path: "apps/web",
+      paths: ["apps/web"],
       limits: DEFAULT_SOURCE_LIMITS,
     });
 

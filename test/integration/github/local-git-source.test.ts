@@ -44,13 +44,13 @@ describe("local git source", () => {
     const atFirst = await source.fetchTree({
       repo: "acme/deploy",
       sha: first,
-      path: "apps/web",
+      paths: ["apps/web"],
       limits: DEFAULT_SOURCE_LIMITS,
     });
     const atSecond = await source.fetchTree({
       repo: "acme/deploy",
       sha: second,
-      path: "apps/web",
+      paths: ["apps/web"],
       limits: DEFAULT_SOURCE_LIMITS,
     });
 
@@ -68,7 +68,7 @@ describe("local git source", () => {
     const tree = await source.fetchTree({
       repo: "acme/deploy",
       sha: first,
-      path: "nowhere",
+      paths: ["nowhere"],
       limits: DEFAULT_SOURCE_LIMITS,
     });
 
@@ -84,7 +84,7 @@ describe("local git source", () => {
     const result = source.fetchTree({
       repo: "acme/deploy",
       sha: first,
-      path: ".",
+      paths: ["."],
       limits: { maxFiles: 2, maxBytes: 1_000 },
     });
 
@@ -105,7 +105,7 @@ describe("local git source", () => {
       source.fetchTree({
         repo: "acme/deploy",
         sha: "e".repeat(40),
-        path: ".",
+        paths: ["."],
         limits: DEFAULT_SOURCE_LIMITS,
       }),
       source.headSha({ repo: "acme/deploy", branch: "gone" }),

@@ -57,15 +57,13 @@ describe("bad manifests through the real engine", () => {
     for (const tree of [...generated, ...refused]) {
       const before = cluster.requestCounts().writes;
       const error = await runSyncCommand(
-        { cluster, toolingVersion: "pullbridge/test", now: () => new Date() },
         {
-          target,
-          configuredTargets: [target],
-          files: aFileTree(tree.files),
-          targetPath: "deploy",
-          revision: "bad",
-          mode: "apply",
+          cluster,
+          toolingVersion: "pullbridge/test",
+          now: () => new Date(),
+          readTree: async () => aFileTree(tree.files),
         },
+        { target, configuredTargets: [target], discoverWatch: false, revision: "bad", mode: "apply" },
       ).then(
         () => undefined,
         (e: unknown) => e,

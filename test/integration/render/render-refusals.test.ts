@@ -112,7 +112,7 @@ describe("no file outside the tree", () => {
     const files = await createLocalGitSource({ directory: repo.dir }).fetchTree({
       repo: "acme/deploy",
       sha,
-      path: ".",
+      paths: ["."],
       limits: DEFAULT_SOURCE_LIMITS,
     });
 

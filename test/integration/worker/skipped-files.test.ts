@@ -41,4 +41,27 @@ describe("skipped files", () => {
     );
     expect(bridge.world.fake.violations).toEqual([]);
   });
+
+  it("fails a target whose path holds no manifest, listing what it skipped, and writes nothing", async () => {
+    // Prepare
+    bridge = await startBridge();
+    const writes = bridge.clusterRequests().writes;
+
+    // Act
+    const push = await bridge.push({
+      "deploy/main.jsonnet": "{ apiVersion: 'v1', kind: 'ConfigMap' }\n",
+      "deploy/app.libsonnet": "{}\n",
+    });
+    await bridge.drain();
+
+    // Assess
+    const statuses = bridge.world.fake.statuses(push.sha);
+    expect(statuses.map((s) => s.state)).toEqual(["pending", "failure"]);
+    const [checkRun] = bridge.world.fake.checkRuns(push.sha);
+    expect(JSON.stringify(checkRun)).toContain(
+      "no manifests in deploy; 2 files skipped: deploy/app.libsonnet (not a manifest (only .yaml, .yml and .json files are read)), deploy/main.jsonnet",
+    );
+    expect(bridge.clusterRequests().writes - writes).toBe(0);
+    expect(bridge.world.fake.violations).toEqual([]);
+  });
 });

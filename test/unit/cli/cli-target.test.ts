@@ -35,6 +35,41 @@ describe("adHocTarget", () => {
     });
   });
 
+  it("takes the policy a one-off sync needs from its flags, keeping its own namespace allowed", () => {
+    // Act
+    const target = adHocTarget({
+      name: "shop",
+      namespace: "shop",
+      path: "apps/shop/overlays/prod",
+      watch: ["apps/shop/base"],
+      clusterScoped: true,
+      namespaces: ["monitoring"],
+      allowEmpty: true,
+      adopt: true,
+      forceConflicts: true,
+    });
+
+    // Assess
+    expect(target).toMatchObject({
+      path: "apps/shop/overlays/prod",
+      watch: ["apps/shop/base"],
+      policy: { clusterScoped: true, namespaces: ["shop", "monitoring"] },
+      allowEmpty: true,
+      adopt: true,
+      forceConflicts: true,
+    });
+  });
+
+  it("names the flag of an invalid extra namespace", () => {
+    // Act
+    const attempt = () => adHocTarget({ name: "web", namespace: "apps", namespaces: ["Bad_NS"] });
+
+    // Assess
+    expect(attempt).toThrow(
+      '--allow-namespace: must be a namespace name (a lowercase DNS label) or `*` (got "Bad_NS")',
+    );
+  });
+
   it("names the flag when the namespace is not a DNS label", () => {
     // Act
     const attempt = () => adHocTarget({ name: "web", namespace: "Bad_NS" });

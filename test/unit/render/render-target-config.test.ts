@@ -5,14 +5,17 @@ import { ConfigError } from "../../../lib/errors.ts";
 const base = { name: "web", repo: "acme/deploy", cluster: "prod", namespace: "web", path: "apps/web" };
 
 describe("render options of a target", () => {
-  it("default to auto rendering, recursive plain loading and no extra watch paths", () => {
+  it("default to auto rendering and no extra watch paths, with the plain-only settings left unset", () => {
     // Act
     const target = targetSchema.parse(base);
 
     // Assess
-    expect(target).toMatchObject({ render: "auto", recursive: true, exclude: [], watch: [] });
+    expect(target).toMatchObject({ render: "auto", watch: [] });
+    // Unset, not defaulted: a setting the target's engine never reads is refused only when written.
     expect(target.helm).toBeUndefined();
     expect(target.include).toBeUndefined();
+    expect(target.exclude).toBeUndefined();
+    expect(target.recursive).toBeUndefined();
   });
 
   it("accept Helm release, namespace, values files and inline values", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { commonDirectory, keepDirectories, sourcePathsOf } from "../../../lib/render/target-source-paths.ts";
+import { sourcePathsOf, touchesTarget } from "../../../lib/render/target-source-paths.ts";
+import { commonDirectory } from "../../../lib/source/tree-selection.ts";
 
 describe("target source paths", () => {
   it("the path comes first, watch paths after, without duplicates", () => {
@@ -21,18 +22,14 @@ describe("target source paths", () => {
     expect(commonDirectory(paths)).toBe(expected);
   });
 
-  it("keeps only the files of the listed directories from the common fetch", () => {
+  it("a file touches the target when it lies in its path or a watch path, not in a sibling", () => {
     // Prepare
-    const tree = new Map([
-      ["apps/web/base/a.yaml", 1],
-      ["apps/web/overlays/prod/k.yaml", 2],
-      ["apps/web/overlays/staging/k.yaml", 3],
-    ]);
+    const target = { path: "apps/web/overlays/prod", watch: ["apps/web/base"] };
 
-    // Act
-    const kept = keepDirectories(tree, ["apps/web/overlays/prod", "apps/web/base"]);
-
-    // Assess
-    expect([...kept.keys()]).toEqual(["apps/web/base/a.yaml", "apps/web/overlays/prod/k.yaml"]);
+    // Act / Assess
+    expect(touchesTarget(target, "apps/web/base/cm.yaml")).toBe(true);
+    expect(touchesTarget(target, "apps/web/overlays/prod/kustomization.yaml")).toBe(true);
+    expect(touchesTarget(target, "apps/web/overlays/staging/kustomization.yaml")).toBe(false);
+    expect(touchesTarget(target, "apps/web/basement/x.yaml")).toBe(false);
   });
 });

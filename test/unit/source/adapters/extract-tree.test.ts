@@ -20,14 +20,15 @@ describe("selectEntryPath", () => {
     [`${PREFIX}/apps/web/deploy.yaml`, "apps/web", "apps/web/deploy.yaml"],
     [`${PREFIX}/apps/web/nested/cm.yaml`, "apps/web", "apps/web/nested/cm.yaml"],
     [`${PREFIX}/apps/web2/deploy.yaml`, "apps/web", undefined],
-    [`${PREFIX}/apps/web`, "apps/web", undefined],
+    // A path may name a file (a `watch` entry can), as the webhook's routing reads it.
+    [`${PREFIX}/apps/web`, "apps/web", "apps/web"],
     [`${PREFIX}/README.md`, ".", "README.md"],
     [`${PREFIX}/`, ".", undefined],
     [`${PREFIX}/../etc/passwd`, ".", undefined],
     ["/etc/passwd", ".", undefined],
   ])("%s under %s → %s", (entry, path, expected) => {
     // Act
-    const selected = selectEntryPath(entry, { path, stripComponents: 1 });
+    const selected = selectEntryPath(entry, { paths: [path], stripComponents: 1 });
 
     // Assess
     expect(selected).toBe(expected);
@@ -35,10 +36,31 @@ describe("selectEntryPath", () => {
 
   it("keeps paths as they are when nothing is stripped (git archive without prefix)", () => {
     // Act
-    const selected = selectEntryPath("apps/web/deploy.yaml", { path: "apps", stripComponents: 0 });
+    const selected = selectEntryPath("apps/web/deploy.yaml", { paths: ["apps"], stripComponents: 0 });
 
     // Assess
     expect(selected).toBe("apps/web/deploy.yaml");
+  });
+
+  it("keeps entries in any of a target's directories (its path and watch paths), nothing beside them", () => {
+    // Prepare
+    const selection = { paths: ["apps/web/overlays/prod", "apps/web/base"], stripComponents: 0 };
+
+    // Act
+    const selected = [
+      "apps/web/overlays/prod/kustomization.yaml",
+      "apps/web/base/cm.yaml",
+      "apps/web/docs/recording.mp4",
+      "apps/web/overlays/staging/kustomization.yaml",
+    ].map((entry) => selectEntryPath(entry, selection));
+
+    // Assess
+    expect(selected).toEqual([
+      "apps/web/overlays/prod/kustomization.yaml",
+      "apps/web/base/cm.yaml",
+      undefined,
+      undefined,
+    ]);
   });
 });
 
@@ -57,7 +79,7 @@ describe("extractTree", () => {
 
     // Act
     const tree = await extractTree(streamOf(tar), {
-      path: "apps/web",
+      paths: ["apps/web"],
       stripComponents: 1,
       limits: roomy,
       what: "t",
@@ -78,7 +100,7 @@ describe("extractTree", () => {
 
     // Act
     const tree = await extractTree(streamOf(tar), {
-      path: "apps",
+      paths: ["apps"],
       stripComponents: 1,
       limits: roomy,
       what: "t",
@@ -95,7 +117,7 @@ describe("extractTree", () => {
 
     // Act
     const result = extractTree(streamOf(tar), {
-      path: "apps",
+      paths: ["apps"],
       stripComponents: 1,
       limits: { maxFiles: 3, maxBytes: 1_000 },
       what: "acme/deploy@0123456",
@@ -121,7 +143,7 @@ describe("extractTree", () => {
 
     // Act
     const result = extractTree(streamOf(tar), {
-      path: "apps",
+      paths: ["apps"],
       stripComponents: 1,
       limits: { maxFiles: 10, maxBytes: 1_000 },
       what: "acme/deploy@0123456",
@@ -143,7 +165,7 @@ describe("extractTree", () => {
 
     // Act
     const tree = await extractTree(streamOf(tar), {
-      path: "apps",
+      paths: ["apps"],
       stripComponents: 1,
       limits: { maxFiles: 2, maxBytes: 10 },
       what: "t",
@@ -161,7 +183,7 @@ describe("extractTree", () => {
 
     // Act
     const result = extractTree(tar, {
-      path: "apps",
+      paths: ["apps"],
       stripComponents: 1,
       limits: roomy,
       what: "acme/deploy@0123456",
@@ -181,7 +203,7 @@ describe("extractTree", () => {
 
     // Act
     const result = extractTree(chainStreams([truncatedGzip, createGunzip()]), {
-      path: "apps",
+      paths: ["apps"],
       stripComponents: 1,
       limits: roomy,
       what: "t",

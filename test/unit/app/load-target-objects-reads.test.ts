@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadDesiredSet } from "../../../lib/app/load-target-objects.ts";
-import { RenderError } from "../../../lib/errors.ts";
+import { loadTargetObjects } from "../../../lib/app/load-target-objects.ts";
 import type { Renderer, RenderRequest } from "../../../lib/render/renderer-port.ts";
 import type { SourceTree } from "../../../lib/source/git-source.ts";
 import { configMapYaml } from "../../factories/manifest-text.ts";
@@ -13,9 +12,11 @@ function repository(files: Record<string, string>) {
   const asked: string[] = [];
   return {
     asked,
-    readTree: async (path: string): Promise<SourceTree> => {
-      asked.push(path);
-      return new Map([...tree].filter(([file]) => path === "." || file.startsWith(`${path}/`)));
+    readTree: async (paths: readonly string[]): Promise<SourceTree> => {
+      asked.push(paths.join(","));
+      return new Map(
+        [...tree].filter(([file]) => paths.some((path) => path === "." || file.startsWith(`${path}/`))),
+      );
     },
   };
 }
@@ -44,7 +45,7 @@ const noCapabilities = async () => {
   throw new Error("capabilities are asked only for Helm targets");
 };
 
-describe("loadDesiredSet", () => {
+describe("loadTargetObjects", () => {
   it("reads the path and watch paths in one read, keeps only them, and reports a plain target's skipped files", async () => {
     // Prepare
     const repo = repository({
@@ -56,10 +57,10 @@ describe("loadDesiredSet", () => {
     const target = aTarget("team", { path: "apps/web", watch: ["apps/shared"] });
 
     // Act
-    const set = await loadDesiredSet({ readTree: repo.readTree, capabilities: noCapabilities }, target);
+    const set = await loadTargetObjects({ readTree: repo.readTree, capabilities: noCapabilities }, target);
 
     // Assess
-    expect(repo.asked).toEqual(["apps"]);
+    expect(repo.asked).toEqual(["apps/web,apps/shared"]);
     expect(set.engine).toBe("plain");
     expect(set.desired.map((d) => d.object.metadata.name)).toEqual(["web"]);
     expect(set.skipped).toEqual([{ path: "apps/web/README.md", reason: expect.any(String) }]);
@@ -67,7 +68,10 @@ describe("loadDesiredSet", () => {
 
   it("asks for .Capabilities only for a Helm target and hands them to the renderer", async () => {
     // Prepare
-    const repo = repository({ "charts/web/Chart.yaml": "name: web\nversion: 1.0.0\n" });
+    const repo = repository({
+      "charts/web/Chart.yaml": "name: web\nversion: 1.0.0\n",
+      "charts/web/kustomization.yaml": "resources: []\n",
+    });
     const fake = renderer();
     let asked = 0;
     const capabilities = async () => {
@@ -76,11 +80,11 @@ describe("loadDesiredSet", () => {
     };
 
     // Act
-    const helm = await loadDesiredSet(
+    const helm = await loadTargetObjects(
       { readTree: repo.readTree, renderer: fake.port, capabilities },
       aTarget("team", { path: "charts/web", render: "helm" }),
     );
-    const kustomize = await loadDesiredSet(
+    const kustomize = await loadTargetObjects(
       { readTree: repo.readTree, renderer: fake.port, capabilities },
       aTarget("team", { path: "charts/web", render: "kustomize" }),
     );
@@ -92,34 +96,5 @@ describe("loadDesiredSet", () => {
       ["kustomize", undefined],
     ]);
     expect([helm.notes, helm.skipped, kustomize.skipped]).toEqual([["a note"], [], []]);
-  });
-
-  it("says a missing base was not fetched only when the tree was narrowed to the target's directories", async () => {
-    // Prepare
-    const failure = new RenderError("render", "accumulating resources: 'deploy/base' doesn't exist");
-    const target = aTarget("team", { path: "deploy/overlays/prod", render: "kustomize" });
-    const narrowed = repository({ "deploy/overlays/prod/kustomization.yaml": "resources: [../../base]\n" });
-    const checkout = async () =>
-      aFileTree({
-        "deploy/overlays/prod/kustomization.yaml": "resources: [../../base]\n",
-        "README.md": "a whole checkout\n",
-      });
-
-    // Act
-    const fromCommit = await loadDesiredSet(
-      { readTree: narrowed.readTree, renderer: renderer(failure).port, capabilities: noCapabilities },
-      target,
-    ).catch((error: unknown) => error);
-    const fromCheckout = await loadDesiredSet(
-      { readTree: checkout, renderer: renderer(failure).port, capabilities: noCapabilities },
-      target,
-    ).catch((error: unknown) => error);
-
-    // Assess
-    expect(fromCommit).toBeInstanceOf(RenderError);
-    expect((fromCommit as Error).message).toContain(
-      "deploy/base is outside the target's path and watch paths (deploy/overlays/prod), so it was not fetched",
-    );
-    expect(fromCheckout).toBe(failure);
   });
 });
