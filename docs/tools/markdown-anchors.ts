@@ -15,11 +15,18 @@ export function githubSlug(text: string): string {
 
 /** The visible text of a heading's inline markdown: code spans, links, images and emphasis unwrapped. */
 function headingText(markdown: string): string {
+  // Odd pieces are code spans: their text is literal (`<name>` stays), the rest is markdown.
   return markdown
-    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/`([^`]*)`/g, "$1")
-    .replace(/<[^>]+>/g, "")
-    .replace(/(\*\*|__|\*|_)(\S(?:.*?\S)?)\1/g, "$2")
+    .split("`")
+    .map((piece, i) =>
+      i % 2 === 1
+        ? piece
+        : piece
+            .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
+            .replace(/<[^>]+>/g, "")
+            .replace(/(\*\*|__|\*|_)(\S(?:.*?\S)?)\1/g, "$2"),
+    )
+    .join("")
     .trim();
 }
 
