@@ -25,6 +25,17 @@ Options:
 
 const SAMPLE = new URL("../../test/fixtures/images/ecr-image-push.json", import.meta.url);
 
+type IntakeAnswer = { kind?: unknown; code?: unknown; reason?: unknown };
+
+function parseResult(body: string): IntakeAnswer | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === "object" && value !== null ? (value as IntakeAnswer) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -80,8 +91,20 @@ async function main(): Promise<number> {
     );
     return 1;
   }
+  if (!response.ok) return 1;
+  // The bridge answers 200 with the intake's result: a rejected event (no policy names the
+  // repository, another account, …) queued nothing, and that is a failure for whoever sent it.
+  const result = parseResult(body);
+  if (result?.kind !== "queued") {
+    process.stderr.write(
+      result?.kind === "rejected"
+        ? `error: the bridge rejected the event (${String(result.code)}): ${String(result.reason)}\n`
+        : `error: unexpected answer from the bridge: ${body}\n`,
+    );
+    return 1;
+  }
   process.stdout.write("The bridge's console shows the image commit, its push and the sync.\n");
-  return response.ok ? 0 : 1;
+  return 0;
 }
 
 main().then(

@@ -14,7 +14,13 @@ import {
   type ImageRepo,
   type RepoFile,
 } from "../images/image-repo.ts";
-import { type IgnoredField, type ImageChange, planImageUpdate } from "../images/plan-image-update.ts";
+import {
+  FieldIgnoreCode,
+  type IgnoredField,
+  type ImageChange,
+  type PushedImage,
+  planImageUpdate,
+} from "../images/plan-image-update.ts";
 
 /** Trailer on every image-update commit; the loop guard looks for it. */
 export const IMAGE_UPDATE_TRAILER = "Pullbridge-Image-Update";
@@ -99,6 +105,33 @@ function under(path: string, dir: string): boolean {
 /** What one image job would write: the changes, what was left alone and why, the changed files. */
 export type PlannedImageJob = { changes: TargetImageChange[]; ignored: IgnoredField[]; files: RepoFile[] };
 
+/**
+ * Fields the image would change in a target's `watch` paths, as reasons: a watch path is typically
+ * a Kustomize base that other overlays (other targets, other environments) build too, so an edit
+ * there on behalf of one target would deploy to all of them. Files under any job target's own path
+ * are that target's to edit and are not reported.
+ */
+function watchPathFields(
+  target: Target,
+  jobPaths: readonly string[],
+  files: ReadonlyMap<string, RepoFile>,
+  image: PushedImage,
+): IgnoredField[] {
+  const watched = new Map(
+    [...files]
+      .filter(([path]) => target.watch.some((w) => under(path, w)) && !jobPaths.some((p) => under(path, p)))
+      .map(([path, f]) => [path, f.text]),
+  );
+  if (watched.size === 0) return [];
+  const seen = planImageUpdate(watched, target.images?.policies ?? [], image);
+  return seen.changes.map((c) => ({
+    file: c.file,
+    line: c.line,
+    code: FieldIgnoreCode.OutsideTargetPath,
+    reason: `${c.file}:${c.line}: ${c.from} → ${c.to} not written: the file is in a watch path of target ${target.name}, not under its path ${target.path}, and a watch path (a shared base) may be built by other targets too; set the image in the target's own files (e.g. its kustomization.yaml \`images:\`)`,
+  }));
+}
+
 /** Plans a job over a branch's files (pure): every target in turn, a later one seeing an earlier one's edits. */
 export function planImageJob(
   job: ImageJob,
@@ -110,6 +143,7 @@ export function planImageJob(
   const ignored: IgnoredField[] = [];
   const changed = new Set<string>();
   const image = { repository: job.image.repository, tag: job.image.tag, digest: job.image.digest };
+  const jobPaths = targets.map((t) => t.path);
   for (const target of targets) {
     const texts = new Map(
       [...current].filter(([path]) => under(path, target.path)).map(([path, f]) => [path, f.text]),
@@ -117,7 +151,7 @@ export function planImageJob(
     // A later target sees an earlier one's edits, so two targets sharing a file never undo each other.
     const plan = planImageUpdate(texts, target.images?.policies ?? [], image);
     changes.push(...plan.changes.map((c) => ({ ...c, target: target.name })));
-    ignored.push(...plan.ignored);
+    ignored.push(...plan.ignored, ...watchPathFields(target, jobPaths, current, image));
     for (const [path, text] of plan.files) {
       const file = current.get(path);
       if (file === undefined) continue;
@@ -129,6 +163,14 @@ export function planImageJob(
     .map((p) => current.get(p))
     .filter((f): f is RepoFile => f !== undefined && f.text !== files.get(f.path)?.text);
   return { changes, ignored, files: out };
+}
+
+/** Why nothing changed, in one line: the first reasons fields were left alone, or that none was found. */
+function unchangedWhy(ignored: readonly IgnoredField[], paths: readonly string[]): string {
+  if (ignored.length === 0)
+    return `no marker or kustomization \`images:\` entry for this repository under ${paths.join(", ")}`;
+  const shown = ignored.slice(0, 3).map((i) => i.reason);
+  return `${shown.join("; ")}${ignored.length > shown.length ? `; and ${ignored.length - shown.length} more` : ""}`;
 }
 
 /** The configured targets a job names that still have image policies on the job's repository branch. */
@@ -165,7 +207,8 @@ export async function runImageJob(job: ImageJob, deps: ImageJobDeps): Promise<Im
     }
   }
 
-  const paths = [...new Set(targets.map((t) => t.path))];
+  // Watch paths are read too, only to say why a marker there is not edited.
+  const paths = [...new Set(targets.flatMap((t) => [t.path, ...t.watch]))];
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const snapshot = await deps.repo.readBranch({ repo: job.repo, branch: job.branch, paths });
     if (snapshot === undefined)
@@ -179,7 +222,7 @@ export async function runImageJob(job: ImageJob, deps: ImageJobDeps): Promise<Im
       return {
         kind: "unchanged",
         ignored: planned.ignored,
-        reason: `nothing to change on ${job.repo}@${job.branch} for ${job.image.repository}:${job.image.tag}`,
+        reason: `nothing to change on ${job.repo}@${job.branch} for ${job.image.repository}:${job.image.tag}: ${unchangedWhy(planned.ignored, paths)}`,
       };
     }
     const message = imageCommitMessage(job, planned.changes);

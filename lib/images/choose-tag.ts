@@ -1,7 +1,7 @@
 /**
  * Which tag a policy accepts and whether a pushed tag replaces the one in Git. Pure: the two
- * guarantees — never a tag the policy does not match, never a downgrade — live here and are
- * property-tested.
+ * guarantees — never a tag the policy does not match, never a downgrade (also from a current tag
+ * outside the policy) — live here and are property-tested.
  */
 import { compare, satisfies, valid } from "semver";
 import type { ImagePolicy } from "../config/image-policies.ts";
@@ -14,6 +14,8 @@ export const TagIgnoreCode = {
   NotNewer: "tag-not-newer",
   AlreadyCurrent: "already-current",
   NoDigest: "no-digest",
+  /** The current tag is outside the policy but reads as a version at or above the candidate. */
+  OutsidePolicy: "current-outside-policy",
 } as const;
 export type TagIgnoreCode = (typeof TagIgnoreCode)[keyof typeof TagIgnoreCode];
 
@@ -80,6 +82,20 @@ export function compareTags(policy: ImagePolicy, a: string, b: string): number {
   return compareKeys(ka, kb);
 }
 
+/**
+ * A tag read as a version whatever the policy: semver, optionally `v`-prefixed, or short (`2`,
+ * `v2.1`, a date-like `20261202`). Used only to refuse a downgrade from a current tag outside the
+ * policy; null for tags that are no version at all (`latest`, `main`, `sha-abc1234`).
+ */
+function looseVersion(tag: string): string | null {
+  const m =
+    /^v?(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?(?:\.(0|[1-9][0-9]*))?(-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/.exec(
+      tag,
+    );
+  if (m === null) return valid(tag);
+  return valid(`${m[1]}.${m[2] ?? "0"}.${m[3] ?? "0"}${m[4] ?? ""}`);
+}
+
 function describePolicy(policy: ImagePolicy): string {
   if (policy.semver !== undefined)
     return `semver range ${policy.semver}${policy.prerelease ? " (with pre-releases)" : ""}`;
@@ -88,8 +104,10 @@ function describePolicy(policy: ImagePolicy): string {
 
 /**
  * Decides whether `candidate` (the pushed image) replaces `current` (what Git has). A current tag
- * the policy does not accept (`latest`, a hand-written hotfix tag) cannot be ordered against, so
- * any accepted candidate replaces it: the field is brought under the policy.
+ * the policy does not accept is replaced only when that is no downgrade: when both read as
+ * versions (`2.0.0` under `^1.4.0`, `v2`), the candidate must be higher, else it is refused with
+ * `current-outside-policy`; a current tag that is no version (`latest`, `main`) cannot be ordered
+ * against, so an accepted candidate brings the field under the policy.
  */
 export function decideTag(policy: ImagePolicy, current: TagPair, candidate: TagPair): TagDecision {
   const tag = candidate.tag;
@@ -125,6 +143,16 @@ export function decideTag(policy: ImagePolicy, current: TagPair, candidate: TagP
         kind: "ignore",
         code: TagIgnoreCode.AlreadyCurrent,
         reason: `${current.tag}${current.digest ? `@${current.digest}` : ""} is already current (policy ${policy.name})`,
+      };
+    }
+  }
+  if (current.tag !== undefined && !tagMatches(policy, current.tag)) {
+    const [was, next] = [looseVersion(current.tag), looseVersion(tag)];
+    if (was !== null && next !== null && compare(next, was) <= 0) {
+      return {
+        kind: "ignore",
+        code: TagIgnoreCode.OutsidePolicy,
+        reason: `current tag ${current.tag} is outside policy ${policy.name} (${describePolicy(policy)}) and not older than ${tag}: refusing a downgrade; set the tag by hand or widen the policy`,
       };
     }
   }

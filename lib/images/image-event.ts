@@ -3,6 +3,7 @@
  * GitHub `package` / `registry_package` delivery for a container package. Pure: the shapes are
  * read defensively (they come from outside) and anything else is a rejection with a reason.
  */
+import { DIGEST_PATTERN } from "./image-ref.ts";
 
 /** A pushed image, registry-neutral. */
 export type ImageEvent = {
@@ -42,8 +43,6 @@ const str = (value: unknown): string | undefined =>
   typeof value === "string" && value !== "" ? value : undefined;
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-/** OCI digest grammar (algorithm:encoded); AWS's own sample carries a shortened placeholder. */
-const DIGEST = /^[a-z0-9]+([+._-][a-z0-9]+)*:[0-9a-f]{32,128}$/;
 const reject = (code: ImageRejectCode, reason: string): ImageEventDecision => ({
   kind: "reject",
   code,
@@ -87,7 +86,7 @@ export function parseEcrEvent(raw: unknown): ImageEventDecision {
   if (!TAG.test(tag))
     return reject(ImageRejectCode.Malformed, `ECR image tag ${JSON.stringify(tag)} is not a valid tag`);
   const digest = str(detail["image-digest"]);
-  if (digest !== undefined && !DIGEST.test(digest))
+  if (digest !== undefined && !DIGEST_PATTERN.test(digest))
     return reject(ImageRejectCode.Malformed, "ECR image-digest is not a digest");
   const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
   return {
@@ -152,7 +151,7 @@ export function parsePackageDelivery(
       eventId: deliveryId,
       repository,
       tag,
-      digest: digest !== undefined && DIGEST.test(digest) ? digest : undefined,
+      digest: digest !== undefined && DIGEST_PATTERN.test(digest) ? digest : undefined,
       account: undefined,
       builtFrom:
         repo !== undefined && sha !== undefined && /^[0-9a-f]{40}$/.test(sha) ? { repo, sha } : undefined,

@@ -8,14 +8,19 @@ export type ImageRef = {
   /** Everything before `:tag` / `@digest`, e.g. `ghcr.io/acme/web`. */
   repository: string;
   tag: string | undefined;
-  /** `sha256:<64 hex>`. */
+  /** `algorithm:hex`, as {@link DIGEST_PATTERN} accepts. */
   digest: string | undefined;
 };
 
 /** A tag as the registry allows it (OCI distribution spec). */
 const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-/** The digests pullbridge writes (ECR and GHCR use sha256). */
-const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
+/**
+ * The one digest grammar of image automation: what registry events may carry, what image jobs
+ * accept, and what the manifest reader reads back — so a digest pullbridge pinned can always be
+ * updated again. OCI's `algorithm:encoded` with hex encodings of 32–128 digits: sha256 (64),
+ * sha512 (128), and the shortened placeholders of AWS's and GitHub's documented samples.
+ */
+export const DIGEST_PATTERN = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-f]{32,128}$/;
 
 /** Splits `repository[:tag][@digest]`; undefined when the text is not an image reference. */
 export function parseImageRef(text: string): ImageRef | undefined {

@@ -4,6 +4,7 @@
  * force push, pull-request mode, and no loop.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import {
   DEFAULT_IMAGE_COMMIT_IDENTITY,
   IMAGE_UPDATE_TRAILER,
@@ -229,5 +230,68 @@ describe("image-update commits through the Git data API", () => {
     expect(replay.kind).toBe("unchanged");
     expect(builtFromOwn).toMatchObject({ kind: "ignored", code: "own-commit" });
     expect(await world.repo.head("main")).toBe(committed.sha);
+  });
+
+  it("a Flux marker on a kustomization's newTag: each push edits it once, and the file stays valid YAML", async () => {
+    // Prepare: the adversarial run's layout (was committed as `1.10.00`, then as invalid YAML).
+    const KUSTOMIZATION = "apps/web/kustomization.yaml";
+    const kustomization = (tag: string) =>
+      [
+        "apiVersion: kustomize.config.k8s.io/v1beta1",
+        "kind: Kustomization",
+        "resources: [deployment.yaml]",
+        "images:",
+        "  - name: web",
+        `    newName: ${ECR_WEB}`,
+        `    newTag: ${tag} # {"$imagepolicy": "kweb:tag"}`,
+        "",
+      ].join("\n");
+    await world.repo.commitFiles({ [KUSTOMIZATION]: kustomization("1.9.0") }, "kustomize the web app");
+    const kwebTargets = [
+      imageTarget({ policies: [{ name: "kweb", repository: ECR_WEB, semver: ">=1.0.0" }] }),
+    ];
+
+    // Act
+    const minor = await runImageJob(imageJob("1.10.0"), { targets: kwebTargets, repo });
+    const afterMinor = await show("main", KUSTOMIZATION);
+    const major = await runImageJob(imageJob("2.0.0"), { targets: kwebTargets, repo });
+    const afterMajor = await show("main", KUSTOMIZATION);
+
+    // Assess: one change per push, only the tag characters, through the Git data API.
+    expect(minor).toMatchObject({
+      kind: "committed",
+      changes: [{ file: KUSTOMIZATION, from: "1.9.0", to: "1.10.0" }],
+    });
+    expect(major).toMatchObject({
+      kind: "committed",
+      changes: [{ file: KUSTOMIZATION, from: "1.10.0", to: "2.0.0" }],
+    });
+    expect(`${afterMinor}\n`).toBe(kustomization("1.10.0"));
+    expect(`${afterMajor}\n`).toBe(kustomization("2.0.0"));
+    expect(parse(afterMajor).images).toEqual([{ name: "web", newName: ECR_WEB, newTag: "2.0.0" }]);
+    expect(await world.repo.git("diff", "--name-only", "main~2", "main")).toBe(KUSTOMIZATION);
+  });
+
+  it("a marker in the target's watch path (its base) is read, not edited, and the reason is returned", async () => {
+    // Prepare: the overlay at apps/web/overlays/prod builds the base apps/web, whose Deployment has the marker.
+    const overlay = [imageTarget({ path: "apps/web/overlays/prod", watch: ["apps/web"] })];
+    await world.repo.commitFiles(
+      { "apps/web/overlays/prod/kustomization.yaml": "resources: [../..]\n" },
+      "prod overlay",
+    );
+    const head = await world.repo.head("main");
+
+    // Act
+    const result = await runImageJob(imageJob("1.4.2"), { targets: overlay, repo });
+
+    // Assess: was "nothing to change" with no reason.
+    expect(result).toMatchObject({
+      kind: "unchanged",
+      ignored: [{ file: DEPLOYMENT, line: 16, code: "outside-target-path" }],
+    });
+    expect(result.kind === "unchanged" && result.reason).toContain(
+      `${DEPLOYMENT}:16: ${ECR_WEB}:1.4.1 → ${ECR_WEB}:1.4.2 not written: the file is in a watch path of target web-prod`,
+    );
+    expect(await world.repo.head("main")).toBe(head);
   });
 });

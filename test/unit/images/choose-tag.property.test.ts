@@ -61,6 +61,66 @@ describe("decideTag (semver)", () => {
   });
 });
 
+describe("decideTag: a current tag outside the policy", () => {
+  /** A version written the ways manifests write one: `2.0.0`, `v2.0.0`, `2.0`, `2`. */
+  const written = fc
+    .tuple(fc.nat(4), fc.nat(6), fc.nat(6), fc.constantFrom("full", "v", "minor", "major"))
+    .filter(([, b, c, form]) => (form === "minor" ? c === 0 : form === "major" ? b === 0 && c === 0 : true))
+    .map(([a, b, c, form]) => ({
+      order: [a, b, c] as const,
+      tag:
+        form === "full"
+          ? `${a}.${b}.${c}`
+          : form === "v"
+            ? `v${a}.${b}.${c}`
+            : form === "minor"
+              ? `${a}.${b}`
+              : `${a}`,
+    }));
+  const above = (x: readonly number[], y: readonly number[]) => {
+    for (let i = 0; i < 3; i += 1) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
+    return false;
+  };
+
+  it("never replaces it by a lower or equal version, however the current one is written", () => {
+    fc.assert(
+      fc.property(range, written, written, (semver, current, candidate) => {
+        // Prepare
+        const policy = imagePolicy({ semver });
+        fc.pre(!tagMatches(policy, current.tag));
+
+        // Act
+        const decision = decideTag(
+          policy,
+          { tag: current.tag, digest: undefined },
+          { tag: candidate.tag, digest: undefined },
+        );
+
+        // Assess
+        if (decision.kind === "update") expect(above(candidate.order, current.order)).toBe(true);
+        else if (tagMatches(policy, candidate.tag))
+          expect(decision).toMatchObject({ kind: "ignore", code: "current-outside-policy" });
+      }),
+    );
+  });
+
+  it("2.0.0 under ^1.4.0 is not 'updated' to 1.4.2 (refused with the reason); 1.0.0 and latest are", () => {
+    const policy = imagePolicy({ semver: "^1.4.0" });
+    const push = { tag: "1.4.2", digest: undefined };
+    expect(decideTag(policy, { tag: "2.0.0", digest: undefined }, push)).toEqual({
+      kind: "ignore",
+      code: "current-outside-policy",
+      reason:
+        "current tag 2.0.0 is outside policy web (semver range ^1.4.0) and not older than 1.4.2: refusing a downgrade; set the tag by hand or widen the policy",
+    });
+    expect(decideTag(policy, { tag: "2.0.0-rc.1", digest: undefined }, push)).toMatchObject({
+      kind: "ignore",
+    });
+    expect(decideTag(policy, { tag: "1.0.0", digest: undefined }, push)).toMatchObject({ kind: "update" });
+    expect(decideTag(policy, { tag: "latest", digest: undefined }, push)).toMatchObject({ kind: "update" });
+  });
+});
+
 describe("decideTag (regex)", () => {
   const timestamped = fc
     .tuple(
