@@ -66,7 +66,7 @@ export type ApiErrorRow = {
    * send the request again instead of failing the job. Only for answers that mean "not processed".
    */
   readonly waitInProcess?: boolean;
-  /** What the class means, for the README's table and for people reading a failure. */
+  /** What the class means, for the table in docs/concepts/failures-and-retries.md and for people reading a failure. */
   readonly meaning: string;
 };
 

@@ -25,7 +25,6 @@ const imageRepository = z
 
 const regexOrder = z
   .strictObject({
-    /** JavaScript regular expression a tag must match entirely to be considered. */
     pattern: z
       .string()
       .min(1)
@@ -39,11 +38,16 @@ const regexOrder = z
           }
         },
         { message: "must be a valid regular expression" },
-      ),
-    /** Capture group to order by: a name (`ts`) or a 1-based index. Default: the first group. */
-    capture: z.union([z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.number().int().positive()]).default(1),
-    /** `numerical` (build numbers, timestamps) or `alphabetical` (ISO dates, zero-padded ids). */
-    order: z.enum(["numerical", "alphabetical"]).default("numerical"),
+      )
+      .describe("JavaScript regular expression a tag must match entirely to be considered."),
+    capture: z
+      .union([z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.number().int().positive()])
+      .default(1)
+      .describe("Capture group to order by: a name (`ts`) or a 1-based index. Default: the first group."),
+    order: z
+      .enum(["numerical", "alphabetical"])
+      .default("numerical")
+      .describe("`numerical` (build numbers, timestamps) or `alphabetical` (ISO dates, zero-padded ids)."),
   })
   .superRefine((spec, ctx) => {
     // A capture the pattern does not have orders no tag: the policy would never update anything.
@@ -64,7 +68,8 @@ const regexOrder = z
         message: `the pattern has no group named "${spec.capture}" (named groups: ${names.join(", ") || "none"}; write it as \`(?<${spec.capture}>…)\`)`,
       });
     }
-  });
+  })
+  .describe("Order tags by a capture of a regular expression instead of semver.");
 
 /** How many capture groups a pattern has, and their names; undefined when it does not compile. */
 function captureGroupsOf(pattern: string): { count: number; names: string[] } | undefined {
@@ -80,35 +85,49 @@ function captureGroupsOf(pattern: string): { count: number; names: string[] } | 
 
 export const imagePolicySchema = z
   .strictObject({
-    /** What markers and logs call the policy: `# {"$imagepolicy": "<name>"}` or `# pullbridge:image <name>`. */
-    name: z.string().regex(IMAGE_POLICY_NAME, "must be `name` or `namespace:name` (lowercase DNS labels)"),
-    /** The only image repository whose pushes this policy accepts. */
-    repository: imageRepository,
-    /** A semver range (`^1.4.0`, `>=1.4 <2`); tags that are not semver versions are ignored. */
+    name: z
+      .string()
+      .regex(IMAGE_POLICY_NAME, "must be `name` or `namespace:name` (lowercase DNS labels)")
+      .describe(
+        'What markers and logs call the policy: `# {"$imagepolicy": "<name>"}` or `# pullbridge:image <name>`.',
+      ),
+    repository: imageRepository.describe("The only image repository whose pushes this policy accepts."),
     semver: z
       .string()
       .min(1)
       .refine((r) => validRange(r) !== null, { message: "must be a valid semver range" })
-      .optional(),
-    /** Include pre-releases (`1.5.0-rc.1`) in the semver range. */
-    prerelease: z.boolean().default(false),
-    /** Order tags by a capture of a regular expression instead of semver. */
+      .optional()
+      .describe("A semver range (`^1.4.0`, `>=1.4 <2`); tags that are not semver versions are ignored."),
+    prerelease: z
+      .boolean()
+      .default(false)
+      .describe("Include pre-releases (`1.5.0-rc.1`) in the semver range."),
     regex: regexOrder.optional(),
-    /** Write `tag@sha256:…` so the cluster runs exactly the pushed image, even if the tag moves. */
-    pinDigest: z.boolean().default(false),
+    pinDigest: z
+      .boolean()
+      .default(false)
+      .describe("Write `tag@sha256:…` so the cluster runs exactly the pushed image, even if the tag moves."),
   })
   .superRefine((policy, ctx) => {
     if ((policy.semver === undefined) === (policy.regex === undefined)) {
       ctx.addIssue({ code: "custom", path: [], message: "set exactly one of `semver` or `regex`" });
     }
-  });
+  })
+  .describe("An image policy: set exactly one of `semver` or `regex`.");
 
 /** The `images:` block of a target. */
 export const imageAutomationSchema = z
   .strictObject({
-    /** `commit` writes to the target's branch; `pull-request` opens a pull request against it. */
-    mode: z.enum(["commit", "pull-request"]).default("commit"),
-    policies: z.array(imagePolicySchema).min(1, "at least one image policy is required"),
+    mode: z
+      .enum(["commit", "pull-request"])
+      .default("commit")
+      .describe("`commit` writes to the target's branch; `pull-request` opens a pull request against it."),
+    policies: z
+      .array(imagePolicySchema)
+      .min(1, "at least one image policy is required")
+      .describe(
+        "The image policies (markers refer to them by name; kustomization `images:` entries by repository).",
+      ),
   })
   .superRefine((block, ctx) => {
     const seen = new Set<string>();
@@ -122,7 +141,8 @@ export const imageAutomationSchema = z
       }
       seen.add(policy.name);
     });
-  });
+  })
+  .describe("Image automation: which image repositories may update this target, and how.");
 
 export type ImagePolicy = z.infer<typeof imagePolicySchema>;
 /**

@@ -56,31 +56,52 @@ const kindRef = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9]*(\.[a-z0-9.-]+)?$/, "must be `Kind` or `Kind.group` (e.g. `Deployment.apps`)");
 
-const impersonation = z.strictObject({
-  user: z.string().min(1),
-  groups: z.array(z.string().min(1)).default([]),
-});
+const impersonation = z
+  .strictObject({
+    user: z.string().min(1).describe("Kubernetes user name sent as `Impersonate-User`."),
+    groups: z.array(z.string().min(1)).default([]).describe("Groups sent as `Impersonate-Group`."),
+  })
+  .describe(
+    "A Kubernetes identity to act as (impersonation headers); the worker's own identity needs the `impersonate` verb on it.",
+  );
 
 /** How pullbridge reaches a cluster. Secrets are referenced (SSM / Secrets Manager), never inline. */
-export const clusterSchema = z.discriminatedUnion("type", [
-  z.strictObject({
-    type: z.literal("eks"),
-    /** EKS cluster name (DescribeCluster gives endpoint and CA). */
-    name: z.string().min(1),
-    region: z.string().min(1).optional(),
-  }),
-  z.strictObject({
-    type: z.literal("kubeconfig"),
-    /** `ssm:/path`, `secretsmanager:name` or, in local mode only, `file:/path` or `default`. */
-    source: z
-      .string()
-      .regex(
-        /^(ssm:|secretsmanager:|file:|default$)/,
-        "must start with ssm:, secretsmanager:, file: or be `default`",
+export const clusterSchema = z
+  .discriminatedUnion("type", [
+    z
+      .strictObject({
+        type: z.literal("eks"),
+        name: z.string().min(1).describe("EKS cluster name (DescribeCluster gives endpoint and CA)."),
+        region: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("AWS region of the cluster (default: the region the functions run in)."),
+      })
+      .describe(
+        "An EKS cluster: the worker and health functions authenticate with a token presigned for their own IAM role.",
       ),
-    context: z.string().min(1).optional(),
-  }),
-]);
+    z
+      .strictObject({
+        type: z.literal("kubeconfig"),
+        source: z
+          .string()
+          .regex(
+            /^(ssm:|secretsmanager:|file:|default$)/,
+            "must start with ssm:, secretsmanager:, file: or be `default`",
+          )
+          .describe(
+            "Where the kubeconfig is stored: `ssm:/path` or `secretsmanager:name`; in local mode also `file:/path` or `default` ($KUBECONFIG). In Lambda, credentials must be inline (token or client-certificate data): exec plugins, auth providers and file references are refused.",
+          ),
+        context: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Context of that kubeconfig (default: its current context)."),
+      })
+      .describe("A cluster reached with a stored kubeconfig."),
+  ])
+  .describe("How pullbridge reaches a cluster. Secrets are referenced, never inline.");
 
 /**
  * A repository-relative path, normalised (`./apps//web/` → `apps/web`, `.` for the root): paths
@@ -113,164 +134,231 @@ const celExpression = z
 /** A custom resource's health rule: CEL expressions over the live object (Flux's `healthCheckExprs`). */
 const healthCheckRule = z
   .strictObject({
-    apiVersion: z.string().min(1),
-    kind: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, "must be a Kind"),
-    current: celExpression.optional(),
-    failed: celExpression.optional(),
-    inProgress: celExpression.optional(),
+    apiVersion: z.string().min(1).describe("apiVersion of the custom resource the rule applies to."),
+    kind: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]*$/, "must be a Kind")
+      .describe("Kind of the custom resource the rule applies to."),
+    current: celExpression
+      .optional()
+      .describe("CEL expression over the live object: true when it is Current."),
+    failed: celExpression
+      .optional()
+      .describe("CEL expression over the live object: true when it has Failed."),
+    inProgress: celExpression
+      .optional()
+      .describe("CEL expression over the live object: true while it is InProgress."),
   })
   .refine((r) => r.current !== undefined || r.failed !== undefined || r.inProgress !== undefined, {
     message: "needs at least one of current, failed, inProgress",
-  });
+  })
+  .describe(
+    "A health rule for a custom resource (Flux's `healthCheckExprs`). Evaluated `inProgress`, `failed`, `current` in that order; an expression that errors (a field not written yet) counts as false; none true means InProgress. Expressions are compiled when the targets file is read, so a typo fails validation.",
+  );
 
 const DEFAULT_HEALTH_TIMEOUT_SECONDS = 300;
 
 /** Health gating: whether a sync's status waits until its objects are rolled out and healthy. */
 const healthSchema = z
   .strictObject({
-    /** Hold the commit status `pending` until every applied object is healthy (false: `success` once applied). */
-    wait: z.boolean().default(true),
-    /** After this, the status becomes `failure`, naming what is not ready. */
-    timeoutSeconds: z.number().int().min(5).max(86_400).default(DEFAULT_HEALTH_TIMEOUT_SECONDS),
-    /** CEL health rules for custom resources. */
-    checks: z.array(healthCheckRule).default([]),
+    wait: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Hold the commit status `pending` until every applied object is healthy (false: `success` once applied).",
+      ),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(86_400)
+      .default(DEFAULT_HEALTH_TIMEOUT_SECONDS)
+      .describe("After this, the status becomes `failure`, naming what is not ready."),
+    checks: z.array(healthCheckRule).default([]).describe("CEL health rules for custom resources."),
   })
-  .default({ wait: true, timeoutSeconds: DEFAULT_HEALTH_TIMEOUT_SECONDS, checks: [] });
+  .default({ wait: true, timeoutSeconds: DEFAULT_HEALTH_TIMEOUT_SECONDS, checks: [] })
+  .describe(
+    "Health gating: whether the commit status waits until the applied objects are rolled out and healthy.",
+  );
 
-/** The target's GitHub environment: where its Deployments are recorded (README "GitHub Deployments"). */
+/** The target's GitHub environment: where its Deployments are recorded (docs/concepts/deployments.md). */
 const environmentSchema = z
   .strictObject({
-    /** Environment name on GitHub (default: the target's name). */
     name: z
       .string()
       .min(1)
       .max(255)
       .regex(/^[^\p{Cc},;]+$/u, "must be printable text without `,` or `;`")
-      .optional(),
-    /** Where what the target deploys is reachable; shown as "View deployment" on GitHub. */
-    url: z.url({ protocol: /^https?$/ }).optional(),
-    /** Record a GitHub Deployment per synced commit (false: commit statuses only). */
-    deployments: z.boolean().default(true),
+      .optional()
+      .describe("Environment name on GitHub (default: the target's name)."),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe(
+        'Where what the target deploys is reachable (http or https); shown as "View deployment" on GitHub.',
+      ),
+    deployments: z
+      .boolean()
+      .default(true)
+      .describe("Record a GitHub Deployment per synced commit (false: commit statuses only)."),
   })
-  .default({ deployments: true });
+  .default({ deployments: true })
+  .describe("The GitHub environment the target's Deployments are recorded in.");
 
-const targetFields = z.strictObject({
-  name: dnsLabel,
-  /** `owner/name` on GitHub. */
-  repo: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be `owner/name`")
-    .refine((r) => !r.endsWith(".git"), "name the repository without `.git` (as GitHub's webhooks do)")
-    .refine((r) => !/\/\.{1,2}$|^\.{1,2}\//.test(r), "`.` and `..` are not repository names"),
-  /** Branch name without `refs/heads/`. */
-  branch: branchName.default("main"),
-  /** Directory inside the repository, without leading or trailing slash; `.` for the root. */
-  path: repoPath.default("."),
-  /** Key into `clusters`. */
-  cluster: z.string().min(1),
-  /**
-   * How the directory becomes objects: `plain` reads its YAML/JSON files, `kustomize` runs
-   * `kustomize build`, `helm` runs `helm template`; `auto` picks Kustomize when the directory
-   * has a kustomization file, Helm when it has a Chart.yaml, plain otherwise.
-   */
-  render: z.enum(["auto", "plain", "kustomize", "helm"]).default("auto"),
-  /** Helm inputs (render: helm or a Chart.yaml under auto). */
-  helm: z
-    .strictObject({
-      /** `.Release.Name`; defaults to the target name. */
-      releaseName: z
-        .string()
-        .min(1)
-        .max(53)
-        .regex(
-          HELM_RELEASE_NAME,
-          "must be a Helm release name: lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit",
-        )
-        .optional(),
-      /** `.Release.Namespace`; defaults to the target namespace. */
-      namespace: namespaceName.optional(),
-      /** Values files, repository-relative, in order (later wins). */
-      valuesFiles: z.array(repoPath).default([]),
-      /** Inline values, merged after the files. */
-      values: z.record(z.string(), z.unknown()).default({}),
-    })
-    .optional(),
-  /** Plain targets: only files matching one of these globs (relative to `path`), e.g. `*.yaml`. */
-  include: z.array(z.string().min(1)).optional(),
-  /** Plain targets: skip files matching any of these globs (relative to `path`). */
-  exclude: z.array(z.string().min(1)).optional(),
-  /** Plain targets: read subdirectories too (the default), or only the files directly in `path` (false). */
-  recursive: z.boolean().optional(),
-  /**
-   * More repository directories the target depends on (e.g. `apps/base` for an overlay): a push
-   * touching them syncs this target too, and the worker fetches them with `path`.
-   */
-  watch: z.array(repoPath).default([]),
+const policySchema = z
+  .strictObject({
+    namespaces: z
+      .array(
+        z
+          .string()
+          .refine(
+            (n) => n === "*" || (n.length <= 63 && DNS_LABEL.test(n)),
+            "must be a namespace name (a lowercase DNS label) or `*`",
+          ),
+      )
+      .optional()
+      .describe("Namespaces objects may live in; defaults to `[namespace]`. `*` allows any."),
+    clusterScoped: z
+      .boolean()
+      .default(false)
+      .describe("Whether cluster-scoped objects (Namespaces, CRDs, ClusterRoles…) are allowed."),
+    kinds: z
+      .array(kindRef)
+      .optional()
+      .describe(
+        "If set, only these kinds are allowed: `Kind` matches any group, `Kind.group` only that group.",
+      ),
+    deniedKinds: z.array(kindRef).default([]).describe("Kinds that are always refused (wins over `kinds`)."),
+    maxObjectBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024)
+      .describe("Largest single object, in bytes of its JSON form."),
+  })
+  .default({ clusterScoped: false, deniedKinds: [], maxObjectBytes: 1024 * 1024 })
+  .describe(
+    "What the target's manifests may contain. Also bounds prune: nothing outside these namespaces and kinds is ever deleted.",
+  );
 
-  /** Default namespace for namespaced objects without one; also holds the ApplySet parent. */
-  namespace: namespaceName,
-  policy: z
-    .strictObject({
-      /** Namespaces objects may live in; defaults to `[namespace]`. `*` allows any. */
-      namespaces: z
-        .array(
-          z
-            .string()
-            .refine(
-              (n) => n === "*" || (n.length <= 63 && DNS_LABEL.test(n)),
-              "must be a namespace name (a lowercase DNS label) or `*`",
-            ),
-        )
-        .optional(),
-      /** Whether cluster-scoped objects (Namespaces, CRDs, ClusterRoles…) are allowed. */
-      clusterScoped: z.boolean().default(false),
-      /** If set, only these kinds (`Kind` or `Kind.group`) are allowed. */
-      kinds: z.array(kindRef).optional(),
-      /** Kinds that are always refused. */
-      deniedKinds: z.array(kindRef).default([]),
-      /** Largest single object, in bytes of its JSON form. */
-      maxObjectBytes: z
-        .number()
-        .int()
-        .positive()
-        .default(1024 * 1024),
-    })
-    .default({ clusterScoped: false, deniedKinds: [], maxObjectBytes: 1024 * 1024 }),
-  /** Delete objects that left Git. */
-  prune: z.boolean().default(true),
-  /**
-   * Allow an empty desired set: a path with no manifests (or a render with no objects) syncs
-   * nothing instead of failing, and — with prune — deletes everything the target owns.
-   */
-  allowEmpty: z.boolean().default(false),
-  /**
-   * Allow pruning a Namespace that still holds desired objects or the target's ApplySet parent
-   * (deleting it deletes them too). Off by default: such a prune is refused in the plan.
-   */
-  allowNamespacePrune: z.boolean().default(false),
-  /** Take over pre-existing objects that are not yet in the ApplySet. */
-  adopt: z.boolean().default(false),
-  /** Take ownership of fields another field manager owns (server-side apply `force`). */
-  forceConflicts: z.boolean().default(false),
-  /** `correct` re-applies drifted objects; `alert` only reports them. */
-  drift: z.enum(["correct", "alert"]).default("correct"),
-  /** Re-queued by the drift schedule. */
-  scheduled: z.boolean().default(true),
-  /** Run pull-request previews for this target. */
-  preview: z.boolean().default(false),
-  /** Act as this identity (Kubernetes impersonation) for syncs. */
-  impersonate: impersonation.optional(),
-  /** Act as this (read-only) identity for previews. */
-  previewImpersonate: impersonation.optional(),
-  /** Image automation: which image repositories may update this target, and how (lib/config/image-policies.ts). */
-  images: imageAutomationSchema.optional(),
-  /** Wait for the applied objects to become healthy before reporting `success`. */
-  health: healthSchema,
-  /** Act as this (read-only) identity for health checks. */
-  healthImpersonate: impersonation.optional(),
-  /** The GitHub environment the target's Deployments are recorded in. */
-  environment: environmentSchema,
-});
+const helmSchema = z
+  .strictObject({
+    releaseName: z
+      .string()
+      .min(1)
+      .max(53)
+      .regex(
+        HELM_RELEASE_NAME,
+        "must be a Helm release name: lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit",
+      )
+      .optional()
+      .describe("`.Release.Name`; defaults to the target name."),
+    namespace: namespaceName.optional().describe("`.Release.Namespace`; defaults to the target namespace."),
+    valuesFiles: z
+      .array(repoPath)
+      .default([])
+      .describe(
+        "Values files, repository paths inside the target's `path` or `watch` paths, in order (later wins).",
+      ),
+    values: z.record(z.string(), z.unknown()).default({}).describe("Inline values, merged after the files."),
+  })
+  .describe("Helm inputs (`render: helm`, or a Chart.yaml under `auto`).");
+
+const targetFields = z
+  .strictObject({
+    name: dnsLabel.describe(
+      "Target name, a DNS label: the commit status context is `pullbridge/<name>`, the ApplySet parent Secret `pullbridge-<name>`.",
+    ),
+    repo: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be `owner/name`")
+      .refine((r) => !r.endsWith(".git"), "name the repository without `.git` (as GitHub's webhooks do)")
+      .refine((r) => !/\/\.{1,2}$|^\.{1,2}\//.test(r), "`.` and `..` are not repository names")
+      .describe("`owner/name` on GitHub."),
+    branch: branchName
+      .default("main")
+      .describe("The branch whose pushes sync the target, without `refs/heads/`."),
+    path: repoPath
+      .default(".")
+      .describe("Directory inside the repository, without leading or trailing slash; `.` for the root."),
+    cluster: z.string().min(1).describe("Key into `clusters`."),
+    render: z
+      .enum(["auto", "plain", "kustomize", "helm"])
+      .default("auto")
+      .describe(
+        "How the directory becomes objects: `plain` reads its YAML/JSON files, `kustomize` runs `kustomize build`, `helm` runs `helm template`; `auto` picks Kustomize when the directory has a kustomization file, Helm when it has a Chart.yaml, plain otherwise.",
+      ),
+    helm: helmSchema.optional(),
+    include: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Plain targets: only files matching one of these globs (relative to `path`), e.g. `*.yaml`."),
+    exclude: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Plain targets: skip files matching any of these globs (relative to `path`)."),
+    recursive: z
+      .boolean()
+      .optional()
+      .describe(
+        "Plain targets: read subdirectories too (the default), or only the files directly in `path` (false).",
+      ),
+    watch: z
+      .array(repoPath)
+      .default([])
+      .describe(
+        "More repository directories the target depends on (e.g. `apps/base` for an overlay): a push touching them syncs this target too, and the worker fetches them with `path`.",
+      ),
+
+    namespace: namespaceName.describe(
+      "Default namespace for namespaced objects without one; also holds the ApplySet parent.",
+    ),
+    policy: policySchema,
+    prune: z.boolean().default(true).describe("Delete objects that left Git (ApplySet members only)."),
+    allowEmpty: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Allow an empty desired set: a path with no manifests (or a render with no objects) syncs nothing instead of failing, and — with prune — deletes everything the target owns.",
+      ),
+    allowNamespacePrune: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Allow pruning a Namespace that still holds desired objects or the target's ApplySet parent (deleting it deletes them too). Off by default: such a prune is refused in the plan.",
+      ),
+    adopt: z
+      .boolean()
+      .default(false)
+      .describe("Take over pre-existing objects that are not yet in the ApplySet."),
+    forceConflicts: z
+      .boolean()
+      .default(false)
+      .describe("Take ownership of fields another field manager owns (server-side apply `force`)."),
+    drift: z
+      .enum(["correct", "alert"])
+      .default("correct")
+      .describe(
+        "`correct` re-applies drifted objects; `alert` only reports them (a failing status, nothing written).",
+      ),
+    scheduled: z.boolean().default(true).describe("Re-checked by the drift schedule."),
+    preview: z.boolean().default(false).describe("Run pull-request previews for this target."),
+    impersonate: impersonation
+      .optional()
+      .describe("Act as this identity (Kubernetes impersonation) for syncs."),
+    previewImpersonate: impersonation
+      .optional()
+      .describe(
+        "Act as this identity for previews (a smaller blast radius; a dry-run needs the write verbs).",
+      ),
+    images: imageAutomationSchema.optional(),
+    health: healthSchema,
+    healthImpersonate: impersonation
+      .optional()
+      .describe("Act as this (read-only) identity for health checks."),
+    environment: environmentSchema,
+  })
+  .describe("One directory of one repository, synced to one namespace of one cluster.");
 
 type RenderSetting = "helm" | "include" | "exclude" | "recursive";
 
@@ -335,9 +423,14 @@ export const targetSchema = targetFields.superRefine((target, ctx) => {
 
 export const targetsFileSchema = z
   .strictObject({
-    version: z.literal(1),
-    clusters: z.record(dnsLabel, clusterSchema),
-    targets: z.array(targetSchema).min(1, "at least one target is required"),
+    version: z.literal(1).describe("Format version of the targets file; always 1."),
+    clusters: z
+      .record(dnsLabel, clusterSchema)
+      .describe("The clusters targets sync to, by name (a DNS label); targets refer to them with `cluster`."),
+    targets: z
+      .array(targetSchema)
+      .min(1, "at least one target is required")
+      .describe("What to sync: one entry per repository directory and cluster namespace."),
   })
   .superRefine((file, ctx) => {
     const seen = new Set<string>();

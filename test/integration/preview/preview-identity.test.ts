@@ -1,5 +1,5 @@
 /**
- * Previews through a separate identity: the RBAC example from the README's preview section is
+ * Previews through a separate identity: the RBAC example of docs/concepts/previews.md is
  * applied as written (namespace replaced) to the real API server, the target sets
  * `previewImpersonate`, and a preview runs as that user — validated by dry-runs, writing nothing.
  */
@@ -37,17 +37,13 @@ type RbacDocument = { kind: string; metadata: { name: string; namespace?: string
   unknown
 >;
 
-/** The YAML block of the README's preview section that holds the RBAC example. */
-async function readmeRbacExample(): Promise<RbacDocument[]> {
-  const readme = await readFile(new URL("../../../README.md", import.meta.url), "utf8");
-  const section = readme.slice(
-    readme.indexOf("<!-- preview:start -->"),
-    readme.indexOf("<!-- preview:end -->"),
-  );
-  const block = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)]
+/** The YAML block of the previews page that holds the RBAC example. */
+async function documentedRbacExample(): Promise<RbacDocument[]> {
+  const page = await readFile(new URL("../../../docs/concepts/previews.md", import.meta.url), "utf8");
+  const block = [...page.matchAll(/```yaml\n([\s\S]*?)```/g)]
     .map((m) => m[1] ?? "")
     .find((yaml) => yaml.includes("kind: ClusterRole"));
-  if (block === undefined) throw new Error("the README's preview section has no RBAC example");
+  if (block === undefined) throw new Error("docs/concepts/previews.md has no RBAC example");
   return parseAllDocuments(block).map((d) => d.toJS() as RbacDocument);
 }
 
@@ -89,13 +85,13 @@ afterEach(async () => {
 });
 
 describe("preview identity (previewImpersonate)", () => {
-  it("previews as the README's preview user, within exactly the rights the example grants", async () => {
+  it("previews as the documented preview user, within exactly the rights the example grants", async () => {
     // Prepare
     bridge = await startBridge({
       target: { preview: true, previewImpersonate: { user: "pullbridge-preview" } },
     });
     const { namespace } = bridge;
-    const rbac = await readmeRbacExample();
+    const rbac = await documentedRbacExample();
     expect(rbac.map((d) => d.kind)).toEqual(["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"]);
     await applyAsAdmin(rbac, namespace);
     await bridge.push({ "deploy/app.yaml": configMap("app", { color: "blue" }) });
