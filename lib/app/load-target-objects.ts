@@ -6,19 +6,14 @@
  */
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import type { Target } from "../config/targets.ts";
-import { RenderError } from "../errors.ts";
 import type { DesiredObject } from "../manifests/kube-object.ts";
 import { skippedFiles } from "../manifests/select-manifest-files.ts";
 import { chooseRenderEngine } from "../render/choose-render-engine.ts";
 import { type RenderCapabilities, type RenderedDesired, renderDesired } from "../render/render-desired.ts";
 import type { Renderer } from "../render/renderer-port.ts";
-import {
-  commonDirectory,
-  keepDirectories,
-  sourcePathsOf,
-  touchesTarget,
-} from "../render/target-source-paths.ts";
-import type { GitSource, SkippedFile, SourceLimits, SourceTree } from "../source/git-source.ts";
+import { commonDirectory, keepDirectories, sourcePathsOf } from "../render/target-source-paths.ts";
+import { followSymlinks } from "../source/follow-symlinks.ts";
+import type { GitSource, SkippedFile, SourceLimits } from "../source/git-source.ts";
 import type { JobContext } from "./worker-deps.ts";
 
 export type LoadTargetDeps = {
@@ -35,7 +30,7 @@ async function loadTargetObjects(
   deps: LoadTargetDeps,
   target: Target,
   sha: string,
-): Promise<RenderedDesired & { files: SourceTree }> {
+): Promise<RenderedDesired> {
   const dirs = sourcePathsOf(target);
   const fetched = await deps.source.fetchTree({
     repo: target.repo,
@@ -43,23 +38,22 @@ async function loadTargetObjects(
     path: commonDirectory(dirs),
     limits: deps.sourceLimits,
   });
-  const files = dirs.length > 1 ? keepDirectories(fetched, dirs) : fetched;
+  // Links are followed before the engine is chosen: a symlinked Chart.yaml makes a chart.
+  const files = followSymlinks(dirs.length > 1 ? keepDirectories(fetched, dirs) : fetched, {
+    dirs,
+    limits: deps.sourceLimits,
+  });
   const engine = chooseRenderEngine(target.render, files.keys(), target.path);
   const capabilities =
     engine === "helm" ? await capabilitiesOf(await deps.cluster(), deps.signal) : undefined;
-  try {
-    const rendered = await renderDesired(
-      { renderer: deps.renderer },
-      { files, target, capabilities, signal: deps.signal },
-    );
-    return { ...rendered, files };
-  } catch (error) {
-    throw withWatchHint(error, target);
-  }
+  return await renderDesired(
+    { renderer: deps.renderer },
+    { files, target, capabilities, signal: deps.signal, sourceLimits: deps.sourceLimits },
+  );
 }
 
 /**
- * A job's objects at `sha` (with the render notes and, for plain targets, the files it skipped),
+ * A job's objects at `sha` (with the render notes and the files it skipped),
  * and its cluster connection made at most once: before rendering for a Helm target
  * (`.Capabilities`), else when the caller plans. The fetched tree and the renderer's output are
  * not returned: the sync that follows holds only the desired objects.
@@ -91,8 +85,10 @@ export async function loadJobObjects(
     target,
     sha,
   );
-  // A rendered directory holds patches, values and templates by design: only plain targets report skipped files.
-  const skipped = loaded.engine === "plain" ? skippedFiles(loaded.files, target.path) : [];
+  // A rendered directory holds patches, values and templates by design: files that are not
+  // manifests are skipped (and listed) only in plain targets; what the source left out, in all.
+  const skipped =
+    loaded.engine === "plain" ? skippedFiles(loaded.files, target.path) : [...(loaded.files.skipped ?? [])];
   return { desired: loaded.desired, notes: loaded.notes, skipped, connect };
 }
 
@@ -106,20 +102,4 @@ export async function capabilitiesOf(
     cluster.serverVersion ? cluster.serverVersion({ signal }) : Promise.resolve(undefined),
   ]);
   return { kubeVersion: kubeVersion || undefined, apiVersions: discovery.apiVersions ?? [] };
-}
-
-/**
- * A base outside the fetched directories reads as "doesn't exist" to Kustomize; say why and
- * what to change, since the file may well be in the repository.
- */
-function withWatchHint(error: unknown, target: Target): unknown {
-  if (!(error instanceof RenderError) || error.code !== "render") return error;
-  const missing = [...error.message.matchAll(/'([^']+)' doesn't exist/g)].map((m) => m[1] ?? "");
-  const outside = missing.find((path) => path !== "" && !touchesTarget(target, path));
-  if (outside === undefined) return error;
-  return new RenderError(
-    "render",
-    `${error.message} — ${outside} is outside the target's path and watch paths (${sourcePathsOf(target).join(", ")}), so it was not fetched: add its directory to the target's \`watch\``,
-    { file: error.file, cause: error },
-  );
 }

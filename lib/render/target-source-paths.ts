@@ -4,6 +4,7 @@
  * else, so a push that touches none of them cannot change the render: the webhook routes by
  * them and previews scope by them. Pure.
  */
+import { type SourceTree, sourceTreeOf } from "../source/git-source.ts";
 
 /** The target's directories, `path` first, without duplicates. */
 export function sourcePathsOf(target: { path: string; watch?: readonly string[] | undefined }): string[] {
@@ -34,9 +35,16 @@ export function commonDirectory(paths: readonly string[]): string {
   return first.slice(0, depth).join("/") || ".";
 }
 
-/** The files of `tree` inside any of `dirs` (drops siblings fetched with their common directory). */
-export function keepDirectories<T>(tree: ReadonlyMap<string, T>, dirs: readonly string[]): Map<string, T> {
-  const kept = new Map<string, T>();
-  for (const [path, value] of tree) if (dirs.some((dir) => inDirectory(dir, path))) kept.set(path, value);
-  return kept;
+/**
+ * The files of `tree` inside any of `dirs` (drops siblings fetched with their common directory),
+ * with the links and skipped files inside them.
+ */
+export function keepDirectories(tree: SourceTree, dirs: readonly string[]): SourceTree {
+  const inside = (path: string) => dirs.some((dir) => inDirectory(dir, path));
+  const kept = new Map<string, Uint8Array>();
+  for (const [path, value] of tree) if (inside(path)) kept.set(path, value);
+  return sourceTreeOf(kept, {
+    skipped: tree.skipped?.filter((file) => inside(file.path)),
+    links: tree.links?.filter((link) => inside(link.path)),
+  });
 }

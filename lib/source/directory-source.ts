@@ -1,22 +1,23 @@
 /**
  * The directory adapter: a directory on disk read into the same tree the git sources produce
  * (`/`-separated paths → bytes), with the same rules and limits as a commit's tarball
- * (extract-tree.ts): regular files only (symlinks are skipped, as in an archive), every file
+ * (extract-tree.ts): regular files, symbolic links recorded as an archive records them (the render
+ * phase follows those that stay inside the files read: follow-symlinks.ts), every file
  * under the path counts toward `maxFiles` / `maxBytes`, and the manifest loader then selects the
  * target's manifests from it exactly as it does in the worker. `pullbridge diff/sync <dir>` reads
  * through here, so it loads what the worker would load from that path at a commit.
  */
 import type { Dirent } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, readlink, stat } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import { ConfigError } from "../errors.ts";
 import { assertWithinLimits } from "./extract-tree.ts";
 import {
   DEFAULT_SOURCE_LIMITS,
-  type SkippedFile,
   type SourceLimits,
   type SourceTree,
-  SYMLINK_REASON,
+  type SymbolicLink,
+  sourceTreeOf,
 } from "./git-source.ts";
 
 /**
@@ -54,7 +55,7 @@ export async function readDirectoryTree(
   const base = inside ? options.cwd : absolute;
   const targetPath = toTreePath(relative(base, absolute)) || ".";
   const files = new Map<string, Uint8Array>();
-  const skipped: SkippedFile[] = [];
+  const links: SymbolicLink[] = [];
   const kept = { files: 0, bytes: 0 };
 
   const keep = async (path: string) => {
@@ -73,11 +74,11 @@ export async function readDirectoryTree(
       } else if (entry.isFile()) {
         await keep(path);
       } else if (entry.isSymbolicLink()) {
-        skipped.push({ path: toTreePath(relative(base, path)), reason: SYMLINK_REASON });
+        links.push({ path: toTreePath(relative(base, path)), target: await readlink(path) });
       }
-      // Anything else (symlinks, sockets, devices) is skipped, as extract-tree skips non-regular entries.
+      // Anything else (sockets, devices) is skipped, as extract-tree skips non-regular entries.
     }
   };
   await walk(absolute);
-  return { files: skipped.length === 0 ? files : Object.assign(files, { skipped }), targetPath };
+  return { files: sourceTreeOf(files, { links }), targetPath };
 }

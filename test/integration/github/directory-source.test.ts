@@ -55,9 +55,8 @@ describe("directory source", () => {
     expect(fromDisk.targetPath).toBe("deploy");
     expect(text(fromDisk.files)).toEqual(text(fromCommit));
     expect(Object.keys(text(fromDisk.files))).not.toContain("deploy/linked.yaml");
-    expect(fromDisk.files.skipped).toEqual([
-      { path: "deploy/linked.yaml", reason: expect.stringContaining("symbolic link") },
-    ]);
+    expect(fromDisk.files.links).toEqual([{ path: "deploy/linked.yaml", target: "../other/elsewhere.yaml" }]);
+    expect(fromDisk.files.links).toEqual(fromCommit.links);
     expect(fromDisk.files.skipped).toEqual(fromCommit.skipped);
     const loaded = (files: ReadonlyMap<string, Uint8Array>) =>
       loadManifests({ files, targetPath: "deploy", policy }).map(

@@ -21,18 +21,33 @@ describe("target source paths", () => {
     expect(commonDirectory(paths)).toBe(expected);
   });
 
-  it("keeps only the files of the listed directories from the common fetch", () => {
+  it("keeps only the files, links and skipped files of the listed directories from the common fetch", () => {
     // Prepare
-    const tree = new Map([
-      ["apps/web/base/a.yaml", 1],
-      ["apps/web/overlays/prod/k.yaml", 2],
-      ["apps/web/overlays/staging/k.yaml", 3],
-    ]);
+    const bytes = new Uint8Array();
+    const tree = Object.assign(
+      new Map([
+        ["apps/web/base/a.yaml", bytes],
+        ["apps/web/overlays/prod/k.yaml", bytes],
+        ["apps/web/overlays/staging/k.yaml", bytes],
+      ]),
+      {
+        links: [
+          { path: "apps/web/overlays/prod/l.yaml", target: "../../base/a.yaml" },
+          { path: "apps/web/overlays/staging/l.yaml", target: "../../base/a.yaml" },
+        ],
+        skipped: [
+          { path: "apps/web/base/h.yaml", reason: "hard link" },
+          { path: "apps/other/h.yaml", reason: "hard link" },
+        ],
+      },
+    );
 
     // Act
     const kept = keepDirectories(tree, ["apps/web/overlays/prod", "apps/web/base"]);
 
     // Assess
     expect([...kept.keys()]).toEqual(["apps/web/base/a.yaml", "apps/web/overlays/prod/k.yaml"]);
+    expect(kept.links).toEqual([{ path: "apps/web/overlays/prod/l.yaml", target: "../../base/a.yaml" }]);
+    expect(kept.skipped).toEqual([{ path: "apps/web/base/h.yaml", reason: "hard link" }]);
   });
 });
