@@ -35,7 +35,7 @@ export const DEFAULT_MAX_RECEIVE_COUNT = 5;
  * the cap and the fetched tree and a render's output at their limits (`npm run bench:memory-budget`,
  * BENCHMARKS.md "Memory budget"): code, the runtime, young generation and external buffers.
  */
-export const NODE_OVERHEAD_MB = 160;
+export const NODE_OVERHEAD_MB = 192;
 
 /**
  * Refuses a renderer bound that does not fit beside Node in the function's memory: Node's heap

@@ -2,7 +2,7 @@
  * The renderer adapter: runs the `pullbridge-renderer` Go helper as a child process, one per
  * render, with the tree on stdin and, on stdout, a JSON header line followed by the rendered text
  * itself (unescaped, so the output limit measures the text). Bounded: the helper enforces the
- * time and output limits with named errors and holds a hard memory bound (the kernel refuses its
+ * time and output limits with named errors and holds a hard memory bound (the kernel refuses it
  * address space past it, infra/renderer/memory_linux.go); this side names the memory bound when
  * the helper dies of it (a Go process cannot report its own out-of-memory) and kills it past the
  * deadline (plus a grace), past the output cap or on abort, so a wedged helper cannot hold the Lambda.
@@ -28,7 +28,7 @@ export type ProcessRendererOptions = {
 const KILL_GRACE_MS = 2_000;
 /** The header line (object spans and sources, inputs, notes) is small; this caps a runaway one. */
 const MAX_HEADER_BYTES = 16 * 1024 * 1024;
-/** How the Go runtime says a mapping was refused (RLIMIT_AS reached): `fatal error: out of memory`, `runtime: cannot allocate memory`. */
+/** How the Go runtime says a mapping was refused (its RLIMIT_AS reached): `fatal error: out of memory`, `runtime: cannot allocate memory`. */
 const OUT_OF_MEMORY = /out of memory|cannot allocate memory|cannot map pages/;
 
 type HelperHeader = {

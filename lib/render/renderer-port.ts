@@ -74,9 +74,10 @@ export type RenderLimits = {
 };
 
 /**
- * Defaults for the worker: far above a real chart or overlay. The memory bound is part of the
- * worker's budget (serverless.yml: 1,536 MB function = Node heap capped at 512 MB + this 640 MiB
- * + measured overhead; BENCHMARKS.md "Memory budget").
+ * Defaults for the worker: far above a real chart or overlay (a large chart such as
+ * kube-prometheus-stack renders a few MB). The memory bound is part of the worker's budget
+ * (serverless.yml: 1,536 MB function ≥ Node's heap cap of 512 MB + what Node holds beside it +
+ * these 640 MiB; BENCHMARKS.md "Memory budget").
  */
 export const DEFAULT_RENDER_LIMITS: RenderLimits = {
   timeoutMs: 30_000,

@@ -139,7 +139,7 @@ describe("createProcessRenderer", () => {
   });
 
   it("names the memory bound when the helper dies of it, in one line without the Go stack trace", async () => {
-    // Prepare: what the Go runtime prints when the kernel refuses it more address space.
+    // Prepare: what the Go runtime prints when the kernel refuses it more memory.
     const renderer = createProcessRenderer({
       binaryPath: await script(
         "oom",
