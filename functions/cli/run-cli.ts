@@ -368,7 +368,7 @@ async function renderCommand(run: Run): Promise<number> {
       )}\n`,
     );
   } else if (rendered.output) {
-    io.stdout(rendered.output.objects.map((o) => o.yaml).join("---\n"));
+    io.stdout(rendered.output.text);
   } else {
     io.stdout(rendered.desired.map((d) => stringify(d.object)).join("---\n"));
   }

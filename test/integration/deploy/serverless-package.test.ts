@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { statePrefixStatements } from "../../../infra/iam.ts";
+import { checkMemoryBudget } from "../../../lib/config/worker-env.ts";
 import {
   DriftScheduleMetric,
   HealthMetric,
@@ -129,6 +130,25 @@ describe("serverless.yml packaged offline", () => {
           .POWERTOOLS_SERVICE_NAME,
     );
     expect([...new Set(services)].sort()).toEqual(Object.values(ServiceName).sort());
+  });
+
+  it("gives the worker memory for Node's heap cap and the renderer's bound at once (the budget the worker checks at start)", () => {
+    // Prepare
+    const worker = resource("WorkerLambdaFunction").Properties;
+    const variables = (worker.Environment as { Variables: Record<string, string> }).Variables;
+
+    // Act
+    const check = () =>
+      checkMemoryBudget({
+        functionMemoryMb: worker.MemorySize as number,
+        nodeOptions: variables.NODE_OPTIONS,
+        renderMaxMemoryBytes: Number(variables.PULLBRIDGE_RENDER_MAX_MEMORY_MB) * 2 ** 20,
+      });
+
+    // Assess
+    expect(variables.NODE_OPTIONS).toMatch(/--max-old-space-size=\d+/);
+    expect(variables.PULLBRIDGE_RENDER_MAX_MEMORY_MB).toMatch(/^\d+$/);
+    expect(check).not.toThrow();
   });
 
   it("wires a FIFO queue to a FIFO DLQ at maxReceiveCount 5 with visibility ≥ 6× the worker timeout", () => {
