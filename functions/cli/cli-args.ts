@@ -142,8 +142,9 @@ Usage:
   pullbridge targets validate [file]      check a targets file (default: infra/targets.yaml)
   pullbridge inventory repair --target <name> [--targets <file> | -n <ns>] [--dry-run]
                                           rebuild a target's damaged or deleted ApplySet parent from the
-                                          objects labelled part-of its set (README: "Recovering a damaged
-                                          inventory"); never takes over another tool's parent
+                                          objects labelled part-of its set; never takes over another
+                                          tool's parent (docs/concepts/sync-and-prune.md: "Recovering
+                                          a damaged inventory")
   pullbridge images plan [dir] (--event <file> | --image <repo:tag>) [--targets <file>]
                                           what a pushed image would change in the checkout <dir>
                                           (default "."), by the targets file's image policies; writes nothing

@@ -5,7 +5,7 @@
  * (`--root`, else the git top level, else the working directory) and the flags give its
  * namespace, watch paths and policy — without `--watch`, an overlay's bases are found from its
  * kustomizations. Either way only the target's directories are read, through the worker's
- * selection and limits (lib/source/directory-source.ts).
+ * selection and limits (lib/source/adapters/directory-source.ts).
  */
 import { realpath, stat } from "node:fs/promises";
 import { relative, resolve, sep } from "node:path";

@@ -365,7 +365,7 @@ type RenderSetting = "helm" | "include" | "exclude" | "recursive";
 /**
  * Settings the engine never reads (`include` on a Kustomize target, `helm` on a plain one): a
  * sync would silently ignore them, so they are refused — in the file when `render` names the
- * engine, at sync time under `auto` (lib/app/read-target-tree.ts).
+ * engine, at sync time under `auto` (lib/app/load-target-objects.ts).
  */
 export function settingsUnusedBy(
   target: Pick<z.infer<typeof targetFields>, RenderSetting>,
