@@ -13,6 +13,8 @@ let dir: string;
 /** No cluster answers here: a command that got as far as connecting would fail differently. */
 const NO_CLUSTER = ["--kubeconfig", "/nonexistent/kubeconfig"];
 
+const run = (argv: string[]) => pullbridge(argv, { cwd: dir });
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "pullbridge-usage-"));
   await writeFile(
@@ -24,16 +26,17 @@ beforeAll(async () => {
 describe("pullbridge <command> --help", () => {
   it("prints the command's own usage and exactly the flags it takes (exit 0)", async () => {
     // Act
-    const [diff, sync, status, program] = await Promise.all(
-      [["diff", "--help"], ["sync", "-h"], ["status", "--help"], ["--help"]].map((argv) =>
-        pullbridge(argv, { cwd: dir }),
-      ),
-    );
+    const [diff, sync, status, program] = await Promise.all([
+      run(["diff", "--help"]),
+      run(["sync", "-h"]),
+      run(["status", "--help"]),
+      run(["--help"]),
+    ]);
 
     // Assess
-    for (const run of [diff, sync, status, program]) {
-      expect(run.stderr).toBe("");
-      expect(run.code).toBe(0);
+    for (const help of [diff, sync, status, program]) {
+      expect(help.stderr).toBe("");
+      expect(help.code).toBe(0);
     }
     expect(diff.stdout).toMatch(/^pullbridge diff — plan <dir> against the live cluster/);
     expect(diff.stdout).toContain("Usage:\n  pullbridge diff <dir> [options]\n");
@@ -50,14 +53,12 @@ describe("pullbridge <command> --help", () => {
 
   it("is the same through `pullbridge help <command>`, and a group's help is its commands'", async () => {
     // Act
-    const [flag, word, group, plan] = await Promise.all(
-      [
-        ["inventory", "repair", "--help"],
-        ["help", "inventory", "repair"],
-        ["images", "--help"],
-        ["images", "plan", "-h"],
-      ].map((argv) => pullbridge(argv, { cwd: dir })),
-    );
+    const [flag, word, group, plan] = await Promise.all([
+      run(["inventory", "repair", "--help"]),
+      run(["help", "inventory", "repair"]),
+      run(["images", "--help"]),
+      run(["images", "plan", "-h"]),
+    ]);
 
     // Assess
     expect(flag.stdout).toContain("pullbridge inventory repair --target <name>");
@@ -77,14 +78,14 @@ describe("flags", () => {
         ["render", "."],
         ["status", ...NO_CLUSTER],
         ["inventory", "repair", "--target", "web", ...NO_CLUSTER],
-      ].map((argv) => pullbridge([...argv, "--targets", "targets.yaml", "-n", "apps"], { cwd: dir })),
+      ].map((argv) => run([...argv, "--targets", "targets.yaml", "-n", "apps"])),
     );
 
     // Assess
-    for (const run of runs) {
-      expect(run.code).toBe(1);
-      expect(run.stdout).toBe("");
-      expect(run.stderr).toBe(
+    for (const refused of runs) {
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toBe("");
+      expect(refused.stderr).toBe(
         "error: --namespace: comes from the targets file when --targets is given; drop one of them\n",
       );
     }
@@ -92,23 +93,21 @@ describe("flags", () => {
 
   it("refuses -A beside --targets, whose file names the targets, and prints a JSON error with -o json", async () => {
     // Act
-    const run = await pullbridge(["status", "--targets", "targets.yaml", "-A", "-o", "json", ...NO_CLUSTER], {
-      cwd: dir,
-    });
+    const json = await run(["status", "--targets", "targets.yaml", "-A", "-o", "json", ...NO_CLUSTER]);
 
     // Assess
-    expect(run.code).toBe(1);
+    expect(json.code).toBe(1);
     const message =
       "--all-namespaces: the targets file names the targets when --targets is given; drop one of them";
-    expect(run.stderr).toBe(`error: ${message}\n`);
-    expect(JSON.parse(run.stdout)).toEqual({ error: { kind: "ConfigError", message } });
+    expect(json.stderr).toBe(`error: ${message}\n`);
+    expect(JSON.parse(json.stdout)).toEqual({ error: { kind: "ConfigError", message } });
   });
 
   it("refuses a flag the command does not take, naming the commands that do", async () => {
     // Act
-    const wait = await pullbridge(["status", "--wait", ...NO_CLUSTER], { cwd: dir });
-    const prune = await pullbridge(["images", "plan", "--no-prune"], { cwd: dir });
-    const root = await pullbridge(["render", ".", "--targets", "targets.yaml", "--root", "."], { cwd: dir });
+    const wait = await run(["status", "--wait", ...NO_CLUSTER]);
+    const prune = await run(["images", "plan", "--no-prune"]);
+    const root = await run(["render", ".", "--targets", "targets.yaml", "--root", "."]);
 
     // Assess
     expect(wait.code).toBe(1);
