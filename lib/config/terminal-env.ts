@@ -19,7 +19,11 @@ export type TerminalEnv = {
   readonly NO_COLOR: string | undefined;
   readonly FORCE_COLOR: string | undefined;
   readonly KUBECONFIG: string | undefined;
-  /** The renderer helper: `PULLBRIDGE_RENDERER_PATH`, else what `bash infra/renderer/build.sh` last built. */
+  /**
+   * The renderer helper: `PULLBRIDGE_RENDERER_PATH`, else what `bash infra/renderer/build.sh` last
+   * built (`renderer/current` in its cache: `$PULLBRIDGE_CACHE_DIR`, else `$XDG_CACHE_HOME/pullbridge`,
+   * else `~/.cache/pullbridge`, as the script chooses it).
+   */
   readonly PULLBRIDGE_RENDERER_PATH: string;
   /** `PULLBRIDGE_GITHUB_TOKEN`, byte for byte. */
   readonly githubToken: string | undefined;
@@ -39,14 +43,15 @@ export type LocalEnv = TerminalEnv &
 
 /** The CLI's environment (default `process.env`). */
 export function readTerminalEnv(env: Env = process.env): TerminalEnv {
-  const cache = env.XDG_CACHE_HOME ?? `${env.HOME ?? ""}/.cache`;
+  const cache =
+    optionalString(env, "PULLBRIDGE_CACHE_DIR") ??
+    `${optionalString(env, "XDG_CACHE_HOME") ?? `${env.HOME ?? ""}/.cache`}/pullbridge`;
   return {
     NO_COLOR: env.NO_COLOR,
     FORCE_COLOR: env.FORCE_COLOR,
     KUBECONFIG: env.KUBECONFIG,
     PULLBRIDGE_RENDERER_PATH:
-      optionalString(env, "PULLBRIDGE_RENDERER_PATH") ??
-      `${cache}/pullbridge/renderer/current/pullbridge-renderer`,
+      optionalString(env, "PULLBRIDGE_RENDERER_PATH") ?? `${cache}/renderer/current/pullbridge-renderer`,
     githubToken: env.PULLBRIDGE_GITHUB_TOKEN,
     githubApiUrl: optionalString(env, "PULLBRIDGE_GITHUB_API_URL"),
   };
