@@ -35,7 +35,7 @@ export const INTERFACE_ENDPOINT_SERVICES = [
 
 /** The Lambda-managed ENI permissions (CreateNetworkInterface, Describe…, Delete…), as AWS maintains them. */
 export const LAMBDA_VPC_ACCESS_POLICY = {
-  "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+  "Fn::Sub": `arn:\${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`,
 };
 
 function ids(param: keyof VpcParams, value: string, prefix: string): string[] {
@@ -113,7 +113,7 @@ export function buildVpc(params: VpcParams): {
       Type: "AWS::EC2::VPCEndpoint",
       Properties: {
         VpcEndpointType: "Gateway",
-        ServiceName: { "Fn::Sub": "com.amazonaws.${AWS::Region}.s3" },
+        ServiceName: { "Fn::Sub": `com.amazonaws.\${AWS::Region}.s3` },
         VpcId: vpcId,
         RouteTableIds: routeTables,
       },

@@ -89,6 +89,8 @@ export function createClusterCredentialsResolver(
         );
       }
       const identity = roleIdentity(cluster, input.clusterKey ?? cluster.name, region, fieldPrefix);
+      // Assumed before DescribeCluster and the token ask for it, so a denied role fails as itself.
+      await identity?.credentials();
       const [info, token] = await Promise.all([
         deps.clusterInfo.describe({ name: cluster.name, region, identity }),
         deps.tokens.get({ clusterName: cluster.name, region, identity }),
