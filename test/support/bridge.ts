@@ -166,7 +166,12 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   }
   const config = parseTargetsConfig(
     options.config
-      ? { version: 1, ...options.config }
+      ? {
+          version: 1,
+          clusters: options.config.clusters,
+          // The GitHub fake serves one repository: every target reads it.
+          targets: options.config.targets.map((t) => ({ ...t, repo: world.repoName })),
+        }
       : {
           version: 1,
           clusters: {
