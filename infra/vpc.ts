@@ -16,8 +16,8 @@ export type VpcParams = {
   vpcRouteTableIds: string;
 };
 
-/** The function-level `vpc` of serverless.yml: empty (no VPC) or the subnets and security groups. */
-export type FunctionVpc = Record<string, never> | { subnetIds: string[]; securityGroupIds: string[] };
+/** The function-level `vpc` of serverless.yml: `false` (no VPC; osls refuses `{}`) or the subnets and security groups. */
+export type FunctionVpc = false | { subnetIds: string[]; securityGroupIds: string[] };
 
 type CfnResource = { Type: string; Properties: Record<string, unknown> };
 
@@ -79,7 +79,7 @@ export function buildVpc(params: VpcParams): {
     if (endpoints) {
       throw new ConfigError("--param vpcEndpoints", "needs vpcSubnetIds and vpcSecurityGroupIds");
     }
-    return { functionVpc: {}, inVpc: false, resources: { Resources: {} } };
+    return { functionVpc: false, inVpc: false, resources: { Resources: {} } };
   }
   const functionVpc = { subnetIds: subnets, securityGroupIds: groups };
   if (!endpoints) return { functionVpc, inVpc: true, resources: { Resources: {} } };

@@ -75,7 +75,7 @@ describe("cluster access in IAM", () => {
 
     // Assess
     expect(describe?.Resource).toEqual([
-      { "Fn::Sub": "arn:${AWS::Partition}:eks:eu-west-1:${AWS::AccountId}:cluster/tools" },
+      { "Fn::Sub": `arn:\${AWS::Partition}:eks:eu-west-1:\${AWS::AccountId}:cluster/tools` },
     ]);
     expect(JSON.stringify(Resources.WorkerRole)).toContain("AWSLambdaVPCAccessExecutionRole");
     expect(JSON.stringify(Resources.HealthRole)).toContain("AWSLambdaVPCAccessExecutionRole");
@@ -85,7 +85,7 @@ describe("cluster access in IAM", () => {
 
 describe("VPC parameters", () => {
   it("places nothing in a VPC by default", () => {
-    expect(buildVpc(NO_VPC)).toEqual({ functionVpc: {}, inVpc: false, resources: { Resources: {} } });
+    expect(buildVpc(NO_VPC)).toEqual({ functionVpc: false, inVpc: false, resources: { Resources: {} } });
   });
 
   it.each([
