@@ -25,7 +25,12 @@ import { formatStatusTable, statusJson } from "../../lib/cli/format-status.ts";
 import { formatSkippedFiles, formatSyncResult, syncResultJson } from "../../lib/cli/format-sync-result.ts";
 import { formatTable } from "../../lib/cli/format-table.ts";
 import { createPalette, type Palette, shouldUseColour } from "../../lib/cli/palette.ts";
-import { applySetParentName, parseTargetsYaml, type Target } from "../../lib/config/targets.ts";
+import {
+  applySetParentName,
+  parseTargetsYaml,
+  type Target,
+  type TargetsFile,
+} from "../../lib/config/targets.ts";
 import { ConfigError } from "../../lib/errors.ts";
 import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { isImageAutomationFile } from "../../lib/images/plan-image-update.ts";
@@ -38,6 +43,7 @@ import { type CliArgs, HELP, parseCliArgs } from "./cli-args.ts";
 import { describeRevision } from "./git-revision.ts";
 import { connectKubeconfig, type KubeConnection } from "./kube-connection.ts";
 import { resolveLocalTarget } from "./local-target.ts";
+import { type ClusterConnection, connectTargetCluster, reachesThroughTargetsFile } from "./target-cluster.ts";
 
 /** Where the CLI reads and writes; `main.ts` passes the process's. */
 export type CliIo = {
@@ -52,7 +58,7 @@ export type CliIo = {
 
 const EXIT = { ok: 0, error: 1, changes: 2 } as const;
 
-type Run = { args: CliArgs; io: CliIo; p: Palette; connection?: KubeConnection };
+type Run = { args: CliArgs; io: CliIo; p: Palette; connection?: ClusterConnection };
 
 const DEFAULT_TARGETS_FILE = "infra/targets.yaml";
 
@@ -126,13 +132,44 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
+/**
+ * The cluster of a directory command: with `--targets` and an EKS cluster for the target, that
+ * cluster as the worker reaches it (its role assumed with the caller's AWS credentials); otherwise
+ * — and always with `--kubeconfig` or `--context` — the caller's kubeconfig.
+ */
+async function connectFor(
+  run: Run,
+  fileTarget: { file: TargetsFile; target: Target } | undefined,
+): Promise<ClusterConnection> {
+  const { args, io } = run;
+  if (
+    fileTarget === undefined ||
+    args.kubeconfig !== undefined ||
+    args.context !== undefined ||
+    !reachesThroughTargetsFile(fileTarget.file, fileTarget.target)
+  ) {
+    return await connect(run);
+  }
+  run.connection = await connectTargetCluster({ ...fileTarget, region: io.env.awsRegion, now: io.now });
+  return run.connection;
+}
+
+/** The targets file's target named by `--target` (or its only one), when `--targets` is given. */
+async function fileTargetOf(run: Run): Promise<{ file: TargetsFile; target: Target } | undefined> {
+  const { args, io } = run;
+  if (args.targets === undefined) return undefined;
+  const file = parseTargetsYaml(await readTargetsFile(args.targets, io.cwd), args.targets);
+  return { file, target: selectTarget(file, args.target, args.targets) };
+}
+
 async function connect(run: Run): Promise<KubeConnection> {
-  run.connection = await connectKubeconfig({
+  const connection = await connectKubeconfig({
     kubeconfig: run.args.kubeconfig,
     context: run.args.context,
     env: run.io.env,
   });
-  return run.connection;
+  run.connection = connection;
+  return connection;
 }
 
 async function readTargetsFile(path: string, cwd: string): Promise<string> {
@@ -176,7 +213,7 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
   }
   if (args.wait && mode === "plan")
     throw new ConfigError("--wait", "applies to sync only (diff never writes)");
-  const connection = await connect(run);
+  const connection = await connectFor(run, await fileTargetOf(run));
   const local = await resolveLocalTarget({
     args,
     cwd: io.cwd,
@@ -264,7 +301,7 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
  */
 async function waitForRollout(
   run: Run,
-  connection: KubeConnection,
+  connection: ClusterConnection,
   input: Parameters<typeof waitForHealth>[1],
 ): Promise<HealthWaitResult> {
   const { io, p, args } = run;
@@ -474,15 +511,17 @@ async function repairCommand(run: Run): Promise<number> {
   if (args.positionals.length > 1) throw new ConfigError("inventory repair", "takes no directory");
   if (args.target === undefined)
     throw new ConfigError("--target", "inventory repair needs the target to repair");
-  const connection = await connect(run);
+  const fileTarget = await fileTargetOf(run);
+  const connection = await connectFor(run, fileTarget);
   const target =
     args.targets === undefined
       ? adHocTarget({ name: args.target, namespace: args.namespace ?? connection.namespace ?? "default" })
-      : selectTarget(
+      : (fileTarget?.target ??
+        selectTarget(
           parseTargetsYaml(await readTargetsFile(args.targets, io.cwd), args.targets),
           args.target,
           args.targets,
-        );
+        ));
   const repair = await repairInventory(
     { cluster: connection.cluster, toolingVersion: PULLBRIDGE_VERSION },
     { target, dryRun: args.dryRun },

@@ -62,6 +62,8 @@ export type LocalCompositionOptions = {
   awsCredentials?: AwsCredentials | AwsCredentialsProvider;
   /** STS / EKS endpoints other than AWS's (tests: the emulators); the SDK's `AWS_ENDPOINT_URL_*` work too. */
   awsEndpoints?: AwsEndpoints | undefined;
+  /** Region of EKS clusters that name none. */
+  region?: string | undefined;
   /** The worker's and health consumer's clock (tests move it past a credential's expiry). */
   now?: (() => Date) | undefined;
   /** What a cluster with `source: default` reads; `~/.kube/config` unless given. */
@@ -125,6 +127,7 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
     secrets: options.secrets,
     ...(options.awsCredentials === undefined ? {} : { awsCredentials: options.awsCredentials }),
     awsEndpoints: options.awsEndpoints,
+    region: options.region,
     ...(options.now === undefined ? {} : { now: options.now }),
     sourceLimits: DEFAULT_SOURCE_LIMITS,
     renderer: options.renderer,
@@ -187,6 +190,7 @@ function composeHealthLoop(
     secrets: options.secrets,
     ...(options.awsCredentials === undefined ? {} : { awsCredentials: options.awsCredentials }),
     awsEndpoints: options.awsEndpoints,
+    region: options.region,
     ...(options.now === undefined ? {} : { now: options.now }),
     queue: port,
     backoff,
