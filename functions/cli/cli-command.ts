@@ -7,7 +7,7 @@ import type { FlagTable, FlagValues } from "../../lib/cli/command-line.ts";
 import type { HelpEntry } from "../../lib/cli/format-help.ts";
 import type { Palette } from "../../lib/cli/palette.ts";
 import type { TerminalEnv } from "../../lib/config/terminal-env.ts";
-import type { KubeConnection } from "./kube-connection.ts";
+import type { ClusterConnection } from "./target-cluster.ts";
 
 /** Exit codes, as `kubectl diff`: 0 success / no changes, 1 error, 2 changes found (or would be made). */
 export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
@@ -33,8 +33,18 @@ export type CommandContext<Flags> = {
   readonly terminal: Terminal;
   readonly cwd: string;
   readonly now: () => Date;
-  /** The kubeconfig context's cluster; once connected, errors name its server. */
-  connect(options: { kubeconfig: string | undefined; context: string | undefined }): Promise<KubeConnection>;
+  /**
+   * The command's cluster; once connected, errors name its server. With `--targets` and an EKS
+   * cluster for the target, that cluster as the worker reaches it (its role assumed with the
+   * caller's AWS credentials); otherwise — and always with `--kubeconfig` or `--context` — the
+   * caller's kubeconfig context.
+   */
+  connect(options: {
+    kubeconfig: string | undefined;
+    context: string | undefined;
+    targets?: string | undefined;
+    target?: string | undefined;
+  }): Promise<ClusterConnection>;
 };
 
 /** A command as the dispatcher sees it. */

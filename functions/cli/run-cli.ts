@@ -20,7 +20,9 @@ import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { type CliCommand, EXIT, type Terminal } from "./cli-command.ts";
 import { GLOBAL_FLAGS } from "./cli-flags.ts";
 import { COMMANDS, PROGRAM_FOOTER, PROGRAM_TITLE } from "./command-registry.ts";
-import { connectKubeconfig, type KubeConnection } from "./kube-connection.ts";
+import { connectKubeconfig } from "./kube-connection.ts";
+import { type ClusterConnection, connectTargetCluster, reachesThroughTargetsFile } from "./target-cluster.ts";
+import { targetOfFile } from "./targets-file.ts";
 
 /** Where the CLI reads and writes; `main.ts` passes the process's. */
 export type CliIo = {
@@ -57,7 +59,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const [first, ...rest] = line.positionals;
   const asksHelp = global.help || first === "help";
   const words = first === "help" ? rest : line.positionals;
-  let connection: KubeConnection | undefined;
+  let connection: ClusterConnection | undefined;
   let command: CliCommand | undefined;
   try {
     if (words.length === 0) {
@@ -89,7 +91,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       cwd: io.cwd,
       now: io.now,
       async connect(options) {
-        connection = await connectKubeconfig({ ...options, env: io.env });
+        const fileTarget =
+          options.targets === undefined || options.kubeconfig !== undefined || options.context !== undefined
+            ? undefined
+            : await targetOfFile(options.targets, options.target, io.cwd);
+        connection =
+          fileTarget !== undefined && reachesThroughTargetsFile(fileTarget.file, fileTarget.target)
+            ? await connectTargetCluster({ ...fileTarget, region: io.env.awsRegion, now: io.now })
+            : await connectKubeconfig({
+                kubeconfig: options.kubeconfig,
+                context: options.context,
+                env: io.env,
+              });
         return connection;
       },
     });

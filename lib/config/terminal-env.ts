@@ -11,6 +11,7 @@
  * | `PULLBRIDGE_GITHUB_API_URL` | REST API root for that token (GitHub Enterprise Server) |
  * | `PULLBRIDGE_WEBHOOK_SECRET` | local mode only: the secret deliveries are signed with |
  * | `KUBEBUILDER_ASSETS` / `PULLBRIDGE_CACHE_DIR` | local mode only: where built control-plane binaries are |
+ * | `AWS_REGION` / `AWS_DEFAULT_REGION` | region of a targets file's EKS clusters that name none (the AWS SDK reads credentials and endpoints itself) |
  */
 import { type Env, optionalString } from "./adapters/read-env.ts";
 
@@ -28,6 +29,8 @@ export type TerminalEnv = {
   /** `PULLBRIDGE_GITHUB_TOKEN`, byte for byte. */
   readonly githubToken: string | undefined;
   readonly githubApiUrl: string | undefined;
+  /** `AWS_REGION`, else `AWS_DEFAULT_REGION`. */
+  readonly awsRegion: string | undefined;
 };
 
 /** Where the local control plane's binaries may already be. */
@@ -54,6 +57,7 @@ export function readTerminalEnv(env: Env = process.env): TerminalEnv {
       optionalString(env, "PULLBRIDGE_RENDERER_PATH") ?? `${cache}/renderer/current/pullbridge-renderer`,
     githubToken: env.PULLBRIDGE_GITHUB_TOKEN,
     githubApiUrl: optionalString(env, "PULLBRIDGE_GITHUB_API_URL"),
+    awsRegion: optionalString(env, "AWS_REGION") ?? optionalString(env, "AWS_DEFAULT_REGION"),
   };
 }
 

@@ -21,8 +21,8 @@ import { PULLBRIDGE_VERSION } from "../../../lib/sync/tooling-version.ts";
 import { type CommandContext, defineCommand, EXIT, type Terminal } from "../cli-command.ts";
 import { CLUSTER_FLAGS, FLAGS, LOCAL_TARGET_FLAGS } from "../cli-flags.ts";
 import { describeRevision } from "../git-revision.ts";
-import type { KubeConnection } from "../kube-connection.ts";
 import { type LocalTargetFlags, loadNotes, resolveLocalTarget } from "../local-target.ts";
+import type { ClusterConnection } from "../target-cluster.ts";
 
 const TARGET_ABOUT =
   "Without --targets, <dir> is the target's path inside the repository root (--root, else the git top level) and the flags below give its name, namespace, watch paths and policy. With --targets <file>, <dir> is the repository root and the file's target applies: its path, watch paths, namespace and policy (the cluster is still your kubeconfig; the CLI never reads the file's clusters). Either way only the target's directories are read, with the worker's file and byte limits.";
@@ -213,7 +213,7 @@ function progressPrinter(terminal: Terminal) {
  */
 async function waitForRollout(
   context: CommandContext<unknown>,
-  connection: KubeConnection,
+  connection: ClusterConnection,
   input: Parameters<typeof waitForHealth>[1],
 ): Promise<HealthWaitResult> {
   const { terminal } = context;

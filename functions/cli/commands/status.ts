@@ -39,7 +39,8 @@ export const statusCommand = defineCommand({
   examples: ["pullbridge status -n apps", "pullbridge status --targets infra/targets.yaml --context prod"],
   exitCodes: "0, 1 when a target's parent cannot be read.",
   run: async ({ flags, terminal, cwd, now, connect }) => {
-    const connection = await connect(flags);
+    // A status over several targets reads with the caller's kubeconfig (not each target's cluster).
+    const connection = await connect({ kubeconfig: flags.kubeconfig, context: flags.context });
     let query: StatusQuery;
     let fileTargets: Target[] = [];
     if (flags.targets !== undefined) {
