@@ -46,6 +46,7 @@ export type JobOutcome =
   | "preview-superseded"
   | "skipped"
   | "already-synced"
+  | "resolved"
   | "failed";
 
 /** One conclusion a runner reached; each maps to at most one `finish` on one commit. */

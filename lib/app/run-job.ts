@@ -4,11 +4,12 @@
  * (the job goes back to the queue, and to the DLQ after maxReceiveCount); permanent ones are
  * reported on the commit and returned, so the message is acknowledged.
  */
-import type { Job } from "../jobs/job-codec.ts";
+import type { QueueJob } from "../jobs/job-codec.ts";
 import { formatUnknownTarget } from "../reporting/format-job-report.ts";
 import { describeConclusion, jobAgeMetric } from "./job-outcome.ts";
 import { type JobReport, jobReportOf, postConclusion } from "./report-job.ts";
 import { runPreviewJob } from "./run-preview-job.ts";
+import { runResolveJob } from "./run-resolve-job.ts";
 import { runSyncJob } from "./run-sync-job.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
 
@@ -16,7 +17,8 @@ export type { JobReport } from "./report-job.ts";
 export type { WorkerDeps } from "./worker-deps.ts";
 
 /** Handles one job; throws only retryable errors. */
-export async function runJob(deps: WorkerDeps, job: Job): Promise<JobReport> {
+export async function runJob(deps: WorkerDeps, job: QueueJob): Promise<JobReport> {
+  if (job.type === "resolve") return await runResolveJob(deps, job);
   const jobAge = jobAgeMetric(deps.now(), job.receivedAt);
   const jobSha = job.type === "drift" ? undefined : job.sha;
   const installationId = job.type === "drift" ? undefined : job.installationId;

@@ -1,13 +1,19 @@
 /** What the worker's use case is built from: configuration, ports and the clock. */
+import type { BranchHeads } from "../cache/branch-heads.ts";
+import type { RenderCache } from "../cache/render-cache.ts";
+import type { TreeCache } from "../cache/tree-cache.ts";
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import type { Target, TargetsFile } from "../config/targets.ts";
 import type { JobGitHub, JobGitHubFactory } from "../github/job-github-ports.ts";
 import type { HealthCheckQueue } from "../health/health-check-queue.ts";
 import type { HealthBackoff } from "../health/health-schedule.ts";
+import type { JobQueue } from "../jobs/job-queue.ts";
 import type { Renderer } from "../render/renderer-port.ts";
+import type { RoutingStore } from "../routing/routing-store.ts";
 import type { SourceLimits } from "../source/git-source.ts";
 import type { SyncDeps } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
+import type { FleetCounters } from "../telemetry/fleet-counters.ts";
 import type { Log } from "../telemetry/log.ts";
 
 export type WorkerDeps = {
@@ -36,6 +42,24 @@ export type WorkerDeps = {
    * without PULLBRIDGE_HEALTH_QUEUE_URL) `success` is reported once applied.
    */
   health?: { queue: HealthCheckQueue; backoff: HealthBackoff } | undefined;
+  /**
+   * Fleet scale (issue 26), when the worker has a state bucket: branch heads looked up
+   * conditionally, a commit's tree downloaded once for every target, renders reused while their
+   * inputs are unchanged, routing derived from what renders read, and the drift tick's fan-out.
+   * Without it every job looks up the head and downloads its own tree, as before.
+   */
+  fleet?: FleetDeps | undefined;
+  /** Where a drift tick's resolve job queues its drift checks (the job queue itself). */
+  jobQueue?: JobQueue | undefined;
+};
+
+/** What fleet scale needs (see `WorkerDeps.fleet`). */
+export type FleetDeps = {
+  trees: TreeCache;
+  renders: RenderCache;
+  routing: RoutingStore;
+  heads: BranchHeads;
+  counters: FleetCounters;
 };
 
 export type JobAttempt = { number: number; of: number };

@@ -8,9 +8,12 @@
  * deadline (plus a grace), past the output cap or on abort, so a wedged helper cannot hold the Lambda.
  */
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { RenderError, type RenderFailureCode } from "../../errors.ts";
 import {
   DEFAULT_RENDER_LIMITS,
+  type ProbeResult,
   type RenderedObject,
   type Renderer,
   type RenderLimits,
@@ -36,6 +39,9 @@ type HelperHeader = {
   objects: Array<{ start: number; end: number; source: RenderedObject["source"] }>;
   notes: string[];
   inputs: string[];
+  /** Absent from helpers built before directory reads were reported. */
+  listed?: string[];
+  probed?: Record<string, ProbeResult>;
   textBytes: number;
   error?: { code: RenderFailureCode; file?: string; message: string };
 };
@@ -49,7 +55,12 @@ function formatBytes(bytes: number): string {
 /** A Renderer backed by the Go helper binary. */
 export function createProcessRenderer(options: ProcessRendererOptions): Renderer {
   const limits = { ...DEFAULT_RENDER_LIMITS, ...options.limits };
+  let identity: Promise<string> | undefined;
   return {
+    identity() {
+      identity ??= digestFile(options.binaryPath);
+      return identity;
+    },
     async render(request: RenderRequest): Promise<RenderOutput> {
       const body = JSON.stringify({
         files: Object.fromEntries(
@@ -88,9 +99,24 @@ export function createProcessRenderer(options: ProcessRendererOptions): Renderer
         })),
         notes: header.notes,
         inputs: header.inputs,
+        listed: header.listed,
+        probed: header.probed,
       };
     },
   };
+}
+
+/** `sha256:<hex>` of a file's content, streamed. */
+function digestFile(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash("sha256");
+    createReadStream(path)
+      .on("data", (chunk) => hash.update(chunk))
+      .on("error", (cause) =>
+        reject(new RenderError("crash", `cannot read the renderer ${path}: ${cause.message}`, { cause })),
+      )
+      .on("end", () => resolve(`sha256:${hash.digest("hex")}`));
+  });
 }
 
 /** Runs the helper; resolves with its header line and the text after it, or rejects with a RenderError. */
