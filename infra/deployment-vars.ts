@@ -15,6 +15,7 @@ import {
   WebhookMetric,
 } from "../lib/telemetry/metric-names.ts";
 import { buildDashboardBody } from "./dashboard.ts";
+import { FLEET_STATE_GRANTS } from "./fleet-grants.ts";
 import { buildIamResources } from "./iam.ts";
 import { buildOptionalResources } from "./optional-resources.ts";
 import { buildVpc, LAMBDA_VPC_ACCESS_POLICY, type VpcParams } from "./vpc.ts";
@@ -107,6 +108,7 @@ export function loadDeploymentVars(input: {
         input.githubTokenParameter,
       ],
       vpcPolicyArns: vpc.inVpc ? [LAMBDA_VPC_ACCESS_POLICY] : [],
+      stateGrants: FLEET_STATE_GRANTS,
     }),
     functionVpc: vpc.functionVpc,
     vpcResources: vpc.resources,

@@ -162,8 +162,8 @@ export function buildIamResources(input: {
       ],
       Resource: [queueArn],
     },
-    // The worker queues the first health check after an apply.
-    { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [healthQueueArn] },
+    // The worker queues the first health check after an apply, and a drift tick's checks (issue 26).
+    { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [healthQueueArn, queueArn] },
     {
       Effect: "Allow",
       Action: ["ssm:GetParameter"],

@@ -26,7 +26,10 @@ import type { SqsBatchHandler } from "../../lib/jobs/adapters/lambda-sqs-event-s
 import { createSqsImageJobQueue } from "../../lib/jobs/adapters/sqs-image-job-queue.ts";
 import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
+import { createRoutingReader } from "../../lib/routing/routing-store.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
+import type { ObjectStore } from "../../lib/state/object-store.ts";
+import type { FleetCounters } from "../../lib/telemetry/fleet-counters.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { composeHealth } from "../health/compose-health.ts";
 import type { LambdaHttpHandler } from "../http/serve-lambda-http.ts";
@@ -88,6 +91,10 @@ export type LocalCompositionOptions = {
     | undefined;
   /** Sees every cluster client the worker and the health handler connect (the test bridge counts requests). */
   onClusterClient?: { worker?: (client: ClusterPort) => void; health?: (client: ClusterPort) => void };
+  /** The state bucket (moto): fleet caches and derived routing (issue 26); without it they are off. */
+  stateStore?: ObjectStore | undefined;
+  /** Counts the worker's cache hits and GitHub budget (the bench reads them). */
+  fleetCounters?: FleetCounters | undefined;
 };
 
 /** A queue and the handler Lambda's event-source mapping would feed from it. */
@@ -139,7 +146,11 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
     metrics: options.metrics(ServiceName.Worker),
     ...(options.onClusterClient?.worker ? { onClusterClient: options.onClusterClient.worker } : {}),
     ...(health === undefined ? {} : { health: { queue: health.port, backoff: health.backoff } }),
+    stateStore: options.stateStore,
+    fleetCounters: options.fleetCounters,
+    jobQueue: jobs,
   });
+  const routing = options.stateStore && createRoutingReader(options.stateStore);
   const images = options.images
     ? composeImages(options, options.images, await queue("images", true))
     : undefined;
@@ -151,6 +162,7 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
       secrets: async () => [options.webhookSecret],
       logger: options.logger(ServiceName.Webhook),
       metrics: options.metrics(ServiceName.Webhook),
+      ...(routing === undefined ? {} : { routing }),
     }),
     jobs: { ...jobQueue, invoke: (event) => worker(event, context("worker", options.workerTimeoutMs)) },
     health: health && {

@@ -18,9 +18,11 @@ import { createDeliveryHandler } from "../../lib/app/handle-delivery.ts";
 import type { Target } from "../../lib/config/targets.ts";
 import type { ImageJobQueue } from "../../lib/images/image-job-queue.ts";
 import type { JobQueue } from "../../lib/jobs/job-queue.ts";
+import type { RoutingReader } from "../../lib/routing/routing-store.ts";
 import { createEmfDeliveryMetrics } from "../../lib/telemetry/adapters/emf-delivery-metrics.ts";
 import { logFromPowertools } from "../../lib/telemetry/adapters/powertools-logger.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "../../lib/webhook/read-raw-body.ts";
+import { derivedRoutesFrom } from "../../lib/webhook/route-push.ts";
 
 export type WebhookEvent = APIGatewayProxyEventV2 | LambdaFunctionURLEvent;
 export type WebhookResult = APIGatewayProxyStructuredResultV2;
@@ -36,6 +38,8 @@ export type WebhookHandlerDeps = {
   readonly now?: () => Date;
   /** When set, GHCR `package` deliveries are routed to this image queue (image automation). */
   readonly imageQueue?: ImageJobQueue;
+  /** Derived routing: the state bucket's `routing/` (read-only); without it a push routes by path and `watch`. */
+  readonly routing?: RoutingReader;
 };
 
 /** Builds the middy-wrapped Lambda handler. Call once per container. */
@@ -50,6 +54,7 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
     now: deps.now ?? (() => new Date()),
     monotonicMs: () => performance.now(),
     ...(deps.imageQueue === undefined ? {} : { images: { queue: deps.imageQueue, targets: deps.targets } }),
+    ...(deps.routing === undefined ? {} : { routing: derivedRoutesFrom(deps.routing) }),
   });
 
   return middy<WebhookEvent, WebhookResult, Error, Context>()

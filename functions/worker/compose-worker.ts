@@ -14,10 +14,15 @@ import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
 import type { SecretReader } from "../../lib/config/adapters/read-secrets.ts";
 import type { TargetsFile } from "../../lib/config/targets.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
+import type { JobQueue } from "../../lib/jobs/job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import type { SourceLimits } from "../../lib/source/git-source.ts";
+import type { ObjectStore } from "../../lib/state/object-store.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
+import { logFromPowertools } from "../../lib/telemetry/adapters/powertools-logger.ts";
+import type { FleetCounters } from "../../lib/telemetry/fleet-counters.ts";
 import { type AwsEndpoints, composeClusterConnector } from "./compose-cluster-connector.ts";
+import { composeFleet } from "./compose-fleet.ts";
 import { createWorkerHandler } from "./create-handler.ts";
 
 /** A token must outlive the longest sync: refresh it when less than the Lambda timeout (max 15 min) remains. */
@@ -54,6 +59,15 @@ export type WorkerWiring = {
   health?: WorkerDeps["health"];
   /** Sees every cluster client the worker connects (the test bridge counts their requests). */
   onClusterClient?: (client: ClusterPort) => void;
+  /**
+   * The state bucket: with it, branch heads are looked up conditionally, trees and renders are
+   * cached for every target and routing is derived (issue 26); without it, every job fetches alone.
+   */
+  stateStore?: ObjectStore | undefined;
+  /** Counts cache hits and GitHub budget (the GitHub client provider reports its answers into it). */
+  fleetCounters?: FleetCounters | undefined;
+  /** The job queue, where a drift tick's resolve job queues its drift checks. */
+  jobQueue?: JobQueue | undefined;
 };
 
 /** Builds the worker handler from `wiring`; call once per container (or per local bridge). */
@@ -88,5 +102,16 @@ export function composeWorker(wiring: WorkerWiring) {
     metrics: wiring.metrics,
     ...(wiring.engine === undefined ? {} : { engine: wiring.engine }),
     ...(wiring.health === undefined ? {} : { health: wiring.health }),
+    fleet:
+      wiring.stateStore === undefined
+        ? undefined
+        : composeFleet({
+            store: wiring.stateStore,
+            now,
+            sourceLimits: wiring.sourceLimits,
+            log: logFromPowertools(wiring.logger),
+            counters: wiring.fleetCounters,
+          }),
+    jobQueue: wiring.jobQueue,
   });
 }

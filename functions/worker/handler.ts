@@ -6,23 +6,64 @@
 
 import { createParametersSecretReader } from "../../lib/config/adapters/read-secrets.ts";
 import { loadOptionalHealthQueueEnv } from "../../lib/config/health-env.ts";
+import { loadOptionalStateStoreEnv } from "../../lib/config/state-env.ts";
 import { loadWorkerEnv } from "../../lib/config/worker-env.ts";
 import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { createJobGitHubFactory } from "../../lib/github/create-job-github.ts";
 import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-check-queue.ts";
+import type { JobQueue } from "../../lib/jobs/job-queue.ts";
 import { createProcessRenderer } from "../../lib/render/adapters/process-renderer.ts";
+import { createS3ObjectStore, lazyS3Client } from "../../lib/state/adapters/s3-object-store.ts";
 import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
 import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
-import { ServiceName } from "../../lib/telemetry/metric-names.ts";
+import { createFleetCounters } from "../../lib/telemetry/fleet-counters.ts";
+import { FleetMetric, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { composeWorker } from "./compose-worker.ts";
 
 const env = loadWorkerEnv();
 const secrets = createParametersSecretReader({ maxAgeSeconds: env.secretsMaxAgeSeconds });
 const health = loadOptionalHealthQueueEnv();
+const state = loadOptionalStateStoreEnv();
+const fleetCounters = createFleetCounters();
+const queue = env.jobQueue;
+// Built on first use: the SQS SDK is ~100 ms of a cold start, needed only by a drift tick's fan-out.
+let jobQueue: Promise<JobQueue> | undefined;
+const lazyJobQueue: JobQueue = {
+  async enqueue(jobs) {
+    jobQueue ??= (async () => {
+      const [{ SQSClient }, { createSqsJobQueue }] = await Promise.all([
+        import("@aws-sdk/client-sqs"),
+        import("../../lib/jobs/adapters/sqs-job-queue.ts"),
+      ]);
+      const client = new SQSClient(queue?.sqsEndpoint ? { endpoint: queue.sqsEndpoint } : {});
+      return createSqsJobQueue({ client, queueUrl: queue?.url ?? "" });
+    })();
+    return (await jobQueue).enqueue(jobs);
+  },
+};
 
 export const handler = composeWorker({
   targets: env.targets,
-  github: createJobGitHubFactory(createGitHubClientProvider({ config: env.github, secrets })),
+  github: createJobGitHubFactory(
+    createGitHubClientProvider({
+      config: env.github,
+      secrets,
+      // The GitHub budget: every answer, and those the rate limit counts (a 304 is free).
+      onAnswer: ({ status }) => {
+        fleetCounters.add(FleetMetric.GitHubRequests);
+        fleetCounters.add(status === 304 ? FleetMetric.GitHubNotModified : FleetMetric.GitHubBudgetUsed);
+      },
+    }),
+  ),
+  fleetCounters,
+  stateStore:
+    state === undefined
+      ? undefined
+      : createS3ObjectStore({
+          bucket: state.bucket,
+          client: lazyS3Client({ endpoint: state.endpoint, region: state.region }),
+        }),
+  jobQueue: queue === undefined ? undefined : lazyJobQueue,
   secrets,
   sourceLimits: env.sourceLimits,
   maxReceiveCount: env.maxReceiveCount,

@@ -15,6 +15,7 @@ import "../validation/zod-messages.ts";
 import * as z from "zod/mini";
 import { sourcePathsOf, touchesTarget } from "../render/target-source-paths.ts";
 import { type RoutingRecord, recordTouches } from "../routing/routing-record.ts";
+import type { RoutingReader } from "../routing/routing-store.ts";
 import {
   type DeliveryFacts,
   IgnoreCode,
@@ -85,6 +86,16 @@ export type DerivedRoutes = {
 
 /** No records at all (the routing data could not be read): every target of the branch is touched. */
 export const NO_DERIVED_ROUTES: DerivedRoutes = { recordOf: () => undefined };
+
+/** Derived routes of a branch from the routing objects (`routing/`): each target's record, if it has one. */
+export function derivedRoutesFrom(
+  reader: RoutingReader,
+): (repo: string, branch: string) => Promise<DerivedRoutes> {
+  return async (repo, branch) => {
+    const routing = await reader.read(repo, branch);
+    return { recordOf: (target) => routing?.targets[target] };
+  };
+}
 
 /** Whether `changed` touches `target`: its path or watch paths, or — with derived routes — what its last render read. */
 export function touchedBy(

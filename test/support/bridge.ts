@@ -26,6 +26,9 @@ import {
   type SqsBatchHandler,
 } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
+import { createS3ObjectStore, lazyS3Client } from "../../lib/state/adapters/s3-object-store.ts";
+import type { ObjectStore } from "../../lib/state/object-store.ts";
+import { createFleetCounters, type FleetCounters } from "../../lib/telemetry/fleet-counters.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import {
   type CommitFiles,
@@ -41,7 +44,22 @@ import type { FileChanges } from "./git-repo.ts";
 import { type GitHubWorld, startGitHubWorld, TEST_INSTALLATION_ID } from "./github-fake/github-world.ts";
 import { grantHealthReader, HEALTH_IDENTITY } from "./health-reader.ts";
 import { createTestNamespace, grantWorker, uniqueName } from "./kube.ts";
+import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.ts";
+import { createTestBucket } from "./s3.ts";
 import { testSqsClient } from "./sqs.ts";
+
+/** A fresh versioned moto bucket as the state store. */
+async function motoObjectStore(): Promise<ObjectStore> {
+  const bucket = await createTestBucket();
+  return createS3ObjectStore({
+    bucket,
+    client: lazyS3Client({
+      endpoint: inject("motoEndpoint"),
+      region: MOTO_REGION,
+      credentials: MOTO_CREDENTIALS,
+    }),
+  });
+}
 
 export type BridgeOptions = {
   mode?: "app" | "token";
@@ -74,6 +92,11 @@ export type BridgeOptions = {
   aws?: { credentials: AwsCredentials; endpoints: AwsEndpoints };
   /** The worker's and health consumer's clock. */
   now?: () => Date;
+  /**
+   * Fleet scale (issue 26): the state bucket (a fresh moto bucket unless one is given) for the
+   * worker's caches and derived routing; `bridge.fleet` then reads its counters and the bucket.
+   */
+  fleet?: true | { store: ObjectStore };
 };
 
 export type Bridge = {
@@ -128,6 +151,8 @@ export type Bridge = {
   healthRequests(): RequestCounts;
   /** Milliseconds spent inside the worker and health handlers so far (each invocation rounded up, as Lambda bills). */
   handlerMilliseconds(): { worker: number; health: number };
+  /** With `options.fleet`: the state bucket and what the worker counted. */
+  fleet: { store: ObjectStore; totals: FleetCounters } | undefined;
   close(): Promise<void>;
 };
 
@@ -200,7 +225,23 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   const remember = (list: ClusterPort[]) => (client: ClusterPort) => {
     if (!list.includes(client)) list.push(client);
   };
+  // The handler takes (and resets) its counters after each batch; `totals` keeps every count.
+  const totals = createFleetCounters();
+  const inner = createFleetCounters();
+  const fleet = options.fleet && {
+    store: options.fleet === true ? await motoObjectStore() : options.fleet.store,
+    totals,
+    counters: {
+      add: (metric, n) => {
+        inner.add(metric, n);
+        totals.add(metric, n);
+      },
+      take: () => inner.take(),
+      peek: () => inner.peek(),
+    } satisfies FleetCounters,
+  };
   const system = await composeLocalBridge({
+    ...(fleet === undefined ? {} : { stateStore: fleet.store, fleetCounters: fleet.counters }),
     targets: config,
     github: world.jobGitHub,
     sqs,
@@ -393,6 +434,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     },
     pollOnce: () => pollOnce(worker.source, worker.invoke),
     handlerMilliseconds: () => ({ ...handlerMs }),
+    fleet: fleet && { store: fleet.store, totals: fleet.totals },
     async scheduleDrift() {
       await system.runDriftSchedule();
     },
