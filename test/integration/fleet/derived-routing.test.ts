@@ -38,7 +38,7 @@ describe("derived routing", () => {
     const record =
       routing?.kind === "found"
         ? (JSON.parse(new TextDecoder().decode(routing.body)) as {
-            targets: Record<string, { inputs: string[] }>;
+            targets: Record<string, { inputs: string[]; probed: Record<string, string> }>;
           })
         : undefined;
 
