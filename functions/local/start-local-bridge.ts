@@ -369,6 +369,8 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
           ...(options.emitMetrics ? {} : { logger: silentLog }),
         }),
       health: options.health && { backoff: options.health.backoff ?? DEFAULT_HEALTH_BACKOFF },
+      // Fleet scale (docs/fleet-scale.md): heads, the artifact cache and derived routing in moto.
+      stateStore,
       images:
         source.kind === "local" && options.targets.targets.some((t) => t.images !== undefined)
           ? localImages(options, source.directories, () => webhookUrl, write)
