@@ -31,7 +31,7 @@ import { parseTargetsConfig } from "../../lib/config/targets.ts";
 import { pollOnce } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
 import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
-import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
+import { METRIC_NAMESPACE } from "../../lib/telemetry/metric-names.ts";
 import { httpApiEvent, pushPayload, signedDelivery, TEST_SECRET } from "../../test/factories/webhook.ts";
 import { lambdaContext } from "../../test/factories/webhook-lambda.ts";
 import { ensureBinaries, startControlPlane } from "../../test/support/control-plane/control-plane.ts";
