@@ -12,10 +12,12 @@ import { CoreV1Api } from "@kubernetes/client-node";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { createSqsJobQueue } from "../../../lib/jobs/adapters/sqs-job-queue.ts";
 import { type DriftJob, validateJob } from "../../../lib/jobs/job-codec.ts";
+import { createS3ObjectStore, lazyS3Client } from "../../../lib/state/adapters/s3-object-store.ts";
 import { FleetMetric } from "../../../lib/telemetry/metric-names.ts";
 import { configMapYaml } from "../../factories/manifest-text.ts";
 import { type Bridge, startBridge } from "../../support/bridge.ts";
 import { createTestNamespace, grantWorker, kubeConfigFor } from "../../support/kube.ts";
+import { MOTO_CREDENTIALS, MOTO_REGION } from "../../support/moto.ts";
 
 const APPS = ["a", "b", "c"] as const;
 const core = () => kubeConfigFor("admin").makeApiClient(CoreV1Api);
@@ -200,5 +202,30 @@ describe("fleet scale", () => {
     // Nothing reported: the checks re-resolved the head, found it synced and the cluster unchanged.
     expect(bridge.world.fake.statuses()).toHaveLength(statuses);
     expect(newer.status).toBe(202);
+  });
+
+  it("syncs as without the cache when the state bucket cannot be reached, counting the errors", async () => {
+    // Prepare
+    const unreachable = createS3ObjectStore({
+      bucket: "no-such-bucket-h26-fleet",
+      client: lazyS3Client({
+        endpoint: inject("motoEndpoint"),
+        region: MOTO_REGION,
+        credentials: MOTO_CREDENTIALS,
+        maxAttempts: 1,
+      }),
+    });
+    bridge = await startBridge({ fleet: { store: unreachable } });
+
+    // Act
+    const push = await bridge.push({ "deploy/app.yaml": configMapYaml("app", { color: "blue" }) });
+    await bridge.drain();
+    await bridge.scheduleDrift();
+    await bridge.drain();
+
+    // Assess
+    expect(bridge.world.fake.statuses(push.sha).map((s) => s.state)).toEqual(["pending", "success"]);
+    expect(await colorOf(bridge.namespace, "app")).toBe("blue");
+    expect(bridge.fleet?.totals.peek()[FleetMetric.StateStoreErrors] ?? 0).toBeGreaterThan(0);
   });
 });
