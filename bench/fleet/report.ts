@@ -61,6 +61,14 @@ function monthly(quiet: PhaseCost, minutes: number): number {
   return fleetOf(quiet).rateLimited * ((30 * 24 * 60) / minutes);
 }
 
+/** How long a tick takes at the default concurrency, from the measured handler time (item 4 of issue 26). */
+function throughput(after: Results): string {
+  const [cold, quiet] = after.phases;
+  if (cold === undefined || quiet === undefined) return "";
+  const s = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
+  return `Throughput: the quiet tick's drift checks took ${s(quiet.workerMs)} of worker time in ${int(quiet.workerInvocations)} batches run one at a time (the cold tick ${s(cold.workerMs)}), so at the default concurrency of 5 a quiet tick of ${int(after.shape.targets)} targets needs about ${s(quiet.workerMs / 5)} and a cold one ${s(cold.workerMs / 5)} — within the 10-minute interval on this loaded machine. \`DriftTickLag\` and its alarm say when a fleet stops fitting (docs/fleet-scale.md, "Throughput").`;
+}
+
 /** The section: per phase, today's row and after's row. */
 export function renderSection(today: Results, after: Results): string {
   const rows: string[] = [];
@@ -72,7 +80,10 @@ export function renderSection(today: Results, after: Results): string {
     ] as const) {
       if (p === undefined) continue;
       const f = fleetOf(p);
-      const sampled = p.scale !== 1 ? ` (${int(today.sample)} measured × ${p.scale})` : "";
+      const sampled =
+        p.scale !== 1
+          ? ` (${int(today.sample)} measured × ${(Math.round(p.scale * 10) / 10).toString()})`
+          : "";
       rows.push(
         `| ${a.name} | ${label}${sampled} | ${int(f.requests)} | ${int(f.rateLimited)} (${int(f.notModified)} × 304) | ${int(f.archives)} / ${mb(f.archiveBytes)} | ${int(f.renders)} | ${f.gbSeconds.toFixed(0)} | ${int(f.cluster)} | ${int(f.s3)} |`,
       );
@@ -103,6 +114,10 @@ export function renderSection(today: Results, after: Results): string {
     "|---|---|---|",
     budgetLine(quietToday, "today"),
     budgetLine(quietAfter, "after"),
+    "",
+    throughput(after),
+    "",
+    "How Argo CD and Flux spend for the same fleet, from their documentation: docs/fleet-scale.md, last section.",
     "",
     "Reproduce: `npm run bench:fleet` (after; `BENCH_TARGETS`, `BENCH_NAMESPACES`, `BENCH_REPO_MB` to vary). Today's row: see bench/README.md (`BENCH_VARIANT=today` on a checkout of the commit before issue 26).",
   ].join("\n");
