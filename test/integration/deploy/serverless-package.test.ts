@@ -12,6 +12,7 @@ import { statePrefixStatements } from "../../../infra/iam.ts";
 import { checkMemoryBudget } from "../../../lib/config/worker-env.ts";
 import {
   DriftScheduleMetric,
+  FleetMetric,
   HealthMetric,
   ImageMetric,
   METRIC_NAMESPACE,
@@ -31,6 +32,7 @@ const ALL_METRIC_NAMES: readonly string[] = [
   HealthMetric,
   DriftScheduleMetric,
   ImageMetric,
+  FleetMetric,
 ].flatMap((metrics) => Object.values(metrics));
 type Resource = {
   Type: string;
@@ -309,6 +311,8 @@ describe("serverless.yml packaged offline", () => {
     expect(alarms).toEqual([
       "DeadLetterQueueNotEmptyAlarm",
       "DriftDetectedAlarm",
+      "DriftTickLagAlarm",
+      "GitHubBudgetAlarm",
       "HealthDeadLetterQueueNotEmptyAlarm",
       "HealthTimeoutsAlarm",
       "ImageUpdatesFailedAlarm",
@@ -320,6 +324,13 @@ describe("serverless.yml packaged offline", () => {
     expect(queries).toContain("SUM(SyncFailed)");
     expect(queries).toContain("SUM(DriftDetected)");
     expect(JSON.stringify(resource("HealthTimeoutsAlarm"))).toContain("SUM(HealthTimedOut)");
+    // Fleet scale: the hourly GitHub budget and a drift tick outlasting the schedule (issue 26).
+    expect(resource("GitHubBudgetAlarm").Properties).toMatchObject({
+      MetricName: FleetMetric.GitHubBudgetUsed,
+      Period: 3600,
+      Threshold: 2500,
+    });
+    expect(JSON.stringify(resource("DriftTickLagAlarm"))).toContain(FleetMetric.DriftTickLag);
   });
 
   it("passes cfn-lint with no errors and only the warnings the decision record lists", async () => {
@@ -572,7 +583,7 @@ describe("serverless.yml: the state bucket", () => {
     });
   });
 
-  it("names the bucket to every function, and grants it to none yet", () => {
+  it("names the bucket to every function, and grants it only to the worker and (routing/, read) the webhook", () => {
     // Prepare
     const functions = byType("AWS::Lambda::Function");
     const roles = byType("AWS::IAM::Role");
@@ -583,7 +594,12 @@ describe("serverless.yml: the state bucket", () => {
       expect(variables.PULLBRIDGE_STATE_BUCKET, id).toEqual({ Ref: "StateBucket" });
     }
     expect(roles.length).toBeGreaterThanOrEqual(6);
-    for (const [id, role] of roles) expect(JSON.stringify(role.Properties), id).not.toContain('"s3:');
+    // Fleet scale (issue 26, infra/fleet-grants.ts): the only grants so far.
+    for (const [id, role] of roles) {
+      if (id === "WorkerRole" || id === "WebhookRole") continue;
+      expect(JSON.stringify(role.Properties), id).not.toContain('"s3:');
+    }
+    expect(JSON.stringify(resource("WebhookRole").Properties)).not.toContain("s3:PutObject");
   });
 
   it("still passes cfn-lint when a role is granted state prefixes with infra/iam.ts's helper", async () => {
