@@ -26,6 +26,7 @@ import type { SqsBatchHandler } from "../../lib/jobs/adapters/lambda-sqs-event-s
 import { createSqsImageJobQueue } from "../../lib/jobs/adapters/sqs-image-job-queue.ts";
 import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
+import type { KmsDataKeys } from "../../lib/secrets/key-ring.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { composeHealth } from "../health/compose-health.ts";
@@ -57,6 +58,8 @@ export type LocalCompositionOptions = {
   workerTimeoutMs: number;
   /** Reads `ssm:` / `secretsmanager:` references. */
   secrets: SecretReader;
+  /** Decrypts SOPS data keys with AWS KMS (tests: moto); the SDK's default (the caller's credentials) unless given. */
+  kms?: KmsDataKeys | undefined;
   /** Signs EKS tokens; the AWS SDK's default chain unless given. */
   awsCredentials?: AwsCredentials | AwsCredentialsProvider;
   /** What a cluster with `source: default` reads; `~/.kube/config` unless given. */
@@ -118,6 +121,7 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
     targets: options.targets,
     github: options.github,
     secrets: options.secrets,
+    kms: options.kms,
     ...(options.awsCredentials === undefined ? {} : { awsCredentials: options.awsCredentials }),
     sourceLimits: DEFAULT_SOURCE_LIMITS,
     renderer: options.renderer,

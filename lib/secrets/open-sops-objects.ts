@@ -12,14 +12,11 @@
 import { ManifestError, ManifestSetError } from "../errors.ts";
 import { toPointer } from "../manifests/json-pointer.ts";
 import type { DesiredObject, KubeObject } from "../manifests/kube-object.ts";
-import { isSecret } from "../manifests/mask-secret-data.ts";
+import { ENCRYPTED_VALUES_ANNOTATION, isSecret } from "../manifests/mask-secret-data.ts";
 import type { OpenedSopsFile, OpenedSopsTree, SopsAccess } from "./open-sops-files.ts";
 import { ciphertextDigest, nodeToJs, sealedPlaceholder } from "./sops/emit-plain.ts";
 import { decryptValue, encryptedValueType, isEncryptedValue, SopsDecryptError } from "./sops/sops-cipher.ts";
 import { isEncryptedPath } from "./sops/sops-metadata.ts";
-
-/** On every object decrypted from SOPS: `{"<json pointer>": "<ciphertext digest>"}`, sorted. */
-export const ENCRYPTED_VALUES_ANNOTATION = "pullbridge.dev/encrypted-values";
 
 const SEALED = /sealed:[0-9a-f]{16}/;
 
