@@ -43,6 +43,9 @@ export async function unsealPreview(
   return { desired: out, changed };
 }
 
+/** How a previewed encrypted object's reason starts: `encrypted: keys a, b changed`. */
+export const ENCRYPTED_REASON = "encrypted: ";
+
 /** The plan's outcomes with each encrypted object's changed keys as its reason (never its values). */
 export function withEncryptedReasons(result: SyncResult, changed: ReadonlyMap<string, string[]>): SyncResult {
   if (changed.size === 0) return result;
@@ -52,7 +55,7 @@ export function withEncryptedReasons(result: SyncResult, changed: ReadonlyMap<st
       const keys = changed.get(outcome.object);
       if (keys === undefined || (outcome.outcome !== "created" && outcome.outcome !== "updated"))
         return outcome;
-      const what = `encrypted: key${keys.length === 1 ? "" : "s"} ${keys.join(", ")} ${outcome.outcome === "created" ? "set" : "changed"}`;
+      const what = `${ENCRYPTED_REASON}key${keys.length === 1 ? "" : "s"} ${keys.join(", ")} ${outcome.outcome === "created" ? "set" : "changed"}`;
       return { ...outcome, reason: what };
     }),
   };

@@ -24,6 +24,7 @@ import {
   type SqsBatchHandler,
 } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
+import type { KmsDataKeys } from "../../lib/secrets/key-ring.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import {
   type CommitFiles,
@@ -62,6 +63,12 @@ export type BridgeOptions = {
   logger?: Logger;
   /** Renders Kustomize/Helm targets (default: none; plain targets only). */
   renderer?: Renderer;
+  /** The stack file's `keys` section (SOPS decryption keys the target's `decryption.keys` may name). */
+  keys?: TargetsFile["keys"];
+  /** The worker's KMS port (e.g. pointed at moto through a fault proxy). */
+  kms?: KmsDataKeys;
+  /** What `ssm:` / `secretsmanager:` references read (e.g. an age private key), by reference. */
+  storedSecrets?: Readonly<Record<string, string>>;
 };
 
 export type Bridge = {
@@ -171,6 +178,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         ...options.target,
       },
     ],
+    ...(options.keys === undefined ? {} : { keys: options.keys }),
   });
   if (options.health) await grantHealthReader(namespace, "web");
 
@@ -191,7 +199,13 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     // The deployed worker's timeout (serverless.yml).
     workerTimeoutMs: 120_000,
     // `file:` kubeconfigs with inline credentials, as Lambda reads them; the EKS and secret parts are never reached.
-    secrets: { read: async (ref) => Promise.reject(new Error(`no secret ${ref} in tests`)) },
+    secrets: {
+      read: async (ref) => {
+        const stored = options.storedSecrets?.[ref];
+        return stored ?? Promise.reject(new Error(`no secret ${ref} in tests`));
+      },
+    },
+    kms: options.kms,
     awsCredentials: async () => ({ accessKeyId: "unused", secretAccessKey: "unused" }),
     logger: (serviceName) =>
       (serviceName === ServiceName.Worker ? options.logger : undefined) ??
