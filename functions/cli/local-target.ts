@@ -11,7 +11,7 @@ import { realpath, stat } from "node:fs/promises";
 import { relative, resolve, sep } from "node:path";
 import { adHocTarget, selectTarget, targetNameFromDirectory } from "../../lib/app/cli-target.ts";
 import type { TreeReader } from "../../lib/app/load-target-objects.ts";
-import { parseTargetsYaml, type Target } from "../../lib/config/targets.ts";
+import { parseTargetsYaml, type Target, type TargetsFile } from "../../lib/config/targets.ts";
 import { ConfigError } from "../../lib/errors.ts";
 import { isPathWithin } from "../../lib/is-path-within.ts";
 import { readDirectoryTree } from "../../lib/source/adapters/directory-source.ts";
@@ -26,6 +26,8 @@ export type LocalTarget = {
   root: string;
   discoverWatch: boolean;
   readTree: TreeReader;
+  /** The targets file's SOPS keys, when a targets file was given (they bound what the target may decrypt). */
+  keys?: TargetsFile["keys"] | undefined;
 };
 
 /** Flags that define a target without a targets file: a file's target has its own, never widened from the command line. */
@@ -67,6 +69,7 @@ export async function resolveLocalTarget(options: {
       configuredTargets: file.targets,
       root: absolute,
       discoverWatch: false,
+      keys: file.keys,
       readTree: (paths) => readDirectoryTree(absolute, { paths }),
     };
   }

@@ -32,9 +32,11 @@ import { isImageAutomationFile } from "../../lib/images/plan-image-update.ts";
 import { createProcessRenderer } from "../../lib/render/adapters/process-renderer.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import { createGitHubDeploymentReporter } from "../../lib/reporting/adapters/github-deployment-reporter.ts";
+import { createSecretValues } from "../../lib/secrets/secret-values.ts";
 import { readDirectoryTree } from "../../lib/source/adapters/directory-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { type CliArgs, HELP, parseCliArgs } from "./cli-args.ts";
+import { cliKeyRing } from "./cli-key-ring.ts";
 import { describeRevision } from "./git-revision.ts";
 import { connectKubeconfig, type KubeConnection } from "./kube-connection.ts";
 import { resolveLocalTarget } from "./local-target.ts";
@@ -187,6 +189,9 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
   const { target } = local;
   const revision = args.revision ?? (await describeRevision(join(local.root, target.path)));
   const progress = args.output === "text" ? progressPrinter(io, p) : undefined;
+  // SOPS files decrypt with the caller's own keys; what they decrypt is redacted from all output.
+  const values = createSecretValues();
+  const keys = await cliKeyRing(io.env, target, local.keys);
   let synced: Awaited<ReturnType<typeof runSyncCommand>>;
   try {
     synced = await runSyncCommand(
@@ -196,6 +201,7 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
         now: io.now,
         renderer: cliRenderer(io),
         readTree: local.readTree,
+        secrets: { mode: "decrypt", keys, values },
         ...(progress ? { onProgress: progress.onProgress } : {}),
       },
       {
@@ -209,6 +215,8 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
         maxDiffs: args.output === "json" || (mode === "plan" && !args.summary) ? Number.POSITIVE_INFINITY : 0,
       },
     );
+  } catch (error) {
+    throw values.redactDeep(error);
   } finally {
     progress?.done();
   }
@@ -227,7 +235,7 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
       ...(args.summary ? { showDiffs: false } : {}),
       ...(args.fullDiff ? {} : { maxDiffBytes: MAX_TERMINAL_DIFF_BYTES }),
     });
-    io.stdout(`${report}\n${skips === "" ? "" : `${skips}\n`}`);
+    io.stdout(values.redact(`${report}\n${skips === "" ? "" : `${skips}\n`}`));
   }
   const timeoutSeconds = args.timeoutSeconds ?? target.health.timeoutSeconds;
   const health = args.wait
@@ -235,15 +243,17 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
     : undefined;
   if (args.output === "json") {
     io.stdout(
-      `${JSON.stringify(
-        {
-          ...syncResultJson(result, context),
-          skipped,
-          ...(health ? { health: healthWaitJson(health, timeoutSeconds) } : {}),
-        },
-        null,
-        2,
-      )}\n`,
+      values.redact(
+        `${JSON.stringify(
+          {
+            ...syncResultJson(result, context),
+            skipped,
+            ...(health ? { health: healthWaitJson(health, timeoutSeconds) } : {}),
+          },
+          null,
+          2,
+        )}\n`,
+      ),
     );
   } else if (health) {
     const { verdict, table } = formatHealthWaitResult(health, { timeoutSeconds, p });
@@ -348,6 +358,8 @@ async function renderCommand(run: Run): Promise<number> {
       readTree: local.readTree,
       renderer: cliRenderer(io),
       capabilities: async () => ({ kubeVersion: args.kubeVersion, apiVersions: [] }),
+      // Rendering prints what it renders: encrypted values stay sealed (`sealed:<digest>`), never decrypted.
+      secrets: { mode: "seal" },
     },
     local.target,
     { discoverWatch: local.discoverWatch },

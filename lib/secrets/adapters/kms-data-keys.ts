@@ -95,7 +95,7 @@ function kmsFailure(error: unknown, where: { arn: string; file: string }): Decry
   if (DENIED.has(facts.code)) {
     return new DecryptionError(
       "denied",
-      `${file}: kms:Decrypt on ${arn} was denied (${said}); the key policy and the worker's role must allow it (docs/secrets.md)`,
+      `${file}: kms:Decrypt on ${arn} was denied (${said}): the key policy and this identity's IAM policy must allow it (docs/secrets.md)`,
       { retryable: false, file, cause: error },
     );
   }
