@@ -33,7 +33,7 @@ function fresh(script: string, env: Record<string, string> = {}): Record<string,
     });
     if (child.status !== 0) throw new Error(child.stderr);
     const timings = JSON.parse(child.stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, number>;
-    for (const [k, v] of Object.entries(timings)) (samples[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(timings)) samples[k] = [...(samples[k] ?? []), v];
   }
   return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
 }

@@ -4,7 +4,7 @@
  * values: as written, JSON-escaped, line by line, base64). Built fresh per job and dropped with it.
  * Pure.
  */
-import { createRedactor, REDACTED } from "../manifests/redact-secret-values.ts";
+import { createRedactor } from "../manifests/redact-secret-values.ts";
 
 /** Values shorter than this are not collected on their own (a decrypted `true` or `3` would redact every `3`). */
 const MIN_VALUE_LENGTH = 4;
@@ -83,4 +83,3 @@ function deep(value: unknown, redact: (text: string) => string): unknown {
   return value;
 }
 
-export { REDACTED };

@@ -16,9 +16,8 @@ import { parseSopsFile } from "../../lib/secrets/sops/sops-document.ts";
 
 export const SOPS_FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/sops");
 
-/** The recipients of the two test identities. */
+/** The recipient of team A's test identity (team B's is in test/fixtures/sops/age-team-b.txt). */
 export const AGE_TEAM_A = "age184tphgjf947mjqfn6jvzf5ucxlgmdazrwvc77066ypr8ylcqkv0q8ccu5y";
-export const AGE_TEAM_B = "age15w75cqyqp84r7yzr6kfmc2jrrglf9jxu8jhrypzpvs4rr8zses0qxy6hy2";
 
 /** A fixture's text. */
 export function sopsFixture(name: string): string {
