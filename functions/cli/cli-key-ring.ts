@@ -4,7 +4,9 @@
  * or sops's default file. A targets file whose target lists `decryption.keys` bounds the KMS keys
  * as the worker's are, so `pullbridge diff` refuses what the sync would refuse.
  */
-import { access, readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import type { SecretReader } from "../../lib/config/adapters/read-secrets.ts";
 import type { Target, TargetsFile } from "../../lib/config/targets.ts";
 import { createAgeIdentities } from "../../lib/secrets/adapters/age-identities.ts";
 import { createKmsDataKeys } from "../../lib/secrets/adapters/kms-data-keys.ts";
@@ -17,9 +19,7 @@ type SopsEnv = {
 };
 
 /** The caller's age identity file or text, when there is one (sops's default file only if it exists). */
-async function callerAgeKey(
-  env: SopsEnv,
-): Promise<{ read: () => Promise<string>; source: string } | undefined> {
+function callerAgeKey(env: SopsEnv): { read: () => Promise<string>; source: string } | undefined {
   const inline = env.SOPS_AGE_KEY;
   if (inline !== undefined && inline !== "") return { read: async () => inline, source: "$SOPS_AGE_KEY" };
   const explicit = env.SOPS_AGE_KEY_FILE;
@@ -27,23 +27,37 @@ async function callerAgeKey(
     return { read: () => readFile(explicit, "utf8"), source: `$SOPS_AGE_KEY_FILE (${explicit})` };
   }
   const fallback = env.sopsAgeDefaultFile;
-  if (fallback === undefined) return undefined;
-  try {
-    await access(fallback);
-  } catch {
-    return undefined;
-  }
+  if (fallback === undefined || !existsSync(fallback)) return undefined;
   return { read: () => readFile(fallback, "utf8"), source: fallback };
 }
 
-/** A key ring over the caller's keys, bounded by the target's `decryption.keys` when a targets file names them. */
-export async function cliKeyRing(
+/**
+ * A key ring over the caller's keys, bounded by the target's `decryption.keys` when a targets file
+ * names them. `stackAgeKeys`: local mode also reads the stack file's age keys (with the caller's
+ * AWS credentials), as the worker would.
+ */
+export function cliKeyRing(
   env: SopsEnv,
   target: Target,
   keys: TargetsFile["keys"] | undefined,
-): Promise<KeyRing> {
-  const age = await callerAgeKey(env);
+  options: { stackAgeKeys?: SecretReader } = {},
+): KeyRing {
+  const age = callerAgeKey(env);
   const bounded = target.decryption !== undefined;
+  const { stackAgeKeys } = options;
+  const stackAge =
+    stackAgeKeys === undefined
+      ? []
+      : allowedKeysOf(target, keys).flatMap((k) =>
+          k.type === "age"
+            ? [
+                {
+                  name: k.name,
+                  identities: createAgeIdentities(() => stackAgeKeys.read(k.privateKey), k.privateKey),
+                },
+              ]
+            : [],
+        );
   return createKeyRing({
     kms: {
       allowed: bounded
@@ -51,6 +65,11 @@ export async function cliKeyRing(
         : "any",
       keys: createKmsDataKeys(),
     },
-    age: age === undefined ? [] : [{ name: "yours", identities: createAgeIdentities(age.read, age.source) }],
+    age: [
+      ...(age === undefined
+        ? []
+        : [{ name: "yours", identities: createAgeIdentities(age.read, age.source) }]),
+      ...stackAge,
+    ],
   });
 }

@@ -191,7 +191,7 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
   const progress = args.output === "text" ? progressPrinter(io, p) : undefined;
   // SOPS files decrypt with the caller's own keys; what they decrypt is redacted from all output.
   const values = createSecretValues();
-  const keys = await cliKeyRing(io.env, target, local.keys);
+  const keys = cliKeyRing(io.env, target, local.keys);
   let synced: Awaited<ReturnType<typeof runSyncCommand>>;
   try {
     synced = await runSyncCommand(

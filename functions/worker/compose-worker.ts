@@ -12,10 +12,10 @@ import type { AwsCredentials, AwsCredentialsProvider } from "../../lib/cluster/a
 import type { KubeconfigEndpoint } from "../../lib/cluster/cluster-connector.ts";
 import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
 import type { SecretReader } from "../../lib/config/adapters/read-secrets.ts";
-import type { TargetsFile } from "../../lib/config/targets.ts";
+import type { Target, TargetsFile } from "../../lib/config/targets.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
-import type { KmsDataKeys } from "../../lib/secrets/key-ring.ts";
+import type { KeyRing, KmsDataKeys } from "../../lib/secrets/key-ring.ts";
 import type { SourceLimits } from "../../lib/source/git-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { composeClusterConnector } from "./compose-cluster-connector.ts";
@@ -56,6 +56,8 @@ export type WorkerWiring = {
   onClusterClient?: (client: ClusterPort) => void;
   /** Decrypts SOPS data keys with AWS KMS (tests point it at moto); the SDK's default unless given. */
   kms?: KmsDataKeys | undefined;
+  /** The key rings (local mode: the caller's own keys); the stack file's keys unless given. */
+  keyRing?: ((target: Target) => KeyRing) | undefined;
 };
 
 /** Builds the worker handler from `wiring`; call once per container (or per local bridge). */
@@ -84,7 +86,8 @@ export function composeWorker(wiring: WorkerWiring) {
     maxReceiveCount: wiring.maxReceiveCount,
     logger: wiring.logger,
     metrics: wiring.metrics,
-    keyRing: composeKeyRing({ targets: wiring.targets, secrets: wiring.secrets, kms: wiring.kms }),
+    keyRing:
+      wiring.keyRing ?? composeKeyRing({ targets: wiring.targets, secrets: wiring.secrets, kms: wiring.kms }),
     ...(wiring.engine === undefined ? {} : { engine: wiring.engine }),
     ...(wiring.health === undefined ? {} : { health: wiring.health }),
   });
