@@ -82,4 +82,3 @@ function deep(value: unknown, redact: (text: string) => string): unknown {
   }
   return value;
 }
-
