@@ -341,8 +341,16 @@ describe("render errors name the file", () => {
       "charts/app/values-prod.yaml": "a: 1\n",
       "charts/app/templates/cm.yaml": DEPLOYMENT,
     });
-    const target = (valuesFiles: string[]) =>
-      aTarget("app", { path: "charts/app", render: "helm", helm: { valuesFiles, values: {} } });
+    // The targets schema refuses a values file outside path ∪ watch when the file is read; the
+    // renderer says the same for a target built without it (defence in depth), so build one here.
+    const target = (valuesFiles: string[]) => {
+      const valid = aTarget("app", {
+        path: "charts/app",
+        render: "helm",
+        helm: { valuesFiles: [], values: {} },
+      });
+      return { ...valid, helm: { values: {}, valuesFiles } };
+    };
     const render = (valuesFiles: string[]) =>
       renderDesired({ renderer: testRenderer() }, { files, target: target(valuesFiles) }).catch(
         (e: unknown) => e as RenderError,
