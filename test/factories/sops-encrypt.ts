@@ -35,7 +35,8 @@ export async function encryptManifest(object: Record<string, unknown>): Promise<
   const lastmodified = "2026-01-01T00:00:00Z";
   const encrypter = new Encrypter();
   encrypter.addRecipient(AGE_TEAM_A);
-  return stringify(
+  // sops quotes the time, which Go's YAML would otherwise read as a timestamp and refuse.
+  const text = stringify(
     {
       ...body,
       sops: {
@@ -48,4 +49,5 @@ export async function encryptManifest(object: Record<string, unknown>): Promise<
     },
     { lineWidth: 0 },
   );
+  return text.replace(`lastmodified: ${lastmodified}`, `lastmodified: "${lastmodified}"`);
 }

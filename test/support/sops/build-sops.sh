@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Builds the real `sops` binary (github.com/getsops/sops/v3/cmd/sops, pinned) from the Go module
 # proxy the go command is configured with, once per version, cached outside the repository like
-# the control plane. Only the fixture generator (test/fixtures/sops/generate.ts) and the
-# round-trip test need it: ordinary test runs read the committed fixtures and never build it.
-# Prints the binary's path on its last line of stdout. With --check it builds nothing: it prints
-# the path when the binary is cached, else exits 3.
+# the control plane. The fixture generator (test/fixtures/sops/generate.ts) and the round-trip
+# test (test/integration/secrets/sops-round-trip.test.ts, via test/support/sops.ts) use it; .ci/run
+# builds it before the tests, every other test reads the committed fixtures.
+# Prints the binary's path on its last line of stdout.
 set -euo pipefail
 
 SOPS_VERSION="${PULLBRIDGE_SOPS_VERSION:-v3.13.3}"
@@ -14,7 +14,6 @@ OUT="$CACHE_ROOT/sops/sops-${SOPS_VERSION}"
 log() { echo "[sops] $*" >&2; }
 
 if [[ -x "$OUT/sops" ]]; then echo "$OUT/sops"; exit 0; fi
-if [[ "${1:-}" == "--check" ]]; then exit 3; fi
 command -v go >/dev/null || { log "Go is required to build sops (apt-get install golang, or https://go.dev/dl)"; exit 1; }
 
 mkdir -p "$OUT"
