@@ -48,6 +48,8 @@ export type OpenedSopsTree = {
 const DECRYPT_CONCURRENCY = 8;
 
 const KUBE_FIELDS_IN_PLAINTEXT = ["apiVersion", "kind", "metadata"];
+const PLAINTEXT_FIELDS =
+  "apiVersion, kind and metadata must stay plaintext — encrypt with encrypted_regex: ^(data|stringData)$ (as for Flux)";
 
 /**
  * Finds, verifies and (for render inputs) decrypts the SOPS files of `tree`. Throws
@@ -107,6 +109,22 @@ export async function openSopsFiles(
   for (const { file, document, committedDigest } of found) {
     opened.push({ file, document, role: isManifest(document) ? "manifest" : "input", committedDigest });
   }
+  // A plain target reads every YAML and JSON file as objects: one whose apiVersion or kind is
+  // encrypted would otherwise fail later, with its ciphertext as the "apiVersion".
+  if (!options.renders) {
+    const refused = opened.flatMap((o) => {
+      const field = o.role === "input" ? encryptedKubeField(o.document) : undefined;
+      return field === undefined
+        ? []
+        : [
+            new ManifestError(
+              { file: o.file, document: field.document },
+              `encrypts ${field.key}: ${PLAINTEXT_FIELDS}`,
+            ),
+          ];
+    });
+    if (refused.length > 0) throw new ManifestSetError(refused);
+  }
   if (access.mode === "decrypt") await decryptAll(opened, access, options);
   // Manifests: decrypted after the render. Inputs: the renderer reads their plaintext, in memory.
   const inputs = options.renders ? opened.filter((o) => o.role === "input") : [];
@@ -149,6 +167,20 @@ function isManifest(document: SopsDocument): boolean {
       }),
     )
   );
+}
+
+/** The first document of a YAML or JSON file whose `apiVersion` or `kind` is encrypted, and which. */
+function encryptedKubeField(document: SopsDocument): { document: number; key: string } | undefined {
+  if (document.format !== "yaml" && document.format !== "json") return undefined;
+  for (const [index, branch] of document.branches.entries()) {
+    for (const key of ["apiVersion", "kind"]) {
+      const value = branch.entries.find((e) => e.key === key)?.value;
+      if (value?.kind === "scalar" && value.type === "str" && value.value.startsWith("ENC[")) {
+        return { document: index, key };
+      }
+    }
+  }
+  return undefined;
 }
 
 async function decryptAll(
@@ -234,7 +266,7 @@ function verify(file: OpenedSopsFile, values: SecretValues): void {
       if (path !== undefined) {
         throw new ManifestError(
           { file: file.file, document: doc },
-          `encrypts ${path.join(".")}: apiVersion, kind and metadata must stay plaintext — encrypt with encrypted_regex: ^(data|stringData)$ (as for Flux)`,
+          `encrypts ${path.join(".")}: ${PLAINTEXT_FIELDS}`,
         );
       }
     });

@@ -15,6 +15,7 @@ import fc from "fast-check";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadTargetObjects } from "../../../lib/app/load-target-objects.ts";
+import { ManifestSetError } from "../../../lib/errors.ts";
 import { createKmsDataKeys } from "../../../lib/secrets/adapters/kms-data-keys.ts";
 import { createKeyRing } from "../../../lib/secrets/key-ring.ts";
 import { createSecretValues } from "../../../lib/secrets/secret-values.ts";
@@ -31,7 +32,11 @@ let dir: string;
 
 beforeAll(async () => {
   sops = sopsBinary();
-  kms = new KMSClient({ endpoint: inject("motoEndpoint"), region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+  kms = new KMSClient({
+    endpoint: inject("motoEndpoint"),
+    region: MOTO_REGION,
+    credentials: MOTO_CREDENTIALS,
+  });
   arn = await createTestKmsKey(kms);
   dir = mkdtempSync(join(tmpdir(), "pullbridge-sops-round-trip-"));
 }, 1_200_000);
@@ -64,7 +69,9 @@ const dataValue = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: "grapheme", maxLength: 20 }),
   fc.stringMatching(/^[0-9]{1,12}$/),
-  fc.array(fc.string({ minLength: 1, maxLength: 30 }), { minLength: 2, maxLength: 4 }).map((l) => l.join("\n")),
+  fc
+    .array(fc.string({ minLength: 1, maxLength: 30 }), { minLength: 2, maxLength: 4 })
+    .map((l) => l.join("\n")),
 );
 /** The encryption rules SOPS configs written for Flux use, and the keys the file is encrypted for. */
 const rules = fc.constantFrom(
@@ -148,6 +155,59 @@ describe("the real sops and our decoder", () => {
         },
       ),
       { numRuns: 12 },
+    );
+  });
+
+  it("refuses a manifest whose apiVersion, kind or metadata sops encrypted, naming the file and field", async () => {
+    // Prepare
+    const plain = join(dir, "whole.yaml");
+    writeFileSync(
+      plain,
+      stringify({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "app" },
+        stringData: { password: "pw-0123456789" },
+      }),
+    );
+    const encrypt = (name: string, flags: string[]) => {
+      const out = join(dir, name);
+      runSops(["encrypt", "--age", AGE_TEAM_A, ...flags, "--output", out, plain]);
+      return readFileSync(out);
+    };
+    const load = (name: string, flags: string[]) =>
+      loadTargetObjects(
+        {
+          readTree: async () => new Map([[`deploy/${name}`, encrypt(name, flags)]]),
+          capabilities: async () => undefined,
+          secrets: {
+            mode: "decrypt",
+            keys: createKeyRing({
+              kms: { allowed: [], keys: createKmsDataKeys({ clientFor: () => kms }) },
+              age: [{ name: "team-a-age", identities: testAgeIdentities("a") }],
+            }),
+            values: createSecretValues(),
+          },
+        },
+        aTarget("web", { path: "deploy" }),
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    const rule =
+      "apiVersion, kind and metadata must stay plaintext — encrypt with encrypted_regex: ^(data|stringData)$ (as for Flux)";
+
+    // Act
+    // sops's default: every value encrypted.
+    const whole = await load("whole.enc.yaml", []);
+    const named = await load("named.enc.yaml", ["--encrypted-regex", "^(metadata|stringData)$"]);
+
+    // Assess
+    expect(whole).toBeInstanceOf(ManifestSetError);
+    expect((whole as Error).message).toBe(`deploy/whole.enc.yaml (document 1): encrypts apiVersion: ${rule}`);
+    expect(named).toBeInstanceOf(ManifestSetError);
+    expect((named as Error).message).toBe(
+      `deploy/named.enc.yaml (document 1): encrypts metadata.name: ${rule}`,
     );
   });
 
