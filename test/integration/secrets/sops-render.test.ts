@@ -9,7 +9,12 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ageIdentityText, sopsFixture } from "../../factories/sops.ts";
+import { parse } from "yaml";
+import { loadTargetObjects } from "../../../lib/app/load-target-objects.ts";
+import { createKeyRing } from "../../../lib/secrets/key-ring.ts";
+import { createSecretValues } from "../../../lib/secrets/secret-values.ts";
+import { ageIdentityText, expectedPlaintext, sopsFixture, testAgeIdentities } from "../../factories/sops.ts";
+import { aTarget } from "../../factories/sync.ts";
 import { type Bridge, startBridge } from "../../support/bridge.ts";
 import { kubeConfigFor } from "../../support/kube.ts";
 import { rendererBinDir, testRenderer } from "../../support/renderer.ts";
@@ -123,6 +128,71 @@ describe("encrypted render inputs", () => {
       const text = everythingReported(bridge, sha);
       for (const value of PLAINTEXTS) expect(text).not.toContain(value);
     }
+  });
+});
+
+describe("encrypted secretGenerator files of every format", () => {
+  it("reach the render as their exact plaintext: binary, JSON, YAML and dotenv", async () => {
+    // Prepare
+    const tree = new Map(
+      Object.entries({
+        "deploy/kustomization.yaml": [
+          "secretGenerator:",
+          "  - name: files",
+          "    files: [tls.key=tls.enc.key, settings.json=ordering.enc.json, values.yaml=values.enc.yaml]",
+          "  - name: env",
+          "    envs: [app.enc.env]",
+          "",
+        ].join("\n"),
+        "deploy/tls.enc.key": sopsFixture("tls.enc.key"),
+        "deploy/ordering.enc.json": sopsFixture("ordering.enc.json"),
+        "deploy/values.enc.yaml": sopsFixture("values.enc.yaml"),
+        "deploy/app.enc.env": sopsFixture("app.enc.env"),
+      }).map(([k, v]) => [k, Buffer.from(v)]),
+    );
+    const values = createSecretValues();
+
+    // Act
+    const loaded = await loadTargetObjects(
+      {
+        readTree: async () => tree,
+        renderer: testRenderer(),
+        capabilities: async () => undefined,
+        secrets: {
+          mode: "decrypt",
+          keys: createKeyRing({
+            kms: { allowed: [], keys: { decrypt: () => Promise.reject(new Error("age only")) } },
+            age: [{ name: "team-a", identities: testAgeIdentities("a") }],
+          }),
+          values,
+        },
+      },
+      aTarget("web", { path: "deploy" }),
+    );
+
+    // Assess
+    const data = (prefix: string) =>
+      loaded.desired.find((d) => String(d.object.metadata?.name).startsWith(prefix))?.object.data as Record<
+        string,
+        string
+      >;
+    const bytes = (value: string | undefined) => Buffer.from(value ?? "", "base64");
+    const files = data("files-");
+    expect(bytes(files["tls.key"]).toString("utf8")).toBe(
+      (expectedPlaintext("tls.enc.key") as { data: string }).data,
+    );
+    expect(JSON.parse(bytes(files["settings.json"]).toString("utf8"))).toEqual(
+      expectedPlaintext("ordering.enc.json"),
+    );
+    expect(parse(bytes(files["values.yaml"]).toString("utf8"))).toEqual(expectedPlaintext("values.enc.yaml"));
+    expect(bytes(data("env-").DB_PASSWORD).toString("utf8")).toBe("env-password-9876");
+    expect([...loaded.decryptedInputs].sort()).toEqual([
+      "deploy/app.enc.env",
+      "deploy/ordering.enc.json",
+      "deploy/tls.enc.key",
+      "deploy/values.enc.yaml",
+    ]);
+    expect(values.redact("env-password-9876 helm-values-secret-1")).toBe("*** ***");
   });
 });
 
