@@ -12,14 +12,15 @@ import { createAgeIdentities } from "../../lib/secrets/adapters/age-identities.t
 import { createKmsDataKeys } from "../../lib/secrets/adapters/kms-data-keys.ts";
 import { allowedKeysOf, createKeyRing, type KeyRing } from "../../lib/secrets/key-ring.ts";
 
-type SopsEnv = {
+/** Where the caller's age identities are, as `sops` finds them (lib/config/terminal-env.ts reads them). */
+export type CallerSopsKeys = {
   SOPS_AGE_KEY?: string | undefined;
   SOPS_AGE_KEY_FILE?: string | undefined;
   sopsAgeDefaultFile?: string | undefined;
 };
 
 /** The caller's age identity file or text, when there is one (sops's default file only if it exists). */
-function callerAgeKey(env: SopsEnv): { read: () => Promise<string>; source: string } | undefined {
+function callerAgeKey(env: CallerSopsKeys): { read: () => Promise<string>; source: string } | undefined {
   const inline = env.SOPS_AGE_KEY;
   if (inline !== undefined && inline !== "") return { read: async () => inline, source: "$SOPS_AGE_KEY" };
   const explicit = env.SOPS_AGE_KEY_FILE;
@@ -37,7 +38,7 @@ function callerAgeKey(env: SopsEnv): { read: () => Promise<string>; source: stri
  * AWS credentials), as the worker would.
  */
 export function cliKeyRing(
-  env: SopsEnv,
+  env: CallerSopsKeys,
   target: Target,
   keys: TargetsFile["keys"] | undefined,
   options: { stackAgeKeys?: SecretReader } = {},

@@ -44,7 +44,7 @@ import type { ObjectStore } from "../../lib/state/object-store.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { silentLog } from "../../lib/telemetry/log.ts";
 import { METRIC_NAMESPACE } from "../../lib/telemetry/metric-names.ts";
-import { cliKeyRing } from "../cli/cli-key-ring.ts";
+import { type CallerSopsKeys, cliKeyRing } from "../cli/cli-key-ring.ts";
 import { type LambdaHttpHandler, serveLambdaHttp } from "../http/serve-lambda-http.ts";
 import { composeLocalBridge, type LocalCompositionOptions } from "./compose-local-bridge.ts";
 import { createDriftTimer } from "./drift-timer.ts";
@@ -97,6 +97,8 @@ export type LocalBridgeOptions = {
   health?: { backoff?: HealthBackoff } | undefined;
   /** The state store (S3 protocol: moto in local mode and tests); without it, features that keep state in S3 are off. */
   stateStore?: { endpoint: string; bucket: string } | undefined;
+  /** The caller's age identities for SOPS files (`SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`); default: the process's environment. */
+  sopsKeys?: CallerSopsKeys | undefined;
 };
 
 export type { RecordedReport } from "./report-recorder.ts";
@@ -340,6 +342,7 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
     let webhookUrl = "";
     const source = options.source;
     const localSecrets = createParametersSecretReader({});
+    const callerKeys = options.sopsKeys ?? readTerminalEnv();
     const system = await composeLocalBridge({
       targets: options.targets,
       github: async (job) => {
@@ -361,7 +364,7 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
       secrets: localSecrets,
       // SOPS files decrypt with the caller's own keys (AWS credentials, SOPS_AGE_KEY_FILE), as the CLI's.
       keyRing: (target) =>
-        cliKeyRing(readTerminalEnv(), target, options.targets.keys, { stackAgeKeys: localSecrets }),
+        cliKeyRing(callerKeys, target, options.targets.keys, { stackAgeKeys: localSecrets }),
       defaultKubeconfigPath: options.defaultKubeconfigPath,
       region: options.region,
       // The user's own kubeconfig: exec plugins (`aws eks get-token`), files and proxies.
