@@ -109,7 +109,11 @@ async function diffOrSync(context: CommandContext<SyncFlags>, how: Mode): Promis
   // SOPS files decrypt with the caller's own keys; what they decrypt is redacted from all output.
   const values = createSecretValues();
   try {
-    return await diffOrSyncShown({ ...context, terminal: redactingTerminal(context.terminal, values) }, how, values);
+    return await diffOrSyncShown(
+      { ...context, terminal: redactingTerminal(context.terminal, values) },
+      how,
+      values,
+    );
   } catch (error) {
     throw values.redactDeep(error);
   }
