@@ -45,7 +45,7 @@ export const diffCommand = defineCommand({
   operands: ["<dir>"],
   usage: "<dir> [options]",
   summary: "plan <dir> against the live cluster (server-side dry-run, no writes)",
-  about: `Plans <dir> against the live cluster, as the bridge's worker would sync it: every change is server-side dry-run, nothing is written. Prints each object's change with its file:line, then git diff-style YAML diffs (Secret values masked), and tells drift (someone changed the cluster) from a change in Git.\n\n${TARGET_ABOUT}`,
+  about: `Plans <dir> against the live cluster, as the bridge's worker would sync it: every change is server-side dry-run, nothing is written. Prints each object's change with its file:line, then git diff-style YAML diffs (Secret values and every value decrypted from a SOPS file masked: SOPS files are decrypted with your own AWS credentials and age key, SOPS_AGE_KEY / SOPS_AGE_KEY_FILE, as sops does), and tells drift (someone changed the cluster) from a change in Git.\n\n${TARGET_ABOUT}`,
   flags: {
     ...SYNC_FLAGS,
     summary: FLAGS.summary,
