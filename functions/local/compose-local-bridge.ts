@@ -16,7 +16,7 @@ import type { AwsCredentials, AwsCredentialsProvider } from "../../lib/cluster/a
 import type { KubeconfigEndpoint } from "../../lib/cluster/cluster-connector.ts";
 import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
 import type { SecretReader } from "../../lib/config/adapters/read-secrets.ts";
-import type { TargetsFile } from "../../lib/config/targets.ts";
+import type { Target, TargetsFile } from "../../lib/config/targets.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
 import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-check-queue.ts";
 import type { HealthBackoff } from "../../lib/health/health-schedule.ts";
@@ -26,6 +26,7 @@ import type { SqsBatchHandler } from "../../lib/jobs/adapters/lambda-sqs-event-s
 import { createSqsImageJobQueue } from "../../lib/jobs/adapters/sqs-image-job-queue.ts";
 import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
+import type { KeyRing, KmsDataKeys } from "../../lib/secrets/key-ring.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { composeHealth } from "../health/compose-health.ts";
@@ -58,6 +59,10 @@ export type LocalCompositionOptions = {
   workerTimeoutMs: number;
   /** Reads `ssm:` / `secretsmanager:` references. */
   secrets: SecretReader;
+  /** Decrypts SOPS data keys with AWS KMS (tests: moto); the SDK's default (the caller's credentials) unless given. */
+  kms?: KmsDataKeys | undefined;
+  /** The worker's key rings (local mode: the caller's own keys, as the CLI's); the stack file's keys unless given. */
+  keyRing?: ((target: Target) => KeyRing) | undefined;
   /** Signs EKS tokens; the AWS SDK's default chain unless given. */
   awsCredentials?: AwsCredentials | AwsCredentialsProvider;
   /** STS / EKS endpoints other than AWS's (tests: the emulators); the SDK's `AWS_ENDPOINT_URL_*` work too. */
@@ -125,6 +130,8 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
     targets: options.targets,
     github: options.github,
     secrets: options.secrets,
+    kms: options.kms,
+    keyRing: options.keyRing,
     ...(options.awsCredentials === undefined ? {} : { awsCredentials: options.awsCredentials }),
     awsEndpoints: options.awsEndpoints,
     region: options.region,

@@ -12,12 +12,14 @@ import type { AwsCredentials, AwsCredentialsProvider } from "../../lib/cluster/a
 import type { KubeconfigEndpoint } from "../../lib/cluster/cluster-connector.ts";
 import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
 import type { SecretReader } from "../../lib/config/adapters/read-secrets.ts";
-import type { TargetsFile } from "../../lib/config/targets.ts";
+import type { Target, TargetsFile } from "../../lib/config/targets.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
+import type { KeyRing, KmsDataKeys } from "../../lib/secrets/key-ring.ts";
 import type { SourceLimits } from "../../lib/source/git-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { type AwsEndpoints, composeClusterConnector } from "./compose-cluster-connector.ts";
+import { composeKeyRing } from "./compose-key-ring.ts";
 import { createWorkerHandler } from "./create-handler.ts";
 
 /** A token must outlive the longest sync: refresh it when less than the Lambda timeout (max 15 min) remains. */
@@ -54,6 +56,10 @@ export type WorkerWiring = {
   health?: WorkerDeps["health"];
   /** Sees every cluster client the worker connects (the test bridge counts their requests). */
   onClusterClient?: (client: ClusterPort) => void;
+  /** Decrypts SOPS data keys with AWS KMS (tests point it at moto); the SDK's default unless given. */
+  kms?: KmsDataKeys | undefined;
+  /** The key rings (local mode: the caller's own keys); the stack file's keys unless given. */
+  keyRing?: ((target: Target) => KeyRing) | undefined;
 };
 
 /** Builds the worker handler from `wiring`; call once per container (or per local bridge). */
@@ -86,6 +92,8 @@ export function composeWorker(wiring: WorkerWiring) {
     maxReceiveCount: wiring.maxReceiveCount,
     logger: wiring.logger,
     metrics: wiring.metrics,
+    keyRing:
+      wiring.keyRing ?? composeKeyRing({ targets: wiring.targets, secrets: wiring.secrets, kms: wiring.kms }),
     ...(wiring.engine === undefined ? {} : { engine: wiring.engine }),
     ...(wiring.health === undefined ? {} : { health: wiring.health }),
   });

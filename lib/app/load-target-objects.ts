@@ -16,6 +16,9 @@ import { chooseRenderEngine } from "../render/choose-render-engine.ts";
 import { type RenderCapabilities, type RenderedDesired, renderDesired } from "../render/render-desired.ts";
 import type { RenderEngine, Renderer } from "../render/renderer-port.ts";
 import { sourcePathsOf, touchesTarget } from "../render/target-source-paths.ts";
+import { createKeyRing, type KmsDataKeys } from "../secrets/key-ring.ts";
+import { openSopsFiles, type SopsAccess } from "../secrets/open-sops-files.ts";
+import { openSopsObjects } from "../secrets/open-sops-objects.ts";
 import { followSymlinks } from "../source/follow-symlinks.ts";
 import type { SkippedFile, SourceLimits, SourceTree } from "../source/git-source.ts";
 import type { JobContext } from "./worker-deps.ts";
@@ -31,6 +34,11 @@ export type LoadTargetDeps = {
   signal?: AbortSignal | undefined;
   /** The source's limits, which followed symbolic links must stay within too (default: the worker's). */
   sourceLimits?: SourceLimits | undefined;
+  /**
+   * How SOPS-encrypted files are treated: decrypted with the target's keys (sync, drift, CLI) or
+   * sealed with placeholders (previews). Without it, a tree holding an encrypted file is refused.
+   */
+  secrets?: SopsAccess | undefined;
 };
 
 export type LoadedTarget = RenderedDesired & {
@@ -38,6 +46,11 @@ export type LoadedTarget = RenderedDesired & {
   skipped: SkippedFile[];
   /** Directories read beyond `path ∪ watch` because the target's kustomizations refer to them (`discoverWatch` only). */
   discoveredWatch: string[];
+  /**
+   * Encrypted files whose plaintext the renderer read (generator inputs, Helm values): the render
+   * holds decrypted values, so it must never be cached or printed.
+   */
+  decryptedInputs: string[];
 };
 
 /** Enough rounds for any real chain of bases (overlay → base → component → …); each round adds at least one directory. */
@@ -81,16 +94,24 @@ export async function loadTargetObjects(
   });
   const engine = chooseRenderEngine(target.render, files.keys(), target.path);
   refuseUnusedSettings(target, engine);
+  // Verify, then decrypt: every encrypted file's MAC is checked as committed, before the render.
+  const sops = await openSopsFiles(files, {
+    access: deps.secrets,
+    target: target.name,
+    renders: engine !== "plain",
+    signal: deps.signal,
+  });
   const capabilities = engine === "helm" ? await deps.capabilities() : undefined;
   let rendered: RenderedDesired;
   try {
     rendered = await renderDesired(
       { renderer: deps.renderer },
-      { files, target, capabilities, signal: deps.signal, sourceLimits: deps.sourceLimits },
+      { files: sops.files, target, capabilities, signal: deps.signal, sourceLimits: deps.sourceLimits },
     );
   } catch (error) {
     throw withWatchHint(error, { ...target, watch: [...target.watch, ...watch] });
   }
+  rendered = { ...rendered, desired: openSopsObjects(rendered.desired, sops, deps.secrets) };
   // A rendered directory holds patches, values and templates by design: files that are not
   // manifests are skipped (and listed) only in plain targets; what the source left out, in all.
   const skipped = engine === "plain" ? skippedFiles(files, target.path) : [...(files.skipped ?? [])];
@@ -98,7 +119,7 @@ export async function loadTargetObjects(
     throw emptyTargetError(target, { engine, files, skipped });
   }
   const discoveredWatch = watch.filter((dir) => [...files.keys()].some((file) => isPathWithin(dir, file)));
-  return { ...rendered, skipped, discoveredWatch };
+  return { ...rendered, skipped, discoveredWatch, decryptedInputs: sops.decryptedInputs };
 }
 
 /**
@@ -126,11 +147,28 @@ export async function loadJobObjects(
       capabilities: async () => capabilitiesOf(await connect(), deps.signal),
       signal: deps.signal,
       sourceLimits: deps.sourceLimits,
+      // Previews never decrypt: a pull request cannot make the worker decrypt anything.
+      secrets: purpose === "preview" ? { mode: "seal" } : sopsAccessOf(context),
     },
     target,
   );
   return { desired: loaded.desired, notes: loaded.notes, skipped: loaded.skipped, connect };
 }
+
+/** A sync's access to encrypted files: the target's keys (none: every encrypted file is refused, naming why). */
+function sopsAccessOf(context: JobContext): SopsAccess {
+  const { deps, target } = context;
+  return {
+    mode: "decrypt",
+    keys: deps.keyRing?.(target) ?? createKeyRing({ kms: { allowed: [], keys: NO_KMS }, age: [] }),
+    values: context.secretValues,
+  };
+}
+
+/** The KMS port of a worker built without one: no key is allowed, so it is never called. */
+const NO_KMS: KmsDataKeys = {
+  decrypt: () => Promise.reject(new Error("no KMS configured")),
+};
 
 /** `.Capabilities` from the cluster: its version and every served group/version(/Kind). */
 export async function capabilitiesOf(

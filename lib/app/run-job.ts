@@ -6,7 +6,9 @@
  */
 import type { Job } from "../jobs/job-codec.ts";
 import { formatUnknownTarget } from "../reporting/format-job-report.ts";
+import { createSecretValues } from "../secrets/secret-values.ts";
 import { describeConclusion, jobAgeMetric } from "./job-outcome.ts";
+import { redactingGitHub, redactingLog } from "./redact-job-output.ts";
 import { type JobReport, jobReportOf, postConclusion } from "./report-job.ts";
 import { runPreviewJob } from "./run-preview-job.ts";
 import { runSyncJob } from "./run-sync-job.ts";
@@ -44,7 +46,21 @@ export async function runJob(deps: WorkerDeps, job: Job): Promise<JobReport> {
     return jobReportOf(described, { target: job.target, sha: jobSha }, [jobAge]);
   }
 
-  const github = await deps.github({ installationId, repo: target.repo });
-  const context = { deps, target, github, jobAge };
-  return job.type === "preview" ? await runPreviewJob(context, job) : await runSyncJob(context, job);
+  // Values this job decrypts never leave it: every report, log line and error passes through them.
+  const secretValues = createSecretValues();
+  const github = redactingGitHub(await deps.github({ installationId, repo: target.repo }), secretValues);
+  const context = {
+    deps: { ...deps, logger: redactingLog(deps.logger, secretValues) },
+    target,
+    github,
+    jobAge,
+    secretValues,
+  };
+  try {
+    const report =
+      job.type === "preview" ? await runPreviewJob(context, job) : await runSyncJob(context, job);
+    return secretValues.redactDeep(report);
+  } catch (error) {
+    throw secretValues.redactDeep(error);
+  }
 }

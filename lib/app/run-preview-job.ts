@@ -9,6 +9,7 @@ import { formatPreviewOutOfScope, formatPreviewPending } from "../reporting/form
 import { syncTarget } from "../sync/sync-target.ts";
 import type { Log } from "../telemetry/log.ts";
 import { loadJobObjects } from "./load-target-objects.ts";
+import { unsealPreview, withEncryptedReasons } from "./preview-encrypted.ts";
 import { changeTouchesTarget } from "./preview-scope.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
 import type { JobContext } from "./worker-deps.ts";
@@ -93,9 +94,12 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
   try {
     // The head commit is read from the base repository: a fork's commits are reachable there through
     // the pull request ref, and the installation may have no access to the fork itself.
-    const { desired, skipped, connect } = await loadJobObjects(context, "preview", sha);
+    const loaded = await loadJobObjects(context, "preview", sha);
+    const { skipped, connect } = loaded;
     const cluster = await connect();
-    const result = await syncTarget(
+    // Encrypted objects are planned by ciphertext against the live ones: nothing is decrypted.
+    const { desired, changed } = await unsealPreview(cluster, target, loaded.desired, deps.signal);
+    const planned = await syncTarget(
       { ...deps.engine, cluster, toolingVersion: deps.toolingVersion },
       {
         target,
@@ -107,6 +111,7 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
         signal: deps.signal,
       },
     );
+    const result = withEncryptedReasons(planned, changed);
     const described = await postConclusion(github, {
       type: "previewed",
       target,

@@ -7,6 +7,7 @@
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import type { Target } from "../config/targets.ts";
 import type { Renderer } from "../render/renderer-port.ts";
+import type { SopsAccess } from "../secrets/open-sops-files.ts";
 import type { TargetRef } from "../sync/refuse-inventory-collisions.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import { syncTarget } from "../sync/sync-target.ts";
@@ -38,6 +39,8 @@ export type SyncCommandDeps = {
   renderer?: Renderer | undefined;
   /** Reads the checkout's files inside the target's directories, with the worker's limits. */
   readTree: TreeReader;
+  /** Decrypts SOPS files with the caller's own keys (their AWS credentials, their age identities). */
+  secrets?: SopsAccess | undefined;
 };
 
 export type SyncCommandInput = {
@@ -124,6 +127,7 @@ export async function runSyncCommand(
       renderer: deps.renderer,
       capabilities: () => capabilitiesOf(deps.cluster, deps.signal),
       signal: deps.signal,
+      secrets: deps.secrets,
     },
     input.target,
     { discoverWatch: input.discoverWatch },

@@ -5,6 +5,8 @@ import type { JobGitHub, JobGitHubFactory } from "../github/job-github-ports.ts"
 import type { HealthCheckQueue } from "../health/health-check-queue.ts";
 import type { HealthBackoff } from "../health/health-schedule.ts";
 import type { Renderer } from "../render/renderer-port.ts";
+import type { KeyRing } from "../secrets/key-ring.ts";
+import type { SecretValues } from "../secrets/secret-values.ts";
 import type { SourceLimits } from "../source/git-source.ts";
 import type { SyncDeps } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
@@ -36,6 +38,11 @@ export type WorkerDeps = {
    * without PULLBRIDGE_HEALTH_QUEUE_URL) `success` is reported once applied.
    */
   health?: { queue: HealthCheckQueue; backoff: HealthBackoff } | undefined;
+  /**
+   * The keys a target may decrypt SOPS files with (the stack file's `keys` its `decryption.keys`
+   * names). Without it, or for a target with none, an encrypted file fails the sync naming why.
+   */
+  keyRing?: ((target: Target) => KeyRing) | undefined;
 };
 
 export type JobAttempt = { number: number; of: number };
@@ -47,4 +54,6 @@ export type JobContext = {
   github: JobGitHub;
   /** Emitted first by every job. */
   jobAge: EmittedMetric;
+  /** Values this job decrypted: redacted from everything the job reports or logs. */
+  secretValues: SecretValues;
 };

@@ -162,6 +162,52 @@ export const clusterSchema = z
   .describe("How pullbridge reaches a cluster. Secrets are referenced, never inline.");
 
 /**
+ * A key SOPS-encrypted files may be decrypted with (docs/secrets.md). Listed in the deployed
+ * stack file only: it becomes the worker's `kms:Decrypt` (or secret read) permission at package time.
+ */
+export const decryptionKeySchema = z
+  .discriminatedUnion("type", [
+    z
+      .strictObject({
+        type: z.literal("kms"),
+        arn: z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+            "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; not an alias: IAM grants kms:Decrypt on keys)",
+          )
+          .describe("ARN of the AWS KMS key (as SOPS records it in `sops.kms[].arn`)."),
+      })
+      .describe("An AWS KMS key: the worker calls kms:Decrypt with the encryption context SOPS recorded."),
+    z
+      .strictObject({
+        type: z.literal("age"),
+        privateKey: z
+          .string()
+          .regex(/^(ssm:|secretsmanager:)./, "must be ssm:<parameter> or secretsmanager:<secret>")
+          .describe(
+            "Where the age private key (`AGE-SECRET-KEY-1…`, one or more lines) is stored: `ssm:/path` (SecureString) or `secretsmanager:name`. Never in the repository.",
+          ),
+      })
+      .describe("An age key pair: files encrypted for its recipient can be decrypted."),
+  ])
+  .describe("A key SOPS-encrypted files may be decrypted with.");
+
+/** Which of the stack file's keys a target may decrypt with (docs/secrets.md). */
+const decryptionSchema = z
+  .strictObject({
+    keys: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe(
+        "Names of entries in the stack file's `keys` section. A SOPS file is decrypted only if one of these keys holds its data key; a file encrypted for other keys is refused, whatever its own metadata says.",
+      ),
+  })
+  .describe(
+    "Decrypt SOPS-encrypted manifests, generator inputs and Helm values with these keys (sync and drift only: previews never decrypt).",
+  );
+
+/**
  * A repository-relative path, normalised (`./apps//web/` → `apps/web`, `.` for the root): paths
  * are compared with the tree's keys, so a spelling the tree never has would select nothing.
  */
@@ -415,6 +461,7 @@ const targetFields = z
       .optional()
       .describe("Act as this (read-only) identity for health checks."),
     environment: environmentSchema,
+    decryption: decryptionSchema.optional(),
   })
   .describe("One directory of one repository, synced to one namespace of one cluster.");
 
@@ -489,6 +536,12 @@ export const targetsFileSchema = z
       .array(targetSchema)
       .min(1, "at least one target is required")
       .describe("What to sync: one entry per repository directory and cluster namespace."),
+    keys: z
+      .record(dnsLabel, decryptionKeySchema)
+      .optional()
+      .describe(
+        "Keys SOPS-encrypted files may be decrypted with, by name; a target names the ones it may use in `decryption.keys`.",
+      ),
   })
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
@@ -501,6 +554,15 @@ export const targetsFileSchema = z
         });
       }
       seen.add(target.name);
+      target.decryption?.keys.forEach((key, k) => {
+        if (!(key in (file.keys ?? {}))) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["targets", i, "decryption", "keys", k],
+            message: `unknown key "${key}" (known: ${Object.keys(file.keys ?? {}).join(", ") || "none: add a `keys` section"})`,
+          });
+        }
+      });
       if (!(target.cluster in file.clusters)) {
         ctx.addIssue({
           code: "custom",
@@ -512,6 +574,7 @@ export const targetsFileSchema = z
   });
 
 export type ClusterConfig = z.infer<typeof clusterSchema>;
+export type DecryptionKeyConfig = z.infer<typeof decryptionKeySchema>;
 export type Target = z.infer<typeof targetSchema>;
 /**
  * A target as written in the targets file, before defaults (tests and factories build them).

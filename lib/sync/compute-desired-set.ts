@@ -13,6 +13,7 @@ import {
   type ManifestSource,
   objectKey,
   parseApiVersion,
+  type SensitiveFields,
 } from "../manifests/kube-object.ts";
 import { ApplySetLabel } from "./applyset-id.ts";
 import { type Stage, stageOf } from "./order-stages.ts";
@@ -27,6 +28,8 @@ export type PlannedObject = {
   stage: Stage;
   /** Its kind is defined by a CRD in this sync that the server does not serve yet. */
   awaitsCrd: boolean;
+  /** Fields holding decrypted (or, in previews, sealed) values: masked in diffs, left out of the digest. */
+  sensitive?: SensitiveFields | undefined;
 };
 
 const CRD_GROUP = "apiextensions.k8s.io";
@@ -102,7 +105,7 @@ export function computeDesiredSet(options: {
   const problems: Problem[] = [];
   const planned: PlannedObject[] = [];
   const seen = new Set<string>();
-  for (const { object: original, source } of desired) {
+  for (const { object: original, source, sensitive } of desired) {
     const where = `${describeObject(original)} (${formatSource(source)})`;
     const problem = (object: KubeObject, message: string) =>
       problems.push({ source, object: describeObject(object), message: `${where}: ${message}` });
@@ -134,6 +137,7 @@ export function computeDesiredSet(options: {
       source,
       stage: stageOf(resolved.resource),
       awaitsCrd: resolved.awaitsCrd,
+      ...(sensitive === undefined ? {} : { sensitive }),
     });
   }
   throwIfProblems(problems);

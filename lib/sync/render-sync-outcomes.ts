@@ -24,10 +24,14 @@ export function renderSyncOutcomes(options: {
   maxDiffs: number;
 }): ObjectOutcome[] {
   let diffBudget = options.maxDiffs;
-  const diffOf = (before: KubeObject | undefined, after: KubeObject | undefined) => {
+  const diffOf = (
+    before: KubeObject | undefined,
+    after: KubeObject | undefined,
+    sensitive?: readonly string[],
+  ) => {
     if (diffBudget <= 0) return undefined;
     diffBudget -= 1;
-    return renderObjectDiff(before, after);
+    return renderObjectDiff(before, after, { sensitive });
   };
   return [
     ...options.unchanged.map((u) =>
@@ -39,7 +43,11 @@ export function renderSyncOutcomes(options: {
   ];
 }
 
-type DiffOf = (before: KubeObject | undefined, after: KubeObject | undefined) => string | undefined;
+type DiffOf = (
+  before: KubeObject | undefined,
+  after: KubeObject | undefined,
+  sensitive?: readonly string[],
+) => string | undefined;
 
 function changeOutcome(c: Change, diffOf: DiffOf): ObjectOutcome {
   const outcome = {
@@ -51,8 +59,14 @@ function changeOutcome(c: Change, diffOf: DiffOf): ObjectOutcome {
   } as const;
   if (!c.detailed) return outcomeOf(outcome);
   const after = c.after ?? normaliseForDiff(c.planned.object);
-  const pair = maskSecretPair(c.before, after);
-  return outcomeOf({ ...outcome, before: pair.before, after: pair.after, diff: diffOf(c.before, after) });
+  const sensitive = c.planned.sensitive?.pointers ?? [];
+  const pair = maskSecretPair(c.before, after, sensitive);
+  return outcomeOf({
+    ...outcome,
+    before: pair.before,
+    after: pair.after,
+    diff: diffOf(c.before, after, sensitive),
+  });
 }
 
 function pruneOutcome(p: PruneEntry, diffOf: DiffOf): ObjectOutcome {

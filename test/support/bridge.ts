@@ -26,6 +26,7 @@ import {
   type SqsBatchHandler,
 } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
+import type { KmsDataKeys } from "../../lib/secrets/key-ring.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import {
   type CommitFiles,
@@ -64,6 +65,12 @@ export type BridgeOptions = {
   logger?: Logger;
   /** Renders Kustomize/Helm targets (default: none; plain targets only). */
   renderer?: Renderer;
+  /** The stack file's `keys` section (SOPS decryption keys the target's `decryption.keys` may name). */
+  keys?: TargetsFile["keys"];
+  /** The worker's KMS port (e.g. pointed at moto through a fault proxy). */
+  kms?: KmsDataKeys;
+  /** What `ssm:` / `secretsmanager:` references read (e.g. an age private key), by reference. */
+  storedSecrets?: Readonly<Record<string, string>>;
   /**
    * Clusters and targets instead of the one kubeconfig target `web` (the test creates and grants
    * their namespaces; `namespace` is the first target's). The health consumer reads with the same
@@ -164,15 +171,18 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     namespace = await createTestNamespace("e2e");
     await grantWorker(namespace);
   }
+  const keys = options.keys === undefined ? {} : { keys: options.keys };
   const config = parseTargetsConfig(
     options.config
       ? {
+          ...keys,
           version: 1,
           clusters: options.config.clusters,
           // The GitHub fake serves one repository: every target reads it.
           targets: options.config.targets.map((t) => ({ ...t, repo: world.repoName })),
         }
       : {
+          ...keys,
           version: 1,
           clusters: {
             test: {
@@ -212,7 +222,13 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     // The deployed worker's timeout (serverless.yml).
     workerTimeoutMs: 120_000,
     // `file:` kubeconfigs with inline credentials, as Lambda reads them; the EKS and secret parts are never reached.
-    secrets: { read: async (ref) => Promise.reject(new Error(`no secret ${ref} in tests`)) },
+    secrets: {
+      read: async (ref) => {
+        const stored = options.storedSecrets?.[ref];
+        return stored ?? Promise.reject(new Error(`no secret ${ref} in tests`));
+      },
+    },
+    kms: options.kms,
     awsCredentials:
       options.aws?.credentials ?? (async () => ({ accessKeyId: "unused", secretAccessKey: "unused" })),
     awsEndpoints: options.aws?.endpoints,

@@ -17,9 +17,11 @@ import { formatSkippedFiles, formatSyncResult, syncResultJson } from "../../../l
 import { applySetParentName } from "../../../lib/config/targets.ts";
 import { ConfigError } from "../../../lib/errors.ts";
 import { createProcessRenderer } from "../../../lib/render/adapters/process-renderer.ts";
+import { createSecretValues, type SecretValues } from "../../../lib/secrets/secret-values.ts";
 import { PULLBRIDGE_VERSION } from "../../../lib/sync/tooling-version.ts";
 import { type CommandContext, defineCommand, EXIT, type Terminal } from "../cli-command.ts";
 import { CLUSTER_FLAGS, FLAGS, LOCAL_TARGET_FLAGS } from "../cli-flags.ts";
+import { cliKeyRing } from "../cli-key-ring.ts";
 import { describeRevision } from "../git-revision.ts";
 import { type LocalTargetFlags, loadNotes, resolveLocalTarget } from "../local-target.ts";
 import type { ClusterConnection } from "../target-cluster.ts";
@@ -43,7 +45,7 @@ export const diffCommand = defineCommand({
   operands: ["<dir>"],
   usage: "<dir> [options]",
   summary: "plan <dir> against the live cluster (server-side dry-run, no writes)",
-  about: `Plans <dir> against the live cluster, as the bridge's worker would sync it: every change is server-side dry-run, nothing is written. Prints each object's change with its file:line, then git diff-style YAML diffs (Secret values masked), and tells drift (someone changed the cluster) from a change in Git.\n\n${TARGET_ABOUT}`,
+  about: `Plans <dir> against the live cluster, as the bridge's worker would sync it: every change is server-side dry-run, nothing is written. Prints each object's change with its file:line, then git diff-style YAML diffs (Secret values and every value decrypted from a SOPS file masked: SOPS files are decrypted with your own AWS credentials and age key, SOPS_AGE_KEY / SOPS_AGE_KEY_FILE, as sops does), and tells drift (someone changed the cluster) from a change in Git.\n\n${TARGET_ABOUT}`,
   flags: {
     ...SYNC_FLAGS,
     summary: FLAGS.summary,
@@ -104,6 +106,34 @@ type Mode =
 const MAX_TERMINAL_DIFF_BYTES = 256 * 1024;
 
 async function diffOrSync(context: CommandContext<SyncFlags>, how: Mode): Promise<number> {
+  // SOPS files decrypt with the caller's own keys; what they decrypt is redacted from all output.
+  const values = createSecretValues();
+  try {
+    return await diffOrSyncShown(
+      { ...context, terminal: redactingTerminal(context.terminal, values) },
+      how,
+      values,
+    );
+  } catch (error) {
+    throw values.redactDeep(error);
+  }
+}
+
+/** The terminal with every decrypted value replaced by `***` in all it prints. */
+function redactingTerminal(terminal: Terminal, values: SecretValues): Terminal {
+  return {
+    ...terminal,
+    out: (text) => terminal.out(values.redact(text)),
+    err: (text) => terminal.err(values.redact(text)),
+    json: (value) => terminal.json(values.redactDeep(value)),
+  };
+}
+
+async function diffOrSyncShown(
+  context: CommandContext<SyncFlags>,
+  how: Mode,
+  values: SecretValues,
+): Promise<number> {
   const { flags, terminal, operands } = context;
   const { output, p } = terminal;
   const [dir = "."] = operands;
@@ -127,6 +157,7 @@ async function diffOrSync(context: CommandContext<SyncFlags>, how: Mode): Promis
         now: context.now,
         renderer: createProcessRenderer({ binaryPath: terminal.env.PULLBRIDGE_RENDERER_PATH }),
         readTree: local.readTree,
+        secrets: { mode: "decrypt", keys: cliKeyRing(terminal.env, target, local.keys), values },
         ...(progress ? { onProgress: progress.onProgress } : {}),
       },
       {

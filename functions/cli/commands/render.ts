@@ -44,6 +44,8 @@ export const renderCommand = defineCommand({
         readTree: local.readTree,
         renderer: createProcessRenderer({ binaryPath: terminal.env.PULLBRIDGE_RENDERER_PATH }),
         capabilities: async () => ({ kubeVersion: flags.kubeVersion, apiVersions: [] }),
+        // Rendering prints what it renders: encrypted values stay sealed (`sealed:<digest>`), never decrypted.
+        secrets: { mode: "seal" },
       },
       local.target,
       { discoverWatch: local.discoverWatch },

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { statePrefixStatements } from "../../../infra/iam.ts";
 import { checkMemoryBudget } from "../../../lib/config/worker-env.ts";
 import {
@@ -753,5 +753,62 @@ describe("serverless.yml: clusters in other accounts and private endpoints", () 
 
     // Assess
     expect(failure).toContain(expected);
+  });
+});
+
+describe("serverless.yml: SOPS decryption keys", () => {
+  const KMS_KEYS = [
+    "arn:aws:kms:eu-west-1:111111111111:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+    "arn:aws:kms:eu-west-1:111111111111:key/9f8e7d6c-5b4a-3210-fedc-ba9876543210",
+  ];
+  let out: string;
+  let file: string;
+  let template: Template;
+  const statementsOf = (id: string) =>
+    (
+      (template.Resources[id]?.Properties.Policies ?? []) as {
+        PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
+      }[]
+    ).flatMap((p) => p.PolicyDocument.Statement);
+  const resourcesFor = (id: string, action: string) =>
+    statementsOf(id)
+      .filter((s) => s.Action.includes(action))
+      .flatMap((s) => s.Resource);
+
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), "pullbridge-package-sops-"));
+    await osls([
+      ...["package", "--stage", "ci", "--region", "eu-west-1", "--package", out],
+      ...["--param", "targetsFile=test/fixtures/deploy/targets-sops-keys.yaml"],
+    ]);
+    file = join(out, "cloudformation-template-update-stack.json");
+    template = JSON.parse(await readFile(file, "utf8")) as Template;
+  }, 600_000);
+  afterAll(async () => {
+    if (out) await rm(out, { recursive: true, force: true });
+  });
+
+  it("lets the worker kms:Decrypt exactly the stack file's keys and read exactly its age keys; no other role either", async () => {
+    // Act
+    const findings = await cfnLint(file);
+
+    // Assess
+    expect(resourcesFor("WorkerRole", "kms:Decrypt")).toEqual(KMS_KEYS);
+    expect(resourcesFor("WorkerRole", "ssm:GetParameter")).toContainEqual({
+      "Fn::Sub": `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/pullbridge/age/payments`,
+    });
+    expect(resourcesFor("WorkerRole", "secretsmanager:GetSecretValue")).toEqual([
+      {
+        "Fn::Sub": `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:pullbridge/age/shop-??????`,
+      },
+    ]);
+    for (const id of ["WebhookRole", "HealthRole", "DriftRole", "ImagesIntakeRole", "ImagesRole"]) {
+      const text = JSON.stringify(statementsOf(id));
+      expect(text, id).not.toContain("kms:");
+      expect(text, id).not.toContain("age/");
+    }
+    for (const s of statementsOf("WorkerRole")) expect(JSON.stringify(s.Resource)).not.toContain("*");
+    expect(findings.filter((f) => f.Level === "Error").map(describeFinding)).toEqual([]);
+    expect(findings.filter((f) => !KEPT_CFN_LINT_WARNINGS.has(f.Rule.Id)).map(describeFinding)).toEqual([]);
   });
 });
