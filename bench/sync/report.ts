@@ -186,9 +186,17 @@ function summaryRows(r: RttResult, objects: number): string[] {
 }
 
 /** One line of the per-RTT table. */
-function detailRow(label: string, kubectl: readonly Run[], runs: readonly Run[], withSpeedUp = true): string {
+function detailRow(
+  label: string,
+  kubectl: readonly Run[],
+  runs: readonly Run[],
+  withSpeedUp = true,
+  noRequests?: string,
+): string {
   if (runs.length === 0) return `| ${label} | – | – | – | – | – | – | – | – |`;
   const m = pick(runs);
+  if (noRequests !== undefined)
+    return `| ${label} | **${ms(p50(runs))}** / ${ms(p90(runs))} | ${loads(runs)} | none: ${noRequests} | none: ${noRequests} | – | ${sec(m.processCpu)} | – | – |`;
   const github = m.githubCalls === undefined ? "–" : String(m.githubCalls);
   const cpu = m.processCpu ?? m.clientCpu;
   return `| ${label} | **${ms(p50(runs))}** / ${ms(p90(runs))} | ${loads(runs)} | ${fmtCounts(m.client)} | ${fmtCounts(m.server)} | ${github} | ${sec(cpu)} | ${sec(m.controlPlaneCpu)} | ${withSpeedUp ? x(ratio(kubectl, runs)) : "–"} |`;
@@ -214,19 +222,33 @@ function detail(r: RttResult, objects: number): string[] {
     "",
     "| row | wall p50 / p90 | load (1 min) | requests (client) | requests (server) | GitHub calls | CPU: process | CPU: etcd + apiserver | speed-up (p50) |",
     "|---|---|---|---|---|---|---|---|---|",
-    detailRow("kubectl start-up alone (`version --client`)", r.noop.kubectl, r.floor.kubectlStartup, false),
-    detailRow("kubectl floor (start-up + read + parse, 0 requests)", r.noop.kubectl, r.floor.kubectl, false),
+    detailRow(
+      "kubectl start-up alone (`version --client`)",
+      r.noop.kubectl,
+      r.floor.kubectlStartup,
+      false,
+      "no cluster",
+    ),
+    detailRow(
+      "kubectl floor (start-up + read + parse)",
+      r.noop.kubectl,
+      r.floor.kubectl,
+      false,
+      "closed port",
+    ),
     detailRow(
       "pullbridge CLI start-up alone (`--version`: Node + every module)",
       r.noop.kubectl,
       r.floor.cliStartup,
       false,
+      "no cluster",
     ),
     detailRow(
-      "pullbridge CLI floor (`render`: start-up + read + parse + print, no cluster)",
+      "pullbridge CLI floor (`render`: start-up + read + parse + print)",
       r.noop.kubectl,
       r.floor.cli,
       false,
+      "no cluster",
     ),
     detailRow("**no-op** · kubectl apply", r.noop.kubectl, r.noop.kubectl, false),
     detailRow("no-op · pullbridge CLI, fresh process", r.noop.kubectl, r.noop.cli),
@@ -344,7 +366,7 @@ export function renderLatencyReport(r: ReportInput): string | undefined {
       "); RTT 0 is direct. All of them authenticate as the namespaced worker identity. Rows of one RTT run interleaved, round by round.",
     "",
     "- **kubectl apply** — `kubectl apply --server-side -f fixture.yaml`: a fresh process (start-up, reading and parsing the file, discovery from its disk cache, OpenAPI, then one request per object).",
-    `- **kubectl floor** — \`${proof?.command ?? "kubectl create --dry-run=client -o name --validate=false -f <file>"}\` with the same kubeconfig and cache: the same start-up, reading, parsing and kind → resource mapping, and **no request**. Proven before the rows: with a discovery cache filled through a loopback proxy, the command opened ${proof?.connections ?? "–"} connections to it, and printed all ${proof?.objectsPrintedWithPortClosed ?? "–"} objects once the proxy's port was closed; every floor round also counted 0 requests on the server.`,
+    `- **kubectl floor** — \`${proof?.command ?? "kubectl create --dry-run=client -o name --validate=false -f <file>"}\` with the worker's kubeconfig and a filled discovery cache: the same start-up, reading, parsing and kind → resource mapping as the apply, and **no request**. Proven before the rows: with a discovery cache filled through a loopback proxy, the command opened ${proof?.connections ?? "–"} connections to it, and printed all ${proof?.objectsPrintedWithPortClosed ?? "–"} objects once the proxy's port was closed; the floor rows run against that closed port, so a floor round that made a request would have failed.`,
     "- **pullbridge CLI, fresh process** — `node dist/cli.mjs sync <dir> -n <ns> --target bench --kubeconfig <file> --revision <r> -o json` (the file `npm run build:cli` builds and the npm package ships): Node start-up, module load, reading and parsing the same YAML from disk, discovery, the sync. Its floor row is `pullbridge render <dir>` (start-up, reading, parsing and printing the objects; no cluster).",
     "- **worker cold start** — the worker **as packaged** (the `osls package` zip, unpacked as Lambda does, `NODE_OPTIONS` and environment from the template, the AWS SDK from a node_modules outside the task; bench/lambda-package.ts) in a **fresh process** for one SQS record: a push job (cold apply, 10 changed: a new commit in a real git repository) or a drift check (no-op). It reads its GitHub token and the stored kubeconfig from SSM (moto, the project's AWS emulator), fetches the branch head and the commit's tarball from the GitHub fake, parses the YAML, discovers, syncs and reports (commit statuses and the GitHub Deployment: the GitHub calls column). Differences from Lambda: SSM and GitHub answer on loopback (a real GitHub call costs tens of ms more), targets from `PULLBRIDGE_TARGETS_YAML` instead of the packaged file, no health queue (the final status is posted at apply), x86-64 instead of arm64, no Firecracker, no runtime interface client.",
     "- **in-process, warm** — `syncTarget()` in the bench process on objects generated in memory (no YAML, no GitHub), discovery cached by the previous sync, connections kept: a warm Lambda's sync step alone. The issue-15 goals were set on this row.",
