@@ -348,6 +348,17 @@ function machine(r: ReportInput, script: string): string[] {
   ];
 }
 
+/** The command that reproduces these rows: the run's own knobs, spelled out. */
+function reproduceCommand(r: ReportInput): string {
+  const knobs = [
+    `BENCH_RTTS=${r.results.map((x) => x.rtt).join(",")}`,
+    `BENCH_REPEAT=${r.repeat}`,
+    `BENCH_OBJECTS=${r.objects}`,
+    ...(r.bandwidth ? [`BENCH_BANDWIDTH=${r.bandwidth}`] : []),
+  ];
+  return `${knobs.join(" ")} npm run bench:sync`;
+}
+
 /** The latency section (sync rows at each RTT), or undefined when none ran. */
 export function renderLatencyReport(r: ReportInput): string | undefined {
   if (r.results.length === 0) return undefined;
@@ -389,8 +400,8 @@ export function renderLatencyReport(r: ReportInput): string | undefined {
     "### Reproduce",
     "",
     "```sh",
-    "npm run bench:sync                          # these rows; rewrites this section",
-    "BENCH_RTTS=0,2,10 BENCH_REPEAT=10 npm run bench:sync",
+    `${reproduceCommand(r)}   # these rows; rewrites this section`,
+    "npm run bench:sync                          # the defaults: BENCH_RTTS=0,2,10 BENCH_REPEAT=10 BENCH_OBJECTS=1000",
     "BENCH_BANDWIDTH=12500000 npm run bench:sync # also cap each direction at 100 Mbit/s",
     "```",
     "",

@@ -12,7 +12,7 @@
  * and parsing the file, no request — proven against a closed port) shows how much of kubectl's
  * time is its own start-up.
  * Writes its section of BENCHMARKS.md at the repository root. Usage: `npm run bench:sync`
- * (options via env: BENCH_OBJECTS=1000, BENCH_REPEAT=5, BENCH_RTTS=0,2,10, BENCH_BANDWIDTH,
+ * (options via env: BENCH_OBJECTS=1000, BENCH_REPEAT=10, BENCH_RTTS=0,2,10, BENCH_BANDWIDTH,
  * BENCH_RSS_SETS=simple:5000,bundle,realistic:5000,realistic:20000, BENCH_SKIP_SYNC, BENCH_SKIP_RSS).
  */
 
