@@ -267,9 +267,9 @@ async function bench(cp: ControlPlane) {
     const cli = join(root, "dist", "cli.mjs");
     const cache = join(root, "node_modules", ".cache", "pullbridge-bench");
     const packaged = await unpackFunction(
-      await packageStack(join(cache, "package")),
+      await packageStack(join(cache, "bench-sync", "package")),
       "worker",
-      join(cache, "unpacked"),
+      join(cache, "bench-sync", "unpacked"),
     );
     const fake = await startGitHubFake({ tokens: ["bench-token"] });
     const install = await ensureMoto();
@@ -287,7 +287,7 @@ async function bench(cp: ControlPlane) {
       );
       const proof = await proveFloor();
       floorProof = proof;
-      for (const rtt of RTTS)
+      for (const rtt of RTTS) {
         results.push(
           await benchAtRtt(rtt, {
             cli,
@@ -297,6 +297,9 @@ async function bench(cp: ControlPlane) {
             floorKubectlArgs: proof.kubectlArgs,
           }),
         );
+        // After every distance, so a run cut short keeps the distances it finished.
+        latencyProgress(results, proof);
+      }
     } finally {
       await moto.stop();
       await fake.close();
@@ -610,6 +613,27 @@ async function bench(cp: ControlPlane) {
       await workerProcess.close();
       await proxy?.stop();
     }
+  }
+
+  /** Writes the latency section with the distances measured so far. */
+  function latencyProgress(rows: readonly RttResult[], proof: FloorProof): void {
+    if (process.env.BENCH_NO_WRITE) return;
+    const text = renderLatencyReport({
+      cp,
+      kubectlVersion,
+      objects: N,
+      repeat: REPEAT,
+      bandwidth: BANDWIDTH,
+      results: rows,
+      floorProof: proof,
+      rss: [],
+      childFlags: CHILD_FLAGS,
+      load: { start: loadStart, end: loadavg() },
+      cpuCount: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      memoryGiB: totalmem() / 2 ** 30,
+    });
+    if (text) writeBenchmarksSection("sync", text, join(root, "BENCHMARKS.md"));
   }
 
   /** Writes the memory section after every set, so a long set (20,000 objects) cut short keeps the others. */

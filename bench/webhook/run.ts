@@ -34,9 +34,9 @@ if (bundle.bytes > BUNDLE_LIMIT_BYTES)
 
 // 2. Cold module load: the packaged function as Lambda loads it, and the bare bundle as before, interleaved.
 const packaged = await unpackFunction(
-  await packageStack(join("node_modules", ".cache", "pullbridge-bench", "package")),
+  await packageStack(join("node_modules", ".cache", "pullbridge-bench", "bench-webhook", "package")),
   "webhook",
-  join("node_modules", ".cache", "pullbridge-bench", "unpacked"),
+  join("node_modules", ".cache", "pullbridge-bench", "bench-webhook", "unpacked"),
 );
 // The share of the SDK client the handler imports at module scope, from the same runtime path.
 const sdkProbe = join(packaged.taskRoot, "sdk-probe.mjs");

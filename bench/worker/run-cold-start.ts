@@ -28,9 +28,9 @@ const figures = (c: ColdLoad) =>
 const loadBefore = loadavg().map((x) => x.toFixed(2));
 const bundle = await bundleFunction(WORKER_ENTRY, join(cache, "worker-cold"));
 const packaged = await unpackFunction(
-  await packageStack(join(cache, "package")),
+  await packageStack(join(cache, "bench-worker-cold", "package")),
   "worker",
-  join(cache, "unpacked"),
+  join(cache, "bench-worker-cold", "unpacked"),
 );
 const [cold, bare] = measureColdLoads(
   [

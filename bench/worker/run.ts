@@ -88,9 +88,9 @@ try {
 const cache = join("node_modules", ".cache", "pullbridge-bench");
 const bundle = await bundleFunction(WORKER_ENTRY, join(cache, "worker"));
 const packaged = await unpackFunction(
-  await packageStack(join(cache, "package")),
+  await packageStack(join(cache, "bench-worker", "package")),
   "worker",
-  join(cache, "unpacked"),
+  join(cache, "bench-worker", "unpacked"),
 );
 const [cold, bare] = measureColdLoads(
   [
