@@ -214,8 +214,13 @@ export function createWorkerProcess(options: {
       PULLBRIDGE_HEALTH_QUEUE_URL: _health,
       ...rest
     } = options.packaged.env;
+    // BENCH_WORKER_CPU_PROF=<dir>: each worker process writes a V8 CPU profile there (to see where its time goes).
+    const profileDir = process.env.BENCH_WORKER_CPU_PROF;
     return {
       ...rest,
+      ...(profileDir
+        ? { NODE_OPTIONS: `${rest.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${profileDir}`.trim() }
+        : {}),
       AWS_ENDPOINT_URL_SSM: options.ssmEndpoint,
       PULLBRIDGE_GITHUB_API_URL: options.fake.url,
       PULLBRIDGE_TARGETS_YAML: [
