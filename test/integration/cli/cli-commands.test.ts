@@ -12,7 +12,7 @@ import { createGitHubDeploymentReporter } from "../../../lib/reporting/adapters/
 import { TEST_TOKEN } from "../../factories/github.ts";
 import { configMapYaml } from "../../factories/manifest-text.ts";
 import { closedPortUrl } from "../../factories/webhook-lambda.ts";
-import { pullbridge } from "../../support/cli-process.ts";
+import { pullbridge, withoutProgress } from "../../support/cli-process.ts";
 import { createGitRepo, type GitRepo } from "../../support/git-repo.ts";
 import { startGitHubWorld } from "../../support/github-fake/github-world.ts";
 import { createTestNamespace, grantWorker, kubeConfigFor, uniqueName } from "../../support/kube.ts";
@@ -61,7 +61,7 @@ describe("pullbridge diff / sync", () => {
     );
 
     // Assess
-    expect(run.stderr).toBe("");
+    expect(withoutProgress(run.stderr)).toBe("");
     expect(run.code).toBe(2);
     expect(run.stdout).toContain(`+ ConfigMap ${namespace}/app  deploy/app.yaml:1`);
     expect(run.stdout).toContain("+  color: blue");
@@ -259,7 +259,7 @@ describe("a one-off sync without a targets file", () => {
     expect(refused.stderr).toContain(
       "hint: --cluster-scoped allows cluster-scoped objects (policy.clusterScoped)",
     );
-    expect(synced.stderr).toBe("");
+    expect(withoutProgress(synced.stderr)).toBe("");
     expect(synced.code).toBe(0);
     expect(synced.stdout).toContain("2 created");
     expect(await configMapColor(own, "app")).toBe("blue");
@@ -295,7 +295,7 @@ describe("a one-off sync without a targets file", () => {
     expect(foreign.code).toBe(1);
     expect(foreign.stderr).toContain("set adopt: true on the target to take it over");
     expect(foreign.stderr).toContain("hint: --adopt takes over objects that are in no ApplySet yet (adopt)");
-    expect(adopted.stderr).toBe("");
+    expect(withoutProgress(adopted.stderr)).toBe("");
     expect(adopted.code).toBe(0);
     expect(await configMapColor(namespace, "app")).toBe("blue");
     expect(await configMapColor(second, "db")).toBe("grey");
