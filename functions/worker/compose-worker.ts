@@ -52,6 +52,8 @@ export type WorkerWiring = {
   health?: WorkerDeps["health"];
   /** Sees every cluster client the worker connects (the test bridge counts their requests). */
   onClusterClient?: (client: ClusterPort) => void;
+  /** The config repository's stored config and the queue config jobs queue on (with a `configRepository`). */
+  configRepository?: WorkerDeps["configRepository"];
 };
 
 /** Builds the worker handler from `wiring`; call once per container (or per local bridge). */
@@ -82,5 +84,6 @@ export function composeWorker(wiring: WorkerWiring) {
     metrics: wiring.metrics,
     ...(wiring.engine === undefined ? {} : { engine: wiring.engine }),
     ...(wiring.health === undefined ? {} : { health: wiring.health }),
+    ...(wiring.configRepository === undefined ? {} : { configRepository: wiring.configRepository }),
   });
 }

@@ -1,11 +1,14 @@
 /** What the worker's use case is built from: configuration, ports and the clock. */
 import type { ClusterPort } from "../cluster/cluster-port.ts";
+import type { CurrentConfigSource } from "../config/current-config.ts";
 import type { Target, TargetsFile } from "../config/targets.ts";
 import type { JobGitHub, JobGitHubFactory } from "../github/job-github-ports.ts";
 import type { HealthCheckQueue } from "../health/health-check-queue.ts";
 import type { HealthBackoff } from "../health/health-schedule.ts";
+import type { JobQueue } from "../jobs/job-queue.ts";
 import type { Renderer } from "../render/renderer-port.ts";
 import type { SourceLimits } from "../source/git-source.ts";
+import type { ObjectStore } from "../state/object-store.ts";
 import type { SyncDeps } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import type { Log } from "../telemetry/log.ts";
@@ -36,9 +39,24 @@ export type WorkerDeps = {
    * without PULLBRIDGE_HEALTH_QUEUE_URL) `success` is reported once applied.
    */
   health?: { queue: HealthCheckQueue; backoff: HealthBackoff } | undefined;
+  /**
+   * With a `configRepository` in the stack file: where its config is stored. Jobs then see the
+   * stack file's targets and the stored config's (`config` stays the stack file).
+   */
+  configRepository?: ConfigRepositoryDeps | undefined;
 };
 
 export type JobAttempt = { number: number; of: number };
+
+/**
+ * The config repository's state: the stored config (read per job, written by config jobs), the
+ * live preview environments, and the job queue config jobs queue syncs and removals on.
+ */
+export type ConfigRepositoryDeps = {
+  store: ObjectStore;
+  current: CurrentConfigSource;
+  queue: JobQueue;
+};
 
 /** One job's resolved surroundings, handed to the sync and preview runners. */
 export type JobContext = {

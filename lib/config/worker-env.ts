@@ -14,6 +14,8 @@
  * | `PULLBRIDGE_SECRETS_MAX_AGE_SECONDS` | how long secrets are cached per container (default 300) |
  * | `PULLBRIDGE_MAX_RECEIVE_COUNT` | the job queue's redrive `maxReceiveCount` (default 5, as infra/queue.yml deploys it) |
  * | `AWS_REGION` | default region of EKS clusters that name none (Lambda sets it) |
+ * | `PULLBRIDGE_QUEUE_URL` | the job queue, where config jobs queue the syncs and removals a config change needs |
+ * | `PULLBRIDGE_SQS_ENDPOINT` | SQS endpoint override (local mode: fauxqs) |
  */
 
 import { ConfigError } from "../errors.ts";
@@ -38,6 +40,8 @@ export type WorkerEnv = {
   readonly localMode: boolean;
   /** The renderer helper for Kustomize and Helm targets (`PULLBRIDGE_RENDERER_PATH`; on Lambda `.build/bin/pullbridge-renderer` in the package, staged by infra/deployment-vars.ts). */
   readonly rendererPath: string | undefined;
+  /** The job queue (config jobs queue syncs on it; the worker needs it with a `configRepository`). */
+  readonly jobQueue: { readonly url: string; readonly endpoint: string | undefined } | undefined;
 };
 
 /** Reads and validates the worker configuration from `env` (default `process.env`). */
@@ -72,9 +76,14 @@ export function loadWorkerEnv(env: Env = process.env, options: { readFile?: Read
     optionalString(env, "PULLBRIDGE_RENDERER_PATH") ??
     (taskRoot === undefined ? undefined : `${taskRoot}/.build/bin/pullbridge-renderer`);
 
+  const queueUrl = url(env, "PULLBRIDGE_QUEUE_URL", false);
   return {
     targets,
     rendererPath,
+    jobQueue:
+      queueUrl === undefined
+        ? undefined
+        : { url: queueUrl, endpoint: url(env, "PULLBRIDGE_SQS_ENDPOINT", false) },
     github: {
       ...(baseUrl === undefined ? {} : { baseUrl }),
       ...(appId !== undefined && privateKeyRef !== undefined ? { app: { appId, privateKeyRef } } : {}),

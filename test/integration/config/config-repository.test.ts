@@ -1,0 +1,177 @@
+/**
+ * Targets as code, end to end on real servers: the config repository `acme/platform` served by
+ * the OpenAPI-checked GitHub fake, the real webhook and worker handlers over fauxqs, the stored
+ * config in a versioned bucket on moto (real conditional writes), and the real kube-apiserver.
+ * Adding an application is a pull request to the config repository; nothing is redeployed.
+ */
+import { CoreV1Api } from "@kubernetes/client-node";
+import { afterEach, describe, expect, it } from "vitest";
+import { readStoredConfig, STORED_CONFIG_KEY, type StoredConfig } from "../../../lib/config/stored-config.ts";
+import type { ObjectStore } from "../../../lib/state/object-store.ts";
+import { configMapYaml } from "../../factories/manifest-text.ts";
+import { type Bridge, startBridge } from "../../support/bridge.ts";
+import { createTestNamespace, grantWorker, kubeConfigFor } from "../../support/kube.ts";
+
+const core = () => kubeConfigFor("admin").makeApiClient(CoreV1Api);
+
+async function configMapData(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+  try {
+    return (await core().readNamespacedConfigMap({ namespace, name })).data;
+  } catch {
+    return undefined;
+  }
+}
+
+async function stored(store: ObjectStore | undefined): Promise<StoredConfig | undefined> {
+  const answer = await store?.get(STORED_CONFIG_KEY);
+  return answer?.kind === "found" ? readStoredConfig(answer.body, STORED_CONFIG_KEY) : undefined;
+}
+
+const configStatuses = (bridge: Bridge, sha: string) =>
+  bridge.world.fake
+    .statuses(sha)
+    .filter((s) => s.context === "pullbridge/config")
+    .map((s) => [s.state, s.description]);
+
+/** The config file adding target `web` (the app repository's `deploy/`) in `namespace`. */
+function webTarget(bridge: Bridge, extra: string[] = []): string {
+  return [
+    "version: 1",
+    "targets:",
+    "  - name: web",
+    "    project: apps",
+    `    repo: ${bridge.world.repoName}`,
+    "    path: deploy",
+    "    cluster: test",
+    `    namespace: ${bridge.namespace}`,
+    ...extra,
+    "",
+  ].join("\n");
+}
+
+/** A bridge whose stack file holds a config repository and one project `apps` bounded to a fresh namespace. */
+async function configBridge(project: Record<string, unknown> = {}): Promise<Bridge> {
+  const namespace = await createTestNamespace("cfg");
+  await grantWorker(namespace);
+  return await startBridge({
+    namespace,
+    configRepository: {
+      projects: {
+        apps: { repositories: ["acme/deploy"], clusters: ["test"], namespaces: [namespace], ...project },
+      },
+    },
+  });
+}
+
+let bridge: Bridge | undefined;
+afterEach(async () => {
+  await bridge?.close();
+  bridge = undefined;
+});
+
+describe("the config repository", () => {
+  it("validates a pull request adding a target; merged, the app syncs with no redeploy", async () => {
+    // Prepare
+    bridge = await configBridge();
+    const platform = bridge.platform;
+    if (platform === undefined) throw new Error("no config repository");
+    const untracked = await bridge.push({ "deploy/app.yaml": configMapYaml("app", { color: "blue" }) });
+
+    // Act
+    const pr = await platform.openPullRequest({
+      branch: "add-web",
+      files: { "pullbridge/web.yaml": webTarget(bridge) },
+    });
+    await bridge.drain();
+    const beforeMerge = await stored(bridge.stateStore);
+    const merged = await platform.merge("add-web");
+    await bridge.drain();
+    const afterMerge = await stored(bridge.stateStore);
+    const routed = await bridge.push({ "deploy/app.yaml": configMapYaml("app", { color: "green" }) });
+    await bridge.drain();
+
+    // Assess
+    expect(untracked.body).toMatchObject({ queued: [], ignored: "repository acme/deploy is not tracked" });
+    expect(configStatuses(bridge, pr.sha)).toEqual([
+      ["pending", "validating the config"],
+      ["success", "valid: 1 target: 1 added"],
+    ]);
+    expect(beforeMerge).toBeUndefined();
+    expect(merged.body).toMatchObject({ queued: ["pullbridge:config"] });
+    expect(configStatuses(bridge, merged.sha)).toEqual([
+      ["pending", "validating and installing the config"],
+      ["success", "1 target: 1 added"],
+    ]);
+    const [checkRun] = bridge.world.fake.checkRuns(merged.sha).filter((r) => r.name === "pullbridge / config");
+    expect(checkRun?.summary).toContain(
+      `| web | apps | test/${bridge.namespace} | acme/deploy@main:deploy | pullbridge/web.yaml:3 | added |`,
+    );
+    expect(afterMerge).toMatchObject({ sha: merged.sha, queued: { sync: ["web"], remove: [] } });
+    expect(afterMerge?.targets.map((t) => [t.name, t.project, t.namespace])).toEqual([
+      ["web", "apps", bridge.namespace],
+    ]);
+    expect(routed.body).toMatchObject({ queued: ["web"] });
+    expect(await configMapData(bridge.namespace, "app")).toEqual({ color: "green" });
+    expect(bridge.world.fake.violations).toEqual([]);
+  });
+
+  it("refuses an invalid config with every problem at file:line; the config in force stays", async () => {
+    // Prepare
+    bridge = await configBridge();
+    const platform = bridge.platform;
+    if (platform === undefined) throw new Error("no config repository");
+    const valid = await platform.push({ "pullbridge/web.yaml": webTarget(bridge) });
+    await bridge.drain();
+
+    // Act
+    const invalid = await platform.push({
+      "pullbridge/web.yaml": webTarget(bridge, ["    prun: false"]).replace("cluster: test", "cluster: prod"),
+      "pullbridge/more.yaml": "version: 1\nclusters:\n  extra: { type: eks, name: extra }\n",
+    });
+    await bridge.drain();
+
+    // Assess
+    expect(configStatuses(bridge, invalid.sha)).toEqual([
+      ["pending", "validating and installing the config"],
+      ["failure", `config invalid: 3 problems; the config of ${valid.sha.slice(0, 7)} stays in force`],
+    ]);
+    const [checkRun] = bridge.world.fake.checkRuns(invalid.sha).filter((r) => r.name === "pullbridge / config");
+    expect(checkRun?.annotations.map((a) => [a.path, a.start_line, a.message])).toEqual([
+      [
+        "pullbridge/more.yaml",
+        2,
+        "`clusters` live in the deployed stack file (infra/targets.yaml), not in the config repository: refer to them by name",
+      ],
+      ["pullbridge/web.yaml", 7, 'unknown cluster "prod" (known: test)'],
+      ["pullbridge/web.yaml", 9, 'unknown field "prun" (did you mean "prune"?)'],
+    ]);
+    expect((await stored(bridge.stateStore))?.sha).toBe(valid.sha);
+    expect(bridge.world.fake.violations).toEqual([]);
+  });
+
+  it("refuses a target beyond its project, naming the field and the bound", async () => {
+    // Prepare
+    bridge = await configBridge();
+    const platform = bridge.platform;
+    if (platform === undefined) throw new Error("no config repository");
+
+    // Act
+    const pushed = await platform.push({
+      "pullbridge/web.yaml": webTarget(bridge, ["    policy:", "      clusterScoped: true"]).replace(
+        `namespace: ${bridge.namespace}`,
+        "namespace: kube-system",
+      ),
+    });
+    await bridge.drain();
+
+    // Assess
+    const [checkRun] = bridge.world.fake.checkRuns(pushed.sha).filter((r) => r.name === "pullbridge / config");
+    expect(checkRun?.conclusion).toBe("failure");
+    expect(checkRun?.annotations.map((a) => [a.start_line, a.title, a.message])).toEqual([
+      [8, "targets[0].namespace", `namespace "kube-system" is outside project apps's namespaces (${bridge.namespace})`],
+      [10, "targets[0].policy.clusterScoped", "cluster-scoped objects are not allowed by project apps (clusterScoped: false)"],
+    ]);
+    expect(await stored(bridge.stateStore)).toBeUndefined();
+    expect(bridge.clusterRequests().writes).toBe(0);
+  });
+});
