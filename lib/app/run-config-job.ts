@@ -42,7 +42,7 @@ import {
   formatRemovedNote,
 } from "../reporting/format-config-report.ts";
 import { formatGaveUp, formatRetrying } from "../reporting/format-job-report.ts";
-import { jobAgeMetric } from "./job-outcome.ts";
+import { failureMessage, jobAgeMetric } from "./job-outcome.ts";
 import type { JobReport } from "./report-job.ts";
 import type { ConfigRepositoryDeps, WorkerDeps } from "./worker-deps.ts";
 
@@ -143,26 +143,40 @@ async function readStored(run: ConfigRun): Promise<{ config: StoredConfig; etag:
   return { config: same ? config : { ...config, targets: [], retired: [] }, etag: answer.etag };
 }
 
-/** One sync per added or changed target at its branch head; one removal per removed target with `pruneOnRemove`. */
+/**
+ * One sync per added or changed target at its branch head; one removal per removed target with
+ * `pruneOnRemove`. A target whose branch cannot be read (not pushed yet, no access) gets no job
+ * now — its first push syncs it — and a note says so.
+ */
 async function jobsFor(
   run: ConfigRun,
   names: { sync: readonly string[]; remove: readonly string[] },
   targets: readonly Target[],
   retired: readonly RetiredTarget[],
-): Promise<Job[]> {
+): Promise<{ jobs: Job[]; notes: string[] }> {
   const { job } = run;
   const deliveryId = `config-${run.sha}`;
-  const heads = new Map<string, string>();
+  const heads = new Map<string, string | Error>();
   const jobs: Job[] = [];
+  const notes: string[] = [];
   for (const name of names.sync) {
     const target = targets.find((t) => t.name === name);
     if (target === undefined) continue;
     const key = listingKey(target.repo, target.branch);
     let head = heads.get(key);
     if (head === undefined) {
-      const github = await run.deps.github({ repo: target.repo });
-      head = await github.source.headSha({ repo: target.repo, branch: target.branch });
+      try {
+        const github = await run.deps.github({ repo: target.repo });
+        head = await github.source.headSha({ repo: target.repo, branch: target.branch });
+      } catch (error) {
+        if (isRetryable(error)) throw error;
+        head = error instanceof Error ? error : new Error(String(error));
+      }
       heads.set(key, head);
+    }
+    if (head instanceof Error) {
+      notes.push(`${target.name} not synced yet (${failureMessage(head)}): its first push syncs it`);
+      continue;
     }
     jobs.push(
       validateJob({
@@ -195,7 +209,7 @@ async function jobsFor(
       }),
     );
   }
-  return jobs;
+  return { jobs, notes };
 }
 
 /** The removed targets still waiting to be pruned: the earlier ones (unless re-added or too old) and the new ones. */
@@ -310,10 +324,14 @@ async function validateAndInstall(run: ConfigRun): Promise<JobReport> {
       code: "ConflictPersisted",
     });
   }
-  const jobs = await jobsFor(run, queued, targets, retired);
+  const { jobs, notes } = await jobsFor(run, queued, targets, retired);
   if (jobs.length > 0) await run.config.queue.enqueue(jobs);
-  deps.logger.info("config installed", { sha, queued, etag: written.etag });
-  return await conclude(run, "success", line, summary);
+  deps.logger.info("config installed", { sha, queued, etag: written.etag, notes });
+  const noted =
+    notes.length === 0
+      ? summary
+      : [summary, "### Not synced yet", "", ...notes.map((n) => `- ${n}`)].join("\n\n");
+  return await conclude(run, "success", line, noted);
 }
 
 /** Runs a config job; throws only retryable errors (after saying so on the commit). */
@@ -344,7 +362,7 @@ export async function runConfigJob(deps: WorkerDeps, job: ConfigJob): Promise<Jo
   if (job.pullRequest === undefined) {
     const stored = await readStored(run);
     if (stored !== undefined && stored.config.sha === sha) {
-      const jobs = await jobsFor(run, stored.config.queued, stored.config.targets, stored.config.retired);
+      const { jobs } = await jobsFor(run, stored.config.queued, stored.config.targets, stored.config.retired);
       if (jobs.length > 0) await config.queue.enqueue(jobs);
       const message = `config of ${sha.slice(0, 7)} already installed`;
       deps.logger.info(message, { requeued: jobs.length });
@@ -369,14 +387,14 @@ export async function runConfigJob(deps: WorkerDeps, job: ConfigJob): Promise<Jo
     return await validateAndInstall(run);
   } catch (error) {
     if (!isRetryable(error)) {
-      const message = describeError(error);
+      const message = failureMessage(error);
       return await conclude(run, "error", `config not installed: ${message}`.slice(0, 140), message);
     }
     const attempt = deps.attempt;
     deps.logger.warn("config job failed, will be retried", { sha, error: describeError(error) });
     if (attempt !== undefined) {
       const ref = { repo: repository.repo, sha, target: CONFIG_CONTEXT };
-      const reason = describeError(error);
+      const reason = failureMessage(error);
       // Best effort: the job is retried whatever GitHub answers.
       await (attempt.number >= attempt.of
         ? github.reporter.finish({

@@ -74,6 +74,8 @@ export type BridgeOptions = {
     projects: Record<string, Record<string, unknown>>;
     packagedTarget?: boolean;
     requireVerifiedCommits?: boolean;
+    /** Wraps the state store the functions get (a test interleaves a competing write). */
+    wrapStore?: (store: ObjectStore) => ObjectStore;
   };
 };
 
@@ -241,6 +243,8 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
           bucket: await createTestBucket(testS3Client(options.servers?.motoEndpoint)),
           client: testS3Client(options.servers?.motoEndpoint),
         });
+  const functionsStore =
+    stateStore === undefined || withConfig?.wrapStore === undefined ? stateStore : withConfig.wrapStore(stateStore);
   if (options.health) await grantHealthReader(namespace, "web");
 
   const clients: ClusterPort[] = [];
@@ -250,7 +254,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   };
   const system = await composeLocalBridge({
     targets: config,
-    stateStore,
+    stateStore: functionsStore,
     github: world.jobGitHub,
     sqs,
     queuePrefix: uniqueName("bridge"),

@@ -174,4 +174,102 @@ describe("the config repository", () => {
     expect(await stored(bridge.stateStore)).toBeUndefined();
     expect(bridge.clusterRequests().writes).toBe(0);
   });
+
+  it("installs the newer of two racing pushes: an older commit's job never installs it", async () => {
+    // Prepare
+    bridge = await configBridge();
+    const platform = bridge.platform;
+    if (platform === undefined) throw new Error("no config repository");
+    const older = await platform.push({ "pullbridge/web.yaml": webTarget(bridge, ["    drift: alert"]) });
+    const newer = await platform.push({ "pullbridge/web.yaml": webTarget(bridge) });
+
+    // Act
+    await bridge.drain();
+
+    // Assess
+    expect((await stored(bridge.stateStore))?.sha).toBe(newer.sha);
+    expect((await stored(bridge.stateStore))?.targets[0]?.drift).toBe("correct");
+    expect(configStatuses(bridge, older.sha)).toEqual([
+      ["success", `superseded by ${newer.sha.slice(0, 7)}: the config of the branch head is installed instead`],
+    ]);
+    expect(configStatuses(bridge, newer.sha).at(-1)).toEqual(["success", "1 target: 1 added"]);
+  });
+
+  it("never overwrites a config stored while it validated (compare-and-swap on the ETag)", async () => {
+    // Prepare: while the job for `first` writes, a newer commit is pushed and its config stored.
+    let platformRef: Bridge["platform"];
+    let competing: string | undefined;
+    const wrapStore = (inner: ObjectStore): ObjectStore => ({
+      ...inner,
+      async put(key, body, condition, options) {
+        if (key === STORED_CONFIG_KEY && competing === undefined && platformRef !== undefined) {
+          competing = await platformRef.repo.commitFiles(
+            { "pullbridge/web.yaml": webTarget(bridge as Bridge, ["    drift: alert"]) },
+            "a newer config",
+          );
+          const newer = String(body).replace(/"sha":"[0-9a-f]{40}"/, `"sha":"${competing}"`);
+          await inner.put(key, newer, { unconditional: true });
+        }
+        return await inner.put(key, body, condition, options);
+      },
+    });
+    const namespace = await createTestNamespace("cfg");
+    await grantWorker(namespace);
+    bridge = await startBridge({
+      namespace,
+      configRepository: {
+        projects: { apps: { repositories: ["acme/deploy"], clusters: ["test"], namespaces: [namespace] } },
+        wrapStore,
+      },
+    });
+    platformRef = bridge.platform;
+    const first = await bridge.platform?.push({ "pullbridge/web.yaml": webTarget(bridge) });
+
+    // Act
+    await bridge.drain();
+
+    // Assess: the first write lost the race, the retry found the newer commit at the head and kept it.
+    expect(competing).toMatch(/^[0-9a-f]{40}$/);
+    expect((await stored(bridge.stateStore))?.sha).toBe(competing);
+    expect(configStatuses(bridge, first?.sha ?? "")).toEqual([
+      ["pending", "validating and installing the config"],
+      ["pending", "retrying: attempt 2 of 5 — state store: the stored config changed while this one was validated"],
+      ["success", `superseded by ${competing?.slice(0, 7)}: the config of the branch head is installed instead`],
+    ]);
+  });
+
+  it("routes app pushes from the stored config: no GitHub request, one conditional GET", async () => {
+    // Prepare
+    let gets: { key: string; conditional: boolean; answer: string }[] = [];
+    const wrapStore = (inner: ObjectStore): ObjectStore => ({
+      ...inner,
+      async get(key, options) {
+        const answer = await inner.get(key, options);
+        gets.push({ key, conditional: options?.ifNoneMatch !== undefined, answer: answer.kind });
+        return answer;
+      },
+    });
+    const namespace = await createTestNamespace("cfg");
+    await grantWorker(namespace);
+    bridge = await startBridge({
+      namespace,
+      configRepository: {
+        projects: { apps: { repositories: ["acme/deploy"], clusters: ["test"], namespaces: [namespace] } },
+        wrapStore,
+      },
+    });
+    await bridge.platform?.push({ "pullbridge/web.yaml": webTarget(bridge) });
+    await bridge.drain();
+    await bridge.push({ "deploy/app.yaml": configMapYaml("app", { color: "blue" }) });
+    bridge.world.fake.reset();
+    gets = [];
+
+    // Act
+    const routed = await bridge.push({ "deploy/app.yaml": configMapYaml("app", { color: "red" }) });
+
+    // Assess
+    expect(routed.body).toMatchObject({ queued: ["web"] });
+    expect(bridge.world.fake.requests).toEqual([]);
+    expect(gets).toEqual([{ key: STORED_CONFIG_KEY, conditional: true, answer: "not-modified" }]);
+  });
 });
