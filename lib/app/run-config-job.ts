@@ -155,7 +155,9 @@ async function jobsFor(
   retired: readonly RetiredTarget[],
 ): Promise<{ jobs: Job[]; notes: string[] }> {
   const { job } = run;
-  const deliveryId = `config-${run.sha}`;
+  // Per config job (a retry reuses it, so SQS drops the copies); not per config commit: pushes to a
+  // generator's repository re-expand the same commit, and their jobs must not be taken for copies.
+  const deliveryId = `config-${job.deliveryId}`.slice(0, 100);
   const heads = new Map<string, string | Error>();
   const jobs: Job[] = [];
   const notes: string[] = [];
@@ -279,6 +281,13 @@ async function validateAndInstall(run: ConfigRun): Promise<JobReport> {
     .filter((part) => part !== "")
     .join("\n\n");
   if (validateOnly) return await conclude(run, "success", `valid: ${line}`, summary);
+  if (previous?.sha === sha && change.added.length + change.changed.length + change.removed.length === 0) {
+    // Installed already (a redelivery, or a retry after the store whose queueing failed): queue
+    // what the install queued again — the dedup ids make a second copy harmless — and write nothing.
+    const { jobs } = await jobsFor(run, previous.queued, previous.targets, previous.retired);
+    if (jobs.length > 0) await run.config.queue.enqueue(jobs);
+    return await conclude(run, "success", line, summary);
+  }
 
   // Install only the branch head, and only over the version this was compared with.
   const head = await run.github.source.headSha({ repo: repository.repo, branch: repository.branch });
@@ -357,24 +366,6 @@ export async function runConfigJob(deps: WorkerDeps, job: ConfigJob): Promise<Jo
       description: `superseded by ${sha.slice(0, 7)}: the config of the branch head is installed instead`,
       summary: `A newer commit (${sha.slice(0, 7)}) is the head of ${repository.branch}; its config is validated and installed instead of this one's.`,
     });
-  }
-  // A retry of an install that stored its config but failed to queue: queue again (dedup ids make it harmless).
-  if (job.pullRequest === undefined) {
-    const stored = await readStored(run);
-    if (stored !== undefined && stored.config.sha === sha) {
-      const { jobs } = await jobsFor(run, stored.config.queued, stored.config.targets, stored.config.retired);
-      if (jobs.length > 0) await config.queue.enqueue(jobs);
-      const message = `config of ${sha.slice(0, 7)} already installed`;
-      deps.logger.info(message, { requeued: jobs.length });
-      return {
-        outcome: "already-synced",
-        target: job.target,
-        sha: job.sha,
-        syncedSha: sha,
-        message,
-        metrics: [],
-      };
-    }
   }
   await github.reporter.pending({
     repo: repository.repo,
