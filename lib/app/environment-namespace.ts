@@ -6,8 +6,10 @@
  * never claim or remove a namespace pullbridge did not create for it (infra/rbac/preview-environments.yaml
  * lets the cluster enforce the same).
  */
+
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ApiResource, ClusterPort } from "../cluster/cluster-port.ts";
-import { SyncRefusedError } from "../errors.ts";
+import { ClusterError, SyncRefusedError } from "../errors.ts";
 
 /** The label marking a namespace as a preview environment's (its value: the environment's target name). */
 export const ENVIRONMENT_LABEL = "pullbridge.io/preview-environment";
@@ -44,21 +46,26 @@ export async function ensureEnvironmentNamespace(cluster: ClusterPort, options: 
   const namespaces = await resource(cluster, "v1", "Namespace", signal);
   const live = await cluster.get({ resource: namespaces, name: namespace, signal });
   const labels = { [ENVIRONMENT_LABEL]: environment, "app.kubernetes.io/managed-by": "pullbridge" };
+  // Created, never applied: RBAC grants `create` on namespaces and rolebindings but not `patch`, so
+  // the worker can make an environment's namespace without being able to change any other.
+  const create = cluster.create?.bind(cluster);
+  if (create === undefined) throw new SyncRefusedError("this cluster client cannot create objects");
   if (live !== undefined) refuseForeign(live, options);
   else {
-    await cluster.apply({
+    const created = await create({
       resource: namespaces,
       object: { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels } },
-      force: true,
-      dryRun: false,
-      answer: "metadata",
       signal,
     });
+    // Taken between the read and the create (a retry, or someone else): whose is it?
+    if (created === "exists") {
+      refuseForeign((await cluster.get({ resource: namespaces, name: namespace, signal })) ?? {}, options);
+    }
   }
   const bindings = await resource(cluster, "rbac.authorization.k8s.io/v1", "RoleBinding", signal);
   const location = { resource: bindings, namespace, name: PREVIEW_WORKER_ROLE, signal };
   if ((await cluster.get(location)) !== undefined) return;
-  await cluster.apply({
+  await create({
     resource: bindings,
     object: {
       apiVersion: "rbac.authorization.k8s.io/v1",
@@ -67,11 +74,36 @@ export async function ensureEnvironmentNamespace(cluster: ClusterPort, options: 
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: PREVIEW_WORKER_ROLE },
       subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: WORKER_GROUP }],
     },
-    force: true,
-    dryRun: false,
-    answer: "metadata",
     signal,
   });
+  await untilBindingApplies(cluster, namespace, signal);
+}
+
+/** How long a new RoleBinding may take to reach the API server's authorizer. */
+const RBAC_PROPAGATION_MS = 15_000;
+const RBAC_POLL_MS = 200;
+
+/**
+ * RBAC reaches the authorizer through an informer, a moment after the RoleBinding is written:
+ * the first sync would be refused (403) without this wait. Polls a read the binding grants.
+ */
+async function untilBindingApplies(
+  cluster: ClusterPort,
+  namespace: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const secrets = await resource(cluster, "v1", "Secret", signal);
+  const deadline = Date.now() + RBAC_PROPAGATION_MS;
+  for (;;) {
+    try {
+      await cluster.get({ resource: secrets, namespace, name: "pullbridge-rbac-probe", signal });
+      return;
+    } catch (error) {
+      const forbidden = error instanceof ClusterError && error.status === 403;
+      if (!forbidden || Date.now() >= deadline) throw error;
+      await sleep(RBAC_POLL_MS, undefined, { signal });
+    }
+  }
 }
 
 /** Deletes the environment's namespace (everything in it goes with it); `gone` when it no longer existed. */

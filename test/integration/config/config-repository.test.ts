@@ -102,7 +102,9 @@ describe("the config repository", () => {
       ["pending", "validating and installing the config"],
       ["success", "1 target: 1 added"],
     ]);
-    const [checkRun] = bridge.world.fake.checkRuns(merged.sha).filter((r) => r.name === "pullbridge / config");
+    const [checkRun] = bridge.world.fake
+      .checkRuns(merged.sha)
+      .filter((r) => r.name === "pullbridge / config");
     expect(checkRun?.summary).toContain(
       `| web | apps | test/${bridge.namespace} | acme/deploy@main:deploy | pullbridge/web.yaml:3 | added |`,
     );
@@ -135,7 +137,9 @@ describe("the config repository", () => {
       ["pending", "validating and installing the config"],
       ["failure", `config invalid: 3 problems; the config of ${valid.sha.slice(0, 7)} stays in force`],
     ]);
-    const [checkRun] = bridge.world.fake.checkRuns(invalid.sha).filter((r) => r.name === "pullbridge / config");
+    const [checkRun] = bridge.world.fake
+      .checkRuns(invalid.sha)
+      .filter((r) => r.name === "pullbridge / config");
     expect(checkRun?.annotations.map((a) => [a.path, a.start_line, a.message])).toEqual([
       [
         "pullbridge/more.yaml",
@@ -165,11 +169,21 @@ describe("the config repository", () => {
     await bridge.drain();
 
     // Assess
-    const [checkRun] = bridge.world.fake.checkRuns(pushed.sha).filter((r) => r.name === "pullbridge / config");
+    const [checkRun] = bridge.world.fake
+      .checkRuns(pushed.sha)
+      .filter((r) => r.name === "pullbridge / config");
     expect(checkRun?.conclusion).toBe("failure");
     expect(checkRun?.annotations.map((a) => [a.start_line, a.title, a.message])).toEqual([
-      [8, "targets[0].namespace", `namespace "kube-system" is outside project apps's namespaces (${bridge.namespace})`],
-      [10, "targets[0].policy.clusterScoped", "cluster-scoped objects are not allowed by project apps (clusterScoped: false)"],
+      [
+        8,
+        "targets[0].namespace",
+        `namespace "kube-system" is outside project apps's namespaces (${bridge.namespace})`,
+      ],
+      [
+        10,
+        "targets[0].policy.clusterScoped",
+        "cluster-scoped objects are not allowed by project apps (clusterScoped: false)",
+      ],
     ]);
     expect(await stored(bridge.stateStore)).toBeUndefined();
     expect(bridge.clusterRequests().writes).toBe(0);
@@ -190,7 +204,10 @@ describe("the config repository", () => {
     expect((await stored(bridge.stateStore))?.sha).toBe(newer.sha);
     expect((await stored(bridge.stateStore))?.targets[0]?.drift).toBe("correct");
     expect(configStatuses(bridge, older.sha)).toEqual([
-      ["success", `superseded by ${newer.sha.slice(0, 7)}: the config of the branch head is installed instead`],
+      [
+        "success",
+        `superseded by ${newer.sha.slice(0, 7)}: the config of the branch head is installed instead`,
+      ],
     ]);
     // The older commit's job installed the head; the head's own job then found nothing to change.
     expect(configStatuses(bridge, newer.sha)).toEqual([
@@ -239,8 +256,14 @@ describe("the config repository", () => {
     expect((await stored(bridge.stateStore))?.sha).toBe(competing);
     expect(configStatuses(bridge, first?.sha ?? "")).toEqual([
       ["pending", "validating and installing the config"],
-      ["pending", "retrying: attempt 2 of 5 — state store: the stored config changed while this one was validated"],
-      ["success", `superseded by ${competing?.slice(0, 7)}: the config of the branch head is installed instead`],
+      [
+        "pending",
+        "retrying: attempt 2 of 5 — state store: the stored config changed while this one was validated",
+      ],
+      [
+        "success",
+        `superseded by ${competing?.slice(0, 7)}: the config of the branch head is installed instead`,
+      ],
     ]);
   });
 

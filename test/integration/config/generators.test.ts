@@ -121,7 +121,9 @@ describe("a directories generator", () => {
     // Assess 3
     expect(configLine(renamed.sha)).toBe("2 targets: 2 changed");
     expect((await stored())?.targets.map((t) => t.name)).toEqual(["app-a", "app-c"]);
-    const [renameRun] = bridge.world.fake.checkRuns(renamed.sha).filter((r) => r.name === "pullbridge / config");
+    const [renameRun] = bridge.world.fake
+      .checkRuns(renamed.sha)
+      .filter((r) => r.name === "pullbridge / config");
     expect(renameRun?.summary).toContain("| renamed from a |");
     const after = await configMaps(namespace);
     expect(after.a).toEqual(before.a);
