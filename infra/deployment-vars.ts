@@ -17,6 +17,7 @@ import {
 import { buildDashboardBody } from "./dashboard.ts";
 import { buildIamResources } from "./iam.ts";
 import { buildOptionalResources } from "./optional-resources.ts";
+import { STATE_GRANTS } from "./state-grants.ts";
 
 /** Lambda's SQS guidance: the queue's visibility timeout is at least 6 × the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -93,6 +94,7 @@ export function loadDeploymentVars(input: {
         ...(input.githubAppId === "" ? [] : [input.githubPrivateKeyParameter]),
         input.githubTokenParameter,
       ],
+      stateGrants: STATE_GRANTS,
     }),
     optionalResources: buildOptionalResources({
       eksAccessCluster: input.eksAccessCluster,
