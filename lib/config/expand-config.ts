@@ -46,7 +46,13 @@ export type PullRequestGenerator = {
 };
 
 /** A `directories` generator's source: a push there that adds or removes a directory re-expands the config. */
-export type DirectorySource = { generator: string; repo: string; branch: string; glob: string };
+export type DirectorySource = {
+  generator: string;
+  repo: string;
+  branch: string;
+  glob: string;
+  exclude: readonly string[];
+};
 
 /** Directories of one repository branch head (key `owner/name@branch`), or why they could not be listed. */
 export type DirectoryListing = { directories: readonly string[] } | { error: string };
@@ -116,7 +122,7 @@ export function pullRequestTarget(
   const note = `(generator ${generator.name}, pull request #${pr.number})`;
   const problems: ConfigProblem[] = substituted.problems.map((p) => ({
     location: locate(p.path),
-    field: ["template", ...p.path].join("."),
+    field: fieldOf("template", p.path),
     reason: `${p.reason} ${note}`,
   }));
   for (const field of PULL_REQUEST_FIELDS) {
@@ -295,7 +301,7 @@ export function expandConfig(input: {
         problems.push(
           ...substituted.problems.map((p) => ({
             location: locateTemplate(p.path),
-            field: ["template", ...p.path].join("."),
+            field: fieldOf("template", p.path),
             reason: `${p.reason} ${note}`,
           })),
         );
@@ -354,7 +360,7 @@ export function expandConfig(input: {
     const problem = (path: ValuePath, reason: string) =>
       local.push({
         location: c.locate(path),
-        field: [c.field, ...path].join("."),
+        field: fieldOf(c.field, path),
         reason: `${reason}${where}`,
       });
     if (!sample) {
@@ -419,4 +425,12 @@ export function expandConfig(input: {
 /** Two targets with this key would write one ApplySet parent. */
 function inventoryKey(t: Pick<Target, "cluster" | "namespace" | "name" | "inventoryName">): string {
   return `${t.cluster}/${t.namespace}/${applySetParentName(t)}`;
+}
+
+/** `targets[1].policy.kinds[0]`: a field as config errors name it. */
+function fieldOf(prefix: string, path: ValuePath): string {
+  return path.reduce<string>(
+    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part),
+    prefix,
+  );
 }

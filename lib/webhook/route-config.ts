@@ -116,7 +116,9 @@ function routeConfigPush(payload: unknown, routing: ConfigRouting, facts: Delive
     const addedOrRemoved = commits.flatMap((c) => [...(c.added ?? []), ...(c.removed ?? [])]);
     const dir = unknownFiles
       ? undefined
-      : addedOrRemoved.map((f) => matchingDirectory(source.glob, f)).find(Boolean);
+      : addedOrRemoved
+          .map((f) => matchingDirectory(source.glob, f))
+          .find((d) => d !== undefined && !source.exclude.some((e) => directoryMatches(e, d)));
     if (unknownFiles || dir !== undefined) {
       reasons.push(
         `push to ${repo}@${branch} may add or remove ${dir ?? source.glob} (generator ${source.generator})`,
