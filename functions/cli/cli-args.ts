@@ -25,6 +25,7 @@ const CLI_OPTIONS = {
   "kube-version": { type: "string" },
   wait: { type: "boolean", default: false },
   "dry-run": { type: "boolean", default: false },
+  source: { type: "string", multiple: true, default: [] as string[] },
   timeout: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
   version: { type: "boolean", default: false },
@@ -72,6 +73,8 @@ export type CliArgs = {
   timeoutSeconds: number | undefined;
   /** `inventory repair`: show what would be written (server-side dry-run), write nothing. */
   dryRun: boolean;
+  /** `targets expand`: `owner/name=<checkout>` for the repositories `directories` generators list. */
+  sources: string[];
   help: boolean;
   version: boolean;
 };
@@ -125,6 +128,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     wait: values.wait,
     timeoutSeconds: timeout === undefined ? undefined : Number(timeout),
     dryRun: values["dry-run"],
+    sources: values.source,
     help: values.help,
     version: values.version,
   };
@@ -140,6 +144,10 @@ Usage:
   pullbridge status [options]             last synced commit, time, counts and per-object health per target
                                           (from the ApplySet parents and one read of their objects)
   pullbridge targets validate [file]      check a targets file (default: infra/targets.yaml)
+  pullbridge targets expand [dir] [--targets <file>] [--source <owner/name>=<dir>]...
+                                          the targets a config repository directory (default ".")
+                                          expands to, checked against the stack file (--targets) and
+                                          its projects, with the generator and source behind each
   pullbridge inventory repair --target <name> [--targets <file> | -n <ns>] [--dry-run]
                                           rebuild a target's damaged or deleted ApplySet parent from the
                                           objects labelled part-of its set (README: "Recovering a damaged
@@ -166,6 +174,7 @@ Options:
   --revision <rev>        sync: revision recorded on the ApplySet parent
                           (default: git HEAD of <dir>, "+dirty" with uncommitted changes; "local" outside git)
   --dry-run               inventory repair: show what would be written, write nothing
+  --source <repo>=<dir>   targets expand: a checkout of a repository a \`directories\` generator lists (repeatable)
   --summary               diff: print only the plan table (no diffs)
   --full-diff             diff: print every diff (by default diffs past 256 KB are summarised)
   --root <dir>            the repository root <dir> lies in (file names are relative to it); default: the
@@ -197,6 +206,7 @@ Examples:
   pullbridge status -n apps
   pullbridge status --targets infra/targets.yaml --context prod
   pullbridge targets validate infra/targets.yaml
+  pullbridge targets expand pullbridge/ --targets infra/targets.yaml --source acme/apps=../apps
   pullbridge images plan . --targets infra/targets.yaml --event ecr-push.json
 
 Exit codes (as kubectl diff): 0 success / no changes, 1 error (sync --wait: also not healthy), 2 diff found changes.

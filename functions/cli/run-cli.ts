@@ -35,6 +35,7 @@ import { createGitHubDeploymentReporter } from "../../lib/reporting/adapters/git
 import { readDirectoryTree } from "../../lib/source/adapters/directory-source.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { type CliArgs, HELP, parseCliArgs } from "./cli-args.ts";
+import { targetsExpandCommand } from "./commands/targets-expand.ts";
 import { describeRevision } from "./git-revision.ts";
 import { connectKubeconfig, type KubeConnection } from "./kube-connection.ts";
 import { resolveLocalTarget } from "./local-target.ts";
@@ -53,6 +54,8 @@ export type CliIo = {
 const EXIT = { ok: 0, error: 1, changes: 2 } as const;
 
 type Run = { args: CliArgs; io: CliIo; p: Palette; connection?: KubeConnection };
+/** What a command in `commands/` is given. */
+export type CliRun = Pick<Run, "args" | "io" | "p">;
 
 const DEFAULT_TARGETS_FILE = "infra/targets.yaml";
 
@@ -104,14 +107,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         );
       case "targets":
         if (args.positionals[0] === "validate") return await validateCommand(run);
+        if (args.positionals[0] === "expand") return await targetsExpandCommand(run);
         throw new ConfigError(
           "targets",
-          `unknown subcommand "${args.positionals[0] ?? ""}" (try: pullbridge targets validate [file])`,
+          `unknown subcommand "${args.positionals[0] ?? ""}" (try: pullbridge targets validate [file], pullbridge targets expand [dir])`,
         );
       default:
         throw new ConfigError(
           args.command,
-          'unknown command (commands: diff, sync, render, status, targets validate, images plan, inventory repair; see "pullbridge --help")',
+          'unknown command (commands: diff, sync, render, status, targets validate, targets expand, images plan, inventory repair; see "pullbridge --help")',
         );
     }
   } catch (error) {
