@@ -185,12 +185,12 @@ export function pullRequestParameters(pr: { number: number; branch: string; sha:
   };
 }
 
+/** `cluster=prod-eu, region=eu`: a list element as a source (sorted keys, so the order written does not matter). */
 function canonical(params: Readonly<Record<string, string>>): string {
-  return JSON.stringify(
-    Object.keys(params)
-      .sort()
-      .map((k) => [k, params[k]]),
-  );
+  return Object.keys(params)
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join(", ");
 }
 
 /**

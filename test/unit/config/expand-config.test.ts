@@ -174,7 +174,7 @@ describe("generators", () => {
       file: "pullbridge/fleet.yaml",
       line: 13,
       generator: "fleet",
-      source: 'apps/api/deploy × [["cluster","prod"],["suffix","prd"]]',
+      source: "apps/api/deploy × cluster=prod, suffix=prd",
     });
     expect(result.directorySources).toEqual([
       {
@@ -243,7 +243,7 @@ describe("generators", () => {
       'pullbridge/bad.yaml:11:5: matrix: parameter "app" comes from both c and e',
       'pullbridge/bad.yaml:15:5: template: generator "f" has no template and no matrix uses it, so it makes nothing',
       'pullbridge/bad.yaml:16:17: matrix[1]: unknown generator "nope" (known: a, b, c, d, e, f, g, h)',
-      'pullbridge/bad.yaml:20:7: template.name: unknown parameter {{ap}} (this generator has: app) (generator g, [["app","web"]])',
+      "pullbridge/bad.yaml:20:7: template.name: unknown parameter {{ap}} (this generator has: app) (generator g, app=web)",
       'pullbridge/bad.yaml:25:5: template: generator "h" has no template and no matrix uses it, so it makes nothing',
     ]);
   });
