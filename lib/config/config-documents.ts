@@ -16,7 +16,7 @@ import { type Target, targetSchema } from "./targets.ts";
 const STACK_ONLY = ["clusters", "projects", "keys", "configRepository"] as const;
 
 /** One file of the config repository, as written (for the JSON Schema of the docs). */
-export const configDocumentSchema = z
+const configDocumentSchema = z
   .strictObject({
     version: z.literal(1).describe("Format version of a config repository file; always 1."),
     targets: z

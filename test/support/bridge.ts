@@ -244,7 +244,9 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
           client: testS3Client(options.servers?.motoEndpoint),
         });
   const functionsStore =
-    stateStore === undefined || withConfig?.wrapStore === undefined ? stateStore : withConfig.wrapStore(stateStore);
+    stateStore === undefined || withConfig?.wrapStore === undefined
+      ? stateStore
+      : withConfig.wrapStore(stateStore);
   if (options.health) await grantHealthReader(namespace, "web");
 
   const clients: ClusterPort[] = [];
