@@ -44,7 +44,9 @@ export const handler = composeWorker({
   region: env.region,
   localMode: env.localMode,
   renderer:
-    env.rendererPath === undefined ? undefined : createProcessRenderer({ binaryPath: env.rendererPath }),
+    env.rendererPath === undefined
+      ? undefined
+      : createProcessRenderer({ binaryPath: env.rendererPath, limits: env.renderLimits }),
   ...(config.store === undefined || queue === undefined
     ? {}
     : {

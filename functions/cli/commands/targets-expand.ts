@@ -12,9 +12,10 @@ import type { DirectoryListing } from "../../../lib/config/expand-config.ts";
 import { listingKey } from "../../../lib/config/expand-config.ts";
 import { parseTargetsYaml } from "../../../lib/config/targets.ts";
 import { ConfigError } from "../../../lib/errors.ts";
-import type { CliRun } from "../run-cli.ts";
+import { defineCommand, EXIT } from "../cli-command.ts";
+import { FLAGS } from "../cli-flags.ts";
+import { DEFAULT_TARGETS_FILE } from "../targets-file.ts";
 
-const DEFAULT_STACK_FILE = "infra/targets.yaml";
 /** Directories never listed (not part of what GitHub would show for a repository). */
 const SKIPPED = new Set([".git", "node_modules"]);
 
@@ -58,39 +59,61 @@ async function directoriesOf(root: string): Promise<string[]> {
   return out;
 }
 
-/** Runs `targets expand`; exit 1 when the config has problems (each printed as file:line on stderr). */
-export async function targetsExpandCommand(run: CliRun): Promise<number> {
-  const { args, io, p } = run;
-  if (args.positionals.length > 2) throw new ConfigError("targets expand", "expects at most one directory");
-  const dir = resolve(io.cwd, args.positionals[1] ?? ".");
-  const stackFile = args.targets ?? DEFAULT_STACK_FILE;
-  const stack = parseTargetsYaml(await read(resolve(io.cwd, stackFile), "the stack file"), stackFile);
-  const sources = new Map<string, string>();
-  for (const source of args.sources) {
-    const [repo, path] = [source.slice(0, source.indexOf("=")), source.slice(source.indexOf("=") + 1)];
-    if (!source.includes("=") || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repo) || path === "") {
-      throw new ConfigError("--source", `"${source}" is not owner/name=<checkout directory>`);
+export const targetsExpandCommand = defineCommand({
+  name: "targets expand",
+  operands: ["[dir]"],
+  usage: "[dir] [--targets <file>] [--source <owner/name>=<dir>]...",
+  summary:
+    'the targets a config repository directory (default ".") expands to, with the generator behind each',
+  about:
+    "Reads every YAML file under [dir] as the worker reads the config repository's path, expands its generators and validates every target against the stack file (--targets) and its projects, exactly as a config commit is validated. A `directories` generator lists a local checkout of its repository, given with --source. Valid: a table of the targets, each with its project, cluster, namespace, source and the file, generator and parameters behind it; otherwise every problem at file:line:col.",
+  flags: {
+    targets: {
+      ...FLAGS.targets,
+      help: `the stack file: clusters, projects and packaged targets (default: ${DEFAULT_TARGETS_FILE})`,
+    },
+    source: {
+      type: "string",
+      arg: "<owner/name>=<dir>",
+      multiple: true,
+      help: "a checkout of a repository a `directories` generator lists (repeatable)",
+    },
+  },
+  examples: ["pullbridge targets expand pullbridge/ --targets infra/targets.yaml --source acme/apps=../apps"],
+  exitCodes: "0 valid, 1 invalid (each problem on stderr).",
+  run: async ({ flags, operands, terminal, cwd }) => {
+    const { p } = terminal;
+    const dir = resolve(cwd, operands[0] ?? ".");
+    const stackFile = flags.targets ?? DEFAULT_TARGETS_FILE;
+    const stack = parseTargetsYaml(await read(resolve(cwd, stackFile), "the stack file"), stackFile);
+    const sources = new Map<string, string>();
+    for (const source of flags.source) {
+      const at = source.indexOf("=");
+      const [repo, path] = [source.slice(0, at), source.slice(at + 1)];
+      if (at < 0 || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repo) || path === "") {
+        throw new ConfigError("--source", `"${source}" is not owner/name=<checkout directory>`);
+      }
+      sources.set(repo.toLowerCase(), resolve(cwd, path));
     }
-    sources.set(repo.toLowerCase(), resolve(io.cwd, path));
-  }
-  const command = expandTargetsCommand(await filesUnder(dir, io.cwd), stack);
-  const listings = new Map<string, DirectoryListing>();
-  for (const { repo, branch } of command.needs) {
-    const checkout = sources.get(repo.toLowerCase());
-    listings.set(
-      listingKey(repo, branch),
-      checkout === undefined
-        ? { error: `no checkout given: pass --source ${repo}=<directory> (its ${branch} branch)` }
-        : { directories: await directoriesOf(checkout) },
-    );
-  }
-  const result = command.expand(listings);
-  const valid = result.problems.length === 0;
-  if (args.output === "json") {
-    io.stdout(`${JSON.stringify({ valid, ...result }, null, 2)}\n`);
-    return valid ? 0 : 1;
-  }
-  for (const line of formatExpandProblems(result)) io.stderr(`${p.red(line)}\n`);
-  if (valid) io.stdout(`${formatExpandedTargets(result)}\n`);
-  return valid ? 0 : 1;
-}
+    const command = expandTargetsCommand(await filesUnder(dir, cwd), stack);
+    const listings = new Map<string, DirectoryListing>();
+    for (const { repo, branch } of command.needs) {
+      const checkout = sources.get(repo.toLowerCase());
+      listings.set(
+        listingKey(repo, branch),
+        checkout === undefined
+          ? { error: `no checkout given: pass --source ${repo}=<directory> (its ${branch} branch)` }
+          : { directories: await directoriesOf(checkout) },
+      );
+    }
+    const result = command.expand(listings);
+    const valid = result.problems.length === 0;
+    if (terminal.output === "json") {
+      terminal.json({ valid, ...result });
+      return valid ? EXIT.ok : EXIT.error;
+    }
+    for (const line of formatExpandProblems(result)) terminal.err(`${p.red(line)}\n`);
+    if (valid) terminal.out(`${formatExpandedTargets(result)}\n`);
+    return valid ? EXIT.ok : EXIT.error;
+  },
+});
