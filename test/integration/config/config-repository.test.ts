@@ -267,6 +267,35 @@ describe("the config repository", () => {
     ]);
   });
 
+  it("drift-checks a target only the stored config names, and takes a hand edit back", async () => {
+    // Prepare
+    bridge = await configBridge();
+    await bridge.platform?.push({ "pullbridge/web.yaml": webTarget(bridge) });
+    await bridge.drain();
+    const push = await bridge.push({ "deploy/app.yaml": configMapYaml("app", { color: "blue" }) });
+    await bridge.drain();
+    await core().patchNamespacedConfigMap({
+      namespace: bridge.namespace,
+      name: "app",
+      body: [{ op: "replace", path: "/data/color", value: "hacked" }],
+    });
+
+    // Act
+    await bridge.scheduleDrift();
+    await bridge.drain();
+
+    // Assess
+    expect(await configMapData(bridge.namespace, "app")).toEqual({ color: "blue" });
+    const final = bridge.world.fake
+      .statuses(push.sha)
+      .filter((s) => s.context === "pullbridge/web")
+      .at(-1);
+    expect(final).toMatchObject({
+      state: "success",
+      description: expect.stringMatching(/^drift corrected: 1 updated/),
+    });
+  });
+
   it("routes app pushes from the stored config: no GitHub request, one conditional GET", async () => {
     // Prepare
     let gets: { key: string; conditional: boolean; answer: string }[] = [];
