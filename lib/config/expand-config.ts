@@ -254,6 +254,14 @@ export function expandConfig(input: {
     return sets;
   };
 
+  /** Whether a generator's parameter sets come from a directory listing (itself or a matrix child). */
+  const fromDirectories = (name: string, seen: ReadonlySet<string> = new Set()): boolean => {
+    const spec = generators.get(name)?.spec;
+    if (spec === undefined || seen.has(name)) return false;
+    if (spec.directories !== undefined) return true;
+    return (spec.matrix ?? []).some((child) => fromDirectories(child, new Set([...seen, name])));
+  };
+
   const used = new Set([...generators.values()].flatMap((g) => g.spec.matrix ?? []));
   const pullRequestGenerators: PullRequestGenerator[] = [];
   const directorySources: DirectorySource[] = [];
@@ -311,6 +319,16 @@ export function expandConfig(input: {
       const validated = validateGenerated(raw, locateTemplate, "template", note);
       if ("problems" in validated) {
         problems.push(...validated.problems);
+        continue;
+      }
+      // A push deleting the directory would sync the target to nothing — pruning all it owns —
+      // before the config job removes it: removal must stay the config's decision (pruneOnRemove).
+      if (validated.target.allowEmpty && fromDirectories(name)) {
+        problems.push({
+          location: locateTemplate(["allowEmpty"]),
+          field: "template.allowEmpty",
+          reason: `a target made from a directory cannot allow being empty: deleting the directory would prune its objects as an empty sync instead of removing the target (pruneOnRemove decides that) ${note}`,
+        });
         continue;
       }
       candidates.push({

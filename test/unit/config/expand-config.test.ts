@@ -187,6 +187,51 @@ describe("generators", () => {
     ]);
   });
 
+  it("refuses allowEmpty on a target made from a directory, directly or through a matrix", () => {
+    // Prepare
+    const allowEmpty = fleet.replace(
+      '      path: "{{path}}"\n',
+      '      path: "{{path}}"\n      allowEmpty: true\n',
+    );
+    const listed = lines(
+      "version: 1",
+      "generators:",
+      "  - name: envs",
+      "    list:",
+      "      elements: [{ cluster: prod }]",
+      "    template:",
+      '      name: "legacy-{{cluster}}"',
+      "      project: apps",
+      "      repo: acme/apps",
+      '      cluster: "{{cluster}}"',
+      "      namespace: apps",
+      "      allowEmpty: true",
+    );
+
+    // Act
+    const fromMatrix = expand({ "pullbridge/fleet.yaml": allowEmpty }, listing);
+    const fromList = expand({ "pullbridge/list.yaml": listed });
+
+    // Assess
+    expect(allowEmpty).not.toBe(fleet);
+    expect(fromMatrix.targets).toEqual([]);
+    expect(fromMatrix.lines).toEqual(
+      [
+        "apps/api/deploy × cluster=prod, suffix=prd",
+        "apps/api/deploy × cluster=staging, suffix=stg",
+        "apps/web/deploy × cluster=prod, suffix=prd",
+        "apps/web/deploy × cluster=staging, suffix=stg",
+      ].map(
+        (source) =>
+          `pullbridge/fleet.yaml:20:7: template.allowEmpty: a target made from a directory cannot allow being empty: deleting the directory would prune its objects as an empty sync instead of removing the target (pruneOnRemove decides that) (generator fleet, ${source})`,
+      ),
+    );
+    expect(fromList.lines).toEqual([]);
+    expect(fromList.targets.map((t) => [t.target.name, t.target.allowEmpty])).toEqual([
+      ["legacy-prod", true],
+    ]);
+  });
+
   it("keeps a generated target's identity when only its name template changes", () => {
     // Prepare
     const before = expand({ "pullbridge/fleet.yaml": fleet }, listing).targets.map((t) => t.target);
