@@ -312,6 +312,10 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
             version: 1,
             clusters: { test: { type: "kubeconfig", source: `file:${join(cp.dir, "admin.kubeconfig")}` } },
             targets: config.targets.map((t) => ({ ...t, healthImpersonate: HEALTH_IDENTITY })),
+            // The stored config's targets name their own healthImpersonate (their project allows it).
+            ...(config.configRepository === undefined
+              ? {}
+              : { projects: config.projects, configRepository: config.configRepository }),
           }),
     },
     onClusterClient: { worker: remember(clients), health: remember(healthClients) },

@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { readStoredConfig, STORED_CONFIG_KEY, type StoredConfig } from "../../../lib/config/stored-config.ts";
 import type { ObjectStore } from "../../../lib/state/object-store.ts";
 import { configMapYaml } from "../../factories/manifest-text.ts";
-import { type Bridge, startBridge } from "../../support/bridge.ts";
+import { type Bridge, type BridgeOptions, startBridge } from "../../support/bridge.ts";
+import { HEALTH_IDENTITY } from "../../support/health-reader.ts";
 import { createTestNamespace, grantWorker, kubeConfigFor } from "../../support/kube.ts";
 
 const core = () => kubeConfigFor("admin").makeApiClient(CoreV1Api);
@@ -50,10 +51,14 @@ function webTarget(bridge: Bridge, extra: string[] = []): string {
 }
 
 /** A bridge whose stack file holds a config repository and one project `apps` bounded to a fresh namespace. */
-async function configBridge(project: Record<string, unknown> = {}): Promise<Bridge> {
+async function configBridge(
+  project: Record<string, unknown> = {},
+  options: Pick<BridgeOptions, "health"> = {},
+): Promise<Bridge> {
   const namespace = await createTestNamespace("cfg");
   await grantWorker(namespace);
   return await startBridge({
+    ...options,
     namespace,
     configRepository: {
       projects: {
@@ -294,6 +299,40 @@ describe("the config repository", () => {
       state: "success",
       description: expect.stringMatching(/^drift corrected: 1 updated/),
     });
+  });
+
+  it("has the health consumer check a target only the stored config names", async () => {
+    // Prepare
+    // The health consumer reads as the read-only health identity, which the target names and its project allows.
+    bridge = await configBridge(
+      { impersonate: [HEALTH_IDENTITY.user] },
+      { health: { initialDelaySeconds: 0 } },
+    );
+    const healthIdentity = [
+      "    healthImpersonate:",
+      `      user: ${HEALTH_IDENTITY.user}`,
+      `      groups: [${HEALTH_IDENTITY.groups.map((g) => `"${g}"`).join(", ")}]`,
+    ];
+    await bridge.platform?.push({ "pullbridge/web.yaml": webTarget(bridge, healthIdentity) });
+    await bridge.drain();
+    // A Service's health is read live (a ConfigMap's is not), so the health consumer has to find the target.
+    const service =
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  ports:\n    - port: 80\n";
+    const push = await bridge.push({ "deploy/api.yaml": service });
+    await bridge.drain();
+    const web = () =>
+      bridge?.world.fake
+        .statuses(push.sha)
+        .filter((s) => s.context === "pullbridge/web")
+        .map((s) => s.state);
+    const afterSync = web();
+
+    // Act: the health consumer until the status is final (a bound, not an assertion)
+    for (let i = 0; i < 20 && web()?.at(-1) === "pending"; i++) await bridge.pollHealth(1);
+
+    // Assess
+    expect(afterSync?.at(-1)).toBe("pending");
+    expect(web()?.at(-1)).toBe("success");
   });
 
   it("routes app pushes from the stored config: no GitHub request, one conditional GET", async () => {
