@@ -17,6 +17,7 @@ import {
 import { buildDashboardBody } from "./dashboard.ts";
 import { buildIamResources } from "./iam.ts";
 import { buildOptionalResources } from "./optional-resources.ts";
+import { STATE_GRANTS } from "./state-grants.ts";
 import { buildVpc, LAMBDA_VPC_ACCESS_POLICY, type VpcParams } from "./vpc.ts";
 
 /** Lambda's SQS guidance: the queue's visibility timeout is at least 6 × the function timeout. */
@@ -106,6 +107,7 @@ export function loadDeploymentVars(input: {
         ...(input.githubAppId === "" ? [] : [input.githubPrivateKeyParameter]),
         input.githubTokenParameter,
       ],
+      stateGrants: STATE_GRANTS,
       vpcPolicyArns: vpc.inVpc ? [LAMBDA_VPC_ACCESS_POLICY] : [],
     }),
     functionVpc: vpc.functionVpc,

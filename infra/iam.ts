@@ -176,8 +176,13 @@ export function buildIamResources(input: {
       ],
       Resource: [queueArn],
     },
-    // The worker queues the first health check after an apply.
-    { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [healthQueueArn] },
+    // The worker queues the first health check after an apply; with a config repository, config
+    // jobs also queue the syncs and removals a config change needs.
+    {
+      Effect: "Allow",
+      Action: ["sqs:SendMessage"],
+      Resource: input.config.configRepository === undefined ? [healthQueueArn] : [healthQueueArn, queueArn],
+    },
     {
       Effect: "Allow",
       Action: ["ssm:GetParameter"],

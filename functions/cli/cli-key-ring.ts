@@ -49,7 +49,7 @@ export function cliKeyRing(
   const stackAge =
     stackAgeKeys === undefined
       ? []
-      : allowedKeysOf(target, keys).flatMap((k) =>
+      : allowedKeysOf(target, keys ?? {}).flatMap((k) =>
           k.type === "age"
             ? [
                 {
@@ -62,7 +62,9 @@ export function cliKeyRing(
   return createKeyRing({
     kms: {
       allowed: bounded
-        ? allowedKeysOf(target, keys).flatMap((k) => (k.type === "kms" ? [{ name: k.name, arn: k.arn }] : []))
+        ? allowedKeysOf(target, keys ?? {}).flatMap((k) =>
+            k.type === "kms" ? [{ name: k.name, arn: k.arn }] : [],
+          )
         : "any",
       keys: createKmsDataKeys(),
     },

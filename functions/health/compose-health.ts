@@ -40,6 +40,8 @@ export type HealthWiring = {
   now?: () => Date;
   /** Sees every cluster client the consumer connects (the test bridge counts their requests). */
   onClusterClient?: (client: ClusterPort) => void;
+  /** The targets in force, read per check (a config repository's stored config). */
+  currentConfig?: (() => Promise<TargetsFile>) | undefined;
 };
 
 /** Builds the health handler from `wiring`; call once per container. */
@@ -70,5 +72,6 @@ export function composeHealth(wiring: HealthWiring) {
     now,
     logger: wiring.logger,
     metrics: wiring.metrics,
+    currentConfig: wiring.currentConfig,
   });
 }

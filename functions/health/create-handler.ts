@@ -16,7 +16,12 @@ import { decodeHealthCheck } from "../../lib/health/health-check-codec.ts";
 import { publishJobMetrics } from "../../lib/telemetry/adapters/job-metrics.ts";
 import { logFromPowertools } from "../../lib/telemetry/adapters/powertools-logger.ts";
 
-export type HealthHandlerDeps = Omit<HealthCheckDeps, "logger"> & { logger: Logger; metrics: Metrics };
+export type HealthHandlerDeps = Omit<HealthCheckDeps, "logger"> & {
+  logger: Logger;
+  metrics: Metrics;
+  /** The targets in force, read per check (a config repository's stored config); without it, `config`. */
+  currentConfig?: (() => Promise<HealthCheckDeps["config"]>) | undefined;
+};
 
 /** Builds the middy-wrapped Lambda handler. Call once per container. */
 export function createHealthHandler(deps: HealthHandlerDeps) {
@@ -27,7 +32,8 @@ export function createHealthHandler(deps: HealthHandlerDeps) {
     const check = decodeHealthCheck(record.body);
     deps.logger.appendKeys({ target: check.target, sha: check.sha, attempt: check.attempt });
     try {
-      const report = await runHealthCheck({ ...deps, logger: log }, check);
+      const config = deps.currentConfig === undefined ? deps.config : await deps.currentConfig();
+      const report = await runHealthCheck({ ...deps, config, logger: log }, check);
       publishJobMetrics(deps.metrics, report.target, report.metrics);
       log.info("health check done", {
         outcome: report.outcome,

@@ -6,19 +6,24 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createParametersSecretReader } from "../../lib/config/adapters/read-secrets.ts";
 import { loadHealthEnv } from "../../lib/config/health-env.ts";
+import { loadOptionalStateStoreEnv } from "../../lib/config/state-env.ts";
 import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { createJobGitHubFactory } from "../../lib/github/create-job-github.ts";
 import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-check-queue.ts";
 import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
 import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
+import { composeConfigSource } from "../state/compose-config-source.ts";
 import { composeHealth } from "./compose-health.ts";
 
 const env = loadHealthEnv();
 const secrets = createParametersSecretReader({ maxAgeSeconds: env.secretsMaxAgeSeconds });
 
+const { current } = composeConfigSource(env.targets, loadOptionalStateStoreEnv());
+
 export const handler = composeHealth({
   targets: env.targets,
+  ...(env.targets.configRepository === undefined ? {} : { currentConfig: () => current.targets() }),
   github: createJobGitHubFactory(createGitHubClientProvider({ config: env.github, secrets })),
   secrets,
   queue: createSqsHealthCheckQueue({

@@ -10,12 +10,14 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { type DriftRunResult, enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
+import { deliveryConfigOf } from "../../lib/app/delivery-config.ts";
+import { type DriftRunResult, driftInputs, enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
 import type { ImageJobResult } from "../../lib/app/run-image-job.ts";
 import type { AwsCredentials, AwsCredentialsProvider } from "../../lib/cluster/adapters/eks-token.ts";
 import type { KubeconfigEndpoint } from "../../lib/cluster/cluster-connector.ts";
 import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
 import type { SecretReader } from "../../lib/config/adapters/read-secrets.ts";
+import { createCurrentConfigSource } from "../../lib/config/current-config.ts";
 import type { Target, TargetsFile } from "../../lib/config/targets.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
 import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-check-queue.ts";
@@ -28,6 +30,7 @@ import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import type { KeyRing, KmsDataKeys } from "../../lib/secrets/key-ring.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
+import type { ObjectStore } from "../../lib/state/object-store.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { composeHealth } from "../health/compose-health.ts";
 import type { LambdaHttpHandler } from "../http/serve-lambda-http.ts";
@@ -93,6 +96,11 @@ export type LocalCompositionOptions = {
     | undefined;
   /** Sees every cluster client the worker and the health handler connect (the test bridge counts requests). */
   onClusterClient?: { worker?: (client: ClusterPort) => void; health?: (client: ClusterPort) => void };
+  /**
+   * The state store (moto). With it and a `configRepository` in `targets`, every function reads the
+   * stored config as in Lambda, and the worker installs it; without it the config repository is off.
+   */
+  stateStore?: ObjectStore | undefined;
 };
 
 /** A queue and the handler Lambda's event-source mapping would feed from it. */
@@ -123,6 +131,10 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
     lambdaContext({ functionName: `pullbridge-local-${fn}`, remainingMs });
   const jobQueue = await queue("jobs", true);
   const jobs = createSqsJobQueue({ client: sqs, queueUrl: jobQueue.queueUrl });
+  // Each function builds its own reader in Lambda (its own container cache); one per function here too.
+  const configStore = options.targets.configRepository === undefined ? undefined : options.stateStore;
+  const configSource = () => createCurrentConfigSource(options.targets, configStore);
+  const workerConfig = configSource();
   const health = options.health
     ? composeHealthLoop(options, options.health, await queue("health", false))
     : undefined;
@@ -146,11 +158,15 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
     metrics: options.metrics(ServiceName.Worker),
     ...(options.onClusterClient?.worker ? { onClusterClient: options.onClusterClient.worker } : {}),
     ...(health === undefined ? {} : { health: { queue: health.port, backoff: health.backoff } }),
+    ...(configStore === undefined
+      ? {}
+      : { configRepository: { store: configStore, current: workerConfig, queue: jobs } }),
   });
   const images = options.images
     ? composeImages(options, options.images, await queue("images", true))
     : undefined;
   let ticks = 0;
+  const driftConfig = configSource();
   return {
     webhook: createWebhookHandler({
       queue: jobs,
@@ -158,6 +174,7 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
       secrets: async () => [options.webhookSecret],
       logger: options.logger(ServiceName.Webhook),
       metrics: options.metrics(ServiceName.Webhook),
+      ...(configStore === undefined ? {} : { config: deliveryConfigOf(options.targets, configSource()) }),
     }),
     jobs: { ...jobQueue, invoke: (event) => worker(event, context("worker", options.workerTimeoutMs)) },
     health: health && {
@@ -171,10 +188,12 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
       invoke: (event) => images.updater(event, context("images", 60_000)),
     },
     // Each run is its own schedule run (local ticks may come seconds apart).
-    runDriftSchedule() {
+    async runDriftSchedule() {
       const at = new Date();
-      return enqueueDriftJobs({
-        targets: options.targets.targets,
+      const { targets, expired } = await driftInputs(driftConfig, configStore, at);
+      return await enqueueDriftJobs({
+        targets,
+        expired,
         queue: jobs,
         now: at,
         scheduleId: `local-${at.getTime().toString(36)}-${(ticks++).toString(36)}`,
@@ -206,6 +225,15 @@ function composeHealthLoop(
     kubeconfigEndpoint: options.kubeconfigEndpoint,
     logger: options.logger(ServiceName.Health),
     metrics: options.metrics(ServiceName.Health),
+    ...(options.targets.configRepository === undefined || options.stateStore === undefined
+      ? {}
+      : {
+          // The health function's own targets (its identity), with the stored config's added.
+          currentConfig: (() => {
+            const current = createCurrentConfigSource(health.targets ?? options.targets, options.stateStore);
+            return () => current.targets();
+          })(),
+        }),
     ...(options.onClusterClient?.health ? { onClusterClient: options.onClusterClient.health } : {}),
   });
   return { queue, port, backoff, handler };
@@ -218,14 +246,24 @@ function composeImages(
   queue: QueueWithDlq,
 ) {
   const logger = options.logger(ServiceName.Images);
+  const current = options.targets.configRepository === undefined ? undefined : options.stateStore;
+  const currentTargets =
+    current === undefined
+      ? undefined
+      : (() => {
+          const source = createCurrentConfigSource(options.targets, current);
+          return async () => (await source.targets()).targets;
+        })();
   const intake = createImageIntakeHandler({
     targets: options.targets.targets,
+    currentTargets,
     queue: createSqsImageJobQueue({ client: options.sqs, queueUrl: queue.queueUrl }),
     logger,
     metrics: options.metrics(ServiceName.Images),
   });
   const updater = createImageUpdaterHandler({
     targets: options.targets.targets,
+    currentTargets,
     repoFor: images.repoFor,
     identity: DEFAULT_IMAGE_COMMIT_IDENTITY,
     logger,

@@ -345,6 +345,7 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
     const callerKeys = options.sopsKeys ?? readTerminalEnv();
     const system = await composeLocalBridge({
       targets: options.targets,
+      stateStore,
       github: async (job) => {
         const ports = await inner(job);
         return { ...ports, reporter: recorder.wrap(ports.reporter) };

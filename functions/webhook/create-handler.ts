@@ -14,7 +14,7 @@ import type {
   Context,
   LambdaFunctionURLEvent,
 } from "aws-lambda";
-import { createDeliveryHandler } from "../../lib/app/handle-delivery.ts";
+import { createDeliveryHandler, type DeliveryConfig } from "../../lib/app/handle-delivery.ts";
 import type { Target } from "../../lib/config/targets.ts";
 import type { ImageJobQueue } from "../../lib/images/image-job-queue.ts";
 import type { JobQueue } from "../../lib/jobs/job-queue.ts";
@@ -36,6 +36,8 @@ export type WebhookHandlerDeps = {
   readonly now?: () => Date;
   /** When set, GHCR `package` deliveries are routed to this image queue (image automation). */
   readonly imageQueue?: ImageJobQueue;
+  /** The config in force, read per delivery (a config repository's stored config); without it, `targets`. */
+  readonly config?: () => Promise<DeliveryConfig>;
 };
 
 /** Builds the middy-wrapped Lambda handler. Call once per container. */
@@ -50,6 +52,7 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
     now: deps.now ?? (() => new Date()),
     monotonicMs: () => performance.now(),
     ...(deps.imageQueue === undefined ? {} : { images: { queue: deps.imageQueue, targets: deps.targets } }),
+    ...(deps.config === undefined ? {} : { config: deps.config }),
   });
 
   return middy<WebhookEvent, WebhookResult, Error, Context>()

@@ -60,6 +60,8 @@ export type WorkerWiring = {
   kms?: KmsDataKeys | undefined;
   /** The key rings (local mode: the caller's own keys); the stack file's keys unless given. */
   keyRing?: ((target: Target) => KeyRing) | undefined;
+  /** The config repository's stored config and the queue config jobs queue on (with a `configRepository`). */
+  configRepository?: WorkerDeps["configRepository"];
 };
 
 /** Builds the worker handler from `wiring`; call once per container (or per local bridge). */
@@ -96,5 +98,6 @@ export function composeWorker(wiring: WorkerWiring) {
       wiring.keyRing ?? composeKeyRing({ targets: wiring.targets, secrets: wiring.secrets, kms: wiring.kms }),
     ...(wiring.engine === undefined ? {} : { engine: wiring.engine }),
     ...(wiring.health === undefined ? {} : { health: wiring.health }),
+    ...(wiring.configRepository === undefined ? {} : { configRepository: wiring.configRepository }),
   });
 }

@@ -6,19 +6,34 @@
 
 import { createParametersSecretReader } from "../../lib/config/adapters/read-secrets.ts";
 import { loadOptionalHealthQueueEnv } from "../../lib/config/health-env.ts";
+import { loadOptionalStateStoreEnv } from "../../lib/config/state-env.ts";
 import { loadWorkerEnv } from "../../lib/config/worker-env.ts";
+import { ConfigError } from "../../lib/errors.ts";
 import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { createJobGitHubFactory } from "../../lib/github/create-job-github.ts";
 import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-check-queue.ts";
+import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
+import type { JobQueue } from "../../lib/jobs/job-queue.ts";
 import { createProcessRenderer } from "../../lib/render/adapters/process-renderer.ts";
 import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
 import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
+import { composeConfigSource } from "../state/compose-config-source.ts";
 import { composeWorker } from "./compose-worker.ts";
 
 const env = loadWorkerEnv();
 const secrets = createParametersSecretReader({ maxAgeSeconds: env.secretsMaxAgeSeconds });
 const health = loadOptionalHealthQueueEnv();
+
+const config = composeConfigSource(env.targets, loadOptionalStateStoreEnv());
+const queue = env.jobQueue;
+if (config.store !== undefined && queue === undefined) {
+  throw new ConfigError(
+    "PULLBRIDGE_QUEUE_URL",
+    "is required with a `configRepository` (config jobs queue the syncs a config change needs)",
+  );
+}
+let jobQueue: JobQueue | undefined;
 
 export const handler = composeWorker({
   targets: env.targets,
@@ -32,6 +47,25 @@ export const handler = composeWorker({
     env.rendererPath === undefined
       ? undefined
       : createProcessRenderer({ binaryPath: env.rendererPath, limits: env.renderLimits }),
+  ...(config.store === undefined || queue === undefined
+    ? {}
+    : {
+        configRepository: {
+          store: config.store,
+          current: config.current,
+          // Built on the first config change that queues syncs: the SQS SDK is ~100 ms of a cold start.
+          queue: {
+            async enqueue(jobs) {
+              const { SQSClient } = await import("@aws-sdk/client-sqs");
+              jobQueue ??= createSqsJobQueue({
+                client: new SQSClient(queue.endpoint ? { endpoint: queue.endpoint } : {}),
+                queueUrl: queue.url,
+              });
+              return await jobQueue.enqueue(jobs);
+            },
+          },
+        },
+      }),
   logger: createServiceLogger(ServiceName.Worker),
   metrics: createServiceMetrics(ServiceName.Worker),
   ...(health === undefined

@@ -10,7 +10,10 @@ import { createSecretValues } from "../secrets/secret-values.ts";
 import { describeConclusion, jobAgeMetric } from "./job-outcome.ts";
 import { redactingGitHub, redactingLog } from "./redact-job-output.ts";
 import { type JobReport, jobReportOf, postConclusion } from "./report-job.ts";
+import { runConfigJob } from "./run-config-job.ts";
+import { runEnvironmentJob } from "./run-environment-job.ts";
 import { runPreviewJob } from "./run-preview-job.ts";
+import { runRemoveJob } from "./run-remove-job.ts";
 import { runSyncJob } from "./run-sync-job.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
 
@@ -18,7 +21,16 @@ export type { JobReport } from "./report-job.ts";
 export type { WorkerDeps } from "./worker-deps.ts";
 
 /** Handles one job; throws only retryable errors. */
-export async function runJob(deps: WorkerDeps, job: Job): Promise<JobReport> {
+export async function runJob(unscoped: WorkerDeps, job: Job): Promise<JobReport> {
+  // A config job validates against the stack file alone; every other job sees the targets in force.
+  if (job.type === "config") return await runConfigJob(unscoped, job);
+  const current = unscoped.configRepository?.current;
+  const deps =
+    current === undefined
+      ? unscoped
+      : { ...unscoped, config: await current.targets({ signal: unscoped.signal }) };
+  if (job.type === "environment") return await runEnvironmentJob(deps, job);
+  if (job.type === "remove") return await runRemoveJob(deps, job);
   const jobAge = jobAgeMetric(deps.now(), job.receivedAt);
   const jobSha = job.type === "drift" ? undefined : job.sha;
   const installationId = job.type === "drift" ? undefined : job.installationId;

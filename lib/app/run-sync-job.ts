@@ -17,6 +17,7 @@ import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./re
 import { changedObjects } from "./report-sync-result.ts";
 import { startHealthWait } from "./start-health-wait.ts";
 import { type DeploymentTracking, finishDeployment, startDeployment } from "./track-deployment.ts";
+import { refuseUnverifiedHead } from "./verified-commits.ts";
 import type { JobContext } from "./worker-deps.ts";
 
 /** Fetches the target's manifests at `head` and syncs them (`alert` targets stop before writing drift back). */
@@ -159,6 +160,13 @@ async function syncAndConclude(
   return described;
 }
 
+const TRIGGERS: Record<JobTrigger, DeploymentTracking["trigger"]> = {
+  [JobTrigger.Webhook]: "push",
+  [JobTrigger.Manual]: "manual",
+  [JobTrigger.Config]: "config",
+};
+const triggerOf = (trigger: JobTrigger) => TRIGGERS[trigger];
+
 /** Runs a sync (or scheduled drift) job; throws only retryable errors. */
 export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): Promise<JobReport> {
   const { deps, target, github } = context;
@@ -180,13 +188,15 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
     github,
     target,
     head,
-    trigger: job.type === "drift" ? "drift" : job.trigger === JobTrigger.Manual ? "manual" : "push",
+    trigger: job.type === "drift" ? "drift" : triggerOf(job.trigger),
     logger: deps.logger,
   };
   try {
     // A push whose head is already synced (a redelivery, or an older push that coalesced to it)
     // has nothing to do; drift checks and manual syncs always run. A retry always runs: its
     // earlier attempt may have synced and then failed to report.
+    // A project that requires verified commits refuses an unverified head before any cluster work.
+    await refuseUnverifiedHead(context, head);
     const firstAttempt = (deps.attempt?.number ?? 1) === 1;
     if (job.type === "sync" && job.trigger === JobTrigger.Webhook && firstAttempt) {
       const lastSync = await skipIfSynced(context, head);

@@ -1,13 +1,16 @@
 /** What the worker's use case is built from: configuration, ports and the clock. */
 import type { ClusterPort } from "../cluster/cluster-port.ts";
+import type { CurrentConfigSource } from "../config/current-config.ts";
 import type { Target, TargetsFile } from "../config/targets.ts";
 import type { JobGitHub, JobGitHubFactory } from "../github/job-github-ports.ts";
 import type { HealthCheckQueue } from "../health/health-check-queue.ts";
 import type { HealthBackoff } from "../health/health-schedule.ts";
+import type { JobQueue } from "../jobs/job-queue.ts";
 import type { Renderer } from "../render/renderer-port.ts";
 import type { KeyRing } from "../secrets/key-ring.ts";
 import type { SecretValues } from "../secrets/secret-values.ts";
 import type { SourceLimits } from "../source/git-source.ts";
+import type { ObjectStore } from "../state/object-store.ts";
 import type { SyncDeps } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import type { Log } from "../telemetry/log.ts";
@@ -43,9 +46,24 @@ export type WorkerDeps = {
    * names). Without it, or for a target with none, an encrypted file fails the sync naming why.
    */
   keyRing?: ((target: Target) => KeyRing) | undefined;
+  /**
+   * With a `configRepository` in the stack file: where its config is stored. Jobs then see the
+   * stack file's targets and the stored config's (`config` stays the stack file).
+   */
+  configRepository?: ConfigRepositoryDeps | undefined;
 };
 
 export type JobAttempt = { number: number; of: number };
+
+/**
+ * The config repository's state: the stored config (read per job, written by config jobs), the
+ * live preview environments, and the job queue config jobs queue syncs and removals on.
+ */
+export type ConfigRepositoryDeps = {
+  store: ObjectStore;
+  current: CurrentConfigSource;
+  queue: JobQueue;
+};
 
 /** One job's resolved surroundings, handed to the sync and preview runners. */
 export type JobContext = {

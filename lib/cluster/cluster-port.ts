@@ -97,6 +97,16 @@ export type ClusterPort = {
   get(options: ObjectLocation & { signal?: AbortSignal | undefined }): Promise<KubeObject | undefined>;
   /** Server-side apply with field manager `pullbridge`; returns the object the server answered with. */
   apply(options: ApplyOptions): Promise<KubeObject>;
+  /**
+   * Creates an object (POST, not server-side apply: RBAC's `create` without `patch`, so an
+   * identity may make new objects of a kind without being able to change existing ones);
+   * `exists` when the name is taken. Optional so wrappers need not forward it; the adapter implements it.
+   */
+  create?(options: {
+    resource: ApiResource;
+    object: KubeObject;
+    signal?: AbortSignal | undefined;
+  }): Promise<KubeObject | "exists">;
   /** Deletes with propagation Background; `gone` when the object no longer existed (or was replaced). */
   delete(options: DeleteOptions): Promise<"deleted" | "gone">;
   /** The ApplySet parent Secret, or undefined when it does not exist yet. */

@@ -12,6 +12,7 @@ import { inAnyDirectory } from "../source/tree-selection.ts";
 import { parseIamRoleArn, partitionOfRegion } from "./aws-regions.ts";
 import { configProblems, describeConfigIssue } from "./config-issues.ts";
 import { imageAutomationSchema } from "./image-policies.ts";
+import { boundTarget, projectExcesses } from "./project-bounds.ts";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_LABEL_MESSAGE = "must be a lowercase DNS label (a-z, 0-9, '-')";
@@ -462,6 +463,26 @@ const targetFields = z
       .describe("Act as this (read-only) identity for health checks."),
     environment: environmentSchema,
     decryption: decryptionSchema.optional(),
+    project: dnsLabel
+      .optional()
+      .describe(
+        "Key into `projects`: the bounds (repositories, clusters, namespaces, kinds, cluster scope, keys, verified commits) this target must stay inside. Required for targets in the config repository.",
+      ),
+    pruneOnRemove: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Config repository: when this target is removed from the config, delete every object it synced (its ApplySet) instead of leaving them in place.",
+      ),
+    inventoryName: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Kubernetes object name (lowercase, `-`, `.`)")
+      .optional()
+      .describe(
+        "Name of the ApplySet parent Secret holding the target's inventory (default `pullbridge-<name>`). Generators set it from the generator and the source, so renaming a generated target keeps its objects; set it to the old parent's name to rename a hand-written target without orphaning them.",
+      ),
   })
   .describe("One directory of one repository, synced to one namespace of one cluster.");
 
@@ -526,6 +547,98 @@ export const targetSchema = targetFields.superRefine((target, ctx) => {
   });
 });
 
+/** `owner/name`, or `owner/*` for every repository of an owner (projects only). */
+const repoPattern = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+\/([A-Za-z0-9_.-]+|\*)$/, "must be `owner/name` or `owner/*`");
+
+/** A namespace name, or a pattern with `*` (e.g. `team-a-*`, `*` for any). */
+const namespacePattern = z
+  .string()
+  .regex(/^(\*|[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?)$/, "must be a namespace name or a pattern with `*`")
+  .max(63);
+
+/**
+ * A tenant's bounds: what the targets naming it may reach. Lives only in the deployed stack file,
+ * so no repository it bounds can widen it (docs/config-repository.md).
+ */
+export const projectSchema = z
+  .strictObject({
+    description: z.string().optional().describe("What the project is for (shown in refusals)."),
+    repositories: z
+      .array(repoPattern)
+      .min(1)
+      .describe("Repositories its targets may read: `owner/name`, or `owner/*`."),
+    clusters: z
+      .array(z.union([dnsLabel, z.literal("*")]))
+      .min(1)
+      .describe("Clusters (keys of `clusters`) its targets may sync to; `*` for any."),
+    namespaces: z
+      .array(namespacePattern)
+      .min(1)
+      .describe(
+        "Namespaces its targets may write to (their `namespace`, `policy.namespaces`, `helm.namespace`): names or patterns such as `team-a-*`; `*` for any.",
+      ),
+    kinds: z
+      .array(kindRef)
+      .optional()
+      .describe(
+        "If set, the only kinds its targets may hold (`Kind` or `Kind.group`); a target without `policy.kinds` gets these.",
+      ),
+    deniedKinds: z
+      .array(kindRef)
+      .default([])
+      .describe("Kinds its targets may never hold (added to every target's `policy.deniedKinds`)."),
+    clusterScoped: z
+      .boolean()
+      .default(false)
+      .describe("Whether its targets may set `policy.clusterScoped: true`."),
+    keys: z
+      .array(dnsLabel)
+      .default([])
+      .describe("Decryption keys (keys of `keys`) its targets may use; none by default."),
+    impersonate: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "Kubernetes users its targets may impersonate (`impersonate`, `previewImpersonate`, `healthImpersonate`); none by default.",
+      ),
+    requireVerifiedCommits: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Sync only commits GitHub marks verified (`verification.verified`); an unverified head is refused before any cluster work, with GitHub's reason.",
+      ),
+    maxPreviewEnvironments: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(5)
+      .describe("Most pull-request preview environments its generators may keep live at once."),
+  })
+  .describe("A tenant's bounds: what the targets naming it may reach.");
+
+/** Where the Git-defined targets live (docs/config-repository.md). */
+export const configRepositorySchema = z
+  .strictObject({
+    repo: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be `owner/name`")
+      .describe("`owner/name` of the repository holding the targets and generators."),
+    branch: branchName.default("main").describe("The branch whose head is the configuration in force."),
+    path: repoPath
+      .default(".")
+      .describe("Directory of the YAML files (`targets:` and `generators:`); `.` for the root."),
+    requireVerifiedCommits: z
+      .boolean()
+      .default(false)
+      .describe("Install only configurations whose commit GitHub marks verified."),
+  })
+  .describe(
+    "The config repository: targets defined in Git, added by pull request, validated and stored by the worker (no redeploy).",
+  );
+
 export const targetsFileSchema = z
   .strictObject({
     version: z.literal(1).describe("Format version of the targets file; always 1."),
@@ -534,16 +647,31 @@ export const targetsFileSchema = z
       .describe("The clusters targets sync to, by name (a DNS label); targets refer to them with `cluster`."),
     targets: z
       .array(targetSchema)
-      .min(1, "at least one target is required")
-      .describe("What to sync: one entry per repository directory and cluster namespace."),
+      .default([])
+      .describe(
+        "What to sync: one entry per repository directory and cluster namespace (may be empty when a `configRepository` holds them).",
+      ),
     keys: z
       .record(dnsLabel, decryptionKeySchema)
-      .optional()
+      .default({})
       .describe(
-        "Keys SOPS-encrypted files may be decrypted with, by name; a target names the ones it may use in `decryption.keys`.",
+        "Keys SOPS-encrypted files may be decrypted with, by name; a target names the ones it may use in `decryption.keys`, a project bounds them with its `keys`.",
       ),
+    projects: z
+      .record(dnsLabel, projectSchema)
+      .default({})
+      .describe("Tenants' bounds, by name; targets name theirs with `project`."),
+    configRepository: configRepositorySchema.optional(),
   })
   .superRefine((file, ctx) => {
+    if (file.targets.length === 0 && file.configRepository === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["targets"],
+        message: "at least one target is required (or a `configRepository` that holds them)",
+      });
+    }
+    checkStackReferences(file, ctx);
     const seen = new Set<string>();
     file.targets.forEach((target, i) => {
       if (seen.has(target.name)) {
@@ -571,10 +699,62 @@ export const targetsFileSchema = z
         });
       }
     });
+  })
+  // A target inside a project syncs with the project's kinds and denied kinds (project-bounds.ts).
+  .transform((file) => ({
+    ...file,
+    targets: file.targets.map((t) => {
+      const project = t.project === undefined ? undefined : file.projects[t.project];
+      return project === undefined ? t : boundTarget(t, project);
+    }),
+  }));
+
+/** Projects must name known clusters and keys; targets must name known projects and stay inside them. */
+function checkStackReferences(
+  file: Pick<TargetsFile, "clusters" | "keys" | "projects" | "targets">,
+  ctx: z.RefinementCtx,
+): void {
+  for (const [name, project] of Object.entries(file.projects)) {
+    project.clusters.forEach((cluster, i) => {
+      if (cluster !== "*" && !(cluster in file.clusters)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["projects", name, "clusters", i],
+          message: `unknown cluster "${cluster}" (known: ${Object.keys(file.clusters).join(", ") || "none"})`,
+        });
+      }
+    });
+    project.keys.forEach((key, i) => {
+      if (!(key in file.keys)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["projects", name, "keys", i],
+          message: `unknown key "${key}" (known: ${Object.keys(file.keys).join(", ") || "none"})`,
+        });
+      }
+    });
+  }
+  file.targets.forEach((target, i) => {
+    if (target.project === undefined) return;
+    const project = file.projects[target.project];
+    if (project === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["targets", i, "project"],
+        message: `unknown project "${target.project}" (known: ${Object.keys(file.projects).join(", ") || "none"})`,
+      });
+      return;
+    }
+    for (const excess of projectExcesses(target, target.project, project)) {
+      ctx.addIssue({ code: "custom", path: ["targets", i, ...excess.path], message: excess.message });
+    }
   });
+}
 
 export type ClusterConfig = z.infer<typeof clusterSchema>;
 export type DecryptionKeyConfig = z.infer<typeof decryptionKeySchema>;
+export type Project = z.infer<typeof projectSchema>;
+export type ConfigRepository = z.infer<typeof configRepositorySchema>;
 export type Target = z.infer<typeof targetSchema>;
 /**
  * A target as written in the targets file, before defaults (tests and factories build them).
@@ -623,6 +803,8 @@ export function environmentNameOf(target: Pick<Target, "name" | "environment">):
 }
 
 /** Name of the ApplySet parent Secret for a target (lives in `target.namespace`). */
-export function applySetParentName(target: Pick<Target, "name">): string {
-  return `pullbridge-${target.name}`;
+export function applySetParentName(
+  target: Pick<Target, "name"> & { inventoryName?: string | undefined },
+): string {
+  return target.inventoryName ?? `pullbridge-${target.name}`;
 }

@@ -27,10 +27,12 @@ const targetName = z
     z.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a target name (lowercase DNS label)"),
   );
 
-/** What made a sync job: a GitHub delivery, or an operator (CLI). Drift checks are their own job type. */
+/** What made a sync job: a GitHub delivery, an operator (CLI), or a config change. Drift checks are their own job type. */
 export const JobTrigger = {
   Webhook: "webhook",
   Manual: "manual",
+  /** Queued by a config job for a target it added or changed (always syncs in full). */
+  Config: "config",
 } as const;
 export type JobTrigger = (typeof JobTrigger)[keyof typeof JobTrigger];
 
@@ -61,7 +63,7 @@ const common = {
   sender: z.string().check(z.minLength(1), z.maxLength(100)),
   /** When the delivery was received, ISO 8601 UTC. The worker reports job age from it. */
   receivedAt: z.iso.datetime({ offset: true }),
-  trigger: z._default(z.enum([JobTrigger.Webhook, JobTrigger.Manual]), JobTrigger.Webhook),
+  trigger: z._default(z.enum([JobTrigger.Webhook, JobTrigger.Manual, JobTrigger.Config]), JobTrigger.Webhook),
 };
 
 /** Apply the target at `sha` (the worker coalesces to the branch head). */
@@ -95,16 +97,94 @@ export const driftJobSchema = z.object({
   receivedAt: common.receivedAt,
 });
 
-export const jobSchema = z.discriminatedUnion("type", [syncJobSchema, previewJobSchema, driftJobSchema]);
+/** The `target` of config jobs: not a target name (`:` is not allowed in one), so it never shares a dedup id with one. */
+export const CONFIG_JOB_TARGET = "pullbridge:config";
+
+/**
+ * Read, validate and install the config repository at its branch head (docs/config-repository.md);
+ * with `pullRequest`, only validate that head and report on it. Queued for a push to the config
+ * repository, and for a push that adds or removes a directory a `directories` generator lists.
+ */
+export const configJobSchema = z.object({
+  v: common.v,
+  type: z.literal("config"),
+  target: z.literal(CONFIG_JOB_TARGET),
+  /** The config repository. */
+  repo: common.repo,
+  installationId: common.installationId,
+  /** The pushed config commit, when the push was to the config repository (superseded ones say so). */
+  sha: z.optional(sha),
+  deliveryId: common.deliveryId,
+  sender: common.sender,
+  receivedAt: common.receivedAt,
+  /** Why it was queued, for the status and logs (`push to acme/apps added or removed apps/*`). */
+  cause: z.optional(z.string().check(z.maxLength(300))),
+  pullRequest: z.optional(z.object({ number: z.number().check(z.int(), z.positive()), headSha: sha })),
+});
+
+/**
+ * Sync a pull request's preview environment (a `pullRequests` generator): the template expanded
+ * for this pull request, in its own namespace, at the pull request's head. Never from a fork.
+ */
+export const environmentJobSchema = z.object({
+  ...common,
+  type: z.literal("environment"),
+  /** The generator in the stored config. */
+  generator: z.string().check(z.minLength(1), z.maxLength(40)),
+  pullRequest: z.object({
+    number: z.number().check(z.int(), z.positive()),
+    /** The head branch (of the same repository). */
+    branch: z.string().check(z.minLength(1), z.maxLength(255)),
+  }),
+});
+
+/**
+ * Delete everything a target synced — its ApplySet members and parent, and for a pull request's
+ * environment its namespace: a config target removed with `pruneOnRemove: true`, or an
+ * environment whose pull request closed (or that outlived its generator's `ttlHours`).
+ */
+export const removeJobSchema = z.object({
+  v: common.v,
+  type: z.literal("remove"),
+  target: common.target,
+  repo: common.repo,
+  installationId: common.installationId,
+  deliveryId: common.deliveryId,
+  sender: common.sender,
+  receivedAt: common.receivedAt,
+  /** The commit the removal is reported on: the config commit that removed it, or the pull request head. */
+  reportOn: z.optional(z.object({ repo: common.repo, sha })),
+  /** Set for a pull request's environment (looked up in the live environments, not the config). */
+  environment: z.optional(z.object({ generator: z.string().check(z.minLength(1)), number: z.number() })),
+  /** Why, for the report: "pull request #7 closed", "removed from the config at abc1234". */
+  cause: z.optional(z.string().check(z.maxLength(300))),
+});
+
+export const jobSchema = z.discriminatedUnion("type", [
+  syncJobSchema,
+  previewJobSchema,
+  driftJobSchema,
+  configJobSchema,
+  environmentJobSchema,
+  removeJobSchema,
+]);
 
 export type SyncJob = z.infer<typeof syncJobSchema>;
 export type PreviewJob = z.infer<typeof previewJobSchema>;
 export type DriftJob = z.infer<typeof driftJobSchema>;
+export type ConfigJob = z.infer<typeof configJobSchema>;
+export type EnvironmentJob = z.infer<typeof environmentJobSchema>;
+export type RemoveJob = z.infer<typeof removeJobSchema>;
 export type Job = z.infer<typeof jobSchema>;
 /** A job as callers build it: `v` and `trigger` may be left out. */
 export type JobInput = z.input<typeof jobSchema>;
 /** The jobs a GitHub delivery can produce (drift checks come from the schedule). */
 export type DeliveryJobInput = z.input<typeof syncJobSchema> | z.input<typeof previewJobSchema>;
+/** The jobs a delivery produces for the config repository and its generators (lib/webhook/route-config.ts). */
+export type ConfigDeliveryJobInput =
+  | z.input<typeof configJobSchema>
+  | z.input<typeof environmentJobSchema>
+  | z.input<typeof removeJobSchema>;
 
 function describeIssues(error: {
   readonly issues: readonly { path: PropertyKey[]; message: string }[];
@@ -151,7 +231,13 @@ export function decodeJob(body: string): Job {
   return result.data;
 }
 
-/** FIFO message group: one group per target; previews get their own group so they never wait behind syncs. */
-export function jobMessageGroupId(job: Pick<Job, "type" | "target">): string {
+/**
+ * FIFO message group: one group per target (environments and removals included, so they never
+ * overlap a sync of the same target); previews get their own group so they never wait behind
+ * syncs; config jobs share `pullbridge:config`, one at a time.
+ */
+export function jobMessageGroupId(job: Pick<Job, "type" | "target"> & { pullRequest?: unknown }): string {
+  // Config jobs that install share one group (CONFIG_JOB_TARGET); validating a pull request installs nothing.
+  if (job.type === "config" && job.pullRequest !== undefined) return `preview:${job.target}`;
   return job.type === "preview" ? `preview:${job.target}` : job.target;
 }

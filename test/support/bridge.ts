@@ -27,6 +27,8 @@ import {
 } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import type { KmsDataKeys } from "../../lib/secrets/key-ring.ts";
+import { createS3ObjectStore } from "../../lib/state/adapters/s3-object-store.ts";
+import type { ObjectStore } from "../../lib/state/object-store.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import {
   type CommitFiles,
@@ -38,10 +40,11 @@ import {
 } from "../factories/webhook.ts";
 import { lambdaContext } from "../factories/webhook-lambda.ts";
 import type { ControlPlaneInfo } from "./control-plane/control-plane.ts";
-import type { FileChanges } from "./git-repo.ts";
+import { createGitRepo, type FileChanges, type GitRepo } from "./git-repo.ts";
 import { type GitHubWorld, startGitHubWorld, TEST_INSTALLATION_ID } from "./github-fake/github-world.ts";
 import { grantHealthReader, HEALTH_IDENTITY } from "./health-reader.ts";
 import { createTestNamespace, grantWorker, uniqueName } from "./kube.ts";
+import { createTestBucket, testS3Client } from "./s3.ts";
 import { testSqsClient } from "./sqs.ts";
 
 export type BridgeOptions = {
@@ -53,8 +56,8 @@ export type BridgeOptions = {
   /** Skip creating and granting the namespace (tests that bring their own control plane). */
   namespace?: string;
   maxReceiveCount?: number;
-  /** Servers to use outside vitest (bench/): default `inject("controlPlane")` / `inject("sqsEndpoint")`. */
-  servers?: { controlPlane: ControlPlaneInfo; sqsEndpoint: string };
+  /** Servers to use outside vitest (bench/): default `inject("controlPlane")` / `inject("sqsEndpoint")` / `inject("motoEndpoint")`. */
+  servers?: { controlPlane: ControlPlaneInfo; sqsEndpoint: string; motoEndpoint?: string };
   /**
    * Health gating: a standard health queue (+ DLQ), the worker queues checks on it, and the real
    * health handler consumes it as the read-only `pullbridge:health` group (infra/rbac). Without it
@@ -81,6 +84,34 @@ export type BridgeOptions = {
   aws?: { credentials: AwsCredentials; endpoints: AwsEndpoints };
   /** The worker's and health consumer's clock. */
   now?: () => Date;
+  /**
+   * A config repository `acme/platform` (path `pullbridge/`, served by the same GitHub fake) and a
+   * fresh versioned bucket on moto as the state store: the stack file gets `configRepository` and
+   * these `projects`; the packaged target `web` is kept only with `packagedTarget: true`.
+   */
+  configRepository?: {
+    projects: Record<string, Record<string, unknown>>;
+    packagedTarget?: boolean;
+    requireVerifiedCommits?: boolean;
+    /** Wraps the state store the functions get (a test interleaves a competing write). */
+    wrapStore?: (store: ObjectStore) => ObjectStore;
+  };
+};
+
+/** The config repository of a bridge started with `configRepository`. */
+export type PlatformRepo = {
+  /** `owner/name` (`acme/platform`). */
+  name: string;
+  repo: GitRepo;
+  /** Commits `files` to its `main` and delivers the signed push; returns the sha and the HTTP answer. */
+  push(files: FileChanges, message?: string): Promise<{ sha: string; status: number; body: unknown }>;
+  /** Commits `files` on `branch`, registers pull request `branch` → `main` and delivers `opened`/`synchronize`. */
+  openPullRequest(options: {
+    files: FileChanges;
+    branch: string;
+  }): Promise<{ sha: string; number: number; status: number; body: unknown }>;
+  /** Merges `branch` into `main` (a merge commit) and delivers the push. */
+  merge(branch: string): Promise<{ sha: string; status: number; body: unknown }>;
 };
 
 export type Bridge = {
@@ -102,6 +133,23 @@ export type Bridge = {
     branch: string;
     message?: string;
   }): Promise<{ sha: string; base: string; number: number; status: number; body: unknown }>;
+  /**
+   * Delivers a `pull_request` event of the app repository for `branch` (created from `main` with
+   * `files` committed on it when given): `labels` and `action` as GitHub would send them.
+   */
+  pullRequestEvent(options: {
+    action: string;
+    branch: string;
+    number: number;
+    labels?: readonly string[];
+    files?: FileChanges;
+    /** `owner/name` of the head repository (a fork when not the app repository). */
+    headRepo?: string;
+  }): Promise<{ sha: string; status: number; body: unknown }>;
+  /** The config repository (only with `configRepository`). */
+  platform: PlatformRepo | undefined;
+  /** The state store (only with `configRepository`). */
+  stateStore: ObjectStore | undefined;
   /** Delivers the push of a commit already on `main` (e.g. one written through the Git data API). */
   deliverPush(after: string, commits: CommitFiles): Promise<{ status: number; body: unknown }>;
   /**
@@ -172,6 +220,16 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     await grantWorker(namespace);
   }
   const keys = options.keys === undefined ? {} : { keys: options.keys };
+  const withConfig = options.configRepository;
+  const web = {
+    name: "web",
+    repo: world.repoName,
+    branch: "main",
+    path: "deploy",
+    cluster: "test",
+    namespace,
+    ...options.target,
+  };
   const config = parseTargetsConfig(
     options.config
       ? {
@@ -190,19 +248,36 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
               source: `file:${options.workerKubeconfig ?? join(cp.dir, "worker.kubeconfig")}`,
             },
           },
-          targets: [
-            {
-              name: "web",
-              repo: world.repoName,
-              branch: "main",
-              path: "deploy",
-              cluster: "test",
-              namespace,
-              ...options.target,
-            },
-          ],
+          targets: withConfig === undefined || withConfig.packagedTarget === true ? [web] : [],
+          ...(withConfig === undefined
+            ? {}
+            : {
+                projects: withConfig.projects,
+                configRepository: {
+                  repo: PLATFORM_REPO,
+                  branch: "main",
+                  path: "pullbridge",
+                  requireVerifiedCommits: withConfig.requireVerifiedCommits ?? false,
+                },
+              }),
         },
   );
+  const platformRepo = withConfig === undefined ? undefined : await createGitRepo();
+  if (platformRepo !== undefined) {
+    await platformRepo.commitFiles({ "README.md": "# platform\n" }, "start the platform repository");
+    world.fake.addRepo(PLATFORM_REPO, platformRepo.dir);
+  }
+  const stateStore =
+    withConfig === undefined
+      ? undefined
+      : createS3ObjectStore({
+          bucket: await createTestBucket(testS3Client(options.servers?.motoEndpoint)),
+          client: testS3Client(options.servers?.motoEndpoint),
+        });
+  const functionsStore =
+    stateStore === undefined || withConfig?.wrapStore === undefined
+      ? stateStore
+      : withConfig.wrapStore(stateStore);
   if (options.health && !options.config) await grantHealthReader(namespace, "web");
 
   const clients: ClusterPort[] = [];
@@ -212,6 +287,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   };
   const system = await composeLocalBridge({
     targets: config,
+    stateStore: functionsStore,
     github: world.jobGitHub,
     sqs,
     queuePrefix: uniqueName("bridge"),
@@ -252,6 +328,10 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
             version: 1,
             clusters: { test: { type: "kubeconfig", source: `file:${join(cp.dir, "admin.kubeconfig")}` } },
             targets: config.targets.map((t) => ({ ...t, healthImpersonate: HEALTH_IDENTITY })),
+            // The stored config's targets name their own healthImpersonate (their project allows it).
+            ...(config.configRepository === undefined
+              ? {}
+              : { projects: config.projects, configRepository: config.configRepository }),
           }),
     },
     onClusterClient: { worker: remember(clients), health: remember(healthClients) },
@@ -339,12 +419,135 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     return payload;
   };
 
+  const prPayload = (o: {
+    repo: string;
+    action: string;
+    number: number;
+    branch: string;
+    headSha: string;
+    baseSha: string;
+    labels?: readonly string[];
+    headRepo?: string;
+  }) => {
+    const payload = pullRequestPayload({
+      action: o.action,
+      number: o.number,
+      baseRef: "main",
+      headSha: o.headSha,
+      repo: o.repo,
+    });
+    const pr = payload.pull_request as Record<string, Record<string, unknown>>;
+    Object.assign(pr.base ?? {}, { sha: o.baseSha });
+    Object.assign(pr.head ?? {}, {
+      ref: o.branch,
+      repo: { ...(pr.head?.repo as object), full_name: o.headRepo ?? o.repo },
+    });
+    Object.assign(pr, {
+      state: o.action === "closed" ? "closed" : "open",
+      labels: (o.labels ?? []).map((name, i) => ({ id: i + 1, name, color: "ededed", default: false })),
+    });
+    payload.installation = { id: TEST_INSTALLATION_ID };
+    return payload;
+  };
+  /** Commits `files` on `branch` of `repo` (created from `main`), back on `main` afterwards; returns the branch head. */
+  const commitOnBranch = async (
+    repo: GitRepo,
+    branch: string,
+    files: FileChanges | undefined,
+    message: string,
+  ) => {
+    await repo.checkout(branch);
+    try {
+      return files === undefined ? await repo.head(branch) : await repo.commitFiles(files, message);
+    } finally {
+      await repo.checkout("main");
+    }
+  };
+  let platformBefore = platformRepo === undefined ? "0".repeat(40) : await platformRepo.head("main");
+  const platformExisting = new Set<string>(["README.md"]);
+  const platformPush = async (after: string, commits: CommitFiles) => {
+    const payload = pushPayload({
+      repo: PLATFORM_REPO,
+      branch: "main",
+      before: platformBefore,
+      after,
+      commits: [commits],
+      installationId: TEST_INSTALLATION_ID,
+    });
+    platformBefore = after;
+    return await deliver("push", payload);
+  };
+  const platformPulls = new Map<string, number>();
+  const platform: PlatformRepo | undefined =
+    platformRepo === undefined
+      ? undefined
+      : {
+          name: PLATFORM_REPO,
+          repo: platformRepo,
+          async push(files, message = "change the platform config") {
+            const commit = commitFilesOf(files, platformExisting);
+            const sha = await platformRepo.commitFiles(files, message);
+            return { sha, ...(await platformPush(sha, commit)) };
+          },
+          async openPullRequest({ files, branch }) {
+            const known = platformPulls.get(branch);
+            const number = known ?? 100 + platformPulls.size + 1;
+            platformPulls.set(branch, number);
+            const sha = await commitOnBranch(platformRepo, branch, files, `config change on ${branch}`);
+            world.fake.openPullRequest(PLATFORM_REPO, { number, head: branch, base: "main" });
+            const payload = prPayload({
+              repo: PLATFORM_REPO,
+              action: known === undefined ? "opened" : "synchronize",
+              number,
+              branch,
+              headSha: sha,
+              baseSha: await platformRepo.head("main"),
+            });
+            return { sha, number, ...(await deliver("pull_request", payload)) };
+          },
+          async merge(branch) {
+            const before = await platformRepo.head("main");
+            await platformRepo.git("merge", "--no-ff", "--no-edit", branch);
+            const sha = await platformRepo.head("main");
+            const changes: CommitFiles = { added: [], modified: [], removed: [] };
+            const diff = await platformRepo.git("diff", "--name-status", before, sha);
+            for (const line of diff.split("\n").filter(Boolean)) {
+              const [status = "", path = ""] = line.split("\t");
+              if (status === "A") changes.added?.push(path);
+              else if (status === "D") changes.removed?.push(path);
+              else changes.modified?.push(path);
+              if (status === "D") platformExisting.delete(path);
+              else platformExisting.add(path);
+            }
+            return { sha, ...(await platformPush(sha, changes)) };
+          },
+        };
+
   return {
     world,
     sqs,
     queue: system.jobs,
     config,
     namespace,
+    platform,
+    stateStore,
+    async pullRequestEvent({ action, branch, number, labels, files, headRepo }) {
+      const repo = world.repo;
+      const sha = await commitOnBranch(repo, branch, files, `change manifests on ${branch}`);
+      if (action !== "closed")
+        world.fake.openPullRequest(world.repoName, { number, head: branch, base: "main" });
+      const payload = prPayload({
+        repo: world.repoName,
+        action,
+        number,
+        branch,
+        headSha: sha,
+        baseSha: await repo.head("main"),
+        ...(labels === undefined ? {} : { labels }),
+        ...(headRepo === undefined ? {} : { headRepo }),
+      });
+      return { sha, ...(await deliver("pull_request", payload)) };
+    },
     async push(files, message = "change manifests") {
       const commit = commitFilesOf(files, existing);
       const sha = await world.repo.commitFiles(files, message);
@@ -436,6 +639,12 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       });
       return results;
     },
-    close: () => world.close(),
+    async close() {
+      await world.close();
+      await platformRepo?.remove();
+    },
   };
 }
+
+/** The config repository a bridge started with `configRepository` serves. */
+export const PLATFORM_REPO = "acme/platform";

@@ -157,6 +157,32 @@ export function clusterClientFromTransport(transport: KubeTransport): ClusterCli
     return response.body;
   };
 
+  const createObject = async (options: {
+    resource: ApiResource;
+    object: KubeObject;
+    signal?: AbortSignal | undefined;
+  }) => {
+    const { resource, object, signal } = options;
+    const response = await transport.send({
+      method: "POST",
+      path: resourcePath({ resource, namespace: object.metadata.namespace }),
+      query: { fieldManager: FIELD_MANAGER, fieldValidation: "Strict" },
+      body: object,
+      countAs: "write",
+      signal,
+    });
+    if (response.status === 409) return "exists" as const;
+    if ((response.status !== 200 && response.status !== 201) || !isObject(response.body)) {
+      throw clusterErrorFromResponse({
+        response,
+        operation: "create",
+        object: describeObject(object),
+        redact: secretRedactor(object),
+      });
+    }
+    return response.body;
+  };
+
   const deleteObject = async (options: DeleteOptions) => {
     const response = await transport.send({
       method: "DELETE",
@@ -194,6 +220,7 @@ export function clusterClientFromTransport(transport: KubeTransport): ClusterCli
     list,
     get,
     apply: async (options) => await applyObject(options),
+    create: createObject,
     delete: deleteObject,
     getApplySetParent: async ({ namespace, name, signal }) =>
       await get({ resource: SECRET, namespace, name, signal }),

@@ -84,6 +84,9 @@ async function cfnLint(templateFile: string): Promise<CfnLintFinding[]> {
   );
   return JSON.parse(result) as CfnLintFinding[];
 }
+/** The one wildcard resource allowed: a key prefix of the state bucket, exactly as statePrefixStatements writes it. */
+const STATE_PREFIX_GRANT =
+  /^\{"Fn::Sub":"\$\{StateBucket\.Arn\}\/[a-z0-9][a-z0-9._-]*\/(?:[a-z0-9][a-z0-9._-]*\/)*\*"\}$/;
 const describeFinding = (f: CfnLintFinding) => `${f.Rule.Id} ${f.Location.Path.join("/")}: ${f.Message}`;
 
 let template: Template;
@@ -205,7 +208,10 @@ describe("serverless.yml packaged offline", () => {
       expect(statements.length).toBeGreaterThan(0);
       for (const s of statements) {
         for (const action of s.Action) expect(action, `${id} action`).not.toContain("*");
-        for (const r of s.Resource) expect(JSON.stringify(r), `${id} resource`).not.toContain("*");
+        for (const r of s.Resource) {
+          const text = JSON.stringify(r);
+          if (!STATE_PREFIX_GRANT.test(text)) expect(text, `${id} resource`).not.toContain("*");
+        }
       }
     }
   });
@@ -221,10 +227,18 @@ describe("serverless.yml packaged offline", () => {
     expect(actions("WebhookRole")).toEqual([
       "logs:CreateLogStream",
       "logs:PutLogEvents",
+      "s3:GetObject",
+      "s3:ListBucket",
       "sqs:SendMessage",
       "ssm:GetParameter",
     ]);
-    expect(actions("DriftRole")).toEqual(["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage"]);
+    expect(actions("DriftRole")).toEqual([
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "s3:GetObject",
+      "s3:ListBucket",
+      "sqs:SendMessage",
+    ]);
     expect(actions("WorkerRole")).toContain("eks:DescribeCluster");
     expect(actions("WorkerRole")).toEqual(
       expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage"]),
@@ -453,7 +467,8 @@ describe("serverless.yml: image automation", () => {
       )
         .flatMap((p) => p.PolicyDocument.Statement)
         .flatMap((st) => st.Action.map((a) => `${a} ${JSON.stringify(st.Resource)}`))
-        .filter((a) => !a.startsWith("logs:"))
+        // Logs and the state bucket's prefixes are checked for every role elsewhere.
+        .filter((a) => !a.startsWith("logs:") && !a.startsWith("s3:"))
         .sort();
 
     // Assess
@@ -555,18 +570,34 @@ describe("serverless.yml: the state bucket", () => {
     });
   });
 
-  it("names the bucket to every function, and grants it to none yet", () => {
+  it("names the bucket to every function, and grants each only its key prefixes", () => {
     // Prepare
     const functions = byType("AWS::Lambda::Function");
-    const roles = byType("AWS::IAM::Role");
+    const s3Grants = (id: string) =>
+      (
+        resource(id).Properties.Policies as {
+          PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
+        }[]
+      )
+        .flatMap((p) => p.PolicyDocument.Statement)
+        .filter((st) => st.Action.some((a) => a.startsWith("s3:")))
+        .map((st) => `${st.Action.join(",")} ${JSON.stringify(st.Resource)}`);
+    const bucket = `[{"Fn::GetAtt":["StateBucket","Arn"]}]`;
+    const config = `[{"Fn::Sub":"\${StateBucket.Arn}/config/*"}]`;
 
     // Assess
     for (const [id, f] of functions) {
       const variables = (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(variables.PULLBRIDGE_STATE_BUCKET, id).toEqual({ Ref: "StateBucket" });
     }
-    expect(roles.length).toBeGreaterThanOrEqual(6);
-    for (const [id, role] of roles) expect(JSON.stringify(role.Properties), id).not.toContain('"s3:');
+    // `config/` (issue 25): the worker writes the config in force, everyone else reads it.
+    expect(s3Grants("WorkerRole")).toEqual([
+      `s3:ListBucket ${bucket}`,
+      `s3:GetObject,s3:PutObject,s3:DeleteObject ${config}`,
+    ]);
+    for (const id of ["WebhookRole", "HealthRole", "DriftRole", "ImagesIntakeRole", "ImagesRole"]) {
+      expect(s3Grants(id), id).toEqual([`s3:ListBucket ${bucket}`, `s3:GetObject ${config}`]);
+    }
   });
 
   it("still passes cfn-lint when a role is granted state prefixes with infra/iam.ts's helper", async () => {
@@ -653,10 +684,13 @@ describe("serverless.yml: clusters in other accounts and private endpoints", () 
         .filter((s) => s.Action.includes("eks:DescribeCluster"))
         .flatMap((s) => s.Resource),
     ).toEqual([{ "Fn::Sub": `arn:\${AWS::Partition}:eks:eu-west-1:\${AWS::AccountId}:cluster/tools` }]);
-    // And still no wildcard anywhere in an inline policy.
+    // And still no wildcard anywhere in an inline policy (but a state-bucket key prefix).
     for (const id of ["WorkerRole", "HealthRole"]) {
       for (const s of statementsOf(inVpc.template, id))
-        expect(JSON.stringify(s.Resource), id).not.toContain("*");
+        for (const r of s.Resource) {
+          const text = JSON.stringify(r);
+          if (!STATE_PREFIX_GRANT.test(text)) expect(text, id).not.toContain("*");
+        }
     }
   });
 
