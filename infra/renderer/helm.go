@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -19,32 +18,32 @@ import (
 // helmVersion is set at build time (-ldflags -X main.helmVersion=...).
 var helmVersion = "unknown"
 
-// renderHelm runs what `helm template --include-crds --no-hooks` runs (the install action in
-// client-only dry-run) on a chart directory of the tree. Hooks are not rendered as objects:
-// pullbridge applies a desired state and has no hook phases, so each hook is listed in notes.
-func renderHelm(t *tree, target string, req *helmRequest) ([]renderedObject, []string, error) {
+// renderHelm runs what `helm template --include-crds` runs (the install action in client-only
+// dry-run, `--is-upgrade` when asked) on a chart directory of the tree. Hooks come back apart from
+// the objects, in Helm's order, with their `helm.sh/hook` annotations: pullbridge runs them.
+func renderHelm(t *tree, target string, req *helmRequest) ([]renderedObject, []renderedObject, []string, error) {
 	if req == nil {
 		req = &helmRequest{}
 	}
 	chartFile := path.Clean(path.Join(target, "Chart.yaml"))
 	if _, ok := t.readRel(chartFile); !ok {
-		return nil, nil, fail("render", target, "%s has no Chart.yaml", target)
+		return nil, nil, nil, fail("render", target, "%s has no Chart.yaml", target)
 	}
 	chrt, err := loadChart(t, target)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if typ := chrt.Metadata.Type; typ != "" && typ != "application" {
-		return nil, nil, fail("render", chartFile, "%s: chart type %q cannot be rendered (only application charts)", chartFile, typ)
+		return nil, nil, nil, fail("render", chartFile, "%s: chart type %q cannot be rendered (only application charts)", chartFile, typ)
 	}
 	if deps := chrt.Metadata.Dependencies; deps != nil {
 		if err := action.CheckDependencies(chrt, deps); err != nil {
-			return nil, nil, fail("remote", chartFile, "%s: %v: pullbridge fetches no chart repository; run `helm dependency build` and commit the charts/ directory", chartFile, err)
+			return nil, nil, nil, fail("remote", chartFile, "%s: %v: pullbridge fetches no chart repository; run `helm dependency build` and commit the charts/ directory", chartFile, err)
 		}
 	}
 	vals, err := mergeValues(t, req)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 
 	install := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
@@ -64,15 +63,16 @@ func renderHelm(t *tree, target string, req *helmRequest) ([]renderedObject, []s
 	if req.KubeVersion != "" {
 		kv, err := chartutil.ParseKubeVersion(req.KubeVersion)
 		if err != nil {
-			return nil, nil, fail("request", "", "invalid kube version %q: %v", req.KubeVersion, err)
+			return nil, nil, nil, fail("request", "", "invalid kube version %q: %v", req.KubeVersion, err)
 		}
 		install.KubeVersion = kv
 	}
 	install.APIVersions = chartutil.VersionSet(req.APIVersions)
+	install.IsUpgrade = req.IsUpgrade
 	rel, err := install.Run(chrt, vals)
 	if err != nil {
 		msg := cleanChartMessage(err.Error(), chrt.Name(), target)
-		return nil, nil, fail("render", fileNamedIn(t, msg, chartFile), "%s", msg)
+		return nil, nil, nil, fail("render", fileNamedIn(t, msg, chartFile), "%s", msg)
 	}
 
 	split := releaseutil.SplitManifests(rel.Manifest)
@@ -86,16 +86,11 @@ func renderHelm(t *tree, target string, req *helmRequest) ([]renderedObject, []s
 		doc := split[k]
 		objects = append(objects, renderedObject{YAML: doc, Source: objectSource{File: templateFile(t, target, sourceOf(doc))}})
 	}
-	notes := make([]string, 0, len(rel.Hooks))
+	hooks := make([]renderedObject, 0, len(rel.Hooks))
 	for _, h := range rel.Hooks {
-		events := make([]string, 0, len(h.Events))
-		for _, e := range h.Events {
-			events = append(events, string(e))
-		}
-		notes = append(notes, fmt.Sprintf("skipped Helm hook %s %s (helm.sh/hook: %s) from %s: pullbridge applies no hooks",
-			h.Kind, h.Name, strings.Join(events, ","), templateFile(t, target, h.Path)))
+		hooks = append(hooks, renderedObject{YAML: h.Manifest, Source: objectSource{File: templateFile(t, target, h.Path)}})
 	}
-	return objects, notes, nil
+	return objects, hooks, []string{}, nil
 }
 
 // loadChart copies the chart directory into a private temporary directory and loads it with

@@ -42,6 +42,9 @@ type helmRequest struct {
 	// KubeVersion and APIVersions feed `.Capabilities` (from the cluster's discovery).
 	KubeVersion string   `json:"kubeVersion"`
 	APIVersions []string `json:"apiVersions"`
+	// IsUpgrade renders with `.Release.IsUpgrade` (what `helm template --is-upgrade` does):
+	// pullbridge decides install vs upgrade from the target's inventory.
+	IsUpgrade bool `json:"isUpgrade"`
 }
 
 // renderedObject is one object as YAML text plus where it came from.
@@ -70,6 +73,8 @@ type renderError struct {
 type response struct {
 	Renderer string           `json:"renderer"`
 	Objects  []renderedObject `json:"objects"`
+	// Hooks: Helm hook objects (`helm.sh/hook`), in Helm's order; pullbridge runs them as hooks.
+	Hooks []renderedObject `json:"hooks"`
 	// Notes: things a user should know that are not errors (e.g. skipped Helm hooks).
 	Notes []string `json:"notes"`
 	// Inputs: every repository file the render read (the dependency closure), sorted.
@@ -102,7 +107,7 @@ func main() {
 	bound(req)
 
 	tree := newTree(req.Files)
-	var objects []renderedObject
+	var objects, hooks []renderedObject
 	var notes []string
 	var renderer string
 	switch req.Mode {
@@ -111,13 +116,14 @@ func main() {
 		objects, err = renderKustomize(tree, req.Path)
 	case "helm":
 		renderer = "helm " + helmVersion
-		objects, notes, err = renderHelm(tree, req.Path, req.Helm)
+		objects, hooks, notes, err = renderHelm(tree, req.Path, req.Helm)
 	default:
 		err = fail("request", "", "unknown mode %q (want kustomize or helm)", req.Mode)
 	}
-	resp := response{Renderer: renderer, Objects: objects, Notes: notes, Inputs: tree.inputs()}
+	resp := response{Renderer: renderer, Objects: objects, Hooks: hooks, Notes: notes, Inputs: tree.inputs()}
 	if err != nil {
 		resp.Objects = nil
+		resp.Hooks = nil
 		resp.Error = classify(err, tree)
 	}
 	if resp.Notes == nil {
@@ -130,8 +136,12 @@ func main() {
 	for _, o := range resp.Objects {
 		size += int64(len(o.YAML))
 	}
+	for _, o := range resp.Hooks {
+		size += int64(len(o.YAML))
+	}
 	if req.MaxOutputBytes > 0 && size > req.MaxOutputBytes {
 		resp.Objects = []renderedObject{}
+		resp.Hooks = []renderedObject{}
 		resp.Error = &renderError{Code: "output-too-large", File: req.Path, Message: fmt.Sprintf(
 			"rendered output of %s is %d bytes, above the limit of %d bytes (maxOutputBytes)", req.Path, size, req.MaxOutputBytes)}
 	}
@@ -162,6 +172,9 @@ func finish(resp response) {
 	sort.Strings(resp.Inputs)
 	if resp.Objects == nil {
 		resp.Objects = []renderedObject{}
+	}
+	if resp.Hooks == nil {
+		resp.Hooks = []renderedObject{}
 	}
 	if resp.Notes == nil {
 		resp.Notes = []string{}

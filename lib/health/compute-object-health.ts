@@ -353,3 +353,18 @@ export function computeObjectHealth(object: KubeObject | undefined): ObjectHealt
       return conditionHealth(object);
   }
 }
+
+/**
+ * The health of a hook object: a hook is done when it ran to the end, so a Pod is Current only
+ * once Succeeded (a running, ready Pod is still in progress); any other kind as by kstatus.
+ */
+export function computeHookHealth(object: KubeObject | undefined): ObjectHealth {
+  if (object && object.kind === "Pod" && object.apiVersion === "v1") {
+    const health = computeObjectHealth(object);
+    if (health.status === HealthStatus.Current && str(object.status, "phase") !== "Succeeded") {
+      return inProgress("running");
+    }
+    return health;
+  }
+  return computeObjectHealth(object);
+}

@@ -6,6 +6,7 @@
  */
 import type { Target } from "../config/targets.ts";
 import { RenderError } from "../errors.ts";
+import type { ReleaseMode } from "../lifecycle/lifecycle-annotations.ts";
 import { manifestPolicyOf } from "../manifests/check-policy.ts";
 import type { DesiredObject } from "../manifests/kube-object.ts";
 import { loadManifests } from "../manifests/load-manifests.ts";
@@ -24,6 +25,8 @@ export type RenderDesiredInput = {
     "name" | "path" | "namespace" | "policy" | "render" | "helm" | "include" | "exclude" | "recursive"
   >;
   capabilities?: RenderCapabilities | undefined;
+  /** Helm install or upgrade (`.Release.IsUpgrade`); install unless told. */
+  release?: ReleaseMode | undefined;
   signal?: AbortSignal | undefined;
 };
 
@@ -78,9 +81,11 @@ export async function renderDesired(
             values: target.helm?.values ?? {},
             kubeVersion: input.capabilities?.kubeVersion,
             apiVersions: input.capabilities?.apiVersions ?? [],
+            isUpgrade: input.release === "upgrade",
           }
         : undefined,
   });
-  const desired = loadRenderedObjects({ objects: output.objects, files, policy });
+  // Hooks are objects of the commit too; the lifecycle plan (lib/lifecycle) runs them as hooks.
+  const desired = loadRenderedObjects({ objects: [...output.objects, ...output.hooks], files, policy });
   return { desired, engine, renderer: output.renderer, notes: output.notes, inputs: output.inputs, output };
 }

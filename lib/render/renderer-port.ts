@@ -21,6 +21,11 @@ export type HelmRenderOptions = {
   kubeVersion?: string | undefined;
   /** `apps/v1`, `apps/v1/Deployment`, … from discovery. */
   apiVersions: readonly string[];
+  /**
+   * Render as an upgrade (`.Release.IsUpgrade`, `helm template --is-upgrade`) rather than an install.
+   * Part of the request, so anything that caches renders keys on it.
+   */
+  isUpgrade?: boolean | undefined;
 };
 
 export type RenderRequest = {
@@ -50,6 +55,8 @@ export type RenderOutput = {
   /** `kustomize v5.8.2/api-v0.21.2`, `helm v3.21.4`. */
   renderer: string;
   objects: readonly RenderedObject[];
+  /** Helm hook objects (`helm.sh/hook`), in Helm's order: run as hooks, never applied as members. */
+  hooks: readonly RenderedObject[];
   /** Things a user should know that are not failures (e.g. Helm hooks that were skipped). */
   notes: readonly string[];
   /** Every repository file the render read: the target's dependency closure. */

@@ -5,6 +5,7 @@
 import type { ApiResource, DiscoveryIndex } from "../cluster/cluster-port.ts";
 import type { Target } from "../config/targets.ts";
 import { SyncRefusedError } from "../errors.ts";
+import { waveOf } from "../lifecycle/lifecycle-annotations.ts";
 import {
   type DesiredObject,
   describeObject,
@@ -27,6 +28,8 @@ export type PlannedObject = {
   stage: Stage;
   /** Its kind is defined by a CRD in this sync that the server does not serve yet. */
   awaitsCrd: boolean;
+  /** The wave it is applied in (`pullbridge.dev/wave`, Argo CD's sync-wave; default 0). */
+  wave: number;
 };
 
 const CRD_GROUP = "apiextensions.k8s.io";
@@ -96,8 +99,14 @@ export function computeDesiredSet(options: {
   discovery: DiscoveryIndex;
   target: Pick<Target, "namespace" | "policy">;
   applySetId: string;
+  /**
+   * The labels that mark the objects instead of the ApplySet's `part-of` (hooks: never members of
+   * the set, marked with their target instead).
+   */
+  labels?: Readonly<Record<string, string>> | undefined;
 }): PlannedObject[] {
   const { desired, discovery, target, applySetId } = options;
+  const marks = options.labels ?? { [ApplySetLabel.partOf]: applySetId };
   const fromCrds = crdDefinedResources(desired);
   const problems: Problem[] = [];
   const planned: PlannedObject[] = [];
@@ -119,7 +128,7 @@ export function computeDesiredSet(options: {
       problem(refusal.object, refusal.message);
       continue;
     }
-    const object = labelled(original, resolved.resource, target.namespace, applySetId);
+    const object = labelled(original, resolved.resource, target.namespace, marks);
     const key = objectKey(object);
     if (seen.has(key)) {
       problem(object, `duplicate object ${describeObject(object)}`);
@@ -134,6 +143,7 @@ export function computeDesiredSet(options: {
       source,
       stage: stageOf(resolved.resource),
       awaitsCrd: resolved.awaitsCrd,
+      wave: waveOf(object),
     });
   }
   throwIfProblems(problems);
@@ -200,7 +210,7 @@ function labelled(
   original: KubeObject,
   resource: ApiResource,
   defaultNamespace: string,
-  applySetId: string,
+  marks: Readonly<Record<string, string>>,
 ): KubeObject {
   const metadata = { ...original.metadata };
   // Server-populated fields copied from `kubectl get -o yaml` would act as preconditions or never converge.
@@ -208,7 +218,7 @@ function labelled(
   if (resource.namespaced) metadata.namespace = original.metadata.namespace ?? defaultNamespace;
   // kubectl ignores a namespace on cluster-scoped objects; so do we, rather than send a mismatched request.
   else delete metadata.namespace;
-  metadata.labels = { ...(original.metadata.labels ?? {}), [ApplySetLabel.partOf]: applySetId };
+  metadata.labels = { ...(original.metadata.labels ?? {}), ...marks };
   return { ...original, metadata };
 }
 

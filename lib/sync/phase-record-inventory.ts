@@ -19,14 +19,21 @@ type ParentOptions = { targetName: string; toolingVersion: string };
 /** The parent after this write, and whether anything was written. */
 export type ParentWrite = { inventory: ApplySetInventory; written: boolean };
 
-/** Widens the parent to the union of what it lists and what this sync will hold; writes only when that differs. */
+/**
+ * Widens the parent to the union of what it lists and what this sync will hold; writes only when
+ * that (or the lifecycle cursor) differs from `current`, the parent as read.
+ */
 export async function widenParent(
   ctx: SyncContext,
-  options: ParentOptions & { inventory: ApplySetInventory; remaining: Membership },
+  options: ParentOptions & {
+    inventory: ApplySetInventory;
+    current: ApplySetInventory;
+    remaining: Membership;
+  },
 ): Promise<ParentWrite> {
   const widened = widenInventory(options.inventory, options.remaining);
-  if (options.inventory.exists && sameMembership(widened, options.inventory)) {
-    return { inventory: options.inventory, written: false };
+  if (options.current.exists && sameMembership(widened, options.current)) {
+    return { inventory: widened, written: false };
   }
   return { inventory: await writeParent(ctx, { ...options, inventory: widened }), written: true };
 }

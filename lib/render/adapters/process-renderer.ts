@@ -30,6 +30,8 @@ const ENVELOPE_SLACK_BYTES = 1024 * 1024;
 type HelperResponse = {
   renderer: string;
   objects: RenderedObject[];
+  /** Absent from a helper built before hooks were returned. */
+  hooks?: RenderedObject[];
   notes: string[];
   inputs: string[];
   error?: { code: RenderFailureCode; file?: string; message: string };
@@ -65,6 +67,7 @@ export function createProcessRenderer(options: ProcessRendererOptions): Renderer
       return {
         renderer: response.renderer,
         objects: response.objects,
+        hooks: response.hooks ?? [],
         notes: response.notes,
         inputs: response.inputs,
       };

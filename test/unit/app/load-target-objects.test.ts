@@ -104,7 +104,7 @@ describe("settings the engine never reads, under render: auto", () => {
     const renderer: Renderer = {
       render: async (request) => {
         renders.push(request);
-        return { renderer: "none", objects: [], notes: [], inputs: [] };
+        return { renderer: "none", objects: [], hooks: [], notes: [], inputs: [] };
       },
     };
 
@@ -180,6 +180,7 @@ describe("an overlay's bases, for a target without a targets file", () => {
         return {
           renderer: "test",
           objects: [{ yaml: configMapYaml("prod-web", {}), source: { file: "apps/web/base/cm.yaml" } }],
+          hooks: [],
           notes: [],
           inputs: [],
         };
@@ -215,6 +216,7 @@ describe("an overlay's bases, for a target without a targets file", () => {
       render: async () => ({
         renderer: "test",
         objects: [{ yaml: configMapYaml("w", {}), source: { file: "apps/web/base/cm.yaml" } }],
+        hooks: [],
         notes: [],
         inputs: [],
       }),
