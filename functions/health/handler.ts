@@ -9,6 +9,7 @@ import { loadHealthEnv } from "../../lib/config/health-env.ts";
 import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { createJobGitHubFactory } from "../../lib/github/create-job-github.ts";
 import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-check-queue.ts";
+import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
 import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
@@ -16,15 +17,14 @@ import { composeHealth } from "./compose-health.ts";
 
 const env = loadHealthEnv();
 const secrets = createParametersSecretReader({ maxAgeSeconds: env.secretsMaxAgeSeconds });
+const sqs = new SQSClient(env.sqsEndpoint ? { endpoint: env.sqsEndpoint } : {});
 
 export const handler = composeHealth({
   targets: env.targets,
   github: createJobGitHubFactory(createGitHubClientProvider({ config: env.github, secrets })),
   secrets,
-  queue: createSqsHealthCheckQueue({
-    client: new SQSClient(env.sqsEndpoint ? { endpoint: env.sqsEndpoint } : {}),
-    queueUrl: env.healthQueueUrl,
-  }),
+  queue: createSqsHealthCheckQueue({ client: sqs, queueUrl: env.healthQueueUrl }),
+  jobs: env.jobQueueUrl === undefined ? undefined : createSqsJobQueue({ client: sqs, queueUrl: env.jobQueueUrl }),
   backoff: env.backoff,
   region: env.region,
   localMode: env.localMode,

@@ -23,6 +23,7 @@ import type { HealthBackoff } from "../../lib/health/health-schedule.ts";
 import type { ImageJob } from "../../lib/images/image-job.ts";
 import { DEFAULT_IMAGE_COMMIT_IDENTITY, type ImageRepo } from "../../lib/images/image-repo.ts";
 import type { SqsBatchHandler } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
+import type { JobQueue } from "../../lib/jobs/job-queue.ts";
 import { createSqsImageJobQueue } from "../../lib/jobs/adapters/sqs-image-job-queue.ts";
 import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
@@ -112,7 +113,7 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
   const jobQueue = await queue("jobs", true);
   const jobs = createSqsJobQueue({ client: sqs, queueUrl: jobQueue.queueUrl });
   const health = options.health
-    ? composeHealthLoop(options, options.health, await queue("health", false))
+    ? composeHealthLoop(options, options.health, await queue("health", false), jobs)
     : undefined;
   const worker = composeWorker({
     targets: options.targets,
@@ -171,6 +172,7 @@ function composeHealthLoop(
   options: LocalCompositionOptions,
   health: NonNullable<LocalCompositionOptions["health"]>,
   queue: QueueWithDlq,
+  jobs: JobQueue,
 ) {
   const { backoff } = health;
   const port = createSqsHealthCheckQueue({ client: options.sqs, queueUrl: queue.queueUrl });
@@ -180,6 +182,7 @@ function composeHealthLoop(
     secrets: options.secrets,
     ...(options.awsCredentials === undefined ? {} : { awsCredentials: options.awsCredentials }),
     queue: port,
+    jobs,
     backoff,
     localMode: true,
     defaultKubeconfigPath: options.defaultKubeconfigPath,

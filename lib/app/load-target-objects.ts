@@ -10,6 +10,7 @@ import type { ClusterPort } from "../cluster/cluster-port.ts";
 import { readersOf, settingsUnusedBy, type Target } from "../config/targets.ts";
 import { ConfigError, RenderError, SyncRefusedError } from "../errors.ts";
 import { isPathWithin } from "../is-path-within.ts";
+import type { ReleaseMode } from "../lifecycle/lifecycle-annotations.ts";
 import { kustomizationReferences } from "../manifests/kustomization-references.ts";
 import { selectManifestFiles, skippedFiles } from "../manifests/select-manifest-files.ts";
 import { chooseRenderEngine } from "../render/choose-render-engine.ts";
@@ -27,6 +28,8 @@ export type LoadTargetDeps = {
   renderer?: Renderer | undefined;
   /** `.Capabilities` for a Helm chart: asked only when the target renders with Helm. */
   capabilities: () => Promise<RenderCapabilities | undefined>;
+  /** Helm install or upgrade (`.Release.IsUpgrade`): asked only when the target renders with Helm; install without it. */
+  release?: (() => Promise<ReleaseMode>) | undefined;
   signal?: AbortSignal | undefined;
 };
 
@@ -73,11 +76,12 @@ export async function loadTargetObjects(
   const engine = chooseRenderEngine(target.render, files.keys(), target.path);
   refuseUnusedSettings(target, engine);
   const capabilities = engine === "helm" ? await deps.capabilities() : undefined;
+  const release = engine === "helm" && deps.release ? await deps.release() : undefined;
   let rendered: RenderedDesired;
   try {
     rendered = await renderDesired(
       { renderer: deps.renderer },
-      { files, target, capabilities, signal: deps.signal },
+      { files, target, capabilities, release, signal: deps.signal },
     );
   } catch (error) {
     throw withWatchHint(error, { ...target, watch: [...target.watch, ...watch] });
@@ -101,7 +105,10 @@ export async function loadJobObjects(
   context: JobContext,
   purpose: "sync" | "preview",
   sha: string,
-): Promise<Pick<LoadedTarget, "desired" | "notes" | "skipped"> & { connect: () => Promise<ClusterPort> }> {
+  options: { release?: (() => Promise<ReleaseMode>) | undefined } = {},
+): Promise<
+  Pick<LoadedTarget, "desired" | "notes" | "skipped" | "engine"> & { connect: () => Promise<ClusterPort> }
+> {
   const { deps, target, github } = context;
   let connected: Promise<ClusterPort> | undefined;
   const connect = () => {
@@ -114,11 +121,18 @@ export async function loadJobObjects(
         github.source.fetchTree({ repo: target.repo, sha, paths, limits: deps.sourceLimits }),
       renderer: deps.renderer,
       capabilities: async () => capabilitiesOf(await connect(), deps.signal),
+      release: options.release,
       signal: deps.signal,
     },
     target,
   );
-  return { desired: loaded.desired, notes: loaded.notes, skipped: loaded.skipped, connect };
+  return {
+    desired: loaded.desired,
+    notes: loaded.notes,
+    skipped: loaded.skipped,
+    engine: loaded.engine,
+    connect,
+  };
 }
 
 /** `.Capabilities` from the cluster: its version and every served group/version(/Kind). */

@@ -8,6 +8,7 @@ import type { Job } from "../jobs/job-codec.ts";
 import { formatUnknownTarget } from "../reporting/format-job-report.ts";
 import { describeConclusion, jobAgeMetric } from "./job-outcome.ts";
 import { type JobReport, jobReportOf, postConclusion } from "./report-job.ts";
+import { runStepJob } from "./run-lifecycle-job.ts";
 import { runPreviewJob } from "./run-preview-job.ts";
 import { runSyncJob } from "./run-sync-job.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
@@ -46,5 +47,7 @@ export async function runJob(deps: WorkerDeps, job: Job): Promise<JobReport> {
 
   const github = await deps.github({ installationId, repo: target.repo });
   const context = { deps, target, github, jobAge };
-  return job.type === "preview" ? await runPreviewJob(context, job) : await runSyncJob(context, job);
+  if (job.type === "preview") return await runPreviewJob(context, job);
+  if (job.type === "step") return await runStepJob(context, job);
+  return await runSyncJob(context, job);
 }

@@ -7,6 +7,11 @@ import { type DriftJob, JobTrigger, type SyncJob } from "../jobs/job-codec.ts";
 import { formatFailureDescription } from "../reporting/format-description.ts";
 import { formatSyncPending } from "../reporting/format-job-report.ts";
 import type { SkippedFile } from "../source/git-source.ts";
+import type { ClusterPort } from "../cluster/cluster-port.ts";
+import { applySetParentName } from "../config/targets.ts";
+import { HelmAnnotation, type ReleaseMode } from "../lifecycle/lifecycle-annotations.ts";
+import { parseLifecycleCursor, releaseModeOf, runInProgress } from "../lifecycle/lifecycle-cursor.ts";
+import { readApplySetParent } from "../sync/applyset-parent.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import { syncTarget } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
@@ -15,20 +20,45 @@ import { type Conclusion, type Described, describeConclusion, failureMessage } f
 import { loadJobObjects } from "./load-target-objects.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
 import { changedObjects } from "./report-sync-result.ts";
+import { runIdOf } from "./run-lifecycle.ts";
+import { lifecyclePlanOf, needsLifecycle, startLifecycleRun } from "./run-lifecycle-job.ts";
 import { startHealthWait } from "./start-health-wait.ts";
 import { type DeploymentTracking, finishDeployment, startDeployment } from "./track-deployment.ts";
 import type { JobContext } from "./worker-deps.ts";
 
-/** Fetches the target's manifests at `head` and syncs them (`alert` targets stop before writing drift back). */
+/** The target's objects at `head`, and how its Helm chart (if any) is rendered: install until a sync completed, then upgrade. */
+async function loadAtHead(context: JobContext, head: string) {
+  const { deps, target } = context;
+  let release: Promise<ReleaseMode> | undefined;
+  let connect: () => Promise<ClusterPort> = () => deps.connectCluster(target, "sync");
+  const releaseMode = () => {
+    release ??= (async () => {
+      const cluster = await connect();
+      const name = applySetParentName(target);
+      const parent = await cluster.getApplySetParent({ namespace: target.namespace, name, signal: deps.signal });
+      return releaseModeOf(readApplySetParent({ parent, name, namespace: target.namespace }));
+    })();
+    return release;
+  };
+  const loaded = await loadJobObjects(context, "sync", head, { release: releaseMode });
+  connect = loaded.connect;
+  const hasHelmHooks = loaded.desired.some((d) => d.object.metadata.annotations?.[HelmAnnotation.hook] !== undefined);
+  return {
+    ...loaded,
+    release: loaded.engine === "helm" || hasHelmHooks ? await releaseMode() : ("install" as const),
+  };
+}
+
+/** Syncs the loaded objects in one step (`alert` targets stop before writing drift back). */
 async function syncAtHead(
   context: JobContext,
   head: string,
   now: Date,
   tracking: DeploymentTracking,
+  loaded: Awaited<ReturnType<typeof loadAtHead>>,
 ): Promise<{ result: SyncResult; skipped: SkippedFile[] }> {
   const { deps, target } = context;
-  const { desired, notes, skipped, connect } = await loadJobObjects(context, "sync", head);
-  for (const note of notes) deps.logger.info("render note", { target: target.name, sha: head, note });
+  const { desired, skipped, connect } = loaded;
   const cluster = await connect();
   // Drift = the cluster differs from the very set of manifests pullbridge last applied (the
   // engine compares digests, so a README-only commit in between does not hide it). `alert`
@@ -52,6 +82,24 @@ async function syncAtHead(
 }
 
 /**
+ * A drift check while a multi-step run is going (its cursor on the parent says so) would write
+ * waves out of order: the check stops instead, and the run's own steps continue. Only saves harm:
+ * when the cluster cannot be asked, the check goes on (and reports whatever fails).
+ */
+async function runningRun(context: JobContext) {
+  const { deps, target } = context;
+  try {
+    const cluster = await deps.connectCluster(target, "sync");
+    const name = applySetParentName(target);
+    const parent = await cluster.getApplySetParent({ namespace: target.namespace, name, signal: deps.signal });
+    const cursor = parseLifecycleCursor(readApplySetParent({ parent, name, namespace: target.namespace }).lifecycle);
+    return runInProgress(cursor, deps.now()) ? cursor : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The parent's record when `head` was already synced successfully by this version. Only saves
  * work: when the cluster cannot be asked, the full sync runs (and reports whatever fails).
  */
@@ -65,6 +113,7 @@ async function skipIfSynced(context: JobContext, head: string) {
       head,
       toolingVersion: deps.toolingVersion,
       signal: deps.signal,
+      now: deps.now(),
     });
   } catch (error) {
     deps.logger.debug("could not read the ApplySet parent before syncing; syncing in full", {
@@ -99,7 +148,25 @@ async function syncAndConclude(
   }
   const started = deps.now().getTime();
   const syncNow = deps.now();
-  const { result, skipped } = await syncAtHead(context, head, syncNow, tracking);
+  const loaded = await loadAtHead(context, head);
+  const trigger = tracking.trigger;
+  const plan = lifecyclePlanOf({ context, desired: loaded.desired, sha: head, release: loaded.release, trigger });
+  for (const note of [...loaded.notes, ...plan.notes]) {
+    deps.logger.info("render note", { target: target.name, sha: head, note });
+  }
+  if (needsLifecycle(plan)) {
+    return await startLifecycleRun(context, {
+      run: { run: runIdOf(job.deliveryId, head), sha: head, startedAt: syncNow, release: loaded.release, trigger },
+      plan,
+      desired: loaded.desired,
+      cluster: await loaded.connect(),
+      from: 0,
+      installationId: job.type === "sync" ? job.installationId : undefined,
+      tracking,
+      log,
+    });
+  }
+  const { result, skipped } = await syncAtHead(context, head, syncNow, tracking, loaded);
   const conclusion: Conclusion =
     target.drift === "alert" && result.drift
       ? { type: "drift-detected", target, head, result, skipped }
@@ -188,6 +255,17 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
     // has nothing to do; drift checks and manual syncs always run. A retry always runs: its
     // earlier attempt may have synced and then failed to report.
     const firstAttempt = (deps.attempt?.number ?? 1) === 1;
+    if (job.type === "drift") {
+      const running = await runningRun(context);
+      if (running !== undefined) {
+        log("drift check skipped: a multi-step sync is running", { run: running.run, step: running.step });
+        return jobReportOf(
+          { finish: undefined, metrics: [], outcome: "skipped", message: `run ${running.run} of ${running.sha.slice(0, 7)} is in progress` },
+          ids,
+          metrics,
+        );
+      }
+    }
     if (job.type === "sync" && job.trigger === JobTrigger.Webhook && firstAttempt) {
       const lastSync = await skipIfSynced(context, head);
       if (lastSync !== undefined) {

@@ -95,6 +95,14 @@ function observeProgress(cluster: ClusterPort, onProgress: (progress: SyncProgre
           progress.applied += 1;
         }
       }),
+    ...(cluster.create
+      ? {
+          create: (options: Parameters<NonNullable<ClusterPort["create"]>>[0]) =>
+            after(cluster.create?.(options) ?? Promise.resolve("exists" as const), () => {
+              if (!options.dryRun) progress.applied += 1;
+            }),
+        }
+      : {}),
     delete: (options) =>
       after(cluster.delete(options), () => {
         progress.phase = "prune";

@@ -342,6 +342,12 @@ const targetFields = z
         "`correct` re-applies drifted objects; `alert` only reports them (a failing status, nothing written).",
       ),
     scheduled: z.boolean().default(true).describe("Re-checked by the drift schedule."),
+    hooksOnDrift: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Run the target's hooks (pre-sync, post-sync, sync-fail) when a drift check corrects the cluster too. Off by default: a drift correction re-applies objects wave by wave, without re-running migrations or smoke tests (docs/lifecycle.md).",
+      ),
     preview: z.boolean().default(false).describe("Run pull-request previews for this target."),
     impersonate: impersonation
       .optional()

@@ -23,6 +23,21 @@ const subjectSchema = z.strictObject({
   kind: z.string().min(1),
   namespace: z.string().min(1).optional(),
   name: z.string().min(1),
+  /** A hook object: found by its target's hook label (it is no member of the set), done once it ran to the end. */
+  hook: z.literal(true).optional(),
+});
+
+/** The step of a multi-step sync this check waits for (lib/lifecycle); absent for a one-step sync. */
+const lifecycleSchema = z.object({
+  /** The run (the ApplySet parent's cursor names the run that owns the target). */
+  run: z.string().min(1).max(64),
+  /** When the run started (ISO 8601): time to healthy counts from here. */
+  startedAt: z.iso.datetime({ offset: true }),
+  step: z.number().int().nonnegative(),
+  /** Every step's name, in order (`pre-sync`, `wave 0`, …): what was and was not applied. */
+  steps: z.array(z.string().max(60)).min(1).max(200),
+  release: z.enum(["install", "upgrade"]),
+  trigger: z.enum(["push", "manual", "drift"]),
 });
 
 export const healthCheckSchema = z.object({
@@ -48,9 +63,11 @@ export const healthCheckSchema = z.object({
   subjects: z.array(subjectSchema),
   /** The description the previous check posted; an unchanged text is not posted again. */
   lastDescription: z.string().max(200).optional(),
+  lifecycle: lifecycleSchema.optional(),
 });
 
 export type HealthCheck = z.infer<typeof healthCheckSchema>;
+export type HealthCheckLifecycle = z.infer<typeof lifecycleSchema>;
 export type HealthCheckInput = z.input<typeof healthCheckSchema>;
 
 function strip(subject: HealthSubject): z.infer<typeof subjectSchema> {
@@ -59,6 +76,7 @@ function strip(subject: HealthSubject): z.infer<typeof subjectSchema> {
     kind: subject.kind,
     ...(subject.namespace ? { namespace: subject.namespace } : {}),
     name: subject.name,
+    ...(subject.hook ? { hook: true as const } : {}),
   };
 }
 

@@ -95,11 +95,48 @@ export const driftJobSchema = z.object({
   receivedAt: common.receivedAt,
 });
 
-export const jobSchema = z.discriminatedUnion("type", [syncJobSchema, previewJobSchema, driftJobSchema]);
+/**
+ * The next step of a multi-step sync (lib/lifecycle): queued by the health consumer once the
+ * previous step is healthy (or, with `finish`, once the sequence ended), on the target's FIFO group
+ * like every write. Each carries its cursor: the run, the commit, the step, and how the commit is
+ * rendered (Helm install or upgrade), so no state lives anywhere else.
+ */
+export const stepJobSchema = z.object({
+  v: common.v,
+  type: z.literal("step"),
+  target: common.target,
+  repo: common.repo,
+  installationId: common.installationId,
+  sha,
+  /** Synthetic: `<run>-s<step>` or `<run>-finish`; part of the dedup id, so each step is its own message. */
+  deliveryId: common.deliveryId,
+  receivedAt: common.receivedAt,
+  /** The run this step belongs to (recorded on the ApplySet parent while it owns the target). */
+  run: z.string().check(z.regex(/^[0-9a-f]{8,64}$/, "must be a run id (hex)")),
+  /** When the run started (ISO 8601): time to healthy counts from here. */
+  startedAt: z.iso.datetime({ offset: true }),
+  /** The step to run (0-based); with `finish`, the step the run ended at. */
+  step: z.number().check(z.int(), z.nonnegative()),
+  release: z.enum(["install", "upgrade"]),
+  /** What started the run: a push, an operator (CLI), or a drift check (hooks run on drift only if the target says so). */
+  trigger: z.enum(["push", "manual", "drift"]),
+  /** End the run: sweep hooks by their delete policy, and after a failure create the sync-fail hooks. */
+  finish: z.optional(z.enum(["healthy", "failed"])),
+  /** The run's GitHub Deployment, `in_progress` until the run ends. */
+  deploymentId: z.optional(z.number().check(z.int(), z.positive())),
+});
+
+export const jobSchema = z.discriminatedUnion("type", [
+  syncJobSchema,
+  previewJobSchema,
+  driftJobSchema,
+  stepJobSchema,
+]);
 
 export type SyncJob = z.infer<typeof syncJobSchema>;
 export type PreviewJob = z.infer<typeof previewJobSchema>;
 export type DriftJob = z.infer<typeof driftJobSchema>;
+export type StepJob = z.infer<typeof stepJobSchema>;
 export type Job = z.infer<typeof jobSchema>;
 /** A job as callers build it: `v` and `trigger` may be left out. */
 export type JobInput = z.input<typeof jobSchema>;

@@ -14,6 +14,7 @@ import { computeHookHealth } from "../health/compute-object-health.ts";
 import { HealthStatus } from "../health/health-status.ts";
 import type { DeletePolicy } from "../lifecycle/lifecycle-annotations.ts";
 import type { LifecycleCursor } from "../lifecycle/lifecycle-cursor.ts";
+import { HookMark } from "../lifecycle/hook-marks.ts";
 import type { HookObject } from "../lifecycle/plan-lifecycle.ts";
 import {
   type DesiredObject,
@@ -27,17 +28,6 @@ import { throwIfRefused } from "./refusal-text.ts";
 import { runBounded } from "./run-bounded.ts";
 import type { SyncContext } from "./sync-state.ts";
 
-/** Labels and annotations pullbridge puts on every hook object it creates. */
-export const HookMark = {
-  /** Label: the target whose hook this is (how cleanup and health checks find hooks). */
-  target: "pullbridge.dev/hook-of",
-  /** Annotation: the run that created it (a retried step of the same run finds its own object). */
-  run: "pullbridge.dev/hook-run",
-  /** Annotation: the phase it ran in. */
-  phase: "pullbridge.dev/hook-phase",
-  /** Annotation: the delete policies in effect (Helm's and Argo CD's spellings, normalised). */
-  deletePolicy: "pullbridge.dev/hook-cleanup",
-} as const;
 
 /** How long a replaced hook may take to disappear before the step is retried. */
 const GONE_TIMEOUT_MS = 30_000;

@@ -7,6 +7,7 @@ import {
   type ApplySetInventory,
   buildApplySetParent,
   formatSummary,
+  readApplySetParent,
   type SyncSummaryCounts,
   sameMembership,
   shrinkInventory,
@@ -71,4 +72,23 @@ async function writeParent(
     signal: ctx.signal,
   });
   return { ...options.inventory, exists: true, resourceVersion: answer.metadata.resourceVersion };
+}
+
+/**
+ * Records a multi-step sync's cursor on the parent (creating the parent when the target has none
+ * yet), leaving everything else as it is; writes nothing when the parent already says it.
+ * Refuses a parent of other tooling, or a damaged one, as a sync does.
+ */
+export async function recordCursor(
+  ctx: SyncContext,
+  options: ParentOptions & { namespace: string; parentName: string; cursor: string },
+): Promise<ApplySetInventory> {
+  const live = await ctx.cluster.getApplySetParent({
+    namespace: options.namespace,
+    name: options.parentName,
+    signal: ctx.signal,
+  });
+  const inventory = readApplySetParent({ parent: live, name: options.parentName, namespace: options.namespace });
+  if (inventory.lifecycle === options.cursor) return inventory;
+  return await writeParent(ctx, { ...options, inventory: { ...inventory, lifecycle: options.cursor } });
 }

@@ -70,4 +70,9 @@ export type SyncResult = {
   durationsMs: SyncPhaseDurations;
   /** Whether the ApplySet parent was written (widened, recorded). */
   parentUpdated: boolean;
+  /**
+   * One wave of a multi-step sync: creates, updates, undecided objects and prunes the whole set's
+   * plan still holds, in every wave (0: the rest of the run has nothing to write).
+   */
+  plannedChanges?: number | undefined;
 };

@@ -135,6 +135,7 @@ export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<
       maxDiffs: options.maxDiffs,
       timer,
       requests: subtractRequestCounts(deps.cluster.requestCounts(), requestsBefore),
+      plannedChanges: plannedChanges(whole),
     });
 
   const clusterDrifted = options.step
@@ -264,6 +265,7 @@ function assembleResult(options: {
   maxDiffs: number | undefined;
   timer: PhaseTimer;
   requests: SyncResult["requests"];
+  plannedChanges: number;
 }): SyncResult {
   const { read, plan, validated } = options;
   const changed = changesCluster(plan, validated);
@@ -288,6 +290,7 @@ function assembleResult(options: {
     requests: options.requests,
     durationsMs: options.timer.durations(),
     parentUpdated: options.parentUpdated,
+    ...(options.options.step ? { plannedChanges: options.plannedChanges } : {}),
   };
 }
 

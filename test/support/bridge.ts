@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import { setTimeout } from "node:timers/promises";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
@@ -24,6 +25,7 @@ import {
   type SqsBatchHandler,
 } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
+import type { ObjectStore } from "../../lib/state/object-store.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import {
   type CommitFiles,
@@ -62,6 +64,10 @@ export type BridgeOptions = {
   logger?: Logger;
   /** Renders Kustomize/Helm targets (default: none; plain targets only). */
   renderer?: Renderer;
+  /** More targets on the same repository and cluster (e.g. for `dependsOn`), each in a fresh granted namespace unless it names one. */
+  extraTargets?: Array<Omit<TargetInput, "repo" | "cluster" | "namespace"> & { namespace?: string }>;
+  /** The state store the worker and the health consumer are given (verdicts for `dependsOn`). */
+  stateStore?: ObjectStore;
 };
 
 export type Bridge = {
@@ -116,6 +122,13 @@ export type Bridge = {
   healthRequests(): RequestCounts;
   /** Milliseconds spent inside the worker and health handlers so far (each invocation rounded up, as Lambda bills). */
   handlerMilliseconds(): { worker: number; health: number };
+  /**
+   * Runs the worker and the health consumer in turn — what Lambda does with both queues — until
+   * the status of `sha` (for `target`, default `web`) is final and both queues are empty, or
+   * `timeoutMs` passes (a bound, not an assertion). Multi-step syncs advance this way: each healthy
+   * step queues the next one for the worker.
+   */
+  settle(sha: string, options?: { target?: string; timeoutMs?: number; waitSeconds?: number; idleMs?: number }): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -152,6 +165,16 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     namespace = await createTestNamespace("e2e");
     await grantWorker(namespace);
   }
+  const extraNamespaces: string[] = [];
+  for (const t of options.extraTargets ?? []) {
+    if (t.namespace !== undefined) {
+      extraNamespaces.push(t.namespace);
+      continue;
+    }
+    const created = await createTestNamespace("e2e");
+    await grantWorker(created);
+    extraNamespaces.push(created);
+  }
   const config = parseTargetsConfig({
     version: 1,
     clusters: {
@@ -170,9 +193,18 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         namespace,
         ...options.target,
       },
+      ...(options.extraTargets ?? []).map((t, i) => ({
+        repo: world.repoName,
+        branch: "main",
+        cluster: "test",
+        ...t,
+        namespace: extraNamespaces[i],
+      })),
     ],
   });
-  if (options.health) await grantHealthReader(namespace, "web");
+  if (options.health) {
+    for (const t of config.targets) await grantHealthReader(t.namespace, t.name);
+  }
 
   const clients: ClusterPort[] = [];
   const healthClients: ClusterPort[] = [];
@@ -212,6 +244,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       }),
     },
     onClusterClient: { worker: remember(clients), health: remember(healthClients) },
+    ...(options.stateStore ? { stateStore: options.stateStore } : {}),
   });
 
   // What Lambda would bill: the time inside each handler invocation (not the queue's receive/delete).
@@ -269,6 +302,14 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   const pollHealth = async (waitSeconds = 1): Promise<PollOnceResult> => {
     const consumer = healthConsumer(waitSeconds);
     return await pollOnce(consumer.source, consumer.invoke);
+  };
+  const drain = async () => {
+    const polls: PollOnceResult[] = [];
+    await consumeQueue(worker.source, worker.invoke, {
+      until: (last) => last?.received === 0 || polls.length >= 20,
+      onPoll: (result) => polls.push(result),
+    });
+    return polls;
   };
   const existing = new Set<string>();
   let before = "0".repeat(40);
@@ -356,14 +397,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       }
       return { sha, status: (await deliver("push", mainPush(sha, changes))).status };
     },
-    async drain() {
-      const polls: PollOnceResult[] = [];
-      await consumeQueue(worker.source, worker.invoke, {
-        until: (last) => last?.received === 0 || polls.length >= 20,
-        onPoll: (result) => polls.push(result),
-      });
-      return polls;
-    },
+    drain,
     pollOnce: () => pollOnce(worker.source, worker.invoke),
     handlerMilliseconds: () => ({ ...handlerMs }),
     async scheduleDrift() {
@@ -392,6 +426,26 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         },
       });
       return results;
+    },
+    async settle(sha, settleOptions = {}) {
+      const context = `pullbridge/${settleOptions.target ?? "web"}`;
+      const deadline = Date.now() + (settleOptions.timeoutMs ?? 120_000);
+      const final = () => {
+        const last = world.fake
+          .statuses(sha)
+          .filter((s) => s.context === context)
+          .at(-1);
+        return last !== undefined && last.state !== "pending";
+      };
+      let quiet = 0;
+      while (Date.now() < deadline) {
+        const worked = (await drain()).reduce((n, p) => n + p.received, 0);
+        const checked = health ? (await pollHealth(settleOptions.waitSeconds ?? 1)).received : 0;
+        quiet = worked === 0 && checked === 0 ? quiet + 1 : 0;
+        // Twice quiet: a check delayed past the long poll may still arrive after one empty round.
+        if (final() && quiet >= 2) return;
+        if (worked === 0 && checked === 0 && settleOptions.idleMs) await setTimeout(settleOptions.idleMs);
+      }
     },
     close: () => world.close(),
   };
