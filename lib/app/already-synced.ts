@@ -6,8 +6,8 @@
  */
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import { applySetParentName, type Target } from "../config/targets.ts";
-import { ApplySetAnnotation, TOOLING_NAME } from "../sync/applyset-id.ts";
 import { type LifecycleCursor, parseLifecycleCursor, runInProgress } from "../lifecycle/lifecycle-cursor.ts";
+import { ApplySetAnnotation, TOOLING_NAME } from "../sync/applyset-id.ts";
 import { type LastSync, readApplySetParent } from "../sync/applyset-parent.ts";
 
 /** The parent's record of `head`'s successful sync, or undefined when a full sync is needed. */
@@ -43,7 +43,10 @@ export async function lastSyncOf(options: {
     return undefined;
   }
   // A multi-step run of `head` still going (or done) owns it: a second run would re-run its hooks.
-  if (cursor?.sha === head && (cursor.state === "succeeded" || (options.now && runInProgress(cursor, options.now)))) {
+  if (
+    cursor?.sha === head &&
+    (cursor.state === "succeeded" || (options.now && runInProgress(cursor, options.now)))
+  ) {
     return { sha: head, time: cursor.startedAt, summary: `run ${cursor.run} ${cursor.state}` };
   }
   return lastSync?.sha === head ? lastSync : undefined;

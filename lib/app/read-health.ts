@@ -17,8 +17,8 @@ import {
 } from "../health/assess-health.ts";
 import { isWorkloadKind, type WorkloadContext } from "../health/explain-workload.ts";
 import { HealthStatus } from "../health/health-status.ts";
-import type { KubeObject } from "../manifests/kube-object.ts";
 import { HookMark } from "../lifecycle/hook-marks.ts";
+import type { KubeObject } from "../manifests/kube-object.ts";
 import { ApplySetLabel } from "../sync/applyset-id.ts";
 
 type Group = {

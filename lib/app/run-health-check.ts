@@ -23,12 +23,12 @@ import {
 import type { HealthCheck, HealthCheckLifecycle } from "../health/health-check-codec.ts";
 import type { HealthCheckQueue } from "../health/health-check-queue.ts";
 import { type HealthBackoff, healthCheckDelaySeconds } from "../health/health-schedule.ts";
-import type { DeploymentFinalState } from "../reporting/deployment-reporter.ts";
-import { formatSupersededDescription } from "../reporting/format-description.ts";
-import { truncateLine } from "../reporting/format-text.ts";
 import { validateJob } from "../jobs/job-codec.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
 import { parseLifecycleCursor } from "../lifecycle/lifecycle-cursor.ts";
+import type { DeploymentFinalState } from "../reporting/deployment-reporter.ts";
+import { formatSupersededDescription } from "../reporting/format-description.ts";
+import { truncateLine } from "../reporting/format-text.ts";
 import { readApplySetParent } from "../sync/applyset-parent.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import type { Log } from "../telemetry/log.ts";
@@ -54,14 +54,7 @@ export type HealthCheckDeps = {
 
 export type HealthCheckOutcome =
   /** A step of a multi-step sync is healthy: its next step was queued. */
-  | "advanced"
-  | "healthy"
-  | "failed"
-  | "timed-out"
-  | "waiting"
-  | "superseded"
-  | "replaced"
-  | "unknown-target";
+  "advanced" | "healthy" | "failed" | "timed-out" | "waiting" | "superseded" | "replaced" | "unknown-target";
 
 export type HealthCheckReport = {
   outcome: HealthCheckOutcome;
@@ -171,7 +164,11 @@ export async function runHealthCheck(deps: HealthCheckDeps, check: HealthCheck):
   }
   if (final !== undefined) {
     const report = await concludeFinal(ctx, assessment, final);
-    if (lifecycle) await queueStepJob(ctx, lifecycle, { step: lifecycle.step, finish: final.outcome === "healthy" ? "healthy" : "failed" });
+    if (lifecycle)
+      await queueStepJob(ctx, lifecycle, {
+        step: lifecycle.step,
+        finish: final.outcome === "healthy" ? "healthy" : "failed",
+      });
     return report;
   }
   return await scheduleNextCheck(ctx, assessment, now);
@@ -358,13 +355,16 @@ function finalVerdictOf(
 }
 
 /** A multi-step sync's step: its name, every step's, and which were and were not applied (Markdown). */
-function stepContext(check: HealthCheck): { label: string; steps: readonly string[]; summary: string } | undefined {
+function stepContext(
+  check: HealthCheck,
+): { label: string; steps: readonly string[]; summary: string } | undefined {
   const lifecycle = check.lifecycle;
   if (!lifecycle) return undefined;
   const { steps, step } = lifecycle;
   const label = steps[step] ?? `step ${step + 1}`;
   const lines = steps.map(
-    (name, i) => `${i + 1}. ${name}${i < step ? " — applied, healthy" : i === step ? " — applied (this check)" : " — not applied yet"}`,
+    (name, i) =>
+      `${i + 1}. ${name}${i < step ? " — applied, healthy" : i === step ? " — applied (this check)" : " — not applied yet"}`,
   );
   return { label, steps, summary: `Steps of this sync:\n\n${lines.join("\n")}` };
 }

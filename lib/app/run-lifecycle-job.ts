@@ -5,6 +5,9 @@
  * queues the next step as a FIFO job for the same target once the step is healthy, or a `finish`
  * job once the run ended. A newer commit supersedes a run at its next step boundary.
  */
+
+import type { ClusterPort } from "../cluster/cluster-port.ts";
+import { applySetParentName } from "../config/targets.ts";
 import { ConfigError, isRetryable } from "../errors.ts";
 import type { HealthSubject } from "../health/assess-health.ts";
 import type { HealthCheckInput } from "../health/health-check-codec.ts";
@@ -16,10 +19,8 @@ import { isSingleStep, type LifecyclePlan, planLifecycle } from "../lifecycle/pl
 import type { DesiredObject } from "../manifests/kube-object.ts";
 import { formatFailureDescription } from "../reporting/format-description.ts";
 import { truncateLine } from "../reporting/format-text.ts";
-import { applySetParentName } from "../config/targets.ts";
 import { readApplySetParent } from "../sync/applyset-parent.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
-import type { ClusterPort } from "../cluster/cluster-port.ts";
 import { type Described, describeConclusion, failureMessage } from "./job-outcome.ts";
 import { loadJobObjects } from "./load-target-objects.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
@@ -101,12 +102,23 @@ export async function runStepJob(context: JobContext, job: StepJob): Promise<Job
     const plan =
       job.finish === "failed" ? await loadPlan(context, job, run).then((loaded) => loaded.plan) : undefined;
     const done = await finishLifecycle(
-      { cluster, toolingVersion: deps.toolingVersion, engine: deps.engine, signal: deps.signal, now: deps.now },
+      {
+        cluster,
+        toolingVersion: deps.toolingVersion,
+        engine: deps.engine,
+        signal: deps.signal,
+        now: deps.now,
+      },
       { target, run, outcome: job.finish, plan },
     );
     log("run finished", { outcome: job.finish, deleted: done.deleted, syncFail: done.syncFail.length });
     return jobReportOf(
-      { finish: undefined, metrics: [], outcome: "synced", message: `run ${job.run} finished (${job.finish})` },
+      {
+        finish: undefined,
+        metrics: [],
+        outcome: "synced",
+        message: `run ${job.run} finished (${job.finish})`,
+      },
       ids,
       [context.jobAge],
     );
@@ -117,7 +129,11 @@ export async function runStepJob(context: JobContext, job: StepJob): Promise<Job
   const parentName = applySetParentName(target);
   const cursor = parseLifecycleCursor(
     readApplySetParent({
-      parent: await cluster.getApplySetParent({ namespace: target.namespace, name: parentName, signal: deps.signal }),
+      parent: await cluster.getApplySetParent({
+        namespace: target.namespace,
+        name: parentName,
+        signal: deps.signal,
+      }),
       name: parentName,
       namespace: target.namespace,
     }).lifecycle,
@@ -130,9 +146,17 @@ export async function runStepJob(context: JobContext, job: StepJob): Promise<Job
   }
   if (cursor?.run !== job.run) {
     log("run replaced by a newer run of the same commit", { by: cursor?.run });
-    await finishDeployment(tracking, { state: "inactive", description: "replaced by a newer sync of the same commit" });
+    await finishDeployment(tracking, {
+      state: "inactive",
+      description: "replaced by a newer sync of the same commit",
+    });
     return jobReportOf(
-      { finish: undefined, metrics: [], outcome: "skipped", message: "replaced by a newer run of the same commit" },
+      {
+        finish: undefined,
+        metrics: [],
+        outcome: "skipped",
+        message: "replaced by a newer run of the same commit",
+      },
       ids,
       [context.jobAge],
     );
@@ -178,13 +202,25 @@ export async function runStepJob(context: JobContext, job: StepJob): Promise<Job
  */
 export async function failRun(
   context: JobContext,
-  input: { cluster: ClusterPort; run: LifecycleRun; job?: StepJob | undefined; plan?: LifecyclePlan | undefined; error: unknown },
+  input: {
+    cluster: ClusterPort;
+    run: LifecycleRun;
+    job?: StepJob | undefined;
+    plan?: LifecyclePlan | undefined;
+    error: unknown;
+  },
 ): Promise<void> {
   const { deps, target } = context;
   try {
     const plan = input.plan ?? (input.job ? (await loadPlan(context, input.job, input.run)).plan : undefined);
     await finishLifecycle(
-      { cluster: input.cluster, toolingVersion: deps.toolingVersion, engine: deps.engine, signal: deps.signal, now: deps.now },
+      {
+        cluster: input.cluster,
+        toolingVersion: deps.toolingVersion,
+        engine: deps.engine,
+        signal: deps.signal,
+        now: deps.now,
+      },
       { target, run: input.run, outcome: "failed", plan },
     );
   } catch (error) {
@@ -203,7 +239,13 @@ async function loadPlan(
   run: LifecycleRun,
 ): Promise<{ desired: DesiredObject[]; plan: LifecyclePlan }> {
   const loaded = await loadJobObjects(context, "sync", job.sha, { release: async () => run.release });
-  const plan = lifecyclePlanOf({ context, desired: loaded.desired, sha: run.sha, release: run.release, trigger: run.trigger });
+  const plan = lifecyclePlanOf({
+    context,
+    desired: loaded.desired,
+    sha: run.sha,
+    release: run.release,
+    trigger: run.trigger,
+  });
   return { desired: loaded.desired, plan };
 }
 
@@ -237,7 +279,8 @@ async function continueRun(context: JobContext, input: RunInput): Promise<Descri
     run,
     from: input.from,
     onDrift: run.trigger === "drift" && target.drift === "alert" ? "stop" : "apply",
-    beforeFirstWrite: tracking.handle === undefined ? (planned) => startDeployment(tracking, planned) : undefined,
+    beforeFirstWrite:
+      tracking.handle === undefined ? (planned) => startDeployment(tracking, planned) : undefined,
   }).catch(async (error: unknown) => {
     if (!isRetryable(error)) await failRun(context, { cluster, run, plan, error });
     throw error;
@@ -257,7 +300,15 @@ async function continueRun(context: JobContext, input: RunInput): Promise<Descri
     const result = mergeResults(progress.reports);
     if (run.trigger === "drift" && !progress.reports.some((r) => r.wrote)) {
       // A quiet drift check of a multi-wave target: nothing written, nothing posted.
-      return describeConclusion({ type: "synced", target, head: run.sha, result, durationMs: 0, scheduled: true, skipped: [] });
+      return describeConclusion({
+        type: "synced",
+        target,
+        head: run.sha,
+        result,
+        durationMs: 0,
+        scheduled: true,
+        skipped: [],
+      });
     }
     await finishLifecycle(lifecycleDeps, { target, run, outcome: "healthy" });
     const posted = await postConclusion(github, {
@@ -312,7 +363,11 @@ async function continueRun(context: JobContext, input: RunInput): Promise<Descri
   if (health === undefined) throw new Error("unreachable: checked above");
   const delaySeconds = healthCheckDelaySeconds({ attempt: 1, backoff: health.backoff, now, deadline });
   await health.queue.schedule(check, delaySeconds);
-  input.log("step applied; waiting for health", { step: label, description, firstCheckInSeconds: delaySeconds });
+  input.log("step applied; waiting for health", {
+    step: label,
+    description,
+    firstCheckInSeconds: delaySeconds,
+  });
   return { finish: undefined, metrics: [], outcome: "synced", message: description };
 }
 
@@ -325,7 +380,9 @@ function appliedCount(plan: LifecyclePlan): number {
 function waitingText(report: StepReport | undefined, subjects: readonly HealthSubject[]): string {
   const names = subjects.map((s) => `${s.kind} ${s.name}`);
   const created = report?.hooks.filter((h) => h.outcome !== "kept").length ?? 0;
-  const applied = report?.result ? report.result.counts.created + report.result.counts.updated + report.result.counts.unchanged : 0;
+  const applied = report?.result
+    ? report.result.counts.created + report.result.counts.updated + report.result.counts.unchanged
+    : 0;
   const what =
     report?.result === undefined
       ? `created ${created} hook${created === 1 ? "" : "s"}`

@@ -141,7 +141,10 @@ export function stepLabels(plan: LifecyclePlan): string[] {
 }
 
 /** Runs steps from `input.from` until one has to wait, the run ends, or drift stops it. */
-export async function advanceLifecycle(deps: LifecycleDeps, input: LifecycleInput): Promise<LifecycleProgress> {
+export async function advanceLifecycle(
+  deps: LifecycleDeps,
+  input: LifecycleInput,
+): Promise<LifecycleProgress> {
   const { target, plan, run } = input;
   const ctx = syncContext(deps);
   const parentName = applySetParentName(target);
@@ -253,7 +256,11 @@ export async function finishLifecycle(
   const ctx = syncContext(deps);
   const parentName = applySetParentName(target);
   const inventory = readApplySetParent({
-    parent: await deps.cluster.getApplySetParent({ namespace: target.namespace, name: parentName, signal: deps.signal }),
+    parent: await deps.cluster.getApplySetParent({
+      namespace: target.namespace,
+      name: parentName,
+      signal: deps.signal,
+    }),
     name: parentName,
     namespace: target.namespace,
   });
@@ -324,9 +331,18 @@ async function runHookStep(
   },
 ): Promise<StepReport> {
   const discovery = await deps.cluster.discover({ signal: deps.signal });
-  const planned = resolveHooks({ hooks: input.step.hooks, discovery, target: input.target, run: input.run.run });
+  const planned = resolveHooks({
+    hooks: input.step.hooks,
+    discovery,
+    target: input.target,
+    run: input.run.run,
+  });
   await input.claim(hookLocationsOf(planned));
-  const hooks = await createHooks(syncContext(deps), { hooks: planned, run: input.run.run, target: input.target });
+  const hooks = await createHooks(syncContext(deps), {
+    hooks: planned,
+    run: input.run.run,
+    target: input.target,
+  });
   return {
     step: input.index,
     label: input.label,
@@ -400,7 +416,11 @@ async function healthNow(
   const { target } = input;
   const parentName = applySetParentName(target);
   const inventory = readApplySetParent({
-    parent: await deps.cluster.getApplySetParent({ namespace: target.namespace, name: parentName, signal: deps.signal }),
+    parent: await deps.cluster.getApplySetParent({
+      namespace: target.namespace,
+      name: parentName,
+      signal: deps.signal,
+    }),
     name: parentName,
     namespace: target.namespace,
   });
@@ -448,7 +468,8 @@ function stepFailure(
       error instanceof PartialSyncError
         ? error.writes
         : { inventoryWidened: false, applied: [], pruned: [], notApplied: [], notPruned: [] },
-    refusals: error instanceof PartialSyncError || error instanceof SyncRefusedError ? error.refusals : undefined,
+    refusals:
+      error instanceof PartialSyncError || error instanceof SyncRefusedError ? error.refusals : undefined,
     cause: error,
   });
 }

@@ -2,15 +2,16 @@
  * A sync or drift job: coalesce to the branch head (reporting an older commit as superseded),
  * fetch and load the manifests there, sync, and conclude (job-outcome.ts says what is posted).
  */
+
+import type { ClusterPort } from "../cluster/cluster-port.ts";
+import { applySetParentName } from "../config/targets.ts";
 import { ConfigError, describeError, isRetryable } from "../errors.ts";
 import { type DriftJob, JobTrigger, type SyncJob } from "../jobs/job-codec.ts";
+import { HelmAnnotation, type ReleaseMode } from "../lifecycle/lifecycle-annotations.ts";
+import { parseLifecycleCursor, releaseModeOf, runInProgress } from "../lifecycle/lifecycle-cursor.ts";
 import { formatFailureDescription } from "../reporting/format-description.ts";
 import { formatSyncPending } from "../reporting/format-job-report.ts";
 import type { SkippedFile } from "../source/git-source.ts";
-import type { ClusterPort } from "../cluster/cluster-port.ts";
-import { applySetParentName } from "../config/targets.ts";
-import { HelmAnnotation, type ReleaseMode } from "../lifecycle/lifecycle-annotations.ts";
-import { parseLifecycleCursor, releaseModeOf, runInProgress } from "../lifecycle/lifecycle-cursor.ts";
 import { readApplySetParent } from "../sync/applyset-parent.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import { syncTarget } from "../sync/sync-target.ts";
@@ -35,14 +36,20 @@ async function loadAtHead(context: JobContext, head: string) {
     release ??= (async () => {
       const cluster = await connect();
       const name = applySetParentName(target);
-      const parent = await cluster.getApplySetParent({ namespace: target.namespace, name, signal: deps.signal });
+      const parent = await cluster.getApplySetParent({
+        namespace: target.namespace,
+        name,
+        signal: deps.signal,
+      });
       return releaseModeOf(readApplySetParent({ parent, name, namespace: target.namespace }));
     })();
     return release;
   };
   const loaded = await loadJobObjects(context, "sync", head, { release: releaseMode });
   connect = loaded.connect;
-  const hasHelmHooks = loaded.desired.some((d) => d.object.metadata.annotations?.[HelmAnnotation.hook] !== undefined);
+  const hasHelmHooks = loaded.desired.some(
+    (d) => d.object.metadata.annotations?.[HelmAnnotation.hook] !== undefined,
+  );
   return {
     ...loaded,
     release: loaded.engine === "helm" || hasHelmHooks ? await releaseMode() : ("install" as const),
@@ -91,8 +98,14 @@ async function runningRun(context: JobContext) {
   try {
     const cluster = await deps.connectCluster(target, "sync");
     const name = applySetParentName(target);
-    const parent = await cluster.getApplySetParent({ namespace: target.namespace, name, signal: deps.signal });
-    const cursor = parseLifecycleCursor(readApplySetParent({ parent, name, namespace: target.namespace }).lifecycle);
+    const parent = await cluster.getApplySetParent({
+      namespace: target.namespace,
+      name,
+      signal: deps.signal,
+    });
+    const cursor = parseLifecycleCursor(
+      readApplySetParent({ parent, name, namespace: target.namespace }).lifecycle,
+    );
     return runInProgress(cursor, deps.now()) ? cursor : undefined;
   } catch {
     return undefined;
@@ -150,13 +163,25 @@ async function syncAndConclude(
   const syncNow = deps.now();
   const loaded = await loadAtHead(context, head);
   const trigger = tracking.trigger;
-  const plan = lifecyclePlanOf({ context, desired: loaded.desired, sha: head, release: loaded.release, trigger });
+  const plan = lifecyclePlanOf({
+    context,
+    desired: loaded.desired,
+    sha: head,
+    release: loaded.release,
+    trigger,
+  });
   for (const note of [...loaded.notes, ...plan.notes]) {
     deps.logger.info("render note", { target: target.name, sha: head, note });
   }
   if (needsLifecycle(plan)) {
     return await startLifecycleRun(context, {
-      run: { run: runIdOf(job.deliveryId, head), sha: head, startedAt: syncNow, release: loaded.release, trigger },
+      run: {
+        run: runIdOf(job.deliveryId, head),
+        sha: head,
+        startedAt: syncNow,
+        release: loaded.release,
+        trigger,
+      },
       plan,
       desired: loaded.desired,
       cluster: await loaded.connect(),
@@ -260,7 +285,12 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
       if (running !== undefined) {
         log("drift check skipped: a multi-step sync is running", { run: running.run, step: running.step });
         return jobReportOf(
-          { finish: undefined, metrics: [], outcome: "skipped", message: `run ${running.run} of ${running.sha.slice(0, 7)} is in progress` },
+          {
+            finish: undefined,
+            metrics: [],
+            outcome: "skipped",
+            message: `run ${running.run} of ${running.sha.slice(0, 7)} is in progress`,
+          },
           ids,
           metrics,
         );

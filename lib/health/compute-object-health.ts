@@ -207,7 +207,7 @@ function replicaSetHealth(object: KubeObject): ObjectHealth {
 /** The first container (init containers first) that is waiting or terminated for a reason worth naming. */
 export function podContainerProblem(
   pod: KubeObject,
-): { container: string; reason: string; message: string; fatal: boolean } | undefined {
+): { container: string; reason: string; message: string; fatal: boolean; exitCode?: number } | undefined {
   const status = pod.status;
   const lists = [field(status, "initContainerStatuses"), field(status, "containerStatuses")];
   for (const list of lists) {
@@ -232,6 +232,7 @@ export function podContainerProblem(
           reason: str(terminated, "reason") ?? "Error",
           message: str(terminated, "message") ?? `exit code ${exitCode}`,
           fatal: false,
+          exitCode,
         };
       }
     }

@@ -12,9 +12,9 @@ import type { Target } from "../config/targets.ts";
 import { ClusterError, SyncRefusedError } from "../errors.ts";
 import { computeHookHealth } from "../health/compute-object-health.ts";
 import { HealthStatus } from "../health/health-status.ts";
+import { HookMark } from "../lifecycle/hook-marks.ts";
 import type { DeletePolicy } from "../lifecycle/lifecycle-annotations.ts";
 import type { LifecycleCursor } from "../lifecycle/lifecycle-cursor.ts";
-import { HookMark } from "../lifecycle/hook-marks.ts";
 import type { HookObject } from "../lifecycle/plan-lifecycle.ts";
 import {
   type DesiredObject,
@@ -27,7 +27,6 @@ import { computeDesiredSet, type PlannedObject } from "./compute-desired-set.ts"
 import { throwIfRefused } from "./refusal-text.ts";
 import { runBounded } from "./run-bounded.ts";
 import type { SyncContext } from "./sync-state.ts";
-
 
 /** How long a replaced hook may take to disappear before the step is retried. */
 const GONE_TIMEOUT_MS = 30_000;

@@ -88,7 +88,11 @@ export async function recordCursor(
     name: options.parentName,
     signal: ctx.signal,
   });
-  const inventory = readApplySetParent({ parent: live, name: options.parentName, namespace: options.namespace });
+  const inventory = readApplySetParent({
+    parent: live,
+    name: options.parentName,
+    namespace: options.namespace,
+  });
   if (inventory.lifecycle === options.cursor) return inventory;
   return await writeParent(ctx, { ...options, inventory: { ...inventory, lifecycle: options.cursor } });
 }

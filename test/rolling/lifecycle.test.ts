@@ -159,3 +159,150 @@ describe("waves", () => {
     ]);
   });
 });
+
+describe("hooks", () => {
+  it("a pre-sync Job written with generateName is created once even when its step is retried after the worker crashed", async () => {
+    // Prepare: the worker dies (every attempt at its next GitHub call fails) right after creating the Job
+    const b = await start();
+    const statuses = "POST /repos/{owner}/{repo}/statuses/{sha}";
+    let crashed = false;
+    b.world.fake.beforeAnswer("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", () => {
+      if (crashed) return;
+      crashed = true;
+      b.world.fake.failNext(statuses, { kind: "network" }, 4);
+    });
+    const { sha } = await b.push({
+      "deploy/migrate.yaml": job("migrate", { "argocd.argoproj.io/hook": "PreSync" }, { generate: true }),
+      "deploy/app.yaml": deployment("app", {}),
+    });
+
+    // Act
+    const first = await b.pollOnce();
+    const jobsAfterCrash = await jobsIn(b.namespace);
+    await b.settle(sha, { timeoutMs: 90_000 });
+
+    // Assess
+    expect(first).toMatchObject({ received: 1, failed: 1 });
+    expect(jobsAfterCrash.map((j) => j.metadata?.name)).toEqual([
+      expect.stringMatching(/^migrate-[0-9a-f]{10}$/),
+    ]);
+    const jobs = await jobsIn(b.namespace);
+    expect(jobs.map((j) => j.metadata?.name)).toEqual(jobsAfterCrash.map((j) => j.metadata?.name));
+    expect(jobs[0]?.metadata?.labels?.["pullbridge.dev/hook-of"]).toBe("web");
+    expect(jobs[0]?.metadata?.labels?.["applyset.kubernetes.io/part-of"]).toBeUndefined();
+    expect(statusesOf(b, sha).at(-1)).toMatchObject({ state: "success" });
+    expect(await deploymentExists(b.namespace, "app")).toBe(true);
+  });
+
+  it("a post-sync smoke test runs after the rollout, and never counts as drift or app state", async () => {
+    // Prepare
+    const b = await start();
+    const { sha } = await b.push({
+      "deploy/app.yaml": deployment("app", {}, { replicas: 3 }),
+      "deploy/smoke.yaml": job("smoke", { "argocd.argoproj.io/hook": "PostSync" }, { generate: true }),
+    });
+
+    // Act
+    await b.drain();
+    const jobsAfterApply = await jobsIn(b.namespace);
+    await b.settle(sha, { timeoutMs: 90_000 });
+    await b.scheduleDrift();
+    await b.drain();
+
+    // Assess
+    expect(jobsAfterApply).toEqual([]);
+    const [smoke] = await jobsIn(b.namespace);
+    const app = await apps().readNamespacedDeployment({ name: "app", namespace: b.namespace });
+    const available = app.status?.conditions?.find((c) => c.type === "Available");
+    expect(smoke?.status?.conditions?.some((c) => c.type === "Complete" && c.status === "True")).toBe(true);
+    expect(Date.parse(String(smoke?.metadata?.creationTimestamp))).toBeGreaterThanOrEqual(
+      Date.parse(String(available?.lastTransitionTime)) - 1000,
+    );
+    expect(statusesOf(b, sha).at(-1)).toMatchObject({
+      state: "success",
+      description: expect.stringMatching(/^2 objects healthy in .* \(2 steps\)$/),
+    });
+    // The drift check found nothing to do: no new status, the hook did not run again.
+    expect(statusesOf(b, sha).filter((s) => s.state !== "pending")).toHaveLength(1);
+    expect((await jobsIn(b.namespace)).map((j) => j.metadata?.name)).toEqual([smoke?.metadata?.name]);
+  });
+
+  it("a failed pre-sync Job fails the sync naming the Job and its reason; later steps are not applied; sync-fail hooks run; hook-failed deletes it", async () => {
+    // Prepare
+    const b = await start();
+    const { sha } = await b.push({
+      "deploy/migrate.yaml": job(
+        "migrate",
+        { "pullbridge.dev/hook": "pre-sync", "pullbridge.dev/hook-delete-policy": "hook-failed" },
+        { fail: true },
+      ),
+      "deploy/app.yaml": deployment("app", {}),
+      "deploy/notify.yaml": job("notify", { "argocd.argoproj.io/hook": "SyncFail" }),
+    });
+
+    // Act
+    await b.drain();
+    const migrateRan = (await jobsIn(b.namespace)).map((j) => j.metadata?.name);
+    await b.settle(sha, { timeoutMs: 90_000 });
+
+    // Assess
+    expect(migrateRan).toEqual(["migrate"]);
+    const final = statusesOf(b, sha).at(-1);
+    expect(final?.state).toBe("failure");
+    expect(final?.description).toMatch(
+      /^pre-sync Job migrate: BackoffLimitExceeded.*container migrate exited 1/,
+    );
+    expect(await deploymentExists(b.namespace, "app")).toBe(false);
+    const summary = b.world.fake.checkRuns(sha).at(-1)?.summary ?? "";
+    expect(summary).toContain("1. pre-sync — applied (this check)");
+    expect(summary).toContain("2. apply — not applied yet");
+    const jobs = (await jobsIn(b.namespace)).map((j) => j.metadata?.name);
+    expect(jobs).toEqual(["notify"]);
+    expect(b.world.fake.deployments(sha).flatMap((d) => d.statuses.map((s) => s.state))).toEqual([
+      "in_progress",
+      "failure",
+    ]);
+  });
+});
+
+describe("superseding", () => {
+  it("a newer push while a run waits supersedes it: the old run stops, its later waves are never applied", async () => {
+    // Prepare: wave 0 never becomes ready at the first commit
+    const b = await start();
+    const first = await b.push({
+      "deploy/db.yaml": deployment(
+        "db",
+        { "pullbridge.dev/wave": "0" },
+        { labels: { [FAULT_LABEL]: "never-ready" } },
+      ),
+      "deploy/app.yaml": deployment(
+        "app",
+        { "pullbridge.dev/wave": "1" },
+        { image: "registry.example/app:first" },
+      ),
+    });
+    await b.drain();
+    await b.pollHealth(3);
+
+    // Act: the fix arrives while the first run waits on wave 0
+    const second = await b.push({
+      "deploy/db.yaml": deployment("db", { "pullbridge.dev/wave": "0" }),
+      "deploy/app.yaml": deployment(
+        "app",
+        { "pullbridge.dev/wave": "1" },
+        { image: "registry.example/app:second" },
+      ),
+    });
+    await b.settle(second.sha, { timeoutMs: 90_000 });
+
+    // Assess
+    expect(statusesOf(b, first.sha).at(-1)).toMatchObject({
+      state: "success",
+      description: `superseded by ${second.sha.slice(0, 7)}`,
+    });
+    expect(statusesOf(b, second.sha).at(-1)).toMatchObject({ state: "success" });
+    const app = await apps().readNamespacedDeployment({ name: "app", namespace: b.namespace });
+    expect(app.spec?.template.spec?.containers[0]?.image).toBe("registry.example/app:second");
+    expect(app.metadata?.generation).toBe(1);
+  });
+});

@@ -128,7 +128,10 @@ export type Bridge = {
    * `timeoutMs` passes (a bound, not an assertion). Multi-step syncs advance this way: each healthy
    * step queues the next one for the worker.
    */
-  settle(sha: string, options?: { target?: string; timeoutMs?: number; waitSeconds?: number; idleMs?: number }): Promise<void>;
+  settle(
+    sha: string,
+    options?: { target?: string; timeoutMs?: number; waitSeconds?: number; idleMs?: number },
+  ): Promise<void>;
   close(): Promise<void>;
 };
 
