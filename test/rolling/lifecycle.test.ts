@@ -4,12 +4,13 @@
  * the next step once it is healthy. Real controller-manager, scheduler and KWOK (Job pods complete,
  * or fail when labelled `pullbridge.test/fault: fail`), real SQS (fauxqs), the GitHub fake.
  */
-import { AppsV1Api, BatchV1Api } from "@kubernetes/client-node";
+import { AppsV1Api, BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import type { TargetInput } from "../../lib/config/targets.ts";
 import { type Bridge, type BridgeOptions, startBridge } from "../support/bridge.ts";
 import { FAULT_LABEL } from "../support/control-plane/rolling-cluster.ts";
 import { kubeConfigFor } from "../support/kube.ts";
+import { testRenderer } from "../support/renderer.ts";
 
 let bridge: Bridge | undefined;
 
@@ -304,5 +305,105 @@ describe("superseding", () => {
     const app = await apps().readNamespacedDeployment({ name: "app", namespace: b.namespace });
     expect(app.spec?.template.spec?.containers[0]?.image).toBe("registry.example/app:second");
     expect(app.metadata?.generation).toBe(1);
+  });
+});
+
+describe("Helm hooks", () => {
+  const chart = (tag: string, options: { failMigration?: boolean } = {}) => ({
+    "deploy/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+    "deploy/values.yaml": `tag: "${tag}"\nfailMigration: ${options.failMigration === true}\n`,
+    "deploy/templates/app.yaml": [
+      "apiVersion: apps/v1",
+      "kind: Deployment",
+      "metadata:",
+      "  name: {{ .Release.Name }}-app",
+      "spec:",
+      "  replicas: 2",
+      ...podSpec("shop", { image: "registry.example/shop:{{ .Values.tag }}" }),
+      "",
+    ].join("\n"),
+    "deploy/templates/migrate.yaml": [
+      "apiVersion: batch/v1",
+      "kind: Job",
+      "metadata:",
+      "  name: {{ .Release.Name }}-migrate",
+      "  labels:",
+      "    shop.example.com/release: {{ if .Release.IsUpgrade }}upgrade{{ else }}install{{ end }}",
+      "  annotations:",
+      "    helm.sh/hook: pre-install,pre-upgrade",
+      "    helm.sh/hook-delete-policy: before-hook-creation",
+      "spec:",
+      "  backoffLimit: 0",
+      "  template:",
+      "    metadata:",
+      "      labels:",
+      "        app: migrate",
+      "{{- if .Values.failMigration }}",
+      `        ${FAULT_LABEL}: fail`,
+      "{{- end }}",
+      "    spec:",
+      "      restartPolicy: Never",
+      "      containers:",
+      "        - name: migrate",
+      "          image: registry.example/shop:{{ .Values.tag }}",
+      "",
+    ].join("\n"),
+    "deploy/templates/tests/test.yaml": [
+      "apiVersion: v1",
+      "kind: Pod",
+      "metadata:",
+      "  name: {{ .Release.Name }}-test",
+      "  annotations:",
+      "    helm.sh/hook: test",
+      "spec:",
+      "  containers:",
+      "    - name: t",
+      "      image: busybox",
+      "",
+    ].join("\n"),
+  });
+  const image = async (namespace: string) =>
+    (await apps().readNamespacedDeployment({ name: "web-app", namespace })).spec?.template.spec?.containers[0]
+      ?.image;
+
+  it("installs with the pre-install Job, then upgrades only after the pre-upgrade migration completed; a failing migration leaves the app as it was", async () => {
+    // Prepare: the first sync is an install
+    const b = await start({}, { renderer: testRenderer() });
+    const install = await b.push(chart("1"));
+    await b.settle(install.sha, { timeoutMs: 90_000 });
+    const installJob = await batch().readNamespacedJob({ name: "web-migrate", namespace: b.namespace });
+
+    // Act: an upgrade
+    const upgrade = await b.push(chart("2"));
+    await b.drain();
+    const imageDuringMigration = await image(b.namespace);
+    const upgradeJob = await batch().readNamespacedJob({ name: "web-migrate", namespace: b.namespace });
+    await b.settle(upgrade.sha, { timeoutMs: 90_000 });
+    const imageAfterUpgrade = await image(b.namespace);
+    // … and one whose migration fails
+    const broken = await b.push(chart("3", { failMigration: true }));
+    await b.settle(broken.sha, { timeoutMs: 90_000 });
+
+    // Assess
+    expect(statusesOf(b, install.sha).at(-1)).toMatchObject({ state: "success" });
+    expect(installJob.metadata?.labels?.["shop.example.com/release"]).toBe("install");
+    expect(upgradeJob.metadata?.labels?.["shop.example.com/release"]).toBe("upgrade");
+    expect(upgradeJob.metadata?.uid).not.toBe(installJob.metadata?.uid);
+    expect(imageDuringMigration).toBe("registry.example/shop:1");
+    expect(imageAfterUpgrade).toBe("registry.example/shop:2");
+    expect(statusesOf(b, upgrade.sha).at(-1)).toMatchObject({ state: "success" });
+    expect(statusesOf(b, broken.sha).at(-1)).toMatchObject({
+      state: "failure",
+      description: expect.stringMatching(
+        /^pre-sync Job web-migrate: BackoffLimitExceeded — container migrate exited 1/,
+      ),
+    });
+    expect(await image(b.namespace)).toBe("registry.example/shop:2");
+    // The test hook is never run, and never applied as an object.
+    await expect(
+      kubeConfigFor("admin")
+        .makeApiClient(CoreV1Api)
+        .readNamespacedPod({ name: "web-test", namespace: b.namespace }),
+    ).rejects.toThrow();
   });
 });
