@@ -15,6 +15,7 @@ import {
   WebhookMetric,
 } from "../lib/telemetry/metric-names.ts";
 import { buildDashboardBody } from "./dashboard.ts";
+import { VERDICTS_PREFIX } from "../lib/health/health-verdicts.ts";
 import { buildIamResources } from "./iam.ts";
 import { buildOptionalResources } from "./optional-resources.ts";
 
@@ -93,6 +94,12 @@ export function loadDeploymentVars(input: {
         ...(input.githubAppId === "" ? [] : [input.githubPrivateKeyParameter]),
         input.githubTokenParameter,
       ],
+      // Health verdicts: the health consumer records them (its only write anywhere), the worker
+      // reads them for `dependsOn`.
+      stateGrants: {
+        health: [{ prefix: VERDICTS_PREFIX, access: "read-write" }],
+        worker: [{ prefix: VERDICTS_PREFIX, access: "read" }],
+      },
     }),
     optionalResources: buildOptionalResources({
       eksAccessCluster: input.eksAccessCluster,

@@ -15,6 +15,7 @@ import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
 import type { HealthCheckQueue } from "../../lib/health/health-check-queue.ts";
 import type { HealthBackoff } from "../../lib/health/health-schedule.ts";
 import type { JobQueue } from "../../lib/jobs/job-queue.ts";
+import type { ObjectStore } from "../../lib/state/object-store.ts";
 import { composeClusterConnector } from "../worker/compose-cluster-connector.ts";
 import { createHealthHandler } from "./create-handler.ts";
 
@@ -28,6 +29,8 @@ export type HealthWiring = {
   queue: HealthCheckQueue;
   /** The FIFO job queue: the next step of a multi-step sync goes there. */
   jobs?: JobQueue | undefined;
+  /** The state store: final verdicts are recorded under `verdicts/` (for `dependsOn`). */
+  stateStore?: ObjectStore | undefined;
   backoff: HealthBackoff;
   logger: Logger;
   metrics: Metrics;
@@ -64,6 +67,7 @@ export function composeHealth(wiring: HealthWiring) {
     connectCluster: connect,
     queue: wiring.queue,
     jobs: wiring.jobs,
+    verdicts: wiring.stateStore,
     backoff: wiring.backoff,
     now,
     logger: wiring.logger,

@@ -23,11 +23,12 @@ import type { HealthBackoff } from "../../lib/health/health-schedule.ts";
 import type { ImageJob } from "../../lib/images/image-job.ts";
 import { DEFAULT_IMAGE_COMMIT_IDENTITY, type ImageRepo } from "../../lib/images/image-repo.ts";
 import type { SqsBatchHandler } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
-import type { JobQueue } from "../../lib/jobs/job-queue.ts";
 import { createSqsImageJobQueue } from "../../lib/jobs/adapters/sqs-image-job-queue.ts";
 import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
+import type { JobQueue } from "../../lib/jobs/job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
+import type { ObjectStore } from "../../lib/state/object-store.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { composeHealth } from "../health/compose-health.ts";
 import type { LambdaHttpHandler } from "../http/serve-lambda-http.ts";
@@ -82,6 +83,8 @@ export type LocalCompositionOptions = {
     | undefined;
   /** Sees every cluster client the worker and the health handler connect (the test bridge counts requests). */
   onClusterClient?: { worker?: (client: ClusterPort) => void; health?: (client: ClusterPort) => void };
+  /** The state store the worker and the health handler are given (health verdicts for `dependsOn`). */
+  stateStore?: ObjectStore | undefined;
 };
 
 /** A queue and the handler Lambda's event-source mapping would feed from it. */
@@ -130,6 +133,7 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
     metrics: options.metrics(ServiceName.Worker),
     ...(options.onClusterClient?.worker ? { onClusterClient: options.onClusterClient.worker } : {}),
     ...(health === undefined ? {} : { health: { queue: health.port, backoff: health.backoff } }),
+    stateStore: options.stateStore,
   });
   const images = options.images
     ? composeImages(options, options.images, await queue("images", true))
@@ -183,6 +187,7 @@ function composeHealthLoop(
     ...(options.awsCredentials === undefined ? {} : { awsCredentials: options.awsCredentials }),
     queue: port,
     jobs,
+    stateStore: options.stateStore,
     backoff,
     localMode: true,
     defaultKubeconfigPath: options.defaultKubeconfigPath,

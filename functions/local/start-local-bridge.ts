@@ -366,6 +366,7 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
           ...(options.emitMetrics ? {} : { logger: silentLog }),
         }),
       health: options.health && { backoff: options.health.backoff ?? DEFAULT_HEALTH_BACKOFF },
+      stateStore,
       images:
         source.kind === "local" && options.targets.targets.some((t) => t.images !== undefined)
           ? localImages(options, source.directories, () => webhookUrl, write)

@@ -16,6 +16,7 @@ import type { TargetsFile } from "../../lib/config/targets.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import type { SourceLimits } from "../../lib/source/git-source.ts";
+import type { ObjectStore } from "../../lib/state/object-store.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { composeClusterConnector } from "./compose-cluster-connector.ts";
 import { createWorkerHandler } from "./create-handler.ts";
@@ -50,6 +51,8 @@ export type WorkerWiring = {
   renderer?: Renderer | undefined;
   /** The health queue; without it, `success` is reported once applied (no health gating). */
   health?: WorkerDeps["health"];
+  /** The state store (health verdicts for `dependsOn`); without it, targets with `dependsOn` fail. */
+  stateStore?: ObjectStore | undefined;
   /** Sees every cluster client the worker connects (the test bridge counts their requests). */
   onClusterClient?: (client: ClusterPort) => void;
 };
@@ -82,5 +85,6 @@ export function composeWorker(wiring: WorkerWiring) {
     metrics: wiring.metrics,
     ...(wiring.engine === undefined ? {} : { engine: wiring.engine }),
     ...(wiring.health === undefined ? {} : { health: wiring.health }),
+    ...(wiring.stateStore === undefined ? {} : { verdicts: wiring.stateStore }),
   });
 }

@@ -6,11 +6,13 @@
 
 import { createParametersSecretReader } from "../../lib/config/adapters/read-secrets.ts";
 import { loadOptionalHealthQueueEnv } from "../../lib/config/health-env.ts";
+import { loadOptionalStateStoreEnv } from "../../lib/config/state-env.ts";
 import { loadWorkerEnv } from "../../lib/config/worker-env.ts";
 import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { createJobGitHubFactory } from "../../lib/github/create-job-github.ts";
 import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-check-queue.ts";
 import { createProcessRenderer } from "../../lib/render/adapters/process-renderer.ts";
+import { createS3ObjectStore, lazyS3Client } from "../../lib/state/adapters/s3-object-store.ts";
 import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
 import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
@@ -18,6 +20,14 @@ import { composeWorker } from "./compose-worker.ts";
 
 const env = loadWorkerEnv();
 const secrets = createParametersSecretReader({ maxAgeSeconds: env.secretsMaxAgeSeconds });
+const state = loadOptionalStateStoreEnv();
+// The S3 SDK loads with the first verdict read or written, not at every cold start.
+const stateStore =
+  state &&
+  createS3ObjectStore({
+    bucket: state.bucket,
+    client: lazyS3Client({ endpoint: state.endpoint, region: state.region }),
+  });
 const health = loadOptionalHealthQueueEnv();
 
 export const handler = composeWorker({
@@ -32,6 +42,7 @@ export const handler = composeWorker({
     env.rendererPath === undefined ? undefined : createProcessRenderer({ binaryPath: env.rendererPath }),
   logger: createServiceLogger(ServiceName.Worker),
   metrics: createServiceMetrics(ServiceName.Worker),
+  stateStore,
   ...(health === undefined
     ? {}
     : {

@@ -46,6 +46,8 @@ export type JobOutcome =
   | "preview-superseded"
   | "skipped"
   | "already-synced"
+  /** The target waits for its `dependsOn`: the job was put back on the queue for a later re-check. */
+  | "waiting"
   | "failed";
 
 /** One conclusion a runner reached; each maps to at most one `finish` on one commit. */

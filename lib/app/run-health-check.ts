@@ -23,12 +23,14 @@ import {
 import type { HealthCheck, HealthCheckLifecycle } from "../health/health-check-codec.ts";
 import type { HealthCheckQueue } from "../health/health-check-queue.ts";
 import { type HealthBackoff, healthCheckDelaySeconds } from "../health/health-schedule.ts";
-import { validateJob } from "../jobs/job-codec.ts";
+import { recordVerdict } from "../health/health-verdicts.ts";
+import { type Job, validateJob } from "../jobs/job-codec.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
 import { parseLifecycleCursor } from "../lifecycle/lifecycle-cursor.ts";
 import type { DeploymentFinalState } from "../reporting/deployment-reporter.ts";
 import { formatSupersededDescription } from "../reporting/format-description.ts";
 import { truncateLine } from "../reporting/format-text.ts";
+import type { ObjectStore } from "../state/object-store.ts";
 import { readApplySetParent } from "../sync/applyset-parent.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import type { Log } from "../telemetry/log.ts";
@@ -47,6 +49,8 @@ export type HealthCheckDeps = {
    * consumer never writes to a cluster; the worker runs the step). Required for multi-step syncs.
    */
   jobs?: JobQueue | undefined;
+  /** The state store: every final verdict is recorded under `verdicts/` (what `dependsOn` reads). */
+  verdicts?: ObjectStore | undefined;
   backoff: HealthBackoff;
   logger: Log;
   now: () => Date;
@@ -85,6 +89,18 @@ function rulesOf(target: Target): HealthRule[] {
     rulesCache.set(target, rules);
   }
   return rules;
+}
+
+/** Puts a delayed job back on the FIFO queue (a sync waiting for its `dependsOn` re-checks). */
+export async function relayJob(deps: Pick<HealthCheckDeps, "jobs" | "logger">, job: Job): Promise<void> {
+  if (!deps.jobs) {
+    throw new ConfigError(
+      "PULLBRIDGE_QUEUE_URL",
+      "the health function needs the job queue to relay a delayed job",
+    );
+  }
+  await deps.jobs.enqueue([job]);
+  deps.logger.info("delayed job relayed to the job queue", { target: job.target, type: job.type });
 }
 
 /** Runs one health check; throws only retryable errors (the message then returns to the queue). */
@@ -148,6 +164,7 @@ export async function runHealthCheck(deps: HealthCheckDeps, check: HealthCheck):
   const inventory = readApplySetParent({ parent, name: parentName, namespace: target.namespace });
   const newer = newerSyncOf(check, inventory);
   if (newer !== undefined) return await concludeReplaced(ctx, newer);
+  ctx.lastSyncTime = inventory.lastSync?.time;
 
   const { assessment } = await readLive({
     cluster,
@@ -256,6 +273,8 @@ type CheckContext = {
   /** Ends the sync's GitHub Deployment (left `in_progress` by the worker), if it has one. */
   finishDeployment: (state: DeploymentFinalState, description: string, logUrl?: string) => Promise<void>;
   report: (outcome: HealthCheckOutcome, message: string, assessment?: HealthAssessment) => HealthCheckReport;
+  /** The sync the parent records (its time), once read: what a recorded verdict judged. */
+  lastSyncTime?: string | undefined;
 };
 
 /** A newer sync replaced the one this check waits for: stop, saying so unless it was the same commit. */
@@ -369,12 +388,24 @@ function stepContext(
   return { label, steps, summary: `Steps of this sync:\n\n${lines.join("\n")}` };
 }
 
-/** Posts the final status of a verdict that ends the wait. */
+/** Records the verdict (for `dependsOn`) and posts the final status of a verdict that ends the wait. */
 async function concludeFinal(
   ctx: CheckContext,
   assessment: HealthAssessment,
   final: FinalVerdict,
 ): Promise<HealthCheckReport> {
+  // Recorded first: should the post fail, the retried check posts again, and the verdict stands.
+  if (ctx.deps.verdicts) {
+    await recordVerdict(ctx.deps.verdicts, {
+      v: 1,
+      target: ctx.target.name,
+      sha: ctx.check.sha,
+      verdict: final.outcome,
+      description: final.description,
+      ...(ctx.lastSyncTime === undefined ? {} : { syncedAt: ctx.lastSyncTime }),
+      at: ctx.deps.now().toISOString(),
+    });
+  }
   const posted = await ctx.reporter.finish({
     ...ctx.ref,
     state: final.state,

@@ -5,11 +5,11 @@
 
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import { applySetParentName } from "../config/targets.ts";
-import { ConfigError, describeError, isRetryable } from "../errors.ts";
+import { ConfigError, describeError, isRetryable, SyncRefusedError } from "../errors.ts";
 import { type DriftJob, JobTrigger, type SyncJob } from "../jobs/job-codec.ts";
 import { HelmAnnotation, type ReleaseMode } from "../lifecycle/lifecycle-annotations.ts";
 import { parseLifecycleCursor, releaseModeOf, runInProgress } from "../lifecycle/lifecycle-cursor.ts";
-import { formatFailureDescription } from "../reporting/format-description.ts";
+import { formatDuration, formatFailureDescription } from "../reporting/format-description.ts";
 import { formatSyncPending } from "../reporting/format-job-report.ts";
 import type { SkippedFile } from "../source/git-source.ts";
 import { readApplySetParent } from "../sync/applyset-parent.ts";
@@ -17,6 +17,7 @@ import type { SyncResult } from "../sync/sync-result.ts";
 import { syncTarget } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import { lastSyncOf } from "./already-synced.ts";
+import { checkDependencies, dependencyRecheckSeconds } from "./check-dependencies.ts";
 import { type Conclusion, type Described, describeConclusion, failureMessage } from "./job-outcome.ts";
 import { loadJobObjects } from "./load-target-objects.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
@@ -251,6 +252,74 @@ async function syncAndConclude(
   return described;
 }
 
+/**
+ * The target's `dependsOn`: ready (undefined), failed (thrown, naming the dependency), or still
+ * waiting — then the job is put back on the queue after a delay (the health consumer relays it)
+ * and this invocation returns: a delayed re-check, never a waiting Lambda.
+ */
+async function waitForDependencies(
+  context: JobContext,
+  job: SyncJob | DriftJob,
+  head: string,
+  log: JobLog,
+): Promise<Described | undefined> {
+  const { deps, target, github } = context;
+  if (target.dependsOn.length === 0) return undefined;
+  const state = await checkDependencies(
+    {
+      config: deps.config,
+      connectCluster: deps.connectCluster,
+      verdicts: deps.verdicts,
+      now: deps.now,
+      signal: deps.signal,
+    },
+    target,
+    head,
+  );
+  if (state.kind === "ready") return undefined;
+  if (state.kind === "failed") {
+    throw new SyncRefusedError(`dependency ${state.target} ${state.reason}`);
+  }
+  const now = deps.now();
+  const since = job.waitingSince ?? now.toISOString();
+  const waitedMs = now.getTime() - Date.parse(since);
+  if (waitedMs >= target.dependsOnTimeoutSeconds * 1000) {
+    throw new SyncRefusedError(
+      `dependency ${state.target} ${state.reason} after ${formatDuration(waitedMs)} (dependsOnTimeoutSeconds: ${target.dependsOnTimeoutSeconds})`,
+    );
+  }
+  const health = deps.health;
+  if (!health) {
+    throw new ConfigError(
+      `targets.${target.name}.dependsOn`,
+      "waiting for a dependency needs the health queue (PULLBRIDGE_HEALTH_QUEUE_URL), which delays the re-check",
+    );
+  }
+  const attempt = (job.waitAttempt ?? 0) + 1;
+  const description = `waiting for ${state.target}: it ${state.reason}`;
+  if (attempt === 1 && job.type !== "drift") {
+    await github.reporter.pending({
+      repo: target.repo,
+      target: target.name,
+      kind: "sync",
+      sha: head,
+      description,
+    });
+  }
+  const base = job.deliveryId.replace(/-w\d+$/, "").slice(0, 90);
+  const delaySeconds = dependencyRecheckSeconds(attempt);
+  await health.queue.relay(
+    { ...job, deliveryId: `${base}-w${attempt}`, waitingSince: since, waitAttempt: attempt },
+    delaySeconds,
+  );
+  log("waiting for a dependency", {
+    dependency: state.target,
+    reason: state.reason,
+    recheckInSeconds: delaySeconds,
+  });
+  return { finish: undefined, metrics: [], outcome: "waiting", message: description };
+}
+
 /** Runs a sync (or scheduled drift) job; throws only retryable errors. */
 export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): Promise<JobReport> {
   const { deps, target, github } = context;
@@ -303,6 +372,8 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
         return jobReportOf(describeConclusion({ type: "already-synced", head }), ids, metrics);
       }
     }
+    const waiting = await waitForDependencies(context, job, head, log);
+    if (waiting) return jobReportOf(waiting, ids, metrics);
     const described = await syncAndConclude(context, job, head, log, tracking);
     // An older commit's job that synced the head says so, unless what it did was take back drift.
     const outcome =

@@ -6,6 +6,7 @@ import type { HealthCheckQueue } from "../health/health-check-queue.ts";
 import type { HealthBackoff } from "../health/health-schedule.ts";
 import type { Renderer } from "../render/renderer-port.ts";
 import type { SourceLimits } from "../source/git-source.ts";
+import type { ObjectStore } from "../state/object-store.ts";
 import type { SyncDeps } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import type { Log } from "../telemetry/log.ts";
@@ -36,6 +37,8 @@ export type WorkerDeps = {
    * without PULLBRIDGE_HEALTH_QUEUE_URL) `success` is reported once applied.
    */
   health?: { queue: HealthCheckQueue; backoff: HealthBackoff } | undefined;
+  /** The state store: health verdicts under `verdicts/` (read for `dependsOn`). */
+  verdicts?: ObjectStore | undefined;
 };
 
 export type JobAttempt = { number: number; of: number };

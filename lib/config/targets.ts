@@ -342,6 +342,32 @@ const targetFields = z
         "`correct` re-applies drifted objects; `alert` only reports them (a failing status, nothing written).",
       ),
     scheduled: z.boolean().default(true).describe("Re-checked by the drift schedule."),
+    dependsOn: z
+      .array(
+        z.union([
+          dnsLabel.transform((target) => ({ target, sameCommit: false })),
+          z.strictObject({
+            target: dnsLabel.describe("The target this one waits for."),
+            sameCommit: z
+              .boolean()
+              .default(false)
+              .describe(
+                "Wait until that target is healthy at this very commit (targets of one repository that change together).",
+              ),
+          }),
+        ]),
+      )
+      .default([])
+      .describe(
+        "Targets whose last sync must be healthy before this one syncs (push and drift alike), e.g. `[infra]` or `[{ target: infra, sameCommit: true }]`. A failed dependency fails this target's sync, naming it; waiting is a delayed re-check, never a waiting Lambda. Needs the state bucket (health verdicts are recorded there).",
+      ),
+    dependsOnTimeoutSeconds: z
+      .number()
+      .int()
+      .min(30)
+      .max(86_400)
+      .default(1800)
+      .describe("How long a sync waits for its `dependsOn` targets to become healthy before it fails."),
     hooksOnDrift: z
       .boolean()
       .default(false)
@@ -439,6 +465,7 @@ export const targetsFileSchema = z
       .describe("What to sync: one entry per repository directory and cluster namespace."),
   })
   .superRefine((file, ctx) => {
+    refuseDependencyProblems(file.targets, ctx);
     const seen = new Set<string>();
     file.targets.forEach((target, i) => {
       if (seen.has(target.name)) {
@@ -458,6 +485,64 @@ export const targetsFileSchema = z
       }
     });
   });
+
+/**
+ * `dependsOn` must name configured targets, never the target itself, and never form a cycle (it
+ * would wait forever): each cycle is refused where the targets file is read, printed in full.
+ */
+function refuseDependencyProblems(
+  targets: ReadonlyArray<{ name: string; dependsOn: ReadonlyArray<{ target: string }> }>,
+  ctx: z.RefinementCtx,
+): void {
+  const names = new Map(targets.map((t, i) => [t.name, i]));
+  targets.forEach((t, i) => {
+    t.dependsOn.forEach((d, j) => {
+      if (!names.has(d.target)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["targets", i, "dependsOn", j],
+          message: `unknown target "${d.target}" (known: ${[...names.keys()].join(", ")})`,
+        });
+      } else if (d.target === t.name) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["targets", i, "dependsOn", j],
+          message: "a target cannot depend on itself",
+        });
+      }
+    });
+  });
+  const reported = new Set<string>();
+  const state = new Map<string, "visiting" | "done">();
+  const byName = new Map(targets.map((t) => [t.name, t]));
+  const visit = (name: string, path: string[]): void => {
+    state.set(name, "visiting");
+    for (const dep of byName.get(name)?.dependsOn ?? []) {
+      if (dep.target === name || !byName.has(dep.target)) continue;
+      if (state.get(dep.target) === "visiting") {
+        const cycle = [...path.slice(path.indexOf(dep.target)), dep.target];
+        const key = [...cycle.slice(0, -1)].sort().join(",");
+        if (!reported.has(key)) {
+          reported.add(key);
+          ctx.addIssue({
+            code: "custom",
+            path: ["targets", names.get(name) ?? 0, "dependsOn"],
+            message: `dependsOn forms a cycle: ${cycle.join(" → ")}`,
+          });
+        }
+      } else if (state.get(dep.target) !== "done") {
+        visit(dep.target, [...path, dep.target]);
+      }
+    }
+    state.set(name, "done");
+  };
+  for (const t of targets) if (!state.has(t.name)) visit(t.name, [t.name]);
+}
+
+/** Whether another target waits for this one (`dependsOn`): its health verdicts must then always be recorded. */
+export function isDependedOn(file: Pick<TargetsFile, "targets">, name: string): boolean {
+  return file.targets.some((t) => t.dependsOn.some((d) => d.target === name));
+}
 
 export type ClusterConfig = z.infer<typeof clusterSchema>;
 export type Target = z.infer<typeof targetSchema>;

@@ -10,6 +10,7 @@
  */
 import * as z from "zod";
 import { JobFormatError } from "../errors.ts";
+import { type Job, type JobInput, validateJob } from "../jobs/job-codec.ts";
 import type { HealthSubject } from "./assess-health.ts";
 
 const HEALTH_CHECK_VERSION = 1;
@@ -111,4 +112,30 @@ export function decodeHealthCheck(body: string): HealthCheck {
     );
   }
   return parsed.data;
+}
+
+/**
+ * A job to put back on the FIFO queue after a delay (FIFO queues cannot delay one message): how a
+ * sync waiting for its `dependsOn` re-checks later without a waiting Lambda. The health consumer
+ * only relays it.
+ */
+export type HealthMessage = { kind: "check"; check: HealthCheck } | { kind: "relay"; job: Job };
+
+/** Serialises a relay of `job` (validated as a job). */
+export function encodeRelay(job: JobInput): string {
+  return JSON.stringify({ v: HEALTH_CHECK_VERSION, type: "relay", job: validateJob(job) });
+}
+
+/** Parses a health-queue message: a check, or a job to relay. Anything malformed is a permanent JobFormatError. */
+export function decodeHealthMessage(body: string): HealthMessage {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch (error) {
+    throw new JobFormatError("health message is not JSON", { cause: error });
+  }
+  if (typeof raw === "object" && raw !== null && (raw as { type?: unknown }).type === "relay") {
+    return { kind: "relay", job: validateJob((raw as { job: JobInput }).job) };
+  }
+  return { kind: "check", check: decodeHealthCheck(body) };
 }

@@ -64,8 +64,14 @@ const common = {
   trigger: z._default(z.enum([JobTrigger.Webhook, JobTrigger.Manual]), JobTrigger.Webhook),
 };
 
+/** A sync that waits for its `dependsOn` targets: when it started waiting, and how many re-checks ran. */
+const dependencyWait = {
+  waitingSince: z.optional(z.iso.datetime({ offset: true })),
+  waitAttempt: z.optional(z.number().check(z.int(), z.positive())),
+};
+
 /** Apply the target at `sha` (the worker coalesces to the branch head). */
-export const syncJobSchema = z.object({ ...common, type: z.literal("sync") });
+export const syncJobSchema = z.object({ ...common, ...dependencyWait, type: z.literal("sync") });
 
 /** Diff (server-side dry-run, read-only) the target at a pull request's head; never writes. */
 export const previewJobSchema = z.object({
@@ -93,6 +99,7 @@ export const driftJobSchema = z.object({
   /** Synthetic: `drift-<schedule time>`; part of the dedup id, so one check per target per tick. */
   deliveryId: common.deliveryId,
   receivedAt: common.receivedAt,
+  ...dependencyWait,
 });
 
 /**

@@ -173,8 +173,10 @@ describe("serverless.yml packaged offline", () => {
     ).toBeGreaterThanOrEqual(2);
   });
 
-  it("gives no function a wildcard action or resource", () => {
-    for (const id of ["WebhookRole", "WorkerRole", "DriftRole", "ImagesIntakeRole", "ImagesRole"]) {
+  it("gives no function a wildcard action or resource, but exactly its state-bucket key prefixes", () => {
+    // A state grant is `${StateBucket.Arn}/<prefix>*`: every key under one prefix, nothing else.
+    const statePrefix = /^\{"Fn::Sub":"\$\{StateBucket\.Arn\}\/[a-z0-9][a-z0-9._-]*\/(?:[a-z0-9][a-z0-9._-]*\/)*\*"\}$/;
+    for (const id of ["WebhookRole", "WorkerRole", "HealthRole", "DriftRole", "ImagesIntakeRole", "ImagesRole"]) {
       // Prepare
       const policies = resource(id).Properties.Policies as {
         PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
@@ -185,7 +187,10 @@ describe("serverless.yml packaged offline", () => {
       expect(statements.length).toBeGreaterThan(0);
       for (const s of statements) {
         for (const action of s.Action) expect(action, `${id} action`).not.toContain("*");
-        for (const r of s.Resource) expect(JSON.stringify(r), `${id} resource`).not.toContain("*");
+        for (const r of s.Resource) {
+          const text = JSON.stringify(r);
+          if (!statePrefix.test(text)) expect(text, `${id} resource`).not.toContain("*");
+        }
       }
     }
   });
@@ -209,7 +214,9 @@ describe("serverless.yml packaged offline", () => {
     expect(actions("WorkerRole")).toEqual(
       expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage"]),
     );
-    // The worker sends only to the health queue (the first check after an apply), never to the job queue.
+    // The worker sends only to the health queue (the first check after an apply), never to the job
+    // queue; the health consumer sends checks to its queue and the next step of a multi-step sync
+    // to the job queue (the worker runs it).
     const sendsTo = (id: string) =>
       (
         resource(id).Properties.Policies as {
@@ -220,7 +227,10 @@ describe("serverless.yml packaged offline", () => {
         .filter((st) => st.Action.includes("sqs:SendMessage"))
         .flatMap((st) => st.Resource);
     expect(sendsTo("WorkerRole")).toEqual([{ "Fn::GetAtt": ["HealthQueue", "Arn"] }]);
-    expect(sendsTo("HealthRole")).toEqual([{ "Fn::GetAtt": ["HealthQueue", "Arn"] }]);
+    expect(sendsTo("HealthRole")).toEqual([
+      { "Fn::GetAtt": ["HealthQueue", "Arn"] },
+      { "Fn::GetAtt": ["JobsQueue", "Arn"] },
+    ]);
     expect(actions("HealthRole")).toContain("eks:DescribeCluster");
   });
 
@@ -535,7 +545,7 @@ describe("serverless.yml: the state bucket", () => {
     });
   });
 
-  it("names the bucket to every function, and grants it to none yet", () => {
+  it("names the bucket to every function; only the health consumer writes (verdicts/), only the worker reads them", () => {
     // Prepare
     const functions = byType("AWS::Lambda::Function");
     const roles = byType("AWS::IAM::Role");
@@ -546,7 +556,27 @@ describe("serverless.yml: the state bucket", () => {
       expect(variables.PULLBRIDGE_STATE_BUCKET, id).toEqual({ Ref: "StateBucket" });
     }
     expect(roles.length).toBeGreaterThanOrEqual(6);
-    for (const [id, role] of roles) expect(JSON.stringify(role.Properties), id).not.toContain('"s3:');
+    const s3Statements = (id: string) =>
+      (
+        resource(id).Properties.Policies as {
+          PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
+        }[]
+      )
+        .flatMap((p) => p.PolicyDocument.Statement)
+        .filter((st) => st.Action.some((a) => a.startsWith("s3:")));
+    const objects = (prefix: string) => [{ "Fn::Sub": `\${StateBucket.Arn}/${prefix}*` }];
+    expect(s3Statements("HealthRole")).toEqual([
+      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [{ "Fn::GetAtt": ["StateBucket", "Arn"] }] },
+      { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: objects("verdicts/") },
+    ]);
+    expect(s3Statements("WorkerRole")).toEqual([
+      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [{ "Fn::GetAtt": ["StateBucket", "Arn"] }] },
+      { Effect: "Allow", Action: ["s3:GetObject"], Resource: objects("verdicts/") },
+    ]);
+    for (const [id, role] of roles) {
+      if (id === "HealthRole" || id === "WorkerRole") continue;
+      expect(JSON.stringify(role.Properties), id).not.toContain('"s3:');
+    }
   });
 
   it("still passes cfn-lint when a role is granted state prefixes with infra/iam.ts's helper", async () => {
