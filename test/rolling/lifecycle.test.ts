@@ -4,13 +4,23 @@
  * the next step once it is healthy. Real controller-manager, scheduler and KWOK (Job pods complete,
  * or fail when labelled `pullbridge.test/fault: fail`), real SQS (fauxqs), the GitHub fake.
  */
-import { AppsV1Api, BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
-import { afterEach, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import {
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  RbacAuthorizationV1Api,
+} from "@kubernetes/client-node";
+import { afterEach, describe, expect, inject, it } from "vitest";
 import type { TargetInput } from "../../lib/config/targets.ts";
+import { createS3ObjectStore } from "../../lib/state/adapters/s3-object-store.ts";
 import { type Bridge, type BridgeOptions, startBridge } from "../support/bridge.ts";
 import { FAULT_LABEL } from "../support/control-plane/rolling-cluster.ts";
+import { HEALTH_IDENTITY } from "../support/health-reader.ts";
 import { kubeConfigFor } from "../support/kube.ts";
 import { testRenderer } from "../support/renderer.ts";
+import { createTestBucket, testS3Client } from "../support/s3.ts";
 
 let bridge: Bridge | undefined;
 
@@ -405,5 +415,140 @@ describe("Helm hooks", () => {
         .makeApiClient(CoreV1Api)
         .readNamespacedPod({ name: "web-test", namespace: b.namespace }),
     ).rejects.toThrow();
+  });
+});
+
+describe("dependsOn", () => {
+  /** A state bucket on the run's moto, as the stack deploys it. */
+  async function stateStore() {
+    const s3 = testS3Client();
+    return createS3ObjectStore({ bucket: await createTestBucket(s3), client: s3 });
+  }
+
+  /** Lets the health group list CRDs and the test's custom resources cluster-wide (the worker is admin here). */
+  async function grantHealthCrds(group: string): Promise<void> {
+    const rbac = kubeConfigFor("admin").makeApiClient(RbacAuthorizationV1Api);
+    const name = `health-${group.replaceAll(".", "-")}`;
+    await rbac.createClusterRole({
+      body: {
+        metadata: { name },
+        rules: [
+          { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["list"] },
+          { apiGroups: [group], resources: ["widgets"], verbs: ["list"] },
+        ],
+      },
+    });
+    await rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+        subjects: [
+          { kind: "Group", name: HEALTH_IDENTITY.groups[0] ?? "", apiGroup: "rbac.authorization.k8s.io" },
+        ],
+      },
+    });
+  }
+
+  const crd = (group: string) =>
+    [
+      "apiVersion: apiextensions.k8s.io/v1",
+      "kind: CustomResourceDefinition",
+      "metadata:",
+      `  name: widgets.${group}`,
+      "spec:",
+      `  group: ${group}`,
+      "  scope: Namespaced",
+      "  names: { kind: Widget, plural: widgets, singular: widget, listKind: WidgetList }",
+      "  versions:",
+      "    - name: v1",
+      "      served: true",
+      "      storage: true",
+      "      schema:",
+      "        openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true }",
+      "",
+    ].join("\n");
+
+  it("a consumer of a CRD waits until the target providing it is healthy, then syncs", async () => {
+    // Prepare: `infra` provides the CRD (and a controller Deployment); `web` needs it
+    const group = `w${Date.now().toString(36)}.example.com`;
+    await grantHealthCrds(group);
+    const cp = inject("controlPlane");
+    const b = await start(
+      { dependsOn: ["infra"], policy: { clusterScoped: true, namespaces: ["*"] } },
+      {
+        workerKubeconfig: join(cp.dir, "admin.kubeconfig"),
+        stateStore: await stateStore(),
+        extraTargets: [{ name: "infra", path: "infra", policy: { clusterScoped: true, namespaces: ["*"] } }],
+      },
+    );
+    const { sha } = await b.push({
+      "infra/crd.yaml": crd(group),
+      "infra/controller.yaml": deployment("widget-controller", {}, { replicas: 3 }),
+      "deploy/widget.yaml": `apiVersion: ${group}/v1\nkind: Widget\nmetadata:\n  name: gear\nspec:\n  size: 3\n`,
+    });
+
+    // Act
+    await b.settle(sha, { target: "infra", timeoutMs: 90_000 });
+    await b.settle(sha, { target: "web", timeoutMs: 120_000 });
+
+    // Assess
+    const web = statusesOf(b, sha, "web");
+    // The consumer's job ran while `infra` had not synced or was not healthy yet: it waited.
+    expect(web[0]?.description).toMatch(
+      new RegExp(`^waiting for infra: it (has not synced yet|is not healthy yet at ${sha.slice(0, 7)}|is syncing)`),
+    );
+    expect(statusesOf(b, sha, "infra").at(-1)).toMatchObject({ state: "success" });
+    expect(web.at(-1)).toMatchObject({ state: "success" });
+    const widget = await kubeConfigFor("admin")
+      .makeApiClient(CustomObjectsApi)
+      .getNamespacedCustomObject({
+        group,
+        version: "v1",
+        namespace: b.namespace,
+        plural: "widgets",
+        name: "gear",
+      });
+    expect(widget.metadata?.name).toBe("gear");
+  });
+
+  it("a failed dependency fails the dependent, naming it; nothing of the dependent is applied", async () => {
+    // Prepare
+    const b = await start(
+      { dependsOn: [{ target: "infra", sameCommit: true }] },
+      {
+        stateStore: await stateStore(),
+        extraTargets: [{ name: "infra", path: "infra" }],
+      },
+    );
+    const { sha } = await b.push({
+      "infra/db.yaml": deployment("db", {}, { labels: { [FAULT_LABEL]: "image-pull" } }),
+      "deploy/app.yaml": deployment("app", {}),
+    });
+
+    // Act
+    await b.settle(sha, { target: "infra", timeoutMs: 90_000 });
+    await b.settle(sha, { target: "web", timeoutMs: 120_000 });
+
+    // Assess
+    expect(statusesOf(b, sha, "infra").at(-1)).toMatchObject({ state: "failure" });
+    expect(statusesOf(b, sha, "web").at(-1)).toMatchObject({
+      state: "failure",
+      description: expect.stringMatching(
+        new RegExp(`^dependency infra failed at ${sha.slice(0, 7)}: Deployment db: 0/2 ready`),
+      ),
+    });
+    expect(await deploymentExists(b.namespace, "app")).toBe(false);
+  });
+
+  it("a dependency cycle is refused when the targets file is read, printing the cycle", async () => {
+    await expect(
+      startBridge({
+        target: { dependsOn: ["b"] },
+        extraTargets: [
+          { name: "a", path: "a", dependsOn: ["web"] },
+          { name: "b", path: "b", dependsOn: ["a"] },
+        ],
+      }),
+    ).rejects.toThrow(/dependsOn forms a cycle: web → b → a → web/);
   });
 });
