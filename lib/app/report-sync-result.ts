@@ -22,7 +22,11 @@ export function outcomesOf(result: SyncResult): ObjectOutcome[] {
     object: o.object,
     action: ACTION[o.outcome],
     ...(o.source ? { file: o.source.file } : {}),
-    ...(o.outcome === "skipped" && o.reason ? { reason: `kept: ${o.reason}` } : {}),
+    ...(o.outcome === "skipped" && o.reason
+      ? { reason: `kept: ${o.reason}` }
+      : o.ignored && o.ignored.length > 0
+        ? { reason: `ignored: ${o.ignored.join(", ")}` }
+        : {}),
   }));
 }
 

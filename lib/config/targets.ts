@@ -9,6 +9,7 @@ import { type ConfigProblem, configErrorOf } from "../errors.ts";
 import { compileCelExpression } from "../health/cel-health-rules.ts";
 import { lineColumnAt, locateOffset } from "../manifests/locate-yaml-node.ts";
 import { inAnyDirectory } from "../source/tree-selection.ts";
+import { parseIgnorePath } from "../sync/ignore-fields.ts";
 import { configProblems, describeConfigIssue } from "./config-issues.ts";
 import { imageAutomationSchema } from "./image-policies.ts";
 
@@ -368,6 +369,42 @@ const targetFields = z
       .max(86_400)
       .default(1800)
       .describe("How long a sync waits for its `dependsOn` targets to become healthy before it fails."),
+    ignore: z
+      .array(
+        z.strictObject({
+          paths: z
+            .array(
+              z.string().superRefine((path, ctx) => {
+                const parsed = parseIgnorePath(path);
+                if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: `"${path}" ${parsed}` });
+              }),
+            )
+            .min(1)
+            .describe(
+              "Fields to leave to the controllers that own them: JSON pointers (`/spec/replicas`) or field paths (`.webhooks[].clientConfig.caBundle`, `[]` for every item).",
+            ),
+          target: z
+            .strictObject({
+              group: z.string().optional().describe("API group (`apps`; `\"\"` for the core group)."),
+              kind: z.string().optional(),
+              name: z.string().optional(),
+              namespace: z.string().optional(),
+              labelSelector: z.record(z.string(), z.string()).optional().describe("Labels the object must carry (all of them)."),
+            })
+            .optional()
+            .describe("Which objects the rule applies to (every object of the target when absent)."),
+        }),
+      )
+      .default([])
+      .describe(
+        "Fields owned by other controllers (Flux's `spec.ignore`, Argo CD's `ignoreDifferences`): once they exist in the cluster they are never compared, reported as drift or written back; ownership is handed over keeping the live value (docs/lifecycle.md).",
+      ),
+    ignoreHpaReplicas: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Leave `spec.replicas` of a Deployment or StatefulSet to the HorizontalPodAutoscaler of the same target that scales it (false: Git's replicas are applied and drift-corrected).",
+      ),
     hooksOnDrift: z
       .boolean()
       .default(false)

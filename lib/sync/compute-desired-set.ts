@@ -16,6 +16,7 @@ import {
   parseApiVersion,
 } from "../manifests/kube-object.ts";
 import { ApplySetLabel } from "./applyset-id.ts";
+import { type IgnoredPath, ignoredPathsOf } from "./ignore-fields.ts";
 import { type Stage, stageOf } from "./order-stages.ts";
 
 /** A desired object ready to plan: resolved, namespaced, labelled. */
@@ -30,6 +31,8 @@ export type PlannedObject = {
   awaitsCrd: boolean;
   /** The wave it is applied in (`pullbridge.dev/wave`, Argo CD's sync-wave; default 0). */
   wave: number;
+  /** Fields other controllers own: never compared or written back once they exist (ignore-fields.ts). */
+  ignore: readonly IgnoredPath[];
 };
 
 const CRD_GROUP = "apiextensions.k8s.io";
@@ -97,7 +100,7 @@ type Problem = { object: string; message: string; source: ManifestSource };
 export function computeDesiredSet(options: {
   desired: readonly DesiredObject[];
   discovery: DiscoveryIndex;
-  target: Pick<Target, "namespace" | "policy">;
+  target: Pick<Target, "namespace" | "policy"> & Partial<Pick<Target, "ignore" | "ignoreHpaReplicas">>;
   applySetId: string;
   /**
    * The labels that mark the objects instead of the ApplySet's `part-of` (hooks: never members of
@@ -144,10 +147,15 @@ export function computeDesiredSet(options: {
       stage: stageOf(resolved.resource),
       awaitsCrd: resolved.awaitsCrd,
       wave: waveOf(object),
+      ignore: [],
     });
   }
   throwIfProblems(problems);
-  return planned;
+  const set = planned.map((p) => p.object);
+  const rules = target.ignore ?? [];
+  const hpaReplicas = target.ignoreHpaReplicas ?? false;
+  if (rules.length === 0 && !hpaReplicas) return planned;
+  return planned.map((p) => ({ ...p, ignore: ignoredPathsOf({ object: p.object, rules, set, hpaReplicas }) }));
 }
 
 /** The resource a desired object maps to: served by the cluster, or defined by a CRD in this sync. */

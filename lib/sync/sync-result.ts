@@ -29,6 +29,8 @@ export type ObjectOutcome = {
   after?: KubeObject | undefined;
   /** Unified YAML diff (Secret values masked), for the first `maxDiffs` changed objects of a sync. */
   diff?: string | undefined;
+  /** Fields left to other controllers (`/spec/replicas (HorizontalPodAutoscaler web scales it)`): never compared or written back. */
+  ignored?: readonly string[] | undefined;
 };
 
 export type SyncPhaseDurations = {

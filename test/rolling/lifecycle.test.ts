@@ -5,12 +5,15 @@
  * or fail when labelled `pullbridge.test/fault: fail`), real SQS (fauxqs), the GitHub fake.
  */
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  PatchStrategy,
   RbacAuthorizationV1Api,
+  setHeaderOptions,
 } from "@kubernetes/client-node";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import type { TargetInput } from "../../lib/config/targets.ts";
@@ -495,19 +498,19 @@ describe("dependsOn", () => {
     const web = statusesOf(b, sha, "web");
     // The consumer's job ran while `infra` had not synced or was not healthy yet: it waited.
     expect(web[0]?.description).toMatch(
-      new RegExp(`^waiting for infra: it (has not synced yet|is not healthy yet at ${sha.slice(0, 7)}|is syncing)`),
+      new RegExp(
+        `^waiting for infra: it (has not synced yet|is not healthy yet at ${sha.slice(0, 7)}|is syncing)`,
+      ),
     );
     expect(statusesOf(b, sha, "infra").at(-1)).toMatchObject({ state: "success" });
     expect(web.at(-1)).toMatchObject({ state: "success" });
-    const widget = await kubeConfigFor("admin")
-      .makeApiClient(CustomObjectsApi)
-      .getNamespacedCustomObject({
-        group,
-        version: "v1",
-        namespace: b.namespace,
-        plural: "widgets",
-        name: "gear",
-      });
+    const widget = await kubeConfigFor("admin").makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+      group,
+      version: "v1",
+      namespace: b.namespace,
+      plural: "widgets",
+      name: "gear",
+    });
     expect(widget.metadata?.name).toBe("gear");
   });
 
@@ -552,3 +555,73 @@ describe("dependsOn", () => {
     ).rejects.toThrow(/dependsOn forms a cycle: web → b → a → web/);
   });
 });
+
+describe("fields owned by controllers", () => {
+  it("replicas a real HorizontalPodAutoscaler owns are never reverted, while a hand edit of the image still is", async () => {
+    // Prepare: Git says 1 replica; the HPA's minimum is 3
+    const b = await start();
+    const hpa = [
+      "apiVersion: autoscaling/v2",
+      "kind: HorizontalPodAutoscaler",
+      "metadata:",
+      "  name: app",
+      "spec:",
+      "  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: app }",
+      "  minReplicas: 3",
+      "  maxReplicas: 5",
+      "  metrics:",
+      "    - type: Resource",
+      "      resource: { name: cpu, target: { type: Utilization, averageUtilization: 80 } }",
+      "",
+    ].join("\n");
+    const { sha } = await b.push({
+      "deploy/app.yaml": deployment("app", {}, { replicas: 1 }),
+      "deploy/hpa.yaml": hpa,
+    });
+    await b.settle(sha, { timeoutMs: 90_000 });
+    const replicas = async () =>
+      (await apps().readNamespacedDeployment({ name: "app", namespace: b.namespace })).spec?.replicas;
+    const scaled = await waitUntil(async () => (await replicas()) === 3, 60_000);
+
+    // Act: a drift check with only the HPA's change, then one after a hand edit of the image
+    await b.scheduleDrift();
+    await b.drain();
+    const statusesAfterQuietCheck = statusesOf(b, sha).length;
+    await apps().patchNamespacedDeployment(
+      {
+        name: "app",
+        namespace: b.namespace,
+        body: {
+          spec: {
+            template: { spec: { containers: [{ name: "app", image: "registry.example/app:hand-edit" }] } },
+          },
+        },
+        fieldManager: "kubectl-edit",
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch),
+    );
+    await b.scheduleDrift();
+    await b.settle(sha, { timeoutMs: 60_000 });
+
+    // Assess
+    expect(scaled).toBe(true);
+    expect(statusesAfterQuietCheck).toBe(statusesOf(b, sha).length - 2);
+    expect(statusesOf(b, sha).at(-1)).toMatchObject({
+      state: "success",
+      description: expect.stringMatching(/^drift corrected: /),
+    });
+    const app = await apps().readNamespacedDeployment({ name: "app", namespace: b.namespace });
+    expect(app.spec?.template.spec?.containers[0]?.image).toBe("registry.example/app:1");
+    expect(app.spec?.replicas).toBe(3);
+  });
+});
+
+/** Polls `probe` every 500 ms until it holds or `timeoutMs` passes (a bound, not an assertion); returns the last answer. */
+async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await probe().catch(() => false);
+    if (ok || Date.now() > deadline) return ok;
+    await sleep(500);
+  }
+}
