@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { packTargets } from "../lib/config/packaged-targets.ts";
 import { parseTargetsYaml } from "../lib/config/targets.ts";
 import { DEFAULT_MAX_RECEIVE_COUNT } from "../lib/config/worker-env.ts";
+import { VERDICTS_PREFIX } from "../lib/health/health-verdicts.ts";
 import {
   Dimension,
   HealthMetric,
@@ -15,7 +16,6 @@ import {
   WebhookMetric,
 } from "../lib/telemetry/metric-names.ts";
 import { buildDashboardBody } from "./dashboard.ts";
-import { VERDICTS_PREFIX } from "../lib/health/health-verdicts.ts";
 import { buildIamResources } from "./iam.ts";
 import { buildOptionalResources } from "./optional-resources.ts";
 

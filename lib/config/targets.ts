@@ -376,7 +376,8 @@ const targetFields = z
             .array(
               z.string().superRefine((path, ctx) => {
                 const parsed = parseIgnorePath(path);
-                if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: `"${path}" ${parsed}` });
+                if (typeof parsed === "string")
+                  ctx.addIssue({ code: "custom", message: `"${path}" ${parsed}` });
               }),
             )
             .min(1)
@@ -385,11 +386,14 @@ const targetFields = z
             ),
           target: z
             .strictObject({
-              group: z.string().optional().describe("API group (`apps`; `\"\"` for the core group)."),
+              group: z.string().optional().describe('API group (`apps`; `""` for the core group).'),
               kind: z.string().optional(),
               name: z.string().optional(),
               namespace: z.string().optional(),
-              labelSelector: z.record(z.string(), z.string()).optional().describe("Labels the object must carry (all of them)."),
+              labelSelector: z
+                .record(z.string(), z.string())
+                .optional()
+                .describe("Labels the object must carry (all of them)."),
             })
             .optional()
             .describe("Which objects the rule applies to (every object of the target when absent)."),

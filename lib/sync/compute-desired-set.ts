@@ -155,7 +155,10 @@ export function computeDesiredSet(options: {
   const rules = target.ignore ?? [];
   const hpaReplicas = target.ignoreHpaReplicas ?? false;
   if (rules.length === 0 && !hpaReplicas) return planned;
-  return planned.map((p) => ({ ...p, ignore: ignoredPathsOf({ object: p.object, rules, set, hpaReplicas }) }));
+  return planned.map((p) => ({
+    ...p,
+    ignore: ignoredPathsOf({ object: p.object, rules, set, hpaReplicas }),
+  }));
 }
 
 /** The resource a desired object maps to: served by the cluster, or defined by a CRD in this sync. */

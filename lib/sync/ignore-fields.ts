@@ -45,7 +45,9 @@ export function parseIgnorePath(text: string): readonly PathSegment[] | string {
       .split("/")
       .map((p) => p.replaceAll("~1", "/").replaceAll("~0", "~"));
     if (parts.some((p) => p === "")) return "has an empty segment";
-    return parts.map((p) => (/^\d+$/.test(p) ? { index: Number(p) } : p === "*" ? { any: true } : { key: p }));
+    return parts.map((p) =>
+      /^\d+$/.test(p) ? { index: Number(p) } : p === "*" ? { any: true } : { key: p },
+    );
   }
   if (text.startsWith(".")) {
     const segments: PathSegment[] = [];
@@ -88,7 +90,11 @@ export function ignoredPathsOf(options: {
       if (typeof path !== "string") out.push({ path, text, reason: `ignore[${i}]` });
     }
   });
-  if (options.hpaReplicas && object.apiVersion === "apps/v1" && (object.kind === "Deployment" || object.kind === "StatefulSet")) {
+  if (
+    options.hpaReplicas &&
+    object.apiVersion === "apps/v1" &&
+    (object.kind === "Deployment" || object.kind === "StatefulSet")
+  ) {
     const hpa = options.set.find((o) => scalesTarget(o, object));
     if (hpa) {
       out.push({
@@ -104,9 +110,14 @@ export function ignoredPathsOf(options: {
 function scalesTarget(hpa: KubeObject, workload: KubeObject): boolean {
   if (hpa.kind !== "HorizontalPodAutoscaler" || !hpa.apiVersion.startsWith("autoscaling/")) return false;
   if ((hpa.metadata.namespace ?? "") !== (workload.metadata.namespace ?? "")) return false;
-  const ref = (hpa.spec as { scaleTargetRef?: { kind?: string; name?: string; apiVersion?: string } } | undefined)
-    ?.scaleTargetRef;
-  return ref?.kind === workload.kind && ref.name === workload.metadata.name && (ref.apiVersion ?? "apps/v1") === workload.apiVersion;
+  const ref = (
+    hpa.spec as { scaleTargetRef?: { kind?: string; name?: string; apiVersion?: string } } | undefined
+  )?.scaleTargetRef;
+  return (
+    ref?.kind === workload.kind &&
+    ref.name === workload.metadata.name &&
+    (ref.apiVersion ?? "apps/v1") === workload.apiVersion
+  );
 }
 
 function selects(target: IgnoreRule["target"], object: KubeObject): boolean {
@@ -128,7 +139,13 @@ type Instance = { path: ReadonlyArray<string | number>; text: string; reason: st
 /** Every concrete instance of `paths` that `desired` sets and `live` also holds. */
 function instancesIn(paths: readonly IgnoredPath[], desired: unknown, live: unknown): Instance[] {
   const out: Instance[] = [];
-  const walk = (rule: IgnoredPath, rest: readonly PathSegment[], d: unknown, l: unknown, at: Array<string | number>) => {
+  const walk = (
+    rule: IgnoredPath,
+    rest: readonly PathSegment[],
+    d: unknown,
+    l: unknown,
+    at: Array<string | number>,
+  ) => {
     const [head, ...tail] = rest;
     if (!head) {
       if (d !== undefined && l !== undefined) out.push({ path: at, text: rule.text, reason: rule.reason });

@@ -175,8 +175,16 @@ describe("serverless.yml packaged offline", () => {
 
   it("gives no function a wildcard action or resource, but exactly its state-bucket key prefixes", () => {
     // A state grant is `${StateBucket.Arn}/<prefix>*`: every key under one prefix, nothing else.
-    const statePrefix = /^\{"Fn::Sub":"\$\{StateBucket\.Arn\}\/[a-z0-9][a-z0-9._-]*\/(?:[a-z0-9][a-z0-9._-]*\/)*\*"\}$/;
-    for (const id of ["WebhookRole", "WorkerRole", "HealthRole", "DriftRole", "ImagesIntakeRole", "ImagesRole"]) {
+    const statePrefix =
+      /^\{"Fn::Sub":"\$\{StateBucket\.Arn\}\/[a-z0-9][a-z0-9._-]*\/(?:[a-z0-9][a-z0-9._-]*\/)*\*"\}$/;
+    for (const id of [
+      "WebhookRole",
+      "WorkerRole",
+      "HealthRole",
+      "DriftRole",
+      "ImagesIntakeRole",
+      "ImagesRole",
+    ]) {
       // Prepare
       const policies = resource(id).Properties.Policies as {
         PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
@@ -567,7 +575,11 @@ describe("serverless.yml: the state bucket", () => {
     const objects = (prefix: string) => [{ "Fn::Sub": `\${StateBucket.Arn}/${prefix}*` }];
     expect(s3Statements("HealthRole")).toEqual([
       { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [{ "Fn::GetAtt": ["StateBucket", "Arn"] }] },
-      { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: objects("verdicts/") },
+      {
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        Resource: objects("verdicts/"),
+      },
     ]);
     expect(s3Statements("WorkerRole")).toEqual([
       { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [{ "Fn::GetAtt": ["StateBucket", "Arn"] }] },

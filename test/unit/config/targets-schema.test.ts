@@ -275,7 +275,7 @@ describe("dependsOn", () => {
       ),
     ).toEqual([
       "targets[3].dependsOn[0]: a target cannot depend on itself",
-      "targets[3].dependsOn[1]: unknown target \"nope\" (known: a, b, c, d)",
+      'targets[3].dependsOn[1]: unknown target "nope" (known: a, b, c, d)',
       "targets[2].dependsOn: dependsOn forms a cycle: a → b → c → a",
     ]);
   });

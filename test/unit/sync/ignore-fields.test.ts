@@ -110,7 +110,9 @@ describe("ignoreFields", () => {
     // Assess
     expect(ignoring?.ignored).toEqual([".webhooks[].clientConfig.caBundle (ignore[0])"]);
     const bundles = (o: KubeObject | undefined) =>
-      (o?.webhooks as Array<{ clientConfig: { caBundle?: string } }>).map((w) => w.clientConfig.caBundle);
+      (o?.webhooks as Array<{ clientConfig: { caBundle?: string } }> | undefined)?.map(
+        (w) => w.clientConfig.caBundle,
+      );
     expect(bundles(ignoring?.compareDesired)).toEqual([undefined, undefined]);
     expect(bundles(ignoring?.dryRun)).toEqual(["injected", "injected"]);
     expect(bundles(ignoring?.write)).toEqual([undefined, undefined]);
