@@ -12,14 +12,16 @@ import { adHocTarget, selectTarget } from "../../lib/app/cli-target.ts";
 import { planImagesCommand, readImageEvent } from "../../lib/app/images-plan-command.ts";
 import { loadTargetObjects } from "../../lib/app/load-target-objects.ts";
 import { repairInventory } from "../../lib/app/repair-inventory-command.ts";
+import { healthSubjectsOf } from "../../lib/app/start-health-wait.ts";
 import { readTargetStatuses, type StatusQuery, withLastDeployments } from "../../lib/app/status-command.ts";
 import { runSyncCommand, type SyncProgress } from "../../lib/app/sync-command.ts";
 import { validateTargets } from "../../lib/app/validate-targets-command.ts";
-import { type HealthWaitResult, waitForHealth } from "../../lib/app/wait-for-health.ts";
+import { type HealthWaitResult, waitForSubjects } from "../../lib/app/wait-for-health.ts";
 import { adHocFlagHints, cliErrorJson, formatCliError } from "../../lib/cli/format-cli-error.ts";
 import { formatHealthProgress, formatHealthWaitResult, healthWaitJson } from "../../lib/cli/format-health.ts";
 import { formatImagesPlan, imagesPlanJson } from "../../lib/cli/format-images-plan.ts";
 import { formatInventoryRepair } from "../../lib/cli/format-inventory-repair.ts";
+import { formatLifecyclePlan, formatLifecycleStep } from "../../lib/cli/format-lifecycle.ts";
 import { formatProgress } from "../../lib/cli/format-progress.ts";
 import { formatStatusTable, statusJson } from "../../lib/cli/format-status.ts";
 import { formatSkippedFiles, formatSyncResult, syncResultJson } from "../../lib/cli/format-sync-result.ts";
@@ -29,6 +31,7 @@ import { applySetParentName, parseTargetsYaml, type Target } from "../../lib/con
 import { ConfigError } from "../../lib/errors.ts";
 import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { isImageAutomationFile } from "../../lib/images/plan-image-update.ts";
+import { describePlan } from "../../lib/lifecycle/describe-plan.ts";
 import { createProcessRenderer } from "../../lib/render/adapters/process-renderer.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import { createGitHubDeploymentReporter } from "../../lib/reporting/adapters/github-deployment-reporter.ts";
@@ -197,6 +200,19 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
         renderer: cliRenderer(io),
         readTree: local.readTree,
         ...(progress ? { onProgress: progress.onProgress } : {}),
+        // Hooks and waves: each step is waited for in-process (a person watches the CLI).
+        lifecycle: {
+          waitForStep: (step) =>
+            waitForRollout(run, connection, {
+              target,
+              subjects: step.subjects,
+              applySetId: step.applySetId,
+              timeoutSeconds: args.timeoutSeconds ?? target.health.timeoutSeconds,
+            }),
+          onStep: (event) => {
+            if (args.output === "text") io.stderr(`${formatLifecycleStep(event, p)}\n`);
+          },
+        },
       },
       {
         target,
@@ -227,17 +243,27 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
       ...(args.summary ? { showDiffs: false } : {}),
       ...(args.fullDiff ? {} : { maxDiffBytes: MAX_TERMINAL_DIFF_BYTES }),
     });
-    io.stdout(`${report}\n${skips === "" ? "" : `${skips}\n`}`);
+    const order = synced.lifecycle ? `${formatLifecyclePlan(synced.lifecycle, p)}\n` : "";
+    io.stdout(`${order}${report}\n${skips === "" ? "" : `${skips}\n`}`);
   }
   const timeoutSeconds = args.timeoutSeconds ?? target.health.timeoutSeconds;
-  const health = args.wait
-    ? await waitForRollout(run, connection, { target, result, timeoutSeconds })
-    : undefined;
+  // A multi-step sync waited for every step already; its last step's health is the run's.
+  const health = synced.failedStep
+    ? synced.failedStep.health
+    : args.wait && !(synced.lifecycle && mode === "apply")
+      ? await waitForRollout(run, connection, {
+          target,
+          subjects: healthSubjectsOf(result),
+          applySetId: result.applySetId,
+          timeoutSeconds,
+        })
+      : undefined;
   if (args.output === "json") {
     io.stdout(
       `${JSON.stringify(
         {
           ...syncResultJson(result, context),
+          ...(synced.lifecycle ? { order: describePlan(synced.lifecycle) } : {}),
           skipped,
           ...(health ? { health: healthWaitJson(health, timeoutSeconds) } : {}),
         },
@@ -265,13 +291,13 @@ async function syncCommand(run: Run, mode: "plan" | "apply"): Promise<number> {
 async function waitForRollout(
   run: Run,
   connection: KubeConnection,
-  input: Parameters<typeof waitForHealth>[1],
+  input: Parameters<typeof waitForSubjects>[1],
 ): Promise<HealthWaitResult> {
   const { io, p, args } = run;
   let last = "";
   let shown = false;
   try {
-    return await waitForHealth(
+    return await waitForSubjects(
       {
         cluster: connection.cluster,
         now: io.now,

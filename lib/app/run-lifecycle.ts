@@ -473,3 +473,36 @@ function stepFailure(
     cause: error,
   });
 }
+
+/** The steps' sync results as one (outcomes and counts summed): what the final report lists. */
+export function mergeResults(reports: readonly StepReport[]): SyncResult {
+  const results = reports.flatMap((r) => (r.result ? [r.result] : []));
+  const last = results.at(-1);
+  const first = results[0];
+  if (!first || !last) {
+    throw new Error("a run without a wave step cannot be reported");
+  }
+  const sum = (pick: (r: SyncResult) => number) => results.reduce((n, r) => n + pick(r), 0);
+  return {
+    ...last,
+    previousRevision: first.previousRevision,
+    drift: results.some((r) => r.drift),
+    changed: results.some((r) => r.changed) || reports.some((r) => r.wrote),
+    outcomes: results.flatMap((r) => r.outcomes),
+    counts: {
+      created: sum((r) => r.counts.created),
+      updated: sum((r) => r.counts.updated),
+      unchanged: sum((r) => r.counts.unchanged),
+      pruned: sum((r) => r.counts.pruned),
+      skipped: sum((r) => r.counts.skipped),
+    },
+    dryRunFallbacks: sum((r) => r.dryRunFallbacks),
+    requests: {
+      reads: sum((r) => r.requests.reads),
+      writes: sum((r) => r.requests.writes),
+      dryRuns: sum((r) => r.requests.dryRuns),
+      listPages: sum((r) => r.requests.listPages),
+    },
+    parentUpdated: results.some((r) => r.parentUpdated),
+  };
+}

@@ -47,8 +47,21 @@ export async function waitForHealth(
   deps: WaitForHealthDeps,
   input: { target: Target; result: SyncResult; timeoutSeconds: number },
 ): Promise<HealthWaitResult> {
+  return await waitForSubjects(deps, {
+    target: input.target,
+    subjects: healthSubjectsOf(input.result),
+    applySetId: input.result.applySetId,
+    timeoutSeconds: input.timeoutSeconds,
+  });
+}
+
+/** Waits until `subjects` (members, or a step's hooks) are healthy, one failed, or `timeoutSeconds` passed. */
+export async function waitForSubjects(
+  deps: WaitForHealthDeps,
+  input: { target: Target; subjects: readonly HealthSubject[]; applySetId: string; timeoutSeconds: number },
+): Promise<HealthWaitResult> {
   const rules = compileHealthRules(input.target.health.checks);
-  const applied = healthSubjectsOf(input.result);
+  const applied = input.subjects;
   const subjects: HealthSubject[] = applied.filter((s) => needsLiveRead(subjectGroupKind(s), rules));
   const started = deps.now().getTime();
   const deadline = started + input.timeoutSeconds * 1000;
@@ -67,7 +80,8 @@ export async function waitForHealth(
       cluster: deps.cluster,
       subjects,
       rules,
-      applySetId: input.result.applySetId,
+      applySetId: input.applySetId,
+      target: input.target.name,
     });
     const base = { assessment, applied: applied.length, elapsedMs: elapsed(), checks: check };
     if (assessment.verdict === "current") return { outcome: "healthy", ...base };

@@ -14,7 +14,8 @@ export const LIFECYCLE_ANNOTATION = "pullbridge.dev/lifecycle";
 const cursorSchema = z.object({
   /** The run: one per sync job that started a sequence (its retries share it). */
   run: z.string().min(1).max(64),
-  sha: z.string().regex(/^[0-9a-f]{40}$/),
+  /** The commit (or, for the CLI, the revision it describes the checkout with). */
+  sha: z.string().min(1).max(100),
   /** The step last started (0-based). */
   step: z.number().int().nonnegative(),
   steps: z.number().int().positive(),

@@ -19,9 +19,11 @@ import { afterEach, describe, expect, inject, it } from "vitest";
 import type { TargetInput } from "../../lib/config/targets.ts";
 import { createS3ObjectStore } from "../../lib/state/adapters/s3-object-store.ts";
 import { type Bridge, type BridgeOptions, startBridge } from "../support/bridge.ts";
+import { pullbridge } from "../support/cli-process.ts";
 import { FAULT_LABEL } from "../support/control-plane/rolling-cluster.ts";
+import { createGitRepo } from "../support/git-repo.ts";
 import { HEALTH_IDENTITY } from "../support/health-reader.ts";
-import { kubeConfigFor } from "../support/kube.ts";
+import { createTestNamespace, kubeConfigFor } from "../support/kube.ts";
 import { testRenderer } from "../support/renderer.ts";
 import { createTestBucket, testS3Client } from "../support/s3.ts";
 
@@ -625,3 +627,56 @@ async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Prom
     await sleep(500);
   }
 }
+
+describe("the CLI", () => {
+  it("`pullbridge diff` shows the order; `pullbridge sync --wait` runs the steps in-process, printing each", async () => {
+    // Prepare: a checkout with a pre-sync Job, two waves and a post-sync Job
+    const namespace = await createTestNamespace("cli-lifecycle");
+    const repo = await createGitRepo();
+    try {
+      await repo.commitFiles(
+        {
+          "deploy/migrate.yaml": job("migrate", { "argocd.argoproj.io/hook": "PreSync" }, { generate: true }),
+          "deploy/db.yaml": statefulSet("db", { "argocd.argoproj.io/sync-wave": "0" }),
+          "deploy/app.yaml": deployment("app", { "argocd.argoproj.io/sync-wave": "1" }),
+          "deploy/smoke.yaml": job("smoke", { "argocd.argoproj.io/hook": "PostSync" }),
+        },
+        "manifests",
+      );
+      const flags = [
+        "-n",
+        namespace,
+        "--target",
+        "web",
+        "--kubeconfig",
+        join(inject("controlPlane").dir, "admin.kubeconfig"),
+      ];
+
+      // Act
+      const diff = await pullbridge(["diff", "deploy", ...flags], { cwd: repo.dir });
+      const jobsAfterDiff = await jobsIn(namespace);
+      const sync = await pullbridge(["sync", "deploy", ...flags, "--wait", "--timeout", "90"], {
+        cwd: repo.dir,
+      });
+
+      // Assess
+      expect(diff.stdout).toMatch(
+        /Order:\n\s+1\. pre-sync\s+Job\.batch migrate-[0-9a-f]{10} \(Argo CD hook; delete: before-hook-creation\)\n\s+2\. wave 0\s+StatefulSet\.apps db\n\s+3\. wave 1\s+Deployment\.apps app, then prune what left Git\n\s+4\. post-sync\s+Job\.batch smoke /,
+      );
+      expect(jobsAfterDiff).toEqual([]);
+      expect(sync.code).toBe(0);
+      const steps = sync.stderr.split("\n").filter((l) => l.startsWith("step "));
+      expect(steps).toEqual([
+        expect.stringMatching(/^step 1\/4 pre-sync: 1 hook created — healthy in /),
+        expect.stringMatching(/^step 2\/4 wave 0: 1 created, 0 updated, 0 unchanged — healthy in /),
+        expect.stringMatching(/^step 3\/4 wave 1: 1 created, 0 updated, 0 unchanged — healthy in /),
+        expect.stringMatching(/^step 4\/4 post-sync: 1 hook created — healthy in /),
+      ]);
+      const jobs = await jobsIn(namespace);
+      expect(jobs.map((j) => j.metadata?.name).sort()).toEqual([expect.stringMatching(/^migrate-/), "smoke"]);
+      expect(jobs.every((j) => j.status?.conditions?.some((c) => c.type === "Complete"))).toBe(true);
+    } finally {
+      await repo.remove();
+    }
+  });
+});
