@@ -18,6 +18,7 @@ import {
 import { buildDashboardBody } from "./dashboard.ts";
 import { buildIamResources } from "./iam.ts";
 import { buildOptionalResources } from "./optional-resources.ts";
+import { buildVpc, LAMBDA_VPC_ACCESS_POLICY, type VpcParams } from "./vpc.ts";
 
 /** Lambda's SQS guidance: the queue's visibility timeout is at least 6 × the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -62,9 +63,21 @@ export function loadDeploymentVars(input: {
   eksAccessGroup: string;
   eksHealthAccessGroup?: string;
   alarmEmail: string;
+  /** Private endpoints: the worker and health functions in a VPC, and its endpoints (infra/vpc.ts). */
+  vpc?: VpcParams;
 }) {
   // Throws ConfigError naming the field (e.g. `targets[1].cluster: unknown cluster "prd"`): package fails.
   const config = parseTargetsYaml(readFileSync(input.targetsFile, "utf8"), input.targetsFile);
+  // Checked before anything is built: a wrong id fails `package` naming the parameter.
+  const vpc = buildVpc(
+    input.vpc ?? {
+      vpcSubnetIds: "",
+      vpcSecurityGroupIds: "",
+      vpcEndpoints: "",
+      vpcId: "",
+      vpcRouteTableIds: "",
+    },
+  );
   const packaged = join(import.meta.dirname, "..", PACKAGED_TARGETS_FILE);
   mkdirSync(dirname(packaged), { recursive: true });
   writeFileSync(packaged, packTargets(config, input.targetsFile));
@@ -100,7 +113,10 @@ export function loadDeploymentVars(input: {
         health: [{ prefix: VERDICTS_PREFIX, access: "read-write" }],
         worker: [{ prefix: VERDICTS_PREFIX, access: "read" }],
       },
+      vpcPolicyArns: vpc.inVpc ? [LAMBDA_VPC_ACCESS_POLICY] : [],
     }),
+    functionVpc: vpc.functionVpc,
+    vpcResources: vpc.resources,
     optionalResources: buildOptionalResources({
       eksAccessCluster: input.eksAccessCluster,
       eksAccessGroup: input.eksAccessGroup,

@@ -26,11 +26,12 @@ function ssmParameterArn(name: string) {
   return sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${path}`);
 }
 
-function role(functionKey: string, statements: Statement[]): CfnObject {
+function role(functionKey: string, statements: Statement[], managedPolicyArns: unknown[] = []): CfnObject {
   return {
     Type: "AWS::IAM::Role",
     Properties: {
       Description: `pullbridge ${functionKey} function (least privilege)`,
+      ...(managedPolicyArns.length === 0 ? {} : { ManagedPolicyArns: managedPolicyArns }),
       AssumeRolePolicyDocument: {
         Version: "2012-10-17",
         Statement: [
@@ -95,6 +96,21 @@ export function statePrefixStatements(grants: readonly StateGrant[], field = "st
   return statements;
 }
 
+/**
+ * `sts:AssumeRole` on exactly the roles the targets file names for this function: the worker its
+ * clusters' `roleArn`, the health consumer their `healthRoleArn` (or `roleArn` where none is set).
+ * Nothing when no cluster names a role.
+ */
+export function assumeRoleStatements(config: TargetsFile, fn: "worker" | "health"): Statement[] {
+  const arns = new Set<string>();
+  for (const c of Object.values(config.clusters)) {
+    if (c.type !== "eks") continue;
+    const arn = fn === "health" ? (c.healthRoleArn ?? c.roleArn) : c.roleArn;
+    if (arn !== undefined) arns.add(arn);
+  }
+  return arns.size === 0 ? [] : [{ Effect: "Allow", Action: ["sts:AssumeRole"], Resource: [...arns].sort() }];
+}
+
 /** Renders the roles as CloudFormation resources (`WebhookRole`, `WorkerRole`, `HealthRole`, `DriftRole`, `ImagesIntakeRole`, `ImagesRole`). */
 export function buildIamResources(input: {
   region: string;
@@ -104,14 +120,19 @@ export function buildIamResources(input: {
   githubSecretParameters: readonly string[];
   /** Key prefixes of the state bucket each function may use (none unless listed). */
   stateGrants?: Partial<Record<FunctionKey, readonly StateGrant[]>>;
+  /** Managed policies for the functions placed in a VPC (infra/vpc.ts: the ENI permissions). */
+  vpcPolicyArns?: readonly unknown[];
 }): { Resources: Record<string, CfnObject> } {
+  const vpcPolicies = [...(input.vpcPolicyArns ?? [])];
   const state = (key: FunctionKey) =>
     statePrefixStatements(input.stateGrants?.[key] ?? [], `stateGrants.${key}`);
   const queueArn = { "Fn::GetAtt": ["JobsQueue", "Arn"] };
   const imagesQueueArn = { "Fn::GetAtt": ["ImagesQueue", "Arn"] };
   const healthQueueArn = { "Fn::GetAtt": ["HealthQueue", "Arn"] };
+  // A cluster reached through a role is described with that role's credentials: the function's
+  // own policy needs only sts:AssumeRole on it (crossAccountRoleStatement).
   const eksArns = Object.values(input.config.clusters).flatMap((c) =>
-    c.type === "eks"
+    c.type === "eks" && c.roleArn === undefined
       ? [sub(`arn:\${AWS::Partition}:eks:${c.region ?? input.region}:\${AWS::AccountId}:cluster/${c.name}`)]
       : [],
   );
@@ -173,6 +194,8 @@ export function buildIamResources(input: {
       Resource: [...input.githubSecretParameters.map(ssmParameterArn), ...kubeconfigSsm],
     },
   ];
+  worker.push(...assumeRoleStatements(input.config, "worker"));
+  health.push(...assumeRoleStatements(input.config, "health"));
   for (const statements of [worker, health]) {
     if (eksArns.length > 0)
       statements.push({ Effect: "Allow", Action: ["eks:DescribeCluster"], Resource: eksArns });
@@ -198,8 +221,8 @@ export function buildIamResources(input: {
           Resource: [ssmParameterArn(input.webhookSecretParameter)],
         },
       ]),
-      WorkerRole: role("worker", worker),
-      HealthRole: role("health", health),
+      WorkerRole: role("worker", worker, vpcPolicies),
+      HealthRole: role("health", health, vpcPolicies),
       DriftRole: role("drift", [
         logStatement("drift"),
         ...state("drift"),

@@ -22,6 +22,13 @@ module.exports = async ({ options, resolveVariable }) => {
     eksAccessGroup: await param("eksAccessGroup"),
     eksHealthAccessGroup: await param("eksHealthAccessGroup"),
     alarmEmail: await param("alarmEmail"),
+    vpc: {
+      vpcSubnetIds: await param("vpcSubnetIds"),
+      vpcSecurityGroupIds: await param("vpcSecurityGroupIds"),
+      vpcEndpoints: String(await param("vpcEndpoints")),
+      vpcId: await param("vpcId"),
+      vpcRouteTableIds: await param("vpcRouteTableIds"),
+    },
   });
   return cached;
 };

@@ -24,7 +24,7 @@ export type KubeConnection = {
 /** Finds the kubeconfig (or explains there is none) without connecting. */
 export function findKubeconfig(options: {
   kubeconfig: string | undefined;
-  env: Readonly<Record<string, string | undefined>>;
+  env: { readonly KUBECONFIG?: string | undefined };
 }): KubeconfigLocation | undefined {
   return locateKubeconfig({
     flag: options.kubeconfig,
@@ -38,7 +38,7 @@ export function findKubeconfig(options: {
 export async function connectKubeconfig(options: {
   kubeconfig: string | undefined;
   context: string | undefined;
-  env: Readonly<Record<string, string | undefined>>;
+  env: { readonly KUBECONFIG?: string | undefined };
 }): Promise<KubeConnection> {
   const location = findKubeconfig(options);
   if (!location) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `pullbridge` CLI entry point (composition root): the process's streams, environment and
- * clock in, an exit code out. Everything else is in run-cli.ts and lib/app.
+ * clock in, an exit code out. run-cli.ts dispatches to the commands in commands/, which call lib/app.
  */
 import { readTerminalEnv } from "../../lib/config/terminal-env.ts";
 import { runCli } from "./run-cli.ts";

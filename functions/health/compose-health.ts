@@ -16,7 +16,7 @@ import type { HealthCheckQueue } from "../../lib/health/health-check-queue.ts";
 import type { HealthBackoff } from "../../lib/health/health-schedule.ts";
 import type { JobQueue } from "../../lib/jobs/job-queue.ts";
 import type { ObjectStore } from "../../lib/state/object-store.ts";
-import { composeClusterConnector } from "../worker/compose-cluster-connector.ts";
+import { type AwsEndpoints, composeClusterConnector } from "../worker/compose-cluster-connector.ts";
 import { createHealthHandler } from "./create-handler.ts";
 
 /** A check takes a second or two; a token with a minute left is plenty. */
@@ -41,6 +41,8 @@ export type HealthWiring = {
   defaultKubeconfigPath?: string | undefined;
   /** How kubeconfig text becomes an endpoint (default: inline credentials only; local mode: client-node). */
   kubeconfigEndpoint?: KubeconfigEndpoint | undefined;
+  /** STS / EKS endpoints other than AWS's (tests: the emulators). */
+  awsEndpoints?: AwsEndpoints | undefined;
   now?: () => Date;
   /** Sees every cluster client the consumer connects (the test bridge counts their requests). */
   onClusterClient?: (client: ClusterPort) => void;
@@ -51,6 +53,10 @@ export function composeHealth(wiring: HealthWiring) {
   const now = wiring.now ?? (() => new Date());
   const connect = composeClusterConnector({
     targets: wiring.targets,
+    functionName: "health",
+    awsEndpoints: wiring.awsEndpoints,
+    // The job's keys (target, delivery id) are on the logger: the session name stays per cluster.
+    onAssumedRole: (event) => wiring.logger.info("assumed cluster role", { ...event }),
     secrets: wiring.secrets,
     tokenMarginMs: TOKEN_MARGIN_MS,
     now,

@@ -34,6 +34,7 @@ import { composeHealth } from "../health/compose-health.ts";
 import type { LambdaHttpHandler } from "../http/serve-lambda-http.ts";
 import { createImageIntakeHandler, createImageUpdaterHandler } from "../images/create-handler.ts";
 import { createWebhookHandler } from "../webhook/create-handler.ts";
+import type { AwsEndpoints } from "../worker/compose-cluster-connector.ts";
 import { composeWorker } from "../worker/compose-worker.ts";
 import { lambdaContext } from "./lambda-context.ts";
 import { createQueueWithDlq, type QueueWithDlq } from "./local-queues.ts";
@@ -61,6 +62,12 @@ export type LocalCompositionOptions = {
   secrets: SecretReader;
   /** Signs EKS tokens; the AWS SDK's default chain unless given. */
   awsCredentials?: AwsCredentials | AwsCredentialsProvider;
+  /** STS / EKS endpoints other than AWS's (tests: the emulators); the SDK's `AWS_ENDPOINT_URL_*` work too. */
+  awsEndpoints?: AwsEndpoints | undefined;
+  /** Region of EKS clusters that name none. */
+  region?: string | undefined;
+  /** The worker's and health consumer's clock (tests move it past a credential's expiry). */
+  now?: (() => Date) | undefined;
   /** What a cluster with `source: default` reads; `~/.kube/config` unless given. */
   defaultKubeconfigPath?: string | undefined;
   /** How kubeconfig text becomes an endpoint (default: inline credentials only, as in Lambda). */
@@ -123,6 +130,9 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
     github: options.github,
     secrets: options.secrets,
     ...(options.awsCredentials === undefined ? {} : { awsCredentials: options.awsCredentials }),
+    awsEndpoints: options.awsEndpoints,
+    region: options.region,
+    ...(options.now === undefined ? {} : { now: options.now }),
     sourceLimits: DEFAULT_SOURCE_LIMITS,
     renderer: options.renderer,
     maxReceiveCount: options.maxReceiveCount,
@@ -185,6 +195,9 @@ function composeHealthLoop(
     github: options.github,
     secrets: options.secrets,
     ...(options.awsCredentials === undefined ? {} : { awsCredentials: options.awsCredentials }),
+    awsEndpoints: options.awsEndpoints,
+    region: options.region,
+    ...(options.now === undefined ? {} : { now: options.now }),
     queue: port,
     jobs,
     stateStore: options.stateStore,

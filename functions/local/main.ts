@@ -270,6 +270,7 @@ async function main(): Promise<void> {
     driftIntervalSeconds: args.driftInterval,
     logLevel: args.logLevel,
     defaultKubeconfigPath: findKubeconfig({ kubeconfig: args.kubeconfig, env })?.path,
+    region: env.awsRegion,
     renderer: createProcessRenderer({ binaryPath: env.PULLBRIDGE_RENDERER_PATH }),
     stateStore: store && { endpoint: store.endpoint, bucket: store.bucket },
   }).catch((error: unknown) => {

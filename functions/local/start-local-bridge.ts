@@ -78,6 +78,8 @@ export type LocalBridgeOptions = {
   maxReceiveCount?: number;
   /** What a cluster with `source: default` reads (the caller's `$KUBECONFIG`); default `~/.kube/config`. */
   defaultKubeconfigPath?: string | undefined;
+  /** Region of EKS clusters that name none (`AWS_REGION`); their roles are assumed with the caller's AWS credentials. */
+  region?: string | undefined;
   /** Keep Powertools Metrics' warnings (default: silent; EMF itself is governed by POWERTOOLS_METRICS_DISABLED). */
   emitMetrics?: boolean;
   /** Powertools log level of the functions (JSON lines on stdout); default WARN. */
@@ -355,6 +357,7 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
       workerTimeoutMs: 15 * 60_000,
       secrets: createParametersSecretReader({}),
       defaultKubeconfigPath: options.defaultKubeconfigPath,
+      region: options.region,
       // The user's own kubeconfig: exec plugins (`aws eks get-token`), files and proxies.
       kubeconfigEndpoint: clientNodeKubeconfigEndpoint,
       logger: (serviceName) => new Logger({ serviceName, logLevel }),

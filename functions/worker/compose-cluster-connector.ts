@@ -1,9 +1,14 @@
 /**
  * The cluster connection every cluster-facing function builds the same way: EKS tokens from the
- * function's IAM role (or a kubeconfig from a secret, or a local file in local mode), cached
- * and renewed, behind lib/cluster's connector. Shared by the worker and the health consumer.
+ * function's IAM role or from the role a cluster names (assumed with STS, docs/clusters.md), or a
+ * kubeconfig from a secret (or a local file in local mode), cached and renewed, behind
+ * lib/cluster's connector. Shared by the worker, the health consumer and the CLI.
  */
 
+import {
+  type AssumedRoleEvent,
+  createAssumedRoleCredentials,
+} from "../../lib/cluster/adapters/assumed-role-credentials.ts";
 import { createClusterCredentialsResolver } from "../../lib/cluster/adapters/credentials-resolver.ts";
 import { createEksClusterInfoSource } from "../../lib/cluster/adapters/eks-cluster-info.ts";
 import type { AwsCredentials, AwsCredentialsProvider } from "../../lib/cluster/adapters/eks-token.ts";
@@ -15,9 +20,14 @@ import type { TargetsFile } from "../../lib/config/targets.ts";
 
 type Connect = ReturnType<typeof createClusterConnector>;
 
+/** Where the AWS APIs are, when not AWS itself (tests and local mode: the emulators). */
+export type AwsEndpoints = { sts?: string | undefined; eks?: string | undefined };
+
 /** A connector for `targets`; renews tokens `tokenMarginMs` before they expire and shows each client to `onClusterClient`. */
 export function composeClusterConnector(options: {
   targets: TargetsFile;
+  /** Which function connects: its session names, and which role of a cluster it assumes (health: `healthRoleArn`). */
+  functionName: "worker" | "health" | "cli";
   secrets: SecretReader;
   tokenMarginMs: number;
   now: () => Date;
@@ -27,12 +37,26 @@ export function composeClusterConnector(options: {
   defaultKubeconfigPath?: string | undefined;
   kubeconfigEndpoint?: KubeconfigEndpoint | undefined;
   onClusterClient?: ((client: ClusterPort) => void) | undefined;
+  awsEndpoints?: AwsEndpoints | undefined;
+  /** Told about each role assumed (the function logs it; the job's delivery id is in the log, not the session). */
+  onAssumedRole?: ((event: AssumedRoleEvent) => void) | undefined;
 }): Connect {
   const { now, tokenMarginMs } = options;
   const connect = createClusterConnector({
     config: options.targets,
     resolver: createClusterCredentialsResolver({
-      clusterInfo: createEksClusterInfoSource(),
+      clusterInfo: createEksClusterInfoSource({ endpoint: options.awsEndpoints?.eks }),
+      assumedRoles: createAssumedRoleCredentials({
+        functionName: options.functionName,
+        baseCredentials: options.awsCredentials,
+        region: options.region,
+        endpoint: options.awsEndpoints?.sts,
+        now,
+        // A role's credentials must outlive every token signed with them by the token margin.
+        refreshBeforeExpiryMs: tokenMarginMs,
+        ...(options.onAssumedRole === undefined ? {} : { onAssumed: options.onAssumedRole }),
+      }),
+      roleOf: options.functionName === "health" ? "health" : "worker",
       tokens: createEksTokenCache({
         credentials: options.awsCredentials ?? lazyDefaultProvider(),
         now,

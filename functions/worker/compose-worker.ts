@@ -18,7 +18,7 @@ import type { Renderer } from "../../lib/render/renderer-port.ts";
 import type { SourceLimits } from "../../lib/source/git-source.ts";
 import type { ObjectStore } from "../../lib/state/object-store.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
-import { composeClusterConnector } from "./compose-cluster-connector.ts";
+import { type AwsEndpoints, composeClusterConnector } from "./compose-cluster-connector.ts";
 import { createWorkerHandler } from "./create-handler.ts";
 
 /** A token must outlive the longest sync: refresh it when less than the Lambda timeout (max 15 min) remains. */
@@ -44,6 +44,8 @@ export type WorkerWiring = {
   defaultKubeconfigPath?: string | undefined;
   /** How kubeconfig text becomes an endpoint (default: inline credentials only; local mode: client-node). */
   kubeconfigEndpoint?: KubeconfigEndpoint | undefined;
+  /** STS / EKS endpoints other than AWS's (tests: the emulators). */
+  awsEndpoints?: AwsEndpoints | undefined;
   now?: () => Date;
   /** Engine tuning (tests shorten waits). */
   engine?: WorkerDeps["engine"];
@@ -62,6 +64,10 @@ export function composeWorker(wiring: WorkerWiring) {
   const now = wiring.now ?? (() => new Date());
   const connect = composeClusterConnector({
     targets: wiring.targets,
+    functionName: "worker",
+    awsEndpoints: wiring.awsEndpoints,
+    // The job's keys (target, delivery id) are on the logger: the session name stays per cluster.
+    onAssumedRole: (event) => wiring.logger.info("assumed cluster role", { ...event }),
     secrets: wiring.secrets,
     tokenMarginMs: TOKEN_MARGIN_MS,
     now,

@@ -39,7 +39,9 @@ export const handler = composeWorker({
   region: env.region,
   localMode: env.localMode,
   renderer:
-    env.rendererPath === undefined ? undefined : createProcessRenderer({ binaryPath: env.rendererPath }),
+    env.rendererPath === undefined
+      ? undefined
+      : createProcessRenderer({ binaryPath: env.rendererPath, limits: env.renderLimits }),
   logger: createServiceLogger(ServiceName.Worker),
   metrics: createServiceMetrics(ServiceName.Worker),
   stateStore,

@@ -4,46 +4,46 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"regexp"
 	"strings"
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/releaseutil"
 	"sigs.k8s.io/yaml"
 )
 
 // helmVersion is set at build time (-ldflags -X main.helmVersion=...).
 var helmVersion = "unknown"
 
-// renderHelm runs what `helm template --include-crds` runs (the install action in client-only
-// dry-run, `--is-upgrade` when asked) on a chart directory of the tree. Hooks come back apart from
-// the objects, in Helm's order, with their `helm.sh/hook` annotations: pullbridge runs them.
-func renderHelm(t *tree, target string, req *helmRequest) ([]renderedObject, []renderedObject, []string, error) {
+// renderHelm runs what `helm template --include-crds --no-hooks` runs (the install action in
+// client-only dry-run, `--is-upgrade` when asked) on a chart directory of the tree. Hooks are not
+// in the text (as with --no-hooks): they come back apart, in Helm's order, with their
+// `helm.sh/hook` annotations, and pullbridge runs them as hooks.
+func renderHelm(t *tree, target string, req *helmRequest) (rendered, error) {
 	if req == nil {
 		req = &helmRequest{}
 	}
 	chartFile := path.Clean(path.Join(target, "Chart.yaml"))
 	if _, ok := t.readRel(chartFile); !ok {
-		return nil, nil, nil, fail("render", target, "%s has no Chart.yaml", target)
+		return rendered{}, fail("render", target, "%s has no Chart.yaml", target)
 	}
 	chrt, err := loadChart(t, target)
 	if err != nil {
-		return nil, nil, nil, err
+		return rendered{}, err
 	}
 	if typ := chrt.Metadata.Type; typ != "" && typ != "application" {
-		return nil, nil, nil, fail("render", chartFile, "%s: chart type %q cannot be rendered (only application charts)", chartFile, typ)
+		return rendered{}, fail("render", chartFile, "%s: chart type %q cannot be rendered (only application charts)", chartFile, typ)
 	}
 	if deps := chrt.Metadata.Dependencies; deps != nil {
 		if err := action.CheckDependencies(chrt, deps); err != nil {
-			return nil, nil, nil, fail("remote", chartFile, "%s: %v: pullbridge fetches no chart repository; run `helm dependency build` and commit the charts/ directory", chartFile, err)
+			return rendered{}, fail("remote", chartFile, "%s: %v: pullbridge fetches no chart repository; run `helm dependency build` and commit the charts/ directory", chartFile, err)
 		}
 	}
-	vals, err := mergeValues(t, req)
+	vals, err := mergeValues(t, target, req)
 	if err != nil {
-		return nil, nil, nil, err
+		return rendered{}, err
 	}
 
 	install := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
@@ -63,7 +63,7 @@ func renderHelm(t *tree, target string, req *helmRequest) ([]renderedObject, []r
 	if req.KubeVersion != "" {
 		kv, err := chartutil.ParseKubeVersion(req.KubeVersion)
 		if err != nil {
-			return nil, nil, nil, fail("request", "", "invalid kube version %q: %v", req.KubeVersion, err)
+			return rendered{}, fail("request", "", "invalid kube version %q: %v", req.KubeVersion, err)
 		}
 		install.KubeVersion = kv
 	}
@@ -72,25 +72,58 @@ func renderHelm(t *tree, target string, req *helmRequest) ([]renderedObject, []r
 	rel, err := install.Run(chrt, vals)
 	if err != nil {
 		msg := cleanChartMessage(err.Error(), chrt.Name(), target)
-		return nil, nil, nil, fail("render", fileNamedIn(t, msg, chartFile), "%s", msg)
+		return rendered{}, fail("render", fileNamedIn(t, msg, chartFile), "%s", msg)
 	}
 
-	split := releaseutil.SplitManifests(rel.Manifest)
-	keys := make([]string, 0, len(split))
-	for k := range split {
-		keys = append(keys, k)
+	// What `helm template` prints with --no-hooks (cmd/helm/template.go): the manifest, trimmed,
+	// and a newline. The objects are Helm's own split of it (releaseutil.SplitManifests).
+	text := strings.TrimSpace(rel.Manifest) + "\n"
+	objects := []renderedObject{}
+	source := ""
+	for _, span := range splitManifests(text) {
+		doc := text[span[0]:span[1]]
+		// A document without its own `# Source:` line is a later document of the same file
+		// (a CRD file of several documents is printed as it is written).
+		if s, ok := sourceOf(doc); ok {
+			source = s
+		}
+		objects = append(objects, renderedObject{Start: span[0], End: span[1], Source: objectSource{File: templateFile(t, target, source)}})
 	}
-	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
-	objects := make([]renderedObject, 0, len(keys))
-	for _, k := range keys {
-		doc := split[k]
-		objects = append(objects, renderedObject{YAML: doc, Source: objectSource{File: templateFile(t, target, sourceOf(doc))}})
-	}
-	hooks := make([]renderedObject, 0, len(rel.Hooks))
+	hooks := make([]hookObject, 0, len(rel.Hooks))
 	for _, h := range rel.Hooks {
-		hooks = append(hooks, renderedObject{YAML: h.Manifest, Source: objectSource{File: templateFile(t, target, h.Path)}})
+		hooks = append(hooks, hookObject{YAML: h.Manifest, Source: objectSource{File: templateFile(t, target, h.Path)}})
 	}
-	return objects, hooks, []string{}, nil
+	return rendered{Text: text, Objects: objects, Hooks: hooks}, nil
+}
+
+// manifestSeparator is releaseutil's own document separator.
+var manifestSeparator = regexp.MustCompile("(?:^|\\s*\n)---\\s*")
+
+// splitManifests is releaseutil.SplitManifests returning where each document is in `text`
+// (as [start, end) byte offsets) instead of copies: the same trimmed documents, in order.
+func splitManifests(text string) [][2]int {
+	trimmed := strings.TrimSpace(text)
+	base := strings.Index(text, trimmed)
+	if trimmed == "" {
+		return nil
+	}
+	var spans [][2]int
+	from := 0
+	add := func(start, end int) {
+		doc := trimmed[start:end]
+		inner := strings.TrimSpace(doc)
+		if inner == "" {
+			return
+		}
+		lead := strings.Index(doc, inner)
+		spans = append(spans, [2]int{base + start + lead, base + start + lead + len(inner)})
+	}
+	for _, m := range manifestSeparator.FindAllStringIndex(trimmed, -1) {
+		add(from, m[0])
+		from = m[1]
+	}
+	add(from, len(trimmed))
+	return spans
 }
 
 // loadChart copies the chart directory into a private temporary directory and loads it with
@@ -127,16 +160,21 @@ func loadChart(t *tree, target string) (*chart.Chart, error) {
 
 // mergeValues reads the values files from the tree (in order, later wins, as repeated
 // `--values`) and puts the inline values last.
-func mergeValues(t *tree, req *helmRequest) (map[string]any, error) {
+func mergeValues(t *tree, target string, req *helmRequest) (map[string]any, error) {
 	base := map[string]any{}
-	for _, file := range req.ValuesFiles {
+	for i, file := range req.ValuesFiles {
 		content, ok := t.readRel(strings.TrimPrefix(file, "/"))
 		if !ok {
-			return nil, fail("render", file, "values file %s is not in the repository tree", file)
+			rel := path.Clean(strings.TrimPrefix(file, "/"))
+			if target == "." || strings.HasPrefix(rel, path.Clean(target)+"/") {
+				return nil, fail("render", file, "values file %s (helm.valuesFiles[%d]) does not exist at this commit", file, i)
+			}
+			// The tree holds the target's path and watch paths only: the caller knows which were fetched.
+			return nil, fail("render", file, "values file %s (helm.valuesFiles[%d]) is not among the target's files", file, i)
 		}
 		current := map[string]any{}
 		if err := yaml.Unmarshal(content, &current); err != nil {
-			return nil, fail("render", file, "%s: %v", file, err)
+			return nil, fail("render", file, "%s (helm.valuesFiles[%d]): %v", file, i, err)
 		}
 		base = mergeMaps(base, current)
 	}
@@ -166,10 +204,11 @@ func mergeMaps(a, b map[string]any) map[string]any {
 	return out
 }
 
-// sourceOf reads the `# Source: <chart>/templates/x.yaml` line Helm puts on every document.
-func sourceOf(doc string) string {
+// sourceOf reads the `# Source: <chart>/templates/x.yaml` line Helm puts before each file's output.
+func sourceOf(doc string) (string, bool) {
 	first, _, _ := strings.Cut(doc, "\n")
-	return strings.TrimSpace(strings.TrimPrefix(first, "# Source:"))
+	rest, ok := strings.CutPrefix(first, "# Source:")
+	return strings.TrimSpace(rest), ok
 }
 
 // templateFile maps a Helm source name (`<chart>/templates/x.yaml`,

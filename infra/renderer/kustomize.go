@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"sort"
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/konfig"
@@ -19,13 +20,13 @@ var kustomizeVersion = "unknown"
 // renderKustomize runs what `kustomize build <path>` runs (krusty with default options: legacy
 // sort order, root-only load restrictions per kustomization) on the confined tree, with origin
 // tracking switched on so each object names the file it came from.
-func renderKustomize(t *tree, target string) ([]renderedObject, error) {
+func renderKustomize(t *tree, target string) (rendered, error) {
 	kustFile, err := findKustomization(t, target)
 	if err != nil {
-		return nil, err
+		return rendered{}, err
 	}
 	if err := prescan(t, target, map[string]bool{}); err != nil {
-		return nil, err
+		return rendered{}, err
 	}
 	if injected, ok := withOriginAnnotations(t.files[kustFile]); ok {
 		t.override(kustFile, injected)
@@ -39,9 +40,9 @@ func renderKustomize(t *tree, target string) ([]renderedObject, error) {
 	resources, err := krusty.MakeKustomizer(opts).Run(t, t.abs(target))
 	if err != nil {
 		if u := networkAttempt(); u != "" {
-			return nil, fail("remote", kustFile, "%s: fetching %s is refused: rendering makes no network request; commit the file instead", kustFile, u)
+			return rendered{}, fail("remote", kustFile, "%s: fetching %s is refused: rendering makes no network request; commit the file instead", kustFile, u)
 		}
-		return nil, refinePluginError(t, kustFile, err)
+		return rendered{}, refinePluginError(t, kustFile, err)
 	}
 
 	origins := make([]objectSource, 0, resources.Size())
@@ -61,17 +62,24 @@ func renderKustomize(t *tree, target string) ([]renderedObject, error) {
 	// The same clean-up krusty does when origin annotations were not asked for, so the output
 	// is byte for byte what `kustomize build` prints.
 	if err := resources.RemoveOriginAnnotations(); err != nil {
-		return nil, err
+		return rendered{}, err
 	}
+	// What `kustomize build` writes (resmap.AsYaml): each object's YAML, `---` lines between.
+	var text strings.Builder
 	objects := make([]renderedObject, 0, len(origins))
 	for i, r := range resources.Resources() {
 		y, err := r.AsYAML()
 		if err != nil {
-			return nil, fail("render", origins[i].File, "serialising %s: %v", r.CurId(), err)
+			return rendered{}, fail("render", origins[i].File, "serialising %s: %v", r.CurId(), err)
 		}
-		objects = append(objects, renderedObject{YAML: string(y), Source: origins[i]})
+		if i > 0 {
+			text.WriteString("---\n")
+		}
+		start := text.Len()
+		text.Write(y)
+		objects = append(objects, renderedObject{Start: start, End: text.Len(), Source: origins[i]})
 	}
-	return objects, nil
+	return rendered{Text: text.String(), Objects: objects}, nil
 }
 
 // findKustomization returns the kustomization file of a directory, or a refusal naming it.
@@ -196,4 +204,75 @@ func fileNamedIn(t *tree, msg, fallback string) string {
 	return fallback
 }
 
-var _ = fmt.Sprintf
+// referenceTo finds the kustomization entry that asked for `outside` (an in-memory absolute path
+// outside the tree): the kustomization file, the field (`configMapGenerator[0].files[1]`) and
+// the entry as written. Generators, patches and replacements name files in many fields; any
+// string of a kustomization read during the render that resolves to the path is the one.
+func referenceTo(t *tree, outside string) (file, field, entry string, found bool) {
+	recognized := map[string]bool{}
+	for _, name := range konfig.RecognizedKustomizationFileNames() {
+		recognized[name] = true
+	}
+	for _, rel := range t.inputs() {
+		if !recognized[path.Base(rel)] {
+			continue
+		}
+		var doc any
+		if yaml.Unmarshal(t.files[rel], &doc) != nil {
+			continue
+		}
+		dir := t.abs(path.Dir(rel))
+		walkStrings(doc, "", func(at, s string) bool {
+			candidates := []string{s}
+			if _, after, ok := strings.Cut(s, "="); ok { // `key=path` in generators
+				candidates = append(candidates, after)
+			}
+			for _, c := range candidates {
+				resolved := c
+				if !path.IsAbs(c) {
+					resolved = path.Join(dir, c)
+				}
+				if c != "" && path.Clean(resolved) == outside {
+					file, field, entry, found = rel, at, c, true
+					return true
+				}
+			}
+			return false
+		})
+		if found {
+			return
+		}
+	}
+	return
+}
+
+// walkStrings calls fn with each string leaf of a decoded YAML document and its field path; it
+// stops once fn returns true.
+func walkStrings(node any, at string, fn func(at, s string) bool) bool {
+	switch v := node.(type) {
+	case string:
+		return fn(at, v)
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			next := k
+			if at != "" {
+				next = at + "." + k
+			}
+			if walkStrings(v[k], next, fn) {
+				return true
+			}
+		}
+	case []any:
+		for i, item := range v {
+			if walkStrings(item, fmt.Sprintf("%s[%d]", at, i), fn) {
+				return true
+			}
+		}
+	}
+	return false
+}

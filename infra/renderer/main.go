@@ -1,36 +1,41 @@
 // Command pullbridge-renderer renders one target of a repository tree with the reference
 // implementations (Kustomize's krusty and Helm's install action in client-only dry-run, i.e.
 // what `kustomize build` and `helm template` run). It reads one JSON request on stdin and
-// writes one JSON response on stdout. It never reads the host filesystem for inputs (the tree
-// arrives in the request), makes no network request and runs no plugin: see confine.go.
+// writes a JSON header line and the rendered text on stdout. It never reads the host filesystem
+// for inputs (the tree arrives in the request), makes no network request, runs no plugin (see
+// confine.go) and cannot grow past its memory bound (memory.go).
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"runtime/debug"
-	"runtime/metrics"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
 
 // request is the whole input: the tree, which directory to render, and how.
 type request struct {
-	// Files: repository-relative `/`-separated path → content (base64 in JSON).
+	// Files: repository-relative `/`-separated path → content (base64 in JSON). A symbolic link
+	// the caller followed is a file (or directory of files) here, with the content it points to.
 	Files map[string][]byte `json:"files"`
+	// Links: each followed symbolic link → the repository path it resolves to, so Kustomize's
+	// load restrictions see where a file really is, as they do on disk.
+	Links map[string]string `json:"links,omitempty"`
 	// Path: the target directory inside the tree (`.` for the root).
 	Path string `json:"path"`
 	// Mode: `kustomize` or `helm`.
-	Mode string `json:"mode"`
+	Mode string       `json:"mode"`
 	Helm *helmRequest `json:"helm,omitempty"`
 	// Limits: the helper enforces them itself so it can say which one was hit; the caller
-	// still kills the process past its own deadline.
+	// still kills the process past its own deadline. (The memory bound is a command-line flag:
+	// it must hold before the request is read.)
 	MaxOutputBytes int64 `json:"maxOutputBytes"`
-	MaxMemoryBytes int64 `json:"maxMemoryBytes"`
 	TimeoutMs      int64 `json:"timeoutMs"`
 }
 
@@ -47,9 +52,26 @@ type helmRequest struct {
 	IsUpgrade bool `json:"isUpgrade"`
 }
 
-// renderedObject is one object as YAML text plus where it came from.
-type renderedObject struct {
+// rendered is a render's result: the text the stock tool prints and where each object is in it.
+type rendered struct {
+	// Text: byte for byte what `kustomize build` / `helm template --include-crds --no-hooks` print.
+	Text    string
+	Objects []renderedObject
+	// Hooks: Helm hook objects (`helm.sh/hook`), in Helm's order, not part of Text.
+	Hooks []hookObject
+	Notes []string
+}
+
+// hookObject is one Helm hook: its YAML (hooks are few and small, so inline) and its template.
+type hookObject struct {
 	YAML   string       `json:"yaml"`
+	Source objectSource `json:"source"`
+}
+
+// renderedObject is one object: its bytes [Start, End) in the text, and where it came from.
+type renderedObject struct {
+	Start  int          `json:"start"`
+	End    int          `json:"end"`
 	Source objectSource `json:"source"`
 }
 
@@ -64,22 +86,26 @@ type objectSource struct {
 }
 
 type renderError struct {
-	// Code: outside-tree, remote, plugin, render, timeout, memory, output-too-large, request.
+	// Code: outside-tree, remote, plugin, render, timeout, output-too-large, request. (Memory is
+	// named by the caller: a Go process cannot report its own out-of-memory death.)
 	Code    string `json:"code"`
 	File    string `json:"file,omitempty"`
 	Message string `json:"message"`
 }
 
-type response struct {
+// header is the first line of stdout (JSON); exactly TextBytes bytes of rendered text follow it,
+// unescaped, so the output limit measures the text itself.
+type header struct {
 	Renderer string           `json:"renderer"`
 	Objects  []renderedObject `json:"objects"`
 	// Hooks: Helm hook objects (`helm.sh/hook`), in Helm's order; pullbridge runs them as hooks.
-	Hooks []renderedObject `json:"hooks"`
-	// Notes: things a user should know that are not errors (e.g. skipped Helm hooks).
+	Hooks []hookObject `json:"hooks"`
+	// Notes: things a user should know that are not errors.
 	Notes []string `json:"notes"`
 	// Inputs: every repository file the render read (the dependency closure), sorted.
-	Inputs []string     `json:"inputs"`
-	Error  *renderError `json:"error,omitempty"`
+	Inputs    []string     `json:"inputs"`
+	TextBytes int          `json:"textBytes"`
+	Error     *renderError `json:"error,omitempty"`
 }
 
 // renderFailure carries a classified error out of the renderers.
@@ -94,127 +120,122 @@ func fail(code, file, format string, args ...any) *renderFailure {
 var stdout = os.Stdout
 
 func main() {
+	maxMemory := flag.Int64("max-memory-bytes", 0, "bound on the process's memory (0: none)")
+	flag.Parse()
+	if err := boundMemory(*maxMemory); err != nil {
+		finish(header{Error: &renderError{Code: "request", Message: "cannot bound the renderer's memory: " + err.Error()}}, "")
+	}
 	confineProcess()
 	raw, err := io.ReadAll(os.Stdin)
 	if err != nil {
-		finish(response{Error: &renderError{Code: "request", Message: "reading the request: " + err.Error()}})
+		finish(header{Error: &renderError{Code: "request", Message: "reading the request: " + err.Error()}}, "")
 	}
 	var req request
 	if err := json.Unmarshal(raw, &req); err != nil {
-		finish(response{Error: &renderError{Code: "request", Message: "invalid request JSON: " + err.Error()}})
+		finish(header{Error: &renderError{Code: "request", Message: "invalid request JSON: " + err.Error()}}, "")
 	}
 	raw = nil
-	bound(req)
+	boundTime(req)
 
-	tree := newTree(req.Files)
-	var objects, hooks []renderedObject
-	var notes []string
+	tree := newTree(req.Files, req.Links)
+	var out rendered
 	var renderer string
 	switch req.Mode {
 	case "kustomize":
 		renderer = "kustomize " + kustomizeVersion
-		objects, err = renderKustomize(tree, req.Path)
+		out, err = renderKustomize(tree, req.Path)
 	case "helm":
 		renderer = "helm " + helmVersion
-		objects, hooks, notes, err = renderHelm(tree, req.Path, req.Helm)
+		out, err = renderHelm(tree, req.Path, req.Helm)
 	default:
 		err = fail("request", "", "unknown mode %q (want kustomize or helm)", req.Mode)
 	}
-	resp := response{Renderer: renderer, Objects: objects, Hooks: hooks, Notes: notes, Inputs: tree.inputs()}
+	resp := header{Renderer: renderer, Objects: out.Objects, Hooks: out.Hooks, Notes: out.Notes, Inputs: tree.inputs()}
 	if err != nil {
-		resp.Objects = nil
-		resp.Hooks = nil
-		resp.Error = classify(err, tree)
+		finish(header{Renderer: renderer, Inputs: resp.Inputs, Error: classify(err, tree)}, "")
 	}
-	if resp.Notes == nil {
-		resp.Notes = []string{}
-	}
-	if resp.Objects == nil {
-		resp.Objects = []renderedObject{}
-	}
-	var size int64
-	for _, o := range resp.Objects {
-		size += int64(len(o.YAML))
-	}
-	for _, o := range resp.Hooks {
-		size += int64(len(o.YAML))
+	size := int64(len(out.Text))
+	for _, h := range out.Hooks {
+		size += int64(len(h.YAML))
 	}
 	if req.MaxOutputBytes > 0 && size > req.MaxOutputBytes {
-		resp.Objects = []renderedObject{}
-		resp.Hooks = []renderedObject{}
-		resp.Error = &renderError{Code: "output-too-large", File: req.Path, Message: fmt.Sprintf(
-			"rendered output of %s is %d bytes, above the limit of %d bytes (maxOutputBytes)", req.Path, size, req.MaxOutputBytes)}
+		finish(header{Renderer: renderer, Inputs: resp.Inputs, Error: &renderError{Code: "output-too-large", File: req.Path, Message: fmt.Sprintf(
+			"rendered output of %s is %d bytes, above the limit of %d bytes (maxOutputBytes)", req.Path, size, req.MaxOutputBytes)}}, "")
 	}
-	finish(resp)
+	finish(resp, out.Text)
 }
 
 // classify prefers a confinement violation recorded by the tree (the precise cause) over the
-// wrapped message the library built around it.
+// wrapped message the library built around it, and makes every message name its file.
 func classify(err error, tree *tree) *renderError {
+	var e renderError
 	if v := tree.violation(); v != nil {
-		return &v.renderError
+		e = v.renderError
+		if e.Code == "outside-tree" {
+			if file, field, entry, ok := referenceTo(tree, e.File); ok {
+				e = renderError{Code: e.Code, File: file, Message: fmt.Sprintf(
+					"%s: %s reads %s, outside the repository tree: rendering reads only the files of the commit", file, field, entry)}
+			}
+		}
+	} else if f, ok := err.(*renderFailure); ok {
+		e = f.renderError
+	} else {
+		e = renderError{Code: "render", File: tree.lastRead(), Message: tree.clean(err.Error())}
 	}
-	if f, ok := err.(*renderFailure); ok {
-		return &f.renderError
+	for from, to := range tree.links {
+		if strings.Contains(e.Message, "'"+from+"' is not in or below") {
+			e.Message += fmt.Sprintf(" (%s is a symbolic link to %s; Kustomize reads a kustomization's files only in or below its directory)", from, to)
+		}
 	}
-	return &renderError{Code: "render", File: tree.lastRead(), Message: tree.clean(err.Error())}
+	if e.File != "" && !strings.Contains(e.Message, e.File) {
+		e.Message = e.File + ": " + e.Message
+	}
+	return &e
 }
 
-// finishing is taken once and never released: the first finisher (main, the timer or the
-// memory watchdog) writes the only response and exits.
+// finishing is taken once and never released: the first finisher (main or the timer) writes
+// the only response and exits.
 var finishing sync.Mutex
 
-func finish(resp response) {
+func finish(h header, text string) {
 	finishing.Lock()
-	if resp.Inputs == nil {
-		resp.Inputs = []string{}
+	if h.Inputs == nil {
+		h.Inputs = []string{}
 	}
-	sort.Strings(resp.Inputs)
-	if resp.Objects == nil {
-		resp.Objects = []renderedObject{}
+	sort.Strings(h.Inputs)
+	if h.Objects == nil || h.Error != nil {
+		h.Objects = []renderedObject{}
 	}
-	if resp.Hooks == nil {
-		resp.Hooks = []renderedObject{}
+	if h.Hooks == nil || h.Error != nil {
+		h.Hooks = []hookObject{}
 	}
-	if resp.Notes == nil {
-		resp.Notes = []string{}
+	if h.Notes == nil {
+		h.Notes = []string{}
 	}
-	out, _ := json.Marshal(resp)
-	_, _ = stdout.Write(out)
-	_, _ = stdout.Write([]byte("\n"))
-	if resp.Error != nil {
+	if h.Error != nil {
+		text = ""
+	}
+	h.TextBytes = len(text)
+	line, _ := json.Marshal(h)
+	w := bufio.NewWriterSize(stdout, 1<<16)
+	_, _ = w.Write(line)
+	_ = w.WriteByte('\n')
+	_, _ = w.WriteString(text)
+	_ = w.Flush()
+	if h.Error != nil {
 		os.Exit(1)
 	}
 	os.Exit(0)
 }
 
-// bound enforces the time and memory limits from inside, so the caller gets a named error
+// boundTime stops the render past its time limit from inside, so the caller gets a named error
 // rather than a bare kill (the caller's own kill stays the backstop).
-func bound(req request) {
-	if req.MaxMemoryBytes > 0 {
-		// A soft limit makes the GC work harder near the cap; the watchdog is the hard stop.
-		debug.SetMemoryLimit(req.MaxMemoryBytes * 8 / 10)
-		go watchMemory(uint64(req.MaxMemoryBytes))
-	}
+func boundTime(req request) {
 	if req.TimeoutMs > 0 {
 		go func() {
 			time.Sleep(time.Duration(req.TimeoutMs) * time.Millisecond)
-			finish(response{Error: &renderError{Code: "timeout", File: req.Path, Message: fmt.Sprintf(
-				"rendering %s took longer than %d ms (timeoutMs)", req.Path, req.TimeoutMs)}})
+			finish(header{Error: &renderError{Code: "timeout", File: req.Path, Message: fmt.Sprintf(
+				"rendering %s took longer than %d ms (timeoutMs)", req.Path, req.TimeoutMs)}}, "")
 		}()
-	}
-}
-
-func watchMemory(limit uint64) {
-	samples := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
-	for {
-		metrics.Read(samples)
-		used := samples[0].Value.Uint64() - samples[1].Value.Uint64()
-		if used > limit {
-			runtime.GC()
-			finish(response{Error: &renderError{Code: "memory", Message: fmt.Sprintf(
-				"rendering used more than %d bytes of memory (maxMemoryBytes)", limit)}})
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

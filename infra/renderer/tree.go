@@ -15,12 +15,15 @@ import (
 // resolves outside it (`../../..`, an absolute path) is refused by name.
 const treeRoot = "/pullbridge-tree"
 
-// tree is the commit's files as a read-only, in-memory kustomize filesystem. It has no
-// symlinks and no access to the host disk, records every file read (the render's dependency
-// closure) and the first attempt to leave it.
+// tree is the commit's files as a read-only, in-memory kustomize filesystem. It has no access
+// to the host disk, records every file read (the render's dependency closure) and the first
+// attempt to leave it. Symbolic links arrive followed (their content at their own path); where
+// each resolves is kept so CleanedAbs answers as the disk would (see links).
 type tree struct {
 	files map[string][]byte
 	mem   filesys.FileSystem
+	// links: followed symbolic link → the repository path it resolves to.
+	links map[string]string
 
 	mu        sync.Mutex
 	read      map[string]bool
@@ -29,7 +32,7 @@ type tree struct {
 	overrides map[string][]byte
 }
 
-func newTree(files map[string][]byte) *tree {
+func newTree(files map[string][]byte, links map[string]string) *tree {
 	mem := filesys.MakeFsInMemory()
 	clean := make(map[string][]byte, len(files))
 	for p, content := range files {
@@ -41,7 +44,30 @@ func newTree(files map[string][]byte) *tree {
 		_ = mem.WriteFile(treeRoot+"/"+rel, content)
 	}
 	_ = mem.MkdirAll(treeRoot)
-	return &tree{files: clean, mem: mem, read: map[string]bool{}, overrides: map[string][]byte{}}
+	cleanLinks := make(map[string]string, len(links))
+	for from, to := range links {
+		cleanLinks[path.Clean(from)] = path.Clean(to)
+	}
+	return &tree{files: clean, mem: mem, links: cleanLinks, read: map[string]bool{}, overrides: map[string][]byte{}}
+}
+
+// resolve maps a repository-relative path through the followed links it goes through (the
+// longest linked prefix first, until none is left), as the kernel resolves a path on disk.
+func (t *tree) resolve(rel string) string {
+	for range 40 {
+		replaced := false
+		for p := rel; p != "." && p != "/"; p = path.Dir(p) {
+			if to, ok := t.links[p]; ok {
+				rel = path.Join(to, strings.TrimPrefix(rel, p))
+				replaced = true
+				break
+			}
+		}
+		if !replaced {
+			return rel
+		}
+	}
+	return rel
 }
 
 // abs maps a repository-relative path to its place in the in-memory filesystem.
@@ -158,10 +184,10 @@ func (t *tree) override(rel string, content []byte) {
 var errReadOnly = fmt.Errorf("the repository tree is read-only during rendering")
 
 func (t *tree) Create(string) (filesys.File, error) { return nil, errReadOnly }
-func (t *tree) Mkdir(string) error                   { return errReadOnly }
-func (t *tree) MkdirAll(string) error                { return errReadOnly }
-func (t *tree) RemoveAll(string) error               { return errReadOnly }
-func (t *tree) WriteFile(string, []byte) error       { return errReadOnly }
+func (t *tree) Mkdir(string) error                  { return errReadOnly }
+func (t *tree) MkdirAll(string) error               { return errReadOnly }
+func (t *tree) RemoveAll(string) error              { return errReadOnly }
+func (t *tree) WriteFile(string, []byte) error      { return errReadOnly }
 
 func (t *tree) Open(p string) (filesys.File, error) {
 	rel, err := t.check(p)
@@ -186,11 +212,15 @@ func (t *tree) ReadDir(p string) ([]string, error) {
 	return t.mem.ReadDir(p)
 }
 
+// CleanedAbs resolves followed links like the on-disk filesystem (filepath.EvalSymlinks), so
+// Kustomize's root-only load restriction refuses a link out of a kustomization's directory
+// exactly as `kustomize build` does.
 func (t *tree) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
-	if _, err := t.check(p); err != nil {
+	rel, err := t.check(p)
+	if err != nil {
 		return "", "", err
 	}
-	return t.mem.CleanedAbs(p)
+	return t.mem.CleanedAbs(t.abs(t.resolve(rel)))
 }
 
 func (t *tree) Exists(p string) bool {

@@ -17,7 +17,8 @@ import { chooseRenderEngine } from "../render/choose-render-engine.ts";
 import { type RenderCapabilities, type RenderedDesired, renderDesired } from "../render/render-desired.ts";
 import type { RenderEngine, Renderer } from "../render/renderer-port.ts";
 import { sourcePathsOf, touchesTarget } from "../render/target-source-paths.ts";
-import type { SkippedFile, SourceTree } from "../source/git-source.ts";
+import { followSymlinks } from "../source/follow-symlinks.ts";
+import type { SkippedFile, SourceLimits, SourceTree } from "../source/git-source.ts";
 import type { JobContext } from "./worker-deps.ts";
 
 /** Reads the regular files inside `paths` (repository-relative directories), with the source's limits. */
@@ -31,6 +32,8 @@ export type LoadTargetDeps = {
   /** Helm install or upgrade (`.Release.IsUpgrade`): asked only when the target renders with Helm; install without it. */
   release?: (() => Promise<ReleaseMode>) | undefined;
   signal?: AbortSignal | undefined;
+  /** The source's limits, which followed symbolic links must stay within too (default: the worker's). */
+  sourceLimits?: SourceLimits | undefined;
 };
 
 export type LoadedTarget = RenderedDesired & {
@@ -72,7 +75,13 @@ export async function loadTargetObjects(
   target: Target,
   options: { discoverWatch?: boolean } = {},
 ): Promise<LoadedTarget> {
-  const { files, watch } = await readTargetTree(deps.readTree, target, options.discoverWatch === true);
+  const read = await readTargetTree(deps.readTree, target, options.discoverWatch === true);
+  const { watch } = read;
+  // Links are followed before the engine is chosen: a symlinked Chart.yaml makes a chart.
+  const files = followSymlinks(read.files, {
+    dirs: sourcePathsOf({ path: target.path, watch: [...target.watch, ...watch] }),
+    limits: deps.sourceLimits,
+  });
   const engine = chooseRenderEngine(target.render, files.keys(), target.path);
   refuseUnusedSettings(target, engine);
   const capabilities = engine === "helm" ? await deps.capabilities() : undefined;
@@ -81,13 +90,14 @@ export async function loadTargetObjects(
   try {
     rendered = await renderDesired(
       { renderer: deps.renderer },
-      { files, target, capabilities, release, signal: deps.signal },
+      { files, target, capabilities, release, signal: deps.signal, sourceLimits: deps.sourceLimits },
     );
   } catch (error) {
     throw withWatchHint(error, { ...target, watch: [...target.watch, ...watch] });
   }
-  // A rendered directory holds patches, values and templates by design: only plain targets report skipped files.
-  const skipped = engine === "plain" ? skippedFiles(files, target.path) : [];
+  // A rendered directory holds patches, values and templates by design: files that are not
+  // manifests are skipped (and listed) only in plain targets; what the source left out, in all.
+  const skipped = engine === "plain" ? skippedFiles(files, target.path) : [...(files.skipped ?? [])];
   if (rendered.desired.length === 0 && !target.allowEmpty) {
     throw emptyTargetError(target, { engine, files, skipped });
   }
@@ -96,7 +106,7 @@ export async function loadTargetObjects(
 }
 
 /**
- * A job's objects at `sha` (with the render notes and, for plain targets, the files it skipped),
+ * A job's objects at `sha` (with the render notes and the files it skipped),
  * and its cluster connection made at most once: before rendering for a Helm target
  * (`.Capabilities`), else when the caller plans. The fetched tree and the renderer's output are
  * not returned: the sync that follows holds only the desired objects.
@@ -123,6 +133,7 @@ export async function loadJobObjects(
       capabilities: async () => capabilitiesOf(await connect(), deps.signal),
       release: options.release,
       signal: deps.signal,
+      sourceLimits: deps.sourceLimits,
     },
     target,
   );

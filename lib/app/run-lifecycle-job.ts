@@ -20,7 +20,6 @@ import type { DesiredObject } from "../manifests/kube-object.ts";
 import { formatFailureDescription } from "../reporting/format-description.ts";
 import { truncateLine } from "../reporting/format-text.ts";
 import { readApplySetParent } from "../sync/applyset-parent.ts";
-import type { SyncResult } from "../sync/sync-result.ts";
 import { type Described, describeConclusion, failureMessage } from "./job-outcome.ts";
 import { loadJobObjects } from "./load-target-objects.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";

@@ -13,9 +13,7 @@ import {
   subjectGroupKind,
 } from "../health/assess-health.ts";
 import { compileHealthRules } from "../health/cel-health-rules.ts";
-import type { SyncResult } from "../sync/sync-result.ts";
 import { readLive } from "./read-health.ts";
-import { healthSubjectsOf } from "./start-health-wait.ts";
 
 export type HealthWaitOutcome = "healthy" | "failed" | "timed-out";
 
@@ -41,19 +39,6 @@ export type WaitForHealthDeps = {
 
 /** Seconds between checks: short at first (most small rollouts take seconds), then every 2 s. */
 const INTERVALS_MS = [500, 1000, 2000];
-
-/** Waits until the objects `result` applied are healthy, one failed, or `timeoutSeconds` passed. */
-export async function waitForHealth(
-  deps: WaitForHealthDeps,
-  input: { target: Target; result: SyncResult; timeoutSeconds: number },
-): Promise<HealthWaitResult> {
-  return await waitForSubjects(deps, {
-    target: input.target,
-    subjects: healthSubjectsOf(input.result),
-    applySetId: input.result.applySetId,
-    timeoutSeconds: input.timeoutSeconds,
-  });
-}
 
 /** Waits until `subjects` (members, or a step's hooks) are healthy, one failed, or `timeoutSeconds` passed. */
 export async function waitForSubjects(

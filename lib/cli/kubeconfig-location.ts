@@ -11,7 +11,7 @@ export type KubeconfigLocation = { path: string; from: "--kubeconfig" | "$KUBECO
 /** The kubeconfig to use, or undefined when there is none; a `--kubeconfig` that does not exist is an error. */
 export function locateKubeconfig(options: {
   flag: string | undefined;
-  env: Readonly<Record<string, string | undefined>>;
+  env: { readonly KUBECONFIG?: string | undefined };
   home: string;
   exists: (path: string) => boolean;
 }): KubeconfigLocation | undefined {

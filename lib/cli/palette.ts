@@ -57,7 +57,7 @@ export function createPalette(enabled: boolean): Palette {
  */
 export function shouldUseColour(options: {
   isTty: boolean;
-  env: Readonly<Record<string, string | undefined>>;
+  env: { readonly NO_COLOR?: string | undefined; readonly FORCE_COLOR?: string | undefined };
 }): boolean {
   const { env } = options;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;

@@ -1,5 +1,5 @@
 /**
- * Per-container cache of EKS tokens, one per (region, cluster). A warm worker reuses a token
+ * Per-container cache of EKS tokens, one per (identity, region, cluster). A warm worker reuses a token
  * for most of its 15-minute life instead of presigning on every job, and renews it a margin
  * before expiry so a sync that starts with the token never outlives it mid-apply.
  */
@@ -11,8 +11,19 @@ import {
   type EksToken,
 } from "./adapters/eks-token.ts";
 
-/** Which cluster a token is for. */
-export type EksTokenRequest = { readonly clusterName: string; readonly region: string };
+/** Which cluster a token is for, and who signs it: the cache's own credentials unless `identity` is given. */
+export type EksTokenRequest = {
+  readonly clusterName: string;
+  readonly region: string;
+  readonly identity?: AwsIdentity | undefined;
+};
+
+/**
+ * Credentials other than the cache's own (an assumed role), and a key naming them (the role ARN,
+ * also shown in messages): two clusters with one name and region in two accounts get two tokens,
+ * each signed by its own role.
+ */
+export type AwsIdentity = { readonly key: string; readonly credentials: AwsCredentialsProvider };
 
 /** Hands out a token that stays valid for at least the refresh margin. */
 export type EksTokenCache = { get(request: EksTokenRequest): Promise<EksToken> };
@@ -40,7 +51,7 @@ export function createEksTokenCache(options: EksTokenCacheOptions): EksTokenCach
 
   return {
     get(request) {
-      const key = `${request.region}/${request.clusterName}`;
+      const key = JSON.stringify([request.identity?.key ?? null, request.region, request.clusterName]);
       const cached = entries.get(key);
       const fresh =
         cached !== undefined &&
@@ -51,7 +62,7 @@ export function createEksTokenCache(options: EksTokenCacheOptions): EksTokenCach
       const pending = createToken({
         clusterName: request.clusterName,
         region: request.region,
-        credentials,
+        credentials: request.identity?.credentials ?? credentials,
         now: now(),
       });
       const entry: Entry = { pending };

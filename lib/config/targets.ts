@@ -10,6 +10,7 @@ import { compileCelExpression } from "../health/cel-health-rules.ts";
 import { lineColumnAt, locateOffset } from "../manifests/locate-yaml-node.ts";
 import { inAnyDirectory } from "../source/tree-selection.ts";
 import { parseIgnorePath } from "../sync/ignore-fields.ts";
+import { parseIamRoleArn, partitionOfRegion } from "./aws-regions.ts";
 import { configProblems, describeConfigIssue } from "./config-issues.ts";
 import { imageAutomationSchema } from "./image-policies.ts";
 
@@ -66,6 +67,21 @@ const impersonation = z
     "A Kubernetes identity to act as (impersonation headers); the worker's own identity needs the `impersonate` verb on it.",
   );
 
+const awsRegion = z
+  .string()
+  .min(1)
+  .refine(
+    (region) => partitionOfRegion(region) !== undefined,
+    "is not an AWS region (e.g. `eu-west-1`; a region newer than this release goes into lib/config/aws-regions.ts)",
+  );
+
+const iamRoleArn = z
+  .string()
+  .refine(
+    (arn) => parseIamRoleArn(arn) !== undefined,
+    "must be an IAM role ARN: `arn:aws:iam::<12-digit account>:role/<name>`",
+  );
+
 /** How pullbridge reaches a cluster. Secrets are referenced (SSM / Secrets Manager), never inline. */
 export const clusterSchema = z
   .discriminatedUnion("type", [
@@ -73,14 +89,56 @@ export const clusterSchema = z
       .strictObject({
         type: z.literal("eks"),
         name: z.string().min(1).describe("EKS cluster name (DescribeCluster gives endpoint and CA)."),
-        region: z
-          .string()
-          .min(1)
+        region: awsRegion
           .optional()
           .describe("AWS region of the cluster (default: the region the functions run in)."),
+        roleArn: iamRoleArn
+          .optional()
+          .describe(
+            "IAM role to assume for this cluster, usually in the cluster's own account (docs/clusters.md). The worker assumes it with STS, calls DescribeCluster and signs its EKS token with the role's credentials; the stack's worker role may assume only the roles the targets file names.",
+          ),
+        externalId: z
+          .string()
+          .min(2)
+          .max(1224)
+          .regex(/^[\w+=,.@:/-]+$/, "must be 2-1224 characters of letters, digits and +=,.@:/-_")
+          .optional()
+          .describe(
+            "External id the role's trust policy requires (`sts:ExternalId`); sent with `roleArn` and `healthRoleArn`.",
+          ),
+        healthRoleArn: iamRoleArn
+          .optional()
+          .describe(
+            "Read-only IAM role the health function assumes for this cluster (default: `roleArn`). Map it to a read-only Kubernetes group.",
+          ),
+      })
+      .superRefine((cluster, ctx) => {
+        if (cluster.roleArn === undefined) {
+          for (const field of ["externalId", "healthRoleArn"] as const) {
+            if (cluster[field] !== undefined) {
+              ctx.addIssue({
+                code: "custom",
+                path: [field],
+                message: `needs \`roleArn\`: ${field === "externalId" ? "the external id is sent when assuming it" : "without it the worker uses the function's own role"}`,
+              });
+            }
+          }
+        }
+        const partition = cluster.region === undefined ? undefined : partitionOfRegion(cluster.region);
+        for (const field of ["roleArn", "healthRoleArn"] as const) {
+          const arn = cluster[field];
+          const role = arn === undefined ? undefined : parseIamRoleArn(arn);
+          if (role && partition && role.partition !== partition) {
+            ctx.addIssue({
+              code: "custom",
+              path: [field],
+              message: `is in partition ${role.partition}, but region ${cluster.region} is in ${partition}`,
+            });
+          }
+        }
       })
       .describe(
-        "An EKS cluster: the worker and health functions authenticate with a token presigned for their own IAM role.",
+        "An EKS cluster: the worker and health functions authenticate with a token presigned for their own IAM role, or for `roleArn` (another account) when set.",
       ),
     z
       .strictObject({
@@ -438,7 +496,7 @@ type RenderSetting = "helm" | "include" | "exclude" | "recursive";
 /**
  * Settings the engine never reads (`include` on a Kustomize target, `helm` on a plain one): a
  * sync would silently ignore them, so they are refused — in the file when `render` names the
- * engine, at sync time under `auto` (lib/app/read-target-tree.ts).
+ * engine, at sync time under `auto` (lib/app/load-target-objects.ts).
  */
 export function settingsUnusedBy(
   target: Pick<z.infer<typeof targetFields>, RenderSetting>,
@@ -578,11 +636,6 @@ function refuseDependencyProblems(
     state.set(name, "done");
   };
   for (const t of targets) if (!state.has(t.name)) visit(t.name, [t.name]);
-}
-
-/** Whether another target waits for this one (`dependsOn`): its health verdicts must then always be recorded. */
-export function isDependedOn(file: Pick<TargetsFile, "targets">, name: string): boolean {
-  return file.targets.some((t) => t.dependsOn.some((d) => d.target === name));
 }
 
 export type ClusterConfig = z.infer<typeof clusterSchema>;

@@ -11,6 +11,7 @@
  * | `PULLBRIDGE_GITHUB_API_URL` | REST API root for that token (GitHub Enterprise Server) |
  * | `PULLBRIDGE_WEBHOOK_SECRET` | local mode only: the secret deliveries are signed with |
  * | `KUBEBUILDER_ASSETS` / `PULLBRIDGE_CACHE_DIR` | local mode only: where built control-plane binaries are |
+ * | `AWS_REGION` / `AWS_DEFAULT_REGION` | region of a targets file's EKS clusters that name none (the AWS SDK reads credentials and endpoints itself) |
  */
 import { type Env, optionalString } from "./adapters/read-env.ts";
 
@@ -19,11 +20,17 @@ export type TerminalEnv = {
   readonly NO_COLOR: string | undefined;
   readonly FORCE_COLOR: string | undefined;
   readonly KUBECONFIG: string | undefined;
-  /** The renderer helper: `PULLBRIDGE_RENDERER_PATH`, else what `bash infra/renderer/build.sh` last built. */
+  /**
+   * The renderer helper: `PULLBRIDGE_RENDERER_PATH`, else what `bash infra/renderer/build.sh` last
+   * built (`renderer/current` in its cache: `$PULLBRIDGE_CACHE_DIR`, else `$XDG_CACHE_HOME/pullbridge`,
+   * else `~/.cache/pullbridge`, as the script chooses it).
+   */
   readonly PULLBRIDGE_RENDERER_PATH: string;
   /** `PULLBRIDGE_GITHUB_TOKEN`, byte for byte. */
   readonly githubToken: string | undefined;
   readonly githubApiUrl: string | undefined;
+  /** `AWS_REGION`, else `AWS_DEFAULT_REGION`. */
+  readonly awsRegion: string | undefined;
 };
 
 /** Where the local control plane's binaries may already be. */
@@ -39,16 +46,18 @@ export type LocalEnv = TerminalEnv &
 
 /** The CLI's environment (default `process.env`). */
 export function readTerminalEnv(env: Env = process.env): TerminalEnv {
-  const cache = env.XDG_CACHE_HOME ?? `${env.HOME ?? ""}/.cache`;
+  const cache =
+    optionalString(env, "PULLBRIDGE_CACHE_DIR") ??
+    `${optionalString(env, "XDG_CACHE_HOME") ?? `${env.HOME ?? ""}/.cache`}/pullbridge`;
   return {
     NO_COLOR: env.NO_COLOR,
     FORCE_COLOR: env.FORCE_COLOR,
     KUBECONFIG: env.KUBECONFIG,
     PULLBRIDGE_RENDERER_PATH:
-      optionalString(env, "PULLBRIDGE_RENDERER_PATH") ??
-      `${cache}/pullbridge/renderer/current/pullbridge-renderer`,
+      optionalString(env, "PULLBRIDGE_RENDERER_PATH") ?? `${cache}/renderer/current/pullbridge-renderer`,
     githubToken: env.PULLBRIDGE_GITHUB_TOKEN,
     githubApiUrl: optionalString(env, "PULLBRIDGE_GITHUB_API_URL"),
+    awsRegion: optionalString(env, "AWS_REGION") ?? optionalString(env, "AWS_DEFAULT_REGION"),
   };
 }
 

@@ -142,11 +142,6 @@ export function isSingleStep(plan: LifecyclePlan): boolean {
   );
 }
 
-/** The members' waves in the order they are applied. */
-export function memberWaves(plan: LifecyclePlan): number[] {
-  return plan.steps.flatMap((s) => (s.kind === "wave" ? [s.wave] : []));
-}
-
 /**
  * `pre-sync`, `wave 1`, `post-sync wave 2`: how a step is named in statuses and plans. A phase's
  * wave is named only when the phase has several; the members' only when there are several.

@@ -12,18 +12,28 @@ import { describeObject, objectKey } from "../manifests/kube-object.ts";
 import { type ParsedDocument, parseYamlDocuments } from "../manifests/parse-yaml-documents.ts";
 import { isRecord, validateObject } from "../manifests/validate-object.ts";
 import type { SourceTree } from "../source/git-source.ts";
-import type { RenderedObject } from "./renderer-port.ts";
+import type { RenderEngine, RenderedObject } from "./renderer-port.ts";
 
 export type LoadRenderedInput = {
   objects: readonly RenderedObject[];
   /** The tree the render read, to find each object's document in its source file. */
   files: SourceTree;
   policy: ManifestPolicy;
+  /** Helm's sources are templates, not YAML: their objects point at the template's first line. */
+  engine: RenderEngine;
 };
 
 /** Validates rendered objects like written ones; throws a ManifestSetError naming each source file. */
 export function loadRenderedObjects(input: LoadRenderedInput): DesiredObject[] {
-  const locator = createSourceLocator(input.files);
+  const locator =
+    input.engine === "helm"
+      ? (rendered: RenderedObject): ManifestSource => ({
+          file: rendered.source.file,
+          document: 0,
+          line: 1,
+          column: 1,
+        })
+      : createSourceLocator(input.files);
   const desired: DesiredObject[] = [];
   const errors: ManifestError[] = [];
   const firstSeen = new Map<string, ManifestSource>();
@@ -80,7 +90,7 @@ const KUSTOMIZATION_FIELD_OF: Readonly<Record<string, string>> = {
 /**
  * Finds the document an object was written in: same kind, and a name the rendered name contains
  * (prefixes, suffixes and hashes are added by Kustomize). Generated objects point at their
- * generator's entry in the kustomization; Helm templates (not YAML) at their first line.
+ * generator's entry in the kustomization.
  */
 function createSourceLocator(
   files: SourceTree,

@@ -54,6 +54,9 @@ export type RenderedObject = {
 export type RenderOutput = {
   /** `kustomize v5.8.2/api-v0.21.2`, `helm v3.21.4`. */
   renderer: string;
+  /** Byte for byte what `kustomize build` / `helm template --include-crds --no-hooks` print. */
+  text: string;
+  /** The objects, in the text's order (each one's YAML is its document in the text). */
   objects: readonly RenderedObject[];
   /** Helm hook objects (`helm.sh/hook`), in Helm's order: run as hooks, never applied as members. */
   hooks: readonly RenderedObject[];
@@ -71,14 +74,20 @@ export interface Renderer {
 /** Bounds one render: the adapter enforces them and kills the helper past the time limit. */
 export type RenderLimits = {
   timeoutMs: number;
-  /** Rendered YAML, summed over objects. */
+  /** The rendered text (what `kustomize build` / `helm template` print), in bytes. */
   maxOutputBytes: number;
+  /** The helper's resident memory: a hard bound (the kernel refuses it more), not a target. */
   maxMemoryBytes: number;
 };
 
-/** Defaults for a Lambda with 1 GB: far above a real chart or overlay. */
+/**
+ * Defaults for the worker: far above a real chart or overlay (a large chart such as
+ * kube-prometheus-stack renders a few MB). The memory bound is part of the worker's budget
+ * (serverless.yml: 1,536 MB function ≥ Node's heap cap of 512 MB + what Node holds beside it +
+ * these 640 MiB; BENCHMARKS.md "Memory budget").
+ */
 export const DEFAULT_RENDER_LIMITS: RenderLimits = {
   timeoutMs: 30_000,
   maxOutputBytes: 32 * 1024 * 1024,
-  maxMemoryBytes: 512 * 1024 * 1024,
+  maxMemoryBytes: 640 * 1024 * 1024,
 };

@@ -23,14 +23,37 @@ export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
 /** A file under the target path that the source did not keep, and why (listed in reports, never silent). */
 export type SkippedFile = { readonly path: string; readonly reason: string };
 
-/** Why a symbolic link is not read (shared by the tarball, local-git and directory sources). */
-export const SYMLINK_REASON = "symbolic link (not followed: its target may lie outside the synced path)";
+/** Why a hard link in an archive is not read (git archives hold none; another tool's archive might). */
+export const HARD_LINK_REASON = "hard link in the archive (not followed: git never writes one)";
+
+/**
+ * A symbolic link as the commit stores it: its path and its target, as written (relative to the
+ * link's directory, or absolute). Sources record links without following them; the render phase
+ * follows the ones that stay inside the fetched files (follow-symlinks.ts) and refuses the rest.
+ */
+export type SymbolicLink = { readonly path: string; readonly target: string };
 
 /**
  * Files under a path at one commit: repo-root-relative path (`apps/web/deploy.yaml`) → content,
- * plus the files the source left out (symbolic links), when there were any.
+ * plus the symbolic links it holds and the files the source left out, when there were any.
  */
-export type SourceTree = ReadonlyMap<string, Uint8Array> & { readonly skipped?: readonly SkippedFile[] };
+export type SourceTree = ReadonlyMap<string, Uint8Array> & {
+  readonly skipped?: readonly SkippedFile[];
+  readonly links?: readonly SymbolicLink[];
+  /** Links already followed (their content is in the map): each with the repository path it resolves to. */
+  readonly followed?: readonly SymbolicLink[];
+};
+
+/** The tree with its links and skipped files attached, when there are any. */
+export function sourceTreeOf(
+  files: Map<string, Uint8Array>,
+  extras: { skipped?: readonly SkippedFile[] | undefined; links?: readonly SymbolicLink[] | undefined },
+): SourceTree {
+  const attached: { skipped?: readonly SkippedFile[]; links?: readonly SymbolicLink[] } = {};
+  if (extras.skipped && extras.skipped.length > 0) attached.skipped = extras.skipped;
+  if (extras.links && extras.links.length > 0) attached.links = extras.links;
+  return Object.keys(attached).length === 0 ? files : Object.assign(files, attached);
+}
 
 export type HeadShaRequest = {
   /** `owner/name`. */
@@ -78,7 +101,7 @@ export type PullRequestHeadRequest = {
 export interface GitSource {
   /** Current head commit sha of a branch. */
   headSha(request: HeadShaRequest): Promise<string>;
-  /** Regular files under `paths` at `sha`, keyed by repo-root-relative path; symlinks are skipped. */
+  /** Regular files under `paths` at `sha`, keyed by repo-root-relative path; symlinks are listed in `links`, not followed. */
   fetchTree(request: FetchTreeRequest): Promise<SourceTree>;
   /** Files changed between `base` and `head` (one API call on GitHub). */
   changedPaths(request: ChangedPathsRequest): Promise<ChangedPaths>;

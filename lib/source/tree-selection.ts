@@ -4,7 +4,9 @@
  * directory on disk for the CLI — selects with these, and the limits count exactly what they
  * keep, so the CLI reads what the worker reads. Pure.
  */
+import { SourceError } from "../errors.ts";
 import { isPathWithin } from "../is-path-within.ts";
+import type { SourceLimits } from "./git-source.ts";
 
 /** True when `file` lies in one of `dirs`. */
 export function inAnyDirectory(dirs: readonly string[], file: string): boolean {
@@ -24,4 +26,26 @@ export function commonDirectory(paths: readonly string[]): string {
   let depth = 0;
   while (depth < first.length && split.every((parts) => parts[depth] === first[depth])) depth += 1;
   return first.slice(0, depth).join("/") || ".";
+}
+
+/** Checks the limits before a file is kept; throws a permanent SourceError naming the limit. */
+export function assertWithinLimits(
+  kept: { files: number; bytes: number },
+  limits: SourceLimits,
+  what: string,
+  paths: readonly string[],
+): void {
+  const path = paths.join("`, `");
+  if (kept.files > limits.maxFiles) {
+    throw new SourceError(
+      `${what}: more than ${limits.maxFiles} files under \`${path}\` (limit maxFiles=${limits.maxFiles}); split the target or raise the limit`,
+      { retryable: false },
+    );
+  }
+  if (kept.bytes > limits.maxBytes) {
+    throw new SourceError(
+      `${what}: files under \`${path}\` exceed ${limits.maxBytes} bytes (limit maxBytes=${limits.maxBytes}); split the target or raise the limit`,
+      { retryable: false },
+    );
+  }
 }

@@ -134,7 +134,7 @@ export function readApplySetParent(options: {
       defect.kind === "foreign"
         ? `refusing to manage it as ${TOOLING_NAME}`
         : `refusing to take it over. If it is this target's inventory, damaged, repair it on purpose: ` +
-          `pullbridge inventory repair --target ${name.replace(/^pullbridge-/, "")} (README, "Recovering a damaged inventory")`;
+          `pullbridge inventory repair --target ${name.replace(/^pullbridge-/, "")} (docs/concepts/sync-and-prune.md, "Recovering a damaged inventory")`;
     throw new SyncRefusedError(
       `ApplySet parent Secret ${namespace}/${name} ${defect.reason}; ${consequence}`,
       {

@@ -14,6 +14,8 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { inject } from "vitest";
 import { composeLocalBridge } from "../../functions/local/compose-local-bridge.ts";
 import type { QueueWithDlq } from "../../functions/local/local-queues.ts";
+import type { AwsEndpoints } from "../../functions/worker/compose-cluster-connector.ts";
+import type { AwsCredentials } from "../../lib/cluster/adapters/eks-token.ts";
 import type { ClusterPort, RequestCounts } from "../../lib/cluster/cluster-port.ts";
 import { parseTargetsConfig, type TargetInput, type TargetsFile } from "../../lib/config/targets.ts";
 import {
@@ -68,6 +70,16 @@ export type BridgeOptions = {
   extraTargets?: Array<Omit<TargetInput, "repo" | "cluster" | "namespace"> & { namespace?: string }>;
   /** The state store the worker and the health consumer are given (verdicts for `dependsOn`). */
   stateStore?: ObjectStore;
+  /**
+   * Clusters and targets instead of the one kubeconfig target `web` (the test creates and grants
+   * their namespaces; `namespace` is the first target's). The health consumer reads with the same
+   * file (its clusters' `healthRoleArn`), not the admin kubeconfig.
+   */
+  config?: { clusters: Record<string, unknown>; targets: TargetInput[] };
+  /** For EKS clusters: the caller's own credentials and the STS / EKS endpoints (moto, test/support/eks-fake.ts). */
+  aws?: { credentials: AwsCredentials; endpoints: AwsEndpoints };
+  /** The worker's and health consumer's clock. */
+  now?: () => Date;
 };
 
 export type Bridge = {
@@ -162,7 +174,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   const cp = options.servers?.controlPlane ?? inject("controlPlane");
   const sqs = testSqsClient(options.servers?.sqsEndpoint);
   const world = await startGitHubWorld({ mode: options.mode ?? "app" });
-  let namespace = options.namespace;
+  let namespace = options.namespace ?? options.config?.targets[0]?.namespace;
   if (namespace === undefined) {
     if (options.servers) throw new Error("startBridge outside vitest needs an existing, granted `namespace`");
     namespace = await createTestNamespace("e2e");
@@ -178,34 +190,43 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     await grantWorker(created);
     extraNamespaces.push(created);
   }
-  const config = parseTargetsConfig({
-    version: 1,
-    clusters: {
-      test: {
-        type: "kubeconfig",
-        source: `file:${options.workerKubeconfig ?? join(cp.dir, "worker.kubeconfig")}`,
-      },
-    },
-    targets: [
-      {
-        name: "web",
-        repo: world.repoName,
-        branch: "main",
-        path: "deploy",
-        cluster: "test",
-        namespace,
-        ...options.target,
-      },
-      ...(options.extraTargets ?? []).map((t, i) => ({
-        repo: world.repoName,
-        branch: "main",
-        cluster: "test",
-        ...t,
-        namespace: extraNamespaces[i],
-      })),
-    ],
-  });
-  if (options.health) {
+  const config = parseTargetsConfig(
+    options.config
+      ? {
+          version: 1,
+          clusters: options.config.clusters,
+          // The GitHub fake serves one repository: every target reads it.
+          targets: options.config.targets.map((t) => ({ ...t, repo: world.repoName })),
+        }
+      : {
+          version: 1,
+          clusters: {
+            test: {
+              type: "kubeconfig",
+              source: `file:${options.workerKubeconfig ?? join(cp.dir, "worker.kubeconfig")}`,
+            },
+          },
+          targets: [
+            {
+              name: "web",
+              repo: world.repoName,
+              branch: "main",
+              path: "deploy",
+              cluster: "test",
+              namespace,
+              ...options.target,
+            },
+            ...(options.extraTargets ?? []).map((t, i) => ({
+              repo: world.repoName,
+              branch: "main",
+              cluster: "test",
+              ...t,
+              namespace: extraNamespaces[i],
+            })),
+          ],
+        },
+  );
+  if (options.health && !options.config) {
     for (const t of config.targets) await grantHealthReader(t.namespace, t.name);
   }
 
@@ -227,7 +248,10 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     workerTimeoutMs: 120_000,
     // `file:` kubeconfigs with inline credentials, as Lambda reads them; the EKS and secret parts are never reached.
     secrets: { read: async (ref) => Promise.reject(new Error(`no secret ${ref} in tests`)) },
-    awsCredentials: async () => ({ accessKeyId: "unused", secretAccessKey: "unused" }),
+    awsCredentials:
+      options.aws?.credentials ?? (async () => ({ accessKeyId: "unused", secretAccessKey: "unused" })),
+    awsEndpoints: options.aws?.endpoints,
+    now: options.now,
     logger: (serviceName) =>
       (serviceName === ServiceName.Worker ? options.logger : undefined) ??
       new Logger({ serviceName, logLevel: "SILENT" }),
@@ -240,11 +264,14 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       },
       // The health function has its own identity: here the admin kubeconfig impersonating only the
       // read-only `pullbridge:health` group, so every read is checked against infra/rbac for real.
-      targets: parseTargetsConfig({
-        version: 1,
-        clusters: { test: { type: "kubeconfig", source: `file:${join(cp.dir, "admin.kubeconfig")}` } },
-        targets: config.targets.map((t) => ({ ...t, healthImpersonate: HEALTH_IDENTITY })),
-      }),
+      // With EKS clusters, the role each cluster names for health checks.
+      targets: options.config
+        ? config
+        : parseTargetsConfig({
+            version: 1,
+            clusters: { test: { type: "kubeconfig", source: `file:${join(cp.dir, "admin.kubeconfig")}` } },
+            targets: config.targets.map((t) => ({ ...t, healthImpersonate: HEALTH_IDENTITY })),
+          }),
     },
     onClusterClient: { worker: remember(clients), health: remember(healthClients) },
     ...(options.stateStore ? { stateStore: options.stateStore } : {}),

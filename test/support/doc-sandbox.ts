@@ -9,6 +9,7 @@ import { copyFile, mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
+import { rendererBinDir } from "./renderer.ts";
 
 const execFile = promisify(execFileCallback);
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -54,6 +55,9 @@ export async function createDocSandbox(): Promise<DocSandbox> {
     HOME: home,
     XDG_CACHE_HOME: cache,
     PULLBRIDGE_CACHE_DIR: process.env.PULLBRIDGE_CACHE_DIR ?? join(cache, "pullbridge"),
+    // The helper built from this checkout's sources (build.sh caches one per source hash), not
+    // whichever build last repointed the cache's `renderer/current`.
+    PULLBRIDGE_RENDERER_PATH: join(rendererBinDir(), "pullbridge-renderer"),
     NO_COLOR: "1",
     CI: "true",
     npm_config_update_notifier: "false",

@@ -19,7 +19,8 @@ import type { Socket } from "node:net";
 
 /** What the proxy does with one request. */
 export type FaultAction =
-  | { forward: true }
+  /** Forward; with `rewrite`, the upstream's answer body is changed on its way back (e.g. an STS expiry). */
+  | { forward: true; rewrite?: (body: string) => string }
   /** Answer in the server's place; a string body is sent as it is (set its content-type), anything else as JSON. */
   | { respond: { status: number; headers?: Record<string, string>; body?: unknown } }
   /** Accept the request and never answer (a paused server or a black-holed connection). */
@@ -27,8 +28,8 @@ export type FaultAction =
   /** Reset the TCP connection (RST) once the request has arrived. */
   | { reset: true };
 
-/** Decides per request; `undefined` forwards. */
-export type FaultRule = (request: { method: string; path: string }) => FaultAction | undefined;
+/** Decides per request (its body is read first: STS and SQS name the action there); `undefined` forwards. */
+export type FaultRule = (request: { method: string; path: string; body: string }) => FaultAction | undefined;
 
 export type FaultProxy = {
   /** `http://127.0.0.1:<port>` — the `server` of a kubeconfig that goes through the proxy. */
@@ -51,7 +52,12 @@ export async function startFaultProxy(options: { upstream: string; caPem?: strin
   const sockets = new Set<Socket>();
   let rule: FaultRule | undefined;
 
-  const forward = (req: IncomingMessage, res: ServerResponse) => {
+  const forward = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    rewrite: ((body: string) => string) | undefined,
+  ) => {
     const send = upstream.protocol === "http:" ? httpRequest : httpsRequest;
     const out = send(
       {
@@ -63,45 +69,53 @@ export async function startFaultProxy(options: { upstream: string; caPem?: strin
         ...(options.caPem === undefined ? {} : { ca: options.caPem }),
       },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        if (rewrite === undefined) {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+        answer.on("end", () => {
+          const text = rewrite(Buffer.concat(chunks).toString("utf8"));
+          const { "content-length": _length, "transfer-encoding": _encoding, ...headers } = answer.headers;
+          res.writeHead(answer.statusCode ?? 502, { ...headers, "content-length": Buffer.byteLength(text) });
+          res.end(text);
+        });
       },
     );
     out.on("error", () => req.socket.destroy());
-    req.pipe(out);
+    out.end(body);
   };
 
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     const method = req.method ?? "GET";
     const path = req.url ?? "/";
-    const action = rule?.({ method, path }) ?? { forward: true as const };
+    const action: FaultAction = rule?.({ method, path, body: body.toString("utf8") }) ?? { forward: true };
     if ("respond" in action) {
       seen.push({ method, path, action: "respond" });
-      req.resume();
-      req.on("end", () => {
-        const given = action.respond.body;
-        const body = given === undefined ? "" : typeof given === "string" ? given : JSON.stringify(given);
-        res.writeHead(action.respond.status, {
-          "content-type": "application/json",
-          ...action.respond.headers,
-        });
-        res.end(body);
-      });
+      const given = action.respond.body;
+      const text = given === undefined ? "" : typeof given === "string" ? given : JSON.stringify(given);
+      res.writeHead(action.respond.status, { "content-type": "application/json", ...action.respond.headers });
+      res.end(text);
       return;
     }
     if ("hold" in action) {
       seen.push({ method, path, action: "hold" });
-      req.resume();
       return;
     }
     if ("reset" in action) {
       seen.push({ method, path, action: "reset" });
-      req.resume();
-      req.on("end", () => req.socket.resetAndDestroy());
+      req.socket.resetAndDestroy();
       return;
     }
     seen.push({ method, path, action: "forward" });
-    forward(req, res);
+    forward(req, res, body, action.rewrite);
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => handle(req, res, Buffer.concat(chunks)));
   });
   server.on("connection", (socket) => {
     sockets.add(socket);

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import type { SecretReader } from "../../config/adapters/read-secrets.ts";
 import type { ClusterConfig, Target } from "../../config/targets.ts";
 import { ConfigError, DependencyError, PullbridgeError } from "../../errors.ts";
-import type { EksTokenCache } from "../eks-token-cache.ts";
+import type { AwsIdentity, EksTokenCache } from "../eks-token-cache.ts";
+import type { AssumedRoleCredentials } from "./assumed-role-credentials.ts";
 import type { EksClusterInfoSource } from "./eks-cluster-info.ts";
 
 /** How to authenticate to one cluster. */
@@ -51,6 +52,13 @@ export type ClusterCredentialsResolver = {
 export type ClusterCredentialsResolverDeps = {
   clusterInfo: EksClusterInfoSource;
   tokens: EksTokenCache;
+  /**
+   * Credentials of the roles EKS clusters name (`roleArn`); DescribeCluster and the token both use
+   * them. Without it, a cluster with a role is refused (ConfigError).
+   */
+  assumedRoles?: AssumedRoleCredentials | undefined;
+  /** Which of a cluster's roles this function assumes: the health function its `healthRoleArn` (default `roleArn`). */
+  roleOf?: "worker" | "health";
   /** Reads `ssm:` / `secretsmanager:` references; in Lambda, the shared Powertools reader (`createParametersSecretReader`). */
   secrets: SecretReader;
   /** Region for EKS clusters that do not name one (the function's own region). */
@@ -80,9 +88,12 @@ export function createClusterCredentialsResolver(
           `EKS cluster "${cluster.name}" names no region and no default region is configured`,
         );
       }
+      const identity = roleIdentity(cluster, input.clusterKey ?? cluster.name, region, fieldPrefix);
+      // Assumed before DescribeCluster and the token ask for it, so a denied role fails as itself.
+      await identity?.credentials();
       const [info, token] = await Promise.all([
-        deps.clusterInfo.describe({ name: cluster.name, region }),
-        deps.tokens.get({ clusterName: cluster.name, region }),
+        deps.clusterInfo.describe({ name: cluster.name, region, identity }),
+        deps.tokens.get({ clusterName: cluster.name, region, identity }),
       ]);
       return {
         kind: "token",
@@ -99,6 +110,28 @@ export function createClusterCredentialsResolver(
     return cluster.context === undefined
       ? { kind: "kubeconfig", kubeconfig }
       : { kind: "kubeconfig", kubeconfig, context: cluster.context };
+  };
+
+  const roleIdentity = (
+    cluster: Extract<ClusterConfig, { type: "eks" }>,
+    clusterKey: string,
+    region: string,
+    fieldPrefix: string,
+  ): AwsIdentity | undefined => {
+    const roleArn = deps.roleOf === "health" ? (cluster.healthRoleArn ?? cluster.roleArn) : cluster.roleArn;
+    if (roleArn === undefined) return undefined;
+    if (deps.assumedRoles === undefined) {
+      throw new ConfigError(`${fieldPrefix}.roleArn`, "assuming a role is not set up in this process");
+    }
+    return {
+      key: roleArn,
+      credentials: deps.assumedRoles.forRole({
+        roleArn,
+        externalId: cluster.externalId,
+        cluster: clusterKey,
+        region,
+      }),
+    };
   };
 
   const readKubeconfig = async (source: string, field: string): Promise<string> => {

@@ -29,6 +29,22 @@ export type AwsCredentials = {
 /** A credentials source such as the SDK's `fromNodeProviderChain()`; it caches and refreshes itself. */
 export type AwsCredentialsProvider = () => Promise<AwsCredentials>;
 
+/**
+ * The same credentials as the AWS SDK's clients take them (no `undefined` members), resolved on
+ * each call: the SDK caches what a provider returns until 5 minutes before its `expiration`.
+ */
+export function sdkCredentialsOf(credentials: AwsCredentials | AwsCredentialsProvider) {
+  return async () => {
+    const c = typeof credentials === "function" ? await credentials() : credentials;
+    return {
+      accessKeyId: c.accessKeyId,
+      secretAccessKey: c.secretAccessKey,
+      ...(c.sessionToken === undefined ? {} : { sessionToken: c.sessionToken }),
+      ...(c.expiration === undefined ? {} : { expiration: c.expiration }),
+    };
+  };
+}
+
 /** A bearer token for one EKS cluster and the instant the EKS authenticator stops accepting it. */
 export type EksToken = { readonly token: string; readonly expiresAt: Date };
 

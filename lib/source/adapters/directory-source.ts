@@ -2,23 +2,23 @@
  * The directory adapter: a checkout on disk read into the same tree the git sources produce
  * (repository-relative `/`-separated paths → bytes), with the same selection and limits as a
  * commit's tarball (extract-tree.ts): only the files inside the target's directories (its path
- * and watch paths) are read and counted toward `maxFiles` / `maxBytes`, regular files only
- * (symlinks are skipped, as in an archive). `pullbridge diff/sync/render` read through here, so
+ * and watch paths) are read and counted toward `maxFiles` / `maxBytes`; regular files are read,
+ * symbolic links recorded as an archive records them (the render phase follows those that stay
+ * inside the files read: follow-symlinks.ts). `pullbridge diff/sync/render` read through here, so
  * they load what the worker would load from those directories at a commit — an unrelated large
  * file elsewhere in the repository is never read, by either.
  */
 import type { Dirent } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import {
   DEFAULT_SOURCE_LIMITS,
-  type SkippedFile,
   type SourceLimits,
   type SourceTree,
-  SYMLINK_REASON,
+  type SymbolicLink,
+  sourceTreeOf,
 } from "../git-source.ts";
-import { inAnyDirectory, leadsToAnyDirectory } from "../tree-selection.ts";
-import { assertWithinLimits } from "./extract-tree.ts";
+import { assertWithinLimits, inAnyDirectory, leadsToAnyDirectory } from "../tree-selection.ts";
 
 /**
  * Directories never walked: a checkout's git metadata and installed packages are in no commit's
@@ -38,7 +38,7 @@ export async function readDirectoryTree(root: string, options: ReadDirectoryOpti
   const limits = options.limits ?? DEFAULT_SOURCE_LIMITS;
   const { paths } = options;
   const files = new Map<string, Uint8Array>();
-  const skipped: SkippedFile[] = [];
+  const links: SymbolicLink[] = [];
   const kept = { files: 0, bytes: 0 };
 
   const walk = async (dir: string, prefix: string): Promise<void> => {
@@ -63,11 +63,11 @@ export async function readDirectoryTree(root: string, options: ReadDirectoryOpti
         assertWithinLimits(kept, limits, root, paths);
         files.set(path, new Uint8Array(content));
       } else if (entry.isSymbolicLink()) {
-        skipped.push({ path, reason: SYMLINK_REASON });
+        links.push({ path, target: await readlink(join(dir, entry.name)) });
       }
       // Anything else (sockets, devices) is skipped, as extract-tree skips non-regular entries.
     }
   };
   await walk(root, "");
-  return skipped.length === 0 ? files : Object.assign(files, { skipped });
+  return sourceTreeOf(files, { links });
 }

@@ -5,8 +5,15 @@
 import { type Duplex, pipeline, type Readable, Transform } from "node:stream";
 import { extract } from "tar-stream";
 import { SourceError } from "../../errors.ts";
-import { type SkippedFile, type SourceLimits, type SourceTree, SYMLINK_REASON } from "../git-source.ts";
-import { inAnyDirectory } from "../tree-selection.ts";
+import {
+  HARD_LINK_REASON,
+  type SkippedFile,
+  type SourceLimits,
+  type SourceTree,
+  type SymbolicLink,
+  sourceTreeOf,
+} from "../git-source.ts";
+import { assertWithinLimits, inAnyDirectory } from "../tree-selection.ts";
 
 export type TreeSelection = {
   /** Directories inside the repository whose files are kept (`.` for all): a target's path and watch paths. */
@@ -28,40 +35,15 @@ export function selectEntryPath(entryName: string, selection: TreeSelection): st
   return inAnyDirectory(selection.paths, path) ? path : undefined;
 }
 
-/** Entry types we keep; everything else (directories, pax headers, links, devices) is skipped. */
+/** Entry types we keep; symbolic links are recorded, hard links reported, the rest (directories, pax headers, devices) skipped. */
 const REGULAR_FILE_TYPES: ReadonlySet<string> = new Set(["file", "contiguous-file"]);
-
-/** Entry types that stand for a file a reader of the repository would see; skipping them is reported. */
-const LINK_TYPES: ReadonlySet<string> = new Set(["symlink", "link"]);
-
-/** Checks the limits before a file is kept; throws a permanent SourceError naming the limit. */
-export function assertWithinLimits(
-  kept: { files: number; bytes: number },
-  limits: SourceLimits,
-  what: string,
-  paths: readonly string[],
-): void {
-  const path = paths.join("`, `");
-  if (kept.files > limits.maxFiles) {
-    throw new SourceError(
-      `${what}: more than ${limits.maxFiles} files under \`${path}\` (limit maxFiles=${limits.maxFiles}); split the target or raise the limit`,
-      { retryable: false },
-    );
-  }
-  if (kept.bytes > limits.maxBytes) {
-    throw new SourceError(
-      `${what}: files under \`${path}\` exceed ${limits.maxBytes} bytes (limit maxBytes=${limits.maxBytes}); split the target or raise the limit`,
-      { retryable: false },
-    );
-  }
-}
 
 /**
  * Reads an (uncompressed) tar stream into a map of the selected regular files.
  *
- * Symlinks (and hard links) are ignored on purpose: their target could lie outside the target
- * path (or outside the repository), so following one would let a file outside the synced
- * directory — or a path the reviewer never looked at — become a manifest.
+ * Symbolic links are recorded (path and target as written), never read through here: whether
+ * one may be followed depends on what else was fetched (follow-symlinks.ts decides, after the
+ * target's directories are selected). Hard links are reported as skipped.
  * `what` names the source in error messages (e.g. `acme/deploy@abc1234`).
  */
 export async function extractTree(
@@ -70,6 +52,7 @@ export async function extractTree(
 ): Promise<SourceTree> {
   const files = new Map<string, Uint8Array>();
   const skipped: SkippedFile[] = [];
+  const links: SymbolicLink[] = [];
   const kept = { files: 0, bytes: 0 };
   const extractor = extract();
   const consumed = (async () => {
@@ -77,8 +60,11 @@ export async function extractTree(
       const type = entry.header.type ?? "file";
       const path = REGULAR_FILE_TYPES.has(type) ? selectEntryPath(entry.header.name, options) : undefined;
       if (path === undefined) {
-        const link = LINK_TYPES.has(type) ? selectEntryPath(entry.header.name, options) : undefined;
-        if (link !== undefined) skipped.push({ path: link, reason: SYMLINK_REASON });
+        const link =
+          type === "symlink" || type === "link" ? selectEntryPath(entry.header.name, options) : undefined;
+        if (link !== undefined && type === "symlink")
+          links.push({ path: link, target: entry.header.linkname ?? "" });
+        else if (link !== undefined) skipped.push({ path: link, reason: HARD_LINK_REASON });
         entry.resume();
         continue;
       }
@@ -105,7 +91,7 @@ export async function extractTree(
     tar.unpipe(extractor);
     tar.destroy();
   }
-  return skipped.length === 0 ? files : Object.assign(files, { skipped });
+  return sourceTreeOf(files, { skipped, links });
 }
 
 /**

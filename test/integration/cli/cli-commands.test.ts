@@ -150,14 +150,12 @@ describe("pullbridge diff / sync", () => {
     expect(await configMapColor(namespace, "old")).toBe("grey");
   });
 
-  it("lists the files it did not read (a symlink, an unsupported extension) in text and JSON", async () => {
+  it("lists the files it did not read (an unsupported extension) in text and JSON", async () => {
     // Prepare
     const { namespace, repo, kubeconfig } = await prepare({
       "deploy/app.yaml": configMap("app", "blue"),
       "deploy/notes.txt": "not yaml\n",
-      "shared/db.yaml": configMap("db", "grey"),
     });
-    await repo.symlink("deploy/db.yaml", "../shared/db.yaml");
     const flags = ["-n", namespace, "--target", "web", "--kubeconfig", kubeconfig];
 
     // Act
@@ -166,14 +164,35 @@ describe("pullbridge diff / sync", () => {
 
     // Assess
     expect(text.code).toBe(2);
-    expect(text.stdout).toContain(
-      "2 files skipped:\n  deploy/db.yaml — symbolic link (not followed: its target may lie outside the synced path)\n  deploy/notes.txt — not a manifest",
-    );
-    expect(text.stdout).not.toContain(`ConfigMap ${namespace}/db`);
+    expect(text.stdout).toContain("1 file skipped:\n  deploy/notes.txt — not a manifest");
     expect(JSON.parse(json.stdout).skipped).toEqual([
-      { path: "deploy/db.yaml", reason: expect.stringContaining("symbolic link") },
       { path: "deploy/notes.txt", reason: expect.stringContaining("not a manifest") },
     ]);
+  });
+
+  it("refuses a symbolic link out of the directory it reads, naming it, rather than skipping what it defines", async () => {
+    // Prepare
+    const { namespace, repo, kubeconfig } = await prepare({
+      "deploy/app.yaml": configMap("app", "blue"),
+      "shared/db.yaml": configMap("db", "grey"),
+    });
+    await repo.symlink("deploy/db.yaml", "../shared/db.yaml");
+    await repo.symlink("deploy/inside.yaml", "app.yaml");
+
+    // Act
+    const run = await pullbridge(
+      ["diff", "deploy", "-n", namespace, "--target", "web", "--kubeconfig", kubeconfig],
+      {
+        cwd: repo.dir,
+      },
+    );
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      "deploy/db.yaml: symbolic link to ../shared/db.yaml points to shared/db.yaml, outside the target's path and watch paths (deploy)",
+    );
+    expect(run.stderr).not.toContain("deploy/inside.yaml");
   });
 
   it("colours the diff when FORCE_COLOR is set, and never when NO_COLOR is", async () => {

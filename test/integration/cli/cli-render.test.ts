@@ -8,7 +8,12 @@ import { CoreV1Api } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createGitRepo } from "../../support/git-repo.ts";
 import { createTestNamespace, grantWorker, kubeConfigFor } from "../../support/kube.ts";
-import { RENDER_FIXTURE_REPO, rendererBinDir, stockKustomizeBuild } from "../../support/renderer.ts";
+import {
+  RENDER_FIXTURE_REPO,
+  rendererBinDir,
+  stockHelmTemplate,
+  stockKustomizeBuild,
+} from "../../support/renderer.ts";
 
 const CLI = new URL("../../../functions/cli/main.ts", import.meta.url).pathname;
 let rendererPath: string;
@@ -50,7 +55,66 @@ describe("pullbridge render", () => {
     expect(ours.stdout).toBe(stock);
   });
 
-  it("lists a chart's skipped hooks on stderr and its objects with their templates in JSON", async () => {
+  it("prints what `helm template` prints for a chart (templates without a trailing newline, .Files, tpl, lookup) and nothing on stderr", async () => {
+    // Act
+    const [ours, stock] = await Promise.all([
+      pullbridge(["render", "charts/tools", "--root", ".", "--kube-version", "v1.36.3"], RENDER_FIXTURE_REPO),
+      stockHelmTemplate([
+        "tools",
+        join(RENDER_FIXTURE_REPO, "charts/tools"),
+        "--include-crds",
+        "--no-hooks",
+        "--kube-version",
+        "v1.36.3",
+      ]),
+    ]);
+
+    // Assess
+    expect(ours.stderr).toBe("");
+    expect(ours.code).toBe(0);
+    expect(ours.stdout).toBe(stock);
+  });
+
+  it("prints a chart with hooks as `helm template --no-hooks` does, the hooks only as notes on stderr (run by a sync; the test hook never)", async () => {
+    // Act
+    const [ours, stock] = await Promise.all([
+      pullbridge(
+        ["render", ".", "--targets", "targets.yaml", "--target", "shop", "--kube-version", "v1.36.3"],
+        RENDER_FIXTURE_REPO,
+      ),
+      stockHelmTemplate([
+        "shop",
+        join(RENDER_FIXTURE_REPO, "charts/shop"),
+        "--namespace",
+        "shop",
+        "-f",
+        join(RENDER_FIXTURE_REPO, "charts/shop/values-prod.yaml"),
+        "--include-crds",
+        "--no-hooks",
+        "--kube-version",
+        "v1.36.3",
+      ]),
+    ]);
+
+    // Assess
+    expect(ours.code).toBe(0);
+    expect(ours.stdout).toBe(stock);
+    expect(
+      ours.stderr
+        .split("\n")
+        .filter((line) => line !== "")
+        .sort(),
+    ).toEqual([
+      expect.stringMatching(
+        /^note: Helm hook Job shop-shop-migrate \(helm\.sh\/hook: pre-install,pre-upgrade\) from charts\/shop\/templates\/migrate-job\.yaml: not printed \(as --no-hooks\); a sync runs it as a hook/,
+      ),
+      expect.stringMatching(
+        /^note: skipped Helm hook Pod shop-shop-test .*a test hook runs only with `helm test`/,
+      ),
+    ]);
+  });
+
+  it("lists a chart's hooks on stderr and, in JSON, its objects and apart its hooks with their templates", async () => {
     // Act
     const run = await pullbridge(
       [
@@ -70,10 +134,19 @@ describe("pullbridge render", () => {
 
     // Assess
     expect(run.code).toBe(0);
-    expect(run.stderr).toContain("note: skipped Helm hook Job shop-shop-migrate");
-    const out = JSON.parse(run.stdout) as { engine: string; objects: Array<{ source: { file: string } }> };
+    expect(run.stderr).toContain("note: Helm hook Job shop-shop-migrate");
+    const out = JSON.parse(run.stdout) as {
+      engine: string;
+      objects: Array<{ source: { file: string } }>;
+      hooks: Array<{ source: { file: string } }>;
+    };
     expect(out.engine).toBe("helm");
     expect(out.objects.map((o) => o.source.file)).toContain("charts/shop/templates/deployment.yaml");
+    expect(out.objects.map((o) => o.source.file)).not.toContain("charts/shop/templates/migrate-job.yaml");
+    expect(out.hooks.map((o) => o.source.file).sort()).toEqual([
+      "charts/shop/templates/migrate-job.yaml",
+      "charts/shop/templates/tests/test-connection.yaml",
+    ]);
   });
 
   it("a render refusal exits 1 and names the kustomization", async () => {

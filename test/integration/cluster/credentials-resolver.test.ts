@@ -147,8 +147,8 @@ describe("cluster credentials resolver against the real API server", () => {
       cluster: { type: "eks", name: EKS_CLUSTER, region: "eu-west-1" },
     });
 
-    // Assess: TLS is trusted through caData, and the API server (which has no IAM
-    // authenticator webhook) answers 401 to the bearer token rather than a TLS failure.
+    // Assess: TLS is trusted through caData, and the API server answers 401 to the bearer token
+    // rather than a TLS failure (its token webhook knows no secret for these fixed test keys).
     expect(credentials.kind).toBe("token");
     if (credentials.kind !== "token") return;
     expect(credentials.server).toBe(cp.server);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { statePrefixStatements } from "../../../infra/iam.ts";
+import { checkMemoryBudget } from "../../../lib/config/worker-env.ts";
 import {
   DriftScheduleMetric,
   HealthMetric,
@@ -129,6 +130,25 @@ describe("serverless.yml packaged offline", () => {
           .POWERTOOLS_SERVICE_NAME,
     );
     expect([...new Set(services)].sort()).toEqual(Object.values(ServiceName).sort());
+  });
+
+  it("gives the worker memory for Node's heap cap and the renderer's bound at once (the budget the worker checks at start)", () => {
+    // Prepare
+    const worker = resource("WorkerLambdaFunction").Properties;
+    const variables = (worker.Environment as { Variables: Record<string, string> }).Variables;
+
+    // Act
+    const check = () =>
+      checkMemoryBudget({
+        functionMemoryMb: worker.MemorySize as number,
+        nodeOptions: variables.NODE_OPTIONS,
+        renderMaxMemoryBytes: Number(variables.PULLBRIDGE_RENDER_MAX_MEMORY_MB) * 2 ** 20,
+      });
+
+    // Assess
+    expect(variables.NODE_OPTIONS).toMatch(/--max-old-space-size=\d+/);
+    expect(variables.PULLBRIDGE_RENDER_MAX_MEMORY_MB).toMatch(/^\d+$/);
+    expect(check).not.toThrow();
   });
 
   it("wires a FIFO queue to a FIFO DLQ at maxReceiveCount 5 with visibility ≥ 6× the worker timeout", () => {
@@ -612,5 +632,168 @@ describe("serverless.yml: the state bucket", () => {
     // Assess
     expect(JSON.stringify(granted.Resources.HealthRole)).toContain(`\${StateBucket.Arn}/verdicts/*`);
     expect(findings.filter((f) => !KEPT_CFN_LINT_WARNINGS.has(f.Rule.Id)).map(describeFinding)).toEqual([]);
+  });
+});
+
+describe("serverless.yml: clusters in other accounts and private endpoints", () => {
+  const SUBNETS = "subnet-0123456789abcdef0,subnet-0fedcba9876543210";
+  const GROUP = "sg-0123456789abcdef0";
+  const packageWith = async (name: string, params: string[]) => {
+    const out = await mkdtemp(join(tmpdir(), `pullbridge-package-${name}-`));
+    await osls([
+      ...["package", "--stage", "ci", "--region", "eu-west-1", "--package", out],
+      ...["--param", "targetsFile=test/fixtures/deploy/targets-multi-account.yaml"],
+      ...params.flatMap((p) => ["--param", p]),
+    ]);
+    const file = join(out, "cloudformation-template-update-stack.json");
+    return { out, file, template: JSON.parse(await readFile(file, "utf8")) as Template };
+  };
+  const statementsOf = (t: Template, id: string) =>
+    (
+      (t.Resources[id]?.Properties.Policies ?? []) as {
+        PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
+      }[]
+    ).flatMap((p) => p.PolicyDocument.Statement);
+  let inVpc: Awaited<ReturnType<typeof packageWith>>;
+  let withEndpoints: Awaited<ReturnType<typeof packageWith>>;
+
+  beforeAll(async () => {
+    inVpc = await packageWith("vpc", [`vpcSubnetIds=${SUBNETS}`, `vpcSecurityGroupIds=${GROUP}`]);
+    withEndpoints = await packageWith("vpce", [
+      `vpcSubnetIds=${SUBNETS}`,
+      `vpcSecurityGroupIds=${GROUP}`,
+      "vpcEndpoints=true",
+      "vpcId=vpc-0123456789abcdef0",
+      "vpcRouteTableIds=rtb-0123456789abcdef0",
+    ]);
+  }, 600_000);
+
+  it("lets the worker and health functions assume exactly the roles the targets file names", () => {
+    // Prepare
+    const assumable = (id: string) =>
+      statementsOf(inVpc.template, id)
+        .filter((s) => s.Action.includes("sts:AssumeRole"))
+        .flatMap((s) => s.Resource);
+
+    // Assess
+    expect(assumable("WorkerRole")).toEqual([
+      "arn:aws:iam::111111111111:role/pullbridge-deployer",
+      "arn:aws:iam::222222222222:role/pullbridge-deployer",
+      "arn:aws:iam::333333333333:role/pullbridge-deployer",
+    ]);
+    expect(assumable("HealthRole")).toEqual([
+      "arn:aws:iam::111111111111:role/pullbridge-deployer",
+      "arn:aws:iam::222222222222:role/pullbridge-health",
+      "arn:aws:iam::333333333333:role/pullbridge-health",
+    ]);
+    for (const id of ["WebhookRole", "DriftRole", "ImagesIntakeRole", "ImagesRole"]) {
+      expect(JSON.stringify(statementsOf(inVpc.template, id)), id).not.toContain("sts:");
+    }
+    // Clusters reached through a role are described with its credentials: only the own-account one here.
+    expect(
+      statementsOf(inVpc.template, "WorkerRole")
+        .filter((s) => s.Action.includes("eks:DescribeCluster"))
+        .flatMap((s) => s.Resource),
+    ).toEqual([{ "Fn::Sub": `arn:\${AWS::Partition}:eks:eu-west-1:\${AWS::AccountId}:cluster/tools` }]);
+    // And still no wildcard anywhere in an inline policy.
+    for (const id of ["WorkerRole", "HealthRole"]) {
+      for (const s of statementsOf(inVpc.template, id))
+        expect(JSON.stringify(s.Resource), id).not.toContain("*");
+    }
+  });
+
+  it("places only the worker and health functions in the VPC, with the ENI permissions, and passes cfn-lint", async () => {
+    // Prepare
+    const functions = Object.entries(inVpc.template.Resources).filter(
+      ([, r]) => r.Type === "AWS::Lambda::Function",
+    );
+
+    // Act
+    const findings = await cfnLint(inVpc.file);
+
+    // Assess
+    const placed = functions.filter(([, f]) => f.Properties.VpcConfig !== undefined).map(([id]) => id);
+    expect(placed.sort()).toEqual(["HealthLambdaFunction", "WorkerLambdaFunction"]);
+    expect(inVpc.template.Resources.WorkerLambdaFunction?.Properties.VpcConfig).toEqual({
+      SecurityGroupIds: [GROUP],
+      SubnetIds: SUBNETS.split(","),
+    });
+    for (const id of ["WorkerRole", "HealthRole"]) {
+      expect(inVpc.template.Resources[id]?.Properties.ManagedPolicyArns, id).toEqual([
+        { "Fn::Sub": `arn:\${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole` },
+      ]);
+    }
+    expect(Object.keys(inVpc.template.Resources).filter((id) => id.startsWith("VpcEndpoint"))).toEqual([]);
+    expect(template.Resources.WorkerLambdaFunction?.Properties.VpcConfig).toBeUndefined();
+    expect(findings.filter((f) => !KEPT_CFN_LINT_WARNINGS.has(f.Rule.Id)).map(describeFinding)).toEqual([]);
+  });
+
+  it("creates the VPC endpoints the functions need when vpcEndpoints=true, and passes cfn-lint", async () => {
+    // Act
+    const findings = await cfnLint(withEndpoints.file);
+
+    // Assess
+    const endpoints = Object.values(withEndpoints.template.Resources).filter(
+      (r) => r.Type === "AWS::EC2::VPCEndpoint",
+    );
+    const services = endpoints.map((r) => {
+      const name = (r.Properties.ServiceName as { "Fn::Sub": string })["Fn::Sub"];
+      return `${name.replace(`com.amazonaws.\${AWS::Region}.`, "")} ${r.Properties.VpcEndpointType}`;
+    });
+    expect(services.sort()).toEqual([
+      "eks Interface",
+      "kms Interface",
+      "logs Interface",
+      "monitoring Interface",
+      "s3 Gateway",
+      "secretsmanager Interface",
+      "sqs Interface",
+      "ssm Interface",
+      "sts Interface",
+    ]);
+    for (const endpoint of endpoints.filter((r) => r.Properties.VpcEndpointType === "Interface")) {
+      expect(endpoint.Properties).toMatchObject({
+        VpcId: "vpc-0123456789abcdef0",
+        SubnetIds: SUBNETS.split(","),
+        SecurityGroupIds: [{ Ref: "VpcEndpointSecurityGroup" }],
+        PrivateDnsEnabled: true,
+      });
+    }
+    expect(
+      withEndpoints.template.Resources.VpcEndpointSecurityGroup?.Properties.SecurityGroupIngress,
+    ).toEqual([
+      {
+        IpProtocol: "tcp",
+        FromPort: 443,
+        ToPort: 443,
+        SourceSecurityGroupId: GROUP,
+        Description: "pullbridge functions",
+      },
+    ]);
+    expect(findings.filter((f) => !KEPT_CFN_LINT_WARNINGS.has(f.Rule.Id)).map(describeFinding)).toEqual([]);
+    await rm(inVpc.out, { recursive: true, force: true });
+    await rm(withEndpoints.out, { recursive: true, force: true });
+  });
+
+  it.each([
+    ["targets-unknown-region.yaml", [], "clusters.prod-us.region: is not an AWS region"],
+    ["targets-malformed-role.yaml", [], "clusters.staging.healthRoleArn: must be an IAM role ARN"],
+    [
+      "targets-multi-account.yaml",
+      ["vpcSubnetIds=subnet-1"],
+      '--param vpcSubnetIds: item 1 "subnet-1" is not a subnet- id',
+    ],
+  ])("fails packaging %s %j, naming the field", async (file, params, expected) => {
+    // Act
+    const failure = await osls([
+      ...["package", "--stage", "ci", "--param", `targetsFile=test/fixtures/deploy/${file}`],
+      ...params.flatMap((p) => ["--param", p]),
+    ]).then(
+      () => "packaged",
+      (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ""}${error.stderr ?? ""}`,
+    );
+
+    // Assess
+    expect(failure).toContain(expected);
   });
 });

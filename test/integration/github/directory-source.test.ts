@@ -55,9 +55,8 @@ describe("directory source", () => {
     // Assess
     expect(text(fromDisk)).toEqual(text(fromCommit));
     expect(Object.keys(text(fromDisk))).not.toContain("deploy/linked.yaml");
-    expect(fromDisk.skipped).toEqual([
-      { path: "deploy/linked.yaml", reason: expect.stringContaining("symbolic link") },
-    ]);
+    expect(fromDisk.links).toEqual([{ path: "deploy/linked.yaml", target: "../other/elsewhere.yaml" }]);
+    expect(fromDisk.links).toEqual(fromCommit.links);
     expect(fromDisk.skipped).toEqual(fromCommit.skipped);
     const loaded = (files: ReadonlyMap<string, Uint8Array>) =>
       loadManifests({ files, targetPath: "deploy", policy }).map(

@@ -1,7 +1,8 @@
 /**
- * The renderer's output is what the stock tools print: every Kustomize directory of the
- * corpus against `kustomize build`, every chart against `helm template`, at the same pinned
- * versions, through the real helper and the real adapter.
+ * The renderer's output is what the stock tools print, byte for byte: every Kustomize directory
+ * of the corpus against `kustomize build`, every chart against `helm template`, at the same
+ * pinned versions, through the real helper and the real adapter; each object is its document of
+ * that text.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -55,6 +56,12 @@ function joined(output: RenderOutput): string {
   return output.objects.map((o) => o.yaml).join("---\n");
 }
 
+/** The rendered text is the stock output, and the objects are its documents. */
+function expectStock(ours: RenderOutput, stock: string): void {
+  expect(ours.text).toBe(stock);
+  expect(ours.objects.map((o) => o.yaml.trim())).toEqual(documents(stock));
+}
+
 describe("Kustomize targets render exactly as `kustomize build`", () => {
   for (const dir of [
     "apps/web/base",
@@ -74,6 +81,7 @@ describe("Kustomize targets render exactly as `kustomize build`", () => {
 
       // Assess
       expect(ours.objects.length).toBeGreaterThan(0);
+      expectStock(ours, stock);
       expect(joined(ours)).toBe(stock);
       expect(ours.renderer).toMatch(/^kustomize v5\.8\.2\/api-v0\.21\.2$/);
     });
@@ -216,7 +224,7 @@ describe("Helm targets render exactly as `helm template --include-crds --no-hook
     ]);
 
     // Assess
-    expect(ours.objects.map((o) => o.yaml.trim())).toEqual(documents(stock));
+    expectStock(ours, stock);
     const text = joined(ours);
     expect(text).toContain("kind: PodDisruptionBudget");
     expect(text).toContain('kubeVersion: "v1.36.3"');
@@ -256,8 +264,72 @@ describe("Helm targets render exactly as `helm template --include-crds --no-hook
     ]);
 
     // Assess
-    expect(ours.objects.map((o) => o.yaml.trim())).toEqual(documents(stock));
+    expectStock(ours, stock);
     expect(joined(ours)).not.toContain("PodDisruptionBudget");
+  });
+
+  it("templates without a trailing newline, .Files, tpl and lookup (empty without a cluster)", async () => {
+    // Prepare
+    const chart = join(RENDER_FIXTURE_REPO, "charts/tools");
+
+    // Act
+    const [ours, stock] = await Promise.all([
+      testRenderer().render({
+        files,
+        path: "charts/tools",
+        engine: "helm",
+        helm: { ...DEFAULT_HELM, releaseName: "web", namespace: "shop-ns" },
+      }),
+      stockHelmTemplate([
+        "web",
+        chart,
+        "--namespace",
+        "shop-ns",
+        "--include-crds",
+        "--no-hooks",
+        "--kube-version",
+        "v1.36.3",
+      ]),
+    ]);
+
+    // Assess
+    expectStock(ours, stock);
+    // No `---` glued to the last line of a template that ends without a newline.
+    expect(ours.text).not.toMatch(/\S---/);
+    expect(ours.text).toContain("  name: web-a\n---\n# Source: tools/templates/pair.yaml\n");
+    expect(ours.text.endsWith("    release: web\n")).toBe(true);
+    expect(ours.text).toContain('greeting: "hello web in shop-ns"');
+    expect(ours.text).toContain("tier: tools-backend");
+    expect(ours.text).toContain("    port = 8080");
+    expect(ours.text).toContain("  c.txt: |\n    c-line-1\n    c-line-2\n");
+    expect(ours.text).toContain('found: "no"');
+    expect(ours.objects.map((o) => o.source.file)).toEqual([
+      "charts/tools/templates/pair.yaml",
+      "charts/tools/templates/pair.yaml",
+      "charts/tools/templates/configmap.yaml",
+      "charts/tools/templates/lookup.yaml",
+      "charts/tools/templates/service.yaml",
+    ]);
+    expect(ours.inputs).toContain("charts/tools/files/app.ini");
+  });
+
+  it("the many chart (one template, 50 documents) prints as helm does", async () => {
+    // Act
+    const [ours, stock] = await Promise.all([
+      testRenderer().render({ files, path: "charts/many", engine: "helm", helm: DEFAULT_HELM }),
+      stockHelmTemplate([
+        "release-name",
+        join(RENDER_FIXTURE_REPO, "charts/many"),
+        "--include-crds",
+        "--no-hooks",
+        "--kube-version",
+        "v1.36.3",
+      ]),
+    ]);
+
+    // Assess
+    expect(ours.objects).toHaveLength(50);
+    expectStock(ours, stock);
   });
 
   it("hooks come back apart from the objects, exactly as `helm template` renders them, pointing at their template", async () => {

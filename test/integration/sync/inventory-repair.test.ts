@@ -1,5 +1,5 @@
 /**
- * Recovering a damaged inventory (README): a parent overwritten (labels stripped, data written,
+ * Recovering a damaged inventory (docs/concepts/sync-and-prune.md): a parent overwritten (labels stripped, data written,
  * labelled part-of its own set — what a manifest named `pullbridge-<target>` used to do) or
  * deleted while members remain. Syncs refuse the damaged parent; `repairInventory` (`pullbridge
  * inventory repair`) rebuilds it from the members' part-of labels, and the next sync converges:

@@ -167,8 +167,15 @@ async function waitUntil(what: string, deadlineMs: number, probe: () => Promise<
   );
 }
 
-/** Starts etcd and kube-apiserver and resolves once /readyz answers ok (RBAC bootstrap done). */
-export async function startControlPlane(options: { binDir: string }): Promise<ControlPlane> {
+/**
+ * Starts etcd and kube-apiserver and resolves once /readyz answers ok (RBAC bootstrap done).
+ * With `tokenWebhook` (test/support/token-webhook.ts), bearer tokens that are not in the static
+ * token file go to that TokenReview webhook, as EKS sends its tokens to aws-iam-authenticator.
+ */
+export async function startControlPlane(options: {
+  binDir: string;
+  tokenWebhook?: string | undefined;
+}): Promise<ControlPlane> {
   const { binDir } = options;
   const dir = await mkdtemp(join(tmpdir(), "pullbridge-cp-"));
   await mkdir(join(dir, "etcd"), { recursive: true });
@@ -247,6 +254,34 @@ export async function startControlPlane(options: { binDir: string }): Promise<Co
     "--profiling=false",
     "--v=1",
   ];
+  if (options.tokenWebhook !== undefined) {
+    const config = join(dir, "token-webhook.kubeconfig");
+    await writeFile(
+      config,
+      [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters:",
+        "- name: token-webhook",
+        "  cluster:",
+        `    server: ${options.tokenWebhook}/authenticate`,
+        "users:",
+        "- name: kube-apiserver",
+        "contexts:",
+        "- name: token-webhook",
+        "  context: { cluster: token-webhook, user: kube-apiserver }",
+        "current-context: token-webhook",
+        "",
+      ].join("\n"),
+    );
+    apiArgs.push(
+      `--authentication-token-webhook-config-file=${config}`,
+      "--authentication-token-webhook-version=v1",
+      // Short (the API server's own cache of successful authentications is 10 s too), so a token
+      // is checked again soon after it expires.
+      "--authentication-token-webhook-cache-ttl=10s",
+    );
+  }
   let api: ChildProcess | undefined;
   const startApi = async () => {
     api = startSupervised(join(binDir, "kube-apiserver"), apiArgs, apiLog);

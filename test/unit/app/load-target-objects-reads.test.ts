@@ -30,6 +30,7 @@ function renderer(failure?: Error) {
       if (failure) throw failure;
       return {
         renderer: "fake",
+        text: "",
         objects: [
           { yaml: configMapYaml("rendered", { a: "1" }), source: { file: `${request.path}/x.yaml` } },
         ],

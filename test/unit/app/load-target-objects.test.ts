@@ -104,7 +104,7 @@ describe("settings the engine never reads, under render: auto", () => {
     const renderer: Renderer = {
       render: async (request) => {
         renders.push(request);
-        return { renderer: "none", objects: [], hooks: [], notes: [], inputs: [] };
+        return { renderer: "none", text: "", objects: [], hooks: [], notes: [], inputs: [] };
       },
     };
 
@@ -179,6 +179,7 @@ describe("an overlay's bases, for a target without a targets file", () => {
         seen = request.files;
         return {
           renderer: "test",
+          text: "",
           objects: [{ yaml: configMapYaml("prod-web", {}), source: { file: "apps/web/base/cm.yaml" } }],
           hooks: [],
           notes: [],
@@ -215,6 +216,7 @@ describe("an overlay's bases, for a target without a targets file", () => {
     const renderer: Renderer = {
       render: async () => ({
         renderer: "test",
+        text: "",
         objects: [{ yaml: configMapYaml("w", {}), source: { file: "apps/web/base/cm.yaml" } }],
         hooks: [],
         notes: [],

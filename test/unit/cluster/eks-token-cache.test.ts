@@ -157,4 +157,32 @@ describe("createEksTokenCache", () => {
     expect(created).toHaveLength(2);
     expect(renewed.expiresAt.getTime()).toBe(T0 + 19 * MINUTE);
   });
+
+  it("keeps one token per identity: one cluster name and region in two accounts, each signed by its role", async () => {
+    // Prepare
+    const { created, cache } = harness();
+    const role = (account: string) => ({
+      key: `arn:aws:iam::${account}:role/deployer`,
+      credentials: async () => ({
+        accessKeyId: `ASIA${account}`,
+        secretAccessKey: "secret",
+        sessionToken: "t",
+      }),
+    });
+
+    // Act
+    const own = await cache.get(CLUSTER);
+    const first = await cache.get({ ...CLUSTER, identity: role("111111111111") });
+    const second = await cache.get({ ...CLUSTER, identity: role("222222222222") });
+    const again = await cache.get({ ...CLUSTER, identity: role("111111111111") });
+
+    // Assess
+    const keyOf = (t: EksToken) =>
+      new URL(Buffer.from(t.token.slice(EKS_TOKEN_PREFIX.length), "base64url").toString("utf8")).searchParams
+        .get("X-Amz-Credential")
+        ?.split("/")[0];
+    expect([own, first, second].map(keyOf)).toEqual(["AKIDEXAMPLE", "ASIA111111111111", "ASIA222222222222"]);
+    expect(again).toBe(first);
+    expect(created).toHaveLength(3);
+  });
 });

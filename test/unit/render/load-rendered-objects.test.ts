@@ -24,6 +24,7 @@ describe("loadRenderedObjects", () => {
     const desired = loadRenderedObjects({
       files,
       policy,
+      engine: "kustomize",
       objects: [
         {
           yaml: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: prod-web\nspec: {}\n",
@@ -42,6 +43,7 @@ describe("loadRenderedObjects", () => {
     const desired = loadRenderedObjects({
       files,
       policy,
+      engine: "kustomize",
       objects: [
         {
           yaml: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg-5f8b2c4d6h\ndata: {}\n",
@@ -54,13 +56,22 @@ describe("loadRenderedObjects", () => {
     expect(desired[0]?.source).toMatchObject({ file: "apps/prod/kustomization.yaml", line: 3 });
   });
 
-  it("a Helm template (not YAML) is named at its first line", () => {
+  it("a Helm template (not YAML) is named at its first line, without parsing it as YAML", async () => {
+    // Prepare: a template the YAML parser would read as a mapping with a collection key (and warn).
+    const warnings: unknown[] = [];
+    const onWarning = (warning: unknown) => warnings.push(warning);
+    process.on("warning", onWarning);
+
     // Act
     const desired = loadRenderedObjects({
       files: new Map([
-        ["charts/x/templates/cm.yaml", encode("{{ if .Values.x }}\nkind: ConfigMap\n{{ end }}\n")],
+        [
+          "charts/x/templates/cm.yaml",
+          encode("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"),
+        ],
       ]),
       policy,
+      engine: "helm",
       objects: [
         {
           yaml: "# Source: x/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n",
@@ -69,6 +80,9 @@ describe("loadRenderedObjects", () => {
       ],
     });
 
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off("warning", onWarning);
+
     // Assess
     expect(desired[0]?.source).toEqual({
       file: "charts/x/templates/cm.yaml",
@@ -76,6 +90,7 @@ describe("loadRenderedObjects", () => {
       line: 1,
       column: 1,
     });
+    expect(warnings).toEqual([]);
   });
 
   it("policy refusals and duplicates name the source file", () => {
@@ -84,6 +99,7 @@ describe("loadRenderedObjects", () => {
       loadRenderedObjects({
         files,
         policy,
+        engine: "kustomize",
         objects: [
           {
             yaml: "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: elsewhere\n",

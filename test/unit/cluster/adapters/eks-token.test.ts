@@ -1,4 +1,3 @@
-import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   type AwsCredentials,
@@ -8,6 +7,13 @@ import {
   EKS_TOKEN_PREFIX,
 } from "../../../../lib/cluster/adapters/eks-token.ts";
 import { ConfigError } from "../../../../lib/errors.ts";
+import {
+  canonicalRequest,
+  expectedPresignedSignature,
+  sha256Hex,
+  sigV4Signature,
+  verifyHeaderSignature,
+} from "../../../support/sigv4.ts";
 
 // The access key id and secret of the AWS SigV4 test suite.
 const TEST_CREDENTIALS: AwsCredentials = {
@@ -30,83 +36,6 @@ function tokenOptions(overrides: Partial<CreateEksTokenOptions> = {}): CreateEks
 function decodeToken(token: string): URL {
   expect(token.startsWith(EKS_TOKEN_PREFIX)).toBe(true);
   return new URL(Buffer.from(token.slice(EKS_TOKEN_PREFIX.length), "base64url").toString("utf8"));
-}
-
-// ---------------------------------------------------------------------------------------------
-// An independent SigV4 query-string verifier, written from the SigV4 specification with
-// node:crypto only (it shares no code with @smithy/signature-v4). It plays STS: given the
-// presigned URL, the header values the authenticator sends along and the secret key, it
-// recomputes the signature.
-// ---------------------------------------------------------------------------------------------
-
-const sha256Hex = (data: string) => createHash("sha256").update(data, "utf8").digest("hex");
-const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data, "utf8").digest();
-const uriEncode = (value: string) =>
-  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
-type CanonicalRequestParts = {
-  method: string;
-  path: string;
-  query: ReadonlyArray<readonly [string, string]>;
-  headers: Readonly<Record<string, string>>;
-  signedHeaders: readonly string[];
-  payloadHash: string;
-};
-
-function canonicalRequest(parts: CanonicalRequestParts): string {
-  const query = parts.query
-    .map(([k, v]) => [uriEncode(k), uriEncode(v)] as const)
-    .sort(([ak, av], [bk, bv]) => (ak === bk ? (av < bv ? -1 : 1) : ak < bk ? -1 : 1))
-    .map(([k, v]) => `${k}=${v}`)
-    .join("&");
-  const headers = parts.signedHeaders
-    .map((name) => `${name}:${(parts.headers[name] ?? "").trim()}\n`)
-    .join("");
-  return [parts.method, parts.path, query, headers, parts.signedHeaders.join(";"), parts.payloadHash].join(
-    "\n",
-  );
-}
-
-function sigV4Signature(options: {
-  secretAccessKey: string;
-  amzDate: string;
-  scope: string;
-  canonicalRequest: string;
-}): string {
-  const [date = "", region = "", service = "", terminator = ""] = options.scope.split("/");
-  const stringToSign = [
-    "AWS4-HMAC-SHA256",
-    options.amzDate,
-    options.scope,
-    sha256Hex(options.canonicalRequest),
-  ].join("\n");
-  const key = hmac(hmac(hmac(hmac(`AWS4${options.secretAccessKey}`, date), region), service), terminator);
-  return createHmac("sha256", key).update(stringToSign, "utf8").digest("hex");
-}
-
-/** Recomputes the signature of a presigned GET URL; `headers` are the values the verifier sends. */
-function expectedPresignedSignature(
-  url: URL,
-  secretAccessKey: string,
-  headers: Record<string, string>,
-): string {
-  const params = [...url.searchParams.entries()];
-  const get = (name: string) => url.searchParams.get(name) ?? "";
-  const credential = get("X-Amz-Credential");
-  return sigV4Signature({
-    secretAccessKey,
-    amzDate: get("X-Amz-Date"),
-    scope: credential.slice(credential.indexOf("/") + 1),
-    canonicalRequest: canonicalRequest({
-      method: "GET",
-      path: url.pathname,
-      query: params.filter(([name]) => name !== "X-Amz-Signature"),
-      headers: { host: url.host, ...headers },
-      signedHeaders: get("X-Amz-SignedHeaders").split(";"),
-      // Presigned STS URLs carry no X-Amz-Content-Sha256, so the payload is the empty body.
-      payloadHash: sha256Hex(""),
-    }),
-  });
 }
 
 describe("independent SigV4 verifier (test helper)", () => {
@@ -134,6 +63,30 @@ describe("independent SigV4 verifier (test helper)", () => {
 
     // Assess: the suite's published .authz signature
     expect(signature).toBe("b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500");
+  });
+});
+
+describe("independent SigV4 verifier, header form (test helper)", () => {
+  it("accepts the AWS SigV4 test suite vector get-vanilla and refuses it with another secret", () => {
+    // Prepare: the suite's request and its published Authorization header
+    const request = {
+      method: "GET",
+      url: "/",
+      headers: {
+        host: "example.amazonaws.com",
+        "x-amz-date": "20150830T123600Z",
+        authorization:
+          "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+      },
+      body: Buffer.alloc(0),
+    };
+
+    // Act
+    const valid = verifyHeaderSignature({ ...request, secretAccessKey: TEST_CREDENTIALS.secretAccessKey });
+    const forged = verifyHeaderSignature({ ...request, secretAccessKey: "not-the-secret" });
+
+    // Assess
+    expect([valid, forged]).toEqual([true, false]);
   });
 });
 

@@ -108,6 +108,94 @@ describe("createProcessRenderer", () => {
     expect(error).toMatchObject({ code: "remote", file: "a/kustomization.yaml" });
   });
 
+  it("takes the text after the header line as it is, counting the output limit on the text itself", async () => {
+    // Prepare: 1,000 bytes of `<>&`, which JSON escaping would have made 6,000.
+    const text = "<>&".repeat(333) + "\n";
+    const header = JSON.stringify({
+      renderer: "helm test",
+      objects: [
+        { start: 0, end: 600, source: { file: "a/one.yaml" } },
+        { start: 600, end: 1000, source: { file: "a/two.yaml" } },
+      ],
+      notes: [],
+      inputs: ["a/kustomization.yaml"],
+      textBytes: text.length,
+    });
+    const binaryPath = await script("answer", `/bin/cat >/dev/null; printf '%s\\n%s' '${header}' '${text}'`);
+
+    // Act
+    const exact = await createProcessRenderer({ binaryPath, limits: { maxOutputBytes: 1000 } }).render(
+      request,
+    );
+    const over = await failure(
+      createProcessRenderer({ binaryPath, limits: { maxOutputBytes: 999 } }).render(request),
+    );
+
+    // Assess
+    expect(exact.text).toBe(text);
+    expect(exact.objects.map((o) => o.yaml)).toEqual([text.slice(0, 600), text.slice(600)]);
+    expect(exact.objects.map((o) => o.source.file)).toEqual(["a/one.yaml", "a/two.yaml"]);
+    expect(over.code).toBe("output-too-large");
+  });
+
+  it("names the memory bound when the helper dies of it, in one line without the Go stack trace", async () => {
+    // Prepare: what the Go runtime prints when the kernel refuses it more memory.
+    const renderer = createProcessRenderer({
+      binaryPath: await script(
+        "oom",
+        [
+          "/bin/cat >/dev/null",
+          "echo 'runtime: out of memory: cannot allocate 4194304-byte block (502956032 in use)' >&2",
+          "echo 'fatal error: out of memory' >&2",
+          "echo '' >&2",
+          "echo 'goroutine 1 gp=0x1 m=0 mp=0x2 [running]:' >&2",
+          "echo 'runtime.throw({0x1b38b1e?, 0x1?})' >&2",
+          "exit 2",
+        ].join("\n"),
+      ),
+      limits: { maxMemoryBytes: 512 * 1024 * 1024 },
+    });
+
+    // Act
+    const error = await failure(renderer.render(request));
+
+    // Assess
+    expect(error.code).toBe("memory");
+    expect(error.message).toBe("render of a exceeded 512 MiB of memory (maxMemoryBytes)");
+    expect(error.file).toBe("a");
+  });
+
+  it("a helper that dies otherwise is named by the first line it printed, not its stack trace", async () => {
+    // Prepare
+    const renderer = createProcessRenderer({
+      binaryPath: await script(
+        "panic",
+        "/bin/cat >/dev/null\necho 'panic: boom' >&2\necho '' >&2\necho 'goroutine 1 [running]:' >&2\nexit 2",
+      ),
+    });
+
+    // Act
+    const error = await failure(renderer.render(request));
+
+    // Assess
+    expect(error.code).toBe("crash");
+    expect(error.message).toBe("the renderer exited with code 2 rendering a: panic: boom");
+  });
+
+  it("passes the memory bound as an argument, so it holds before the request is read", async () => {
+    // Prepare
+    const renderer = createProcessRenderer({
+      binaryPath: await script("args", `/bin/cat >/dev/null; echo "$@" >&2; exit 3`),
+      limits: { maxMemoryBytes: 1234 },
+    });
+
+    // Act
+    const error = await failure(renderer.render(request));
+
+    // Assess
+    expect(error.message).toContain("--max-memory-bytes=1234");
+  });
+
   it("a missing helper is a permanent error naming it", async () => {
     // Prepare
     const renderer = createProcessRenderer({ binaryPath: join(dir, "not-there") });

@@ -8,7 +8,7 @@ import {
   limitArchiveBytes,
   selectEntryPath,
 } from "../../../../lib/source/adapters/extract-tree.ts";
-import type { SourceLimits } from "../../../../lib/source/git-source.ts";
+import { HARD_LINK_REASON, type SourceLimits } from "../../../../lib/source/git-source.ts";
 import { buildTarball, githubTarballEntries, streamOf } from "../../../factories/github-tarball.ts";
 
 const PREFIX = "acme-deploy-0123456";
@@ -90,7 +90,7 @@ describe("extractTree", () => {
     expect(text(tree.get("apps/web/deploy.yaml"))).toBe("kind: Deployment\n");
   });
 
-  it("ignores symlinks and hard links, even inside the target path", async () => {
+  it("records symbolic links without reading through them, and reports hard links as skipped", async () => {
     // Prepare
     const tar = await buildTarball([
       ...githubTarballEntries(PREFIX, { "apps/real.yaml": "kind: ConfigMap\n" }),
@@ -108,6 +108,8 @@ describe("extractTree", () => {
 
     // Assess
     expect([...tree.keys()]).toEqual(["apps/real.yaml"]);
+    expect(tree.links).toEqual([{ path: "apps/escape.yaml", target: "../../secrets/prod.yaml" }]);
+    expect(tree.skipped).toEqual([{ path: "apps/hard.yaml", reason: HARD_LINK_REASON }]);
   });
 
   it("refuses more files than maxFiles with a permanent error naming the limit", async () => {
