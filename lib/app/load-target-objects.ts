@@ -19,6 +19,7 @@ import type { RenderEngine, Renderer } from "../render/renderer-port.ts";
 import { sourcePathsOf, touchesTarget } from "../render/target-source-paths.ts";
 import { followSymlinks } from "../source/follow-symlinks.ts";
 import type { SkippedFile, SourceLimits, SourceTree } from "../source/git-source.ts";
+import { releaseModeFor, releaseModeReader } from "./release-mode.ts";
 import type { JobContext } from "./worker-deps.ts";
 
 /** Reads the regular files inside `paths` (repository-relative directories), with the source's limits. */
@@ -106,10 +107,11 @@ export async function loadTargetObjects(
 }
 
 /**
- * A job's objects at `sha` (with the render notes and the files it skipped),
- * and its cluster connection made at most once: before rendering for a Helm target
- * (`.Capabilities`), else when the caller plans. The fetched tree and the renderer's output are
- * not returned: the sync that follows holds only the desired objects.
+ * A job's objects at `sha` (with the render notes and the files it skipped), the Helm release
+ * mode they were rendered with (install until the target synced once; `options.release` fixes it,
+ * as a multi-step run does for all its steps), and its cluster connection made at most once:
+ * before rendering for a Helm target (`.Capabilities`), else when the caller plans. The fetched
+ * tree and the renderer's output are not returned: the sync that follows holds only the desired objects.
  */
 export async function loadJobObjects(
   context: JobContext,
@@ -117,7 +119,10 @@ export async function loadJobObjects(
   sha: string,
   options: { release?: (() => Promise<ReleaseMode>) | undefined } = {},
 ): Promise<
-  Pick<LoadedTarget, "desired" | "notes" | "skipped" | "engine"> & { connect: () => Promise<ClusterPort> }
+  Pick<LoadedTarget, "desired" | "notes" | "skipped" | "engine"> & {
+    connect: () => Promise<ClusterPort>;
+    release: ReleaseMode;
+  }
 > {
   const { deps, target, github } = context;
   let connected: Promise<ClusterPort> | undefined;
@@ -125,13 +130,14 @@ export async function loadJobObjects(
     connected ??= deps.connectCluster(target, purpose);
     return connected;
   };
+  const release = options.release ?? releaseModeReader(connect, target, deps.signal);
   const loaded = await loadTargetObjects(
     {
       readTree: (paths) =>
         github.source.fetchTree({ repo: target.repo, sha, paths, limits: deps.sourceLimits }),
       renderer: deps.renderer,
       capabilities: async () => capabilitiesOf(await connect(), deps.signal),
-      release: options.release,
+      release,
       signal: deps.signal,
       sourceLimits: deps.sourceLimits,
     },
@@ -142,6 +148,7 @@ export async function loadJobObjects(
     notes: loaded.notes,
     skipped: loaded.skipped,
     engine: loaded.engine,
+    release: await releaseModeFor(loaded, release),
     connect,
   };
 }

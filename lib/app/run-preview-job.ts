@@ -3,15 +3,10 @@
  * under the target path, else plan the pull request head against the live cluster (read-only).
  */
 
-import type { ClusterPort } from "../cluster/cluster-port.ts";
-import { applySetParentName } from "../config/targets.ts";
 import { describeError, isRetryable } from "../errors.ts";
 import type { PreviewJob } from "../jobs/job-codec.ts";
-import type { ReleaseMode } from "../lifecycle/lifecycle-annotations.ts";
-import { releaseModeOf } from "../lifecycle/lifecycle-cursor.ts";
 import { isSingleStep, planLifecycle } from "../lifecycle/plan-lifecycle.ts";
 import { formatPreviewOutOfScope, formatPreviewPending } from "../reporting/format-job-report.ts";
-import { readApplySetParent } from "../sync/applyset-parent.ts";
 import { syncTarget } from "../sync/sync-target.ts";
 import type { Log } from "../telemetry/log.ts";
 import { loadJobObjects } from "./load-target-objects.ts";
@@ -99,31 +94,12 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
   try {
     // The head commit is read from the base repository: a fork's commits are reachable there through
     // the pull request ref, and the installation may have no access to the fork itself.
-    let cluster: ClusterPort | undefined;
-    const connectOnce = async () => {
-      cluster ??= await loaded.connect();
-      return cluster;
-    };
     // A Helm chart is previewed as the sync will render it: an upgrade once the target has synced.
-    const release = async (): Promise<ReleaseMode> => {
-      const name = applySetParentName(target);
-      const parent = await (await connectOnce()).getApplySetParent({
-        namespace: target.namespace,
-        name,
-        signal: deps.signal,
-      });
-      return releaseModeOf(readApplySetParent({ parent, name, namespace: target.namespace }));
-    };
-    const loaded = await loadJobObjects(context, "preview", sha, { release });
+    const loaded = await loadJobObjects(context, "preview", sha);
     const { desired, skipped } = loaded;
-    const lifecycle = planLifecycle({
-      desired,
-      sha,
-      release: loaded.engine === "helm" ? await release() : "install",
-      hooks: true,
-    });
+    const lifecycle = planLifecycle({ desired, sha, release: loaded.release, hooks: true });
     const result = await syncTarget(
-      { ...deps.engine, cluster: await connectOnce(), toolingVersion: deps.toolingVersion },
+      { ...deps.engine, cluster: await loaded.connect(), toolingVersion: deps.toolingVersion },
       {
         target,
         desired,

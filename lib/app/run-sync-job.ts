@@ -3,12 +3,10 @@
  * fetch and load the manifests there, sync, and conclude (job-outcome.ts says what is posted).
  */
 
-import type { ClusterPort } from "../cluster/cluster-port.ts";
 import { applySetParentName } from "../config/targets.ts";
 import { ConfigError, describeError, isRetryable, SyncRefusedError } from "../errors.ts";
 import { type DriftJob, JobTrigger, type SyncJob } from "../jobs/job-codec.ts";
-import { HelmAnnotation, type ReleaseMode } from "../lifecycle/lifecycle-annotations.ts";
-import { parseLifecycleCursor, releaseModeOf, runInProgress } from "../lifecycle/lifecycle-cursor.ts";
+import { parseLifecycleCursor, runInProgress } from "../lifecycle/lifecycle-cursor.ts";
 import { formatDuration, formatFailureDescription } from "../reporting/format-description.ts";
 import { formatSyncPending } from "../reporting/format-job-report.ts";
 import type { SkippedFile } from "../source/git-source.ts";
@@ -28,42 +26,13 @@ import { startHealthWait } from "./start-health-wait.ts";
 import { type DeploymentTracking, finishDeployment, startDeployment } from "./track-deployment.ts";
 import type { JobContext } from "./worker-deps.ts";
 
-/** The target's objects at `head`, and how its Helm chart (if any) is rendered: install until a sync completed, then upgrade. */
-async function loadAtHead(context: JobContext, head: string) {
-  const { deps, target } = context;
-  let release: Promise<ReleaseMode> | undefined;
-  let connect: () => Promise<ClusterPort> = () => deps.connectCluster(target, "sync");
-  const releaseMode = () => {
-    release ??= (async () => {
-      const cluster = await connect();
-      const name = applySetParentName(target);
-      const parent = await cluster.getApplySetParent({
-        namespace: target.namespace,
-        name,
-        signal: deps.signal,
-      });
-      return releaseModeOf(readApplySetParent({ parent, name, namespace: target.namespace }));
-    })();
-    return release;
-  };
-  const loaded = await loadJobObjects(context, "sync", head, { release: releaseMode });
-  connect = loaded.connect;
-  const hasHelmHooks = loaded.desired.some(
-    (d) => d.object.metadata.annotations?.[HelmAnnotation.hook] !== undefined,
-  );
-  return {
-    ...loaded,
-    release: loaded.engine === "helm" || hasHelmHooks ? await releaseMode() : ("install" as const),
-  };
-}
-
 /** Syncs the loaded objects in one step (`alert` targets stop before writing drift back). */
 async function syncAtHead(
   context: JobContext,
   head: string,
   now: Date,
   tracking: DeploymentTracking,
-  loaded: Awaited<ReturnType<typeof loadAtHead>>,
+  loaded: Awaited<ReturnType<typeof loadJobObjects>>,
 ): Promise<{ result: SyncResult; skipped: SkippedFile[] }> {
   const { deps, target } = context;
   const { desired, skipped, connect } = loaded;
@@ -162,7 +131,8 @@ async function syncAndConclude(
   }
   const started = deps.now().getTime();
   const syncNow = deps.now();
-  const loaded = await loadAtHead(context, head);
+  // A Helm chart renders as an install until the target synced once, then as an upgrade.
+  const loaded = await loadJobObjects(context, "sync", head);
   const trigger = tracking.trigger;
   const plan = lifecyclePlanOf({
     context,

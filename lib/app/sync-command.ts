@@ -6,15 +6,12 @@
  */
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import type { Target } from "../config/targets.ts";
-import { applySetParentName } from "../config/targets.ts";
 import { ConfigError } from "../errors.ts";
 import type { HealthSubject } from "../health/assess-health.ts";
-import { HelmAnnotation, type ReleaseMode } from "../lifecycle/lifecycle-annotations.ts";
-import { releaseModeOf } from "../lifecycle/lifecycle-cursor.ts";
+import type { ReleaseMode } from "../lifecycle/lifecycle-annotations.ts";
 import { isSingleStep, type LifecyclePlan, planLifecycle } from "../lifecycle/plan-lifecycle.ts";
 import type { DesiredObject } from "../manifests/kube-object.ts";
 import type { Renderer } from "../render/renderer-port.ts";
-import { readApplySetParent } from "../sync/applyset-parent.ts";
 import type { TargetRef } from "../sync/refuse-inventory-collisions.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import { syncTarget } from "../sync/sync-target.ts";
@@ -24,6 +21,7 @@ import {
   loadTargetObjects,
   type TreeReader,
 } from "./load-target-objects.ts";
+import { releaseModeFor, releaseModeReader } from "./release-mode.ts";
 import {
   advanceLifecycle,
   finishLifecycle,
@@ -173,19 +171,7 @@ export async function runSyncCommand(
   deps: SyncCommandDeps,
   input: SyncCommandInput,
 ): Promise<SyncCommandResult> {
-  let release: Promise<ReleaseMode> | undefined;
-  const releaseMode = () => {
-    release ??= (async () => {
-      const name = applySetParentName(input.target);
-      const parent = await deps.cluster.getApplySetParent({
-        namespace: input.target.namespace,
-        name,
-        signal: deps.signal,
-      });
-      return releaseModeOf(readApplySetParent({ parent, name, namespace: input.target.namespace }));
-    })();
-    return release;
-  };
+  const releaseMode = releaseModeReader(async () => deps.cluster, input.target, deps.signal);
   const loaded = await loadTargetObjects(
     {
       readTree: deps.readTree,
@@ -198,10 +184,7 @@ export async function runSyncCommand(
     { discoverWatch: input.discoverWatch },
   );
   const { desired, skipped, discoveredWatch } = loaded;
-  const hasHelmHooks = desired.some(
-    (d) => d.object.metadata.annotations?.[HelmAnnotation.hook] !== undefined,
-  );
-  const mode: ReleaseMode = loaded.engine === "helm" || hasHelmHooks ? await releaseMode() : "install";
+  const mode = await releaseModeFor(loaded, releaseMode);
   const plan = planLifecycle({ desired, sha: input.revision, release: mode, hooks: true });
   const notes = [...loaded.notes, ...plan.notes];
   const lifecycle = isSingleStep(plan) ? undefined : plan;
