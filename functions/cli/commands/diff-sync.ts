@@ -46,7 +46,7 @@ export const diffCommand = defineCommand({
   operands: ["<dir>"],
   usage: "<dir> [options]",
   summary: "plan <dir> against the live cluster (server-side dry-run, no writes)",
-  about: `Plans <dir> against the live cluster, as the bridge's worker would sync it: every change is server-side dry-run, nothing is written. Prints each object's change with its file:line, then git diff-style YAML diffs (Secret values masked), and tells drift (someone changed the cluster) from a change in Git.\n\n${TARGET_ABOUT}`,
+  about: `Plans <dir> against the live cluster, as the bridge's worker would sync it: every change is server-side dry-run, nothing is written. Prints each object's change with its file:line, then git diff-style YAML diffs (Secret values masked), and tells drift (someone changed the cluster) from a change in Git. A commit with hooks or several waves (docs/lifecycle.md) first prints its order: each step with its objects, the sync-fail hooks, the objects left out.\n\n${TARGET_ABOUT}`,
   flags: {
     ...SYNC_FLAGS,
     summary: FLAGS.summary,
@@ -72,7 +72,7 @@ export const syncCommand = defineCommand({
   operands: ["<dir>"],
   usage: "<dir> [options]",
   summary: "apply <dir>: server-side apply, prune, ApplySet inventory",
-  about: `Applies <dir> as the bridge's worker does: the whole set is dry-run first (any refusal: nothing is written), then applied in order (CRDs, Namespaces, cluster-scoped, namespaced) with server-side apply, objects no longer in <dir> are pruned, and the revision is recorded on the target's ApplySet parent. Progress goes to stderr once a sync takes more than a second.\n\n${TARGET_ABOUT}`,
+  about: `Applies <dir> as the bridge's worker does: the whole set is dry-run first (any refusal: nothing is written), then applied in order (CRDs, Namespaces, cluster-scoped, namespaced) with server-side apply, objects no longer in <dir> are pruned, and the revision is recorded on the target's ApplySet parent. Progress goes to stderr once a sync takes more than a second.\n\nA commit with hooks or several waves (docs/lifecycle.md) runs in steps, in-process: pre-sync hooks, each wave, post-sync hooks; each step is applied, then waited for (objects healthy, hook Jobs complete) before the next starts, with a line per step on stderr — with or without --wait, which then also sets each step's timeout. A failed step ends the sync: later steps are not applied, sync-fail hooks run, and the exit code is 1.\n\n${TARGET_ABOUT}`,
   flags: { ...SYNC_FLAGS, wait: FLAGS.wait, timeout: FLAGS.timeout },
   examples: [
     "pullbridge sync deploy/ -n apps --target web --output json",
