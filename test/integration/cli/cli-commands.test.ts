@@ -447,9 +447,7 @@ describe("pullbridge inventory repair", () => {
     expect(preview.stdout).toMatch(
       /unread: {3}\d+ kind\(s\) could not be listed; members of them, if any, stay unlisted:/,
     );
-    expect(preview.stdout).toContain(
-      `- HorizontalPodAutoscaler.autoscaling in ${namespace}: 403 Forbidden\n`,
-    );
+    expect(preview.stdout).toContain(`- Lease.coordination.k8s.io in ${namespace}: 403 Forbidden\n`);
     expect(preview.stdout).toContain(
       "Would write the parent listing ConfigMap (dry run: nothing was changed).",
     );
