@@ -205,14 +205,14 @@ describe("pull-request preview", () => {
         [
           "### Order of the sync",
           "",
-          `- \\*\\*1\\. pre-sync\\*\\*: \`Job\\.batch ${namespace}/migrate-[0-9a-f]{10} \\(Argo CD hook; delete: before-hook-creation\\)\``,
-          `- \\*\\*2\\. wave 0\\*\\*: \`ConfigMap ${namespace}/app\``,
-          `- \\*\\*3\\. wave 1\\*\\*: \`Deployment\\.apps ${namespace}/web\`, \`then prune what left Git\``,
+          `- \\*\\*1\\. pre-sync\\*\\*: \`Job\\.batch migrate-[0-9a-f]{10} \\(Argo CD hook; delete: before-hook-creation\\)\``,
+          "- \\*\\*2\\. wave 0\\*\\*: `ConfigMap app`",
+          "- \\*\\*3\\. wave 1\\*\\*: `Deployment\\.apps web`, `then prune what left Git`",
         ].join("\n"),
       ),
     );
     // The hook is a step, not an object of the set: the plan creates only the Deployment.
-    expect(summary).toContain(`### To create (1)\n\n- \`Deployment ${namespace}/web\``);
+    expect(summary).toContain(`### To create (1)\n\n- \`Deployment.apps ${namespace}/web\``);
     expect(summary).not.toContain("To create (2)");
     expect(
       (await kubeConfigFor("admin").makeApiClient(BatchV1Api).listNamespacedJob({ namespace })).items,
