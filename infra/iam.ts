@@ -209,6 +209,8 @@ export function buildIamResources(input: {
       ],
       Resource: [healthQueueArn],
     },
+    // A healthy step of a multi-step sync queues the next step (the worker writes; this role never does).
+    { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [queueArn] },
     {
       Effect: "Allow",
       Action: ["ssm:GetParameter"],

@@ -10,6 +10,8 @@ import { loadOptionalStateStoreEnv } from "../../lib/config/state-env.ts";
 import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { createJobGitHubFactory } from "../../lib/github/create-job-github.ts";
 import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-check-queue.ts";
+import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
+import { createS3ObjectStore, lazyS3Client } from "../../lib/state/adapters/s3-object-store.ts";
 import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
 import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
@@ -18,6 +20,15 @@ import { composeHealth } from "./compose-health.ts";
 
 const env = loadHealthEnv();
 const secrets = createParametersSecretReader({ maxAgeSeconds: env.secretsMaxAgeSeconds });
+const state = loadOptionalStateStoreEnv();
+// The S3 SDK loads with the first verdict read or written, not at every cold start.
+const stateStore =
+  state &&
+  createS3ObjectStore({
+    bucket: state.bucket,
+    client: lazyS3Client({ endpoint: state.endpoint, region: state.region }),
+  });
+const sqs = new SQSClient(env.sqsEndpoint ? { endpoint: env.sqsEndpoint } : {});
 
 const { current } = composeConfigSource(env.targets, loadOptionalStateStoreEnv());
 
@@ -26,13 +37,13 @@ export const handler = composeHealth({
   ...(env.targets.configRepository === undefined ? {} : { currentConfig: () => current.targets() }),
   github: createJobGitHubFactory(createGitHubClientProvider({ config: env.github, secrets })),
   secrets,
-  queue: createSqsHealthCheckQueue({
-    client: new SQSClient(env.sqsEndpoint ? { endpoint: env.sqsEndpoint } : {}),
-    queueUrl: env.healthQueueUrl,
-  }),
+  queue: createSqsHealthCheckQueue({ client: sqs, queueUrl: env.healthQueueUrl }),
+  jobs:
+    env.jobQueueUrl === undefined ? undefined : createSqsJobQueue({ client: sqs, queueUrl: env.jobQueueUrl }),
   backoff: env.backoff,
   region: env.region,
   localMode: env.localMode,
   logger: createServiceLogger(ServiceName.Health),
   metrics: createServiceMetrics(ServiceName.Health),
+  stateStore,
 });

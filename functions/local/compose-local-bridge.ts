@@ -27,6 +27,7 @@ import { DEFAULT_IMAGE_COMMIT_IDENTITY, type ImageRepo } from "../../lib/images/
 import type { SqsBatchHandler } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
 import { createSqsImageJobQueue } from "../../lib/jobs/adapters/sqs-image-job-queue.ts";
 import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
+import type { JobQueue } from "../../lib/jobs/job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import type { KeyRing, KmsDataKeys } from "../../lib/secrets/key-ring.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
@@ -97,8 +98,9 @@ export type LocalCompositionOptions = {
   /** Sees every cluster client the worker and the health handler connect (the test bridge counts requests). */
   onClusterClient?: { worker?: (client: ClusterPort) => void; health?: (client: ClusterPort) => void };
   /**
-   * The state store (moto). With it and a `configRepository` in `targets`, every function reads the
-   * stored config as in Lambda, and the worker installs it; without it the config repository is off.
+   * The state store (moto), given to the worker and the health handler: health verdicts for
+   * `dependsOn`; with a `configRepository` in `targets`, every function also reads the stored
+   * config as in Lambda and the worker installs it (without a store the config repository is off).
    */
   stateStore?: ObjectStore | undefined;
 };
@@ -136,7 +138,7 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
   const configSource = () => createCurrentConfigSource(options.targets, configStore);
   const workerConfig = configSource();
   const health = options.health
-    ? composeHealthLoop(options, options.health, await queue("health", false))
+    ? composeHealthLoop(options, options.health, await queue("health", false), jobs)
     : undefined;
   const worker = composeWorker({
     targets: options.targets,
@@ -161,6 +163,7 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
     ...(configStore === undefined
       ? {}
       : { configRepository: { store: configStore, current: workerConfig, queue: jobs } }),
+    stateStore: options.stateStore,
   });
   const images = options.images
     ? composeImages(options, options.images, await queue("images", true))
@@ -207,6 +210,7 @@ function composeHealthLoop(
   options: LocalCompositionOptions,
   health: NonNullable<LocalCompositionOptions["health"]>,
   queue: QueueWithDlq,
+  jobs: JobQueue,
 ) {
   const { backoff } = health;
   const port = createSqsHealthCheckQueue({ client: options.sqs, queueUrl: queue.queueUrl });
@@ -219,6 +223,8 @@ function composeHealthLoop(
     region: options.region,
     ...(options.now === undefined ? {} : { now: options.now }),
     queue: port,
+    jobs,
+    stateStore: options.stateStore,
     backoff,
     localMode: true,
     defaultKubeconfigPath: options.defaultKubeconfigPath,

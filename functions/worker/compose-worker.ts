@@ -17,6 +17,7 @@ import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import type { KeyRing, KmsDataKeys } from "../../lib/secrets/key-ring.ts";
 import type { SourceLimits } from "../../lib/source/git-source.ts";
+import type { ObjectStore } from "../../lib/state/object-store.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { type AwsEndpoints, composeClusterConnector } from "./compose-cluster-connector.ts";
 import { composeKeyRing } from "./compose-key-ring.ts";
@@ -54,6 +55,8 @@ export type WorkerWiring = {
   renderer?: Renderer | undefined;
   /** The health queue; without it, `success` is reported once applied (no health gating). */
   health?: WorkerDeps["health"];
+  /** The state store (health verdicts for `dependsOn`); without it, targets with `dependsOn` fail. */
+  stateStore?: ObjectStore | undefined;
   /** Sees every cluster client the worker connects (the test bridge counts their requests). */
   onClusterClient?: (client: ClusterPort) => void;
   /** Decrypts SOPS data keys with AWS KMS (tests point it at moto); the SDK's default unless given. */
@@ -99,5 +102,6 @@ export function composeWorker(wiring: WorkerWiring) {
     ...(wiring.engine === undefined ? {} : { engine: wiring.engine }),
     ...(wiring.health === undefined ? {} : { health: wiring.health }),
     ...(wiring.configRepository === undefined ? {} : { configRepository: wiring.configRepository }),
+    ...(wiring.stateStore === undefined ? {} : { verdicts: wiring.stateStore }),
   });
 }

@@ -15,6 +15,7 @@ import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-
 import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import type { JobQueue } from "../../lib/jobs/job-queue.ts";
 import { createProcessRenderer } from "../../lib/render/adapters/process-renderer.ts";
+import { createS3ObjectStore, lazyS3Client } from "../../lib/state/adapters/s3-object-store.ts";
 import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
 import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
@@ -23,6 +24,14 @@ import { composeWorker } from "./compose-worker.ts";
 
 const env = loadWorkerEnv();
 const secrets = createParametersSecretReader({ maxAgeSeconds: env.secretsMaxAgeSeconds });
+const state = loadOptionalStateStoreEnv();
+// The S3 SDK loads with the first verdict read or written, not at every cold start.
+const stateStore =
+  state &&
+  createS3ObjectStore({
+    bucket: state.bucket,
+    client: lazyS3Client({ endpoint: state.endpoint, region: state.region }),
+  });
 const health = loadOptionalHealthQueueEnv();
 
 const config = composeConfigSource(env.targets, loadOptionalStateStoreEnv());
@@ -68,6 +77,7 @@ export const handler = composeWorker({
       }),
   logger: createServiceLogger(ServiceName.Worker),
   metrics: createServiceMetrics(ServiceName.Worker),
+  stateStore,
   ...(health === undefined
     ? {}
     : {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path"
 	"regexp"
@@ -22,8 +21,9 @@ import (
 var helmVersion = "unknown"
 
 // renderHelm runs what `helm template --include-crds --no-hooks` runs (the install action in
-// client-only dry-run) on a chart directory of the tree. Hooks are not rendered as objects:
-// pullbridge applies a desired state and has no hook phases, so each hook is listed in notes.
+// client-only dry-run, `--is-upgrade` when asked) on a chart directory of the tree. Hooks are not
+// in the text (as with --no-hooks): they come back apart, in Helm's order, with their
+// `helm.sh/hook` annotations, and pullbridge runs them as hooks.
 func renderHelm(t *tree, target string, req *helmRequest) (rendered, error) {
 	if req == nil {
 		req = &helmRequest{}
@@ -71,6 +71,7 @@ func renderHelm(t *tree, target string, req *helmRequest) (rendered, error) {
 		install.KubeVersion = kv
 	}
 	install.APIVersions = chartutil.VersionSet(req.APIVersions)
+	install.IsUpgrade = req.IsUpgrade
 	rel, err := install.Run(chrt, vals)
 	if err != nil {
 		msg := cleanChartMessage(err.Error(), chrt.Name(), target)
@@ -91,16 +92,11 @@ func renderHelm(t *tree, target string, req *helmRequest) (rendered, error) {
 		}
 		objects = append(objects, renderedObject{Start: span[0], End: span[1], Source: objectSource{File: templateFile(t, target, source)}})
 	}
-	notes := make([]string, 0, len(rel.Hooks))
+	hooks := make([]hookObject, 0, len(rel.Hooks))
 	for _, h := range rel.Hooks {
-		events := make([]string, 0, len(h.Events))
-		for _, e := range h.Events {
-			events = append(events, string(e))
-		}
-		notes = append(notes, fmt.Sprintf("skipped Helm hook %s %s (helm.sh/hook: %s) from %s: pullbridge applies no hooks",
-			h.Kind, h.Name, strings.Join(events, ","), templateFile(t, target, h.Path)))
+		hooks = append(hooks, hookObject{YAML: h.Manifest, Source: objectSource{File: templateFile(t, target, h.Path)}})
 	}
-	return rendered{Text: text, Objects: objects, Notes: notes}, nil
+	return rendered{Text: text, Objects: objects, Hooks: hooks}, nil
 }
 
 // manifestSeparator is releaseutil's own document separator.

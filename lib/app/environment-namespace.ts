@@ -55,6 +55,7 @@ export async function ensureEnvironmentNamespace(cluster: ClusterPort, options: 
     const created = await create({
       resource: namespaces,
       object: { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels } },
+      dryRun: false,
       signal,
     });
     // Taken between the read and the create (a retry, or someone else): whose is it?
@@ -74,6 +75,7 @@ export async function ensureEnvironmentNamespace(cluster: ClusterPort, options: 
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: PREVIEW_WORKER_ROLE },
       subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: WORKER_GROUP }],
     },
+    dryRun: false,
     signal,
   });
   await untilBindingApplies(cluster, namespace, signal);

@@ -10,6 +10,7 @@ import type { ClusterPort } from "../cluster/cluster-port.ts";
 import { readersOf, settingsUnusedBy, type Target } from "../config/targets.ts";
 import { ConfigError, RenderError, SyncRefusedError } from "../errors.ts";
 import { isPathWithin } from "../is-path-within.ts";
+import type { ReleaseMode } from "../lifecycle/lifecycle-annotations.ts";
 import { kustomizationReferences } from "../manifests/kustomization-references.ts";
 import { selectManifestFiles, skippedFiles } from "../manifests/select-manifest-files.ts";
 import { chooseRenderEngine } from "../render/choose-render-engine.ts";
@@ -21,6 +22,7 @@ import { openSopsFiles, type SopsAccess } from "../secrets/open-sops-files.ts";
 import { openSopsObjects } from "../secrets/open-sops-objects.ts";
 import { followSymlinks } from "../source/follow-symlinks.ts";
 import type { SkippedFile, SourceLimits, SourceTree } from "../source/git-source.ts";
+import { releaseModeFor, releaseModeReader } from "./release-mode.ts";
 import type { JobContext } from "./worker-deps.ts";
 
 /** Reads the regular files inside `paths` (repository-relative directories), with the source's limits. */
@@ -31,6 +33,8 @@ export type LoadTargetDeps = {
   renderer?: Renderer | undefined;
   /** `.Capabilities` for a Helm chart: asked only when the target renders with Helm. */
   capabilities: () => Promise<RenderCapabilities | undefined>;
+  /** Helm install or upgrade (`.Release.IsUpgrade`): asked only when the target renders with Helm; install without it. */
+  release?: (() => Promise<ReleaseMode>) | undefined;
   signal?: AbortSignal | undefined;
   /** The source's limits, which followed symbolic links must stay within too (default: the worker's). */
   sourceLimits?: SourceLimits | undefined;
@@ -102,11 +106,19 @@ export async function loadTargetObjects(
     signal: deps.signal,
   });
   const capabilities = engine === "helm" ? await deps.capabilities() : undefined;
+  const release = engine === "helm" && deps.release ? await deps.release() : undefined;
   let rendered: RenderedDesired;
   try {
     rendered = await renderDesired(
       { renderer: deps.renderer },
-      { files: sops.files, target, capabilities, signal: deps.signal, sourceLimits: deps.sourceLimits },
+      {
+        files: sops.files,
+        target,
+        capabilities,
+        release,
+        signal: deps.signal,
+        sourceLimits: deps.sourceLimits,
+      },
     );
   } catch (error) {
     throw withWatchHint(error, { ...target, watch: [...target.watch, ...watch] });
@@ -123,28 +135,37 @@ export async function loadTargetObjects(
 }
 
 /**
- * A job's objects at `sha` (with the render notes and the files it skipped),
- * and its cluster connection made at most once: before rendering for a Helm target
- * (`.Capabilities`), else when the caller plans. The fetched tree and the renderer's output are
- * not returned: the sync that follows holds only the desired objects.
+ * A job's objects at `sha` (with the render notes and the files it skipped), the Helm release
+ * mode they were rendered with (install until the target synced once; `options.release` fixes it,
+ * as a multi-step run does for all its steps), and its cluster connection made at most once:
+ * before rendering for a Helm target (`.Capabilities`), else when the caller plans. The fetched
+ * tree and the renderer's output are not returned: the sync that follows holds only the desired objects.
  */
 export async function loadJobObjects(
   context: JobContext,
   purpose: "sync" | "preview",
   sha: string,
-): Promise<Pick<LoadedTarget, "desired" | "notes" | "skipped"> & { connect: () => Promise<ClusterPort> }> {
+  options: { release?: (() => Promise<ReleaseMode>) | undefined } = {},
+): Promise<
+  Pick<LoadedTarget, "desired" | "notes" | "skipped" | "engine"> & {
+    connect: () => Promise<ClusterPort>;
+    release: ReleaseMode;
+  }
+> {
   const { deps, target, github } = context;
   let connected: Promise<ClusterPort> | undefined;
   const connect = () => {
     connected ??= deps.connectCluster(target, purpose);
     return connected;
   };
+  const release = options.release ?? releaseModeReader(connect, target, deps.signal);
   const loaded = await loadTargetObjects(
     {
       readTree: (paths) =>
         github.source.fetchTree({ repo: target.repo, sha, paths, limits: deps.sourceLimits }),
       renderer: deps.renderer,
       capabilities: async () => capabilitiesOf(await connect(), deps.signal),
+      release,
       signal: deps.signal,
       sourceLimits: deps.sourceLimits,
       // Previews never decrypt: a pull request cannot make the worker decrypt anything.
@@ -152,7 +173,14 @@ export async function loadJobObjects(
     },
     target,
   );
-  return { desired: loaded.desired, notes: loaded.notes, skipped: loaded.skipped, connect };
+  return {
+    desired: loaded.desired,
+    notes: loaded.notes,
+    skipped: loaded.skipped,
+    engine: loaded.engine,
+    release: await releaseModeFor(loaded, release),
+    connect,
+  };
 }
 
 /** A sync's access to encrypted files: the target's keys (none: every encrypted file is refused, naming why). */

@@ -23,8 +23,13 @@ export function outcomesOf(result: SyncResult): ObjectOutcome[] {
     object: o.object,
     action: ACTION[o.outcome],
     ...(o.source ? { file: o.source.file } : {}),
-    ...(o.outcome === "skipped" && o.reason ? { reason: `kept: ${o.reason}` } : {}),
-    ...(o.reason?.startsWith(ENCRYPTED_REASON) ? { reason: o.reason } : {}),
+    ...(o.reason?.startsWith(ENCRYPTED_REASON)
+      ? { reason: o.reason }
+      : o.outcome === "skipped" && o.reason
+        ? { reason: `kept: ${o.reason}` }
+        : o.ignored && o.ignored.length > 0
+          ? { reason: `ignored: ${o.ignored.join(", ")}` }
+          : {}),
   }));
 }
 

@@ -12,6 +12,7 @@ import { redactingGitHub, redactingLog } from "./redact-job-output.ts";
 import { type JobReport, jobReportOf, postConclusion } from "./report-job.ts";
 import { runConfigJob } from "./run-config-job.ts";
 import { runEnvironmentJob } from "./run-environment-job.ts";
+import { runStepJob } from "./run-lifecycle-job.ts";
 import { runPreviewJob } from "./run-preview-job.ts";
 import { runRemoveJob } from "./run-remove-job.ts";
 import { runSyncJob } from "./run-sync-job.ts";
@@ -70,7 +71,11 @@ export async function runJob(unscoped: WorkerDeps, job: Job): Promise<JobReport>
   };
   try {
     const report =
-      job.type === "preview" ? await runPreviewJob(context, job) : await runSyncJob(context, job);
+      job.type === "preview"
+        ? await runPreviewJob(context, job)
+        : job.type === "step"
+          ? await runStepJob(context, job)
+          : await runSyncJob(context, job);
     return secretValues.redactDeep(report);
   } catch (error) {
     throw secretValues.redactDeep(error);

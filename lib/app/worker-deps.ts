@@ -51,6 +51,8 @@ export type WorkerDeps = {
    * stack file's targets and the stored config's (`config` stays the stack file).
    */
   configRepository?: ConfigRepositoryDeps | undefined;
+  /** The state store: health verdicts under `verdicts/` (read for `dependsOn`). */
+  verdicts?: ObjectStore | undefined;
 };
 
 export type JobAttempt = { number: number; of: number };

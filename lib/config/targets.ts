@@ -9,6 +9,7 @@ import { type ConfigProblem, configErrorOf } from "../errors.ts";
 import { compileCelExpression } from "../health/cel-health-rules.ts";
 import { lineColumnAt, locateOffset } from "../manifests/locate-yaml-node.ts";
 import { inAnyDirectory } from "../source/tree-selection.ts";
+import { parseIgnorePath } from "../sync/ignore-fields.ts";
 import { parseIamRoleArn, partitionOfRegion } from "./aws-regions.ts";
 import { configProblems, describeConfigIssue } from "./config-issues.ts";
 import { imageAutomationSchema } from "./image-policies.ts";
@@ -447,6 +448,78 @@ const targetFields = z
         "`correct` re-applies drifted objects; `alert` only reports them (a failing status, nothing written).",
       ),
     scheduled: z.boolean().default(true).describe("Re-checked by the drift schedule."),
+    dependsOn: z
+      .array(
+        z.union([
+          dnsLabel.transform((target) => ({ target, sameCommit: false })),
+          z.strictObject({
+            target: dnsLabel.describe("The target this one waits for."),
+            sameCommit: z
+              .boolean()
+              .default(false)
+              .describe(
+                "Wait until that target is healthy at this very commit (targets of one repository that change together).",
+              ),
+          }),
+        ]),
+      )
+      .default([])
+      .describe(
+        "Targets whose last sync must be healthy before this one syncs (push and drift alike), e.g. `[infra]` or `[{ target: infra, sameCommit: true }]`. A failed dependency fails this target's sync, naming it; waiting is a delayed re-check, never a waiting Lambda. Needs the state bucket (health verdicts are recorded there).",
+      ),
+    dependsOnTimeoutSeconds: z
+      .number()
+      .int()
+      .min(30)
+      .max(86_400)
+      .default(1800)
+      .describe("How long a sync waits for its `dependsOn` targets to become healthy before it fails."),
+    ignore: z
+      .array(
+        z.strictObject({
+          paths: z
+            .array(
+              z.string().superRefine((path, ctx) => {
+                const parsed = parseIgnorePath(path);
+                if (typeof parsed === "string")
+                  ctx.addIssue({ code: "custom", message: `"${path}" ${parsed}` });
+              }),
+            )
+            .min(1)
+            .describe(
+              "Fields to leave to the controllers that own them: JSON pointers (`/spec/replicas`) or field paths (`.webhooks[].clientConfig.caBundle`, `[]` for every item).",
+            ),
+          target: z
+            .strictObject({
+              group: z.string().optional().describe('API group (`apps`; `""` for the core group).'),
+              kind: z.string().optional(),
+              name: z.string().optional(),
+              namespace: z.string().optional(),
+              labelSelector: z
+                .record(z.string(), z.string())
+                .optional()
+                .describe("Labels the object must carry (all of them)."),
+            })
+            .optional()
+            .describe("Which objects the rule applies to (every object of the target when absent)."),
+        }),
+      )
+      .default([])
+      .describe(
+        "Fields owned by other controllers (Flux's `spec.ignore`, Argo CD's `ignoreDifferences`): once they exist in the cluster they are never compared, reported as drift or written back; ownership is handed over keeping the live value (docs/lifecycle.md).",
+      ),
+    ignoreHpaReplicas: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Leave `spec.replicas` of a Deployment or StatefulSet to the HorizontalPodAutoscaler of the same target that scales it (false: Git's replicas are applied and drift-corrected).",
+      ),
+    hooksOnDrift: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Run the target's hooks (pre-sync, post-sync, sync-fail) when a drift check corrects the cluster too. Off by default: a drift correction re-applies objects wave by wave, without re-running migrations or smoke tests (docs/lifecycle.md).",
+      ),
     preview: z.boolean().default(false).describe("Run pull-request previews for this target."),
     impersonate: impersonation
       .optional()
@@ -672,6 +745,7 @@ export const targetsFileSchema = z
       });
     }
     checkStackReferences(file, ctx);
+    refuseDependencyProblems(file.targets, ctx);
     const seen = new Set<string>();
     file.targets.forEach((target, i) => {
       if (seen.has(target.name)) {
@@ -749,6 +823,59 @@ function checkStackReferences(
       ctx.addIssue({ code: "custom", path: ["targets", i, ...excess.path], message: excess.message });
     }
   });
+}
+
+/**
+ * `dependsOn` must name configured targets, never the target itself, and never form a cycle (it
+ * would wait forever): each cycle is refused where the targets file is read, printed in full.
+ */
+function refuseDependencyProblems(
+  targets: ReadonlyArray<{ name: string; dependsOn: ReadonlyArray<{ target: string }> }>,
+  ctx: z.RefinementCtx,
+): void {
+  const names = new Map(targets.map((t, i) => [t.name, i]));
+  targets.forEach((t, i) => {
+    t.dependsOn.forEach((d, j) => {
+      if (!names.has(d.target)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["targets", i, "dependsOn", j],
+          message: `unknown target "${d.target}" (known: ${[...names.keys()].join(", ")})`,
+        });
+      } else if (d.target === t.name) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["targets", i, "dependsOn", j],
+          message: "a target cannot depend on itself",
+        });
+      }
+    });
+  });
+  const reported = new Set<string>();
+  const state = new Map<string, "visiting" | "done">();
+  const byName = new Map(targets.map((t) => [t.name, t]));
+  const visit = (name: string, path: string[]): void => {
+    state.set(name, "visiting");
+    for (const dep of byName.get(name)?.dependsOn ?? []) {
+      if (dep.target === name || !byName.has(dep.target)) continue;
+      if (state.get(dep.target) === "visiting") {
+        const cycle = [...path.slice(path.indexOf(dep.target)), dep.target];
+        const key = [...cycle.slice(0, -1)].sort().join(",");
+        if (!reported.has(key)) {
+          reported.add(key);
+          ctx.addIssue({
+            code: "custom",
+            path: ["targets", names.get(name) ?? 0, "dependsOn"],
+            message: `dependsOn forms a cycle: ${cycle.join(" → ")}`,
+          });
+        }
+      } else if (state.get(dep.target) !== "done") {
+        visit(dep.target, [...path, dep.target]);
+      }
+    }
+    state.set(name, "done");
+  };
+  for (const t of targets) if (!state.has(t.name)) visit(t.name, [t.name]);
 }
 
 export type ClusterConfig = z.infer<typeof clusterSchema>;

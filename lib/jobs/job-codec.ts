@@ -66,8 +66,14 @@ const common = {
   trigger: z._default(z.enum([JobTrigger.Webhook, JobTrigger.Manual, JobTrigger.Config]), JobTrigger.Webhook),
 };
 
+/** A sync that waits for its `dependsOn` targets: when it started waiting, and how many re-checks ran. */
+const dependencyWait = {
+  waitingSince: z.optional(z.iso.datetime({ offset: true })),
+  waitAttempt: z.optional(z.number().check(z.int(), z.positive())),
+};
+
 /** Apply the target at `sha` (the worker coalesces to the branch head). */
-export const syncJobSchema = z.object({ ...common, type: z.literal("sync") });
+export const syncJobSchema = z.object({ ...common, ...dependencyWait, type: z.literal("sync") });
 
 /** Diff (server-side dry-run, read-only) the target at a pull request's head; never writes. */
 export const previewJobSchema = z.object({
@@ -95,6 +101,7 @@ export const driftJobSchema = z.object({
   /** Synthetic: `drift-<schedule time>`; part of the dedup id, so one check per target per tick. */
   deliveryId: common.deliveryId,
   receivedAt: common.receivedAt,
+  ...dependencyWait,
 });
 
 /** The `target` of config jobs: not a target name (`:` is not allowed in one), so it never shares a dedup id with one. */
@@ -160,6 +167,37 @@ export const removeJobSchema = z.object({
   cause: z.optional(z.string().check(z.maxLength(300))),
 });
 
+/**
+ * The next step of a multi-step sync (lib/lifecycle): queued by the health consumer once the
+ * previous step is healthy (or, with `finish`, once the sequence ended), on the target's FIFO group
+ * like every write. Each carries its cursor: the run, the commit, the step, and how the commit is
+ * rendered (Helm install or upgrade), so no state lives anywhere else.
+ */
+export const stepJobSchema = z.object({
+  v: common.v,
+  type: z.literal("step"),
+  target: common.target,
+  repo: common.repo,
+  installationId: common.installationId,
+  sha,
+  /** Synthetic: `<run>-s<step>` or `<run>-finish`; part of the dedup id, so each step is its own message. */
+  deliveryId: common.deliveryId,
+  receivedAt: common.receivedAt,
+  /** The run this step belongs to (recorded on the ApplySet parent while it owns the target). */
+  run: z.string().check(z.regex(/^[0-9a-f]{8,64}$/, "must be a run id (hex)")),
+  /** When the run started (ISO 8601): time to healthy counts from here. */
+  startedAt: z.iso.datetime({ offset: true }),
+  /** The step to run (0-based); with `finish`, the step the run ended at. */
+  step: z.number().check(z.int(), z.nonnegative()),
+  release: z.enum(["install", "upgrade"]),
+  /** What started the run: a push, an operator (CLI), or a drift check (hooks run on drift only if the target says so). */
+  trigger: z.enum(["push", "manual", "config", "drift"]),
+  /** End the run: sweep hooks by their delete policy, and after a failure create the sync-fail hooks. */
+  finish: z.optional(z.enum(["healthy", "failed"])),
+  /** The run's GitHub Deployment, `in_progress` until the run ends. */
+  deploymentId: z.optional(z.number().check(z.int(), z.positive())),
+});
+
 export const jobSchema = z.discriminatedUnion("type", [
   syncJobSchema,
   previewJobSchema,
@@ -167,6 +205,7 @@ export const jobSchema = z.discriminatedUnion("type", [
   configJobSchema,
   environmentJobSchema,
   removeJobSchema,
+  stepJobSchema,
 ]);
 
 export type SyncJob = z.infer<typeof syncJobSchema>;
@@ -175,6 +214,7 @@ export type DriftJob = z.infer<typeof driftJobSchema>;
 export type ConfigJob = z.infer<typeof configJobSchema>;
 export type EnvironmentJob = z.infer<typeof environmentJobSchema>;
 export type RemoveJob = z.infer<typeof removeJobSchema>;
+export type StepJob = z.infer<typeof stepJobSchema>;
 export type Job = z.infer<typeof jobSchema>;
 /** A job as callers build it: `v` and `trigger` may be left out. */
 export type JobInput = z.input<typeof jobSchema>;

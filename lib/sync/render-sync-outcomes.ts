@@ -9,6 +9,7 @@ import { maskSecretPair } from "../manifests/mask-secret-data.ts";
 import { renderObjectDiff } from "../manifests/render-object-diff.ts";
 import type { PlannedObject } from "./compute-desired-set.ts";
 import { normaliseForDiff } from "./compute-diff-objects.ts";
+import { describeIgnored } from "./ignore-fields.ts";
 import type { ObjectOutcome } from "./sync-result.ts";
 import type { Change, DecidedBy, PruneEntry, SkipEntry, Unchanged } from "./sync-state.ts";
 
@@ -114,5 +115,6 @@ function outcomeOf(options: {
     before: options.before,
     after: options.after,
     diff: options.diff,
+    ...(planned.ignore.length > 0 ? { ignored: describeIgnored(planned.ignore) } : {}),
   };
 }

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import { setTimeout } from "node:timers/promises";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
@@ -74,6 +75,10 @@ export type BridgeOptions = {
   kms?: KmsDataKeys;
   /** What `ssm:` / `secretsmanager:` references read (e.g. an age private key), by reference. */
   storedSecrets?: Readonly<Record<string, string>>;
+  /** More targets on the same repository and cluster (e.g. for `dependsOn`), each in a fresh granted namespace unless it names one. */
+  extraTargets?: Array<Omit<TargetInput, "repo" | "cluster" | "namespace"> & { namespace?: string }>;
+  /** The state store the worker and the health consumer are given (verdicts for `dependsOn`). */
+  stateStore?: ObjectStore;
   /**
    * Clusters and targets instead of the one kubeconfig target `web` (the test creates and grants
    * their namespaces; `namespace` is the first target's). The health consumer reads with the same
@@ -183,6 +188,16 @@ export type Bridge = {
   healthRequests(): RequestCounts;
   /** Milliseconds spent inside the worker and health handlers so far (each invocation rounded up, as Lambda bills). */
   handlerMilliseconds(): { worker: number; health: number };
+  /**
+   * Runs the worker and the health consumer in turn — what Lambda does with both queues — until
+   * the status of `sha` (for `target`, default `web`) is final and both queues are empty, or
+   * `timeoutMs` passes (a bound, not an assertion). Multi-step syncs advance this way: each healthy
+   * step queues the next one for the worker.
+   */
+  settle(
+    sha: string,
+    options?: { target?: string; timeoutMs?: number; waitSeconds?: number; idleMs?: number },
+  ): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -230,6 +245,16 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     namespace,
     ...options.target,
   };
+  const extraNamespaces: string[] = [];
+  for (const t of options.extraTargets ?? []) {
+    if (t.namespace !== undefined) {
+      extraNamespaces.push(t.namespace);
+      continue;
+    }
+    const created = await createTestNamespace("e2e");
+    await grantWorker(created);
+    extraNamespaces.push(created);
+  }
   const config = parseTargetsConfig(
     options.config
       ? {
@@ -248,7 +273,16 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
               source: `file:${options.workerKubeconfig ?? join(cp.dir, "worker.kubeconfig")}`,
             },
           },
-          targets: withConfig === undefined || withConfig.packagedTarget === true ? [web] : [],
+          targets: [
+            ...(withConfig === undefined || withConfig.packagedTarget === true ? [web] : []),
+            ...(options.extraTargets ?? []).map((t, i) => ({
+              repo: world.repoName,
+              branch: "main",
+              cluster: "test",
+              ...t,
+              namespace: extraNamespaces[i],
+            })),
+          ],
           ...(withConfig === undefined
             ? {}
             : {
@@ -267,18 +301,22 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     await platformRepo.commitFiles({ "README.md": "# platform\n" }, "start the platform repository");
     world.fake.addRepo(PLATFORM_REPO, platformRepo.dir);
   }
+  // The state store: the test's own (verdicts for dependsOn), else a fresh bucket for a config repository.
   const stateStore =
-    withConfig === undefined
+    options.stateStore ??
+    (withConfig === undefined
       ? undefined
       : createS3ObjectStore({
           bucket: await createTestBucket(testS3Client(options.servers?.motoEndpoint)),
           client: testS3Client(options.servers?.motoEndpoint),
-        });
+        }));
   const functionsStore =
     stateStore === undefined || withConfig?.wrapStore === undefined
       ? stateStore
       : withConfig.wrapStore(stateStore);
-  if (options.health && !options.config) await grantHealthReader(namespace, "web");
+  if (options.health && !options.config) {
+    for (const t of config.targets) await grantHealthReader(t.namespace, t.name);
+  }
 
   const clients: ClusterPort[] = [];
   const healthClients: ClusterPort[] = [];
@@ -328,6 +366,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
             version: 1,
             clusters: { test: { type: "kubeconfig", source: `file:${join(cp.dir, "admin.kubeconfig")}` } },
             targets: config.targets.map((t) => ({ ...t, healthImpersonate: HEALTH_IDENTITY })),
+            keys: config.keys,
             // The stored config's targets name their own healthImpersonate (their project allows it).
             ...(config.configRepository === undefined
               ? {}
@@ -392,6 +431,14 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   const pollHealth = async (waitSeconds = 1): Promise<PollOnceResult> => {
     const consumer = healthConsumer(waitSeconds);
     return await pollOnce(consumer.source, consumer.invoke);
+  };
+  const drain = async () => {
+    const polls: PollOnceResult[] = [];
+    await consumeQueue(worker.source, worker.invoke, {
+      until: (last) => last?.received === 0 || polls.length >= 20,
+      onPoll: (result) => polls.push(result),
+    });
+    return polls;
   };
   const existing = new Set<string>();
   let before = "0".repeat(40);
@@ -602,14 +649,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       }
       return { sha, status: (await deliver("push", mainPush(sha, changes))).status };
     },
-    async drain() {
-      const polls: PollOnceResult[] = [];
-      await consumeQueue(worker.source, worker.invoke, {
-        until: (last) => last?.received === 0 || polls.length >= 20,
-        onPoll: (result) => polls.push(result),
-      });
-      return polls;
-    },
+    drain,
     pollOnce: () => pollOnce(worker.source, worker.invoke),
     handlerMilliseconds: () => ({ ...handlerMs }),
     async scheduleDrift() {
@@ -638,6 +678,26 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         },
       });
       return results;
+    },
+    async settle(sha, settleOptions = {}) {
+      const context = `pullbridge/${settleOptions.target ?? "web"}`;
+      const deadline = Date.now() + (settleOptions.timeoutMs ?? 120_000);
+      const final = () => {
+        const last = world.fake
+          .statuses(sha)
+          .filter((s) => s.context === context)
+          .at(-1);
+        return last !== undefined && last.state !== "pending";
+      };
+      let quiet = 0;
+      while (Date.now() < deadline) {
+        const worked = (await drain()).reduce((n, p) => n + p.received, 0);
+        const checked = health ? (await pollHealth(settleOptions.waitSeconds ?? 1)).received : 0;
+        quiet = worked === 0 && checked === 0 ? quiet + 1 : 0;
+        // Twice quiet: a check delayed past the long poll may still arrive after one empty round.
+        if (final() && quiet >= 2) return;
+        if (worked === 0 && checked === 0 && settleOptions.idleMs) await setTimeout(settleOptions.idleMs);
+      }
     },
     async close() {
       await world.close();

@@ -8,6 +8,7 @@ import {
   type ApiResource,
   type ApplyOptions,
   type ClusterPort,
+  type CreateOptions,
   type DeleteOptions,
   FIELD_MANAGER,
   type ListOptions,
@@ -132,7 +133,7 @@ export function clusterClientFromTransport(transport: KubeTransport): ClusterCli
       method: "PATCH",
       path: resourcePath(location),
       query: {
-        fieldManager: FIELD_MANAGER,
+        fieldManager: options.fieldManager ?? FIELD_MANAGER,
         fieldValidation: "Strict",
         force: force ? "true" : undefined,
         dryRun: dryRun ? "All" : undefined,
@@ -157,30 +158,31 @@ export function clusterClientFromTransport(transport: KubeTransport): ClusterCli
     return response.body;
   };
 
-  const createObject = async (options: {
-    resource: ApiResource;
-    object: KubeObject;
-    signal?: AbortSignal | undefined;
-  }) => {
-    const { resource, object, signal } = options;
+  const createObject = async (options: CreateOptions): Promise<KubeObject | "exists"> => {
+    const { resource, object, dryRun, signal } = options;
     const response = await transport.send({
       method: "POST",
       path: resourcePath({ resource, namespace: object.metadata.namespace }),
-      query: { fieldManager: FIELD_MANAGER, fieldValidation: "Strict" },
+      query: {
+        fieldManager: FIELD_MANAGER,
+        fieldValidation: "Strict",
+        dryRun: dryRun ? "All" : undefined,
+      },
       body: object,
-      countAs: "write",
+      countAs: dryRun ? "dryRun" : "write",
       signal,
     });
-    if (response.status === 409) return "exists" as const;
-    if ((response.status !== 200 && response.status !== 201) || !isObject(response.body)) {
+    const reason = (response.body as { reason?: unknown } | undefined)?.reason;
+    if (response.status === 409 && reason === "AlreadyExists") return "exists";
+    if (response.status !== 201 && response.status !== 200) {
       throw clusterErrorFromResponse({
         response,
-        operation: "create",
+        operation: dryRun ? "create (dry-run)" : "create",
         object: describeObject(object),
         redact: secretRedactor(object),
       });
     }
-    return response.body;
+    return isObject(response.body) ? response.body : object;
   };
 
   const deleteObject = async (options: DeleteOptions) => {

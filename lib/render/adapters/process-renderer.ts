@@ -34,6 +34,8 @@ const OUT_OF_MEMORY = /out of memory|cannot allocate memory|cannot map pages/;
 type HelperHeader = {
   renderer: string;
   objects: Array<{ start: number; end: number; source: RenderedObject["source"] }>;
+  /** Absent from a helper built before hooks were returned. */
+  hooks?: RenderedObject[];
   notes: string[];
   inputs: string[];
   textBytes: number;
@@ -86,6 +88,7 @@ export function createProcessRenderer(options: ProcessRendererOptions): Renderer
           yaml: text.subarray(o.start, o.end).toString("utf8"),
           source: o.source,
         })),
+        hooks: header.hooks ?? [],
         notes: header.notes,
         inputs: header.inputs,
       };

@@ -208,6 +208,45 @@ describe("pullbridge diff / sync", () => {
     expect(forced.stdout).toContain("\u001b[32m+  color: blue\u001b[39m");
     expect(both.stdout).not.toContain("\u001b[");
   });
+
+  it("a later wave refused by its own dry-run after an earlier wave was applied is a partial sync naming both", async () => {
+    // Prepare: wave 1's Service passes loading but not the API server's validation (port > 65535).
+    const service = [
+      "apiVersion: v1",
+      "kind: Service",
+      "metadata:",
+      "  name: web",
+      "  annotations:",
+      '    pullbridge.dev/wave: "1"',
+      "spec:",
+      "  selector: { app: web }",
+      "  ports:",
+      "    - port: 70000",
+      "",
+    ].join("\n");
+    const { namespace, repo, kubeconfig } = await prepare({
+      "deploy/app.yaml": configMap("app", "blue"),
+      "deploy/service.yaml": service,
+    });
+
+    // Act
+    const run = await pullbridge(
+      ["sync", "deploy", "--target", "web", "-n", namespace, "--kubeconfig", kubeconfig],
+      {
+        cwd: repo.dir,
+      },
+    );
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/wave 1: .*Service .*web/);
+    expect(run.stderr).toContain("applied before it: wave 0");
+    expect(await configMapColor(namespace, "app")).toBe("blue");
+    const services = await kubeConfigFor("admin")
+      .makeApiClient(CoreV1Api)
+      .listNamespacedService({ namespace });
+    expect(services.items).toEqual([]);
+  });
 });
 
 describe("a one-off sync without a targets file", () => {
@@ -447,9 +486,7 @@ describe("pullbridge inventory repair", () => {
     expect(preview.stdout).toMatch(
       /unread: {3}\d+ kind\(s\) could not be listed; members of them, if any, stay unlisted:/,
     );
-    expect(preview.stdout).toContain(
-      `- HorizontalPodAutoscaler.autoscaling in ${namespace}: 403 Forbidden\n`,
-    );
+    expect(preview.stdout).toContain(`- Lease.coordination.k8s.io in ${namespace}: 403 Forbidden\n`);
     expect(preview.stdout).toContain(
       "Would write the parent listing ConfigMap (dry run: nothing was changed).",
     );

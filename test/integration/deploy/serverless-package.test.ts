@@ -98,6 +98,7 @@ const resource = (id: string): Resource => {
   return r;
 };
 
+/** A state grant is `${StateBucket.Arn}/<prefix>*`: every key under one prefix, nothing else. */
 beforeAll(async () => {
   packageDir = await mkdtemp(join(tmpdir(), "pullbridge-package-"));
   const out = packageDir;
@@ -196,8 +197,15 @@ describe("serverless.yml packaged offline", () => {
     ).toBeGreaterThanOrEqual(2);
   });
 
-  it("gives no function a wildcard action or resource", () => {
-    for (const id of ["WebhookRole", "WorkerRole", "DriftRole", "ImagesIntakeRole", "ImagesRole"]) {
+  it("gives no function a wildcard action or resource, but exactly its state-bucket key prefixes", () => {
+    for (const id of [
+      "WebhookRole",
+      "WorkerRole",
+      "HealthRole",
+      "DriftRole",
+      "ImagesIntakeRole",
+      "ImagesRole",
+    ]) {
       // Prepare
       const policies = resource(id).Properties.Policies as {
         PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
@@ -243,7 +251,9 @@ describe("serverless.yml packaged offline", () => {
     expect(actions("WorkerRole")).toEqual(
       expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage"]),
     );
-    // The worker sends only to the health queue (the first check after an apply), never to the job queue.
+    // The worker sends only to the health queue (the first check after an apply), never to the job
+    // queue; the health consumer sends checks to its queue and the next step of a multi-step sync
+    // to the job queue (the worker runs it).
     const sendsTo = (id: string) =>
       (
         resource(id).Properties.Policies as {
@@ -254,7 +264,10 @@ describe("serverless.yml packaged offline", () => {
         .filter((st) => st.Action.includes("sqs:SendMessage"))
         .flatMap((st) => st.Resource);
     expect(sendsTo("WorkerRole")).toEqual([{ "Fn::GetAtt": ["HealthQueue", "Arn"] }]);
-    expect(sendsTo("HealthRole")).toEqual([{ "Fn::GetAtt": ["HealthQueue", "Arn"] }]);
+    expect(sendsTo("HealthRole")).toEqual([
+      { "Fn::GetAtt": ["HealthQueue", "Arn"] },
+      { "Fn::GetAtt": ["JobsQueue", "Arn"] },
+    ]);
     expect(actions("HealthRole")).toContain("eks:DescribeCluster");
   });
 
@@ -570,7 +583,7 @@ describe("serverless.yml: the state bucket", () => {
     });
   });
 
-  it("names the bucket to every function, and grants each only its key prefixes", () => {
+  it("names the bucket to every function, and grants each only its key prefixes: config/ written by the worker, verdicts/ by the health consumer", () => {
     // Prepare
     const functions = byType("AWS::Lambda::Function");
     const s3Grants = (id: string) =>
@@ -590,12 +603,20 @@ describe("serverless.yml: the state bucket", () => {
       const variables = (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(variables.PULLBRIDGE_STATE_BUCKET, id).toEqual({ Ref: "StateBucket" });
     }
+    const verdicts = `[{"Fn::Sub":"\${StateBucket.Arn}/verdicts/*"}]`;
     // `config/` (issue 25): the worker writes the config in force, everyone else reads it.
+    // `verdicts/` (issue 24): the health consumer records them, the worker reads them for dependsOn.
     expect(s3Grants("WorkerRole")).toEqual([
       `s3:ListBucket ${bucket}`,
+      `s3:GetObject ${verdicts}`,
       `s3:GetObject,s3:PutObject,s3:DeleteObject ${config}`,
     ]);
-    for (const id of ["WebhookRole", "HealthRole", "DriftRole", "ImagesIntakeRole", "ImagesRole"]) {
+    expect(s3Grants("HealthRole")).toEqual([
+      `s3:ListBucket ${bucket}`,
+      `s3:GetObject ${config}`,
+      `s3:GetObject,s3:PutObject,s3:DeleteObject ${verdicts}`,
+    ]);
+    for (const id of ["WebhookRole", "DriftRole", "ImagesIntakeRole", "ImagesRole"]) {
       expect(s3Grants(id), id).toEqual([`s3:ListBucket ${bucket}`, `s3:GetObject ${config}`]);
     }
   });

@@ -99,7 +99,9 @@ describe("the stack file's config repository sections", () => {
       apps: { type: "kms", arn: "arn:aws:kms:eu-west-1:123456789012:key/apps" },
       billing: { type: "kms", arn: "arn:aws:kms:eu-west-1:123456789012:key/billing" },
     };
-    const projects = { apps: { repositories: ["acme/*"], clusters: ["prod"], namespaces: ["*"], keys: ["apps"] } };
+    const projects = {
+      apps: { repositories: ["acme/*"], clusters: ["prod"], namespaces: ["*"], keys: ["apps"] },
+    };
 
     // Act
     const refused = problems({
