@@ -16,9 +16,9 @@ import {
   WebhookMetric,
 } from "../lib/telemetry/metric-names.ts";
 import { buildDashboardBody } from "./dashboard.ts";
-import { FLEET_STATE_GRANTS } from "./fleet-grants.ts";
 import { buildIamResources } from "./iam.ts";
 import { buildOptionalResources } from "./optional-resources.ts";
+import { STATE_GRANTS } from "./state-grants.ts";
 import { buildVpc, LAMBDA_VPC_ACCESS_POLICY, type VpcParams } from "./vpc.ts";
 
 /** Lambda's SQS guidance: the queue's visibility timeout is at least 6 × the function timeout. */
@@ -113,8 +113,8 @@ export function loadDeploymentVars(input: {
         ...(input.githubAppId === "" ? [] : [input.githubPrivateKeyParameter]),
         input.githubTokenParameter,
       ],
+      stateGrants: STATE_GRANTS,
       vpcPolicyArns: vpc.inVpc ? [LAMBDA_VPC_ACCESS_POLICY] : [],
-      stateGrants: FLEET_STATE_GRANTS,
     }),
     functionVpc: vpc.functionVpc,
     vpcResources: vpc.resources,

@@ -26,6 +26,13 @@ function ssmParameterArn(name: string) {
   return sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${path}`);
 }
 
+/** A Secrets Manager secret by name (`-??????` is the random suffix Secrets Manager appends). */
+function secretArn(name: string) {
+  return sub(
+    `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${name}-??????`,
+  );
+}
+
 function role(functionKey: string, statements: Statement[], managedPolicyArns: unknown[] = []): CfnObject {
   return {
     Type: "AWS::IAM::Role",
@@ -140,12 +147,19 @@ export function buildIamResources(input: {
     c.type === "kubeconfig" && c.source.startsWith("ssm:") ? [ssmParameterArn(c.source.slice(4))] : [],
   );
   const kubeconfigSecrets = Object.values(input.config.clusters).flatMap((c) =>
-    c.type === "kubeconfig" && c.source.startsWith("secretsmanager:")
-      ? [
-          sub(
-            `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${c.source.slice(15)}-??????`,
-          ),
-        ]
+    c.type === "kubeconfig" && c.source.startsWith("secretsmanager:") ? [secretArn(c.source.slice(15))] : [],
+  );
+
+  // SOPS keys (docs/secrets.md): the worker may decrypt with exactly the KMS keys the stack file
+  // lists, and read exactly the age private keys it references. Nothing else holds a decrypt right.
+  const keys = Object.values(input.config.keys ?? {});
+  const kmsKeyArns = [...new Set(keys.flatMap((k) => (k.type === "kms" ? [k.arn] : [])))];
+  const ageSsm = keys.flatMap((k) =>
+    k.type === "age" && k.privateKey.startsWith("ssm:") ? [ssmParameterArn(k.privateKey.slice(4))] : [],
+  );
+  const ageSecrets = keys.flatMap((k) =>
+    k.type === "age" && k.privateKey.startsWith("secretsmanager:")
+      ? [secretArn(k.privateKey.slice("secretsmanager:".length))]
       : [],
   );
 
@@ -162,14 +176,19 @@ export function buildIamResources(input: {
       ],
       Resource: [queueArn],
     },
-    // The worker queues the first health check after an apply, and a drift tick's checks (issue 26).
+    // The worker queues the first health check after an apply; a drift tick's resolve jobs queue the
+    // branch's drift checks (issue 26), and config jobs the syncs and removals a config change needs.
     { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [healthQueueArn, queueArn] },
     {
       Effect: "Allow",
       Action: ["ssm:GetParameter"],
-      Resource: [...input.githubSecretParameters.map(ssmParameterArn), ...kubeconfigSsm],
+      Resource: [...input.githubSecretParameters.map(ssmParameterArn), ...kubeconfigSsm, ...ageSsm],
     },
   ];
+  if (kmsKeyArns.length > 0) worker.push({ Effect: "Allow", Action: ["kms:Decrypt"], Resource: kmsKeyArns });
+  if (ageSecrets.length > 0) {
+    worker.push({ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: ageSecrets });
+  }
   // The health consumer: its own role (mapped to the read-only Kubernetes group), the health queue
   // only, the same GitHub secrets and cluster access as the worker — but read-only RBAC in the cluster.
   const health: Statement[] = [
@@ -186,6 +205,8 @@ export function buildIamResources(input: {
       ],
       Resource: [healthQueueArn],
     },
+    // A healthy step of a multi-step sync queues the next step (the worker writes; this role never does).
+    { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [queueArn] },
     {
       Effect: "Allow",
       Action: ["ssm:GetParameter"],

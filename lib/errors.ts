@@ -381,3 +381,37 @@ export class RenderError extends PullbridgeError {
     this.file = options.file;
   }
 }
+
+/** Why a data key could not be decrypted: the key service refused, throttled, or no key was usable. */
+export type DecryptionFailureCode =
+  | "denied"
+  | "throttled"
+  | "unavailable"
+  | "wrong-key"
+  | "no-key"
+  | "key-config";
+
+/**
+ * A SOPS file's data key could not be decrypted: names the file and the key, never a value.
+ * Retryable when the key service throttled or could not be reached; permanent when it refused
+ * (`kms:Decrypt` denied, a disabled key, a ciphertext for another key) or no allowed key was
+ * available. A file whose content is wrong (a MAC that does not match, a key the target may not
+ * use) is a ManifestSetError instead.
+ */
+export class DecryptionError extends PullbridgeError {
+  override readonly name = "DecryptionError";
+  readonly retryable: boolean;
+  readonly code: DecryptionFailureCode;
+  /** Repository-relative file whose data key was being decrypted. */
+  readonly file: string | undefined;
+  constructor(
+    code: DecryptionFailureCode,
+    message: string,
+    options: ErrorOptions & { retryable: boolean; file?: string | undefined },
+  ) {
+    super(message, options);
+    this.code = code;
+    this.retryable = options.retryable;
+    this.file = options.file;
+  }
+}

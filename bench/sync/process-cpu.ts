@@ -32,3 +32,14 @@ export async function cpuSeconds(pids: readonly number[]): Promise<number> {
   }
   return ticks / TICKS_PER_SECOND;
 }
+
+/**
+ * CPU seconds of this process's children that have exited and been waited for (cutime + cstime):
+ * the delta around one spawned command is that command's CPU, when nothing else exits meanwhile.
+ */
+export async function exitedChildrenCpuSeconds(): Promise<number> {
+  const stat = await readFile("/proc/self/stat", "utf8").catch(() => "");
+  // cutime and cstime are fields 16 and 17.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13] ?? 0) + Number(fields[14] ?? 0)) / TICKS_PER_SECOND;
+}

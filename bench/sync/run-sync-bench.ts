@@ -3,18 +3,27 @@
  * plane this script starts itself, both authenticated as the scoped worker identity, at several
  * network distances (a latency proxy between each client and the API server), then the peak
  * memory of syncs of realistic object sets in their own processes.
+ *
+ * pullbridge runs four ways, each labelled in the report: as kubectl does — a fresh process
+ * reading YAML from disk with a cold transport — once as the CLI (`dist/cli.mjs sync`) and once
+ * as the packaged worker Lambda's cold start (bench/sync/fresh-process.ts); and in this process on
+ * objects generated in memory, with discovery cached (a warm Lambda's invocation) or refetched.
+ * kubectl's "floor" (`kubectl create --dry-run=client -o name --validate=false`: start-up, reading
+ * and parsing the file, no request — proven against a closed port) shows how much of kubectl's
+ * time is its own start-up.
  * Writes its section of BENCHMARKS.md at the repository root. Usage: `npm run bench:sync`
- * (options via env: BENCH_OBJECTS=1000, BENCH_REPEAT=5, BENCH_RTTS=0,2,10, BENCH_BANDWIDTH,
+ * (options via env: BENCH_OBJECTS=1000, BENCH_REPEAT=10, BENCH_RTTS=0,2,10, BENCH_BANDWIDTH,
  * BENCH_RSS_SETS=simple:5000,bundle,realistic:5000,realistic:20000, BENCH_SKIP_SYNC, BENCH_SKIP_RSS).
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { build } from "esbuild";
 import { stringify } from "yaml";
 import { clusterClientFromTransport } from "../../lib/cluster/adapters/kube-cluster-client.ts";
@@ -33,17 +42,37 @@ import {
   WORKER_GROUP,
   WORKER_USER,
 } from "../../test/support/control-plane/control-plane.ts";
+import { startGitHubFake } from "../../test/support/github-fake/github-fake.ts";
+import { ensureMoto, startMoto } from "../../test/support/moto.ts";
 import { writeBenchmarksSection } from "../benchmarks-file.ts";
+import { packageStack, unpackFunction } from "../lambda-package.ts";
+import { startLatencyProxy } from "../latency-proxy.ts";
 import { countBetween, scrape } from "./apiserver-metrics.ts";
 import { asDesired, asYaml, generateFixture } from "./fixture.ts";
+import {
+  createWorkerProcess,
+  type ProcessRun,
+  putSsmParameter,
+  runCliRender,
+  runCliSync,
+  runCommand,
+} from "./fresh-process.ts";
 import { controlPlanePids, cpuSeconds } from "./process-cpu.ts";
 import { generateBundleLike, generateRealistic, statusFor } from "./realistic-fixture.ts";
-import { type RssRun, type RttResult, type Run, renderLatencyReport, renderMemoryReport } from "./report.ts";
+import {
+  type FloorProof,
+  type RssRun,
+  type RttResult,
+  type Run,
+  renderLatencyReport,
+  renderMemoryReport,
+} from "./report.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 const N = Number(process.env.BENCH_OBJECTS ?? 1000);
-const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
+/** Rounds per measure: p90 of 10 is the 9th value, not the maximum. */
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 10);
 const RTTS = (process.env.BENCH_RTTS ?? "0,2,10").split(",").map(Number);
 const BANDWIDTH = process.env.BENCH_BANDWIDTH ? Number(process.env.BENCH_BANDWIDTH) : undefined;
 const RSS_SETS = (process.env.BENCH_RSS_SETS ?? "simple:5000,bundle,realistic:5000,realistic:20000")
@@ -212,6 +241,10 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
+const execFileAsync = promisify(execFile);
+/** The kubectl floor: start-up, reading, parsing and mapping the file; no request (proven in `proveFloor`). */
+const KUBECTL_FLOOR_ARGS = ["create", "--dry-run=client", "-o", "name", "--validate=false"] as const;
+
 async function bench(cp: ControlPlane) {
   const work = await mkdtemp(join(tmpdir(), "pullbridge-bench-"));
   const kubectl = join(cp.binDir, "kubectl");
@@ -226,8 +259,51 @@ async function bench(cp: ControlPlane) {
   const loadStart = loadavg();
 
   const results: RttResult[] = [];
+  let floorProof: (FloorProof & { kubectlArgs: string[] }) | undefined;
   if (!process.env.BENCH_SKIP_SYNC) {
-    for (const rtt of RTTS) results.push(await benchAtRtt(rtt));
+    // The fresh-process rows run what users run: the built CLI and the packaged worker.
+    console.error("[bench] building the CLI (npm run build:cli) and packaging the stack (osls package)");
+    await execFileAsync("npm", ["run", "--silent", "build:cli"], { cwd: root });
+    const cli = join(root, "dist", "cli.mjs");
+    const cache = join(root, "node_modules", ".cache", "pullbridge-bench");
+    const packaged = await unpackFunction(
+      await packageStack(join(cache, "bench-sync", "package")),
+      "worker",
+      join(cache, "bench-sync", "unpacked"),
+    );
+    const fake = await startGitHubFake({ tokens: ["bench-token"] });
+    const install = await ensureMoto();
+    if (install.kind !== "installed")
+      throw new Error(`moto is needed for the worker rows: ${install.reason}`);
+    const moto = await startMoto({ binDir: install.binDir });
+    try {
+      const tokenParameter = packaged.env.PULLBRIDGE_GITHUB_TOKEN_PARAMETER;
+      if (!tokenParameter) throw new Error("the packaged worker names no PULLBRIDGE_GITHUB_TOKEN_PARAMETER");
+      await putSsmParameter(
+        moto.endpoint,
+        packaged.env.AWS_REGION ?? "eu-west-1",
+        tokenParameter,
+        "bench-token",
+      );
+      const proof = await proveFloor();
+      floorProof = proof;
+      for (const rtt of RTTS) {
+        results.push(
+          await benchAtRtt(rtt, {
+            cli,
+            packaged,
+            fake,
+            ssmEndpoint: moto.endpoint,
+            floorKubectlArgs: proof.kubectlArgs,
+          }),
+        );
+        // After every distance, so a run cut short keeps the distances it finished.
+        latencyProgress(results, proof);
+      }
+    } finally {
+      await moto.stop();
+      await fake.close();
+    }
   }
   const rss = process.env.BENCH_SKIP_RSS ? [] : await rssRuns();
   const loadEnd = loadavg();
@@ -239,6 +315,7 @@ async function bench(cp: ControlPlane) {
     repeat: REPEAT,
     bandwidth: BANDWIDTH,
     results,
+    floorProof,
     rss,
     childFlags: CHILD_FLAGS,
     load: { start: loadStart, end: loadEnd },
@@ -254,25 +331,96 @@ async function bench(cp: ControlPlane) {
     console.log(text);
   }
 
-  async function benchAtRtt(rtt: number): Promise<RttResult> {
+  /**
+   * The kubectl floor makes no request: with a discovery cache filled through a loopback proxy,
+   * the floor command opens no connection to that proxy, and still succeeds once the proxy's
+   * port is closed (any request would then fail). The floor rows then run with this closed-port
+   * kubeconfig and cache (kubectl's discovery cache lives 6 hours), so a floor round that tried
+   * a request would fail instead of being timed.
+   */
+  async function proveFloor(): Promise<FloorProof & { kubectlArgs: string[] }> {
+    const namespace = "bench-floor-proof";
+    const file = join(work, "floor-proof.yaml");
+    await writeFile(file, asYaml(generateFixture({ namespace, total: N, baseRevision: "r1" })));
+    const proxy = await startLatencyProxy({
+      upstream: { host: upstream.hostname, port: Number(upstream.port) },
+      rttMs: 0,
+    });
+    const kubeconfig = join(work, "floor-proof.kubeconfig");
+    await writeFile(kubeconfig, workerKubeconfigText.replace(cp.server, `https://127.0.0.1:${proxy.port}`), {
+      mode: 0o600,
+    });
+    const cacheDir = join(work, "kubectl-cache-floor-proof");
+    const kubectlArgs = ["--kubeconfig", kubeconfig, "--cache-dir", cacheDir];
+    // Fills the discovery cache (what the apply rows' earlier runs leave behind for the floor rows).
+    await runCommand(kubectl, [...kubectlArgs, "api-resources"]);
+    const before = proxy.connections();
+    const open = await runCommand(kubectl, [...kubectlArgs, ...KUBECTL_FLOOR_ARGS, "-f", file]);
+    const connections = proxy.connections() - before;
+    await proxy.close();
+    const closed = await runCommand(kubectl, [...kubectlArgs, ...KUBECTL_FLOOR_ARGS, "-f", file]);
+    const printed = (text: string) => text.trim().split("\n").filter(Boolean).length;
+    if (connections !== 0 || printed(open.stdout) !== N || printed(closed.stdout) !== N) {
+      throw new Error(
+        `kubectl floor is not request-free: ${connections} connections, ${printed(open.stdout)} / ${printed(closed.stdout)} of ${N} objects printed`,
+      );
+    }
+    return {
+      command: `kubectl ${KUBECTL_FLOOR_ARGS.join(" ")} -f <file>`,
+      connections,
+      objectsPrintedWithPortClosed: printed(closed.stdout),
+      kubectlArgs,
+    };
+  }
+
+  async function benchAtRtt(
+    rtt: number,
+    tools: {
+      cli: string;
+      packaged: Awaited<ReturnType<typeof unpackFunction>>;
+      fake: Awaited<ReturnType<typeof startGitHubFake>>;
+      ssmEndpoint: string;
+      /** kubectl's kubeconfig and cache for the floor rows: a closed port with a filled discovery cache. */
+      floorKubectlArgs: string[];
+    },
+  ): Promise<RttResult> {
     console.error(`[bench] RTT ${rtt} ms: ${N} objects, ${REPEAT} rounds`);
     const proxy =
       rtt > 0 || BANDWIDTH ? await startProxy(`${upstream.hostname}:${upstream.port}`, rtt) : undefined;
+    const kubeconfigParameter = `/pullbridge/bench/kubeconfig-rtt${rtt}`;
+    const workerProcess = createWorkerProcess({
+      packaged: tools.packaged,
+      fake: tools.fake,
+      ssmEndpoint: tools.ssmEndpoint,
+      kubeconfigParameter,
+    });
     try {
       const server = proxy ? `https://127.0.0.1:${proxy.port}` : cp.server;
       const kubeconfigPath = join(work, `worker-rtt${rtt}.kubeconfig`);
-      await writeFile(kubeconfigPath, workerKubeconfigText.replace(cp.server, server), { mode: 0o600 });
+      const kubeconfigText = workerKubeconfigText.replace(cp.server, server);
+      await writeFile(kubeconfigPath, kubeconfigText, { mode: 0o600 });
+      // The worker reads the same kubeconfig as a stored one (SSM), as a deployed worker would.
+      await putSsmParameter(
+        tools.ssmEndpoint,
+        tools.packaged.env.AWS_REGION ?? "eu-west-1",
+        kubeconfigParameter,
+        kubeconfigText,
+      );
       const kubectlCache = join(work, `kubectl-cache-rtt${rtt}`);
       const workerTransport = await transportFor(server, cp, cp.worker.token);
       const worker = clusterClientFromTransport(workerTransport);
-      const nsKubectl = `bench-kubectl-rtt${rtt}`;
-      const nsPullbridge = `bench-pullbridge-rtt${rtt}`;
-      for (const ns of [nsKubectl, nsPullbridge]) await setUpNamespace(admin, ns);
+      const ns = {
+        kubectl: `bench-kubectl-rtt${rtt}`,
+        pullbridge: `bench-pullbridge-rtt${rtt}`,
+        cli: `bench-cli-rtt${rtt}`,
+        worker: `bench-worker-rtt${rtt}`,
+      };
+      for (const name of Object.values(ns)) await setUpNamespace(admin, name);
       const target: Target = targetSchema.parse({
         name: "bench",
         repo: "acme/bench",
         cluster: "bench",
-        namespace: nsPullbridge,
+        namespace: ns.pullbridge,
       });
       // What one request costs at this distance: GET /version, as the worker identity, 20 times.
       const pings: number[] = [];
@@ -283,69 +431,126 @@ async function bench(cp: ControlPlane) {
       }
       const proxyPids = proxy ? [proxy.pid] : [];
 
-      const kubectlApply = async (objects: KubeObject[], label: string): Promise<Run> => {
-        const file = join(work, `rtt${rtt}-${label}.yaml`);
-        await writeFile(file, asYaml(objects));
+      /** Runs `act` after the settle pause, with the server, control-plane and proxy counters around it. */
+      const measured = async (act: () => Promise<Partial<Run> & { wallMs: number }>): Promise<Run> => {
         await settle();
+        const load1 = loadavg()[0] ?? 0;
         const before = await scrape(adminTransport);
         const cpu0 = await cpuSeconds(pids);
         const proxy0 = await cpuSeconds(proxyPids);
-        const started = performance.now();
-        await run(kubectl, [
-          "--kubeconfig",
-          kubeconfigPath,
-          "--cache-dir",
-          kubectlCache,
-          "apply",
-          "--server-side",
-          "-f",
-          file,
-        ]);
-        const wallMs = performance.now() - started;
+        const result = await act();
         return {
-          wallMs,
+          ...result,
+          load1,
           server: countBetween(before, await scrape(adminTransport)),
           controlPlaneCpu: (await cpuSeconds(pids)) - cpu0,
           proxyCpu: (await cpuSeconds(proxyPids)) - proxy0,
         };
       };
+      const fromProcess = (r: ProcessRun): Partial<Run> & { wallMs: number } => ({
+        wallMs: r.wallMs,
+        processCpu: r.processCpu,
+        ...(r.client ? { client: r.client } : {}),
+        ...(r.bootMs === undefined ? {} : { bootMs: r.bootMs }),
+        ...(r.importMs === undefined ? {} : { importMs: r.importMs }),
+        ...(r.invokeMs === undefined ? {} : { invokeMs: r.invokeMs }),
+        ...(r.githubCalls === undefined ? {} : { githubCalls: r.githubCalls }),
+        ...(r.outcome === undefined ? {} : { outcome: r.outcome }),
+      });
+      const kubectlArgs = ["--kubeconfig", kubeconfigPath, "--cache-dir", kubectlCache];
+      const writeFixture = async (label: string, objects: KubeObject[]) => {
+        const dir = join(work, `rtt${rtt}-${label}`);
+        await mkdir(dir, { recursive: true });
+        const file = join(dir, "fixture.yaml");
+        await writeFile(file, asYaml(objects));
+        return { dir, file };
+      };
+      const kubectlApply = async (objects: KubeObject[], label: string): Promise<Run> => {
+        const { file } = await writeFixture(`kubectl-${label}`, objects);
+        return measured(async () =>
+          fromProcess(await runCommand(kubectl, [...kubectlArgs, "apply", "--server-side", "-f", file])),
+        );
+      };
+      // Floors and start-ups make no request: kubectl's run against the closed port of `proveFloor`
+      // (a request would fail the command), the CLI's are given no cluster at all.
+      const kubectlFloor = async (objects: KubeObject[]): Promise<Run> => {
+        const { file } = await writeFixture("kubectl-floor", objects);
+        return measured(async () =>
+          fromProcess(
+            await runCommand(kubectl, [...tools.floorKubectlArgs, ...KUBECTL_FLOOR_ARGS, "-f", file]),
+          ),
+        );
+      };
+      const cliFloor = async (objects: KubeObject[]): Promise<Run> => {
+        const { dir } = await writeFixture("cli-floor", objects);
+        return measured(async () =>
+          fromProcess(await runCliRender({ cli: tools.cli, dir, namespace: ns.cli })),
+        );
+      };
+      /** Start-up alone: the process and its module load, nothing read (`--version` loads every module the CLI imports statically). */
+      const startup = async (command: string, args: string[]): Promise<Run> =>
+        measured(async () => fromProcess(await runCommand(command, args)));
+      const cliSync = async (objects: KubeObject[], label: string, namespace = ns.cli): Promise<Run> => {
+        const { dir } = await writeFixture(`cli-${label}`, objects);
+        return measured(async () =>
+          fromProcess(
+            await runCliSync({
+              cli: tools.cli,
+              dir,
+              namespace,
+              target: "bench",
+              kubeconfig: kubeconfigPath,
+              revision: label,
+            }),
+          ),
+        );
+      };
+      /** A push of `objects` to the worker target's repository, then its job in a cold worker process. */
+      const workerPush = async (objects: KubeObject[], namespace = ns.worker): Promise<Run> => {
+        const sha = await workerProcess.commit(namespace, asYaml(objects));
+        const run = await measured(async () =>
+          fromProcess(await workerProcess.invoke(namespace, { type: "push", sha })),
+        );
+        const final = tools.fake.statuses(sha).at(-1);
+        if (final?.state !== "success")
+          throw new Error(`worker push ${sha} ended ${final?.state}: ${final?.description}`);
+        return run;
+      };
+      const workerDrift = (namespace = ns.worker): Promise<Run> =>
+        measured(async () => fromProcess(await workerProcess.invoke(namespace, { type: "drift" })));
       const pullbridgeSync = async (
         objects: KubeObject[],
         sha: string,
         discovery: "cold" | "warm",
         syncTargetTo: Target = target,
       ): Promise<Run> => {
-        // Cold: as a Lambda's first invocation; warm: the discovery documents of the previous sync are reused.
+        // Refetched: the discovery cache is emptied first (still this process, its modules and connections).
         if (discovery === "cold") clearDiscoveryCache();
-        await settle();
-        const before = await scrape(adminTransport);
-        const cpu0 = await cpuSeconds(pids);
-        const proxy0 = await cpuSeconds(proxyPids);
-        const client0 = process.cpuUsage();
-        const started = performance.now();
-        const result = await syncTarget(
-          { cluster: worker, toolingVersion: PULLBRIDGE_VERSION },
-          {
-            target: syncTargetTo,
-            desired: asDesired(objects),
-            configuredTargets: [syncTargetTo],
-            revision: { sha },
-            now: new Date(),
-            mode: "apply",
-          },
-        );
-        const wallMs = performance.now() - started;
-        const client = process.cpuUsage(client0);
-        if (result.dryRunFallbacks > 0) console.error(`[bench] ${result.dryRunFallbacks} dry-run fallbacks`);
-        return {
-          wallMs,
-          discovery,
-          client: result.requests,
-          server: countBetween(before, await scrape(adminTransport)),
-          controlPlaneCpu: (await cpuSeconds(pids)) - cpu0,
-          proxyCpu: (await cpuSeconds(proxyPids)) - proxy0,
-          clientCpu: (client.user + client.system) / 1e6,
-        };
+        return measured(async () => {
+          const client0 = process.cpuUsage();
+          const started = performance.now();
+          const result = await syncTarget(
+            { cluster: worker, toolingVersion: PULLBRIDGE_VERSION },
+            {
+              target: syncTargetTo,
+              desired: asDesired(objects),
+              configuredTargets: [syncTargetTo],
+              revision: { sha },
+              now: new Date(),
+              mode: "apply",
+            },
+          );
+          const wallMs = performance.now() - started;
+          const client = process.cpuUsage(client0);
+          if (result.dryRunFallbacks > 0)
+            console.error(`[bench] ${result.dryRunFallbacks} dry-run fallbacks`);
+          return {
+            wallMs,
+            discovery,
+            client: result.requests,
+            clientCpu: (client.user + client.system) / 1e6,
+          };
+        });
       };
       const fixture = (namespace: string, changedRevision?: string) =>
         generateFixture({
@@ -356,39 +561,79 @@ async function bench(cp: ControlPlane) {
         });
 
       // Round 0 fills the namespaces the later rounds use; further cold rounds get fresh namespaces.
-      const cold: { kubectl: Run[]; pullbridge: Run[] } = { kubectl: [], pullbridge: [] };
+      const cold: RttResult["cold"] = { kubectl: [], pullbridge: [], cli: [], worker: [] };
       for (let i = 0; i < REPEAT; i++) {
         console.error(`[bench] RTT ${rtt} ms: cold apply ${i + 1}/${REPEAT}`);
-        const k = i === 0 ? nsKubectl : `${nsKubectl}-cold-${i}`;
-        const p = i === 0 ? nsPullbridge : `${nsPullbridge}-cold-${i}`;
-        if (i > 0) for (const ns of [k, p]) await setUpNamespace(admin, ns);
+        const round = (base: string) => (i === 0 ? base : `${base}-cold-${i}`);
+        const k = round(ns.kubectl);
+        const p = round(ns.pullbridge);
+        const c = round(ns.cli);
+        const w = round(ns.worker);
+        if (i > 0) for (const name of [k, p, c, w]) await setUpNamespace(admin, name);
         const coldTarget =
           i === 0
             ? target
             : targetSchema.parse({ name: p, repo: "acme/bench", cluster: "bench", namespace: p });
         cold.kubectl.push(await kubectlApply(fixture(k), `cold-${i}`));
         cold.pullbridge.push(await pullbridgeSync(fixture(p), "r1", "cold", coldTarget));
+        cold.cli.push(await cliSync(fixture(c), "r1", c));
+        cold.worker.push(await workerPush(fixture(w), w));
       }
 
-      const noop = { kubectl: [] as Run[], cold: [] as Run[], warm: [] as Run[] };
-      const changed = { kubectl: [] as Run[], cold: [] as Run[], warm: [] as Run[] };
+      const floor: RttResult["floor"] = { kubectlStartup: [], kubectl: [], cliStartup: [], cli: [] };
+      const noop: RttResult["noop"] = { kubectl: [], cold: [], warm: [], cli: [], worker: [] };
+      const changed: RttResult["changed"] = { kubectl: [], cold: [], warm: [], cli: [], worker: [] };
       for (let i = 0; i < REPEAT; i++) {
-        console.error(`[bench] RTT ${rtt} ms: round ${i + 1}/${REPEAT}: no-op, then 10 of ${N} changed`);
-        noop.kubectl.push(await kubectlApply(fixture(nsKubectl), "noop"));
-        noop.cold.push(await pullbridgeSync(fixture(nsPullbridge), "r1", "cold"));
-        noop.warm.push(await pullbridgeSync(fixture(nsPullbridge), "r1", "warm"));
-        changed.kubectl.push(await kubectlApply(fixture(nsKubectl, `c${i}`), `changed-${i}`));
-        changed.cold.push(await pullbridgeSync(fixture(nsPullbridge, `c${i}`), `c${i}`, "cold"));
+        console.error(
+          `[bench] RTT ${rtt} ms: round ${i + 1}/${REPEAT}: floors, no-op, then 10 of ${N} changed`,
+        );
+        floor.kubectlStartup.push(await startup(kubectl, ["version", "--client", "-o", "json"]));
+        floor.kubectl.push(await kubectlFloor(fixture(ns.kubectl)));
+        floor.cliStartup.push(await startup(process.execPath, [tools.cli, "--version"]));
+        floor.cli.push(await cliFloor(fixture(ns.cli)));
+        noop.kubectl.push(await kubectlApply(fixture(ns.kubectl), "noop"));
+        noop.cold.push(await pullbridgeSync(fixture(ns.pullbridge), "r1", "cold"));
+        noop.warm.push(await pullbridgeSync(fixture(ns.pullbridge), "r1", "warm"));
+        noop.cli.push(await cliSync(fixture(ns.cli), "r1"));
+        noop.worker.push(await workerDrift());
+        changed.kubectl.push(await kubectlApply(fixture(ns.kubectl, `c${i}`), `changed-${i}`));
+        changed.cold.push(await pullbridgeSync(fixture(ns.pullbridge, `c${i}`), `c${i}`, "cold"));
+        changed.cli.push(await cliSync(fixture(ns.cli, `c${i}`), `c${i}`));
+        changed.worker.push(await workerPush(fixture(ns.worker, `c${i}`)));
         // Back to the base revision so every round changes the same 10 objects.
-        await kubectlApply(fixture(nsKubectl), "reset");
-        await pullbridgeSync(fixture(nsPullbridge), "r1", "warm");
-        changed.warm.push(await pullbridgeSync(fixture(nsPullbridge, `w${i}`), `w${i}`, "warm"));
-        await pullbridgeSync(fixture(nsPullbridge), "r1", "warm");
+        await kubectlApply(fixture(ns.kubectl), "reset");
+        await pullbridgeSync(fixture(ns.pullbridge), "r1", "warm");
+        await cliSync(fixture(ns.cli), "r1");
+        await workerPush(fixture(ns.worker));
+        changed.warm.push(await pullbridgeSync(fixture(ns.pullbridge, `w${i}`), `w${i}`, "warm"));
+        await pullbridgeSync(fixture(ns.pullbridge), "r1", "warm");
       }
-      return { rtt, pingMs: median(pings), cold, noop, changed, viaProxy: proxy !== undefined };
+      return { rtt, pingMs: median(pings), floor, cold, noop, changed, viaProxy: proxy !== undefined };
     } finally {
+      await workerProcess.close();
       await proxy?.stop();
     }
+  }
+
+  /** Writes the latency section with the distances measured so far. */
+  function latencyProgress(rows: readonly RttResult[], proof: FloorProof): void {
+    if (process.env.BENCH_NO_WRITE) return;
+    const text = renderLatencyReport({
+      cp,
+      kubectlVersion,
+      objects: N,
+      repeat: REPEAT,
+      bandwidth: BANDWIDTH,
+      results: rows,
+      floorProof: proof,
+      rss: [],
+      childFlags: CHILD_FLAGS,
+      load: { start: loadStart, end: loadavg() },
+      cpuCount: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      memoryGiB: totalmem() / 2 ** 30,
+    });
+    if (text) writeBenchmarksSection("sync", text, join(root, "BENCHMARKS.md"));
   }
 
   /** Writes the memory section after every set, so a long set (20,000 objects) cut short keeps the others. */
@@ -401,6 +646,7 @@ async function bench(cp: ControlPlane) {
       repeat: REPEAT,
       bandwidth: BANDWIDTH,
       results: [],
+      floorProof: undefined,
       rss: rows,
       childFlags: CHILD_FLAGS,
       load: { start: loadStart, end: loadavg() },

@@ -9,6 +9,7 @@ import { imagesPlanCommand } from "./commands/images-plan.ts";
 import { inventoryRepairCommand } from "./commands/inventory-repair.ts";
 import { renderCommand } from "./commands/render.ts";
 import { statusCommand } from "./commands/status.ts";
+import { targetsExpandCommand } from "./commands/targets-expand.ts";
 import { targetsValidateCommand } from "./commands/targets-validate.ts";
 
 export const COMMANDS: readonly CliCommand[] = [
@@ -17,6 +18,7 @@ export const COMMANDS: readonly CliCommand[] = [
   renderCommand,
   statusCommand,
   targetsValidateCommand,
+  targetsExpandCommand,
   inventoryRepairCommand,
   imagesPlanCommand,
 ];

@@ -13,7 +13,7 @@ import { relative, resolve, sep } from "node:path";
 import { adHocTarget, selectTarget, targetNameFromDirectory } from "../../lib/app/cli-target.ts";
 import type { TreeReader } from "../../lib/app/load-target-objects.ts";
 import type { FlagValues } from "../../lib/cli/command-line.ts";
-import type { Target } from "../../lib/config/targets.ts";
+import type { Target, TargetsFile } from "../../lib/config/targets.ts";
 import { ConfigError } from "../../lib/errors.ts";
 import { isPathWithin } from "../../lib/is-path-within.ts";
 import { readDirectoryTree } from "../../lib/source/adapters/directory-source.ts";
@@ -29,6 +29,8 @@ export type LocalTarget = {
   root: string;
   discoverWatch: boolean;
   readTree: TreeReader;
+  /** The targets file's SOPS keys, when a targets file was given (they bound what the target may decrypt). */
+  keys?: TargetsFile["keys"] | undefined;
 };
 
 /**
@@ -62,6 +64,7 @@ export async function resolveLocalTarget(options: {
       configuredTargets: file.targets,
       root: absolute,
       discoverWatch: false,
+      keys: file.keys,
       readTree: (paths) => readDirectoryTree(absolute, { paths }),
     };
   }

@@ -7,14 +7,17 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import middy from "@middy/core";
-import { enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
+import { driftInputs, enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
 import { loadDriftEnv } from "../../lib/config/drift-env.ts";
+import { loadOptionalStateStoreEnv } from "../../lib/config/state-env.ts";
 import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
 import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
 import { DriftScheduleMetric, ServiceName } from "../../lib/telemetry/metric-names.ts";
+import { composeConfigSource } from "../state/compose-config-source.ts";
 
 const env = loadDriftEnv();
+const config = composeConfigSource(env.targets, loadOptionalStateStoreEnv());
 const logger = createServiceLogger(ServiceName.Drift);
 const metrics = createServiceMetrics(ServiceName.Drift);
 const queue = createSqsJobQueue({
@@ -33,8 +36,10 @@ export const handler = middy<ScheduledEvent, unknown>()
       event.time && !Number.isNaN(Date.parse(event.time)) ? new Date(event.time) : new Date();
     // A retried invocation carries the same event id, so SQS deduplicates its jobs.
     const scheduleId = event.id ?? scheduledAt.toISOString();
+    const { targets, expired } = await driftInputs(config.current, config.store, scheduledAt);
     const result = await enqueueDriftJobs({
-      targets: env.targets.targets,
+      targets,
+      expired,
       queue,
       now: scheduledAt,
       scheduleId,

@@ -14,6 +14,8 @@ import type { TargetsFile } from "../../lib/config/targets.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
 import type { HealthCheckQueue } from "../../lib/health/health-check-queue.ts";
 import type { HealthBackoff } from "../../lib/health/health-schedule.ts";
+import type { JobQueue } from "../../lib/jobs/job-queue.ts";
+import type { ObjectStore } from "../../lib/state/object-store.ts";
 import { type AwsEndpoints, composeClusterConnector } from "../worker/compose-cluster-connector.ts";
 import { createHealthHandler } from "./create-handler.ts";
 
@@ -25,6 +27,10 @@ export type HealthWiring = {
   github: JobGitHubFactory;
   secrets: SecretReader;
   queue: HealthCheckQueue;
+  /** The FIFO job queue: the next step of a multi-step sync goes there. */
+  jobs?: JobQueue | undefined;
+  /** The state store: final verdicts are recorded under `verdicts/` (for `dependsOn`). */
+  stateStore?: ObjectStore | undefined;
   backoff: HealthBackoff;
   logger: Logger;
   metrics: Metrics;
@@ -40,6 +46,8 @@ export type HealthWiring = {
   now?: () => Date;
   /** Sees every cluster client the consumer connects (the test bridge counts their requests). */
   onClusterClient?: (client: ClusterPort) => void;
+  /** The targets in force, read per check (a config repository's stored config). */
+  currentConfig?: (() => Promise<TargetsFile>) | undefined;
 };
 
 /** Builds the health handler from `wiring`; call once per container. */
@@ -66,9 +74,12 @@ export function composeHealth(wiring: HealthWiring) {
     github: wiring.github,
     connectCluster: connect,
     queue: wiring.queue,
+    jobs: wiring.jobs,
+    verdicts: wiring.stateStore,
     backoff: wiring.backoff,
     now,
     logger: wiring.logger,
     metrics: wiring.metrics,
+    currentConfig: wiring.currentConfig,
   });
 }

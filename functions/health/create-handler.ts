@@ -10,13 +10,18 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { type HealthCheckDeps, runHealthCheck } from "../../lib/app/run-health-check.ts";
+import { type HealthCheckDeps, relayJob, runHealthCheck } from "../../lib/app/run-health-check.ts";
 import { describeError } from "../../lib/errors.ts";
-import { decodeHealthCheck } from "../../lib/health/health-check-codec.ts";
+import { decodeHealthMessage } from "../../lib/health/health-check-codec.ts";
 import { publishJobMetrics } from "../../lib/telemetry/adapters/job-metrics.ts";
 import { logFromPowertools } from "../../lib/telemetry/adapters/powertools-logger.ts";
 
-export type HealthHandlerDeps = Omit<HealthCheckDeps, "logger"> & { logger: Logger; metrics: Metrics };
+export type HealthHandlerDeps = Omit<HealthCheckDeps, "logger"> & {
+  logger: Logger;
+  metrics: Metrics;
+  /** The targets in force, read per check (a config repository's stored config); without it, `config`. */
+  currentConfig?: (() => Promise<HealthCheckDeps["config"]>) | undefined;
+};
 
 /** Builds the middy-wrapped Lambda handler. Call once per container. */
 export function createHealthHandler(deps: HealthHandlerDeps) {
@@ -24,10 +29,16 @@ export function createHealthHandler(deps: HealthHandlerDeps) {
 
   const handleRecord = async (record: SQSRecord) => {
     // An undecodable check cannot be reported anywhere: fail it so it ends in the DLQ (alarmed).
-    const check = decodeHealthCheck(record.body);
+    const message = decodeHealthMessage(record.body);
+    if (message.kind === "relay") {
+      await relayJob({ ...deps, logger: log }, message.job);
+      return;
+    }
+    const check = message.check;
     deps.logger.appendKeys({ target: check.target, sha: check.sha, attempt: check.attempt });
     try {
-      const report = await runHealthCheck({ ...deps, logger: log }, check);
+      const config = deps.currentConfig === undefined ? deps.config : await deps.currentConfig();
+      const report = await runHealthCheck({ ...deps, config, logger: log }, check);
       publishJobMetrics(deps.metrics, report.target, report.metrics);
       log.info("health check done", {
         outcome: report.outcome,

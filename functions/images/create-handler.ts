@@ -24,6 +24,8 @@ import { publishImageOutcome } from "../../lib/telemetry/adapters/image-metrics.
 
 export type ImageIntakeHandlerDeps = {
   targets: readonly Target[];
+  /** The targets in force, read per event (a config repository's stored config); without it, `targets`. */
+  currentTargets?: (() => Promise<readonly Target[]>) | undefined;
   queue: ImageJobQueue;
   logger: Logger;
   metrics: Metrics;
@@ -37,7 +39,7 @@ export function createImageIntakeHandler(deps: ImageIntakeHandlerDeps) {
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
     .handler(async (event) => {
       const result = await handleImageEvent(parseEcrEvent(event), {
-        targets: deps.targets,
+        targets: deps.currentTargets === undefined ? deps.targets : await deps.currentTargets(),
         queue: deps.queue,
         now,
       });
@@ -58,6 +60,8 @@ export function createImageIntakeHandler(deps: ImageIntakeHandlerDeps) {
 
 export type ImageUpdaterHandlerDeps = {
   targets: readonly Target[];
+  /** The targets in force, read per job (a config repository's stored config); without it, `targets`. */
+  currentTargets?: (() => Promise<readonly Target[]>) | undefined;
   /** The Git data port authenticated for the job's repository (App installation or token). */
   repoFor: (job: ImageJob) => Promise<ImageRepo>;
   identity: GitIdentity;
@@ -113,7 +117,7 @@ export function createImageUpdaterHandler(deps: ImageUpdaterHandlerDeps) {
     try {
       const repo = await deps.repoFor(job);
       const result = await runImageJob(job, {
-        targets: deps.targets,
+        targets: deps.currentTargets === undefined ? deps.targets : await deps.currentTargets(),
         repo,
         identity: deps.identity,
         ...(deps.maxAttempts === undefined ? {} : { maxAttempts: deps.maxAttempts }),

@@ -6,11 +6,13 @@
 
 import { createParametersSecretReader } from "../../lib/config/adapters/read-secrets.ts";
 import { loadImageUpdaterEnv } from "../../lib/config/images-env.ts";
+import { loadOptionalStateStoreEnv } from "../../lib/config/state-env.ts";
 import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { createGitHubImageRepo } from "../../lib/github/adapters/github-image-repo.ts";
 import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
 import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
+import { composeConfigSource } from "../state/compose-config-source.ts";
 import { createImageUpdaterHandler } from "./create-handler.ts";
 
 const env = loadImageUpdaterEnv();
@@ -19,8 +21,13 @@ const clients = createGitHubClientProvider({
   secrets: createParametersSecretReader({ maxAgeSeconds: env.secretsMaxAgeSeconds }),
 });
 
+const { current } = composeConfigSource(env.targets, loadOptionalStateStoreEnv());
+
 export const handler = createImageUpdaterHandler({
   targets: env.targets.targets,
+  ...(env.targets.configRepository === undefined
+    ? {}
+    : { currentTargets: async () => (await current.targets()).targets }),
   // Image events carry no installation id: an App looks its installation up per repository (cached).
   repoFor: async (job) =>
     createGitHubImageRepo({ octokit: (await clients.forInstallation(undefined, job.repo)).octokit }),

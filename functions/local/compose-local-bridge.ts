@@ -10,13 +10,15 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { type DriftRunResult, enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
+import { deliveryConfigOf } from "../../lib/app/delivery-config.ts";
+import { type DriftRunResult, driftInputs, enqueueDriftJobs } from "../../lib/app/enqueue-drift-jobs.ts";
 import type { ImageJobResult } from "../../lib/app/run-image-job.ts";
 import type { AwsCredentials, AwsCredentialsProvider } from "../../lib/cluster/adapters/eks-token.ts";
 import type { KubeconfigEndpoint } from "../../lib/cluster/cluster-connector.ts";
 import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
 import type { SecretReader } from "../../lib/config/adapters/read-secrets.ts";
-import type { TargetsFile } from "../../lib/config/targets.ts";
+import { createCurrentConfigSource } from "../../lib/config/current-config.ts";
+import type { Target, TargetsFile } from "../../lib/config/targets.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
 import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-check-queue.ts";
 import type { HealthBackoff } from "../../lib/health/health-schedule.ts";
@@ -25,8 +27,10 @@ import { DEFAULT_IMAGE_COMMIT_IDENTITY, type ImageRepo } from "../../lib/images/
 import type { SqsBatchHandler } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
 import { createSqsImageJobQueue } from "../../lib/jobs/adapters/sqs-image-job-queue.ts";
 import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
+import type { JobQueue } from "../../lib/jobs/job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import { createRoutingReader } from "../../lib/routing/routing-store.ts";
+import type { KeyRing, KmsDataKeys } from "../../lib/secrets/key-ring.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
 import type { ObjectStore } from "../../lib/state/object-store.ts";
 import type { FleetCounters } from "../../lib/telemetry/fleet-counters.ts";
@@ -61,6 +65,10 @@ export type LocalCompositionOptions = {
   workerTimeoutMs: number;
   /** Reads `ssm:` / `secretsmanager:` references. */
   secrets: SecretReader;
+  /** Decrypts SOPS data keys with AWS KMS (tests: moto); the SDK's default (the caller's credentials) unless given. */
+  kms?: KmsDataKeys | undefined;
+  /** The worker's key rings (local mode: the caller's own keys, as the CLI's); the stack file's keys unless given. */
+  keyRing?: ((target: Target) => KeyRing) | undefined;
   /** Signs EKS tokens; the AWS SDK's default chain unless given. */
   awsCredentials?: AwsCredentials | AwsCredentialsProvider;
   /** STS / EKS endpoints other than AWS's (tests: the emulators); the SDK's `AWS_ENDPOINT_URL_*` work too. */
@@ -91,7 +99,12 @@ export type LocalCompositionOptions = {
     | undefined;
   /** Sees every cluster client the worker and the health handler connect (the test bridge counts requests). */
   onClusterClient?: { worker?: (client: ClusterPort) => void; health?: (client: ClusterPort) => void };
-  /** The state bucket (moto): fleet caches and derived routing (issue 26); without it they are off. */
+  /**
+   * The state store (moto), given to the worker and the health handler: health verdicts for
+   * `dependsOn`; with a `configRepository` in `targets`, every function also reads the stored
+   * config as in Lambda and the worker installs it (without a store the config repository is off);
+   * the worker's fleet caches and derived routing (issue 26; without it they are off).
+   */
   stateStore?: ObjectStore | undefined;
   /** Counts the worker's cache hits and GitHub budget (the bench reads them). */
   fleetCounters?: FleetCounters | undefined;
@@ -125,13 +138,19 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
     lambdaContext({ functionName: `pullbridge-local-${fn}`, remainingMs });
   const jobQueue = await queue("jobs", true);
   const jobs = createSqsJobQueue({ client: sqs, queueUrl: jobQueue.queueUrl });
+  // Each function builds its own reader in Lambda (its own container cache); one per function here too.
+  const configStore = options.targets.configRepository === undefined ? undefined : options.stateStore;
+  const configSource = () => createCurrentConfigSource(options.targets, configStore);
+  const workerConfig = configSource();
   const health = options.health
-    ? composeHealthLoop(options, options.health, await queue("health", false))
+    ? composeHealthLoop(options, options.health, await queue("health", false), jobs)
     : undefined;
   const worker = composeWorker({
     targets: options.targets,
     github: options.github,
     secrets: options.secrets,
+    kms: options.kms,
+    keyRing: options.keyRing,
     ...(options.awsCredentials === undefined ? {} : { awsCredentials: options.awsCredentials }),
     awsEndpoints: options.awsEndpoints,
     region: options.region,
@@ -146,6 +165,9 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
     metrics: options.metrics(ServiceName.Worker),
     ...(options.onClusterClient?.worker ? { onClusterClient: options.onClusterClient.worker } : {}),
     ...(health === undefined ? {} : { health: { queue: health.port, backoff: health.backoff } }),
+    ...(configStore === undefined
+      ? {}
+      : { configRepository: { store: configStore, current: workerConfig, queue: jobs } }),
     stateStore: options.stateStore,
     fleetCounters: options.fleetCounters,
     jobQueue: jobs,
@@ -155,6 +177,7 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
     ? composeImages(options, options.images, await queue("images", true))
     : undefined;
   let ticks = 0;
+  const driftConfig = configSource();
   return {
     webhook: createWebhookHandler({
       queue: jobs,
@@ -163,6 +186,7 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
       logger: options.logger(ServiceName.Webhook),
       metrics: options.metrics(ServiceName.Webhook),
       ...(routing === undefined ? {} : { routing }),
+      ...(configStore === undefined ? {} : { config: deliveryConfigOf(options.targets, configSource()) }),
     }),
     jobs: { ...jobQueue, invoke: (event) => worker(event, context("worker", options.workerTimeoutMs)) },
     health: health && {
@@ -176,10 +200,12 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
       invoke: (event) => images.updater(event, context("images", 60_000)),
     },
     // Each run is its own schedule run (local ticks may come seconds apart).
-    runDriftSchedule() {
+    async runDriftSchedule() {
       const at = new Date();
-      return enqueueDriftJobs({
-        targets: options.targets.targets,
+      const { targets, expired } = await driftInputs(driftConfig, configStore, at);
+      return await enqueueDriftJobs({
+        targets,
+        expired,
         queue: jobs,
         now: at,
         scheduleId: `local-${at.getTime().toString(36)}-${(ticks++).toString(36)}`,
@@ -193,6 +219,7 @@ function composeHealthLoop(
   options: LocalCompositionOptions,
   health: NonNullable<LocalCompositionOptions["health"]>,
   queue: QueueWithDlq,
+  jobs: JobQueue,
 ) {
   const { backoff } = health;
   const port = createSqsHealthCheckQueue({ client: options.sqs, queueUrl: queue.queueUrl });
@@ -205,12 +232,23 @@ function composeHealthLoop(
     region: options.region,
     ...(options.now === undefined ? {} : { now: options.now }),
     queue: port,
+    jobs,
+    stateStore: options.stateStore,
     backoff,
     localMode: true,
     defaultKubeconfigPath: options.defaultKubeconfigPath,
     kubeconfigEndpoint: options.kubeconfigEndpoint,
     logger: options.logger(ServiceName.Health),
     metrics: options.metrics(ServiceName.Health),
+    ...(options.targets.configRepository === undefined || options.stateStore === undefined
+      ? {}
+      : {
+          // The health function's own targets (its identity), with the stored config's added.
+          currentConfig: (() => {
+            const current = createCurrentConfigSource(health.targets ?? options.targets, options.stateStore);
+            return () => current.targets();
+          })(),
+        }),
     ...(options.onClusterClient?.health ? { onClusterClient: options.onClusterClient.health } : {}),
   });
   return { queue, port, backoff, handler };
@@ -223,14 +261,24 @@ function composeImages(
   queue: QueueWithDlq,
 ) {
   const logger = options.logger(ServiceName.Images);
+  const current = options.targets.configRepository === undefined ? undefined : options.stateStore;
+  const currentTargets =
+    current === undefined
+      ? undefined
+      : (() => {
+          const source = createCurrentConfigSource(options.targets, current);
+          return async () => (await source.targets()).targets;
+        })();
   const intake = createImageIntakeHandler({
     targets: options.targets.targets,
+    currentTargets,
     queue: createSqsImageJobQueue({ client: options.sqs, queueUrl: queue.queueUrl }),
     logger,
     metrics: options.metrics(ServiceName.Images),
   });
   const updater = createImageUpdaterHandler({
     targets: options.targets.targets,
+    currentTargets,
     repoFor: images.repoFor,
     identity: DEFAULT_IMAGE_COMMIT_IDENTITY,
     logger,

@@ -18,6 +18,7 @@ import { clientNodeKubeconfigEndpoint } from "../../lib/cluster/adapters/kube-co
 import { createParametersSecretReader } from "../../lib/config/adapters/read-secrets.ts";
 import { gitChildEnv } from "../../lib/config/images-env.ts";
 import type { TargetsFile } from "../../lib/config/targets.ts";
+import { readTerminalEnv } from "../../lib/config/terminal-env.ts";
 import { ConfigError, describeError } from "../../lib/errors.ts";
 import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { createJobGitHubFactory } from "../../lib/github/create-job-github.ts";
@@ -43,6 +44,7 @@ import type { ObjectStore } from "../../lib/state/object-store.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
 import { silentLog } from "../../lib/telemetry/log.ts";
 import { METRIC_NAMESPACE } from "../../lib/telemetry/metric-names.ts";
+import { type CallerSopsKeys, cliKeyRing } from "../cli/cli-key-ring.ts";
 import { type LambdaHttpHandler, serveLambdaHttp } from "../http/serve-lambda-http.ts";
 import { composeLocalBridge, type LocalCompositionOptions } from "./compose-local-bridge.ts";
 import { createDriftTimer } from "./drift-timer.ts";
@@ -95,6 +97,8 @@ export type LocalBridgeOptions = {
   health?: { backoff?: HealthBackoff } | undefined;
   /** The state store (S3 protocol: moto in local mode and tests); without it, features that keep state in S3 are off. */
   stateStore?: { endpoint: string; bucket: string } | undefined;
+  /** The caller's age identities for SOPS files (`SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`); default: the process's environment. */
+  sopsKeys?: CallerSopsKeys | undefined;
 };
 
 export type { RecordedReport } from "./report-recorder.ts";
@@ -337,8 +341,11 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
     const logLevel = options.logLevel ?? "WARN";
     let webhookUrl = "";
     const source = options.source;
+    const localSecrets = createParametersSecretReader({});
+    const callerKeys = options.sopsKeys ?? readTerminalEnv();
     const system = await composeLocalBridge({
       targets: options.targets,
+      stateStore,
       github: async (job) => {
         const ports = await inner(job);
         return { ...ports, reporter: recorder.wrap(ports.reporter) };
@@ -355,7 +362,10 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
       visibilityTimeoutSeconds: visibility,
       // The worker stops a sync shortly before the deadline; local mode allows Lambda's maximum.
       workerTimeoutMs: 15 * 60_000,
-      secrets: createParametersSecretReader({}),
+      secrets: localSecrets,
+      // SOPS files decrypt with the caller's own keys (AWS credentials, SOPS_AGE_KEY_FILE), as the CLI's.
+      keyRing: (target) =>
+        cliKeyRing(callerKeys, target, options.targets.keys, { stackAgeKeys: localSecrets }),
       defaultKubeconfigPath: options.defaultKubeconfigPath,
       region: options.region,
       // The user's own kubeconfig: exec plugins (`aws eks get-token`), files and proxies.
@@ -369,8 +379,6 @@ export async function startLocalBridge(options: LocalBridgeOptions): Promise<Loc
           ...(options.emitMetrics ? {} : { logger: silentLog }),
         }),
       health: options.health && { backoff: options.health.backoff ?? DEFAULT_HEALTH_BACKOFF },
-      // Fleet scale (docs/fleet-scale.md): heads, the artifact cache and derived routing in moto.
-      stateStore,
       images:
         source.kind === "local" && options.targets.targets.some((t) => t.images !== undefined)
           ? localImages(options, source.directories, () => webhookUrl, write)

@@ -14,7 +14,7 @@ import type {
   Context,
   LambdaFunctionURLEvent,
 } from "aws-lambda";
-import { createDeliveryHandler } from "../../lib/app/handle-delivery.ts";
+import { createDeliveryHandler, type DeliveryConfig } from "../../lib/app/handle-delivery.ts";
 import type { Target } from "../../lib/config/targets.ts";
 import type { ImageJobQueue } from "../../lib/images/image-job-queue.ts";
 import type { JobQueue } from "../../lib/jobs/job-queue.ts";
@@ -40,6 +40,8 @@ export type WebhookHandlerDeps = {
   readonly imageQueue?: ImageJobQueue;
   /** Derived routing: the state bucket's `routing/` (read-only); without it a push routes by path and `watch`. */
   readonly routing?: RoutingReader;
+  /** The config in force, read per delivery (a config repository's stored config); without it, `targets`. */
+  readonly config?: () => Promise<DeliveryConfig>;
 };
 
 /** Builds the middy-wrapped Lambda handler. Call once per container. */
@@ -55,6 +57,7 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
     monotonicMs: () => performance.now(),
     ...(deps.imageQueue === undefined ? {} : { images: { queue: deps.imageQueue, targets: deps.targets } }),
     ...(deps.routing === undefined ? {} : { routing: derivedRoutesFrom(deps.routing) }),
+    ...(deps.config === undefined ? {} : { config: deps.config }),
   });
 
   return middy<WebhookEvent, WebhookResult, Error, Context>()

@@ -3,6 +3,7 @@
  * once per container; warm invocations reuse them. No cluster credentials here.
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { deliveryConfigOf } from "../../lib/app/delivery-config.ts";
 import { createParametersSecretReader, readSecretList } from "../../lib/config/adapters/read-secrets.ts";
 import { loadOptionalStateStoreEnv } from "../../lib/config/state-env.ts";
 import { loadWebhookEnv } from "../../lib/config/webhook-env.ts";
@@ -13,6 +14,7 @@ import { createS3ObjectStore, lazyS3Client } from "../../lib/state/adapters/s3-o
 import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
 import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
+import { composeConfigSource } from "../state/compose-config-source.ts";
 import { createWebhookHandler } from "./create-handler.ts";
 
 const env = loadWebhookEnv();
@@ -32,6 +34,10 @@ const secrets =
     ? async () => secretsSource.secrets
     : () => readSecretList(reader, secretsSource.refs);
 
+// The stored config (a config repository): one conditional GET per delivery, two attempts at most,
+// so a slow S3 still leaves time to answer 503 inside GitHub's 10 s.
+const { current } = composeConfigSource(env.targets, state, { maxAttempts: 2 });
+
 export const handler = createWebhookHandler({
   queue: createSqsJobQueue({ client: sqs, queueUrl: env.queueUrl }),
   targets: env.targets.targets,
@@ -50,6 +56,7 @@ export const handler = createWebhookHandler({
           }),
         ),
       }),
+  ...(env.targets.configRepository === undefined ? {} : { config: deliveryConfigOf(env.targets, current) }),
   ...(env.imageQueueUrl === undefined
     ? {}
     : { imageQueue: createSqsImageJobQueue({ client: sqs, queueUrl: env.imageQueueUrl }) }),

@@ -8,9 +8,11 @@ import { createParametersSecretReader } from "../../lib/config/adapters/read-sec
 import { loadOptionalHealthQueueEnv } from "../../lib/config/health-env.ts";
 import { loadOptionalStateStoreEnv } from "../../lib/config/state-env.ts";
 import { loadWorkerEnv } from "../../lib/config/worker-env.ts";
+import { ConfigError } from "../../lib/errors.ts";
 import { createGitHubClientProvider } from "../../lib/github/adapters/github-client.ts";
 import { createJobGitHubFactory } from "../../lib/github/create-job-github.ts";
 import { createSqsHealthCheckQueue } from "../../lib/health/adapters/sqs-health-check-queue.ts";
+import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import type { JobQueue } from "../../lib/jobs/job-queue.ts";
 import { createProcessRenderer } from "../../lib/render/adapters/process-renderer.ts";
 import { createS3ObjectStore, lazyS3Client } from "../../lib/state/adapters/s3-object-store.ts";
@@ -18,27 +20,40 @@ import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-log
 import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
 import { createFleetCounters } from "../../lib/telemetry/fleet-counters.ts";
 import { FleetMetric, ServiceName } from "../../lib/telemetry/metric-names.ts";
+import { composeConfigSource } from "../state/compose-config-source.ts";
 import { composeWorker } from "./compose-worker.ts";
 
 const env = loadWorkerEnv();
 const secrets = createParametersSecretReader({ maxAgeSeconds: env.secretsMaxAgeSeconds });
-const health = loadOptionalHealthQueueEnv();
 const state = loadOptionalStateStoreEnv();
+// The S3 SDK loads with the first state read or write (verdicts, the fleet cache), not at every cold start.
+const stateStore =
+  state &&
+  createS3ObjectStore({
+    bucket: state.bucket,
+    client: lazyS3Client({ endpoint: state.endpoint, region: state.region }),
+  });
+const health = loadOptionalHealthQueueEnv();
 const fleetCounters = createFleetCounters();
+const config = composeConfigSource(env.targets, state);
 const queue = env.jobQueue;
-// Built on first use: the SQS SDK is ~100 ms of a cold start, needed only by a drift tick's fan-out.
+if (config.store !== undefined && queue === undefined) {
+  throw new ConfigError(
+    "PULLBRIDGE_QUEUE_URL",
+    "is required with a `configRepository` (config jobs queue the syncs a config change needs)",
+  );
+}
+// Built on first use: the SQS SDK is ~100 ms of a cold start, needed only by a drift tick's
+// fan-out and by config changes that queue syncs.
 let jobQueue: Promise<JobQueue> | undefined;
-const lazyJobQueue: JobQueue = {
+const lazyJobQueue: JobQueue | undefined = queue && {
   async enqueue(jobs) {
     jobQueue ??= (async () => {
-      const [{ SQSClient }, { createSqsJobQueue }] = await Promise.all([
-        import("@aws-sdk/client-sqs"),
-        import("../../lib/jobs/adapters/sqs-job-queue.ts"),
-      ]);
-      const client = new SQSClient(queue?.sqsEndpoint ? { endpoint: queue.sqsEndpoint } : {});
-      return createSqsJobQueue({ client, queueUrl: queue?.url ?? "" });
+      const { SQSClient } = await import("@aws-sdk/client-sqs");
+      const client = new SQSClient(queue.endpoint ? { endpoint: queue.endpoint } : {});
+      return createSqsJobQueue({ client, queueUrl: queue.url });
     })();
-    return (await jobQueue).enqueue(jobs);
+    return await (await jobQueue).enqueue(jobs);
   },
 };
 
@@ -56,14 +71,8 @@ export const handler = composeWorker({
     }),
   ),
   fleetCounters,
-  stateStore:
-    state === undefined
-      ? undefined
-      : createS3ObjectStore({
-          bucket: state.bucket,
-          client: lazyS3Client({ endpoint: state.endpoint, region: state.region }),
-        }),
-  jobQueue: queue === undefined ? undefined : lazyJobQueue,
+  stateStore,
+  jobQueue: lazyJobQueue,
   secrets,
   sourceLimits: env.sourceLimits,
   maxReceiveCount: env.maxReceiveCount,
@@ -73,6 +82,9 @@ export const handler = composeWorker({
     env.rendererPath === undefined
       ? undefined
       : createProcessRenderer({ binaryPath: env.rendererPath, limits: env.renderLimits }),
+  ...(config.store === undefined || lazyJobQueue === undefined
+    ? {}
+    : { configRepository: { store: config.store, current: config.current, queue: lazyJobQueue } }),
   logger: createServiceLogger(ServiceName.Worker),
   metrics: createServiceMetrics(ServiceName.Worker),
   ...(health === undefined

@@ -37,12 +37,14 @@ ldflags="$ldflags -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}"
 cd "$HERE"
 if [[ ! -x "$OUT/pullbridge-renderer" ]]; then
   log "building pullbridge-renderer for the host (first time only; a few minutes)"
-  go build -trimpath -ldflags "$ldflags" -o "$OUT/pullbridge-renderer.tmp" . && mv "$OUT/pullbridge-renderer.tmp" "$OUT/pullbridge-renderer"
+  # Separate statements: a failure inside an `a && b` list does not stop a `set -e` script.
+  go build -trimpath -ldflags "$ldflags" -o "$OUT/pullbridge-renderer.tmp" .
+  mv "$OUT/pullbridge-renderer.tmp" "$OUT/pullbridge-renderer"
 fi
 if [[ ! -x "$OUT/pullbridge-renderer-linux-arm64" ]]; then
   log "building pullbridge-renderer for linux/arm64 (the Lambda)"
-  GOOS=linux GOARCH=arm64 go build -trimpath -ldflags "$ldflags" -o "$OUT/pullbridge-renderer-linux-arm64.tmp" . \
-    && mv "$OUT/pullbridge-renderer-linux-arm64.tmp" "$OUT/pullbridge-renderer-linux-arm64"
+  GOOS=linux GOARCH=arm64 go build -trimpath -ldflags "$ldflags" -o "$OUT/pullbridge-renderer-linux-arm64.tmp" .
+  mv "$OUT/pullbridge-renderer-linux-arm64.tmp" "$OUT/pullbridge-renderer-linux-arm64"
 fi
 
 # The stock CLIs, each from its own module and go.mod, only for tests to compare against.

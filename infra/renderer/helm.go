@@ -1,17 +1,19 @@
 package main
 
 import (
-	"fmt"
+	"bytes"
 	"os"
 	"path"
-	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
+	"time"
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/ignore"
 	"sigs.k8s.io/yaml"
 )
 
@@ -19,8 +21,9 @@ import (
 var helmVersion = "unknown"
 
 // renderHelm runs what `helm template --include-crds --no-hooks` runs (the install action in
-// client-only dry-run) on a chart directory of the tree. Hooks are not rendered as objects:
-// pullbridge applies a desired state and has no hook phases, so each hook is listed in notes.
+// client-only dry-run, `--is-upgrade` when asked) on a chart directory of the tree. Hooks are not
+// in the text (as with --no-hooks): they come back apart, in Helm's order, with their
+// `helm.sh/hook` annotations, and pullbridge runs them as hooks.
 func renderHelm(t *tree, target string, req *helmRequest) (rendered, error) {
 	if req == nil {
 		req = &helmRequest{}
@@ -68,6 +71,7 @@ func renderHelm(t *tree, target string, req *helmRequest) (rendered, error) {
 		install.KubeVersion = kv
 	}
 	install.APIVersions = chartutil.VersionSet(req.APIVersions)
+	install.IsUpgrade = req.IsUpgrade
 	rel, err := install.Run(chrt, vals)
 	if err != nil {
 		msg := cleanChartMessage(err.Error(), chrt.Name(), target)
@@ -88,16 +92,11 @@ func renderHelm(t *tree, target string, req *helmRequest) (rendered, error) {
 		}
 		objects = append(objects, renderedObject{Start: span[0], End: span[1], Source: objectSource{File: templateFile(t, target, source)}})
 	}
-	notes := make([]string, 0, len(rel.Hooks))
+	hooks := make([]hookObject, 0, len(rel.Hooks))
 	for _, h := range rel.Hooks {
-		events := make([]string, 0, len(h.Events))
-		for _, e := range h.Events {
-			events = append(events, string(e))
-		}
-		notes = append(notes, fmt.Sprintf("skipped Helm hook %s %s (helm.sh/hook: %s) from %s: pullbridge applies no hooks",
-			h.Kind, h.Name, strings.Join(events, ","), templateFile(t, target, h.Path)))
+		hooks = append(hooks, hookObject{YAML: h.Manifest, Source: objectSource{File: templateFile(t, target, h.Path)}})
 	}
-	return rendered{Text: text, Objects: objects, Notes: notes}, nil
+	return rendered{Text: text, Objects: objects, Hooks: hooks}, nil
 }
 
 // manifestSeparator is releaseutil's own document separator.
@@ -130,37 +129,78 @@ func splitManifests(text string) [][2]int {
 	return spans
 }
 
-// loadChart copies the chart directory into a private temporary directory and loads it with
-// Helm's own directory loader (so .helmignore, charts/*.tgz and subchart directories behave
-// exactly as in `helm template`). The copy holds only the tree's regular files: no symlinks.
+// loadChart loads the chart directory from the in-memory tree exactly as Helm's directory
+// loader does (loader.LoadDir: .helmignore and its defaults, directories skipped whole, a UTF-8
+// BOM trimmed, then loader.LoadFiles, which also reads charts/*.tgz and subchart directories),
+// without writing anything to disk: the tree may hold decrypted values files (SOPS), which must
+// never reach a file. The tree holds only regular files: no symlinks, no irregular files.
 func loadChart(t *tree, target string) (*chart.Chart, error) {
-	dir, err := os.MkdirTemp("", "pullbridge-chart-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	root := filepath.Join(dir, path.Base(path.Clean("/"+target)))
-	if target == "." || target == "" {
-		root = filepath.Join(dir, "chart")
-	}
-	for rel, content := range t.below(target) {
-		dst := filepath.Join(root, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-			return nil, err
+	below := t.below(target)
+	rules := ignore.Empty()
+	if data, ok := below[ignore.HelmIgnore]; ok {
+		r, err := ignore.Parse(bytes.NewReader(data))
+		if err != nil {
+			return nil, fail("render", path.Join(target, ignore.HelmIgnore), "%s: %v", path.Join(target, ignore.HelmIgnore), err)
 		}
-		if err := os.WriteFile(dst, content, 0o600); err != nil {
-			return nil, err
-		}
+		rules = r
+	}
+	rules.AddDefaults()
+	names := make([]string, 0, len(below))
+	for rel := range below {
+		names = append(names, rel)
 		t.noteRead(path.Clean(path.Join(target, rel)))
 	}
-	chrt, err := loader.LoadDir(root)
+	// The order sympath.Walk visits a directory in.
+	sort.Strings(names)
+	files := make([]*loader.BufferedFile, 0, len(names))
+	for _, rel := range names {
+		if ignoredBelow(rules, rel) || rules.Ignore(rel, memFileInfo{name: path.Base(rel), size: int64(len(below[rel]))}) {
+			continue
+		}
+		if len(below[rel]) > int(loader.MaxDecompressedFileSize) {
+			return nil, fail("render", path.Join(target, rel), "chart file %q is larger than the maximum file size %d", path.Base(rel), loader.MaxDecompressedFileSize)
+		}
+		files = append(files, &loader.BufferedFile{Name: rel, Data: bytes.TrimPrefix(below[rel], utf8bom)})
+	}
+	chrt, err := loader.LoadFiles(files)
 	if err != nil {
-		msg := strings.ReplaceAll(err.Error(), root+"/", strings.TrimSuffix(target, "/")+"/")
-		msg = strings.ReplaceAll(msg, root, target)
-		return nil, fail("render", fileNamedIn(t, msg, path.Join(target, "Chart.yaml")), "%s", msg)
+		msg := err.Error()
+		return nil, fail("render", fileNamedIn(t, msg, path.Join(target, "Chart.yaml")), "%s: %s", path.Join(target, "Chart.yaml"), msg)
 	}
 	return chrt, nil
 }
+
+var utf8bom = []byte{0xEF, 0xBB, 0xBF}
+
+// ignoredBelow: a directory on the way to rel is ignored, so Helm's walk would skip all of it.
+func ignoredBelow(rules *ignore.Rules, rel string) bool {
+	parts := strings.Split(rel, "/")
+	for i := 1; i < len(parts); i++ {
+		if rules.Ignore(strings.Join(parts[:i], "/"), memFileInfo{name: parts[i-1], dir: true}) {
+			return true
+		}
+	}
+	return false
+}
+
+// memFileInfo is the os.FileInfo .helmignore rules look at (a name, whether it is a directory).
+type memFileInfo struct {
+	name string
+	size int64
+	dir  bool
+}
+
+func (f memFileInfo) Name() string { return f.name }
+func (f memFileInfo) Size() int64  { return f.size }
+func (f memFileInfo) Mode() os.FileMode {
+	if f.dir {
+		return os.ModeDir | 0o500
+	}
+	return 0o400
+}
+func (f memFileInfo) ModTime() time.Time { return time.Time{} }
+func (f memFileInfo) IsDir() bool        { return f.dir }
+func (f memFileInfo) Sys() any           { return nil }
 
 // mergeValues reads the values files from the tree (in order, later wins, as repeated
 // `--values`) and puts the inline values last.

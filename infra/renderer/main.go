@@ -47,6 +47,9 @@ type helmRequest struct {
 	// KubeVersion and APIVersions feed `.Capabilities` (from the cluster's discovery).
 	KubeVersion string   `json:"kubeVersion"`
 	APIVersions []string `json:"apiVersions"`
+	// IsUpgrade renders with `.Release.IsUpgrade` (what `helm template --is-upgrade` does):
+	// pullbridge decides install vs upgrade from the target's inventory.
+	IsUpgrade bool `json:"isUpgrade"`
 }
 
 // rendered is a render's result: the text the stock tool prints and where each object is in it.
@@ -54,7 +57,15 @@ type rendered struct {
 	// Text: byte for byte what `kustomize build` / `helm template --include-crds --no-hooks` print.
 	Text    string
 	Objects []renderedObject
-	Notes   []string
+	// Hooks: Helm hook objects (`helm.sh/hook`), in Helm's order, not part of Text.
+	Hooks []hookObject
+	Notes []string
+}
+
+// hookObject is one Helm hook: its YAML (hooks are few and small, so inline) and its template.
+type hookObject struct {
+	YAML   string       `json:"yaml"`
+	Source objectSource `json:"source"`
 }
 
 // renderedObject is one object: its bytes [Start, End) in the text, and where it came from.
@@ -87,7 +98,9 @@ type renderError struct {
 type header struct {
 	Renderer string           `json:"renderer"`
 	Objects  []renderedObject `json:"objects"`
-	// Notes: things a user should know that are not errors (e.g. skipped Helm hooks).
+	// Hooks: Helm hook objects (`helm.sh/hook`), in Helm's order; pullbridge runs them as hooks.
+	Hooks []hookObject `json:"hooks"`
+	// Notes: things a user should know that are not errors.
 	Notes []string `json:"notes"`
 	// Inputs: every repository file the render read (the dependency closure), sorted.
 	Inputs []string `json:"inputs"`
@@ -141,12 +154,16 @@ func main() {
 	default:
 		err = fail("request", "", "unknown mode %q (want kustomize or helm)", req.Mode)
 	}
-	resp := header{Renderer: renderer, Objects: out.Objects, Notes: out.Notes, Inputs: tree.inputs(),
+	resp := header{Renderer: renderer, Objects: out.Objects, Hooks: out.Hooks, Notes: out.Notes, Inputs: tree.inputs(),
 		Listed: tree.listings(), Probed: tree.probes()}
 	if err != nil {
 		finish(header{Renderer: renderer, Inputs: resp.Inputs, Error: classify(err, tree)}, "")
 	}
-	if size := int64(len(out.Text)); req.MaxOutputBytes > 0 && size > req.MaxOutputBytes {
+	size := int64(len(out.Text))
+	for _, h := range out.Hooks {
+		size += int64(len(h.YAML))
+	}
+	if req.MaxOutputBytes > 0 && size > req.MaxOutputBytes {
 		finish(header{Renderer: renderer, Inputs: resp.Inputs, Error: &renderError{Code: "output-too-large", File: req.Path, Message: fmt.Sprintf(
 			"rendered output of %s is %d bytes, above the limit of %d bytes (maxOutputBytes)", req.Path, size, req.MaxOutputBytes)}}, "")
 	}
@@ -199,6 +216,9 @@ func finish(h header, text string) {
 	sort.Strings(h.Inputs)
 	if h.Objects == nil || h.Error != nil {
 		h.Objects = []renderedObject{}
+	}
+	if h.Hooks == nil || h.Error != nil {
+		h.Hooks = []hookObject{}
 	}
 	if h.Notes == nil {
 		h.Notes = []string{}

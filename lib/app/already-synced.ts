@@ -6,6 +6,7 @@
  */
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import { applySetParentName, type Target } from "../config/targets.ts";
+import { type LifecycleCursor, parseLifecycleCursor, runInProgress } from "../lifecycle/lifecycle-cursor.ts";
 import { ApplySetAnnotation, TOOLING_NAME } from "../sync/applyset-id.ts";
 import { type LastSync, readApplySetParent } from "../sync/applyset-parent.ts";
 
@@ -16,6 +17,8 @@ export async function lastSyncOf(options: {
   head: string;
   toolingVersion: string;
   signal?: AbortSignal | undefined;
+  /** For a multi-step run of `head` that is still going (it counts as synced: its steps continue). */
+  now?: Date | undefined;
 }): Promise<LastSync | undefined> {
   const { cluster, target, head } = options;
   const name = applySetParentName(target);
@@ -30,11 +33,21 @@ export async function lastSyncOf(options: {
   )
     return undefined;
   let lastSync: LastSync | undefined;
+  let cursor: LifecycleCursor | undefined;
   try {
-    lastSync = readApplySetParent({ parent, name, namespace: target.namespace }).lastSync;
+    const inventory = readApplySetParent({ parent, name, namespace: target.namespace });
+    lastSync = inventory.lastSync;
+    cursor = parseLifecycleCursor(inventory.lifecycle);
   } catch {
     // A parent pullbridge may not use: the full sync refuses it and says why.
     return undefined;
+  }
+  // A multi-step run of `head` still going (or done) owns it: a second run would re-run its hooks.
+  if (
+    cursor?.sha === head &&
+    (cursor.state === "succeeded" || (options.now && runInProgress(cursor, options.now)))
+  ) {
+    return { sha: head, time: cursor.startedAt, summary: `run ${cursor.run} ${cursor.state}` };
   }
   return lastSync?.sha === head ? lastSync : undefined;
 }

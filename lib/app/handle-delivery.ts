@@ -10,7 +10,7 @@ import { DeliveryError, describeError } from "../errors.ts";
 import { parsePackageDelivery } from "../images/image-event.ts";
 import type { ImageJobQueue } from "../images/image-job-queue.ts";
 import type { ImageRoutableTarget } from "../images/route-image-event.ts";
-import { type Job, validateJob } from "../jobs/job-codec.ts";
+import { type ConfigDeliveryJobInput, type Job, validateJob } from "../jobs/job-codec.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
 import type { DeliveryMetrics } from "../telemetry/delivery-metrics.ts";
 import type { Log } from "../telemetry/log.ts";
@@ -22,7 +22,8 @@ import {
 } from "../webhook/delivery-http.ts";
 import { type GitHubDelivery, parsePayload, readDeliveryHeaders } from "../webhook/parse-delivery.ts";
 import { readRawBody } from "../webhook/read-raw-body.ts";
-import type { RoutableTarget } from "../webhook/route-decision.ts";
+import { type ConfigRoute, type ConfigRouting, routeConfigEvents } from "../webhook/route-config.ts";
+import type { RoutableTarget, RouteDecision } from "../webhook/route-decision.ts";
 import { routeDelivery } from "../webhook/route-delivery.ts";
 import { type DerivedRoutes, NO_DERIVED_ROUTES, pushBranchOf } from "../webhook/route-push.ts";
 import { SIGNATURE_HEADER, verifySignature } from "../webhook/verify-signature.ts";
@@ -38,6 +39,7 @@ const DeliveryDecision = {
   TooLarge: "too_large",
   QueueError: "queue_error",
   SecretsError: "secrets_error",
+  ConfigError: "config_error",
   Error: "error",
 } as const;
 export type DeliveryDecision = (typeof DeliveryDecision)[keyof typeof DeliveryDecision];
@@ -61,6 +63,17 @@ export type DeliveryHandlerDeps = {
    * `routing/`, read-only). Without it a push routes by path and `watch` only.
    */
   readonly routing?: (repo: string, branch: string) => Promise<DerivedRoutes>;
+  /**
+   * The config in force, read per verified delivery (the stored config: one conditional GET).
+   * Without it, `targets` are routed and nothing goes to the config repository's jobs.
+   */
+  readonly config?: () => Promise<DeliveryConfig>;
+};
+
+/** The targets in force and what routes to the config repository and its generators. */
+export type DeliveryConfig = {
+  readonly targets: readonly (RoutableTarget & ImageRoutableTarget)[];
+  readonly routing: ConfigRouting;
 };
 
 /** Deliveries that announce a registry package (GHCR containers among them). */
@@ -103,6 +116,31 @@ async function derivedRoutes(
     note({ routingUnavailable: describeError(error) });
     return NO_DERIVED_ROUTES;
   }
+}
+
+/**
+ * The targets' route with the config repository's jobs added: a delivery the targets ignore
+ * (a push to the config repository, a pull request closing) may still queue config jobs.
+ */
+function withConfigJobs(
+  route: RouteDecision,
+  config: ConfigRoute | undefined,
+):
+  | Exclude<RouteDecision, { kind: "queue" }>
+  | (Extract<RouteDecision, { kind: "queue" }> & { configJobs: readonly ConfigDeliveryJobInput[] }) {
+  const configJobs = config?.jobs ?? [];
+  if (route.kind === "queue") {
+    const reason = [route.reason, ...(config?.reasons ?? [])].join("; ");
+    return { ...route, reason, configJobs };
+  }
+  if (route.kind !== "ignore" || configJobs.length === 0) return route;
+  return {
+    kind: "queue",
+    repo: route.repo ?? "unknown",
+    jobs: [],
+    configJobs,
+    reason: (config?.reasons ?? []).join("; "),
+  };
 }
 
 /** Builds the delivery handler from its ports. */
@@ -164,11 +202,32 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps): DeliveryHandle
       const { claimedEvent: _claimed, ...rest } = logFields;
       logFields = { ...rest, deliveryId, event };
 
+      let targets: readonly RoutableTarget[] = deps.targets;
+      let imageTargets = deps.images?.targets;
+      let routing: ConfigRouting | undefined;
+      if (deps.config !== undefined) {
+        try {
+          const config = await deps.config();
+          targets = config.targets;
+          imageTargets = config.targets;
+          routing = config.routing;
+        } catch (error) {
+          // Routing with a stale or partial view could drop a push: let GitHub redeliver it instead.
+          decision = DeliveryDecision.ConfigError;
+          logFields = { ...logFields, error: describeError(error) };
+          return finish(unavailable("stored config unavailable"), "cannot read the stored config", "error");
+        }
+      }
+
       if (deps.images !== undefined && PACKAGE_EVENTS.has(event)) {
         const parsed = parsePackageDelivery(event, deliveryId, delivery.payload);
         let intake: Awaited<ReturnType<typeof handleImageEvent>>;
         try {
-          intake = await handleImageEvent(parsed, { ...deps.images, now: deps.now });
+          intake = await handleImageEvent(parsed, {
+            ...deps.images,
+            targets: imageTargets ?? deps.images.targets,
+            now: deps.now,
+          });
         } catch (error) {
           decision = DeliveryDecision.QueueError;
           logFields = { ...logFields, error: describeError(error) };
@@ -185,15 +244,18 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps): DeliveryHandle
         return finish(jsonResponse(202, { queued: [], imageJobs: intake.jobs }), "image jobs queued");
       }
 
-      const route = routeDelivery(
-        delivery,
-        deps.targets,
-        deps.now().toISOString(),
+      const receivedAt = deps.now().toISOString();
+      const derived =
         event === "push"
           ? await derivedRoutes(deps, delivery.payload, (fields) => {
               logFields = { ...logFields, ...fields };
             })
-          : undefined,
+          : undefined;
+      const route = withConfigJobs(
+        routeDelivery(delivery, targets, receivedAt, derived),
+        routing === undefined
+          ? undefined
+          : routeConfigEvents(event, delivery.payload, routing, { deliveryId, receivedAt }),
       );
       switch (route.kind) {
         case "ping":
@@ -209,7 +271,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps): DeliveryHandle
           logFields = { ...logFields, repo: route.repo, ignoreCode: route.code, reason: route.reason };
           return finish(jsonResponse(202, { queued: [], ignored: route.reason }), "delivery ignored");
         case "queue": {
-          const jobs: Job[] = route.jobs.map(validateJob);
+          const jobs: Job[] = [...route.jobs, ...route.configJobs].map(validateJob);
           logFields = { ...logFields, repo: route.repo, reason: route.reason };
           let result: Awaited<ReturnType<JobQueue["enqueue"]>>;
           try {

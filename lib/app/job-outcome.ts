@@ -5,6 +5,8 @@
  */
 import type { Target } from "../config/targets.ts";
 import { ConfigError, describeError, PullbridgeError } from "../errors.ts";
+import { formatPlanMarkdown } from "../lifecycle/describe-plan.ts";
+import type { LifecyclePlan } from "../lifecycle/plan-lifecycle.ts";
 import type { FinishReport, ReportKind } from "../reporting/commit-reporter.ts";
 import { formatOutcomeSummary } from "../reporting/format-check-run.ts";
 import {
@@ -47,6 +49,8 @@ export type JobOutcome =
   | "skipped"
   | "already-synced"
   | "resolved"
+  /** The target waits for its `dependsOn`: the job was put back on the queue for a later re-check. */
+  | "waiting"
   | "failed";
 
 /** One conclusion a runner reached; each maps to at most one `finish` on one commit. */
@@ -90,6 +94,8 @@ export type Conclusion =
       result: SyncResult;
       durationMs: number;
       skipped: readonly SkippedFile[];
+      /** The commit's steps when it has hooks or several waves: the preview lists them in order. */
+      lifecycle?: LifecyclePlan | undefined;
     }
   | { type: "failed"; target: Target; sha: string; kind: ReportKind; error: unknown }
   /** The last attempt of a retryable failure: the message goes to the dead-letter queue next. */
@@ -181,7 +187,10 @@ function describePreviewed(c: Extract<Conclusion, { type: "previewed" }>): Descr
       state: "success",
       description: withSkippedCount(title, c.skipped.length),
       title,
-      summary: withSkipped(formatOutcomeSummary(outcomesOf(c.result), { kind: "preview" }), c.skipped),
+      summary: withSkipped(
+        `${c.lifecycle ? `${formatPlanMarkdown(c.lifecycle)}\n\n` : ""}${formatOutcomeSummary(outcomesOf(c.result), { kind: "preview" })}`,
+        c.skipped,
+      ),
       text: diffTextOf(c.result),
     },
     metrics: [count(PreviewMetric.Run, 1), millis(PreviewMetric.Duration, c.durationMs)],

@@ -8,7 +8,8 @@
  * a quiet drift check downloads nothing and renders nothing. On a miss the target is rendered
  * from the cached tree — its path and watch paths, the files its last render read wherever they
  * are, and the bases its kustomizations name (so an overlay whose base lies elsewhere needs no
- * `watch`) — and the result is stored unless its inputs included decrypted secrets.
+ * `watch`) — and the result is stored unless the tree held SOPS-encrypted files (a cached set
+ * would hold decrypted values in S3; such targets render every time).
  */
 
 import { inputsDigest } from "../cache/input-digest.ts";
@@ -27,12 +28,13 @@ import {
   type LoadedTarget,
   loadJobObjects,
   loadTargetObjects,
+  sopsAccessOf,
 } from "./load-target-objects.ts";
+import { releaseModeFor, releaseModeReader } from "./release-mode.ts";
 import type { FleetDeps, JobContext } from "./worker-deps.ts";
 
 /** What a sync needs from the source and render phases. */
-export type SyncObjects = Pick<LoadedTarget, "desired" | "notes" | "skipped"> & {
-  connect: () => Promise<ClusterPort>;
+export type SyncObjects = Awaited<ReturnType<typeof loadJobObjects>> & {
   /** `hit`: the cached render was used; `miss`: rendered (and stored); `off`: no fleet cache. */
   cache: "hit" | "miss" | "off";
 };
@@ -67,9 +69,19 @@ export async function loadSyncObjects(context: JobContext, sha: string): Promise
     return capabilities;
   };
   if (engine === "helm") await capabilitiesOnce();
+  // A Helm chart renders as an install until the target synced once, then as an upgrade.
+  const release = releaseModeReader(connect, target, deps.signal);
+  const helmRelease = engine === "helm" ? await release() : undefined;
   const renderer = engine === "plain" ? undefined : await deps.renderer?.identity?.();
   const keyOf = (digest: string) =>
-    renderKey({ target, inputsDigest: digest, renderer, toolingVersion: deps.toolingVersion, capabilities });
+    renderKey({
+      target,
+      inputsDigest: digest,
+      renderer,
+      toolingVersion: deps.toolingVersion,
+      capabilities,
+      release: helmRelease,
+    });
 
   if (record !== undefined) {
     // Same commit as the record: same inputs, same digest — no need to look at the tree.
@@ -77,7 +89,15 @@ export async function loadSyncObjects(context: JobContext, sha: string): Promise
     const cached = await fleet.renders.get(keyOf(digest), deps.signal);
     if (cached !== undefined) {
       fleet.counters.add(FleetMetric.RenderCacheHits);
-      return { desired: cached.desired, notes: cached.notes, skipped: cached.skipped, connect, cache: "hit" };
+      return {
+        desired: cached.desired,
+        notes: cached.notes,
+        skipped: cached.skipped,
+        engine: cached.engine,
+        release: await releaseModeFor({ engine: cached.engine, desired: cached.desired }, release),
+        connect,
+        cache: "hit",
+      };
     }
   }
   fleet.counters.add(FleetMetric.RenderCacheMisses);
@@ -89,15 +109,24 @@ export async function loadSyncObjects(context: JobContext, sha: string): Promise
       readTree: (selected) => read([...new Set([...selected, ...elsewhere])]),
       renderer: deps.renderer,
       capabilities: async () => (engine === "helm" ? capabilitiesOnce() : undefined),
+      release,
       signal: deps.signal,
       sourceLimits: deps.sourceLimits,
+      secrets: sopsAccessOf(context),
     },
     target,
     { discoverWatch: true },
   );
-  if (loaded.noCache !== true)
-    await remember(fleet, { target, sha, view, dirs, loaded, record, keyOf, deps });
-  return { desired: loaded.desired, notes: loaded.notes, skipped: loaded.skipped, connect, cache: "miss" };
+  if (!loaded.encrypted) await remember(fleet, { target, sha, view, dirs, loaded, record, keyOf, deps });
+  return {
+    desired: loaded.desired,
+    notes: loaded.notes,
+    skipped: loaded.skipped,
+    engine: loaded.engine,
+    release: await releaseModeFor(loaded, release),
+    connect,
+    cache: "miss",
+  };
 }
 
 /** The target's routing record; a record that cannot be read is as good as none (render, and route everything). */

@@ -10,14 +10,19 @@ import type { ClusterPort } from "../cluster/cluster-port.ts";
 import { readersOf, settingsUnusedBy, type Target } from "../config/targets.ts";
 import { ConfigError, RenderError, SyncRefusedError } from "../errors.ts";
 import { isPathWithin } from "../is-path-within.ts";
+import type { ReleaseMode } from "../lifecycle/lifecycle-annotations.ts";
 import { kustomizationReferences } from "../manifests/kustomization-references.ts";
 import { selectManifestFiles, skippedFiles } from "../manifests/select-manifest-files.ts";
 import { chooseRenderEngine } from "../render/choose-render-engine.ts";
 import { type RenderCapabilities, type RenderedDesired, renderDesired } from "../render/render-desired.ts";
 import type { RenderEngine, Renderer } from "../render/renderer-port.ts";
 import { sourcePathsOf, touchesTarget } from "../render/target-source-paths.ts";
+import { createKeyRing, type KmsDataKeys } from "../secrets/key-ring.ts";
+import { openSopsFiles, type SopsAccess } from "../secrets/open-sops-files.ts";
+import { openSopsObjects } from "../secrets/open-sops-objects.ts";
 import { followSymlinks } from "../source/follow-symlinks.ts";
 import type { SkippedFile, SourceLimits, SourceTree } from "../source/git-source.ts";
+import { releaseModeFor, releaseModeReader } from "./release-mode.ts";
 import type { JobContext } from "./worker-deps.ts";
 
 /** Reads the regular files inside `paths` (repository-relative directories), with the source's limits. */
@@ -28,9 +33,16 @@ export type LoadTargetDeps = {
   renderer?: Renderer | undefined;
   /** `.Capabilities` for a Helm chart: asked only when the target renders with Helm. */
   capabilities: () => Promise<RenderCapabilities | undefined>;
+  /** Helm install or upgrade (`.Release.IsUpgrade`): asked only when the target renders with Helm; install without it. */
+  release?: (() => Promise<ReleaseMode>) | undefined;
   signal?: AbortSignal | undefined;
   /** The source's limits, which followed symbolic links must stay within too (default: the worker's). */
   sourceLimits?: SourceLimits | undefined;
+  /**
+   * How SOPS-encrypted files are treated: decrypted with the target's keys (sync, drift, CLI) or
+   * sealed with placeholders (previews). Without it, a tree holding an encrypted file is refused.
+   */
+  secrets?: SopsAccess | undefined;
 };
 
 export type LoadedTarget = RenderedDesired & {
@@ -38,6 +50,13 @@ export type LoadedTarget = RenderedDesired & {
   skipped: SkippedFile[];
   /** Directories read beyond `path ∪ watch` because the target's kustomizations refer to them (`discoverWatch` only). */
   discoveredWatch: string[];
+  /**
+   * Encrypted files whose plaintext the renderer read (generator inputs, Helm values): the render
+   * holds decrypted values, so it must never be cached or printed.
+   */
+  decryptedInputs: string[];
+  /** Whether the tree held SOPS-encrypted files (decrypted or sealed): such a render is never cached. */
+  encrypted: boolean;
 };
 
 /** Enough rounds for any real chain of bases (overlay → base → component → …); each round adds at least one directory. */
@@ -81,16 +100,32 @@ export async function loadTargetObjects(
   });
   const engine = chooseRenderEngine(target.render, files.keys(), target.path);
   refuseUnusedSettings(target, engine);
+  // Verify, then decrypt: every encrypted file's MAC is checked as committed, before the render.
+  const sops = await openSopsFiles(files, {
+    access: deps.secrets,
+    target: target.name,
+    renders: engine !== "plain",
+    signal: deps.signal,
+  });
   const capabilities = engine === "helm" ? await deps.capabilities() : undefined;
+  const release = engine === "helm" && deps.release ? await deps.release() : undefined;
   let rendered: RenderedDesired;
   try {
     rendered = await renderDesired(
       { renderer: deps.renderer },
-      { files, target, capabilities, signal: deps.signal, sourceLimits: deps.sourceLimits },
+      {
+        files: sops.files,
+        target,
+        capabilities,
+        release,
+        signal: deps.signal,
+        sourceLimits: deps.sourceLimits,
+      },
     );
   } catch (error) {
     throw withWatchHint(error, { ...target, watch: [...target.watch, ...watch] });
   }
+  rendered = { ...rendered, desired: openSopsObjects(rendered.desired, sops, deps.secrets) };
   // A rendered directory holds patches, values and templates by design: files that are not
   // manifests are skipped (and listed) only in plain targets; what the source left out, in all.
   const skipped = engine === "plain" ? skippedFiles(files, target.path) : [...(files.skipped ?? [])];
@@ -98,39 +133,78 @@ export async function loadTargetObjects(
     throw emptyTargetError(target, { engine, files, skipped });
   }
   const discoveredWatch = watch.filter((dir) => [...files.keys()].some((file) => isPathWithin(dir, file)));
-  return { ...rendered, skipped, discoveredWatch };
+  return {
+    ...rendered,
+    skipped,
+    discoveredWatch,
+    decryptedInputs: sops.decryptedInputs,
+    encrypted: sops.opened.length > 0,
+  };
 }
 
 /**
- * A job's objects at `sha` (with the render notes and the files it skipped),
- * and its cluster connection made at most once: before rendering for a Helm target
- * (`.Capabilities`), else when the caller plans. The fetched tree and the renderer's output are
- * not returned: the sync that follows holds only the desired objects.
+ * A job's objects at `sha` (with the render notes and the files it skipped), the Helm release
+ * mode they were rendered with (install until the target synced once; `options.release` fixes it,
+ * as a multi-step run does for all its steps), and its cluster connection made at most once:
+ * before rendering for a Helm target (`.Capabilities`), else when the caller plans. The fetched
+ * tree and the renderer's output are not returned: the sync that follows holds only the desired objects.
  */
 export async function loadJobObjects(
   context: JobContext,
   purpose: "sync" | "preview",
   sha: string,
-): Promise<Pick<LoadedTarget, "desired" | "notes" | "skipped"> & { connect: () => Promise<ClusterPort> }> {
+  options: { release?: (() => Promise<ReleaseMode>) | undefined } = {},
+): Promise<
+  Pick<LoadedTarget, "desired" | "notes" | "skipped" | "engine"> & {
+    connect: () => Promise<ClusterPort>;
+    release: ReleaseMode;
+  }
+> {
   const { deps, target, github } = context;
   let connected: Promise<ClusterPort> | undefined;
   const connect = () => {
     connected ??= deps.connectCluster(target, purpose);
     return connected;
   };
+  const release = options.release ?? releaseModeReader(connect, target, deps.signal);
   const loaded = await loadTargetObjects(
     {
       readTree: (paths) =>
         github.source.fetchTree({ repo: target.repo, sha, paths, limits: deps.sourceLimits }),
       renderer: deps.renderer,
       capabilities: async () => capabilitiesOf(await connect(), deps.signal),
+      release,
       signal: deps.signal,
       sourceLimits: deps.sourceLimits,
+      // Previews never decrypt: a pull request cannot make the worker decrypt anything.
+      secrets: purpose === "preview" ? { mode: "seal" } : sopsAccessOf(context),
     },
     target,
   );
-  return { desired: loaded.desired, notes: loaded.notes, skipped: loaded.skipped, connect };
+  return {
+    desired: loaded.desired,
+    notes: loaded.notes,
+    skipped: loaded.skipped,
+    engine: loaded.engine,
+    release: await releaseModeFor(loaded, release),
+    connect,
+  };
 }
+
+/** A sync's access to encrypted files: the target's keys (none: every encrypted file is refused, naming why). */
+export function sopsAccessOf(context: JobContext): SopsAccess {
+  const { deps, target } = context;
+  return {
+    mode: "decrypt",
+    keys: deps.keyRing?.(target) ?? createKeyRing({ kms: { allowed: [], keys: NO_KMS }, age: [] }),
+    values: context.secretValues,
+  };
+}
+
+/** The KMS port of a worker built without one: no key is allowed, so it is never called. */
+const NO_KMS: KmsDataKeys = {
+  decrypt: () => Promise.reject(new Error("no KMS configured")),
+};
 
 /** `.Capabilities` from the cluster: its version and every served group/version(/Kind). */
 export async function capabilitiesOf(

@@ -17,10 +17,17 @@ import {
 } from "../health/assess-health.ts";
 import { isWorkloadKind, type WorkloadContext } from "../health/explain-workload.ts";
 import { HealthStatus } from "../health/health-status.ts";
+import { HookMark } from "../lifecycle/hook-marks.ts";
 import type { KubeObject } from "../manifests/kube-object.ts";
 import { ApplySetLabel } from "../sync/applyset-id.ts";
 
-type Group = { resource: ApiResource | undefined; namespace: string | undefined; subjects: HealthSubject[] };
+type Group = {
+  resource: ApiResource | undefined;
+  namespace: string | undefined;
+  subjects: HealthSubject[];
+  /** Hook objects, found by their target's hook label rather than the ApplySet's `part-of`. */
+  hook?: boolean;
+};
 
 type LiveHealth = { live: Map<string, KubeObject>; context: WorkloadContext; assessment: HealthAssessment };
 
@@ -30,6 +37,8 @@ export async function readLive(options: {
   subjects: readonly HealthSubject[];
   rules: readonly HealthRule[];
   applySetId: string;
+  /** The target's name: hook subjects are listed by `pullbridge.dev/hook-of=<target>`. */
+  target?: string | undefined;
 }): Promise<LiveHealth> {
   const { cluster, rules } = options;
   const discovery = await cluster.discover();
@@ -39,12 +48,13 @@ export async function readLive(options: {
     if (!needsLiveRead(groupKind, rules)) continue;
     const resource = discovery.preferred({ group: subject.group, kind: subject.kind });
     const namespace = resource?.namespaced ? subject.namespace : undefined;
-    const key = `${groupKind}/${namespace ?? ""}`;
-    const entry = groups.get(key) ?? { resource, namespace, subjects: [] };
+    const hook = subject.hook === true;
+    const key = `${hook ? "hook:" : ""}${groupKind}/${namespace ?? ""}`;
+    const entry = groups.get(key) ?? { resource, namespace, subjects: [], hook };
     entry.subjects.push(subject);
     groups.set(key, entry);
   }
-  const live = await listMembers(cluster, [...groups.values()], options.applySetId);
+  const live = await listMembers(cluster, [...groups.values()], options.applySetId, options.target);
   return await explainAndAssess({ cluster, discovery, subjects: options.subjects, live, rules });
 }
 
@@ -88,8 +98,9 @@ async function listMembers(
   cluster: ClusterPort,
   groups: readonly Group[],
   applySetId: string,
+  target?: string | undefined,
 ): Promise<Map<string, KubeObject>> {
-  const selector = `${ApplySetLabel.partOf}=${applySetId}`;
+  const members = `${ApplySetLabel.partOf}=${applySetId}`;
   const live = new Map<string, KubeObject>();
   await Promise.all(
     groups.map(async (g) => {
@@ -98,10 +109,10 @@ async function listMembers(
       const { items } = await cluster.list({
         resource: g.resource,
         namespace: g.namespace,
-        labelSelector: selector,
+        labelSelector: g.hook ? `${HookMark.target}=${target ?? ""}` : members,
       });
       for (const item of items) {
-        live.set(subjectKey(subjectOf(item)), item);
+        live.set(subjectKey({ ...subjectOf(item), ...(g.hook ? { hook: true as const } : {}) }), item);
       }
     }),
   );

@@ -5,6 +5,7 @@
  */
 import { formatDiffText, type ObjectDiff, type ObjectOutcome } from "../reporting/format-check-run.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
+import { ENCRYPTED_REASON } from "./preview-encrypted.ts";
 
 const ACTION = {
   created: "create",
@@ -16,13 +17,19 @@ const ACTION = {
 
 const isChange = (outcome: string) => outcome === "created" || outcome === "updated" || outcome === "pruned";
 
-/** One summary line per object; a kept (skipped) prune says why. */
+/** One summary line per object; a kept (skipped) prune says why, a previewed encrypted object which keys change. */
 export function outcomesOf(result: SyncResult): ObjectOutcome[] {
   return result.outcomes.map((o) => ({
     object: o.object,
     action: ACTION[o.outcome],
     ...(o.source ? { file: o.source.file } : {}),
-    ...(o.outcome === "skipped" && o.reason ? { reason: `kept: ${o.reason}` } : {}),
+    ...(o.reason?.startsWith(ENCRYPTED_REASON)
+      ? { reason: o.reason }
+      : o.outcome === "skipped" && o.reason
+        ? { reason: `kept: ${o.reason}` }
+        : o.ignored && o.ignored.length > 0
+          ? { reason: `ignored: ${o.ignored.join(", ")}` }
+          : {}),
   }));
 }
 

@@ -20,11 +20,17 @@ import {
   formatTimeoutDescription,
   formatWaitingDescription,
 } from "../health/format-health.ts";
-import type { HealthCheck } from "../health/health-check-codec.ts";
+import type { HealthCheck, HealthCheckLifecycle } from "../health/health-check-codec.ts";
 import type { HealthCheckQueue } from "../health/health-check-queue.ts";
 import { type HealthBackoff, healthCheckDelaySeconds } from "../health/health-schedule.ts";
+import { recordVerdict } from "../health/health-verdicts.ts";
+import { type Job, validateJob } from "../jobs/job-codec.ts";
+import type { JobQueue } from "../jobs/job-queue.ts";
+import { parseLifecycleCursor } from "../lifecycle/lifecycle-cursor.ts";
 import type { DeploymentFinalState } from "../reporting/deployment-reporter.ts";
 import { formatSupersededDescription } from "../reporting/format-description.ts";
+import { truncateLine } from "../reporting/format-text.ts";
+import type { ObjectStore } from "../state/object-store.ts";
 import { readApplySetParent } from "../sync/applyset-parent.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import type { Log } from "../telemetry/log.ts";
@@ -38,19 +44,21 @@ export type HealthCheckDeps = {
   /** The health identity: read rights only (its own IAM role / Kubernetes group). */
   connectCluster: (target: Target, purpose: "health") => Promise<ClusterPort>;
   queue: HealthCheckQueue;
+  /**
+   * The FIFO job queue: where the next step of a multi-step sync goes once a step is healthy (the
+   * consumer never writes to a cluster; the worker runs the step). Required for multi-step syncs.
+   */
+  jobs?: JobQueue | undefined;
+  /** The state store: every final verdict is recorded under `verdicts/` (what `dependsOn` reads). */
+  verdicts?: ObjectStore | undefined;
   backoff: HealthBackoff;
   logger: Log;
   now: () => Date;
 };
 
 export type HealthCheckOutcome =
-  | "healthy"
-  | "failed"
-  | "timed-out"
-  | "waiting"
-  | "superseded"
-  | "replaced"
-  | "unknown-target";
+  /** A step of a multi-step sync is healthy: its next step was queued. */
+  "advanced" | "healthy" | "failed" | "timed-out" | "waiting" | "superseded" | "replaced" | "unknown-target";
 
 export type HealthCheckReport = {
   outcome: HealthCheckOutcome;
@@ -81,6 +89,18 @@ function rulesOf(target: Target): HealthRule[] {
     rulesCache.set(target, rules);
   }
   return rules;
+}
+
+/** Puts a delayed job back on the FIFO queue (a sync waiting for its `dependsOn` re-checks). */
+export async function relayJob(deps: Pick<HealthCheckDeps, "jobs" | "logger">, job: Job): Promise<void> {
+  if (!deps.jobs) {
+    throw new ConfigError(
+      "PULLBRIDGE_QUEUE_URL",
+      "the health function needs the job queue to relay a delayed job",
+    );
+  }
+  await deps.jobs.enqueue([job]);
+  deps.logger.info("delayed job relayed to the job queue", { target: job.target, type: job.type });
 }
 
 /** Runs one health check; throws only retryable errors (the message then returns to the queue). */
@@ -137,23 +157,107 @@ export async function runHealthCheck(deps: HealthCheckDeps, check: HealthCheck):
     },
   };
 
-  // Superseded: a newer sync wrote the ApplySet parent after the one this check waits for.
+  // Superseded: a newer sync wrote the ApplySet parent after the one this check waits for, or a
+  // newer multi-step run took the target over (its cursor names another run).
   const parentName = applySetParentName(target);
   const parent = await cluster.getApplySetParent({ namespace: target.namespace, name: parentName });
   const inventory = readApplySetParent({ parent, name: parentName, namespace: target.namespace });
-  const last = inventory.lastSync;
-  if (last && Date.parse(last.time) > Date.parse(check.syncedAt)) return await concludeReplaced(ctx, last);
+  const newer = newerSyncOf(check, inventory);
+  if (newer !== undefined) return await concludeReplaced(ctx, newer);
+  ctx.lastSyncTime = inventory.lastSync?.time;
 
   const { assessment } = await readLive({
     cluster,
     subjects: check.subjects,
     rules: rulesOf(target),
     applySetId: inventory.id,
+    target: target.name,
   });
   const now = deps.now();
   const final = finalVerdictOf(ctx, assessment, now);
-  if (final !== undefined) return await concludeFinal(ctx, assessment, final);
+  const lifecycle = check.lifecycle;
+  if (lifecycle && final?.outcome === "healthy" && lifecycle.step + 1 < lifecycle.steps.length) {
+    return await queueNextStep(ctx, lifecycle, assessment);
+  }
+  if (final !== undefined) {
+    const report = await concludeFinal(ctx, assessment, final);
+    if (lifecycle)
+      await queueStepJob(ctx, lifecycle, {
+        step: lifecycle.step,
+        finish: final.outcome === "healthy" ? "healthy" : "failed",
+      });
+    return report;
+  }
   return await scheduleNextCheck(ctx, assessment, now);
+}
+
+/**
+ * The sync that replaced the one this check waits for, if any: for a step of a multi-step run, a
+ * cursor naming another run; for a one-step sync, a later recorded sync or a run started after it.
+ */
+function newerSyncOf(
+  check: HealthCheck,
+  inventory: ReturnType<typeof readApplySetParent>,
+): { sha: string; time: string } | undefined {
+  const cursor = parseLifecycleCursor(inventory.lifecycle);
+  if (check.lifecycle) {
+    if (cursor?.run === check.lifecycle.run) return undefined;
+    if (cursor) return { sha: cursor.sha, time: cursor.startedAt };
+    const last = inventory.lastSync;
+    return last ? { sha: last.sha, time: last.time } : { sha: check.sha, time: check.syncedAt };
+  }
+  const last = inventory.lastSync;
+  if (last && Date.parse(last.time) > Date.parse(check.syncedAt)) return last;
+  if (cursor && Date.parse(cursor.startedAt) > Date.parse(check.syncedAt)) {
+    return { sha: cursor.sha, time: cursor.startedAt };
+  }
+  return undefined;
+}
+
+/** A step is healthy and the run has more: the next step goes on the FIFO queue for the worker. */
+async function queueNextStep(
+  ctx: CheckContext,
+  lifecycle: HealthCheckLifecycle,
+  assessment: HealthAssessment,
+): Promise<HealthCheckReport> {
+  await queueStepJob(ctx, lifecycle, { step: lifecycle.step + 1 });
+  const label = lifecycle.steps[lifecycle.step] ?? "";
+  const next = lifecycle.steps[lifecycle.step + 1] ?? "";
+  ctx.metrics.push(count(HealthMetric.StepsAdvanced, 1));
+  ctx.log("step healthy; next step queued", { step: label, next });
+  return ctx.report("advanced", `${label} healthy; next: ${next}`, assessment);
+}
+
+/** Queues a `step` job (the next step, or `finish`) for the run, on the target's FIFO group. */
+async function queueStepJob(
+  ctx: CheckContext,
+  lifecycle: HealthCheckLifecycle,
+  what: { step: number; finish?: "healthy" | "failed" },
+): Promise<void> {
+  const { deps, check } = ctx;
+  if (!deps.jobs) {
+    throw new ConfigError(
+      "PULLBRIDGE_QUEUE_URL",
+      "the health function needs the job queue to run the next step of a multi-step sync",
+    );
+  }
+  const job = validateJob({
+    type: "step",
+    target: check.target,
+    repo: check.repo,
+    ...(check.installationId === undefined ? {} : { installationId: check.installationId }),
+    sha: check.sha,
+    deliveryId: `${lifecycle.run}-${what.finish === undefined ? `s${what.step}` : "finish"}`,
+    receivedAt: deps.now().toISOString(),
+    run: lifecycle.run,
+    startedAt: lifecycle.startedAt,
+    step: what.step,
+    release: lifecycle.release,
+    trigger: lifecycle.trigger,
+    ...(what.finish === undefined ? {} : { finish: what.finish }),
+    ...(check.deploymentId === undefined ? {} : { deploymentId: check.deploymentId }),
+  });
+  await deps.jobs.enqueue([job]);
 }
 
 /** What one check shares with the steps that conclude it. */
@@ -169,6 +273,8 @@ type CheckContext = {
   /** Ends the sync's GitHub Deployment (left `in_progress` by the worker), if it has one. */
   finishDeployment: (state: DeploymentFinalState, description: string, logUrl?: string) => Promise<void>;
   report: (outcome: HealthCheckOutcome, message: string, assessment?: HealthAssessment) => HealthCheckReport;
+  /** The sync the parent records (its time), once read: what a recorded verdict judged. */
+  lastSyncTime?: string | undefined;
 };
 
 /** A newer sync replaced the one this check waits for: stop, saying so unless it was the same commit. */
@@ -217,54 +323,89 @@ function finalVerdictOf(
   const { check, target } = ctx;
   const ns = target.namespace;
   const table = formatHealthTable(assessment.rows);
+  const step = stepContext(check);
   if (assessment.verdict === "current") {
-    const timeToHealthyMs = Math.max(0, now.getTime() - Date.parse(check.appliedAt));
-    const description = `${check.drift ? "drift corrected: " : ""}${formatHealthyDescription({ objects: check.applied, timeToHealthyMs })}`;
+    const since = check.lifecycle ? check.lifecycle.startedAt : check.appliedAt;
+    const timeToHealthyMs = Math.max(0, now.getTime() - Date.parse(since));
+    const description = truncateLine(
+      `${check.drift ? "drift corrected: " : ""}${formatHealthyDescription({ objects: check.applied, timeToHealthyMs })}${step ? ` (${step.steps.length} steps)` : ""}`,
+    );
     return {
       outcome: "healthy",
       state: "success",
       description,
-      summary: `Every object pullbridge applied is rolled out and healthy (check ${check.attempt}).\n\n${table}`,
+      summary: `Every object pullbridge applied is rolled out and healthy (check ${check.attempt}).${step ? `\n\n${step.summary}` : ""}\n\n${table}`,
       metrics: [millis(HealthMetric.TimeToHealthy, timeToHealthyMs), count(HealthMetric.Healthy, 1)],
       logMessage: "healthy",
       logFields: { timeToHealthyMs },
     };
   }
   if (assessment.verdict === "failed") {
-    const description = formatFailedDescription({ rows: assessment.rows, defaultNamespace: ns });
+    const description = truncateLine(
+      `${step ? `${step.label} ` : ""}${formatFailedDescription({ rows: assessment.rows, defaultNamespace: ns })}`,
+    );
     return {
       outcome: "failed",
       state: "failure",
       description,
-      summary: `The objects were applied, but at least one will not become healthy without a change; pullbridge did not wait for the ${target.health.timeoutSeconds}s timeout.\n\n${table}`,
+      summary: `${step ? `The ${step.label} step failed; later steps were not applied.\n\n${step.summary}` : `The objects were applied, but at least one will not become healthy without a change; pullbridge did not wait for the ${target.health.timeoutSeconds}s timeout.`}\n\n${table}`,
       metrics: [count(HealthMetric.Failed, 1)],
       logMessage: "health check failed",
       logFields: { description },
     };
   }
   if (now.getTime() < Date.parse(check.deadline)) return undefined;
-  const description = formatTimeoutDescription({
-    rows: assessment.rows,
-    timeoutSeconds: target.health.timeoutSeconds,
-    defaultNamespace: ns,
-  });
+  const description = truncateLine(
+    `${step ? `${step.label} ` : ""}${formatTimeoutDescription({
+      rows: assessment.rows,
+      timeoutSeconds: target.health.timeoutSeconds,
+      defaultNamespace: ns,
+    })}`,
+  );
   return {
     outcome: "timed-out",
     state: "failure",
     description,
-    summary: `The objects were applied, but not all of them became healthy within ${target.health.timeoutSeconds}s (\`health.timeoutSeconds\`).\n\n${table}`,
+    summary: `${step ? `The ${step.label} step did not become healthy; later steps were not applied.\n\n${step.summary}\n\n` : ""}The objects were applied, but not all of them became healthy within ${target.health.timeoutSeconds}s (\`health.timeoutSeconds\`).\n\n${table}`,
     metrics: [count(HealthMetric.TimedOut, 1)],
     logMessage: "health check timed out",
     logFields: { description },
   };
 }
 
-/** Posts the final status of a verdict that ends the wait. */
+/** A multi-step sync's step: its name, every step's, and which were and were not applied (Markdown). */
+function stepContext(
+  check: HealthCheck,
+): { label: string; steps: readonly string[]; summary: string } | undefined {
+  const lifecycle = check.lifecycle;
+  if (!lifecycle) return undefined;
+  const { steps, step } = lifecycle;
+  const label = steps[step] ?? `step ${step + 1}`;
+  const lines = steps.map(
+    (name, i) =>
+      `${i + 1}. ${name}${i < step ? " — applied, healthy" : i === step ? " — applied (this check)" : " — not applied yet"}`,
+  );
+  return { label, steps, summary: `Steps of this sync:\n\n${lines.join("\n")}` };
+}
+
+/** Records the verdict (for `dependsOn`) and posts the final status of a verdict that ends the wait. */
 async function concludeFinal(
   ctx: CheckContext,
   assessment: HealthAssessment,
   final: FinalVerdict,
 ): Promise<HealthCheckReport> {
+  // Recorded first: should the post fail, the retried check posts again, and the verdict stands.
+  if (ctx.deps.verdicts) {
+    await recordVerdict(ctx.deps.verdicts, {
+      v: 1,
+      target: ctx.target.name,
+      sha: ctx.check.sha,
+      verdict: final.outcome,
+      description: final.description,
+      ...(ctx.lastSyncTime === undefined ? {} : { syncedAt: ctx.lastSyncTime }),
+      at: ctx.deps.now().toISOString(),
+    });
+  }
   const posted = await ctx.reporter.finish({
     ...ctx.ref,
     state: final.state,
@@ -284,7 +425,10 @@ async function scheduleNextCheck(
   now: Date,
 ): Promise<HealthCheckReport> {
   const { deps, check, target, reporter, ref, log } = ctx;
-  const description = `${check.drift ? "drift corrected: " : ""}${formatWaitingDescription({ applied: check.applied, rows: assessment.rows, defaultNamespace: target.namespace })}`;
+  const step = stepContext(check);
+  const description = truncateLine(
+    `${check.drift ? "drift corrected: " : ""}${step && check.lifecycle ? `${step.label} (step ${check.lifecycle.step + 1} of ${step.steps.length}): ` : ""}${formatWaitingDescription({ applied: check.applied, rows: assessment.rows, defaultNamespace: target.namespace })}`,
+  );
   if (description !== check.lastDescription) await reporter.pending({ ...ref, description });
   const next = check.attempt + 1;
   const delay = healthCheckDelaySeconds({

@@ -5,10 +5,12 @@
 
 import { describeError, isRetryable } from "../errors.ts";
 import type { PreviewJob } from "../jobs/job-codec.ts";
+import { isSingleStep, planLifecycle } from "../lifecycle/plan-lifecycle.ts";
 import { formatPreviewOutOfScope, formatPreviewPending } from "../reporting/format-job-report.ts";
 import { syncTarget } from "../sync/sync-target.ts";
 import type { Log } from "../telemetry/log.ts";
 import { loadJobObjects } from "./load-target-objects.ts";
+import { unsealPreview, withEncryptedReasons } from "./preview-encrypted.ts";
 import { changeTouchesTarget } from "./preview-scope.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
 import type { JobContext } from "./worker-deps.ts";
@@ -93,9 +95,14 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
   try {
     // The head commit is read from the base repository: a fork's commits are reachable there through
     // the pull request ref, and the installation may have no access to the fork itself.
-    const { desired, skipped, connect } = await loadJobObjects(context, "preview", sha);
+    // A Helm chart is previewed as the sync will render it: an upgrade once the target has synced.
+    const loaded = await loadJobObjects(context, "preview", sha);
+    const { skipped, connect } = loaded;
     const cluster = await connect();
-    const result = await syncTarget(
+    // Encrypted objects are planned by ciphertext against the live ones: nothing is decrypted.
+    const { desired, changed } = await unsealPreview(cluster, target, loaded.desired, deps.signal);
+    const lifecycle = planLifecycle({ desired, sha, release: loaded.release, hooks: true });
+    const planned = await syncTarget(
       { ...deps.engine, cluster, toolingVersion: deps.toolingVersion },
       {
         target,
@@ -107,6 +114,7 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
         signal: deps.signal,
       },
     );
+    const result = withEncryptedReasons(planned, changed);
     const described = await postConclusion(github, {
       type: "previewed",
       target,
@@ -114,6 +122,7 @@ export async function runPreviewJob(context: JobContext, job: PreviewJob): Promi
       result,
       durationMs: deps.now().getTime() - started,
       skipped,
+      ...(isSingleStep(lifecycle) ? {} : { lifecycle }),
     });
     previewLog(context, job)("preview finished", { title: described.message, requests: result.requests });
     return jobReportOf(described, { target: target.name, sha }, [context.jobAge]);

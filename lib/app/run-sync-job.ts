@@ -2,25 +2,33 @@
  * A sync or drift job: coalesce to the branch head (reporting an older commit as superseded),
  * fetch and load the manifests there, sync, and conclude (job-outcome.ts says what is posted).
  */
-import { ConfigError, describeError, isRetryable } from "../errors.ts";
+
+import { applySetParentName } from "../config/targets.ts";
+import { ConfigError, describeError, isRetryable, SyncRefusedError } from "../errors.ts";
 import { type DriftJob, JobTrigger, type SyncJob } from "../jobs/job-codec.ts";
-import { formatFailureDescription } from "../reporting/format-description.ts";
+import { parseLifecycleCursor, runInProgress } from "../lifecycle/lifecycle-cursor.ts";
+import { formatDuration, formatFailureDescription } from "../reporting/format-description.ts";
 import { formatSyncPending } from "../reporting/format-job-report.ts";
 import type { SkippedFile } from "../source/git-source.ts";
+import { readApplySetParent } from "../sync/applyset-parent.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import { type PlannedWrite, syncTarget } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import { lastSyncOf } from "./already-synced.ts";
+import { checkDependencies, dependencyRecheckSeconds } from "./check-dependencies.ts";
 import { type Conclusion, type Described, describeConclusion, failureMessage } from "./job-outcome.ts";
-import { loadSyncObjects } from "./load-cached-objects.ts";
+import { loadSyncObjects, type SyncObjects } from "./load-cached-objects.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
 import { changedObjects } from "./report-sync-result.ts";
+import { runIdOf } from "./run-lifecycle.ts";
+import { lifecyclePlanOf, needsLifecycle, startLifecycleRun } from "./run-lifecycle-job.ts";
 import { startHealthWait } from "./start-health-wait.ts";
 import { type DeploymentTracking, finishDeployment, startDeployment } from "./track-deployment.ts";
+import { refuseUnverifiedHead } from "./verified-commits.ts";
 import type { JobContext } from "./worker-deps.ts";
 
 /** Called before the first write of a sync; may throw `HeadMovedSignal` to sync another commit instead. */
-type WriteGuard = (planned: PlannedWrite) => Promise<void>;
+type WriteGuard = (planned: Pick<PlannedWrite, "willWrite" | "lastSyncedSha">) => Promise<void>;
 
 /**
  * A drift check about to write a commit the cluster was not last synced to learned (from a
@@ -36,18 +44,17 @@ class HeadMovedSignal extends Error {
   }
 }
 
-/** Fetches the target's manifests at `head` and syncs them (`alert` targets stop before writing drift back). */
+/** Syncs the loaded objects in one step (`alert` targets stop before writing drift back). */
 async function syncAtHead(
   context: JobContext,
   head: string,
   now: Date,
   tracking: DeploymentTracking,
+  loaded: SyncObjects,
   guard: WriteGuard | undefined,
 ): Promise<{ result: SyncResult; skipped: SkippedFile[] }> {
   const { deps, target } = context;
-  const { desired, notes, skipped, connect, cache } = await loadSyncObjects(context, head);
-  if (cache !== "off") deps.logger.debug("render cache", { target: target.name, sha: head, cache });
-  for (const note of notes) deps.logger.info("render note", { target: target.name, sha: head, note });
+  const { desired, skipped, connect } = loaded;
   const cluster = await connect();
   // Drift = the cluster differs from the very set of manifests pullbridge last applied (the
   // engine compares digests, so a README-only commit in between does not hide it). `alert`
@@ -74,6 +81,30 @@ async function syncAtHead(
 }
 
 /**
+ * A drift check while a multi-step run is going (its cursor on the parent says so) would write
+ * waves out of order: the check stops instead, and the run's own steps continue. Only saves harm:
+ * when the cluster cannot be asked, the check goes on (and reports whatever fails).
+ */
+async function runningRun(context: JobContext) {
+  const { deps, target } = context;
+  try {
+    const cluster = await deps.connectCluster(target, "sync");
+    const name = applySetParentName(target);
+    const parent = await cluster.getApplySetParent({
+      namespace: target.namespace,
+      name,
+      signal: deps.signal,
+    });
+    const cursor = parseLifecycleCursor(
+      readApplySetParent({ parent, name, namespace: target.namespace }).lifecycle,
+    );
+    return runInProgress(cursor, deps.now()) ? cursor : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The parent's record when `head` was already synced successfully by this version. Only saves
  * work: when the cluster cannot be asked, the full sync runs (and reports whatever fails).
  */
@@ -87,6 +118,7 @@ async function skipIfSynced(context: JobContext, head: string) {
       head,
       toolingVersion: deps.toolingVersion,
       signal: deps.signal,
+      now: deps.now(),
     });
   } catch (error) {
     deps.logger.debug("could not read the ApplySet parent before syncing; syncing in full", {
@@ -122,7 +154,43 @@ async function syncAndConclude(
   }
   const started = deps.now().getTime();
   const syncNow = deps.now();
-  const { result, skipped } = await syncAtHead(context, head, syncNow, tracking, guard);
+  // A Helm chart renders as an install until the target synced once, then as an upgrade.
+  const loaded = await loadSyncObjects(context, head);
+  if (loaded.cache !== "off") {
+    deps.logger.debug("render cache", { target: target.name, sha: head, cache: loaded.cache });
+  }
+  const trigger = tracking.trigger;
+  const plan = lifecyclePlanOf({
+    context,
+    desired: loaded.desired,
+    sha: head,
+    release: loaded.release,
+    trigger,
+  });
+  for (const note of [...loaded.notes, ...plan.notes]) {
+    deps.logger.info("render note", { target: target.name, sha: head, note });
+  }
+  if (needsLifecycle(plan)) {
+    // A multi-step run writes from its first step: a drift check re-checks the head first.
+    await guard?.({ willWrite: true, lastSyncedSha: undefined });
+    return await startLifecycleRun(context, {
+      run: {
+        run: runIdOf(job.deliveryId, head),
+        sha: head,
+        startedAt: syncNow,
+        release: loaded.release,
+        trigger,
+      },
+      plan,
+      desired: loaded.desired,
+      cluster: await loaded.connect(),
+      from: 0,
+      installationId: job.type === "sync" ? job.installationId : undefined,
+      tracking,
+      log,
+    });
+  }
+  const { result, skipped } = await syncAtHead(context, head, syncNow, tracking, loaded, guard);
   const conclusion: Conclusion =
     target.drift === "alert" && result.drift
       ? { type: "drift-detected", target, head, result, skipped }
@@ -182,6 +250,81 @@ async function syncAndConclude(
   return described;
 }
 
+const TRIGGERS: Record<JobTrigger, DeploymentTracking["trigger"]> = {
+  [JobTrigger.Webhook]: "push",
+  [JobTrigger.Manual]: "manual",
+  [JobTrigger.Config]: "config",
+};
+const triggerOf = (trigger: JobTrigger) => TRIGGERS[trigger];
+
+/**
+ * The target's `dependsOn`: ready (undefined), failed (thrown, naming the dependency), or still
+ * waiting — then the job is put back on the queue after a delay (the health consumer relays it)
+ * and this invocation returns: a delayed re-check, never a waiting Lambda.
+ */
+async function waitForDependencies(
+  context: JobContext,
+  job: SyncJob | DriftJob,
+  head: string,
+  log: JobLog,
+): Promise<Described | undefined> {
+  const { deps, target, github } = context;
+  if (target.dependsOn.length === 0) return undefined;
+  const state = await checkDependencies(
+    {
+      config: deps.config,
+      connectCluster: deps.connectCluster,
+      verdicts: deps.verdicts,
+      now: deps.now,
+      signal: deps.signal,
+    },
+    target,
+    head,
+  );
+  if (state.kind === "ready") return undefined;
+  if (state.kind === "failed") {
+    throw new SyncRefusedError(`dependency ${state.target} ${state.reason}`);
+  }
+  const now = deps.now();
+  const since = job.waitingSince ?? now.toISOString();
+  const waitedMs = now.getTime() - Date.parse(since);
+  if (waitedMs >= target.dependsOnTimeoutSeconds * 1000) {
+    throw new SyncRefusedError(
+      `dependency ${state.target} ${state.reason} after ${formatDuration(waitedMs)} (dependsOnTimeoutSeconds: ${target.dependsOnTimeoutSeconds})`,
+    );
+  }
+  const health = deps.health;
+  if (!health) {
+    throw new ConfigError(
+      `targets.${target.name}.dependsOn`,
+      "waiting for a dependency needs the health queue (PULLBRIDGE_HEALTH_QUEUE_URL), which delays the re-check",
+    );
+  }
+  const attempt = (job.waitAttempt ?? 0) + 1;
+  const description = `waiting for ${state.target}: it ${state.reason}`;
+  if (attempt === 1 && job.type !== "drift") {
+    await github.reporter.pending({
+      repo: target.repo,
+      target: target.name,
+      kind: "sync",
+      sha: head,
+      description,
+    });
+  }
+  const base = job.deliveryId.replace(/-w\d+$/, "").slice(0, 90);
+  const delaySeconds = dependencyRecheckSeconds(attempt);
+  await health.queue.relay(
+    { ...job, deliveryId: `${base}-w${attempt}`, waitingSince: since, waitAttempt: attempt },
+    delaySeconds,
+  );
+  log("waiting for a dependency", {
+    dependency: state.target,
+    reason: state.reason,
+    recheckInSeconds: delaySeconds,
+  });
+  return { finish: undefined, metrics: [], outcome: "waiting", message: description };
+}
+
 /** Runs a sync (or scheduled drift) job; throws only retryable errors. */
 export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): Promise<JobReport> {
   const { deps, target, github } = context;
@@ -219,7 +362,7 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
     github,
     target,
     head: at,
-    trigger: job.type === "drift" ? "drift" : job.trigger === JobTrigger.Manual ? "manual" : "push",
+    trigger: job.type === "drift" ? "drift" : triggerOf(job.trigger),
     logger: deps.logger,
   });
   let tracking = trackingOf(head);
@@ -227,7 +370,25 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
     // A push whose head is already synced (a redelivery, or an older push that coalesced to it)
     // has nothing to do; drift checks and manual syncs always run. A retry always runs: its
     // earlier attempt may have synced and then failed to report.
+    // A project that requires verified commits refuses an unverified head before any cluster work.
+    await refuseUnverifiedHead(context, head);
     const firstAttempt = (deps.attempt?.number ?? 1) === 1;
+    if (job.type === "drift") {
+      const running = await runningRun(context);
+      if (running !== undefined) {
+        log("drift check skipped: a multi-step sync is running", { run: running.run, step: running.step });
+        return jobReportOf(
+          {
+            finish: undefined,
+            metrics: [],
+            outcome: "skipped",
+            message: `run ${running.run} of ${running.sha.slice(0, 7)} is in progress`,
+          },
+          { target: target.name, sha: jobSha, syncedSha: head },
+          metrics,
+        );
+      }
+    }
     if (job.type === "sync" && job.trigger === JobTrigger.Webhook && firstAttempt) {
       const lastSync = await skipIfSynced(context, head);
       if (lastSync !== undefined) {
@@ -239,6 +400,8 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
         );
       }
     }
+    const waiting = await waitForDependencies(context, job, head, log);
+    if (waiting) return jobReportOf(waiting, { target: target.name, sha: jobSha, syncedSha: head }, metrics);
     let described: Described;
     try {
       described = await syncAndConclude(context, job, head, log, tracking, guard);

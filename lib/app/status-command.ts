@@ -79,8 +79,12 @@ export function parseSummaryCounts(summary: string): SyncSummaryCounts | undefin
   }
 }
 
-function statusOf(target: string, namespace: string, parent: KubeObject | undefined): TargetStatus {
-  const name = applySetParentName({ name: target });
+function statusOf(
+  target: string,
+  namespace: string,
+  parent: KubeObject | undefined,
+  name: string = applySetParentName({ name: target }),
+): TargetStatus {
   const base = { target, namespace, parent: name, groupKinds: [], additionalNamespaces: [] };
   try {
     const inventory = readApplySetParent({ parent, name, namespace });
@@ -149,7 +153,7 @@ async function readParents(
             name: applySetParentName(t),
             signal,
           });
-          return statusOf(t.name, t.namespace, parent);
+          return statusOf(t.name, t.namespace, parent, applySetParentName(t));
         } catch (error) {
           return {
             target: t.name,
@@ -178,9 +182,11 @@ async function readParents(
     .flatMap((s) => {
       const target = s.metadata.annotations?.[PullbridgeAnnotation.target];
       const namespace = s.metadata.namespace;
-      // Only parents pullbridge named itself: `pullbridge-<target>` with the target annotation.
-      if (!target || !namespace || s.metadata.name !== applySetParentName({ name: target })) return [];
-      return [statusOf(target, namespace, s)];
+      // Only parents pullbridge named itself: `pullbridge-<target>`, or (a generated target, whose
+      // inventory is named from its generator and source) `pullbridge-…` with the target annotation.
+      const name = s.metadata.name;
+      if (!target || !namespace || !name.startsWith("pullbridge-")) return [];
+      return [statusOf(target, namespace, s, name)];
     })
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.target.localeCompare(b.target));
 }

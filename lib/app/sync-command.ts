@@ -6,7 +6,13 @@
  */
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import type { Target } from "../config/targets.ts";
+import { ConfigError } from "../errors.ts";
+import type { HealthSubject } from "../health/assess-health.ts";
+import type { ReleaseMode } from "../lifecycle/lifecycle-annotations.ts";
+import { isSingleStep, type LifecyclePlan, planLifecycle } from "../lifecycle/plan-lifecycle.ts";
+import type { DesiredObject } from "../manifests/kube-object.ts";
 import type { Renderer } from "../render/renderer-port.ts";
+import type { SopsAccess } from "../secrets/open-sops-files.ts";
 import type { TargetRef } from "../sync/refuse-inventory-collisions.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import { syncTarget } from "../sync/sync-target.ts";
@@ -16,6 +22,17 @@ import {
   loadTargetObjects,
   type TreeReader,
 } from "./load-target-objects.ts";
+import { releaseModeFor, releaseModeReader } from "./release-mode.ts";
+import {
+  advanceLifecycle,
+  finishLifecycle,
+  type LifecycleRun,
+  mergeResults,
+  runIdOf,
+  type StepReport,
+  stepLabels,
+} from "./run-lifecycle.ts";
+import type { HealthWaitResult } from "./wait-for-health.ts";
 
 /** What a long sync has done so far (requests sent, by kind). */
 export type SyncProgress = {
@@ -38,6 +55,33 @@ export type SyncCommandDeps = {
   renderer?: Renderer | undefined;
   /** Reads the checkout's files inside the target's directories, with the worker's limits. */
   readTree: TreeReader;
+  /** Decrypts SOPS files with the caller's own keys (their AWS credentials, their age identities). */
+  secrets?: SopsAccess | undefined;
+  /**
+   * How a multi-step sync (hooks, waves) waits for each step in-process: the CLI is a process a
+   * person watches, so it may. Required to apply a target with hooks or several waves.
+   */
+  lifecycle?: LifecycleCommandDeps | undefined;
+};
+
+/** The CLI's side of a multi-step sync: wait for a step, hear about each. */
+export type LifecycleCommandDeps = {
+  waitForStep: (step: {
+    label: string;
+    subjects: readonly HealthSubject[];
+    applySetId: string;
+  }) => Promise<HealthWaitResult>;
+  onStep?: ((event: LifecycleStepEvent) => void) | undefined;
+};
+
+/** One step as the CLI prints it. */
+export type LifecycleStepEvent = {
+  index: number;
+  of: number;
+  label: string;
+  report: StepReport;
+  /** The step's health, once waited for (absent: nothing to wait for). */
+  health?: HealthWaitResult | undefined;
 };
 
 export type SyncCommandInput = {
@@ -95,6 +139,14 @@ function observeProgress(cluster: ClusterPort, onProgress: (progress: SyncProgre
           progress.applied += 1;
         }
       }),
+    ...(cluster.create
+      ? {
+          create: (options: Parameters<NonNullable<ClusterPort["create"]>>[0]) =>
+            after(cluster.create?.(options) ?? Promise.resolve("exists" as const), () => {
+              if (!options.dryRun) progress.applied += 1;
+            }),
+        }
+      : {}),
     delete: (options) =>
       after(cluster.delete(options), () => {
         progress.phase = "prune";
@@ -111,6 +163,10 @@ function observeProgress(cluster: ClusterPort, onProgress: (progress: SyncProgre
 export type SyncCommandResult = {
   result: SyncResult;
   loaded: Pick<LoadedTarget, "skipped" | "discoveredWatch" | "notes">;
+  /** The commit's steps, when it has hooks or several waves (a plan lists them in order). */
+  lifecycle?: LifecyclePlan | undefined;
+  /** A multi-step sync that stopped at a step: which, and why (health failed or timed out). */
+  failedStep?: { label: string; health: HealthWaitResult } | undefined;
 };
 
 /** Loads the target's objects as the worker does (ManifestSetError naming every problem) and plans or applies them. */
@@ -118,17 +174,33 @@ export async function runSyncCommand(
   deps: SyncCommandDeps,
   input: SyncCommandInput,
 ): Promise<SyncCommandResult> {
-  const { desired, skipped, discoveredWatch, notes } = await loadTargetObjects(
+  const releaseMode = releaseModeReader(async () => deps.cluster, input.target, deps.signal);
+  const loaded = await loadTargetObjects(
     {
       readTree: deps.readTree,
       renderer: deps.renderer,
       capabilities: () => capabilitiesOf(deps.cluster, deps.signal),
+      release: releaseMode,
       signal: deps.signal,
+      secrets: deps.secrets,
     },
     input.target,
     { discoverWatch: input.discoverWatch },
   );
+  const { desired, skipped, discoveredWatch } = loaded;
+  const mode = await releaseModeFor(loaded, releaseMode);
+  const plan = planLifecycle({ desired, sha: input.revision, release: mode, hooks: true });
+  const notes = [...loaded.notes, ...plan.notes];
+  const lifecycle = isSingleStep(plan) ? undefined : plan;
   const cluster = deps.onProgress ? observeProgress(deps.cluster, deps.onProgress) : deps.cluster;
+  if (lifecycle && input.mode === "apply") {
+    return await runLifecycleCommand({ ...deps, cluster }, input, {
+      plan: lifecycle,
+      desired,
+      release: mode,
+      loaded: { skipped, discoveredWatch, notes },
+    });
+  }
   const result = await syncTarget(
     { cluster, toolingVersion: deps.toolingVersion },
     {
@@ -142,5 +214,97 @@ export async function runSyncCommand(
       ...(input.maxDiffs === undefined ? {} : { maxDiffs: input.maxDiffs }),
     },
   );
-  return { result, loaded: { skipped, discoveredWatch, notes } };
+  return { result, loaded: { skipped, discoveredWatch, notes }, ...(lifecycle ? { lifecycle } : {}) };
+}
+
+/**
+ * A multi-step sync in-process: each step is applied, then waited for (hooks must complete before
+ * the next step), as the bridge does through its queues. A step that fails ends the run (sync-fail
+ * hooks, delete policies); the report lists every step.
+ */
+async function runLifecycleCommand(
+  deps: SyncCommandDeps,
+  input: SyncCommandInput,
+  run: {
+    plan: LifecyclePlan;
+    desired: readonly DesiredObject[];
+    release: ReleaseMode;
+    loaded: SyncCommandResult["loaded"];
+  },
+): Promise<SyncCommandResult> {
+  const { plan } = run;
+  const waiter = deps.lifecycle;
+  if (!waiter) {
+    throw new ConfigError(
+      `target ${input.target.name}`,
+      "has hooks or several waves: its steps run one after the other, waiting for each (this caller cannot wait)",
+    );
+  }
+  const startedAt = deps.now();
+  const lifecycleRun: LifecycleRun = {
+    run: runIdOf(`cli-${startedAt.toISOString()}`, input.revision),
+    sha: input.revision,
+    startedAt,
+    release: run.release,
+    trigger: "manual",
+  };
+  const lifecycleDeps = {
+    cluster: deps.cluster,
+    toolingVersion: deps.toolingVersion,
+    signal: deps.signal,
+    now: deps.now,
+  };
+  const labels = stepLabels(plan);
+  const reports: StepReport[] = [];
+  let from = 0;
+  for (;;) {
+    const events = new Map<number, StepReport>();
+    const progress = await advanceLifecycle(lifecycleDeps, {
+      target: input.target,
+      configuredTargets: input.configuredTargets,
+      plan,
+      desired: run.desired,
+      run: lifecycleRun,
+      from,
+      ...(input.maxDiffs === undefined ? {} : { maxDiffs: input.maxDiffs }),
+      onStep: (report) => events.set(report.step, report),
+    }).catch(async (error: unknown) => {
+      await finishLifecycle(lifecycleDeps, {
+        target: input.target,
+        run: lifecycleRun,
+        outcome: "failed",
+        plan,
+      }).catch(() => undefined);
+      throw error;
+    });
+    reports.push(...progress.reports);
+    for (const report of progress.reports) {
+      const waited = progress.kind === "waiting" && report.step === progress.step;
+      if (!waited) waiter.onStep?.({ index: report.step, of: labels.length, label: report.label, report });
+    }
+    if (progress.kind !== "waiting") break;
+    const current = progress.reports.at(-1);
+    const applySetId = current?.result?.applySetId ?? reports.find((r) => r.result)?.result?.applySetId ?? "";
+    const label = labels[progress.step] ?? "";
+    const health = await waiter.waitForStep({ label, subjects: progress.subjects, applySetId });
+    if (current) waiter.onStep?.({ index: progress.step, of: labels.length, label, report: current, health });
+    if (health.outcome !== "healthy") {
+      await finishLifecycle(lifecycleDeps, {
+        target: input.target,
+        run: lifecycleRun,
+        outcome: "failed",
+        plan,
+      });
+      return {
+        result: mergeResults(reports),
+        loaded: run.loaded,
+        lifecycle: plan,
+        failedStep: { label, health },
+      };
+    }
+    from = progress.step + 1;
+    if (from >= plan.steps.length) break;
+  }
+  await finishLifecycle(lifecycleDeps, { target: input.target, run: lifecycleRun, outcome: "healthy" });
+  return { result: mergeResults(reports), loaded: run.loaded, lifecycle: plan };
 }

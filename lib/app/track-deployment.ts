@@ -23,8 +23,8 @@ import type {
 import type { PlannedWrite } from "../sync/sync-target.ts";
 import type { Log } from "../telemetry/log.ts";
 
-/** Why a deployment was made: a push, `pullbridge sync`, or the drift schedule. */
-export type DeploymentTrigger = "push" | "manual" | "drift";
+/** Why a deployment was made: a push, `pullbridge sync`, the drift schedule, or a config change. */
+export type DeploymentTrigger = "push" | "manual" | "drift" | "config";
 
 /** One job's deployment: what it is of, and the handle once started. */
 export type DeploymentTracking = {
@@ -49,7 +49,14 @@ function deploymentDescription(trigger: DeploymentTrigger, planned: PlannedWrite
   if (planned.drift) {
     return `drift correction: reverting hand edits to ${plural(created + updated + pruned, "object")} in the cluster`;
   }
-  const via = trigger === "manual" ? " (manual sync)" : trigger === "drift" ? " (drift schedule)" : "";
+  const via =
+    trigger === "manual"
+      ? " (manual sync)"
+      : trigger === "drift"
+        ? " (drift schedule)"
+        : trigger === "config"
+          ? " (config change)"
+          : "";
   return `applying +${created} ~${updated} -${pruned}, ${unchanged} unchanged${via}`;
 }
 

@@ -13,9 +13,7 @@ import {
   subjectGroupKind,
 } from "../health/assess-health.ts";
 import { compileHealthRules } from "../health/cel-health-rules.ts";
-import type { SyncResult } from "../sync/sync-result.ts";
 import { readLive } from "./read-health.ts";
-import { healthSubjectsOf } from "./start-health-wait.ts";
 
 export type HealthWaitOutcome = "healthy" | "failed" | "timed-out";
 
@@ -42,13 +40,13 @@ export type WaitForHealthDeps = {
 /** Seconds between checks: short at first (most small rollouts take seconds), then every 2 s. */
 const INTERVALS_MS = [500, 1000, 2000];
 
-/** Waits until the objects `result` applied are healthy, one failed, or `timeoutSeconds` passed. */
-export async function waitForHealth(
+/** Waits until `subjects` (members, or a step's hooks) are healthy, one failed, or `timeoutSeconds` passed. */
+export async function waitForSubjects(
   deps: WaitForHealthDeps,
-  input: { target: Target; result: SyncResult; timeoutSeconds: number },
+  input: { target: Target; subjects: readonly HealthSubject[]; applySetId: string; timeoutSeconds: number },
 ): Promise<HealthWaitResult> {
   const rules = compileHealthRules(input.target.health.checks);
-  const applied = healthSubjectsOf(input.result);
+  const applied = input.subjects;
   const subjects: HealthSubject[] = applied.filter((s) => needsLiveRead(subjectGroupKind(s), rules));
   const started = deps.now().getTime();
   const deadline = started + input.timeoutSeconds * 1000;
@@ -67,7 +65,8 @@ export async function waitForHealth(
       cluster: deps.cluster,
       subjects,
       rules,
-      applySetId: input.result.applySetId,
+      applySetId: input.applySetId,
+      target: input.target.name,
     });
     const base = { assessment, applied: applied.length, elapsedMs: elapsed(), checks: check };
     if (assessment.verdict === "current") return { outcome: "healthy", ...base };

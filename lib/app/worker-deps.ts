@@ -3,6 +3,7 @@ import type { BranchHeads } from "../cache/branch-heads.ts";
 import type { RenderCache } from "../cache/render-cache.ts";
 import type { TreeCache } from "../cache/tree-cache.ts";
 import type { ClusterPort } from "../cluster/cluster-port.ts";
+import type { CurrentConfigSource } from "../config/current-config.ts";
 import type { Target, TargetsFile } from "../config/targets.ts";
 import type { JobGitHub, JobGitHubFactory } from "../github/job-github-ports.ts";
 import type { HealthCheckQueue } from "../health/health-check-queue.ts";
@@ -10,7 +11,10 @@ import type { HealthBackoff } from "../health/health-schedule.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
 import type { Renderer } from "../render/renderer-port.ts";
 import type { RoutingStore } from "../routing/routing-store.ts";
+import type { KeyRing } from "../secrets/key-ring.ts";
+import type { SecretValues } from "../secrets/secret-values.ts";
 import type { SourceLimits } from "../source/git-source.ts";
+import type { ObjectStore } from "../state/object-store.ts";
 import type { SyncDeps } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import type { FleetCounters } from "../telemetry/fleet-counters.ts";
@@ -43,6 +47,18 @@ export type WorkerDeps = {
    */
   health?: { queue: HealthCheckQueue; backoff: HealthBackoff } | undefined;
   /**
+   * The keys a target may decrypt SOPS files with (the stack file's `keys` its `decryption.keys`
+   * names). Without it, or for a target with none, an encrypted file fails the sync naming why.
+   */
+  keyRing?: ((target: Target) => KeyRing) | undefined;
+  /**
+   * With a `configRepository` in the stack file: where its config is stored. Jobs then see the
+   * stack file's targets and the stored config's (`config` stays the stack file).
+   */
+  configRepository?: ConfigRepositoryDeps | undefined;
+  /** The state store: health verdicts under `verdicts/` (read for `dependsOn`). */
+  verdicts?: ObjectStore | undefined;
+  /**
    * Fleet scale (issue 26), when the worker has a state bucket: branch heads looked up
    * conditionally, a commit's tree downloaded once for every target, renders reused while their
    * inputs are unchanged, routing derived from what renders read, and the drift tick's fan-out.
@@ -64,6 +80,16 @@ export type FleetDeps = {
 
 export type JobAttempt = { number: number; of: number };
 
+/**
+ * The config repository's state: the stored config (read per job, written by config jobs), the
+ * live preview environments, and the job queue config jobs queue syncs and removals on.
+ */
+export type ConfigRepositoryDeps = {
+  store: ObjectStore;
+  current: CurrentConfigSource;
+  queue: JobQueue;
+};
+
 /** One job's resolved surroundings, handed to the sync and preview runners. */
 export type JobContext = {
   deps: WorkerDeps;
@@ -71,4 +97,6 @@ export type JobContext = {
   github: JobGitHub;
   /** Emitted first by every job. */
   jobAge: EmittedMetric;
+  /** Values this job decrypted: redacted from everything the job reports or logs. */
+  secretValues: SecretValues;
 };

@@ -9,9 +9,6 @@ import type { Target } from "../config/targets.ts";
 import type { RenderCapabilities } from "../render/render-desired.ts";
 import { sha256Hex } from "./tree-index.ts";
 
-/** pullbridge renders every Helm chart as `helm template` does: an install (`.Release.IsInstall`). */
-const HELM_RELEASE_MODE = "install";
-
 /** JSON with object keys sorted at every level, so equal values always serialise alike. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
@@ -33,6 +30,8 @@ export function renderKey(material: {
   toolingVersion: string;
   /** Helm targets only: the cluster's version and API list. */
   capabilities: RenderCapabilities | undefined;
+  /** Helm targets only: whether the chart renders as an install or an upgrade (`.Release.IsUpgrade`). */
+  release?: "install" | "upgrade" | undefined;
 }): string {
   const capabilities =
     material.capabilities === undefined
@@ -49,7 +48,7 @@ export function renderKey(material: {
       renderer: material.renderer ?? null,
       tooling: material.toolingVersion,
       capabilities,
-      helmRelease: capabilities === null ? null : HELM_RELEASE_MODE,
+      helmRelease: capabilities === null ? null : (material.release ?? "install"),
     }),
   );
 }

@@ -37,8 +37,9 @@ function noteOf(o: ObjectOutcome, mode: SyncResult["mode"]): string {
   if (o.outcome === "skipped") return `kept: ${o.reason ?? "prune guard"}`;
   if (o.outcome === "created" && !o.validated)
     return "not dry-run yet: its CRD or Namespace is created first";
-  if (o.outcome === "updated" && o.reason) return o.reason;
-  return "";
+  const ignored = o.ignored && o.ignored.length > 0 ? `ignored: ${o.ignored.join(", ")}` : "";
+  if (o.outcome === "updated" && o.reason) return ignored ? `${o.reason}; ${ignored}` : o.reason;
+  return ignored;
 }
 
 /** Colours a unified diff like `git diff`. */
@@ -203,6 +204,7 @@ export function syncResultJson(result: SyncResult, context: Pick<PlanContext, "n
         outcome: o.outcome,
         source: o.source ? `${o.source.file}:${o.source.line}:${o.source.column}` : null,
         reason: o.reason ?? null,
+        ignored: o.ignored ?? [],
         diff: diff === "" ? null : diff,
       };
     }),

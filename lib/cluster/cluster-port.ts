@@ -74,6 +74,19 @@ export type ApplyOptions = {
    * (a PartialObjectMetadata), which spares the server encoding and the client decoding it.
    */
   answer?: "object" | "metadata";
+  /**
+   * The field manager to apply as (default `pullbridge`). Only the hand-over of a field to the
+   * controller that owns it uses another (`pullbridge-handover`, see lib/sync/ignore-fields.ts).
+   */
+  fieldManager?: string | undefined;
+  signal?: AbortSignal | undefined;
+};
+
+export type CreateOptions = {
+  resource: ApiResource;
+  object: KubeObject;
+  /** `dryRun=All`: validate (schema, admission, RBAC, quota) without creating. */
+  dryRun: boolean;
   signal?: AbortSignal | undefined;
 };
 
@@ -97,6 +110,14 @@ export type ClusterPort = {
   get(options: ObjectLocation & { signal?: AbortSignal | undefined }): Promise<KubeObject | undefined>;
   /** Server-side apply with field manager `pullbridge`; returns the object the server answered with. */
   apply(options: ApplyOptions): Promise<KubeObject>;
+  /**
+   * Creates the object (POST, field manager `pullbridge`, not server-side apply): hooks are
+   * created, never applied, so an object of the same name is never changed; preview environments
+   * use RBAC's `create` without `patch`, so an identity may make new objects of a kind without
+   * being able to change existing ones. `exists` when the name is taken. Optional for decorators
+   * and fakes that never create.
+   */
+  create?(options: CreateOptions): Promise<KubeObject | "exists">;
   /** Deletes with propagation Background; `gone` when the object no longer existed (or was replaced). */
   delete(options: DeleteOptions): Promise<"deleted" | "gone">;
   /** The ApplySet parent Secret, or undefined when it does not exist yet. */

@@ -5,6 +5,7 @@
  * | variable | meaning |
  * |---|---|
  * | `PULLBRIDGE_HEALTH_QUEUE_URL` | the standard SQS health queue the next check is sent to (required) |
+ * | `PULLBRIDGE_QUEUE_URL` | the FIFO job queue the next step of a multi-step sync is sent to (waves and hooks need it) |
  * | `PULLBRIDGE_SQS_ENDPOINT` | SQS endpoint override (local mode: fauxqs) |
  * | `PULLBRIDGE_HEALTH_INITIAL_DELAY_SECONDS` | delay before the first check after an apply (default 5) |
  * | `PULLBRIDGE_HEALTH_MAX_DELAY_SECONDS` | longest delay between two checks (default 30) |
@@ -15,6 +16,8 @@ import { loadWorkerEnv, type WorkerEnv } from "./worker-env.ts";
 
 export type HealthEnv = WorkerEnv & {
   readonly healthQueueUrl: string;
+  /** The job queue (multi-step syncs: the consumer queues each next step there). */
+  readonly jobQueueUrl: string | undefined;
   readonly sqsEndpoint: string | undefined;
   readonly backoff: HealthBackoff;
 };
@@ -22,12 +25,12 @@ export type HealthEnv = WorkerEnv & {
 /** The health-queue settings, for the worker (which queues the first check) — undefined when no queue is configured. */
 export function loadOptionalHealthQueueEnv(
   env: Env = process.env,
-): Omit<HealthEnv, keyof WorkerEnv> | undefined {
+): Omit<HealthEnv, keyof WorkerEnv | "jobQueueUrl"> | undefined {
   return url(env, "PULLBRIDGE_HEALTH_QUEUE_URL", false) === undefined ? undefined : loadHealthQueueEnv(env);
 }
 
 /** The health-queue settings (the queue URL is required). */
-function loadHealthQueueEnv(env: Env = process.env): Omit<HealthEnv, keyof WorkerEnv> {
+function loadHealthQueueEnv(env: Env = process.env): Omit<HealthEnv, keyof WorkerEnv | "jobQueueUrl"> {
   const initialDelaySeconds = integer(
     env,
     "PULLBRIDGE_HEALTH_INITIAL_DELAY_SECONDS",
@@ -55,5 +58,9 @@ function loadHealthQueueEnv(env: Env = process.env): Omit<HealthEnv, keyof Worke
 
 /** Reads and validates the health function's configuration from `env` (default `process.env`). */
 export function loadHealthEnv(env: Env = process.env, options: { readFile?: ReadTextFile } = {}): HealthEnv {
-  return { ...loadWorkerEnv(env, options), ...loadHealthQueueEnv(env) };
+  return {
+    ...loadWorkerEnv(env, options),
+    ...loadHealthQueueEnv(env),
+    jobQueueUrl: url(env, "PULLBRIDGE_QUEUE_URL", false),
+  };
 }

@@ -9,9 +9,11 @@ import { type ConfigProblem, configErrorOf } from "../errors.ts";
 import { compileCelExpression } from "../health/cel-health-rules.ts";
 import { lineColumnAt, locateOffset } from "../manifests/locate-yaml-node.ts";
 import { inAnyDirectory } from "../source/tree-selection.ts";
+import { parseIgnorePath } from "../sync/ignore-fields.ts";
 import { parseIamRoleArn, partitionOfRegion } from "./aws-regions.ts";
 import { configProblems, describeConfigIssue } from "./config-issues.ts";
 import { imageAutomationSchema } from "./image-policies.ts";
+import { boundTarget, projectExcesses } from "./project-bounds.ts";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_LABEL_MESSAGE = "must be a lowercase DNS label (a-z, 0-9, '-')";
@@ -160,6 +162,52 @@ export const clusterSchema = z
       .describe("A cluster reached with a stored kubeconfig."),
   ])
   .describe("How pullbridge reaches a cluster. Secrets are referenced, never inline.");
+
+/**
+ * A key SOPS-encrypted files may be decrypted with (docs/secrets.md). Listed in the deployed
+ * stack file only: it becomes the worker's `kms:Decrypt` (or secret read) permission at package time.
+ */
+export const decryptionKeySchema = z
+  .discriminatedUnion("type", [
+    z
+      .strictObject({
+        type: z.literal("kms"),
+        arn: z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+            "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; not an alias: IAM grants kms:Decrypt on keys)",
+          )
+          .describe("ARN of the AWS KMS key (as SOPS records it in `sops.kms[].arn`)."),
+      })
+      .describe("An AWS KMS key: the worker calls kms:Decrypt with the encryption context SOPS recorded."),
+    z
+      .strictObject({
+        type: z.literal("age"),
+        privateKey: z
+          .string()
+          .regex(/^(ssm:|secretsmanager:)./, "must be ssm:<parameter> or secretsmanager:<secret>")
+          .describe(
+            "Where the age private key (`AGE-SECRET-KEY-1…`, one or more lines) is stored: `ssm:/path` (SecureString) or `secretsmanager:name`. Never in the repository.",
+          ),
+      })
+      .describe("An age key pair: files encrypted for its recipient can be decrypted."),
+  ])
+  .describe("A key SOPS-encrypted files may be decrypted with.");
+
+/** Which of the stack file's keys a target may decrypt with (docs/secrets.md). */
+const decryptionSchema = z
+  .strictObject({
+    keys: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe(
+        "Names of entries in the stack file's `keys` section. A SOPS file is decrypted only if one of these keys holds its data key; a file encrypted for other keys is refused, whatever its own metadata says.",
+      ),
+  })
+  .describe(
+    "Decrypt SOPS-encrypted manifests, generator inputs and Helm values with these keys (sync and drift only: previews never decrypt).",
+  );
 
 /**
  * A repository-relative path, normalised (`./apps//web/` → `apps/web`, `.` for the root): paths
@@ -400,6 +448,78 @@ const targetFields = z
         "`correct` re-applies drifted objects; `alert` only reports them (a failing status, nothing written).",
       ),
     scheduled: z.boolean().default(true).describe("Re-checked by the drift schedule."),
+    dependsOn: z
+      .array(
+        z.union([
+          dnsLabel.transform((target) => ({ target, sameCommit: false })),
+          z.strictObject({
+            target: dnsLabel.describe("The target this one waits for."),
+            sameCommit: z
+              .boolean()
+              .default(false)
+              .describe(
+                "Wait until that target is healthy at this very commit (targets of one repository that change together).",
+              ),
+          }),
+        ]),
+      )
+      .default([])
+      .describe(
+        "Targets whose last sync must be healthy before this one syncs (push and drift alike), e.g. `[infra]` or `[{ target: infra, sameCommit: true }]`. A failed dependency fails this target's sync, naming it; waiting is a delayed re-check, never a waiting Lambda. Needs the state bucket (health verdicts are recorded there).",
+      ),
+    dependsOnTimeoutSeconds: z
+      .number()
+      .int()
+      .min(30)
+      .max(86_400)
+      .default(1800)
+      .describe("How long a sync waits for its `dependsOn` targets to become healthy before it fails."),
+    ignore: z
+      .array(
+        z.strictObject({
+          paths: z
+            .array(
+              z.string().superRefine((path, ctx) => {
+                const parsed = parseIgnorePath(path);
+                if (typeof parsed === "string")
+                  ctx.addIssue({ code: "custom", message: `"${path}" ${parsed}` });
+              }),
+            )
+            .min(1)
+            .describe(
+              "Fields to leave to the controllers that own them: JSON pointers (`/spec/replicas`) or field paths (`.webhooks[].clientConfig.caBundle`, `[]` for every item).",
+            ),
+          target: z
+            .strictObject({
+              group: z.string().optional().describe('API group (`apps`; `""` for the core group).'),
+              kind: z.string().optional(),
+              name: z.string().optional(),
+              namespace: z.string().optional(),
+              labelSelector: z
+                .record(z.string(), z.string())
+                .optional()
+                .describe("Labels the object must carry (all of them)."),
+            })
+            .optional()
+            .describe("Which objects the rule applies to (every object of the target when absent)."),
+        }),
+      )
+      .default([])
+      .describe(
+        "Fields owned by other controllers (Flux's `spec.ignore`, Argo CD's `ignoreDifferences`): once they exist in the cluster they are never compared, reported as drift or written back; ownership is handed over keeping the live value (docs/lifecycle.md).",
+      ),
+    ignoreHpaReplicas: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Leave `spec.replicas` of a Deployment or StatefulSet to the HorizontalPodAutoscaler of the same target that scales it (false: Git's replicas are applied and drift-corrected).",
+      ),
+    hooksOnDrift: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Run the target's hooks (pre-sync, post-sync, sync-fail) when a drift check corrects the cluster too. Off by default: a drift correction re-applies objects wave by wave, without re-running migrations or smoke tests (docs/lifecycle.md).",
+      ),
     preview: z.boolean().default(false).describe("Run pull-request previews for this target."),
     impersonate: impersonation
       .optional()
@@ -415,6 +535,27 @@ const targetFields = z
       .optional()
       .describe("Act as this (read-only) identity for health checks."),
     environment: environmentSchema,
+    decryption: decryptionSchema.optional(),
+    project: dnsLabel
+      .optional()
+      .describe(
+        "Key into `projects`: the bounds (repositories, clusters, namespaces, kinds, cluster scope, keys, verified commits) this target must stay inside. Required for targets in the config repository.",
+      ),
+    pruneOnRemove: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Config repository: when this target is removed from the config, delete every object it synced (its ApplySet) instead of leaving them in place.",
+      ),
+    inventoryName: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Kubernetes object name (lowercase, `-`, `.`)")
+      .optional()
+      .describe(
+        "Name of the ApplySet parent Secret holding the target's inventory (default `pullbridge-<name>`). Generators set it from the generator and the source, so renaming a generated target keeps its objects; set it to the old parent's name to rename a hand-written target without orphaning them.",
+      ),
   })
   .describe("One directory of one repository, synced to one namespace of one cluster.");
 
@@ -479,6 +620,98 @@ export const targetSchema = targetFields.superRefine((target, ctx) => {
   });
 });
 
+/** `owner/name`, or `owner/*` for every repository of an owner (projects only). */
+const repoPattern = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+\/([A-Za-z0-9_.-]+|\*)$/, "must be `owner/name` or `owner/*`");
+
+/** A namespace name, or a pattern with `*` (e.g. `team-a-*`, `*` for any). */
+const namespacePattern = z
+  .string()
+  .regex(/^(\*|[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?)$/, "must be a namespace name or a pattern with `*`")
+  .max(63);
+
+/**
+ * A tenant's bounds: what the targets naming it may reach. Lives only in the deployed stack file,
+ * so no repository it bounds can widen it (docs/config-repository.md).
+ */
+export const projectSchema = z
+  .strictObject({
+    description: z.string().optional().describe("What the project is for (shown in refusals)."),
+    repositories: z
+      .array(repoPattern)
+      .min(1)
+      .describe("Repositories its targets may read: `owner/name`, or `owner/*`."),
+    clusters: z
+      .array(z.union([dnsLabel, z.literal("*")]))
+      .min(1)
+      .describe("Clusters (keys of `clusters`) its targets may sync to; `*` for any."),
+    namespaces: z
+      .array(namespacePattern)
+      .min(1)
+      .describe(
+        "Namespaces its targets may write to (their `namespace`, `policy.namespaces`, `helm.namespace`): names or patterns such as `team-a-*`; `*` for any.",
+      ),
+    kinds: z
+      .array(kindRef)
+      .optional()
+      .describe(
+        "If set, the only kinds its targets may hold (`Kind` or `Kind.group`); a target without `policy.kinds` gets these.",
+      ),
+    deniedKinds: z
+      .array(kindRef)
+      .default([])
+      .describe("Kinds its targets may never hold (added to every target's `policy.deniedKinds`)."),
+    clusterScoped: z
+      .boolean()
+      .default(false)
+      .describe("Whether its targets may set `policy.clusterScoped: true`."),
+    keys: z
+      .array(dnsLabel)
+      .default([])
+      .describe("Decryption keys (keys of `keys`) its targets may use; none by default."),
+    impersonate: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "Kubernetes users its targets may impersonate (`impersonate`, `previewImpersonate`, `healthImpersonate`); none by default.",
+      ),
+    requireVerifiedCommits: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Sync only commits GitHub marks verified (`verification.verified`); an unverified head is refused before any cluster work, with GitHub's reason.",
+      ),
+    maxPreviewEnvironments: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(5)
+      .describe("Most pull-request preview environments its generators may keep live at once."),
+  })
+  .describe("A tenant's bounds: what the targets naming it may reach.");
+
+/** Where the Git-defined targets live (docs/config-repository.md). */
+export const configRepositorySchema = z
+  .strictObject({
+    repo: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be `owner/name`")
+      .describe("`owner/name` of the repository holding the targets and generators."),
+    branch: branchName.default("main").describe("The branch whose head is the configuration in force."),
+    path: repoPath
+      .default(".")
+      .describe("Directory of the YAML files (`targets:` and `generators:`); `.` for the root."),
+    requireVerifiedCommits: z
+      .boolean()
+      .default(false)
+      .describe("Install only configurations whose commit GitHub marks verified."),
+  })
+  .describe(
+    "The config repository: targets defined in Git, added by pull request, validated and stored by the worker (no redeploy).",
+  );
+
 export const targetsFileSchema = z
   .strictObject({
     version: z.literal(1).describe("Format version of the targets file; always 1."),
@@ -487,10 +720,32 @@ export const targetsFileSchema = z
       .describe("The clusters targets sync to, by name (a DNS label); targets refer to them with `cluster`."),
     targets: z
       .array(targetSchema)
-      .min(1, "at least one target is required")
-      .describe("What to sync: one entry per repository directory and cluster namespace."),
+      .default([])
+      .describe(
+        "What to sync: one entry per repository directory and cluster namespace (may be empty when a `configRepository` holds them).",
+      ),
+    keys: z
+      .record(dnsLabel, decryptionKeySchema)
+      .default({})
+      .describe(
+        "Keys SOPS-encrypted files may be decrypted with, by name; a target names the ones it may use in `decryption.keys`, a project bounds them with its `keys`.",
+      ),
+    projects: z
+      .record(dnsLabel, projectSchema)
+      .default({})
+      .describe("Tenants' bounds, by name; targets name theirs with `project`."),
+    configRepository: configRepositorySchema.optional(),
   })
   .superRefine((file, ctx) => {
+    if (file.targets.length === 0 && file.configRepository === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["targets"],
+        message: "at least one target is required (or a `configRepository` that holds them)",
+      });
+    }
+    checkStackReferences(file, ctx);
+    refuseDependencyProblems(file.targets, ctx);
     const seen = new Set<string>();
     file.targets.forEach((target, i) => {
       if (seen.has(target.name)) {
@@ -501,6 +756,15 @@ export const targetsFileSchema = z
         });
       }
       seen.add(target.name);
+      target.decryption?.keys.forEach((key, k) => {
+        if (!(key in (file.keys ?? {}))) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["targets", i, "decryption", "keys", k],
+            message: `unknown key "${key}" (known: ${Object.keys(file.keys ?? {}).join(", ") || "none: add a `keys` section"})`,
+          });
+        }
+      });
       if (!(target.cluster in file.clusters)) {
         ctx.addIssue({
           code: "custom",
@@ -509,9 +773,115 @@ export const targetsFileSchema = z
         });
       }
     });
+  })
+  // A target inside a project syncs with the project's kinds and denied kinds (project-bounds.ts).
+  .transform((file) => ({
+    ...file,
+    targets: file.targets.map((t) => {
+      const project = t.project === undefined ? undefined : file.projects[t.project];
+      return project === undefined ? t : boundTarget(t, project);
+    }),
+  }));
+
+/** Projects must name known clusters and keys; targets must name known projects and stay inside them. */
+function checkStackReferences(
+  file: Pick<TargetsFile, "clusters" | "keys" | "projects" | "targets">,
+  ctx: z.RefinementCtx,
+): void {
+  for (const [name, project] of Object.entries(file.projects)) {
+    project.clusters.forEach((cluster, i) => {
+      if (cluster !== "*" && !(cluster in file.clusters)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["projects", name, "clusters", i],
+          message: `unknown cluster "${cluster}" (known: ${Object.keys(file.clusters).join(", ") || "none"})`,
+        });
+      }
+    });
+    project.keys.forEach((key, i) => {
+      if (!(key in file.keys)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["projects", name, "keys", i],
+          message: `unknown key "${key}" (known: ${Object.keys(file.keys).join(", ") || "none"})`,
+        });
+      }
+    });
+  }
+  file.targets.forEach((target, i) => {
+    if (target.project === undefined) return;
+    const project = file.projects[target.project];
+    if (project === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["targets", i, "project"],
+        message: `unknown project "${target.project}" (known: ${Object.keys(file.projects).join(", ") || "none"})`,
+      });
+      return;
+    }
+    for (const excess of projectExcesses(target, target.project, project)) {
+      ctx.addIssue({ code: "custom", path: ["targets", i, ...excess.path], message: excess.message });
+    }
   });
+}
+
+/**
+ * `dependsOn` must name configured targets, never the target itself, and never form a cycle (it
+ * would wait forever): each cycle is refused where the targets file is read, printed in full.
+ */
+function refuseDependencyProblems(
+  targets: ReadonlyArray<{ name: string; dependsOn: ReadonlyArray<{ target: string }> }>,
+  ctx: z.RefinementCtx,
+): void {
+  const names = new Map(targets.map((t, i) => [t.name, i]));
+  targets.forEach((t, i) => {
+    t.dependsOn.forEach((d, j) => {
+      if (!names.has(d.target)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["targets", i, "dependsOn", j],
+          message: `unknown target "${d.target}" (known: ${[...names.keys()].join(", ")})`,
+        });
+      } else if (d.target === t.name) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["targets", i, "dependsOn", j],
+          message: "a target cannot depend on itself",
+        });
+      }
+    });
+  });
+  const reported = new Set<string>();
+  const state = new Map<string, "visiting" | "done">();
+  const byName = new Map(targets.map((t) => [t.name, t]));
+  const visit = (name: string, path: string[]): void => {
+    state.set(name, "visiting");
+    for (const dep of byName.get(name)?.dependsOn ?? []) {
+      if (dep.target === name || !byName.has(dep.target)) continue;
+      if (state.get(dep.target) === "visiting") {
+        const cycle = [...path.slice(path.indexOf(dep.target)), dep.target];
+        const key = [...cycle.slice(0, -1)].sort().join(",");
+        if (!reported.has(key)) {
+          reported.add(key);
+          ctx.addIssue({
+            code: "custom",
+            path: ["targets", names.get(name) ?? 0, "dependsOn"],
+            message: `dependsOn forms a cycle: ${cycle.join(" → ")}`,
+          });
+        }
+      } else if (state.get(dep.target) !== "done") {
+        visit(dep.target, [...path, dep.target]);
+      }
+    }
+    state.set(name, "done");
+  };
+  for (const t of targets) if (!state.has(t.name)) visit(t.name, [t.name]);
+}
 
 export type ClusterConfig = z.infer<typeof clusterSchema>;
+export type DecryptionKeyConfig = z.infer<typeof decryptionKeySchema>;
+export type Project = z.infer<typeof projectSchema>;
+export type ConfigRepository = z.infer<typeof configRepositorySchema>;
 export type Target = z.infer<typeof targetSchema>;
 /**
  * A target as written in the targets file, before defaults (tests and factories build them).
@@ -560,6 +930,8 @@ export function environmentNameOf(target: Pick<Target, "name" | "environment">):
 }
 
 /** Name of the ApplySet parent Secret for a target (lives in `target.namespace`). */
-export function applySetParentName(target: Pick<Target, "name">): string {
-  return `pullbridge-${target.name}`;
+export function applySetParentName(
+  target: Pick<Target, "name"> & { inventoryName?: string | undefined },
+): string {
+  return target.inventoryName ?? `pullbridge-${target.name}`;
 }

@@ -12,6 +12,7 @@
  * | `PULLBRIDGE_WEBHOOK_SECRET` | local mode only: the secret deliveries are signed with |
  * | `KUBEBUILDER_ASSETS` / `PULLBRIDGE_CACHE_DIR` | local mode only: where built control-plane binaries are |
  * | `AWS_REGION` / `AWS_DEFAULT_REGION` | region of a targets file's EKS clusters that name none (the AWS SDK reads credentials and endpoints itself) |
+ * | `SOPS_AGE_KEY` / `SOPS_AGE_KEY_FILE` | the caller's age identities for SOPS files, as `sops` reads them (default file: `$XDG_CONFIG_HOME/sops/age/keys.txt`) |
  */
 import { type Env, optionalString } from "./adapters/read-env.ts";
 
@@ -31,6 +32,12 @@ export type TerminalEnv = {
   readonly githubApiUrl: string | undefined;
   /** `AWS_REGION`, else `AWS_DEFAULT_REGION`. */
   readonly awsRegion: string | undefined;
+  /** The caller's age identities for SOPS files, inline (`SOPS_AGE_KEY`), as `sops` reads them. */
+  readonly SOPS_AGE_KEY: string | undefined;
+  /** The file of the caller's age identities (`SOPS_AGE_KEY_FILE`). */
+  readonly SOPS_AGE_KEY_FILE: string | undefined;
+  /** sops's default identity file when neither is set: `<user config dir>/sops/age/keys.txt` (may not exist). */
+  readonly sopsAgeDefaultFile: string;
 };
 
 /** Where the local control plane's binaries may already be. */
@@ -58,6 +65,9 @@ export function readTerminalEnv(env: Env = process.env): TerminalEnv {
     githubToken: env.PULLBRIDGE_GITHUB_TOKEN,
     githubApiUrl: optionalString(env, "PULLBRIDGE_GITHUB_API_URL"),
     awsRegion: optionalString(env, "AWS_REGION") ?? optionalString(env, "AWS_DEFAULT_REGION"),
+    SOPS_AGE_KEY: optionalString(env, "SOPS_AGE_KEY"),
+    SOPS_AGE_KEY_FILE: optionalString(env, "SOPS_AGE_KEY_FILE"),
+    sopsAgeDefaultFile: `${env.XDG_CONFIG_HOME ?? `${env.HOME ?? ""}/.config`}/sops/age/keys.txt`,
   };
 }
 

@@ -18,6 +18,8 @@
  * | `PULLBRIDGE_MAX_RECEIVE_COUNT` | the job queue's redrive `maxReceiveCount` (default 5, as infra/queue.yml deploys it) |
  * | `AWS_REGION` | default region of EKS clusters that name none (Lambda sets it) |
  * | `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, `NODE_OPTIONS` | the function's memory and Node's heap cap, checked against the renderer's bound (Lambda sets the first) |
+ * | `PULLBRIDGE_QUEUE_URL` | the job queue, where config jobs queue the syncs and removals a config change needs |
+ * | `PULLBRIDGE_SQS_ENDPOINT` | SQS endpoint override (local mode: fauxqs) |
  */
 
 import { ConfigError } from "../errors.ts";
@@ -75,16 +77,9 @@ export type WorkerEnv = {
   readonly rendererPath: string | undefined;
   /** Bounds of one render; the memory bound is checked against the function's budget on Lambda. */
   readonly renderLimits: RenderLimits;
-  /** The job queue (a drift tick's fan-out), when configured. */
-  readonly jobQueue: { readonly url: string; readonly sqsEndpoint: string | undefined } | undefined;
+  /** The job queue (config jobs queue syncs on it; the worker needs it with a `configRepository`). */
+  readonly jobQueue: { readonly url: string; readonly endpoint: string | undefined } | undefined;
 };
-
-function jobQueueOf(env: Env): WorkerEnv["jobQueue"] {
-  const queueUrl = url(env, "PULLBRIDGE_QUEUE_URL", false);
-  return queueUrl === undefined
-    ? undefined
-    : { url: queueUrl, sqsEndpoint: url(env, "PULLBRIDGE_SQS_ENDPOINT", false) };
-}
 
 /** Reads and validates the worker configuration from `env` (default `process.env`). */
 export function loadWorkerEnv(env: Env = process.env, options: { readFile?: ReadTextFile } = {}): WorkerEnv {
@@ -137,11 +132,15 @@ export function loadWorkerEnv(env: Env = process.env, options: { readFile?: Read
     renderMaxMemoryBytes: renderLimits.maxMemoryBytes,
   });
 
+  const queueUrl = url(env, "PULLBRIDGE_QUEUE_URL", false);
   return {
     targets,
     rendererPath,
     renderLimits,
-    jobQueue: jobQueueOf(env),
+    jobQueue:
+      queueUrl === undefined
+        ? undefined
+        : { url: queueUrl, endpoint: url(env, "PULLBRIDGE_SQS_ENDPOINT", false) },
     github: {
       ...(baseUrl === undefined ? {} : { baseUrl }),
       ...(appId !== undefined && privateKeyRef !== undefined ? { app: { appId, privateKeyRef } } : {}),

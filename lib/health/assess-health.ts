@@ -5,7 +5,7 @@
  * Pure: the caller read the live objects (one LIST per kind and namespace) and passes them in.
  */
 import type { KubeObject } from "../manifests/kube-object.ts";
-import { computeObjectHealth } from "./compute-object-health.ts";
+import { computeHookHealth, computeObjectHealth } from "./compute-object-health.ts";
 import { explainWorkload, isWorkloadKind, type WorkloadContext } from "./explain-workload.ts";
 import { HealthStatus, type ObjectHealth } from "./health-status.ts";
 
@@ -16,6 +16,8 @@ export type HealthSubject = {
   kind: string;
   namespace?: string | undefined;
   name: string;
+  /** A hook object (lib/lifecycle): not a member of the set; a Pod is done only once Succeeded. */
+  hook?: true | undefined;
 };
 
 /** A compiled per-kind rule (the target's CEL expressions); undefined means "no rule matched, use kstatus". */
@@ -85,17 +87,23 @@ export function needsLiveRead(groupKind: string, rules: readonly HealthRule[] = 
   return !STATIC_KINDS.has(groupKind) || rules.some((r) => r.groupKind === groupKind);
 }
 
-/** Key of a subject within one check: group-kind, namespace, name. */
+/** Key of a subject within one check: group-kind, namespace, name (and whether it is a hook). */
 export function subjectKey(subject: HealthSubject): string {
-  return `${subjectGroupKind(subject)}/${subject.namespace ?? ""}/${subject.name}`;
+  return `${subject.hook ? "hook:" : ""}${subjectGroupKind(subject)}/${subject.namespace ?? ""}/${subject.name}`;
 }
 
 /** Health of one object: the target's rule for its kind first, then kstatus, then the workload's pods and events. */
 function objectHealthOf(
   live: KubeObject | undefined,
-  options: { rules?: readonly HealthRule[]; context?: WorkloadContext },
+  options: { rules?: readonly HealthRule[]; context?: WorkloadContext; hook?: boolean },
 ): ObjectHealth {
   if (!live) return computeObjectHealth(undefined);
+  if (options.hook) {
+    const health = computeHookHealth(live);
+    return options.context && isWorkloadKind(subjectGroupKind(subjectOf(live)))
+      ? explainWorkload(live, health, options.context)
+      : health;
+  }
   const groupKind = subjectGroupKind(subjectOf(live));
   for (const rule of options.rules ?? []) {
     if (rule.groupKind !== groupKind || live.metadata.deletionTimestamp) continue;
@@ -126,7 +134,11 @@ export function assessHealth(options: {
       return { subject, groupKind, health: { status: HealthStatus.Current, message: "applied" } };
     }
     const live = options.live.get(subjectKey(subject));
-    return { subject, groupKind, health: objectHealthOf(live, { rules, context: options.context }) };
+    return {
+      subject,
+      groupKind,
+      health: objectHealthOf(live, { rules, context: options.context, hook: subject.hook === true }),
+    };
   });
   const verdict: HealthVerdict = rows.some((r) => r.health.status === HealthStatus.Failed)
     ? "failed"

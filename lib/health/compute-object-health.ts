@@ -207,7 +207,7 @@ function replicaSetHealth(object: KubeObject): ObjectHealth {
 /** The first container (init containers first) that is waiting or terminated for a reason worth naming. */
 export function podContainerProblem(
   pod: KubeObject,
-): { container: string; reason: string; message: string; fatal: boolean } | undefined {
+): { container: string; reason: string; message: string; fatal: boolean; exitCode?: number } | undefined {
   const status = pod.status;
   const lists = [field(status, "initContainerStatuses"), field(status, "containerStatuses")];
   for (const list of lists) {
@@ -232,6 +232,7 @@ export function podContainerProblem(
           reason: str(terminated, "reason") ?? "Error",
           message: str(terminated, "message") ?? `exit code ${exitCode}`,
           fatal: false,
+          exitCode,
         };
       }
     }
@@ -352,4 +353,19 @@ export function computeObjectHealth(object: KubeObject | undefined): ObjectHealt
     default:
       return conditionHealth(object);
   }
+}
+
+/**
+ * The health of a hook object: a hook is done when it ran to the end, so a Pod is Current only
+ * once Succeeded (a running, ready Pod is still in progress); any other kind as by kstatus.
+ */
+export function computeHookHealth(object: KubeObject | undefined): ObjectHealth {
+  if (object && object.kind === "Pod" && object.apiVersion === "v1") {
+    const health = computeObjectHealth(object);
+    if (health.status === HealthStatus.Current && str(object.status, "phase") !== "Succeeded") {
+      return inProgress("running");
+    }
+    return health;
+  }
+  return computeObjectHealth(object);
 }

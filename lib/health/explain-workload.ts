@@ -195,6 +195,16 @@ export function explainWorkload(
   const groupKind = `${workload.kind}.${workload.apiVersion.includes("/") ? workload.apiVersion.split("/")[0] : ""}`;
   if (!isWorkloadKind(groupKind)) return health;
   const pods = currentPods(workload, context);
+  if (workload.kind === "Job" && health.status === HealthStatus.Failed) {
+    // A failed Job's reason is its own condition; its pods add only which container exited how.
+    const exited = pods.map((p) => podContainerProblem(p)).find((p) => p?.exitCode !== undefined);
+    if (exited) {
+      return {
+        ...health,
+        message: `${health.reason ?? health.message} — container ${exited.container} exited ${exited.exitCode}`,
+      };
+    }
+  }
   const problem = podProblem(pods);
   if (problem) {
     const message = `${health.message}, ${problem.text}`;

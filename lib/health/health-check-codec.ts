@@ -10,6 +10,7 @@
  */
 import * as z from "zod";
 import { JobFormatError } from "../errors.ts";
+import { type Job, type JobInput, validateJob } from "../jobs/job-codec.ts";
 import type { HealthSubject } from "./assess-health.ts";
 
 const HEALTH_CHECK_VERSION = 1;
@@ -23,6 +24,21 @@ const subjectSchema = z.strictObject({
   kind: z.string().min(1),
   namespace: z.string().min(1).optional(),
   name: z.string().min(1),
+  /** A hook object: found by its target's hook label (it is no member of the set), done once it ran to the end. */
+  hook: z.literal(true).optional(),
+});
+
+/** The step of a multi-step sync this check waits for (lib/lifecycle); absent for a one-step sync. */
+const lifecycleSchema = z.object({
+  /** The run (the ApplySet parent's cursor names the run that owns the target). */
+  run: z.string().min(1).max(64),
+  /** When the run started (ISO 8601): time to healthy counts from here. */
+  startedAt: z.iso.datetime({ offset: true }),
+  step: z.number().int().nonnegative(),
+  /** Every step's name, in order (`pre-sync`, `wave 0`, …): what was and was not applied. */
+  steps: z.array(z.string().max(60)).min(1).max(200),
+  release: z.enum(["install", "upgrade"]),
+  trigger: z.enum(["push", "manual", "config", "drift"]),
 });
 
 export const healthCheckSchema = z.object({
@@ -48,9 +64,11 @@ export const healthCheckSchema = z.object({
   subjects: z.array(subjectSchema),
   /** The description the previous check posted; an unchanged text is not posted again. */
   lastDescription: z.string().max(200).optional(),
+  lifecycle: lifecycleSchema.optional(),
 });
 
 export type HealthCheck = z.infer<typeof healthCheckSchema>;
+export type HealthCheckLifecycle = z.infer<typeof lifecycleSchema>;
 export type HealthCheckInput = z.input<typeof healthCheckSchema>;
 
 function strip(subject: HealthSubject): z.infer<typeof subjectSchema> {
@@ -59,6 +77,7 @@ function strip(subject: HealthSubject): z.infer<typeof subjectSchema> {
     kind: subject.kind,
     ...(subject.namespace ? { namespace: subject.namespace } : {}),
     name: subject.name,
+    ...(subject.hook ? { hook: true as const } : {}),
   };
 }
 
@@ -93,4 +112,30 @@ export function decodeHealthCheck(body: string): HealthCheck {
     );
   }
   return parsed.data;
+}
+
+/**
+ * A job to put back on the FIFO queue after a delay (FIFO queues cannot delay one message): how a
+ * sync waiting for its `dependsOn` re-checks later without a waiting Lambda. The health consumer
+ * only relays it.
+ */
+export type HealthMessage = { kind: "check"; check: HealthCheck } | { kind: "relay"; job: Job };
+
+/** Serialises a relay of `job` (validated as a job). */
+export function encodeRelay(job: JobInput): string {
+  return JSON.stringify({ v: HEALTH_CHECK_VERSION, type: "relay", job: validateJob(job) });
+}
+
+/** Parses a health-queue message: a check, or a job to relay. Anything malformed is a permanent JobFormatError. */
+export function decodeHealthMessage(body: string): HealthMessage {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch (error) {
+    throw new JobFormatError("health message is not JSON", { cause: error });
+  }
+  if (typeof raw === "object" && raw !== null && (raw as { type?: unknown }).type === "relay") {
+    return { kind: "relay", job: validateJob((raw as { job: JobInput }).job) };
+  }
+  return { kind: "check", check: decodeHealthCheck(body) };
 }

@@ -28,10 +28,12 @@ const targetName = z
     z.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a target name (lowercase DNS label)"),
   );
 
-/** What made a sync job: a GitHub delivery, or an operator (CLI). Drift checks are their own job type. */
+/** What made a sync job: a GitHub delivery, an operator (CLI), or a config change. Drift checks are their own job type. */
 export const JobTrigger = {
   Webhook: "webhook",
   Manual: "manual",
+  /** Queued by a config job for a target it added or changed (always syncs in full). */
+  Config: "config",
 } as const;
 export type JobTrigger = (typeof JobTrigger)[keyof typeof JobTrigger];
 
@@ -62,11 +64,17 @@ const common = {
   sender: z.string().check(z.minLength(1), z.maxLength(100)),
   /** When the delivery was received, ISO 8601 UTC. The worker reports job age from it. */
   receivedAt: z.iso.datetime({ offset: true }),
-  trigger: z._default(z.enum([JobTrigger.Webhook, JobTrigger.Manual]), JobTrigger.Webhook),
+  trigger: z._default(z.enum([JobTrigger.Webhook, JobTrigger.Manual, JobTrigger.Config]), JobTrigger.Webhook),
+};
+
+/** A sync that waits for its `dependsOn` targets: when it started waiting, and how many re-checks ran. */
+const dependencyWait = {
+  waitingSince: z.optional(z.iso.datetime({ offset: true })),
+  waitAttempt: z.optional(z.number().check(z.int(), z.positive())),
 };
 
 /** Apply the target at `sha` (the worker coalesces to the branch head). */
-export const syncJobSchema = z.object({ ...common, type: z.literal("sync") });
+export const syncJobSchema = z.object({ ...common, ...dependencyWait, type: z.literal("sync") });
 
 /** Diff (server-side dry-run, read-only) the target at a pull request's head; never writes. */
 export const previewJobSchema = z.object({
@@ -98,6 +106,7 @@ export const driftJobSchema = z.object({
   receivedAt: common.receivedAt,
   /** The branch head when the tick resolved it; never applied over a newer synced commit. */
   sha: z.optional(sha),
+  ...dependencyWait,
 });
 
 /**
@@ -114,13 +123,118 @@ export const resolveJobSchema = z.object({
   receivedAt: common.receivedAt,
 });
 
-/** The jobs about one target. */
-export const jobSchema = z.discriminatedUnion("type", [syncJobSchema, previewJobSchema, driftJobSchema]);
+/** The `target` of config jobs: not a target name (`:` is not allowed in one), so it never shares a dedup id with one. */
+export const CONFIG_JOB_TARGET = "pullbridge:config";
+
+/**
+ * Read, validate and install the config repository at its branch head (docs/config-repository.md);
+ * with `pullRequest`, only validate that head and report on it. Queued for a push to the config
+ * repository, and for a push that adds or removes a directory a `directories` generator lists.
+ */
+export const configJobSchema = z.object({
+  v: common.v,
+  type: z.literal("config"),
+  target: z.literal(CONFIG_JOB_TARGET),
+  /** The config repository. */
+  repo: common.repo,
+  installationId: common.installationId,
+  /** The pushed config commit, when the push was to the config repository (superseded ones say so). */
+  sha: z.optional(sha),
+  deliveryId: common.deliveryId,
+  sender: common.sender,
+  receivedAt: common.receivedAt,
+  /** Why it was queued, for the status and logs (`push to acme/apps added or removed apps/*`). */
+  cause: z.optional(z.string().check(z.maxLength(300))),
+  pullRequest: z.optional(z.object({ number: z.number().check(z.int(), z.positive()), headSha: sha })),
+});
+
+/**
+ * Sync a pull request's preview environment (a `pullRequests` generator): the template expanded
+ * for this pull request, in its own namespace, at the pull request's head. Never from a fork.
+ */
+export const environmentJobSchema = z.object({
+  ...common,
+  type: z.literal("environment"),
+  /** The generator in the stored config. */
+  generator: z.string().check(z.minLength(1), z.maxLength(40)),
+  pullRequest: z.object({
+    number: z.number().check(z.int(), z.positive()),
+    /** The head branch (of the same repository). */
+    branch: z.string().check(z.minLength(1), z.maxLength(255)),
+  }),
+});
+
+/**
+ * Delete everything a target synced — its ApplySet members and parent, and for a pull request's
+ * environment its namespace: a config target removed with `pruneOnRemove: true`, or an
+ * environment whose pull request closed (or that outlived its generator's `ttlHours`).
+ */
+export const removeJobSchema = z.object({
+  v: common.v,
+  type: z.literal("remove"),
+  target: common.target,
+  repo: common.repo,
+  installationId: common.installationId,
+  deliveryId: common.deliveryId,
+  sender: common.sender,
+  receivedAt: common.receivedAt,
+  /** The commit the removal is reported on: the config commit that removed it, or the pull request head. */
+  reportOn: z.optional(z.object({ repo: common.repo, sha })),
+  /** Set for a pull request's environment (looked up in the live environments, not the config). */
+  environment: z.optional(z.object({ generator: z.string().check(z.minLength(1)), number: z.number() })),
+  /** Why, for the report: "pull request #7 closed", "removed from the config at abc1234". */
+  cause: z.optional(z.string().check(z.maxLength(300))),
+});
+
+/**
+ * The next step of a multi-step sync (lib/lifecycle): queued by the health consumer once the
+ * previous step is healthy (or, with `finish`, once the sequence ended), on the target's FIFO group
+ * like every write. Each carries its cursor: the run, the commit, the step, and how the commit is
+ * rendered (Helm install or upgrade), so no state lives anywhere else.
+ */
+export const stepJobSchema = z.object({
+  v: common.v,
+  type: z.literal("step"),
+  target: common.target,
+  repo: common.repo,
+  installationId: common.installationId,
+  sha,
+  /** Synthetic: `<run>-s<step>` or `<run>-finish`; part of the dedup id, so each step is its own message. */
+  deliveryId: common.deliveryId,
+  receivedAt: common.receivedAt,
+  /** The run this step belongs to (recorded on the ApplySet parent while it owns the target). */
+  run: z.string().check(z.regex(/^[0-9a-f]{8,64}$/, "must be a run id (hex)")),
+  /** When the run started (ISO 8601): time to healthy counts from here. */
+  startedAt: z.iso.datetime({ offset: true }),
+  /** The step to run (0-based); with `finish`, the step the run ended at. */
+  step: z.number().check(z.int(), z.nonnegative()),
+  release: z.enum(["install", "upgrade"]),
+  /** What started the run: a push, an operator (CLI), or a drift check (hooks run on drift only if the target says so). */
+  trigger: z.enum(["push", "manual", "config", "drift"]),
+  /** End the run: sweep hooks by their delete policy, and after a failure create the sync-fail hooks. */
+  finish: z.optional(z.enum(["healthy", "failed"])),
+  /** The run's GitHub Deployment, `in_progress` until the run ends. */
+  deploymentId: z.optional(z.number().check(z.int(), z.positive())),
+});
+
+export const jobSchema = z.discriminatedUnion("type", [
+  syncJobSchema,
+  previewJobSchema,
+  driftJobSchema,
+  configJobSchema,
+  environmentJobSchema,
+  removeJobSchema,
+  stepJobSchema,
+]);
 /** Everything the job queue carries: the target jobs and the drift tick's per-branch resolve jobs. */
 const queueJobSchema = z.discriminatedUnion("type", [
   syncJobSchema,
   previewJobSchema,
   driftJobSchema,
+  configJobSchema,
+  environmentJobSchema,
+  removeJobSchema,
+  stepJobSchema,
   resolveJobSchema,
 ]);
 
@@ -128,7 +242,11 @@ export type SyncJob = z.infer<typeof syncJobSchema>;
 export type PreviewJob = z.infer<typeof previewJobSchema>;
 export type DriftJob = z.infer<typeof driftJobSchema>;
 export type ResolveJob = z.infer<typeof resolveJobSchema>;
-/** A job about one target. */
+export type ConfigJob = z.infer<typeof configJobSchema>;
+export type EnvironmentJob = z.infer<typeof environmentJobSchema>;
+export type RemoveJob = z.infer<typeof removeJobSchema>;
+export type StepJob = z.infer<typeof stepJobSchema>;
+/** A job about one target (or the config repository). */
 export type Job = z.infer<typeof jobSchema>;
 /** Any job on the queue. */
 export type QueueJob = z.infer<typeof queueJobSchema>;
@@ -137,6 +255,11 @@ export type JobInput = z.input<typeof jobSchema>;
 type QueueJobInput = z.input<typeof queueJobSchema>;
 /** The jobs a GitHub delivery can produce (drift checks come from the schedule). */
 export type DeliveryJobInput = z.input<typeof syncJobSchema> | z.input<typeof previewJobSchema>;
+/** The jobs a delivery produces for the config repository and its generators (lib/webhook/route-config.ts). */
+export type ConfigDeliveryJobInput =
+  | z.input<typeof configJobSchema>
+  | z.input<typeof environmentJobSchema>
+  | z.input<typeof removeJobSchema>;
 
 function describeIssues(error: {
   readonly issues: readonly { path: PropertyKey[]; message: string }[];
@@ -196,16 +319,24 @@ export function decodeJob(body: string): QueueJob {
 const MAX_GROUP_ID_LENGTH = 128;
 
 /** What a job is about: its target, or for a resolve job its branch (`resolve:owner/name@branch`). */
-export function jobSubject(job: QueueJob): string {
-  return job.type === "resolve" ? `resolve:${job.repo.toLowerCase()}@${job.branch}` : job.target;
+export function jobSubject(
+  job: Pick<QueueJob, "type" | "repo"> & { target?: string; branch?: string },
+): string {
+  return job.type === "resolve" ? `resolve:${job.repo.toLowerCase()}@${job.branch}` : (job.target ?? "");
 }
 
 /**
- * FIFO message group: one group per target; previews get their own group so they never wait
- * behind syncs; a branch's resolve jobs one per branch (hashed past SQS's 128 characters).
+ * FIFO message group: one group per target (environments and removals included, so they never
+ * overlap a sync of the same target); previews get their own group so they never wait behind
+ * syncs; config jobs share `pullbridge:config`, one at a time (validating a pull request installs
+ * nothing, so it goes beside them); a branch's resolve jobs one per branch (hashed past SQS's 128
+ * characters).
  */
-export function jobMessageGroupId(job: QueueJob): string {
+export function jobMessageGroupId(
+  job: Pick<QueueJob, "type" | "repo"> & { target?: string; branch?: string; pullRequest?: unknown },
+): string {
   if (job.type === "preview") return `preview:${job.target}`;
+  if (job.type === "config" && job.pullRequest !== undefined) return `preview:${job.target}`;
   const subject = jobSubject(job);
   return subject.length <= MAX_GROUP_ID_LENGTH
     ? subject

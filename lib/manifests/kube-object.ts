@@ -24,8 +24,19 @@ export type KubeMetadata = {
 /** Where a desired object was written: file path relative to the repository root (as GitHub annotations need), document index (0-based), line:column (1-based). */
 export type ManifestSource = { file: string; document: number; line: number; column: number };
 
-/** An object from Git, validated, with its origin. */
-export type DesiredObject = { object: KubeObject; source: ManifestSource };
+/**
+ * Fields of an object that hold decrypted values (SOPS), as JSON pointers (`/data/password`).
+ * They are masked in every diff and report; `sealed`: a preview's placeholders stand there, and
+ * the object's `pullbridge.dev/encrypted-values` annotation tells which ciphertexts changed.
+ */
+export type SensitiveFields = { readonly pointers: readonly string[]; readonly sealed: boolean };
+
+/** An object from Git, validated, with its origin (and its decrypted fields, when SOPS-encrypted). */
+export type DesiredObject = {
+  object: KubeObject;
+  source: ManifestSource;
+  sensitive?: SensitiveFields | undefined;
+};
 
 /** `apps/v1` → { group: "apps", version: "v1" }; `v1` → { group: "", version: "v1" }. */
 export function parseApiVersion(apiVersion: string): { group: string; version: string } {

@@ -3,6 +3,8 @@
  * whether a value changes; it carries no hash, because a hash of a short value (a PIN, a port,
  * `true`) can be brute-forced by anyone who reads the check run.
  */
+
+import { valueAt, withValueAt } from "./json-pointer.ts";
 import type { KubeObject } from "./kube-object.ts";
 import { parseApiVersion } from "./kube-object.ts";
 import { isRecord } from "./validate-object.ts";
@@ -15,6 +17,28 @@ export const SECRET_MASK_CHANGED = "*** (changed)";
 /** kubectl stores the whole applied object, Secret data included, in this annotation. */
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
+/**
+ * On every object pullbridge decrypted from SOPS (of any kind: a ConfigMap too): which fields held
+ * encrypted values, as JSON pointers, each with a digest of its ciphertext (never of the value).
+ */
+export const ENCRYPTED_VALUES_ANNOTATION = "pullbridge.dev/encrypted-values";
+
+/** The fields an object's `pullbridge.dev/encrypted-values` annotation names (a live object's, too). */
+export function encryptedFieldsOf(object: KubeObject | undefined): Record<string, string> {
+  const text = object?.metadata.annotations?.[ENCRYPTED_VALUES_ANNOTATION];
+  if (text === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isRecord(parsed)
+      ? Object.fromEntries(
+          Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === "string"),
+        )
+      : {};
+  } catch {
+    return {};
+  }
+}
+
 /** True for a core-group Secret, the one kind whose `data`/`stringData` are masked. */
 export function isSecret(object: Pick<KubeObject, "apiVersion" | "kind">): boolean {
   return object.kind === "Secret" && parseApiVersion(object.apiVersion).group === "";
@@ -22,9 +46,40 @@ export function isSecret(object: Pick<KubeObject, "apiVersion" | "kind">): boole
 
 /**
  * Copies of both sides with Secret values replaced by masks; the new side's mask says
- * `(changed)` when the effective value (`stringData` over base64-decoded `data`) differs.
+ * `(changed)` when the effective value (`stringData` over base64-decoded `data`) differs. Fields
+ * that held decrypted values (`sensitive`, and those either side's encrypted-values annotation
+ * names) are masked the same way, whatever the kind.
  */
 export function maskSecretPair(
+  before: KubeObject | undefined,
+  after: KubeObject | undefined,
+  sensitive: readonly string[] = [],
+): { before: KubeObject | undefined; after: KubeObject | undefined } {
+  const secrets = maskSecretsOnly(before, after);
+  const pointers = new Set([
+    ...sensitive,
+    ...Object.keys(encryptedFieldsOf(before)),
+    ...Object.keys(encryptedFieldsOf(after)),
+  ]);
+  if (pointers.size === 0) return secrets;
+  let masked = secrets;
+  for (const pointer of pointers) {
+    const old = before === undefined ? undefined : valueAt(before, pointer);
+    const now = after === undefined ? undefined : valueAt(after, pointer);
+    const changed = old !== undefined && now !== undefined && JSON.stringify(old) !== JSON.stringify(now);
+    masked = {
+      before:
+        masked.before && old !== undefined ? withValueAt(masked.before, pointer, SECRET_MASK) : masked.before,
+      after:
+        masked.after && now !== undefined
+          ? withValueAt(masked.after, pointer, changed ? SECRET_MASK_CHANGED : SECRET_MASK)
+          : masked.after,
+    };
+  }
+  return masked;
+}
+
+function maskSecretsOnly(
   before: KubeObject | undefined,
   after: KubeObject | undefined,
 ): { before: KubeObject | undefined; after: KubeObject | undefined } {

@@ -15,6 +15,8 @@ export type RenderObjectDiffOptions = {
   beforeLabel?: string;
   /** Name of the new side in the header (default `desired`). */
   afterLabel?: string;
+  /** Fields (JSON pointers) holding decrypted values, masked on both sides like Secret values. */
+  sensitive?: readonly string[] | undefined;
 };
 
 /**
@@ -27,7 +29,7 @@ export function renderObjectDiff(
   after: KubeObject | undefined,
   options: RenderObjectDiffOptions = {},
 ): string {
-  const masked = maskSecretPair(before, after);
+  const masked = maskSecretPair(before, after, options.sensitive);
   const beforeText = masked.before ? renderObjectYaml(masked.before) : "";
   const afterText = masked.after ? renderObjectYaml(masked.after) : "";
   if (beforeText === afterText) return "";

@@ -3,6 +3,7 @@
  * identified, planned and labelled as an ApplySet member. Kind-specific schemas are the API
  * server's job (the whole-set dry-run).
  */
+import { hasHookAnnotation, lifecycleAnnotationProblems } from "../lifecycle/lifecycle-annotations.ts";
 import type { KubeObject } from "./kube-object.ts";
 import { parseApiVersion } from "./kube-object.ts";
 import { dns1123LabelProblem, dns1123SubdomainProblem, pathSegmentNameProblem } from "./kubernetes-names.ts";
@@ -84,21 +85,37 @@ export function validateObject(value: unknown): { object: KubeObject } | { issue
     issues.push(...validateMetadata(metadata, kindKey));
   }
 
-  return issues.length > 0 ? { issues } : { object: value as KubeObject };
+  if (issues.length > 0) return { issues };
+  const meta = metadata as Record<string, unknown>;
+  // A hook written with generateName gets its name per commit when it is created (lib/lifecycle);
+  // until then it is identified by the prefix.
+  if (meta.name === undefined && typeof meta.generateName === "string") {
+    return { object: { ...value, metadata: { ...meta, name: meta.generateName } } as KubeObject };
+  }
+  return { object: value as KubeObject };
 }
 
 function validateMetadata(metadata: Record<string, unknown>, groupSlashKind: string): ObjectIssue[] {
   const issues: ObjectIssue[] = [];
   const { name, generateName, namespace, labels, annotations } = metadata;
 
-  if (name === undefined || name === null) {
+  const hook = isRecord(annotations) && hasHookAnnotation(annotations);
+  if ((name === undefined || name === null) && hook && typeof generateName === "string") {
+    const problem = generateName === "" ? "must not be empty" : dns1123SubdomainProblem(`${generateName}x`);
+    if (problem) {
+      issues.push({
+        path: ["metadata", "generateName"],
+        reason: `metadata.generateName "${generateName}" ${problem}`,
+      });
+    }
+  } else if (name === undefined || name === null) {
     issues.push(
       generateName === undefined
         ? { path: ["metadata"], reason: "metadata.name is required" }
         : {
             path: ["metadata", "generateName"],
             reason:
-              "metadata.generateName without metadata.name is not supported: GitOps needs a stable name to update and prune the object",
+              "metadata.generateName without metadata.name is supported only on hooks (pullbridge.dev/hook, argocd.argoproj.io/hook, helm.sh/hook): GitOps needs a stable name to update and prune an object",
           },
     );
   } else if (typeof name !== "string") {
@@ -139,7 +156,13 @@ function validateMetadata(metadata: Record<string, unknown>, groupSlashKind: str
     }
   }
 
-  issues.push(...validateStringMap(labels, "labels"), ...validateStringMap(annotations, "annotations"));
+  const annotationIssues = validateStringMap(annotations, "annotations");
+  issues.push(...validateStringMap(labels, "labels"), ...annotationIssues);
+  if (annotationIssues.length === 0 && isRecord(annotations)) {
+    for (const problem of lifecycleAnnotationProblems(annotations as Record<string, string>)) {
+      issues.push({ path: ["metadata", "annotations", problem.annotation], reason: problem.reason });
+    }
+  }
   for (const [field, map] of [
     ["labels", labels],
     ["annotations", annotations],

@@ -6,6 +6,7 @@
  */
 import type { Target } from "../config/targets.ts";
 import { RenderError } from "../errors.ts";
+import type { ReleaseMode } from "../lifecycle/lifecycle-annotations.ts";
 import { manifestPolicyOf } from "../manifests/check-policy.ts";
 import type { DesiredObject } from "../manifests/kube-object.ts";
 import { loadManifests } from "../manifests/load-manifests.ts";
@@ -29,6 +30,8 @@ export type RenderDesiredInput = {
   files: SourceTree;
   target: RenderedTarget;
   capabilities?: RenderCapabilities | undefined;
+  /** Helm install or upgrade (`.Release.IsUpgrade`); install unless told. */
+  release?: ReleaseMode | undefined;
   signal?: AbortSignal | undefined;
   /** Bounds the tree once its links are followed (the source's own limits; defaults otherwise). */
   sourceLimits?: SourceLimits | undefined;
@@ -47,11 +50,6 @@ export type RenderedDesired = {
   /** Directories the render listed and paths whose existence it checked (derived routing). */
   listed?: readonly string[] | undefined;
   probed?: Readonly<Record<string, ProbeResult>> | undefined;
-  /**
-   * Set when the render's inputs included decrypted secrets: the result is never cached (nor
-   * written anywhere), and a cached render is never used for such a target.
-   */
-  noCache?: boolean | undefined;
   /** The renderer's own output (for `pullbridge render`), absent for plain targets. */
   output?: RenderOutput | undefined;
 };
@@ -101,13 +99,20 @@ export async function renderDesired(
               values: target.helm?.values ?? {},
               kubeVersion: input.capabilities?.kubeVersion,
               apiVersions: input.capabilities?.apiVersions ?? [],
+              isUpgrade: input.release === "upgrade",
             }
           : undefined,
     })
     .catch((error: unknown) => {
       throw withWatchHint(error, target);
     });
-  const desired = loadRenderedObjects({ objects: output.objects, files, policy, engine });
+  // Hooks are objects of the commit too; the lifecycle plan (lib/lifecycle) runs them as hooks.
+  const desired = loadRenderedObjects({
+    objects: [...output.objects, ...output.hooks],
+    files,
+    policy,
+    engine,
+  });
   return {
     desired,
     files,

@@ -21,6 +21,11 @@ export type HelmRenderOptions = {
   kubeVersion?: string | undefined;
   /** `apps/v1`, `apps/v1/Deployment`, … from discovery. */
   apiVersions: readonly string[];
+  /**
+   * Render as an upgrade (`.Release.IsUpgrade`, `helm template --is-upgrade`) rather than an install.
+   * Part of the request, so anything that caches renders keys on it.
+   */
+  isUpgrade?: boolean | undefined;
 };
 
 export type RenderRequest = {
@@ -53,6 +58,8 @@ export type RenderOutput = {
   text: string;
   /** The objects, in the text's order (each one's YAML is its document in the text). */
   objects: readonly RenderedObject[];
+  /** Helm hook objects (`helm.sh/hook`), in Helm's order: run as hooks, never applied as members. */
+  hooks: readonly RenderedObject[];
   /** Things a user should know that are not failures (e.g. Helm hooks that were skipped). */
   notes: readonly string[];
   /** Every repository file the render read: the target's dependency closure. */

@@ -121,6 +121,27 @@ export type PullRequestHeadRequest = {
   number: number;
 };
 
+export type CommitRequest = {
+  /** `owner/name`. */
+  repo: string;
+  sha: string;
+};
+
+/** What GitHub says of a commit's signature (`verification` of `GET /repos/{o}/{r}/commits/{sha}`). */
+export type CommitVerification = {
+  verified: boolean;
+  /** GitHub's reason: `valid`, `unsigned`, `unknown_key`, `bad_email`, `unverified_email`, … */
+  reason: string;
+};
+
+export type ListDirectoriesRequest = CommitRequest & {
+  /** Only directories inside this one (`.` for all). */
+  under: string;
+};
+
+/** Every directory below `under` at a commit (repository-relative paths), without file contents. */
+export type DirectoryList = { directories: readonly string[] };
+
 /** Reads commits from wherever the repository lives. Errors are `SourceError` (retryable or not). */
 export interface GitSource {
   /** Current head commit sha of a branch. */
@@ -131,6 +152,10 @@ export interface GitSource {
   changedPaths(request: ChangedPathsRequest): Promise<ChangedPaths>;
   /** The pull request's current head sha; undefined where the source has no pull requests (a local repository without pull refs). */
   pullRequestHead(request: PullRequestHeadRequest): Promise<string | undefined>;
+  /** Whether the commit's signature is verified (GitHub's `verification`; a local repository checks it with git). */
+  commitVerification(request: CommitRequest): Promise<CommitVerification>;
+  /** Directories at a commit (for `directories` generators): one Git trees call on GitHub, no file contents. */
+  listDirectories(request: ListDirectoriesRequest): Promise<DirectoryList>;
   /** The branch head, asked conditionally (`etag`): the fleet cache's one lookup per branch. */
   resolveHead?(request: ResolveHeadRequest): Promise<ResolvedHead>;
   /**

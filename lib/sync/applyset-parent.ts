@@ -1,5 +1,6 @@
 /** The ApplySet parent Secret: reading it safely, widening and shrinking it, and building it. Pure. */
 import { SyncRefusedError } from "../errors.ts";
+import { LIFECYCLE_ANNOTATION } from "../lifecycle/lifecycle-cursor.ts";
 import type { KubeObject } from "../manifests/kube-object.ts";
 import {
   ApplySetAnnotation,
@@ -34,6 +35,8 @@ export type ApplySetInventory = {
   /** Present when the parent exists; makes the next parent write conditional. */
   resourceVersion?: string | undefined;
   exists: boolean;
+  /** The multi-step sync cursor (`pullbridge.dev/lifecycle`, lib/lifecycle/lifecycle-cursor.ts), as written. */
+  lifecycle?: string | undefined;
 };
 
 /** `Kind.group` → { kind, group }; `ConfigMap` → { kind: "ConfigMap", group: "" }. */
@@ -155,6 +158,7 @@ export function readApplySetParent(options: {
     lastSync: sha && time ? { sha, time, summary: summary ?? "", ...(digest ? { digest } : {}) } : undefined,
     resourceVersion: parent.metadata.resourceVersion,
     exists: true,
+    ...(annotations[LIFECYCLE_ANNOTATION] ? { lifecycle: annotations[LIFECYCLE_ANNOTATION] } : {}),
   };
 }
 
@@ -184,11 +188,12 @@ export function shrinkInventory(
   };
 }
 
-/** True when two inventories list the same group-kinds and namespaces. */
+/** True when two inventories list the same group-kinds and namespaces (and the same lifecycle cursor). */
 export function sameMembership(a: ApplySetInventory, b: ApplySetInventory): boolean {
   return (
     a.groupKinds.join(",") === b.groupKinds.join(",") &&
-    a.additionalNamespaces.join(",") === b.additionalNamespaces.join(",")
+    a.additionalNamespaces.join(",") === b.additionalNamespaces.join(",") &&
+    (a.lifecycle ?? "") === (b.lifecycle ?? "")
   );
 }
 
@@ -226,6 +231,7 @@ export function buildApplySetParent(options: {
     if (inventory.lastSync.digest)
       annotations[PullbridgeAnnotation.lastSyncDigest] = inventory.lastSync.digest;
   }
+  if (inventory.lifecycle) annotations[LIFECYCLE_ANNOTATION] = inventory.lifecycle;
   return {
     apiVersion: "v1",
     kind: "Secret",

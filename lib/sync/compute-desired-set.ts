@@ -5,6 +5,7 @@
 import type { ApiResource, DiscoveryIndex } from "../cluster/cluster-port.ts";
 import type { Target } from "../config/targets.ts";
 import { SyncRefusedError } from "../errors.ts";
+import { waveOf } from "../lifecycle/lifecycle-annotations.ts";
 import {
   type DesiredObject,
   describeObject,
@@ -13,8 +14,10 @@ import {
   type ManifestSource,
   objectKey,
   parseApiVersion,
+  type SensitiveFields,
 } from "../manifests/kube-object.ts";
 import { ApplySetLabel } from "./applyset-id.ts";
+import { type IgnoredPath, ignoredPathsOf } from "./ignore-fields.ts";
 import { type Stage, stageOf } from "./order-stages.ts";
 
 /** A desired object ready to plan: resolved, namespaced, labelled. */
@@ -27,6 +30,12 @@ export type PlannedObject = {
   stage: Stage;
   /** Its kind is defined by a CRD in this sync that the server does not serve yet. */
   awaitsCrd: boolean;
+  /** Fields holding decrypted (or, in previews, sealed) values: masked in diffs, left out of the digest. */
+  sensitive?: SensitiveFields | undefined;
+  /** The wave it is applied in (`pullbridge.dev/wave`, Argo CD's sync-wave; default 0). */
+  wave: number;
+  /** Fields other controllers own: never compared or written back once they exist (ignore-fields.ts). */
+  ignore: readonly IgnoredPath[];
 };
 
 const CRD_GROUP = "apiextensions.k8s.io";
@@ -94,15 +103,21 @@ type Problem = { object: string; message: string; source: ManifestSource };
 export function computeDesiredSet(options: {
   desired: readonly DesiredObject[];
   discovery: DiscoveryIndex;
-  target: Pick<Target, "namespace" | "policy">;
+  target: Pick<Target, "namespace" | "policy"> & Partial<Pick<Target, "ignore" | "ignoreHpaReplicas">>;
   applySetId: string;
+  /**
+   * The labels that mark the objects instead of the ApplySet's `part-of` (hooks: never members of
+   * the set, marked with their target instead).
+   */
+  labels?: Readonly<Record<string, string>> | undefined;
 }): PlannedObject[] {
   const { desired, discovery, target, applySetId } = options;
+  const marks = options.labels ?? { [ApplySetLabel.partOf]: applySetId };
   const fromCrds = crdDefinedResources(desired);
   const problems: Problem[] = [];
   const planned: PlannedObject[] = [];
   const seen = new Set<string>();
-  for (const { object: original, source } of desired) {
+  for (const { object: original, source, sensitive } of desired) {
     const where = `${describeObject(original)} (${formatSource(source)})`;
     const problem = (object: KubeObject, message: string) =>
       problems.push({ source, object: describeObject(object), message: `${where}: ${message}` });
@@ -119,7 +134,7 @@ export function computeDesiredSet(options: {
       problem(refusal.object, refusal.message);
       continue;
     }
-    const object = labelled(original, resolved.resource, target.namespace, applySetId);
+    const object = labelled(original, resolved.resource, target.namespace, marks);
     const key = objectKey(object);
     if (seen.has(key)) {
       problem(object, `duplicate object ${describeObject(object)}`);
@@ -134,10 +149,20 @@ export function computeDesiredSet(options: {
       source,
       stage: stageOf(resolved.resource),
       awaitsCrd: resolved.awaitsCrd,
+      ...(sensitive === undefined ? {} : { sensitive }),
+      wave: waveOf(object),
+      ignore: [],
     });
   }
   throwIfProblems(problems);
-  return planned;
+  const set = planned.map((p) => p.object);
+  const rules = target.ignore ?? [];
+  const hpaReplicas = target.ignoreHpaReplicas ?? false;
+  if (rules.length === 0 && !hpaReplicas) return planned;
+  return planned.map((p) => ({
+    ...p,
+    ignore: ignoredPathsOf({ object: p.object, rules, set, hpaReplicas }),
+  }));
 }
 
 /** The resource a desired object maps to: served by the cluster, or defined by a CRD in this sync. */
@@ -200,7 +225,7 @@ function labelled(
   original: KubeObject,
   resource: ApiResource,
   defaultNamespace: string,
-  applySetId: string,
+  marks: Readonly<Record<string, string>>,
 ): KubeObject {
   const metadata = { ...original.metadata };
   // Server-populated fields copied from `kubectl get -o yaml` would act as preconditions or never converge.
@@ -208,7 +233,7 @@ function labelled(
   if (resource.namespaced) metadata.namespace = original.metadata.namespace ?? defaultNamespace;
   // kubectl ignores a namespace on cluster-scoped objects; so do we, rather than send a mismatched request.
   else delete metadata.namespace;
-  metadata.labels = { ...(original.metadata.labels ?? {}), [ApplySetLabel.partOf]: applySetId };
+  metadata.labels = { ...(original.metadata.labels ?? {}), ...marks };
   return { ...original, metadata };
 }
 

@@ -17,6 +17,7 @@
  */
 import type { KubeObject } from "../manifests/kube-object.ts";
 import { childKeys, type FieldSet, isPlainObject, jsonEqual, type ManagedFieldsEntry } from "./field-set.ts";
+import { type IgnoredPath, ignoreFields } from "./ignore-fields.ts";
 
 export type ManagedFieldsVerdict =
   | { verdict: "unchanged" }
@@ -264,14 +265,25 @@ function pullbridgeEntry(live: KubeObject, manager: string): ManagedFieldsEntry[
   return entries.filter((e) => e.manager === manager && e.operation === "Apply" && !e.subresource);
 }
 
-/** Compares desired and live through pullbridge's managed fields. See the module comment. */
+/**
+ * Compares desired and live through pullbridge's managed fields. See the module comment. Fields
+ * `ignore` names that exist live are left out on both sides (lib/sync/ignore-fields.ts).
+ */
 export function compareWithManagedFields(options: {
   desired: KubeObject;
   live: KubeObject;
   manager: string;
+  ignore?: readonly IgnoredPath[] | undefined;
 }): ManagedFieldsVerdict {
-  const { desired, live, manager } = options;
+  const { live, manager } = options;
   const entries = pullbridgeEntry(live, manager);
+  const ignoring = ignoreFields({
+    desired: options.desired,
+    live,
+    paths: options.ignore ?? [],
+    ownFields: entries.length === 1 ? entries[0]?.fieldsV1 : undefined,
+  });
+  const desired = ignoring?.compareDesired ?? options.desired;
   const entry = entries[0];
   if (!entry) return { verdict: "changed", path: ".", reason: `not yet applied by ${manager}` };
   if (entries.length > 1) return { verdict: "ambiguous", path: ".", reason: `several ${manager} entries` };
@@ -314,7 +326,8 @@ export function compareWithManagedFields(options: {
     note({ verdict: "ambiguous", path: ".status", reason: "status in the manifest" }, outcome);
   }
 
-  const verdict = compareNode(body, entry.fieldsV1, liveView, "", outcome);
+  const fields = ignoring ? ignoring.compareFields(entry.fieldsV1) : entry.fieldsV1;
+  const verdict = compareNode(body, fields, liveView, "", outcome);
   if (verdict) return verdict;
   return outcome.ambiguous ?? UNCHANGED;
 }

@@ -11,6 +11,7 @@ import { ApplySetLabel, PRUNE_DISABLED, PullbridgeAnnotation } from "./applyset-
 import { applySetParentMarks } from "./applyset-parent.ts";
 import type { PlannedObject } from "./compute-desired-set.ts";
 import { compareWithManagedFields } from "./compute-managed-fields-comparison.ts";
+import type { IgnoredPath } from "./ignore-fields.ts";
 import { type Stage, stageOf } from "./order-stages.ts";
 
 /**
@@ -120,9 +121,13 @@ function planDesired(options: {
  * Whether a (compacted) live member is what Git wants, by our manager's managed fields alone —
  * the plan's "unchanged". An object being deleted never is: it will be gone once its finalizers finish.
  */
-export function matchesGit(desired: KubeObject, live: KubeObject): boolean {
+export function matchesGit(
+  desired: KubeObject,
+  live: KubeObject,
+  ignore: readonly IgnoredPath[] = [],
+): boolean {
   if (live.metadata.deletionTimestamp !== undefined) return false;
-  return compareWithManagedFields({ desired, live, manager: FIELD_MANAGER }).verdict === "unchanged";
+  return compareWithManagedFields({ desired, live, manager: FIELD_MANAGER, ignore }).verdict === "unchanged";
 }
 
 /** A desired object that is already a member: unchanged, update, or check (a dry-run decides). */
@@ -144,6 +149,7 @@ function compareMember(p: PlannedObject, member: LiveMember): PlanEntry {
     desired: p.object,
     live: member.object,
     manager: FIELD_MANAGER,
+    ignore: p.ignore,
   });
   if (verdict.verdict === "unchanged") return { action: "unchanged", planned: p, live: member.object };
   if (verdict.verdict === "changed") {

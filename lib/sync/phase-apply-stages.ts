@@ -11,6 +11,7 @@ import { describeObject } from "../manifests/kube-object.ts";
 import { compactLiveObject } from "./compact-live-object.ts";
 import type { PlannedObject } from "./compute-desired-set.ts";
 import { normaliseForDiff } from "./compute-diff-objects.ts";
+import { HANDOVER_MANAGER } from "./ignore-fields.ts";
 import { APPLY_ORDER, Stage } from "./order-stages.ts";
 import { conflictOnWrite, throwIfRefused } from "./refusal-text.ts";
 import { runBounded } from "./run-bounded.ts";
@@ -132,9 +133,21 @@ async function writeAll(
       { concurrency: ctx.concurrency, stopOnError: true, signal: ctx.signal },
       async (c) => {
         try {
+          // Fields other controllers own: handed over at their live values first, then left out.
+          if (c.ignoring?.handover) {
+            await ctx.cluster.apply({
+              resource: c.planned.resource,
+              object: c.ignoring.handover,
+              force: false,
+              dryRun: false,
+              answer: "metadata",
+              fieldManager: HANDOVER_MANAGER,
+              signal: ctx.signal,
+            });
+          }
           await ctx.cluster.apply({
             resource: c.planned.resource,
-            object: c.planned.object,
+            object: c.ignoring?.write ?? c.planned.object,
             force: options.forceConflicts || c.reclaimFields,
             dryRun: false,
             // The dry-run already gave us the object for the diff; the write only needs to succeed.

@@ -7,6 +7,7 @@ import {
   type ApplySetInventory,
   buildApplySetParent,
   formatSummary,
+  readApplySetParent,
   type SyncSummaryCounts,
   sameMembership,
   shrinkInventory,
@@ -19,14 +20,21 @@ type ParentOptions = { targetName: string; toolingVersion: string };
 /** The parent after this write, and whether anything was written. */
 export type ParentWrite = { inventory: ApplySetInventory; written: boolean };
 
-/** Widens the parent to the union of what it lists and what this sync will hold; writes only when that differs. */
+/**
+ * Widens the parent to the union of what it lists and what this sync will hold; writes only when
+ * that (or the lifecycle cursor) differs from `current`, the parent as read.
+ */
 export async function widenParent(
   ctx: SyncContext,
-  options: ParentOptions & { inventory: ApplySetInventory; remaining: Membership },
+  options: ParentOptions & {
+    inventory: ApplySetInventory;
+    current: ApplySetInventory;
+    remaining: Membership;
+  },
 ): Promise<ParentWrite> {
   const widened = widenInventory(options.inventory, options.remaining);
-  if (options.inventory.exists && sameMembership(widened, options.inventory)) {
-    return { inventory: options.inventory, written: false };
+  if (options.current.exists && sameMembership(widened, options.current)) {
+    return { inventory: widened, written: false };
   }
   return { inventory: await writeParent(ctx, { ...options, inventory: widened }), written: true };
 }
@@ -64,4 +72,27 @@ async function writeParent(
     signal: ctx.signal,
   });
   return { ...options.inventory, exists: true, resourceVersion: answer.metadata.resourceVersion };
+}
+
+/**
+ * Records a multi-step sync's cursor on the parent (creating the parent when the target has none
+ * yet), leaving everything else as it is; writes nothing when the parent already says it.
+ * Refuses a parent of other tooling, or a damaged one, as a sync does.
+ */
+export async function recordCursor(
+  ctx: SyncContext,
+  options: ParentOptions & { namespace: string; parentName: string; cursor: string },
+): Promise<ApplySetInventory> {
+  const live = await ctx.cluster.getApplySetParent({
+    namespace: options.namespace,
+    name: options.parentName,
+    signal: ctx.signal,
+  });
+  const inventory = readApplySetParent({
+    parent: live,
+    name: options.parentName,
+    namespace: options.namespace,
+  });
+  if (inventory.lifecycle === options.cursor) return inventory;
+  return await writeParent(ctx, { ...options, inventory: { ...inventory, lifecycle: options.cursor } });
 }

@@ -17,6 +17,7 @@ import {
 import { normaliseForDiff } from "./compute-diff-objects.ts";
 import { dryRunShowsNoChange } from "./compute-managed-fields-comparison.ts";
 import type { PlanEntry } from "./compute-sync-plan.ts";
+import { appliedFieldsOf, type IgnoredObject, ignoreFields } from "./ignore-fields.ts";
 import { throwIfRefused } from "./refusal-text.ts";
 import { runBounded } from "./run-bounded.ts";
 import type { Change, PlannedSync, SyncContext, Unchanged, ValidatedSync, WriteEntry } from "./sync-state.ts";
@@ -76,13 +77,15 @@ async function dryRunTakingBackImperativeEdits(
   options: { entry: WriteEntry; forceConflicts: boolean },
 ): Promise<DryRunVerdict> {
   const { entry, forceConflicts } = options;
+  // Fields other controllers own go at their live values, so the answer shows no reset of them.
+  const object = (entry.action === "create" ? undefined : ignoringOf(entry))?.dryRun ?? entry.planned.object;
   // The answer is cut down exactly as the live object was when read, so the two still compare as
   // the full objects would, and the diff's "after" holds the managed fields, not the server's defaults.
   const dryRun = async (force: boolean) =>
     compactLiveObject({
       live: await ctx.cluster.apply({
         resource: entry.planned.resource,
-        object: entry.planned.object,
+        object,
         force,
         dryRun: true,
         signal: ctx.signal,
@@ -143,6 +146,16 @@ function classify(options: {
   return { changes, unchanged };
 }
 
+/** How an update sends the fields other controllers own (undefined: none of them exists live). */
+function ignoringOf(entry: Extract<PlanEntry, { action: "update" | "check" }>): IgnoredObject | undefined {
+  return ignoreFields({
+    desired: entry.planned.object,
+    live: entry.live,
+    paths: entry.planned.ignore,
+    ownFields: appliedFieldsOf(entry.live, FIELD_MANAGER),
+  });
+}
+
 function updateOf(
   entry: Extract<PlanEntry, { action: "update" | "check" }>,
   verdict: DryRunVerdict | undefined,
@@ -150,7 +163,9 @@ function updateOf(
 ): Change {
   const { deferred, keep } = options;
   const takenBack = verdict?.takenBack;
+  const ignoring = ignoringOf(entry);
   return {
+    ...(ignoring ? { ignoring } : {}),
     planned: entry.planned,
     before: keep ? normaliseForDiff(entry.live) : undefined,
     action: "update",

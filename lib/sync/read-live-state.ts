@@ -70,6 +70,7 @@ export async function readLiveState(options: {
   // Live objects are cut down to what the sync reads as soon as each LIST returns (memory follows
   // the fields pullbridge manages, not status, defaults or other managers' field sets).
   const desiredByKey = new Map(planned.map((p) => [p.key, p.object]));
+  const ignoreByKey = new Map(planned.map((p) => [p.key, p.ignore]));
   const compact = (live: KubeObject) =>
     compactLiveObject({ live, manager: FIELD_MANAGER, desired: desiredByKey.get(objectKey(live)) });
   // A member that already matches Git is decided as its page arrives (the plan's own rule) and
@@ -79,7 +80,7 @@ export async function readLiveState(options: {
     const compacted = compact(live);
     const key = objectKey(compacted);
     const desired = desiredByKey.get(key);
-    if (desired === undefined || !matchesGit(desired, compacted)) return compacted;
+    if (desired === undefined || !matchesGit(desired, compacted, ignoreByKey.get(key))) return compacted;
     unchangedKeys.add(key);
     return identityOf(compacted);
   };

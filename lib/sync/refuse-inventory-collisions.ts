@@ -13,8 +13,8 @@ import { applySetParentMarks } from "./applyset-parent.ts";
 import type { PlannedObject } from "./compute-desired-set.ts";
 import { sourceOf } from "./refusal-text.ts";
 
-/** A target as far as its ApplySet parent goes: the Secret `pullbridge-<name>` in its namespace. */
-export type TargetRef = Pick<Target, "name" | "namespace">;
+/** A target as far as its ApplySet parent goes: the Secret `pullbridge-<name>` (or its `inventoryName`) in its namespace. */
+export type TargetRef = Pick<Target, "name" | "namespace" | "inventoryName">;
 
 /** `/Secret/<namespace>/pullbridge-<name>` → the target it holds the inventory of. */
 function parentKeys(targets: readonly TargetRef[]): Map<string, string> {

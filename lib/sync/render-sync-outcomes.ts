@@ -9,6 +9,7 @@ import { maskSecretPair } from "../manifests/mask-secret-data.ts";
 import { renderObjectDiff } from "../manifests/render-object-diff.ts";
 import type { PlannedObject } from "./compute-desired-set.ts";
 import { normaliseForDiff } from "./compute-diff-objects.ts";
+import { describeIgnored } from "./ignore-fields.ts";
 import type { ObjectOutcome } from "./sync-result.ts";
 import type { Change, DecidedBy, PruneEntry, SkipEntry, Unchanged } from "./sync-state.ts";
 
@@ -24,10 +25,14 @@ export function renderSyncOutcomes(options: {
   maxDiffs: number;
 }): ObjectOutcome[] {
   let diffBudget = options.maxDiffs;
-  const diffOf = (before: KubeObject | undefined, after: KubeObject | undefined) => {
+  const diffOf = (
+    before: KubeObject | undefined,
+    after: KubeObject | undefined,
+    sensitive?: readonly string[],
+  ) => {
     if (diffBudget <= 0) return undefined;
     diffBudget -= 1;
-    return renderObjectDiff(before, after);
+    return renderObjectDiff(before, after, { sensitive });
   };
   return [
     ...options.unchanged.map((u) =>
@@ -39,7 +44,11 @@ export function renderSyncOutcomes(options: {
   ];
 }
 
-type DiffOf = (before: KubeObject | undefined, after: KubeObject | undefined) => string | undefined;
+type DiffOf = (
+  before: KubeObject | undefined,
+  after: KubeObject | undefined,
+  sensitive?: readonly string[],
+) => string | undefined;
 
 function changeOutcome(c: Change, diffOf: DiffOf): ObjectOutcome {
   const outcome = {
@@ -51,8 +60,14 @@ function changeOutcome(c: Change, diffOf: DiffOf): ObjectOutcome {
   } as const;
   if (!c.detailed) return outcomeOf(outcome);
   const after = c.after ?? normaliseForDiff(c.planned.object);
-  const pair = maskSecretPair(c.before, after);
-  return outcomeOf({ ...outcome, before: pair.before, after: pair.after, diff: diffOf(c.before, after) });
+  const sensitive = c.planned.sensitive?.pointers ?? [];
+  const pair = maskSecretPair(c.before, after, sensitive);
+  return outcomeOf({
+    ...outcome,
+    before: pair.before,
+    after: pair.after,
+    diff: diffOf(c.before, after, sensitive),
+  });
 }
 
 function pruneOutcome(p: PruneEntry, diffOf: DiffOf): ObjectOutcome {
@@ -100,5 +115,6 @@ function outcomeOf(options: {
     before: options.before,
     after: options.after,
     diff: options.diff,
+    ...(planned.ignore.length > 0 ? { ignored: describeIgnored(planned.ignore) } : {}),
   };
 }

@@ -29,6 +29,8 @@ export type ObjectOutcome = {
   after?: KubeObject | undefined;
   /** Unified YAML diff (Secret values masked), for the first `maxDiffs` changed objects of a sync. */
   diff?: string | undefined;
+  /** Fields left to other controllers (`/spec/replicas (HorizontalPodAutoscaler web scales it)`): never compared or written back. */
+  ignored?: readonly string[] | undefined;
 };
 
 export type SyncPhaseDurations = {
@@ -70,4 +72,9 @@ export type SyncResult = {
   durationsMs: SyncPhaseDurations;
   /** Whether the ApplySet parent was written (widened, recorded). */
   parentUpdated: boolean;
+  /**
+   * One wave of a multi-step sync: creates, updates, undecided objects and prunes the whole set's
+   * plan still holds, in every wave (0: the rest of the run has nothing to write).
+   */
+  plannedChanges?: number | undefined;
 };

@@ -7,6 +7,7 @@ import type { KubeObject } from "../manifests/kube-object.ts";
 import type { ApplySetInventory } from "./applyset-parent.ts";
 import type { PlannedObject } from "./compute-desired-set.ts";
 import type { PlanEntry } from "./compute-sync-plan.ts";
+import type { IgnoredObject } from "./ignore-fields.ts";
 import type { LiveState } from "./read-live-state.ts";
 
 /** What every phase that talks to the cluster needs. */
@@ -79,6 +80,8 @@ export type Change = {
   readonly detailed: boolean;
   /** Dry-run deferred until its CRD / Namespace exists (created by this sync). */
   readonly deferred: boolean;
+  /** Fields other controllers own, as this update sends them (ignore-fields.ts); absent when none exist live. */
+  readonly ignoring?: IgnoredObject | undefined;
 };
 
 /** An object the plan or the dry-run found already as Git wants it. */

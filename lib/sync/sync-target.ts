@@ -9,12 +9,15 @@
 import { performance } from "node:perf_hooks";
 import { type ClusterPort, subtractRequestCounts } from "../cluster/cluster-port.ts";
 import type { Target } from "../config/targets.ts";
+import { lifecycleRoleOf } from "../lifecycle/lifecycle-annotations.ts";
+import { parseLifecycleCursor } from "../lifecycle/lifecycle-cursor.ts";
 import type { DesiredObject } from "../manifests/kube-object.ts";
 import {
   type ApplySetInventory,
   type SyncSummaryCounts,
   sameMembership,
   shrinkInventory,
+  widenInventory,
 } from "./applyset-parent.ts";
 import { DEFAULT_CRD_TIMEOUT_MS } from "./phase-apply-stages.ts";
 import { planSync } from "./phase-plan.ts";
@@ -66,6 +69,22 @@ export type SyncOptions = {
    * plan's counts. Not called when the sync stops before writing (`onDrift: "stop"`, a refusal).
    */
   beforeWrite?: (planned: PlannedWrite) => Promise<void>;
+  /**
+   * One wave of a multi-step sync (lib/lifecycle): the whole set is read and planned (so every
+   * refusal still comes before the first write of any wave), but only this wave's objects are
+   * dry-run — as a whole, before its first write — and written. The last wave also prunes and
+   * records the commit. Without it the whole set is one step.
+   */
+  step?: SyncStep | undefined;
+};
+
+/** One wave of a multi-step sync. */
+export type SyncStep = {
+  wave: number;
+  /** The last wave: prune what left Git and record the commit after it. */
+  last: boolean;
+  /** The cursor (`pullbridge.dev/lifecycle`) recorded on the ApplySet parent with this step's writes. */
+  cursor: string;
 };
 
 /** What `beforeWrite` learns about the change about to be written. */
@@ -95,9 +114,12 @@ export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<
   };
   const timer = startPhaseTimer(ctx.clock);
   const requestsBefore = deps.cluster.requestCounts();
-  const read = await readLive(ctx, options);
+  // Hooks and skipped objects are never members of the set (lib/lifecycle runs hooks).
+  const desired = options.desired.filter((d) => lifecycleRoleOf(d.object, "install").role === "member");
+  const read = await readLive(ctx, { target, desired });
   timer.lap("read");
-  const plan = planSync({ read, target, targets: options.configuredTargets });
+  const whole = planSync({ read, target, targets: options.configuredTargets });
+  const plan = options.step ? selectWave(whole, options.step) : whole;
   timer.lap("plan");
   const validated = await validateWholeSet(ctx, {
     plan,
@@ -115,15 +137,25 @@ export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<
       maxDiffs: options.maxDiffs,
       timer,
       requests: subtractRequestCounts(deps.cluster.requestCounts(), requestsBefore),
+      plannedChanges: plannedChanges(whole),
     });
 
-  const clusterDrifted = clusterDriftedSince(read, plan, validated);
+  const clusterDrifted = options.step
+    ? plannedChanges(whole) > 0 && read.inventory.lastSync?.digest === read.desiredDigest
+    : clusterDriftedSince(read, plan, validated);
   if (mode === "plan") return result({ mode, changes: validated.changes, parentUpdated: false });
   // Everything is planned and dry-run by now: stopping here writes nothing at all.
   if (clusterDrifted && options.onDrift === "stop")
     return result({ mode: "plan", changes: validated.changes, parentUpdated: false });
   // A no-op sync writes nothing — not even the parent — unless its membership is out of date.
-  const noWrites = nothingToWrite({ read, plan, validated });
+  const inventory = inventoryToWrite(read.inventory, options.step);
+  const noWrites = nothingToWrite({
+    read,
+    plan,
+    validated,
+    inventory,
+    applyOnly: options.step?.last === false,
+  });
   await options.beforeWrite?.({
     counts: countsOf(plan, validated),
     drift: clusterDrifted,
@@ -136,13 +168,51 @@ export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<
     target,
     toolingVersion: deps.toolingVersion,
     read,
+    inventory,
     plan,
     validated,
+    applyOnly: options.step !== undefined && !options.step.last,
     lastSync: { sha: options.revision.sha, now: options.now, counts: countsOf(plan, validated) },
     crdTimeoutMs: deps.crdTimeoutMs ?? DEFAULT_CRD_TIMEOUT_MS,
     lap: (phase) => timer.lap(phase),
   });
   return result({ mode, changes, parentUpdated: true });
+}
+
+/**
+ * The plan of one wave: its own entries (and, for the last wave, the prunes and skips); what the
+ * inventory holds afterwards stays the whole set's, so the widened parent lists every wave.
+ */
+function selectWave(plan: PlannedSync, step: SyncStep): PlannedSync {
+  const inWave = (e: PlannedSync["entries"][number]) =>
+    e.action === "prune" || e.action === "skip" ? step.last : e.planned.wave === step.wave;
+  const entries = plan.entries.filter(inWave);
+  return {
+    ...plan,
+    entries,
+    ambiguous: entries.filter((e) => e.action === "check").length,
+    toValidate: plan.toValidate.filter((e) => e.planned.wave === step.wave),
+    prunes: step.last ? plan.prunes : [],
+    skips: step.last ? plan.skips : [],
+  };
+}
+
+/** Creates, updates and undecided objects in every wave, plus prunes: whether the whole set has anything to write. */
+export function plannedChanges(plan: PlannedSync): number {
+  return (
+    plan.entries.filter((e) => e.action === "create" || e.action === "update" || e.action === "check")
+      .length + plan.prunes.length
+  );
+}
+
+/**
+ * The parent as this sync writes it: a step records its run's cursor; a single-step sync keeps a
+ * finished run's cursor as it is and drops a running one (this sync replaced that run).
+ */
+function inventoryToWrite(inventory: ApplySetInventory, step: SyncStep | undefined): ApplySetInventory {
+  if (step) return { ...inventory, lifecycle: step.cursor };
+  const running = parseLifecycleCursor(inventory.lifecycle)?.state === "running";
+  return running ? { ...inventory, lifecycle: undefined } : inventory;
 }
 
 /**
@@ -159,12 +229,22 @@ function changesCluster(plan: PlannedSync, validated: ValidatedSync): boolean {
 }
 
 /** No member to write, and the parent already says what it should (or there is nothing to record). */
-function nothingToWrite(options: { read: LiveRead; plan: PlannedSync; validated: ValidatedSync }): boolean {
-  const { read, plan, validated } = options;
+function nothingToWrite(options: {
+  read: LiveRead;
+  plan: PlannedSync;
+  validated: ValidatedSync;
+  /** The parent as this sync would write it (its cursor). */
+  inventory: ApplySetInventory;
+  /** A step that only widens the parent (no prune, no record). */
+  applyOnly: boolean;
+}): boolean {
+  const { read, plan, validated, inventory } = options;
   if (changesCluster(plan, validated)) return false;
-  const inventory: ApplySetInventory = read.inventory;
-  if (!inventory.exists) return read.planned.length === 0;
-  return sameMembership(shrinkInventory(inventory, plan.remaining), inventory);
+  if (!read.inventory.exists) return read.planned.length === 0 && inventory.lifecycle === undefined;
+  const after = options.applyOnly
+    ? widenInventory(inventory, plan.remaining)
+    : shrinkInventory(inventory, plan.remaining);
+  return sameMembership(after, read.inventory);
 }
 
 function countsOf(plan: PlannedSync, validated: ValidatedSync): SyncSummaryCounts {
@@ -188,6 +268,7 @@ function assembleResult(options: {
   maxDiffs: number | undefined;
   timer: PhaseTimer;
   requests: SyncResult["requests"];
+  plannedChanges: number;
 }): SyncResult {
   const { read, plan, validated } = options;
   const changed = changesCluster(plan, validated);
@@ -212,6 +293,7 @@ function assembleResult(options: {
     requests: options.requests,
     durationsMs: options.timer.durations(),
     parentUpdated: options.parentUpdated,
+    ...(options.options.step ? { plannedChanges: options.plannedChanges } : {}),
   };
 }
 

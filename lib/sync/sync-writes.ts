@@ -14,7 +14,7 @@
  * after the widen, every written object is listed, as for any other sync.
  */
 import type { Target } from "../config/targets.ts";
-import type { SyncSummaryCounts } from "./applyset-parent.ts";
+import type { ApplySetInventory, SyncSummaryCounts } from "./applyset-parent.ts";
 import { failureAfterWrites } from "./describe-partial-sync.ts";
 import { Stage } from "./order-stages.ts";
 import { applyStages } from "./phase-apply-stages.ts";
@@ -26,12 +26,19 @@ export type WriteOptions = {
   target: Target;
   toolingVersion: string;
   read: LiveRead;
+  /** The parent as this sync writes it (`read.inventory` with this step's lifecycle cursor). */
+  inventory: ApplySetInventory;
   plan: PlannedSync;
   validated: ValidatedSync;
   lastSync: { sha: string; now: Date; counts: SyncSummaryCounts };
   crdTimeoutMs: number;
   /** Called after each phase, for phase durations. */
   lap: (phase: "apply" | "prune" | "record") => void;
+  /**
+   * A step of a multi-step sync that is not the last wave: apply only, neither prune nor record
+   * the commit (the widened parent still lists everything this sync will hold).
+   */
+  applyOnly?: boolean;
 };
 
 /** Writes the validated sync; returns the changes as applied (deferred ones validated on the way). */
@@ -53,7 +60,8 @@ export async function writeSync(ctx: SyncContext, options: WriteOptions): Promis
   const earlier = parentNamespace;
   const widened = await widenParent(ctx, {
     ...parent,
-    inventory: read.inventory,
+    inventory: options.inventory,
+    current: read.inventory,
     remaining: plan.remaining,
   }).catch((error: unknown) => {
     throw failureAfterWrites({ ...progress, applied: earlier }, { failed: undefined, error });
@@ -64,6 +72,8 @@ export async function writeSync(ctx: SyncContext, options: WriteOptions): Promis
     throw failureAfterWrites({ ...afterWiden, applied: [...earlier, ...applied.applied] }, applied);
   const changes = [...first.changes, ...applied.changes];
   options.lap("apply");
+  const byKey = new Map(changes.map((c) => [c.planned.key, c]));
+  if (options.applyOnly) return validated.changes.map((c) => byKey.get(c.planned.key) ?? c);
 
   const pruned = await pruneStages(ctx, plan.prunes);
   if (pruned.failure)
@@ -82,7 +92,6 @@ export async function writeSync(ctx: SyncContext, options: WriteOptions): Promis
     );
   });
   options.lap("record");
-  const byKey = new Map(changes.map((c) => [c.planned.key, c]));
   return validated.changes.map((c) => byKey.get(c.planned.key) ?? c);
 }
 

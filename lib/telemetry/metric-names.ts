@@ -64,6 +64,8 @@ export const HealthMetric = {
   TimedOut: "HealthTimedOut",
   Superseded: "HealthSuperseded",
   ApiRequests: "HealthApiRequests",
+  /** A step of a multi-step sync was healthy and its next step queued. */
+  StepsAdvanced: "LifecycleStepsAdvanced",
 } as const;
 
 /**

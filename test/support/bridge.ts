@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import { setTimeout } from "node:timers/promises";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
@@ -26,6 +27,7 @@ import {
   type SqsBatchHandler,
 } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
+import type { KmsDataKeys } from "../../lib/secrets/key-ring.ts";
 import { createS3ObjectStore, lazyS3Client } from "../../lib/state/adapters/s3-object-store.ts";
 import type { ObjectStore } from "../../lib/state/object-store.ts";
 import { createFleetCounters, type FleetCounters } from "../../lib/telemetry/fleet-counters.ts";
@@ -40,12 +42,12 @@ import {
 } from "../factories/webhook.ts";
 import { lambdaContext } from "../factories/webhook-lambda.ts";
 import type { ControlPlaneInfo } from "./control-plane/control-plane.ts";
-import type { FileChanges } from "./git-repo.ts";
+import { createGitRepo, type FileChanges, type GitRepo } from "./git-repo.ts";
 import { type GitHubWorld, startGitHubWorld, TEST_INSTALLATION_ID } from "./github-fake/github-world.ts";
 import { grantHealthReader, HEALTH_IDENTITY } from "./health-reader.ts";
 import { createTestNamespace, grantWorker, uniqueName } from "./kube.ts";
 import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.ts";
-import { createTestBucket } from "./s3.ts";
+import { createTestBucket, testS3Client } from "./s3.ts";
 import { testSqsClient } from "./sqs.ts";
 
 /** A fresh versioned moto bucket as the state store. */
@@ -70,8 +72,8 @@ export type BridgeOptions = {
   /** Skip creating and granting the namespace (tests that bring their own control plane). */
   namespace?: string;
   maxReceiveCount?: number;
-  /** Servers to use outside vitest (bench/): default `inject("controlPlane")` / `inject("sqsEndpoint")`. */
-  servers?: { controlPlane: ControlPlaneInfo; sqsEndpoint: string };
+  /** Servers to use outside vitest (bench/): default `inject("controlPlane")` / `inject("sqsEndpoint")` / `inject("motoEndpoint")`. */
+  servers?: { controlPlane: ControlPlaneInfo; sqsEndpoint: string; motoEndpoint?: string };
   /**
    * Health gating: a standard health queue (+ DLQ), the worker queues checks on it, and the real
    * health handler consumes it as the read-only `pullbridge:health` group (infra/rbac). Without it
@@ -82,6 +84,16 @@ export type BridgeOptions = {
   logger?: Logger;
   /** Renders Kustomize/Helm targets (default: none; plain targets only). */
   renderer?: Renderer;
+  /** The stack file's `keys` section (SOPS decryption keys the target's `decryption.keys` may name). */
+  keys?: TargetsFile["keys"];
+  /** The worker's KMS port (e.g. pointed at moto through a fault proxy). */
+  kms?: KmsDataKeys;
+  /** What `ssm:` / `secretsmanager:` references read (e.g. an age private key), by reference. */
+  storedSecrets?: Readonly<Record<string, string>>;
+  /** More targets on the same repository and cluster (e.g. for `dependsOn`), each in a fresh granted namespace unless it names one. */
+  extraTargets?: Array<Omit<TargetInput, "repo" | "cluster" | "namespace"> & { namespace?: string }>;
+  /** The state store the worker and the health consumer are given (verdicts for `dependsOn`). */
+  stateStore?: ObjectStore;
   /**
    * Clusters and targets instead of the one kubeconfig target `web` (the test creates and grants
    * their namespaces; `namespace` is the first target's). The health consumer reads with the same
@@ -97,6 +109,34 @@ export type BridgeOptions = {
    * worker's caches and derived routing; `bridge.fleet` then reads its counters and the bucket.
    */
   fleet?: true | { store: ObjectStore };
+  /**
+   * A config repository `acme/platform` (path `pullbridge/`, served by the same GitHub fake) and a
+   * fresh versioned bucket on moto as the state store: the stack file gets `configRepository` and
+   * these `projects`; the packaged target `web` is kept only with `packagedTarget: true`.
+   */
+  configRepository?: {
+    projects: Record<string, Record<string, unknown>>;
+    packagedTarget?: boolean;
+    requireVerifiedCommits?: boolean;
+    /** Wraps the state store the functions get (a test interleaves a competing write). */
+    wrapStore?: (store: ObjectStore) => ObjectStore;
+  };
+};
+
+/** The config repository of a bridge started with `configRepository`. */
+export type PlatformRepo = {
+  /** `owner/name` (`acme/platform`). */
+  name: string;
+  repo: GitRepo;
+  /** Commits `files` to its `main` and delivers the signed push; returns the sha and the HTTP answer. */
+  push(files: FileChanges, message?: string): Promise<{ sha: string; status: number; body: unknown }>;
+  /** Commits `files` on `branch`, registers pull request `branch` → `main` and delivers `opened`/`synchronize`. */
+  openPullRequest(options: {
+    files: FileChanges;
+    branch: string;
+  }): Promise<{ sha: string; number: number; status: number; body: unknown }>;
+  /** Merges `branch` into `main` (a merge commit) and delivers the push. */
+  merge(branch: string): Promise<{ sha: string; status: number; body: unknown }>;
 };
 
 export type Bridge = {
@@ -118,6 +158,23 @@ export type Bridge = {
     branch: string;
     message?: string;
   }): Promise<{ sha: string; base: string; number: number; status: number; body: unknown }>;
+  /**
+   * Delivers a `pull_request` event of the app repository for `branch` (created from `main` with
+   * `files` committed on it when given): `labels` and `action` as GitHub would send them.
+   */
+  pullRequestEvent(options: {
+    action: string;
+    branch: string;
+    number: number;
+    labels?: readonly string[];
+    files?: FileChanges;
+    /** `owner/name` of the head repository (a fork when not the app repository). */
+    headRepo?: string;
+  }): Promise<{ sha: string; status: number; body: unknown }>;
+  /** The config repository (only with `configRepository`). */
+  platform: PlatformRepo | undefined;
+  /** The state store (only with `configRepository`). */
+  stateStore: ObjectStore | undefined;
   /** Delivers the push of a commit already on `main` (e.g. one written through the Git data API). */
   deliverPush(after: string, commits: CommitFiles): Promise<{ status: number; body: unknown }>;
   /**
@@ -153,6 +210,16 @@ export type Bridge = {
   handlerMilliseconds(): { worker: number; health: number };
   /** With `options.fleet`: the state bucket and what the worker counted. */
   fleet: { store: ObjectStore; totals: FleetCounters } | undefined;
+  /**
+   * Runs the worker and the health consumer in turn — what Lambda does with both queues — until
+   * the status of `sha` (for `target`, default `web`) is final and both queues are empty, or
+   * `timeoutMs` passes (a bound, not an assertion). Multi-step syncs advance this way: each healthy
+   * step queues the next one for the worker.
+   */
+  settle(
+    sha: string,
+    options?: { target?: string; timeoutMs?: number; waitSeconds?: number; idleMs?: number },
+  ): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -189,15 +256,38 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     namespace = await createTestNamespace("e2e");
     await grantWorker(namespace);
   }
+  const keys = options.keys === undefined ? {} : { keys: options.keys };
+  const withConfig = options.configRepository;
+  const web = {
+    name: "web",
+    repo: world.repoName,
+    branch: "main",
+    path: "deploy",
+    cluster: "test",
+    namespace,
+    ...options.target,
+  };
+  const extraNamespaces: string[] = [];
+  for (const t of options.extraTargets ?? []) {
+    if (t.namespace !== undefined) {
+      extraNamespaces.push(t.namespace);
+      continue;
+    }
+    const created = await createTestNamespace("e2e");
+    await grantWorker(created);
+    extraNamespaces.push(created);
+  }
   const config = parseTargetsConfig(
     options.config
       ? {
+          ...keys,
           version: 1,
           clusters: options.config.clusters,
           // The GitHub fake serves one repository: every target reads it.
           targets: options.config.targets.map((t) => ({ ...t, repo: world.repoName })),
         }
       : {
+          ...keys,
           version: 1,
           clusters: {
             test: {
@@ -206,25 +296,33 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
             },
           },
           targets: [
-            {
-              name: "web",
+            ...(withConfig === undefined || withConfig.packagedTarget === true ? [web] : []),
+            ...(options.extraTargets ?? []).map((t, i) => ({
               repo: world.repoName,
               branch: "main",
-              path: "deploy",
               cluster: "test",
-              namespace,
-              ...options.target,
-            },
+              ...t,
+              namespace: extraNamespaces[i],
+            })),
           ],
+          ...(withConfig === undefined
+            ? {}
+            : {
+                projects: withConfig.projects,
+                configRepository: {
+                  repo: PLATFORM_REPO,
+                  branch: "main",
+                  path: "pullbridge",
+                  requireVerifiedCommits: withConfig.requireVerifiedCommits ?? false,
+                },
+              }),
         },
   );
-  if (options.health && !options.config) await grantHealthReader(namespace, "web");
-
-  const clients: ClusterPort[] = [];
-  const healthClients: ClusterPort[] = [];
-  const remember = (list: ClusterPort[]) => (client: ClusterPort) => {
-    if (!list.includes(client)) list.push(client);
-  };
+  const platformRepo = withConfig === undefined ? undefined : await createGitRepo();
+  if (platformRepo !== undefined) {
+    await platformRepo.commitFiles({ "README.md": "# platform\n" }, "start the platform repository");
+    world.fake.addRepo(PLATFORM_REPO, platformRepo.dir);
+  }
   // The handler takes (and resets) its counters after each batch; `totals` keeps every count.
   const totals = createFleetCounters();
   const inner = createFleetCounters();
@@ -240,9 +338,34 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       peek: () => inner.peek(),
     } satisfies FleetCounters,
   };
+  // The state store: the test's own (verdicts for dependsOn), the fleet's, else a fresh bucket for
+  // a config repository.
+  const stateStore =
+    options.stateStore ??
+    fleet?.store ??
+    (withConfig === undefined
+      ? undefined
+      : createS3ObjectStore({
+          bucket: await createTestBucket(testS3Client(options.servers?.motoEndpoint)),
+          client: testS3Client(options.servers?.motoEndpoint),
+        }));
+  const functionsStore =
+    stateStore === undefined || withConfig?.wrapStore === undefined
+      ? stateStore
+      : withConfig.wrapStore(stateStore);
+  if (options.health && !options.config) {
+    for (const t of config.targets) await grantHealthReader(t.namespace, t.name);
+  }
+
+  const clients: ClusterPort[] = [];
+  const healthClients: ClusterPort[] = [];
+  const remember = (list: ClusterPort[]) => (client: ClusterPort) => {
+    if (!list.includes(client)) list.push(client);
+  };
   const system = await composeLocalBridge({
-    ...(fleet === undefined ? {} : { stateStore: fleet.store, fleetCounters: fleet.counters }),
     targets: config,
+    stateStore: functionsStore,
+    ...(fleet === undefined ? {} : { fleetCounters: fleet.counters }),
     github: world.jobGitHub,
     sqs,
     queuePrefix: uniqueName("bridge"),
@@ -253,7 +376,13 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     // The deployed worker's timeout (serverless.yml).
     workerTimeoutMs: 120_000,
     // `file:` kubeconfigs with inline credentials, as Lambda reads them; the EKS and secret parts are never reached.
-    secrets: { read: async (ref) => Promise.reject(new Error(`no secret ${ref} in tests`)) },
+    secrets: {
+      read: async (ref) => {
+        const stored = options.storedSecrets?.[ref];
+        return stored ?? Promise.reject(new Error(`no secret ${ref} in tests`));
+      },
+    },
+    kms: options.kms,
     awsCredentials:
       options.aws?.credentials ?? (async () => ({ accessKeyId: "unused", secretAccessKey: "unused" })),
     awsEndpoints: options.aws?.endpoints,
@@ -277,6 +406,11 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
             version: 1,
             clusters: { test: { type: "kubeconfig", source: `file:${join(cp.dir, "admin.kubeconfig")}` } },
             targets: config.targets.map((t) => ({ ...t, healthImpersonate: HEALTH_IDENTITY })),
+            keys: config.keys,
+            // The stored config's targets name their own healthImpersonate (their project allows it).
+            ...(config.configRepository === undefined
+              ? {}
+              : { projects: config.projects, configRepository: config.configRepository }),
           }),
     },
     onClusterClient: { worker: remember(clients), health: remember(healthClients) },
@@ -338,6 +472,14 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     const consumer = healthConsumer(waitSeconds);
     return await pollOnce(consumer.source, consumer.invoke);
   };
+  const drain = async () => {
+    const polls: PollOnceResult[] = [];
+    await consumeQueue(worker.source, worker.invoke, {
+      until: (last) => last?.received === 0 || polls.length >= 20,
+      onPoll: (result) => polls.push(result),
+    });
+    return polls;
+  };
   const existing = new Set<string>();
   let before = "0".repeat(40);
   let lastPush: Record<string, unknown> | undefined;
@@ -364,12 +506,135 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     return payload;
   };
 
+  const prPayload = (o: {
+    repo: string;
+    action: string;
+    number: number;
+    branch: string;
+    headSha: string;
+    baseSha: string;
+    labels?: readonly string[];
+    headRepo?: string;
+  }) => {
+    const payload = pullRequestPayload({
+      action: o.action,
+      number: o.number,
+      baseRef: "main",
+      headSha: o.headSha,
+      repo: o.repo,
+    });
+    const pr = payload.pull_request as Record<string, Record<string, unknown>>;
+    Object.assign(pr.base ?? {}, { sha: o.baseSha });
+    Object.assign(pr.head ?? {}, {
+      ref: o.branch,
+      repo: { ...(pr.head?.repo as object), full_name: o.headRepo ?? o.repo },
+    });
+    Object.assign(pr, {
+      state: o.action === "closed" ? "closed" : "open",
+      labels: (o.labels ?? []).map((name, i) => ({ id: i + 1, name, color: "ededed", default: false })),
+    });
+    payload.installation = { id: TEST_INSTALLATION_ID };
+    return payload;
+  };
+  /** Commits `files` on `branch` of `repo` (created from `main`), back on `main` afterwards; returns the branch head. */
+  const commitOnBranch = async (
+    repo: GitRepo,
+    branch: string,
+    files: FileChanges | undefined,
+    message: string,
+  ) => {
+    await repo.checkout(branch);
+    try {
+      return files === undefined ? await repo.head(branch) : await repo.commitFiles(files, message);
+    } finally {
+      await repo.checkout("main");
+    }
+  };
+  let platformBefore = platformRepo === undefined ? "0".repeat(40) : await platformRepo.head("main");
+  const platformExisting = new Set<string>(["README.md"]);
+  const platformPush = async (after: string, commits: CommitFiles) => {
+    const payload = pushPayload({
+      repo: PLATFORM_REPO,
+      branch: "main",
+      before: platformBefore,
+      after,
+      commits: [commits],
+      installationId: TEST_INSTALLATION_ID,
+    });
+    platformBefore = after;
+    return await deliver("push", payload);
+  };
+  const platformPulls = new Map<string, number>();
+  const platform: PlatformRepo | undefined =
+    platformRepo === undefined
+      ? undefined
+      : {
+          name: PLATFORM_REPO,
+          repo: platformRepo,
+          async push(files, message = "change the platform config") {
+            const commit = commitFilesOf(files, platformExisting);
+            const sha = await platformRepo.commitFiles(files, message);
+            return { sha, ...(await platformPush(sha, commit)) };
+          },
+          async openPullRequest({ files, branch }) {
+            const known = platformPulls.get(branch);
+            const number = known ?? 100 + platformPulls.size + 1;
+            platformPulls.set(branch, number);
+            const sha = await commitOnBranch(platformRepo, branch, files, `config change on ${branch}`);
+            world.fake.openPullRequest(PLATFORM_REPO, { number, head: branch, base: "main" });
+            const payload = prPayload({
+              repo: PLATFORM_REPO,
+              action: known === undefined ? "opened" : "synchronize",
+              number,
+              branch,
+              headSha: sha,
+              baseSha: await platformRepo.head("main"),
+            });
+            return { sha, number, ...(await deliver("pull_request", payload)) };
+          },
+          async merge(branch) {
+            const before = await platformRepo.head("main");
+            await platformRepo.git("merge", "--no-ff", "--no-edit", branch);
+            const sha = await platformRepo.head("main");
+            const changes: CommitFiles = { added: [], modified: [], removed: [] };
+            const diff = await platformRepo.git("diff", "--name-status", before, sha);
+            for (const line of diff.split("\n").filter(Boolean)) {
+              const [status = "", path = ""] = line.split("\t");
+              if (status === "A") changes.added?.push(path);
+              else if (status === "D") changes.removed?.push(path);
+              else changes.modified?.push(path);
+              if (status === "D") platformExisting.delete(path);
+              else platformExisting.add(path);
+            }
+            return { sha, ...(await platformPush(sha, changes)) };
+          },
+        };
+
   return {
     world,
     sqs,
     queue: system.jobs,
     config,
     namespace,
+    platform,
+    stateStore,
+    async pullRequestEvent({ action, branch, number, labels, files, headRepo }) {
+      const repo = world.repo;
+      const sha = await commitOnBranch(repo, branch, files, `change manifests on ${branch}`);
+      if (action !== "closed")
+        world.fake.openPullRequest(world.repoName, { number, head: branch, base: "main" });
+      const payload = prPayload({
+        repo: world.repoName,
+        action,
+        number,
+        branch,
+        headSha: sha,
+        baseSha: await repo.head("main"),
+        ...(labels === undefined ? {} : { labels }),
+        ...(headRepo === undefined ? {} : { headRepo }),
+      });
+      return { sha, ...(await deliver("pull_request", payload)) };
+    },
     async push(files, message = "change manifests") {
       const commit = commitFilesOf(files, existing);
       const sha = await world.repo.commitFiles(files, message);
@@ -424,14 +689,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       }
       return { sha, status: (await deliver("push", mainPush(sha, changes))).status };
     },
-    async drain() {
-      const polls: PollOnceResult[] = [];
-      await consumeQueue(worker.source, worker.invoke, {
-        until: (last) => last?.received === 0 || polls.length >= 20,
-        onPoll: (result) => polls.push(result),
-      });
-      return polls;
-    },
+    drain,
     pollOnce: () => pollOnce(worker.source, worker.invoke),
     handlerMilliseconds: () => ({ ...handlerMs }),
     fleet: fleet && { store: fleet.store, totals: fleet.totals },
@@ -462,6 +720,32 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       });
       return results;
     },
-    close: () => world.close(),
+    async settle(sha, settleOptions = {}) {
+      const context = `pullbridge/${settleOptions.target ?? "web"}`;
+      const deadline = Date.now() + (settleOptions.timeoutMs ?? 120_000);
+      const final = () => {
+        const last = world.fake
+          .statuses(sha)
+          .filter((s) => s.context === context)
+          .at(-1);
+        return last !== undefined && last.state !== "pending";
+      };
+      let quiet = 0;
+      while (Date.now() < deadline) {
+        const worked = (await drain()).reduce((n, p) => n + p.received, 0);
+        const checked = health ? (await pollHealth(settleOptions.waitSeconds ?? 1)).received : 0;
+        quiet = worked === 0 && checked === 0 ? quiet + 1 : 0;
+        // Twice quiet: a check delayed past the long poll may still arrive after one empty round.
+        if (final() && quiet >= 2) return;
+        if (worked === 0 && checked === 0 && settleOptions.idleMs) await setTimeout(settleOptions.idleMs);
+      }
+    },
+    async close() {
+      await world.close();
+      await platformRepo?.remove();
+    },
   };
 }
+
+/** The config repository a bridge started with `configRepository` serves. */
+export const PLATFORM_REPO = "acme/platform";

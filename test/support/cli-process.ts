@@ -24,3 +24,15 @@ export function pullbridge(
     });
   });
 }
+
+/**
+ * stderr without the progress lines a sync or diff prints once it has run for a second
+ * (`reading live state… 1 read (1s)`): how long a step takes depends on the machine's load, so a
+ * test that wants "nothing else on stderr" removes exactly those lines and keeps everything else.
+ */
+export function withoutProgress(stderr: string): string {
+  return stderr.replace(
+    /^(?:reading live state|dry-running every change|applying|pruning|recording the ApplySet parent)… [^\n]* \(\d+s\)\n/gm,
+    "",
+  );
+}

@@ -35,7 +35,15 @@ export async function createTestNamespace(prefix = "t"): Promise<string> {
 /** Everything the sync worker needs inside one namespace: the common kinds, full verbs. */
 const NAMESPACED_WORKER_RULES: V1PolicyRule[] = [
   {
-    apiGroups: ["", "apps", "batch", "networking.k8s.io", "policy", "rbac.authorization.k8s.io"],
+    apiGroups: [
+      "",
+      "apps",
+      "autoscaling",
+      "batch",
+      "networking.k8s.io",
+      "policy",
+      "rbac.authorization.k8s.io",
+    ],
     resources: ["*"],
     verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
   },

@@ -5,21 +5,26 @@
  */
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { healthSubjectsOf } from "../../../lib/app/start-health-wait.ts";
 import { runSyncCommand, type SyncProgress } from "../../../lib/app/sync-command.ts";
-import { type HealthWaitResult, waitForHealth } from "../../../lib/app/wait-for-health.ts";
+import { type HealthWaitResult, waitForSubjects } from "../../../lib/app/wait-for-health.ts";
 import {
   formatHealthProgress,
   formatHealthWaitResult,
   healthWaitJson,
 } from "../../../lib/cli/format-health.ts";
+import { formatLifecyclePlan, formatLifecycleStep } from "../../../lib/cli/format-lifecycle.ts";
 import { formatProgress } from "../../../lib/cli/format-progress.ts";
 import { formatSkippedFiles, formatSyncResult, syncResultJson } from "../../../lib/cli/format-sync-result.ts";
 import { applySetParentName } from "../../../lib/config/targets.ts";
 import { ConfigError } from "../../../lib/errors.ts";
+import { describePlan } from "../../../lib/lifecycle/describe-plan.ts";
 import { createProcessRenderer } from "../../../lib/render/adapters/process-renderer.ts";
+import { createSecretValues, type SecretValues } from "../../../lib/secrets/secret-values.ts";
 import { PULLBRIDGE_VERSION } from "../../../lib/sync/tooling-version.ts";
 import { type CommandContext, defineCommand, EXIT, type Terminal } from "../cli-command.ts";
 import { CLUSTER_FLAGS, FLAGS, LOCAL_TARGET_FLAGS } from "../cli-flags.ts";
+import { cliKeyRing } from "../cli-key-ring.ts";
 import { describeRevision } from "../git-revision.ts";
 import { type LocalTargetFlags, loadNotes, resolveLocalTarget } from "../local-target.ts";
 import type { ClusterConnection } from "../target-cluster.ts";
@@ -43,7 +48,7 @@ export const diffCommand = defineCommand({
   operands: ["<dir>"],
   usage: "<dir> [options]",
   summary: "plan <dir> against the live cluster (server-side dry-run, no writes)",
-  about: `Plans <dir> against the live cluster, as the bridge's worker would sync it: every change is server-side dry-run, nothing is written. Prints each object's change with its file:line, then git diff-style YAML diffs (Secret values masked), and tells drift (someone changed the cluster) from a change in Git.\n\n${TARGET_ABOUT}`,
+  about: `Plans <dir> against the live cluster, as the bridge's worker would sync it: every change is server-side dry-run, nothing is written. Prints each object's change with its file:line, then git diff-style YAML diffs (Secret values and every value decrypted from a SOPS file masked: SOPS files are decrypted with your own AWS credentials and age key, SOPS_AGE_KEY / SOPS_AGE_KEY_FILE, as sops does), and tells drift (someone changed the cluster) from a change in Git. A commit with hooks or several waves (docs/lifecycle.md) first prints its order: each step with its objects, the sync-fail hooks, the objects left out.\n\n${TARGET_ABOUT}`,
   flags: {
     ...SYNC_FLAGS,
     summary: FLAGS.summary,
@@ -69,7 +74,7 @@ export const syncCommand = defineCommand({
   operands: ["<dir>"],
   usage: "<dir> [options]",
   summary: "apply <dir>: server-side apply, prune, ApplySet inventory",
-  about: `Applies <dir> as the bridge's worker does: the whole set is dry-run first (any refusal: nothing is written), then applied in order (CRDs, Namespaces, cluster-scoped, namespaced) with server-side apply, objects no longer in <dir> are pruned, and the revision is recorded on the target's ApplySet parent. Progress goes to stderr once a sync takes more than a second.\n\n${TARGET_ABOUT}`,
+  about: `Applies <dir> as the bridge's worker does: the whole set is dry-run first (any refusal: nothing is written), then applied in order (CRDs, Namespaces, cluster-scoped, namespaced) with server-side apply, objects no longer in <dir> are pruned, and the revision is recorded on the target's ApplySet parent. Progress goes to stderr once a sync takes more than a second.\n\nA commit with hooks or several waves (docs/lifecycle.md) runs in steps, in-process: pre-sync hooks, each wave, post-sync hooks; each step is applied, then waited for (objects healthy, hook Jobs complete) before the next starts, with a line per step on stderr — with or without --wait, which then also sets each step's timeout. A failed step ends the sync: later steps are not applied, sync-fail hooks run, and the exit code is 1.\n\n${TARGET_ABOUT}`,
   flags: { ...SYNC_FLAGS, wait: FLAGS.wait, timeout: FLAGS.timeout },
   examples: [
     "pullbridge sync deploy/ -n apps --target web --output json",
@@ -104,6 +109,34 @@ type Mode =
 const MAX_TERMINAL_DIFF_BYTES = 256 * 1024;
 
 async function diffOrSync(context: CommandContext<SyncFlags>, how: Mode): Promise<number> {
+  // SOPS files decrypt with the caller's own keys; what they decrypt is redacted from all output.
+  const values = createSecretValues();
+  try {
+    return await diffOrSyncShown(
+      { ...context, terminal: redactingTerminal(context.terminal, values) },
+      how,
+      values,
+    );
+  } catch (error) {
+    throw values.redactDeep(error);
+  }
+}
+
+/** The terminal with every decrypted value replaced by `***` in all it prints. */
+function redactingTerminal(terminal: Terminal, values: SecretValues): Terminal {
+  return {
+    ...terminal,
+    out: (text) => terminal.out(values.redact(text)),
+    err: (text) => terminal.err(values.redact(text)),
+    json: (value) => terminal.json(values.redactDeep(value)),
+  };
+}
+
+async function diffOrSyncShown(
+  context: CommandContext<SyncFlags>,
+  how: Mode,
+  values: SecretValues,
+): Promise<number> {
   const { flags, terminal, operands } = context;
   const { output, p } = terminal;
   const [dir = "."] = operands;
@@ -118,6 +151,8 @@ async function diffOrSync(context: CommandContext<SyncFlags>, how: Mode): Promis
   const revision = flags.revision ?? (await describeRevision(join(local.root, target.path)));
   const summary = how.mode === "plan" && how.summary;
   const progress = output === "text" ? progressPrinter(terminal) : undefined;
+  const timeoutSeconds =
+    (how.mode === "apply" ? how.timeoutSeconds : undefined) ?? target.health.timeoutSeconds;
   let synced: Awaited<ReturnType<typeof runSyncCommand>>;
   try {
     synced = await runSyncCommand(
@@ -127,7 +162,21 @@ async function diffOrSync(context: CommandContext<SyncFlags>, how: Mode): Promis
         now: context.now,
         renderer: createProcessRenderer({ binaryPath: terminal.env.PULLBRIDGE_RENDERER_PATH }),
         readTree: local.readTree,
+        secrets: { mode: "decrypt", keys: cliKeyRing(terminal.env, target, local.keys), values },
         ...(progress ? { onProgress: progress.onProgress } : {}),
+        // Hooks and waves: each step is waited for in-process (a person watches the CLI).
+        lifecycle: {
+          waitForStep: (step) =>
+            waitForRollout(context, connection, {
+              target,
+              subjects: step.subjects,
+              applySetId: step.applySetId,
+              timeoutSeconds: timeoutSeconds,
+            }),
+          onStep: (event) => {
+            if (output === "text") terminal.err(`${formatLifecycleStep(event, p)}\n`);
+          },
+        },
       },
       {
         target,
@@ -158,17 +207,24 @@ async function diffOrSync(context: CommandContext<SyncFlags>, how: Mode): Promis
       ...(summary ? { showDiffs: false } : {}),
       ...(how.mode === "plan" && how.fullDiff ? {} : { maxDiffBytes: MAX_TERMINAL_DIFF_BYTES }),
     });
-    terminal.out(`${text}\n${skips === "" ? "" : `${skips}\n`}`);
+    const order = synced.lifecycle ? `${formatLifecyclePlan(synced.lifecycle, p)}\n` : "";
+    terminal.out(`${order}${text}\n${skips === "" ? "" : `${skips}\n`}`);
   }
-  const timeoutSeconds =
-    (how.mode === "apply" ? how.timeoutSeconds : undefined) ?? target.health.timeoutSeconds;
-  const health =
-    how.mode === "apply" && how.wait
-      ? await waitForRollout(context, connection, { target, result, timeoutSeconds })
+  // A multi-step sync waited for every step already; its last step's health is the run's.
+  const health = synced.failedStep
+    ? synced.failedStep.health
+    : how.mode === "apply" && how.wait && !synced.lifecycle
+      ? await waitForRollout(context, connection, {
+          target,
+          subjects: healthSubjectsOf(result),
+          applySetId: result.applySetId,
+          timeoutSeconds,
+        })
       : undefined;
   if (output === "json") {
     terminal.json({
       ...syncResultJson(result, report),
+      ...(synced.lifecycle ? { order: describePlan(synced.lifecycle) } : {}),
       skipped,
       ...(health ? { health: healthWaitJson(health, timeoutSeconds) } : {}),
     });
@@ -214,13 +270,13 @@ function progressPrinter(terminal: Terminal) {
 async function waitForRollout(
   context: CommandContext<unknown>,
   connection: ClusterConnection,
-  input: Parameters<typeof waitForHealth>[1],
+  input: Parameters<typeof waitForSubjects>[1],
 ): Promise<HealthWaitResult> {
   const { terminal } = context;
   let last = "";
   let shown = false;
   try {
-    return await waitForHealth(
+    return await waitForSubjects(
       {
         cluster: connection.cluster,
         now: context.now,

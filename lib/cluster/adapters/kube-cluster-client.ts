@@ -8,6 +8,7 @@ import {
   type ApiResource,
   type ApplyOptions,
   type ClusterPort,
+  type CreateOptions,
   type DeleteOptions,
   FIELD_MANAGER,
   type ListOptions,
@@ -132,7 +133,7 @@ export function clusterClientFromTransport(transport: KubeTransport): ClusterCli
       method: "PATCH",
       path: resourcePath(location),
       query: {
-        fieldManager: FIELD_MANAGER,
+        fieldManager: options.fieldManager ?? FIELD_MANAGER,
         fieldValidation: "Strict",
         force: force ? "true" : undefined,
         dryRun: dryRun ? "All" : undefined,
@@ -155,6 +156,33 @@ export function clusterClientFromTransport(transport: KubeTransport): ClusterCli
       });
     }
     return response.body;
+  };
+
+  const createObject = async (options: CreateOptions): Promise<KubeObject | "exists"> => {
+    const { resource, object, dryRun, signal } = options;
+    const response = await transport.send({
+      method: "POST",
+      path: resourcePath({ resource, namespace: object.metadata.namespace }),
+      query: {
+        fieldManager: FIELD_MANAGER,
+        fieldValidation: "Strict",
+        dryRun: dryRun ? "All" : undefined,
+      },
+      body: object,
+      countAs: dryRun ? "dryRun" : "write",
+      signal,
+    });
+    const reason = (response.body as { reason?: unknown } | undefined)?.reason;
+    if (response.status === 409 && reason === "AlreadyExists") return "exists";
+    if (response.status !== 201 && response.status !== 200) {
+      throw clusterErrorFromResponse({
+        response,
+        operation: dryRun ? "create (dry-run)" : "create",
+        object: describeObject(object),
+        redact: secretRedactor(object),
+      });
+    }
+    return isObject(response.body) ? response.body : object;
   };
 
   const deleteObject = async (options: DeleteOptions) => {
@@ -194,6 +222,7 @@ export function clusterClientFromTransport(transport: KubeTransport): ClusterCli
     list,
     get,
     apply: async (options) => await applyObject(options),
+    create: createObject,
     delete: deleteObject,
     getApplySetParent: async ({ namespace, name, signal }) =>
       await get({ resource: SECRET, namespace, name, signal }),

@@ -6,7 +6,8 @@
  */
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { DependencyError, describeError } from "../../errors.ts";
-import { encodeHealthCheck, type HealthCheckInput } from "../health-check-codec.ts";
+import type { JobInput } from "../../jobs/job-codec.ts";
+import { encodeHealthCheck, encodeRelay, type HealthCheckInput } from "../health-check-codec.ts";
 import type { HealthCheckQueue } from "../health-check-queue.ts";
 import { MAX_SQS_DELAY_SECONDS } from "../health-schedule.ts";
 
@@ -21,19 +22,21 @@ export function createSqsHealthCheckQueue(options: {
 }): HealthCheckQueue {
   const given = options.client;
   let client: Promise<SQSClient> | undefined;
+  const send = async (body: string, delaySeconds: number): Promise<void> => {
+    const delay = Math.max(0, Math.min(MAX_SQS_DELAY_SECONDS, Math.round(delaySeconds)));
+    try {
+      client ??= typeof given === "function" ? given() : Promise.resolve(given);
+      const [sqs, { SendMessageCommand }] = await Promise.all([client, import("@aws-sdk/client-sqs")]);
+      await sqs.send(
+        new SendMessageCommand({ QueueUrl: options.queueUrl, MessageBody: body, DelaySeconds: delay }),
+      );
+    } catch (error) {
+      throw new DependencyError(`health queue unreachable: ${describeError(error)}`, { cause: error });
+    }
+  };
   return {
-    async schedule(check: HealthCheckInput, delaySeconds: number): Promise<void> {
-      const body = encodeHealthCheck(check);
-      const delay = Math.max(0, Math.min(MAX_SQS_DELAY_SECONDS, Math.round(delaySeconds)));
-      try {
-        client ??= typeof given === "function" ? given() : Promise.resolve(given);
-        const [sqs, { SendMessageCommand }] = await Promise.all([client, import("@aws-sdk/client-sqs")]);
-        await sqs.send(
-          new SendMessageCommand({ QueueUrl: options.queueUrl, MessageBody: body, DelaySeconds: delay }),
-        );
-      } catch (error) {
-        throw new DependencyError(`health queue unreachable: ${describeError(error)}`, { cause: error });
-      }
-    },
+    schedule: async (check: HealthCheckInput, delaySeconds: number) =>
+      await send(encodeHealthCheck(check), delaySeconds),
+    relay: async (job: JobInput, delaySeconds: number) => await send(encodeRelay(job), delaySeconds),
   };
 }

@@ -37,6 +37,8 @@ const OUT_OF_MEMORY = /out of memory|cannot allocate memory|cannot map pages/;
 type HelperHeader = {
   renderer: string;
   objects: Array<{ start: number; end: number; source: RenderedObject["source"] }>;
+  /** Absent from a helper built before hooks were returned. */
+  hooks?: RenderedObject[];
   notes: string[];
   inputs: string[];
   /** Absent from helpers built before directory reads were reported. */
@@ -97,6 +99,7 @@ export function createProcessRenderer(options: ProcessRendererOptions): Renderer
           yaml: text.subarray(o.start, o.end).toString("utf8"),
           source: o.source,
         })),
+        hooks: header.hooks ?? [],
         notes: header.notes,
         inputs: header.inputs,
         listed: header.listed,

@@ -15,13 +15,18 @@ import {
   readGitHubFailure,
 } from "../../github/github-failure.ts";
 import { splitRepo } from "../../github/split-repo.ts";
+import { isPathWithin } from "../../is-path-within.ts";
 import type {
   ChangedPaths,
   ChangedPathsRequest,
   CommitEntry,
+  CommitRequest,
+  CommitVerification,
+  DirectoryList,
   FetchTreeRequest,
   GitSource,
   HeadShaRequest,
+  ListDirectoriesRequest,
   PullRequestHeadRequest,
   ResolvedHead,
   ResolveHeadRequest,
@@ -170,6 +175,43 @@ export function createGitHubGitSource(options: GitHubGitSourceOptions): GitSourc
         );
         // GitHub caps `files` silently; a full list is the only way to know nothing else changed.
         return { paths, complete: files.length < COMPARE_FILE_CAP };
+      } catch (error) {
+        throw toSourceError(error, action, "commit not found, or the GitHub App/token has no access to it");
+      }
+    },
+
+    async commitVerification({ repo, sha }: CommitRequest): Promise<CommitVerification> {
+      const action = `reading the verification of ${repo}@${sha.slice(0, 7)}`;
+      try {
+        const { data } = await octokit.rest.repos.getCommit({ ...splitRepo(repo), ref: sha });
+        const verification = data.commit.verification;
+        return { verified: verification?.verified === true, reason: verification?.reason ?? "unsigned" };
+      } catch (error) {
+        throw toSourceError(error, action, "commit not found, or the GitHub App/token has no access to it");
+      }
+    },
+
+    async listDirectories({ repo, sha, under }: ListDirectoriesRequest): Promise<DirectoryList> {
+      const action = `listing the directories of ${repo}@${sha.slice(0, 7)}`;
+      try {
+        const { data } = await octokit.rest.git.getTree({
+          ...splitRepo(repo),
+          tree_sha: sha,
+          recursive: "1",
+        });
+        if (data.truncated) {
+          // GitHub stops a recursive listing at 100,000 entries or 7 MB: an incomplete list would drop targets.
+          throw new SourceError(
+            `${action}: GitHub truncated the tree listing (over 100,000 entries); narrow the generator's glob to a smaller repository`,
+            { retryable: false },
+          );
+        }
+        const directories = data.tree.flatMap((entry) =>
+          entry.type === "tree" && typeof entry.path === "string" && isPathWithin(under, entry.path)
+            ? [entry.path]
+            : [],
+        );
+        return { directories };
       } catch (error) {
         throw toSourceError(error, action, "commit not found, or the GitHub App/token has no access to it");
       }

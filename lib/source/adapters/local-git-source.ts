@@ -6,13 +6,18 @@
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { SourceError } from "../../errors.ts";
+import { isPathWithin } from "../../is-path-within.ts";
 import type {
   ChangedPaths,
   ChangedPathsRequest,
   CommitEntry,
+  CommitRequest,
+  CommitVerification,
+  DirectoryList,
   FetchTreeRequest,
   GitSource,
   HeadShaRequest,
+  ListDirectoriesRequest,
   PullRequestHeadRequest,
   ResolvedHead,
   ResolveHeadRequest,
@@ -174,6 +179,46 @@ export function createLocalGitSource(options: LocalGitSourceOptions): GitSource 
           { cwd: dir, maxBuffer: 64 * 1024 * 1024 },
         );
         return { paths: stdout.split("\0").filter((p) => p !== ""), complete: true };
+      } catch (error) {
+        throw new SourceError(`${action} failed: ${stderrOf(error)}`, { retryable: false, cause: error });
+      }
+    },
+
+    async commitVerification({ repo, sha }: CommitRequest): Promise<CommitVerification> {
+      const action = `reading the signature of ${repo}@${sha.slice(0, 7)}`;
+      const dir = dirFor(repo);
+      const commit = await revParse(dir, sha, action);
+      try {
+        // %G?: G good, U good but untrusted key, N none, B bad, X/Y expired, R revoked, E cannot check.
+        const { stdout } = await run(git, ["log", "-1", "--format=%G?", commit], { cwd: dir });
+        const code = stdout.trim();
+        const reasons: Record<string, string> = {
+          G: "valid",
+          U: "unknown_key",
+          N: "unsigned",
+          B: "bad_signature",
+          X: "expired_key",
+          Y: "expired_key",
+          R: "revoked_key",
+          E: "unknown_key",
+        };
+        return { verified: code === "G", reason: reasons[code] ?? "unsigned" };
+      } catch (error) {
+        throw new SourceError(`${action} failed: ${stderrOf(error)}`, { retryable: false, cause: error });
+      }
+    },
+
+    async listDirectories({ repo, sha, under }: ListDirectoriesRequest): Promise<DirectoryList> {
+      const action = `listing the directories of ${repo}@${sha.slice(0, 7)}`;
+      const dir = dirFor(repo);
+      const commit = await revParse(dir, sha, action);
+      try {
+        const { stdout } = await run(
+          git,
+          ["ls-tree", "-r", "-d", "-z", "--name-only", commit, ...(under === "." ? [] : ["--", under])],
+          { cwd: dir, maxBuffer: 64 * 1024 * 1024 },
+        );
+        return { directories: stdout.split("\0").filter((p) => p !== "" && isPathWithin(under, p)) };
       } catch (error) {
         throw new SourceError(`${action} failed: ${stderrOf(error)}`, { retryable: false, cause: error });
       }

@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { configMapYaml } from "../../factories/manifest-text.ts";
+import { withoutProgress } from "../../support/cli-process.ts";
 import { createGitRepo } from "../../support/git-repo.ts";
 import { createTestNamespace, grantWorker, kubeConfigFor } from "../../support/kube.ts";
 
@@ -113,7 +114,7 @@ describe("pullbridge installed from its npm package", () => {
     );
 
     // Assess
-    expect(diff.stderr).toBe("");
+    expect(withoutProgress(diff.stderr)).toBe("");
     expect(diff.code).toBe(2);
     expect(diff.stdout).toContain(`+ ConfigMap ${namespace}/app  deploy/app.yaml:1`);
     expect(diff.stdout).toContain("Plan: 1 to create, 0 unchanged");

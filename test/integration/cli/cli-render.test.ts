@@ -75,7 +75,7 @@ describe("pullbridge render", () => {
     expect(ours.stdout).toBe(stock);
   });
 
-  it("prints a chart with hooks as `helm template --no-hooks` does, the hooks only as notes on stderr", async () => {
+  it("prints a chart with hooks as `helm template --no-hooks` does, the hooks only as notes on stderr (run by a sync; the test hook never)", async () => {
     // Act
     const [ours, stock] = await Promise.all([
       pullbridge(
@@ -105,12 +105,16 @@ describe("pullbridge render", () => {
         .filter((line) => line !== "")
         .sort(),
     ).toEqual([
-      expect.stringMatching(/^note: skipped Helm hook Job shop-shop-migrate /),
-      expect.stringMatching(/^note: skipped Helm hook Pod shop-shop-test /),
+      expect.stringMatching(
+        /^note: Helm hook Job shop-shop-migrate \(helm\.sh\/hook: pre-install,pre-upgrade\) from charts\/shop\/templates\/migrate-job\.yaml: not printed \(as --no-hooks\); a sync runs it as a hook/,
+      ),
+      expect.stringMatching(
+        /^note: skipped Helm hook Pod shop-shop-test .*a test hook runs only with `helm test`/,
+      ),
     ]);
   });
 
-  it("lists a chart's skipped hooks on stderr and its objects with their templates in JSON", async () => {
+  it("lists a chart's hooks on stderr and, in JSON, its objects and apart its hooks with their templates", async () => {
     // Act
     const run = await pullbridge(
       [
@@ -130,10 +134,19 @@ describe("pullbridge render", () => {
 
     // Assess
     expect(run.code).toBe(0);
-    expect(run.stderr).toContain("note: skipped Helm hook Job shop-shop-migrate");
-    const out = JSON.parse(run.stdout) as { engine: string; objects: Array<{ source: { file: string } }> };
+    expect(run.stderr).toContain("note: Helm hook Job shop-shop-migrate");
+    const out = JSON.parse(run.stdout) as {
+      engine: string;
+      objects: Array<{ source: { file: string } }>;
+      hooks: Array<{ source: { file: string } }>;
+    };
     expect(out.engine).toBe("helm");
     expect(out.objects.map((o) => o.source.file)).toContain("charts/shop/templates/deployment.yaml");
+    expect(out.objects.map((o) => o.source.file)).not.toContain("charts/shop/templates/migrate-job.yaml");
+    expect(out.hooks.map((o) => o.source.file).sort()).toEqual([
+      "charts/shop/templates/migrate-job.yaml",
+      "charts/shop/templates/tests/test-connection.yaml",
+    ]);
   });
 
   it("a render refusal exits 1 and names the kustomization", async () => {

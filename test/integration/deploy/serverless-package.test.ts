@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { statePrefixStatements } from "../../../infra/iam.ts";
 import { checkMemoryBudget } from "../../../lib/config/worker-env.ts";
 import {
@@ -86,6 +86,9 @@ async function cfnLint(templateFile: string): Promise<CfnLintFinding[]> {
   );
   return JSON.parse(result) as CfnLintFinding[];
 }
+/** The one wildcard resource allowed: a key prefix of the state bucket, exactly as statePrefixStatements writes it. */
+const STATE_PREFIX_GRANT =
+  /^\{"Fn::Sub":"\$\{StateBucket\.Arn\}\/[a-z0-9][a-z0-9._-]*\/(?:[a-z0-9][a-z0-9._-]*\/)*\*"\}$/;
 const describeFinding = (f: CfnLintFinding) => `${f.Rule.Id} ${f.Location.Path.join("/")}: ${f.Message}`;
 
 let template: Template;
@@ -97,6 +100,7 @@ const resource = (id: string): Resource => {
   return r;
 };
 
+/** A state grant is `${StateBucket.Arn}/<prefix>*`: every key under one prefix, nothing else. */
 beforeAll(async () => {
   packageDir = await mkdtemp(join(tmpdir(), "pullbridge-package-"));
   const out = packageDir;
@@ -105,12 +109,6 @@ beforeAll(async () => {
     await readFile(join(out, "cloudformation-template-update-stack.json"), "utf8"),
   ) as Template;
 }, 300_000);
-
-/** `${StateBucket.Arn}/<prefix>*`: a state-bucket key prefix, the one wildcard a role may hold. */
-function isStatePrefix(resource: unknown): boolean {
-  const sub = (resource as { "Fn::Sub"?: unknown })["Fn::Sub"];
-  return typeof sub === "string" && /^\$\{StateBucket\.Arn\}\/([a-z0-9-]+\/)+\*$/.test(sub);
-}
 
 describe("serverless.yml packaged offline", () => {
   it("deploys every function on nodejs24.x / arm64 with its own role", () => {
@@ -201,8 +199,15 @@ describe("serverless.yml packaged offline", () => {
     ).toBeGreaterThanOrEqual(2);
   });
 
-  it("gives no function a wildcard action or resource", () => {
-    for (const id of ["WebhookRole", "WorkerRole", "DriftRole", "ImagesIntakeRole", "ImagesRole"]) {
+  it("gives no function a wildcard action or resource, but exactly its state-bucket key prefixes", () => {
+    for (const id of [
+      "WebhookRole",
+      "WorkerRole",
+      "HealthRole",
+      "DriftRole",
+      "ImagesIntakeRole",
+      "ImagesRole",
+    ]) {
       // Prepare
       const policies = resource(id).Properties.Policies as {
         PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
@@ -214,9 +219,8 @@ describe("serverless.yml packaged offline", () => {
       for (const s of statements) {
         for (const action of s.Action) expect(action, `${id} action`).not.toContain("*");
         for (const r of s.Resource) {
-          // The one allowed form: a key prefix of the state bucket (statePrefixStatements).
-          if (isStatePrefix(r)) continue;
-          expect(JSON.stringify(r), `${id} resource`).not.toContain("*");
+          const text = JSON.stringify(r);
+          if (!STATE_PREFIX_GRANT.test(text)) expect(text, `${id} resource`).not.toContain("*");
         }
       }
     }
@@ -239,13 +243,20 @@ describe("serverless.yml packaged offline", () => {
       "sqs:SendMessage",
       "ssm:GetParameter",
     ]);
-    expect(actions("DriftRole")).toEqual(["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage"]);
+    expect(actions("DriftRole")).toEqual([
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "s3:GetObject",
+      "s3:ListBucket",
+      "sqs:SendMessage",
+    ]);
     expect(actions("WorkerRole")).toContain("eks:DescribeCluster");
     expect(actions("WorkerRole")).toEqual(
       expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage"]),
     );
     // The worker sends to the health queue (the first check after an apply) and to the job queue (a
-    // drift tick's checks, issue 26).
+    // drift tick's checks, issue 26; a config change's syncs, issue 25); the health consumer sends
+    // checks to its queue and the next step of a multi-step sync to the job queue (the worker runs it).
     const sendsTo = (id: string) =>
       (
         resource(id).Properties.Policies as {
@@ -259,7 +270,10 @@ describe("serverless.yml packaged offline", () => {
       { "Fn::GetAtt": ["HealthQueue", "Arn"] },
       { "Fn::GetAtt": ["JobsQueue", "Arn"] },
     ]);
-    expect(sendsTo("HealthRole")).toEqual([{ "Fn::GetAtt": ["HealthQueue", "Arn"] }]);
+    expect(sendsTo("HealthRole")).toEqual([
+      { "Fn::GetAtt": ["HealthQueue", "Arn"] },
+      { "Fn::GetAtt": ["JobsQueue", "Arn"] },
+    ]);
     expect(actions("HealthRole")).toContain("eks:DescribeCluster");
   });
 
@@ -481,7 +495,8 @@ describe("serverless.yml: image automation", () => {
       )
         .flatMap((p) => p.PolicyDocument.Statement)
         .flatMap((st) => st.Action.map((a) => `${a} ${JSON.stringify(st.Resource)}`))
-        .filter((a) => !a.startsWith("logs:"))
+        // Logs and the state bucket's prefixes are checked for every role elsewhere.
+        .filter((a) => !a.startsWith("logs:") && !a.startsWith("s3:"))
         .sort();
 
     // Assess
@@ -583,23 +598,48 @@ describe("serverless.yml: the state bucket", () => {
     });
   });
 
-  it("names the bucket to every function, and grants it only to the worker and (routing/, read) the webhook", () => {
+  it("names the bucket to every function, and grants each only its key prefixes: config/ written by the worker, verdicts/ by the health consumer, the fleet cache and routing/ by the worker (the webhook reads routing/)", () => {
     // Prepare
     const functions = byType("AWS::Lambda::Function");
-    const roles = byType("AWS::IAM::Role");
+    const s3Grants = (id: string) =>
+      (
+        resource(id).Properties.Policies as {
+          PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
+        }[]
+      )
+        .flatMap((p) => p.PolicyDocument.Statement)
+        .filter((st) => st.Action.some((a) => a.startsWith("s3:")))
+        .map((st) => `${st.Action.join(",")} ${JSON.stringify(st.Resource)}`);
+    const bucket = `[{"Fn::GetAtt":["StateBucket","Arn"]}]`;
+    const config = `[{"Fn::Sub":"\${StateBucket.Arn}/config/*"}]`;
 
     // Assess
     for (const [id, f] of functions) {
       const variables = (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(variables.PULLBRIDGE_STATE_BUCKET, id).toEqual({ Ref: "StateBucket" });
     }
-    expect(roles.length).toBeGreaterThanOrEqual(6);
-    // Fleet scale (issue 26, infra/fleet-grants.ts): the only grants so far.
-    for (const [id, role] of roles) {
-      if (id === "WorkerRole" || id === "WebhookRole") continue;
-      expect(JSON.stringify(role.Properties), id).not.toContain('"s3:');
+    const verdicts = `[{"Fn::Sub":"\${StateBucket.Arn}/verdicts/*"}]`;
+    const under = (prefix: string) => `{"Fn::Sub":"\${StateBucket.Arn}/${prefix}*"}`;
+    // `config/` (issue 25): the worker writes the config in force, everyone else reads it.
+    // `verdicts/` (issue 24): the health consumer records them, the worker reads them for dependsOn.
+    // `heads/`, `cache/`, `routing/` (issue 26): the worker's; the webhook reads `routing/`.
+    expect(s3Grants("WorkerRole")).toEqual([
+      `s3:ListBucket ${bucket}`,
+      `s3:GetObject ${verdicts}`,
+      `s3:GetObject,s3:PutObject,s3:DeleteObject [${["config/", "heads/", "cache/trees/", "cache/renders/", "routing/"].map(under).join(",")}]`,
+    ]);
+    expect(s3Grants("HealthRole")).toEqual([
+      `s3:ListBucket ${bucket}`,
+      `s3:GetObject ${config}`,
+      `s3:GetObject,s3:PutObject,s3:DeleteObject ${verdicts}`,
+    ]);
+    expect(s3Grants("WebhookRole")).toEqual([
+      `s3:ListBucket ${bucket}`,
+      `s3:GetObject [${["config/", "routing/"].map(under).join(",")}]`,
+    ]);
+    for (const id of ["DriftRole", "ImagesIntakeRole", "ImagesRole"]) {
+      expect(s3Grants(id), id).toEqual([`s3:ListBucket ${bucket}`, `s3:GetObject ${config}`]);
     }
-    expect(JSON.stringify(resource("WebhookRole").Properties)).not.toContain("s3:PutObject");
   });
 
   it("still passes cfn-lint when a role is granted state prefixes with infra/iam.ts's helper", async () => {
@@ -686,10 +726,13 @@ describe("serverless.yml: clusters in other accounts and private endpoints", () 
         .filter((s) => s.Action.includes("eks:DescribeCluster"))
         .flatMap((s) => s.Resource),
     ).toEqual([{ "Fn::Sub": `arn:\${AWS::Partition}:eks:eu-west-1:\${AWS::AccountId}:cluster/tools` }]);
-    // And still no wildcard anywhere in an inline policy.
+    // And still no wildcard anywhere in an inline policy (but a state-bucket key prefix).
     for (const id of ["WorkerRole", "HealthRole"]) {
       for (const s of statementsOf(inVpc.template, id))
-        expect(JSON.stringify(s.Resource.filter((r) => !isStatePrefix(r))), id).not.toContain("*");
+        for (const r of s.Resource) {
+          const text = JSON.stringify(r);
+          if (!STATE_PREFIX_GRANT.test(text)) expect(text, id).not.toContain("*");
+        }
     }
   });
 
@@ -786,5 +829,62 @@ describe("serverless.yml: clusters in other accounts and private endpoints", () 
 
     // Assess
     expect(failure).toContain(expected);
+  });
+});
+
+describe("serverless.yml: SOPS decryption keys", () => {
+  const KMS_KEYS = [
+    "arn:aws:kms:eu-west-1:111111111111:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+    "arn:aws:kms:eu-west-1:111111111111:key/9f8e7d6c-5b4a-3210-fedc-ba9876543210",
+  ];
+  let out: string;
+  let file: string;
+  let template: Template;
+  const statementsOf = (id: string) =>
+    (
+      (template.Resources[id]?.Properties.Policies ?? []) as {
+        PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
+      }[]
+    ).flatMap((p) => p.PolicyDocument.Statement);
+  const resourcesFor = (id: string, action: string) =>
+    statementsOf(id)
+      .filter((s) => s.Action.includes(action))
+      .flatMap((s) => s.Resource);
+
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), "pullbridge-package-sops-"));
+    await osls([
+      ...["package", "--stage", "ci", "--region", "eu-west-1", "--package", out],
+      ...["--param", "targetsFile=test/fixtures/deploy/targets-sops-keys.yaml"],
+    ]);
+    file = join(out, "cloudformation-template-update-stack.json");
+    template = JSON.parse(await readFile(file, "utf8")) as Template;
+  }, 600_000);
+  afterAll(async () => {
+    if (out) await rm(out, { recursive: true, force: true });
+  });
+
+  it("lets the worker kms:Decrypt exactly the stack file's keys and read exactly its age keys; no other role either", async () => {
+    // Act
+    const findings = await cfnLint(file);
+
+    // Assess
+    expect(resourcesFor("WorkerRole", "kms:Decrypt")).toEqual(KMS_KEYS);
+    expect(resourcesFor("WorkerRole", "ssm:GetParameter")).toContainEqual({
+      "Fn::Sub": `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/pullbridge/age/payments`,
+    });
+    expect(resourcesFor("WorkerRole", "secretsmanager:GetSecretValue")).toEqual([
+      {
+        "Fn::Sub": `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:pullbridge/age/shop-??????`,
+      },
+    ]);
+    for (const id of ["WebhookRole", "HealthRole", "DriftRole", "ImagesIntakeRole", "ImagesRole"]) {
+      const text = JSON.stringify(statementsOf(id));
+      expect(text, id).not.toContain("kms:");
+      expect(text, id).not.toContain("age/");
+    }
+    for (const s of statementsOf("WorkerRole")) expect(JSON.stringify(s.Resource)).not.toContain("*");
+    expect(findings.filter((f) => f.Level === "Error").map(describeFinding)).toEqual([]);
+    expect(findings.filter((f) => !KEPT_CFN_LINT_WARNINGS.has(f.Rule.Id)).map(describeFinding)).toEqual([]);
   });
 });

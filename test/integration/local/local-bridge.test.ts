@@ -10,12 +10,14 @@ import { setTimeout } from "node:timers/promises";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import type { CallerSopsKeys } from "../../../functions/cli/cli-key-ring.ts";
 import { localGit } from "../../../functions/local/local-git.ts";
 import { deliverPush, pushPayload, sendDelivery } from "../../../functions/local/push-delivery.ts";
 import { type LocalBridge, startLocalBridge } from "../../../functions/local/start-local-bridge.ts";
 import { parseTargetsConfig } from "../../../lib/config/targets.ts";
 import { TEST_TOKEN } from "../../factories/github.ts";
 import { configMapYaml } from "../../factories/manifest-text.ts";
+import { SOPS_FIXTURES, sopsFixture } from "../../factories/sops.ts";
 import { createGitRepo, type GitRepo } from "../../support/git-repo.ts";
 import { startGitHubWorld } from "../../support/github-fake/github-world.ts";
 import { createTestNamespace, kubeConfigFor } from "../../support/kube.ts";
@@ -52,6 +54,7 @@ afterEach(async () => {
 /** A bridge serving one target `web` (path `deploy`) of a fresh repository, into a fresh namespace. */
 async function start(
   lines: string[] = [],
+  options: { sopsKeys?: CallerSopsKeys } = {},
 ): Promise<{ bridge: LocalBridge; repo: GitRepo; namespace: string }> {
   const namespace = await createTestNamespace("local");
   repo = await createGitRepo();
@@ -68,9 +71,58 @@ async function start(
     sqsEndpoint: inject("sqsEndpoint"),
     logLevel: "SILENT",
     write: (text) => lines.push(text),
+    sopsKeys: options.sopsKeys,
   });
   return { bridge, repo, namespace };
 }
+
+describe("local mode with SOPS-encrypted manifests", () => {
+  it("decrypts with the caller's age key file, prints no decrypted value, and names a file the caller cannot open", async () => {
+    // Prepare
+    const lines: string[] = [];
+    const { bridge, repo, namespace } = await start(lines, {
+      sopsKeys: {
+        SOPS_AGE_KEY: undefined,
+        SOPS_AGE_KEY_FILE: join(SOPS_FIXTURES, "age-team-a.txt"),
+        sopsAgeDefaultFile: "/nonexistent/pullbridge-test-config/sops/age/keys.txt",
+      },
+    });
+    const push = () =>
+      deliverPush({
+        repo: localGit(repo.dir),
+        repoName: REPO,
+        branch: "main",
+        url: bridge.webhookUrl,
+        secret: SECRET,
+      });
+    const first = await repo.commitFiles(
+      { "deploy/settings.yaml": sopsFixture("configmap.enc.yaml") },
+      "first",
+    );
+
+    // Act
+    await push();
+    const synced = await bridge.waitForReport((r) => r.sha === first);
+    const second = await repo.commitFiles(
+      { "deploy/team-b.yaml": sopsFixture("secret-team-b.enc.yaml") },
+      "second",
+    );
+    await push();
+    const refused = await bridge.waitForReport((r) => r.sha === second);
+
+    // Assess
+    const settings = await core().readNamespacedConfigMap({ namespace, name: "app-settings" });
+    expect(synced.state).toBe("success");
+    expect(settings.data?.apiKey).toBe("ak-8f3b2c9d4e5f6a7b");
+    expect(refused).toMatchObject({ state: "failure" });
+    expect(JSON.stringify(refused)).toContain("deploy/team-b.yaml");
+    expect(JSON.stringify(refused)).toContain("age recipient age15w75");
+    // What local mode prints: both statuses, the refusal naming the file, no value.
+    expect(lines.join("")).toContain("deploy/team-b.yaml");
+    expect(lines.join("")).not.toContain("ak-8f3b2c9d4e5f6a7b");
+    expect(lines.join("")).not.toContain("internal.example");
+  });
+});
 
 describe("local mode", () => {
   it("turns a signed push into a sync and prints the commit status", async () => {

@@ -4,7 +4,7 @@
  * GitHub fake what the pull request changes, plans against the real kube-apiserver with
  * server-side dry-runs only, and reports a check run on the pull request head.
  */
-import { AppsV1Api, CoreV1Api } from "@kubernetes/client-node";
+import { AppsV1Api, BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { configMapYaml, serviceAccountYaml } from "../../factories/manifest-text.ts";
 import { type Bridge, startBridge } from "../../support/bridge.ts";
@@ -158,6 +158,66 @@ describe("pull-request preview", () => {
       "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}",
     ]);
     expect(bridge.world.fake.violations).toEqual([]);
+  });
+
+  it("lists a multi-step sync's order (hooks and waves) before the plan, and creates no hook", async () => {
+    // Prepare
+    bridge = await startBridge({ target: { preview: true } });
+    const { namespace } = bridge;
+    await bridge.push({ "deploy/app.yaml": configMap("app", { color: "blue" }) });
+    await bridge.drain();
+    const writesBefore = bridge.clusterRequests().writes;
+
+    // Act
+    const pr = await bridge.openPullRequest({
+      branch: "feature",
+      files: {
+        "deploy/migrate.yaml": [
+          "apiVersion: batch/v1",
+          "kind: Job",
+          "metadata:",
+          "  generateName: migrate-",
+          "  annotations:",
+          "    argocd.argoproj.io/hook: PreSync",
+          "spec:",
+          "  template:",
+          "    spec:",
+          "      restartPolicy: Never",
+          "      containers:",
+          "        - name: migrate",
+          "          image: registry.example/migrate:1",
+          "",
+        ].join("\n"),
+        "deploy/web.yaml": deployment("web", "2").replace(
+          "  name: web\n",
+          '  name: web\n  annotations:\n    pullbridge.dev/wave: "1"\n',
+        ),
+      },
+    });
+    await bridge.drain();
+
+    // Assess
+    const run = previewRun(bridge, pr.sha);
+    expect(run).toMatchObject({ status: "completed", conclusion: "success" });
+    const summary = run?.summary ?? "";
+    expect(summary).toMatch(
+      new RegExp(
+        [
+          "### Order of the sync",
+          "",
+          `- \\*\\*1\\. pre-sync\\*\\*: \`Job\\.batch migrate-[0-9a-f]{10} \\(Argo CD hook; delete: before-hook-creation\\)\``,
+          "- \\*\\*2\\. wave 0\\*\\*: `ConfigMap app`",
+          "- \\*\\*3\\. wave 1\\*\\*: `Deployment\\.apps web`, `then prune what left Git`",
+        ].join("\n"),
+      ),
+    );
+    // The hook is a step, not an object of the set: the plan creates only the Deployment.
+    expect(summary).toContain(`### To create (1)\n\n- \`Deployment.apps ${namespace}/web\``);
+    expect(summary).not.toContain("To create (2)");
+    expect(
+      (await kubeConfigFor("admin").makeApiClient(BatchV1Api).listNamespacedJob({ namespace })).items,
+    ).toEqual([]);
+    expect(bridge.clusterRequests().writes).toBe(writesBefore);
   });
 
   it("fails when the dry-run rejects a manifest, with an annotation at its file and line", async () => {

@@ -332,21 +332,63 @@ describe("Helm targets render exactly as `helm template --include-crds --no-hook
     expectStock(ours, stock);
   });
 
-  it("hooks are not rendered as objects; each is listed in the notes", async () => {
+  it("hooks come back apart from the objects, exactly as `helm template` renders them, pointing at their template", async () => {
     // Act
-    const out = await testRenderer().render({
-      files,
-      path: "charts/shop",
-      engine: "helm",
-      helm: { ...DEFAULT_HELM, releaseName: "web" },
-    });
+    const [out, stock] = await Promise.all([
+      testRenderer().render({
+        files,
+        path: "charts/shop",
+        engine: "helm",
+        helm: { ...DEFAULT_HELM, releaseName: "web" },
+      }),
+      stockHelmTemplate([
+        "web",
+        join(RENDER_FIXTURE_REPO, "charts/shop"),
+        "--include-crds",
+        "--kube-version",
+        "v1.36.3",
+      ]),
+    ]);
 
     // Assess
     expect(joined(out)).not.toContain("helm.sh/hook");
-    expect([...out.notes].sort()).toEqual([
-      "skipped Helm hook Job web-shop-migrate (helm.sh/hook: pre-install,pre-upgrade) from charts/shop/templates/migrate-job.yaml: pullbridge applies no hooks",
-      "skipped Helm hook Pod web-shop-test (helm.sh/hook: test) from charts/shop/templates/tests/test-connection.yaml: pullbridge applies no hooks",
+    const stockHooks = documents(stock).filter((d) => d.includes("helm.sh/hook"));
+    expect(out.hooks.map((h) => h.yaml.trim()).sort()).toEqual(
+      stockHooks.map((d) => d.replace(/^# Source: .*\n/, "")).sort(),
+    );
+    expect(out.hooks.map((h) => h.source.file).sort()).toEqual([
+      "charts/shop/templates/migrate-job.yaml",
+      "charts/shop/templates/tests/test-connection.yaml",
     ]);
+    expect(out.notes).toEqual([]);
+  });
+
+  it.each([
+    [false, "install"],
+    [true, "upgrade"],
+  ])("renders with .Release.IsUpgrade %s as `helm template` does (%s)", async (isUpgrade, release) => {
+    // Act
+    const [out, stock] = await Promise.all([
+      testRenderer().render({
+        files,
+        path: "charts/shop",
+        engine: "helm",
+        helm: { ...DEFAULT_HELM, releaseName: "web", isUpgrade },
+      }),
+      stockHelmTemplate([
+        "web",
+        join(RENDER_FIXTURE_REPO, "charts/shop"),
+        "--include-crds",
+        "--kube-version",
+        "v1.36.3",
+        ...(isUpgrade ? ["--is-upgrade"] : []),
+      ]),
+    ]);
+
+    // Assess
+    const migrate = out.hooks.find((h) => h.yaml.includes("kind: Job"))?.yaml ?? "";
+    expect(migrate).toContain(`shop.example.com/release: ${release}`);
+    expect(documents(stock).some((d) => d.includes(`shop.example.com/release: ${release}`))).toBe(true);
   });
 
   it("objects point at their template, subchart templates included", async () => {

@@ -27,6 +27,8 @@ export type GitDataContext = {
   repos: ReadonlyMap<string, string>;
   pullRequests: Map<string, GitDataPullRequest>;
   baseUrl: () => string;
+  /** The fake's record of a commit's signature (see `setCommitVerification`). */
+  verificationOf?: (repo: string, sha: string) => { verified: boolean; reason: string } | undefined;
 };
 
 export type GitDataRoutes = {
@@ -127,6 +129,7 @@ export function createGitDataRoutes(context: GitDataContext): GitDataRoutes {
       verification: {
         verified: false,
         reason: "unsigned",
+        ...context.verificationOf?.(repoUrl.slice(repoUrl.indexOf("/repos/") + 7), sha),
         signature: null,
         payload: null,
         verified_at: null,

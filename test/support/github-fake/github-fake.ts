@@ -184,6 +184,8 @@ export type GitHubFake = {
   addRepo(repo: string, dir: string): void;
   /** Registers (or updates) a pull request on a served repository. */
   openPullRequest(repo: string, pullRequest: FakePullRequest): void;
+  /** What `GET /repos/{o}/{r}/commits/{sha}` says of a commit's signature (default: unsigned). */
+  setCommitVerification(repo: string, sha: string, verification: { verified: boolean; reason: string }): void;
   /** Every request received, in order (API and codeload). */
   readonly requests: readonly RecordedRequest[];
   /** Requests that broke the OpenAPI description or a GitHub rule. Assert this is empty. */
@@ -261,6 +263,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
   let nextDeploymentStatusId = 9000;
   const issuedTokens: IssuedToken[] = [];
   const failures = new Map<string, InjectedFailure[]>();
+  /** `repo@sha` → GitHub's `verification` of the commit (unsigned unless set or created by the App). */
+  const verifications = new Map<string, { verified: boolean; reason: string }>();
   const hooks = new Map<string, (body: Record<string, unknown>) => Promise<void> | void>();
   const downloadTokens = new Set<string>();
   const patTokens = new Set(options.tokens ?? ["test-token"]);
@@ -273,7 +277,12 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         : options.app.publicKey;
   let nextCheckRunId = 1000;
   let url = "";
-  const gitData = createGitDataRoutes({ repos, pullRequests, baseUrl: () => url });
+  const gitData = createGitDataRoutes({
+    repos,
+    pullRequests,
+    baseUrl: () => url,
+    verificationOf: (repo, sha) => verifications.get(`${repo}@${sha}`),
+  });
 
   const rateLimitHeaders = (remaining = 4999, reset = Math.floor(Date.now() / 1000) + 3600) => ({
     "x-ratelimit-limit": "5000",
@@ -526,9 +535,31 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
             headers: { "content-type": "application/vnd.github.sha; charset=utf-8" },
           };
         }
+        const verification = verifications.get(`${repo}@${sha}`) ?? { verified: false, reason: "unsigned" };
         return {
           status: 200,
-          body: { sha, url: `${repoUrl}/commits/${sha}`, html_url: `${url}/${repo}/commit/${sha}` },
+          body: {
+            sha,
+            node_id: `C_${sha}`,
+            url: `${repoUrl}/commits/${sha}`,
+            html_url: `${url}/${repo}/commit/${sha}`,
+            comments_url: `${repoUrl}/commits/${sha}/comments`,
+            commit: {
+              url: `${repoUrl}/git/commits/${sha}`,
+              message: "",
+              comment_count: 0,
+              tree: { sha, url: `${repoUrl}/git/trees/${sha}` },
+              verification: {
+                ...verification,
+                signature: verification.verified ? "-----BEGIN PGP SIGNATURE-----" : null,
+                payload: verification.verified ? `tree ${sha}` : null,
+                verified_at: verification.verified ? "2026-01-01T00:00:00Z" : null,
+              },
+            },
+            author: null,
+            committer: null,
+            parents: [],
+          },
         };
       }
       case "GET /repos/{owner}/{repo}/tarball/{ref}": {
@@ -779,7 +810,19 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
           body,
           rule,
         );
-        if (gitDataReply !== undefined) return gitDataReply;
+        if (gitDataReply !== undefined) {
+          // GitHub signs the commits a GitHub App creates through the API ("verified", reason "valid").
+          const created = gitDataReply.body as { sha?: unknown } | undefined;
+          if (
+            route === "POST /repos/{owner}/{repo}/git/commits" &&
+            gitDataReply.status === 201 &&
+            auth.kind === "installation-token" &&
+            typeof created?.sha === "string"
+          ) {
+            verifications.set(`${repo}@${created.sha}`, { verified: true, reason: "valid" });
+          }
+          return gitDataReply;
+        }
         violation("github-rule", req, route, [
           `${route} is documented but not implemented by the GitHub fake`,
         ]);
@@ -1109,6 +1152,9 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     },
     openPullRequest(repo, pullRequest) {
       pullRequests.set(`${repo}#${pullRequest.number}`, pullRequest);
+    },
+    setCommitVerification(repo, sha, verification) {
+      verifications.set(`${repo}@${sha}`, verification);
     },
     requests,
     violations,

@@ -34,6 +34,7 @@ function renderer(failure?: Error) {
         objects: [
           { yaml: configMapYaml("rendered", { a: "1" }), source: { file: `${request.path}/x.yaml` } },
         ],
+        hooks: [],
         notes: ["a note"],
         inputs: [],
       };

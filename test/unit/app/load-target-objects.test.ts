@@ -104,7 +104,7 @@ describe("settings the engine never reads, under render: auto", () => {
     const renderer: Renderer = {
       render: async (request) => {
         renders.push(request);
-        return { renderer: "none", text: "", objects: [], notes: [], inputs: [] };
+        return { renderer: "none", text: "", objects: [], hooks: [], notes: [], inputs: [] };
       },
     };
 
@@ -181,6 +181,7 @@ describe("an overlay's bases, for a target without a targets file", () => {
           renderer: "test",
           text: "",
           objects: [{ yaml: configMapYaml("prod-web", {}), source: { file: "apps/web/base/cm.yaml" } }],
+          hooks: [],
           notes: [],
           inputs: [],
         };
@@ -217,6 +218,7 @@ describe("an overlay's bases, for a target without a targets file", () => {
         renderer: "test",
         text: "",
         objects: [{ yaml: configMapYaml("w", {}), source: { file: "apps/web/base/cm.yaml" } }],
+        hooks: [],
         notes: [],
         inputs: [],
       }),

@@ -53,6 +53,14 @@ function fakeSource(answers: {
       calls.push("pullRequestHead");
       return answer("head" in answers ? answers.head : HEAD);
     },
+    commitVerification: async () => {
+      calls.push("commitVerification");
+      return { verified: false, reason: "unsigned" };
+    },
+    listDirectories: async () => {
+      calls.push("listDirectories");
+      return { directories: [] };
+    },
   };
   return { source, calls };
 }

@@ -167,7 +167,7 @@ describe("formatCounts", () => {
 });
 
 describe("syncResultJson", () => {
-  it("gives every object its outcome, source and diff, with nulls rather than missing keys", () => {
+  it("gives every object its outcome, source, diff and ignored fields, with nulls rather than missing keys", () => {
     // Prepare
     const result = aSyncResult({
       outcomes: [
@@ -177,6 +177,7 @@ describe("syncResultJson", () => {
           source: { file: "deploy/a.yaml", document: 0, line: 3, column: 1 },
           reason: "r",
           diff: DIFF,
+          ignored: ["/data/replicas"],
         }),
         anOutcome({ name: "same", outcome: "unchanged" }),
       ],
@@ -205,6 +206,7 @@ describe("syncResultJson", () => {
           source: "deploy/a.yaml:3:1",
           reason: "r",
           diff: DIFF,
+          ignored: ["/data/replicas"],
         },
         {
           object: "ConfigMap apps/same",
@@ -215,6 +217,7 @@ describe("syncResultJson", () => {
           source: null,
           reason: null,
           diff: null,
+          ignored: [],
         },
       ],
       durationMs: 1234,

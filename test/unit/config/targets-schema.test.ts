@@ -238,3 +238,45 @@ describe("errors in words, each at its file, line and field", () => {
     expect(parsed.success).toBe(false);
   });
 });
+
+describe("dependsOn", () => {
+  const file = (targets: Array<Record<string, unknown>>) => ({
+    version: 1,
+    clusters: { prod: { type: "eks", name: "prod" } },
+    targets: targets.map((t) => ({ ...base, ...t })),
+  });
+
+  it("accepts names and objects, normalised to { target, sameCommit }", () => {
+    const parsed = parseTargetsConfig(
+      file([
+        { name: "infra", path: "infra" },
+        { name: "crds", path: "crds" },
+        { name: "web", dependsOn: ["infra", { target: "crds", sameCommit: true }] },
+      ]),
+    );
+    expect(parsed.targets[2]?.dependsOn).toEqual([
+      { target: "infra", sameCommit: false },
+      { target: "crds", sameCommit: true },
+    ]);
+    expect(parsed.targets[0]?.dependsOn).toEqual([]);
+  });
+
+  it("refuses a cycle, printing it, and unknown or self dependencies", () => {
+    expect(
+      problemsOf(() =>
+        parseTargetsConfig(
+          file([
+            { name: "a", path: "a", dependsOn: ["b"] },
+            { name: "b", path: "b", dependsOn: ["c"] },
+            { name: "c", path: "c", dependsOn: ["a"] },
+            { name: "d", path: "d", dependsOn: ["d", "nope"] },
+          ]),
+        ),
+      ),
+    ).toEqual([
+      "targets[3].dependsOn[0]: a target cannot depend on itself",
+      'targets[3].dependsOn[1]: unknown target "nope" (known: a, b, c, d)',
+      "targets[2].dependsOn: dependsOn forms a cycle: a → b → c → a",
+    ]);
+  });
+});

@@ -111,6 +111,45 @@ describe("explainWorkload", () => {
     expect(health.message).toContain("pod migrate-abc: Error");
   });
 
+  it("a failed Job says its own reason and which container exited how", () => {
+    // Prepare
+    const job = withConditions(
+      "batch/v1",
+      "Job",
+      [
+        {
+          type: "Failed",
+          status: "True",
+          reason: "BackoffLimitExceeded",
+          message: "Job has reached the specified backoff limit",
+        },
+      ],
+      {
+        spec: { selector: { matchLabels: { "batch.kubernetes.io/controller-uid": "u1" } } },
+        status: { failed: 1 },
+      },
+    );
+    const pod = livePod({
+      name: "migrate-abc",
+      labels: { "batch.kubernetes.io/controller-uid": "u1" },
+      phase: "Failed",
+      state: { terminated: "Error", exitCode: 1 },
+    });
+
+    // Act
+    const health = explainWorkload(job, computeObjectHealth(job), {
+      pods: [pod],
+      replicaSets: [],
+      events: [],
+    });
+
+    // Assess
+    expect(health).toMatchObject({
+      status: HealthStatus.Failed,
+      message: "BackoffLimitExceeded — container app exited 1",
+    });
+  });
+
   it("uses the latest Warning event when no pod exists to explain it", () => {
     // Prepare
     const web = liveDeployment({ ready: 0, revision: "1" });

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FLEET_STATE_GRANTS } from "../../../infra/fleet-grants.ts";
 import { buildIamResources } from "../../../infra/iam.ts";
+import { STATE_GRANTS } from "../../../infra/state-grants.ts";
 import { parseTargetsYaml } from "../../../lib/config/targets.ts";
 
 const root = join(import.meta.dirname, "..", "..", "..");
@@ -26,26 +26,36 @@ describe("fleet-scale state grants", () => {
     config,
     webhookSecretParameter: "/w",
     githubSecretParameters: ["/t"],
-    stateGrants: FLEET_STATE_GRANTS,
+    stateGrants: STATE_GRANTS,
   });
 
-  it("lets the worker read and write heads, the artifact cache and routing records, nothing else", () => {
+  it("lets the worker read and write heads, the artifact cache and routing records (beside config/ and verdicts/)", () => {
     expect(s3Statements(Resources, "WorkerRole")).toEqual([
       { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [{ "Fn::GetAtt": ["StateBucket", "Arn"] }] },
+      { Effect: "Allow", Action: ["s3:GetObject"], Resource: [under("verdicts/*")] },
       {
         Effect: "Allow",
         Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-        Resource: [under("heads/*"), under("cache/trees/*"), under("cache/renders/*"), under("routing/*")],
+        Resource: [
+          under("config/*"),
+          under("heads/*"),
+          under("cache/trees/*"),
+          under("cache/renders/*"),
+          under("routing/*"),
+        ],
       },
     ]);
   });
 
-  it("lets the webhook only read routing records, and the drift function nothing", () => {
+  it("lets the webhook only read routing records (and the config), and the drift function only the config", () => {
     expect(s3Statements(Resources, "WebhookRole")).toEqual([
       { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [{ "Fn::GetAtt": ["StateBucket", "Arn"] }] },
-      { Effect: "Allow", Action: ["s3:GetObject"], Resource: [under("routing/*")] },
+      { Effect: "Allow", Action: ["s3:GetObject"], Resource: [under("config/*"), under("routing/*")] },
     ]);
-    expect(s3Statements(Resources, "DriftRole")).toEqual([]);
+    expect(s3Statements(Resources, "DriftRole")).toEqual([
+      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [{ "Fn::GetAtt": ["StateBucket", "Arn"] }] },
+      { Effect: "Allow", Action: ["s3:GetObject"], Resource: [under("config/*")] },
+    ]);
   });
 
   it("lets the worker queue a drift tick's checks on the job queue", () => {

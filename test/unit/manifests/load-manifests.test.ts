@@ -368,7 +368,7 @@ describe("loadManifests: refusals name file, document and line:column", () => {
     ]);
   });
 
-  it("refuses generateName without a name, explaining why", () => {
+  it("refuses generateName without a name on an object that is not a hook, explaining why", () => {
     // Prepare
     const text = ["apiVersion: batch/v1", "kind: Job", "metadata:", "  generateName: migrate-", ""].join(
       "\n",
@@ -384,8 +384,63 @@ describe("loadManifests: refusals name file, document and line:column", () => {
         document: 0,
         line: 4,
         column: 3,
-        reason: expect.stringContaining("metadata.generateName without metadata.name is not supported"),
+        reason: expect.stringContaining(
+          "metadata.generateName without metadata.name is supported only on hooks",
+        ),
       },
+    ]);
+  });
+
+  it("accepts generateName on a hook, identifying it by the prefix until it is created", () => {
+    // Prepare
+    const text = [
+      "apiVersion: batch/v1",
+      "kind: Job",
+      "metadata:",
+      "  generateName: migrate-",
+      "  annotations:",
+      "    argocd.argoproj.io/hook: PreSync",
+      "",
+    ].join("\n");
+
+    // Act
+    const [loaded] = loadTree({ "job.yaml": text });
+
+    // Assess
+    expect(loaded?.object.metadata).toMatchObject({ name: "migrate-", generateName: "migrate-" });
+  });
+
+  it("refuses an unknown hook, delete policy or a wave that is not an integer, naming the annotation's line", () => {
+    // Prepare
+    const text = [
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      "metadata:",
+      "  name: a",
+      "  annotations:",
+      '    argocd.argoproj.io/sync-wave: "first"',
+      "---",
+      "apiVersion: batch/v1",
+      "kind: Job",
+      "metadata:",
+      "  name: b",
+      "  annotations:",
+      "    argocd.argoproj.io/hook: PreSync",
+      "    argocd.argoproj.io/hook-delete-policy: WhenDone",
+      "",
+    ].join("\n");
+
+    // Act
+    const error = loadTreeErrors({ "x.yaml": text });
+
+    // Assess
+    expect(where(error)).toEqual([
+      expect.objectContaining({ file: "x.yaml", line: 6, reason: '"first" is not an integer' }),
+      expect.objectContaining({
+        file: "x.yaml",
+        line: 14,
+        reason: expect.stringContaining('unknown delete policy "WhenDone"'),
+      }),
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   fenceFor,
   truncateLine,
@@ -58,6 +58,35 @@ describe("truncateToBytes", () => {
     // Assess
     expect(cut).toBe("éé");
     expect(utf8Length(truncateToBytes(input, 8))).toBe(8);
+  });
+
+  it("measures the text once, not once per candidate prefix (a 65 KB summary cost seconds of CPU)", () => {
+    // Prepare: a check-run summary far over the limit, ASCII with some wider characters.
+    const input = `${"+ line of a diff\n".repeat(10_000)}é😀`;
+    const measure = vi.spyOn(Buffer, "byteLength");
+
+    // Act
+    const cut = truncateToBytes(input, 65_000);
+
+    // Assess
+    expect(measure.mock.calls.length).toBeLessThanOrEqual(1);
+    measure.mockRestore();
+    expect(cut).toBe(input.slice(0, 65_000));
+  });
+
+  it("counts lone surrogates as Buffer does (3 bytes each) and never splits a pair", () => {
+    // Prepare: a lone high surrogate, then a pair.
+    const input = "a\ud800b😀c";
+
+    // Act / Assess: every budget gives a prefix within it, the longest one that fits.
+    for (let max = 0; max <= utf8Length(input); max++) {
+      const cut = truncateToBytes(input, max);
+      expect(utf8Length(cut)).toBeLessThanOrEqual(max);
+      expect(input.startsWith(cut)).toBe(true);
+      expect(cut.endsWith("\ud83d")).toBe(false);
+      const longer = input.slice(0, cut.length + ((input.codePointAt(cut.length) ?? 0) > 0xffff ? 2 : 1));
+      if (cut.length < input.length) expect(utf8Length(longer)).toBeGreaterThan(max);
+    }
   });
 });
 

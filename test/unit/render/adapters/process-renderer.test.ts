@@ -110,7 +110,7 @@ describe("createProcessRenderer", () => {
 
   it("takes the text after the header line as it is, counting the output limit on the text itself", async () => {
     // Prepare: 1,000 bytes of `<>&`, which JSON escaping would have made 6,000.
-    const text = "<>&".repeat(333) + "\n";
+    const text = `${"<>&".repeat(333)}\n`;
     const header = JSON.stringify({
       renderer: "helm test",
       objects: [
