@@ -354,7 +354,9 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       ? stateStore
       : withConfig.wrapStore(stateStore);
   if (options.health && !options.config) {
-    for (const t of config.targets) await grantHealthReader(t.namespace, t.name);
+    // `web`'s namespace even when only a config repository names targets there.
+    await grantHealthReader(namespace, "web");
+    for (const t of config.targets) if (t.name !== "web") await grantHealthReader(t.namespace, t.name);
   }
 
   const clients: ClusterPort[] = [];
