@@ -4,6 +4,7 @@
  */
 import {
   Dimension,
+  FleetMetric,
   HealthMetric,
   ImageDimension,
   ImageMetric,
@@ -217,6 +218,40 @@ export function buildDashboardBody(input: {
         ...health(HealthMetric.Superseded),
         ...health(HealthMetric.Checks),
       ],
+    },
+  );
+  const worker = (metric: string, stat = "Sum") => [
+    METRIC_NAMESPACE,
+    metric,
+    "service",
+    ServiceName.Worker,
+    { stat },
+  ];
+  row(
+    {
+      title: "Fleet: GitHub requests, rate-limited (budget), 304s (hourly)",
+      metrics: [
+        worker(FleetMetric.GitHubRequests),
+        worker(FleetMetric.GitHubBudgetUsed),
+        worker(FleetMetric.GitHubNotModified),
+      ],
+    },
+    {
+      title: "Fleet: tree and render cache hits / misses, fallbacks, damaged objects",
+      metrics: [
+        worker(FleetMetric.TreeCacheHits),
+        worker(FleetMetric.TreeCacheMisses),
+        worker(FleetMetric.RenderCacheHits),
+        worker(FleetMetric.RenderCacheMisses),
+        worker(FleetMetric.CacheFallbacks),
+        worker(FleetMetric.CacheCorruptObjects),
+        worker(FleetMetric.StateStoreErrors),
+      ],
+    },
+    {
+      title: "Fleet: drift tick lag max (ms)",
+      stat: "Maximum",
+      metrics: [worker(FleetMetric.DriftTickLag, "Maximum")],
     },
   );
   row(

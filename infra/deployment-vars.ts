@@ -7,6 +7,7 @@ import { parseTargetsYaml } from "../lib/config/targets.ts";
 import { DEFAULT_MAX_RECEIVE_COUNT } from "../lib/config/worker-env.ts";
 import {
   Dimension,
+  FleetMetric,
   HealthMetric,
   ImageMetric,
   METRIC_NAMESPACE,
@@ -86,7 +87,12 @@ export function loadDeploymentVars(input: {
     `SELECT SUM(${metric}) FROM SCHEMA("${METRIC_NAMESPACE}", ${Dimension.Service}, ${Dimension.Target}) WHERE ${Dimension.Service} = '${service}'`;
   return {
     metricNamespace: METRIC_NAMESPACE,
-    metricNames: { webhookQueueErrors: WebhookMetric.QueueErrors, imageUpdatesFailed: ImageMetric.Failed },
+    metricNames: {
+      webhookQueueErrors: WebhookMetric.QueueErrors,
+      imageUpdatesFailed: ImageMetric.Failed,
+      githubBudgetUsed: FleetMetric.GitHubBudgetUsed,
+      driftTickLag: FleetMetric.DriftTickLag,
+    },
     targetNames: config.targets.map((t) => t.name),
     queueVisibilityTimeout: input.workerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
     // One value for the queue's redrive policy and the worker's "attempt n of N" statuses.

@@ -176,13 +176,9 @@ export function buildIamResources(input: {
       ],
       Resource: [queueArn],
     },
-    // The worker queues the first health check after an apply; with a config repository, config
-    // jobs also queue the syncs and removals a config change needs.
-    {
-      Effect: "Allow",
-      Action: ["sqs:SendMessage"],
-      Resource: input.config.configRepository === undefined ? [healthQueueArn] : [healthQueueArn, queueArn],
-    },
+    // The worker queues the first health check after an apply; a drift tick's resolve jobs queue the
+    // branch's drift checks (issue 26), and config jobs the syncs and removals a config change needs.
+    { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [healthQueueArn, queueArn] },
     {
       Effect: "Allow",
       Action: ["ssm:GetParameter"],

@@ -1,6 +1,6 @@
 /**
- * Drift schedule Lambda entry point (composition root): queues one drift check per scheduled
- * target. Holds no GitHub or cluster credentials; its role may only send to the job queue.
+ * Drift schedule Lambda entry point (composition root): queues one resolve job per repository
+ * branch with scheduled targets (the worker fans out one drift check per target). Holds no GitHub or cluster credentials; its role may only send to the job queue.
  */
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -45,6 +45,7 @@ export const handler = middy<ScheduledEvent, unknown>()
       scheduleId,
     });
     metrics.addMetric(DriftScheduleMetric.JobsQueued, MetricUnit.Count, result.queued.length);
+    metrics.addMetric(DriftScheduleMetric.ResolvesQueued, MetricUnit.Count, result.branches.length);
     logger.info("drift checks queued", { ...result });
     return result;
   });

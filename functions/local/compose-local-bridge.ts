@@ -29,9 +29,11 @@ import { createSqsImageJobQueue } from "../../lib/jobs/adapters/sqs-image-job-qu
 import { createSqsJobQueue } from "../../lib/jobs/adapters/sqs-job-queue.ts";
 import type { JobQueue } from "../../lib/jobs/job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
+import { createRoutingReader } from "../../lib/routing/routing-store.ts";
 import type { KeyRing, KmsDataKeys } from "../../lib/secrets/key-ring.ts";
 import { DEFAULT_SOURCE_LIMITS } from "../../lib/source/git-source.ts";
 import type { ObjectStore } from "../../lib/state/object-store.ts";
+import type { FleetCounters } from "../../lib/telemetry/fleet-counters.ts";
 import { ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { composeHealth } from "../health/compose-health.ts";
 import type { LambdaHttpHandler } from "../http/serve-lambda-http.ts";
@@ -100,9 +102,12 @@ export type LocalCompositionOptions = {
   /**
    * The state store (moto), given to the worker and the health handler: health verdicts for
    * `dependsOn`; with a `configRepository` in `targets`, every function also reads the stored
-   * config as in Lambda and the worker installs it (without a store the config repository is off).
+   * config as in Lambda and the worker installs it (without a store the config repository is off);
+   * the worker's fleet caches and derived routing (issue 26; without it they are off).
    */
   stateStore?: ObjectStore | undefined;
+  /** Counts the worker's cache hits and GitHub budget (the bench reads them). */
+  fleetCounters?: FleetCounters | undefined;
 };
 
 /** A queue and the handler Lambda's event-source mapping would feed from it. */
@@ -164,7 +169,10 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
       ? {}
       : { configRepository: { store: configStore, current: workerConfig, queue: jobs } }),
     stateStore: options.stateStore,
+    fleetCounters: options.fleetCounters,
+    jobQueue: jobs,
   });
+  const routing = options.stateStore && createRoutingReader(options.stateStore);
   const images = options.images
     ? composeImages(options, options.images, await queue("images", true))
     : undefined;
@@ -177,6 +185,7 @@ export async function composeLocalBridge(options: LocalCompositionOptions): Prom
       secrets: async () => [options.webhookSecret],
       logger: options.logger(ServiceName.Webhook),
       metrics: options.metrics(ServiceName.Webhook),
+      ...(routing === undefined ? {} : { routing }),
       ...(configStore === undefined ? {} : { config: deliveryConfigOf(options.targets, configSource()) }),
     }),
     jobs: { ...jobQueue, invoke: (event) => worker(event, context("worker", options.workerTimeoutMs)) },

@@ -18,9 +18,11 @@ import { createDeliveryHandler, type DeliveryConfig } from "../../lib/app/handle
 import type { Target } from "../../lib/config/targets.ts";
 import type { ImageJobQueue } from "../../lib/images/image-job-queue.ts";
 import type { JobQueue } from "../../lib/jobs/job-queue.ts";
+import type { RoutingReader } from "../../lib/routing/routing-store.ts";
 import { createEmfDeliveryMetrics } from "../../lib/telemetry/adapters/emf-delivery-metrics.ts";
 import { logFromPowertools } from "../../lib/telemetry/adapters/powertools-logger.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "../../lib/webhook/read-raw-body.ts";
+import { derivedRoutesFrom } from "../../lib/webhook/route-push.ts";
 
 export type WebhookEvent = APIGatewayProxyEventV2 | LambdaFunctionURLEvent;
 export type WebhookResult = APIGatewayProxyStructuredResultV2;
@@ -36,6 +38,8 @@ export type WebhookHandlerDeps = {
   readonly now?: () => Date;
   /** When set, GHCR `package` deliveries are routed to this image queue (image automation). */
   readonly imageQueue?: ImageJobQueue;
+  /** Derived routing: the state bucket's `routing/` (read-only); without it a push routes by path and `watch`. */
+  readonly routing?: RoutingReader;
   /** The config in force, read per delivery (a config repository's stored config); without it, `targets`. */
   readonly config?: () => Promise<DeliveryConfig>;
 };
@@ -52,6 +56,7 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
     now: deps.now ?? (() => new Date()),
     monotonicMs: () => performance.now(),
     ...(deps.imageQueue === undefined ? {} : { images: { queue: deps.imageQueue, targets: deps.targets } }),
+    ...(deps.routing === undefined ? {} : { routing: derivedRoutesFrom(deps.routing) }),
     ...(deps.config === undefined ? {} : { config: deps.config }),
   });
 

@@ -14,12 +14,16 @@ import type { ClusterPort } from "../../lib/cluster/cluster-port.ts";
 import type { SecretReader } from "../../lib/config/adapters/read-secrets.ts";
 import type { Target, TargetsFile } from "../../lib/config/targets.ts";
 import type { JobGitHubFactory } from "../../lib/github/job-github-ports.ts";
+import type { JobQueue } from "../../lib/jobs/job-queue.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import type { KeyRing, KmsDataKeys } from "../../lib/secrets/key-ring.ts";
 import type { SourceLimits } from "../../lib/source/git-source.ts";
 import type { ObjectStore } from "../../lib/state/object-store.ts";
 import { PULLBRIDGE_VERSION } from "../../lib/sync/tooling-version.ts";
+import { logFromPowertools } from "../../lib/telemetry/adapters/powertools-logger.ts";
+import type { FleetCounters } from "../../lib/telemetry/fleet-counters.ts";
 import { type AwsEndpoints, composeClusterConnector } from "./compose-cluster-connector.ts";
+import { composeFleet } from "./compose-fleet.ts";
 import { composeKeyRing } from "./compose-key-ring.ts";
 import { createWorkerHandler } from "./create-handler.ts";
 
@@ -55,10 +59,18 @@ export type WorkerWiring = {
   renderer?: Renderer | undefined;
   /** The health queue; without it, `success` is reported once applied (no health gating). */
   health?: WorkerDeps["health"];
-  /** The state store (health verdicts for `dependsOn`); without it, targets with `dependsOn` fail. */
+  /**
+   * The state bucket: health verdicts for `dependsOn` (without it, targets with `dependsOn` fail);
+   * branch heads looked up conditionally, trees and renders cached for every target and routing
+   * derived (issue 26; without it, every job fetches alone).
+   */
   stateStore?: ObjectStore | undefined;
   /** Sees every cluster client the worker connects (the test bridge counts their requests). */
   onClusterClient?: (client: ClusterPort) => void;
+  /** Counts cache hits and GitHub budget (the GitHub client provider reports its answers into it). */
+  fleetCounters?: FleetCounters | undefined;
+  /** The job queue, where a drift tick's resolve job queues its drift checks. */
+  jobQueue?: JobQueue | undefined;
   /** Decrypts SOPS data keys with AWS KMS (tests point it at moto); the SDK's default unless given. */
   kms?: KmsDataKeys | undefined;
   /** The key rings (local mode: the caller's own keys); the stack file's keys unless given. */
@@ -101,6 +113,17 @@ export function composeWorker(wiring: WorkerWiring) {
       wiring.keyRing ?? composeKeyRing({ targets: wiring.targets, secrets: wiring.secrets, kms: wiring.kms }),
     ...(wiring.engine === undefined ? {} : { engine: wiring.engine }),
     ...(wiring.health === undefined ? {} : { health: wiring.health }),
+    fleet:
+      wiring.stateStore === undefined
+        ? undefined
+        : composeFleet({
+            store: wiring.stateStore,
+            now,
+            sourceLimits: wiring.sourceLimits,
+            log: logFromPowertools(wiring.logger),
+            counters: wiring.fleetCounters,
+          }),
+    jobQueue: wiring.jobQueue,
     ...(wiring.configRepository === undefined ? {} : { configRepository: wiring.configRepository }),
     ...(wiring.stateStore === undefined ? {} : { verdicts: wiring.stateStore }),
   });

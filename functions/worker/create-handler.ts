@@ -14,9 +14,10 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import { runJob, type WorkerDeps } from "../../lib/app/run-job.ts";
 import { timeBudgetSignal } from "../../lib/cluster/time-budget.ts";
 import { describeError } from "../../lib/errors.ts";
-import { decodeJob } from "../../lib/jobs/job-codec.ts";
-import { publishJobMetrics } from "../../lib/telemetry/adapters/job-metrics.ts";
+import { decodeJob, jobSubject } from "../../lib/jobs/job-codec.ts";
+import { publishJobMetrics, publishServiceMetrics } from "../../lib/telemetry/adapters/job-metrics.ts";
 import { logFromPowertools } from "../../lib/telemetry/adapters/powertools-logger.ts";
+import { FleetMetric } from "../../lib/telemetry/metric-names.ts";
 
 export type WorkerHandlerDeps = Omit<WorkerDeps, "logger" | "signal" | "attempt"> & {
   logger: Logger;
@@ -38,7 +39,7 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
     const remaining = context?.getRemainingTimeInMillis?.() ?? 15 * 60_000;
     // The transport reads this budget to decide whether a server-requested wait fits in process.
     const signal = timeBudgetSignal(Math.max(1_000, remaining - margin));
-    deps.logger.appendKeys({ target: job.target, deliveryId: job.deliveryId, jobType: job.type });
+    deps.logger.appendKeys({ target: jobSubject(job), deliveryId: job.deliveryId, jobType: job.type });
     try {
       const attempt = {
         number: Number(record.attributes.ApproximateReceiveCount) || 1,
@@ -46,6 +47,13 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
       };
       const report = await runJob({ ...deps, logger: log, signal, attempt }, job);
       publishJobMetrics(deps.metrics, report.target, report.metrics);
+      // How long after its tick a drift check finished: a fleet whose tick outlasts the schedule shows here.
+      if (job.type === "drift") {
+        const lag = deps.now().getTime() - Date.parse(job.receivedAt);
+        publishServiceMetrics(deps.metrics, [
+          { name: FleetMetric.DriftTickLag, value: lag, unit: "Milliseconds" },
+        ]);
+      }
       log.info("job done", {
         outcome: report.outcome,
         sha: report.sha,
@@ -71,14 +79,19 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
       // logMetrics middleware would only warn about an empty set: record the cold start directly.
       deps.metrics.captureColdStartMetric(context.functionName);
       const processor = new SqsFifoPartialProcessorAsync();
-      return await processPartialResponse(
-        event,
-        (record: SQSRecord) => handleRecord(record, context),
-        processor,
-        {
-          context,
-          skipGroupOnError: true,
-        },
-      );
+      try {
+        return await processPartialResponse(
+          event,
+          (record: SQSRecord) => handleRecord(record, context),
+          processor,
+          {
+            context,
+            skipGroupOnError: true,
+          },
+        );
+      } finally {
+        // The batch's cache hits and misses and GitHub budget, as fleet totals (no target dimension).
+        publishServiceMetrics(deps.metrics, deps.fleet?.counters.take() ?? []);
+      }
     });
 }

@@ -18,14 +18,15 @@ import { createProcessRenderer } from "../../lib/render/adapters/process-rendere
 import { createS3ObjectStore, lazyS3Client } from "../../lib/state/adapters/s3-object-store.ts";
 import { createServiceLogger } from "../../lib/telemetry/adapters/powertools-logger.ts";
 import { createServiceMetrics } from "../../lib/telemetry/adapters/powertools-metrics.ts";
-import { ServiceName } from "../../lib/telemetry/metric-names.ts";
+import { createFleetCounters } from "../../lib/telemetry/fleet-counters.ts";
+import { FleetMetric, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import { composeConfigSource } from "../state/compose-config-source.ts";
 import { composeWorker } from "./compose-worker.ts";
 
 const env = loadWorkerEnv();
 const secrets = createParametersSecretReader({ maxAgeSeconds: env.secretsMaxAgeSeconds });
 const state = loadOptionalStateStoreEnv();
-// The S3 SDK loads with the first verdict read or written, not at every cold start.
+// The S3 SDK loads with the first state read or write (verdicts, the fleet cache), not at every cold start.
 const stateStore =
   state &&
   createS3ObjectStore({
@@ -33,8 +34,8 @@ const stateStore =
     client: lazyS3Client({ endpoint: state.endpoint, region: state.region }),
   });
 const health = loadOptionalHealthQueueEnv();
-
-const config = composeConfigSource(env.targets, loadOptionalStateStoreEnv());
+const fleetCounters = createFleetCounters();
+const config = composeConfigSource(env.targets, state);
 const queue = env.jobQueue;
 if (config.store !== undefined && queue === undefined) {
   throw new ConfigError(
@@ -42,11 +43,36 @@ if (config.store !== undefined && queue === undefined) {
     "is required with a `configRepository` (config jobs queue the syncs a config change needs)",
   );
 }
-let jobQueue: JobQueue | undefined;
+// Built on first use: the SQS SDK is ~100 ms of a cold start, needed only by a drift tick's
+// fan-out and by config changes that queue syncs.
+let jobQueue: Promise<JobQueue> | undefined;
+const lazyJobQueue: JobQueue | undefined = queue && {
+  async enqueue(jobs) {
+    jobQueue ??= (async () => {
+      const { SQSClient } = await import("@aws-sdk/client-sqs");
+      const client = new SQSClient(queue.endpoint ? { endpoint: queue.endpoint } : {});
+      return createSqsJobQueue({ client, queueUrl: queue.url });
+    })();
+    return await (await jobQueue).enqueue(jobs);
+  },
+};
 
 export const handler = composeWorker({
   targets: env.targets,
-  github: createJobGitHubFactory(createGitHubClientProvider({ config: env.github, secrets })),
+  github: createJobGitHubFactory(
+    createGitHubClientProvider({
+      config: env.github,
+      secrets,
+      // The GitHub budget: every answer, and those the rate limit counts (a 304 is free).
+      onAnswer: ({ status }) => {
+        fleetCounters.add(FleetMetric.GitHubRequests);
+        fleetCounters.add(status === 304 ? FleetMetric.GitHubNotModified : FleetMetric.GitHubBudgetUsed);
+      },
+    }),
+  ),
+  fleetCounters,
+  stateStore,
+  jobQueue: lazyJobQueue,
   secrets,
   sourceLimits: env.sourceLimits,
   maxReceiveCount: env.maxReceiveCount,
@@ -56,28 +82,11 @@ export const handler = composeWorker({
     env.rendererPath === undefined
       ? undefined
       : createProcessRenderer({ binaryPath: env.rendererPath, limits: env.renderLimits }),
-  ...(config.store === undefined || queue === undefined
+  ...(config.store === undefined || lazyJobQueue === undefined
     ? {}
-    : {
-        configRepository: {
-          store: config.store,
-          current: config.current,
-          // Built on the first config change that queues syncs: the SQS SDK is ~100 ms of a cold start.
-          queue: {
-            async enqueue(jobs) {
-              const { SQSClient } = await import("@aws-sdk/client-sqs");
-              jobQueue ??= createSqsJobQueue({
-                client: new SQSClient(queue.endpoint ? { endpoint: queue.endpoint } : {}),
-                queueUrl: queue.url,
-              });
-              return await jobQueue.enqueue(jobs);
-            },
-          },
-        },
-      }),
+    : { configRepository: { store: config.store, current: config.current, queue: lazyJobQueue } }),
   logger: createServiceLogger(ServiceName.Worker),
   metrics: createServiceMetrics(ServiceName.Worker),
-  stateStore,
   ...(health === undefined
     ? {}
     : {

@@ -87,6 +87,7 @@ func findKustomization(t *tree, dir string) (string, error) {
 	var found []string
 	for _, name := range konfig.RecognizedKustomizationFileNames() {
 		p := path.Clean(path.Join(dir, name))
+		t.noteProbe(p)
 		if _, ok := t.files[p]; ok {
 			found = append(found, p)
 		}

@@ -103,9 +103,13 @@ type header struct {
 	// Notes: things a user should know that are not errors.
 	Notes []string `json:"notes"`
 	// Inputs: every repository file the render read (the dependency closure), sorted.
-	Inputs    []string     `json:"inputs"`
-	TextBytes int          `json:"textBytes"`
-	Error     *renderError `json:"error,omitempty"`
+	Inputs []string `json:"inputs"`
+	// Listed: directories the render listed; Probed: paths whose existence it checked, with what
+	// it found. A file added, removed or changed there can change the render (derived routing).
+	Listed    []string          `json:"listed"`
+	Probed    map[string]string `json:"probed"`
+	TextBytes int               `json:"textBytes"`
+	Error     *renderError      `json:"error,omitempty"`
 }
 
 // renderFailure carries a classified error out of the renderers.
@@ -150,7 +154,8 @@ func main() {
 	default:
 		err = fail("request", "", "unknown mode %q (want kustomize or helm)", req.Mode)
 	}
-	resp := header{Renderer: renderer, Objects: out.Objects, Hooks: out.Hooks, Notes: out.Notes, Inputs: tree.inputs()}
+	resp := header{Renderer: renderer, Objects: out.Objects, Hooks: out.Hooks, Notes: out.Notes, Inputs: tree.inputs(),
+		Listed: tree.listings(), Probed: tree.probes()}
 	if err != nil {
 		finish(header{Renderer: renderer, Inputs: resp.Inputs, Error: classify(err, tree)}, "")
 	}
@@ -201,6 +206,12 @@ func finish(h header, text string) {
 	finishing.Lock()
 	if h.Inputs == nil {
 		h.Inputs = []string{}
+	}
+	if h.Listed == nil {
+		h.Listed = []string{}
+	}
+	if h.Probed == nil {
+		h.Probed = map[string]string{}
 	}
 	sort.Strings(h.Inputs)
 	if h.Objects == nil || h.Error != nil {

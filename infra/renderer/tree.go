@@ -16,8 +16,9 @@ import (
 const treeRoot = "/pullbridge-tree"
 
 // tree is the commit's files as a read-only, in-memory kustomize filesystem. It has no access
-// to the host disk, records every file read (the render's dependency closure) and the first
-// attempt to leave it. Symbolic links arrive followed (their content at their own path); where
+// to the host disk, records every file read (the render's dependency closure), every directory
+// listed and every existence check (what a file added or removed elsewhere could change), and
+// the first attempt to leave it. Symbolic links arrive followed (their content at their own path); where
 // each resolves is kept so CleanedAbs answers as the disk would (see links).
 type tree struct {
 	files map[string][]byte
@@ -25,8 +26,12 @@ type tree struct {
 	// links: followed symbolic link → the repository path it resolves to.
 	links map[string]string
 
-	mu        sync.Mutex
-	read      map[string]bool
+	mu   sync.Mutex
+	read map[string]bool
+	// listed: directories whose entries the render enumerated (ReadDir, Glob, Walk).
+	listed map[string]bool
+	// probed: paths whose existence the render checked → what it found ("file", "dir", "absent").
+	probed    map[string]string
 	last      string
 	violated  *renderFailure
 	overrides map[string][]byte
@@ -48,7 +53,8 @@ func newTree(files map[string][]byte, links map[string]string) *tree {
 	for from, to := range links {
 		cleanLinks[path.Clean(from)] = path.Clean(to)
 	}
-	return &tree{files: clean, mem: mem, links: cleanLinks, read: map[string]bool{}, overrides: map[string][]byte{}}
+	return &tree{files: clean, mem: mem, links: cleanLinks, read: map[string]bool{}, listed: map[string]bool{},
+		probed: map[string]string{}, overrides: map[string][]byte{}}
 }
 
 // resolve maps a repository-relative path through the followed links it goes through (the
@@ -109,6 +115,48 @@ func (t *tree) inputs() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// listings returns the directories the render listed, sorted.
+func (t *tree) listings() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]string, 0, len(t.listed))
+	for p := range t.listed {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// probes returns the existence checks the render made and what each found.
+func (t *tree) probes() map[string]string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[string]string, len(t.probed))
+	for p, found := range t.probed {
+		out[p] = found
+	}
+	return out
+}
+
+func (t *tree) noteListed(rel string) {
+	t.mu.Lock()
+	t.listed[rel] = true
+	t.mu.Unlock()
+}
+
+// noteProbe records an existence check of rel (repository-relative) and what it found.
+func (t *tree) noteProbe(rel string) {
+	found := "absent"
+	if _, ok := t.files[path.Clean(rel)]; ok {
+		found = "file"
+	} else if t.mem.IsDir(t.abs(rel)) {
+		found = "dir"
+	}
+	t.mu.Lock()
+	t.probed[rel] = found
+	t.mu.Unlock()
 }
 
 func (t *tree) lastRead() string {
@@ -199,16 +247,20 @@ func (t *tree) Open(p string) (filesys.File, error) {
 }
 
 func (t *tree) IsDir(p string) bool {
-	if _, err := t.check(p); err != nil {
+	rel, err := t.check(p)
+	if err != nil {
 		return false
 	}
+	t.noteProbe(rel)
 	return t.mem.IsDir(p)
 }
 
 func (t *tree) ReadDir(p string) ([]string, error) {
-	if _, err := t.check(p); err != nil {
+	rel, err := t.check(p)
+	if err != nil {
 		return nil, err
 	}
+	t.noteListed(rel)
 	return t.mem.ReadDir(p)
 }
 
@@ -224,16 +276,25 @@ func (t *tree) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
 }
 
 func (t *tree) Exists(p string) bool {
-	if _, err := t.check(p); err != nil {
+	rel, err := t.check(p)
+	if err != nil {
 		return false
 	}
+	t.noteProbe(rel)
 	return t.mem.Exists(p)
 }
 
 func (t *tree) Glob(pattern string) ([]string, error) {
-	if _, err := t.check(pattern); err != nil {
+	rel, err := t.check(pattern)
+	if err != nil {
 		return nil, err
 	}
+	// A match may appear anywhere below the pattern's first wildcard-free directory.
+	dir := rel
+	for strings.ContainsAny(dir, "*?[") {
+		dir = path.Dir(dir)
+	}
+	t.noteListed(dir)
 	return t.mem.Glob(pattern)
 }
 
@@ -257,8 +318,10 @@ func (t *tree) ReadFile(p string) ([]byte, error) {
 }
 
 func (t *tree) Walk(p string, walkFn filepath.WalkFunc) error {
-	if _, err := t.check(p); err != nil {
+	rel, err := t.check(p)
+	if err != nil {
 		return err
 	}
+	t.noteListed(rel)
 	return t.mem.Walk(p, walkFn)
 }

@@ -25,6 +25,7 @@ import { readRawBody } from "../webhook/read-raw-body.ts";
 import { type ConfigRoute, type ConfigRouting, routeConfigEvents } from "../webhook/route-config.ts";
 import type { RoutableTarget, RouteDecision } from "../webhook/route-decision.ts";
 import { routeDelivery } from "../webhook/route-delivery.ts";
+import { type DerivedRoutes, NO_DERIVED_ROUTES, pushBranchOf } from "../webhook/route-push.ts";
 import { SIGNATURE_HEADER, verifySignature } from "../webhook/verify-signature.ts";
 import { handleImageEvent } from "./handle-image-event.ts";
 
@@ -58,6 +59,11 @@ export type DeliveryHandlerDeps = {
   /** Image automation: GHCR `package` / `registry_package` deliveries become image jobs here. */
   readonly images?: { readonly queue: ImageJobQueue; readonly targets: readonly ImageRoutableTarget[] };
   /**
+   * Derived routing: what each target's last render read, for a push's branch (the state bucket's
+   * `routing/`, read-only). Without it a push routes by path and `watch` only.
+   */
+  readonly routing?: (repo: string, branch: string) => Promise<DerivedRoutes>;
+  /**
    * The config in force, read per verified delivery (the stored config: one conditional GET).
    * Without it, `targets` are routed and nothing goes to the config repository's jobs.
    */
@@ -90,6 +96,26 @@ function unavailable(message: string): DeliveryResponse {
 /** An unverified header value, made safe to log (bounded, printable). */
 function untrusted(value: string | undefined): string | undefined {
   return value === undefined ? undefined : value.replace(/[^\w.:-]/g, "?").slice(0, 64);
+}
+
+/**
+ * The push's branch's routing data. When it cannot be read, every target of the branch is
+ * treated as having no record (each gets the push): a few no-op syncs rather than a missed change,
+ * and the delivery is still accepted.
+ */
+async function derivedRoutes(
+  deps: DeliveryHandlerDeps,
+  payload: unknown,
+  note: (fields: Record<string, unknown>) => void,
+): Promise<DerivedRoutes | undefined> {
+  const branch = pushBranchOf(payload);
+  if (deps.routing === undefined || branch === undefined) return undefined;
+  try {
+    return await deps.routing(branch.repo, branch.branch);
+  } catch (error) {
+    note({ routingUnavailable: describeError(error) });
+    return NO_DERIVED_ROUTES;
+  }
 }
 
 /**
@@ -219,8 +245,14 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps): DeliveryHandle
       }
 
       const receivedAt = deps.now().toISOString();
+      const derived =
+        event === "push"
+          ? await derivedRoutes(deps, delivery.payload, (fields) => {
+              logFields = { ...logFields, ...fields };
+            })
+          : undefined;
       const route = withConfigJobs(
-        routeDelivery(delivery, targets, receivedAt),
+        routeDelivery(delivery, targets, receivedAt, derived),
         routing === undefined
           ? undefined
           : routeConfigEvents(event, delivery.payload, routing, { deliveryId, receivedAt }),

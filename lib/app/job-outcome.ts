@@ -48,6 +48,7 @@ export type JobOutcome =
   | "preview-superseded"
   | "skipped"
   | "already-synced"
+  | "resolved"
   /** The target waits for its `dependsOn`: the job was put back on the queue for a later re-check. */
   | "waiting"
   | "failed";

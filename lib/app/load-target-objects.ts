@@ -55,6 +55,8 @@ export type LoadedTarget = RenderedDesired & {
    * holds decrypted values, so it must never be cached or printed.
    */
   decryptedInputs: string[];
+  /** Whether the tree held SOPS-encrypted files (decrypted or sealed): such a render is never cached. */
+  encrypted: boolean;
 };
 
 /** Enough rounds for any real chain of bases (overlay → base → component → …); each round adds at least one directory. */
@@ -131,7 +133,13 @@ export async function loadTargetObjects(
     throw emptyTargetError(target, { engine, files, skipped });
   }
   const discoveredWatch = watch.filter((dir) => [...files.keys()].some((file) => isPathWithin(dir, file)));
-  return { ...rendered, skipped, discoveredWatch, decryptedInputs: sops.decryptedInputs };
+  return {
+    ...rendered,
+    skipped,
+    discoveredWatch,
+    decryptedInputs: sops.decryptedInputs,
+    encrypted: sops.opened.length > 0,
+  };
 }
 
 /**
@@ -184,7 +192,7 @@ export async function loadJobObjects(
 }
 
 /** A sync's access to encrypted files: the target's keys (none: every encrypted file is refused, naming why). */
-function sopsAccessOf(context: JobContext): SopsAccess {
+export function sopsAccessOf(context: JobContext): SopsAccess {
   const { deps, target } = context;
   return {
     mode: "decrypt",

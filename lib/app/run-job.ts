@@ -4,7 +4,7 @@
  * (the job goes back to the queue, and to the DLQ after maxReceiveCount); permanent ones are
  * reported on the commit and returned, so the message is acknowledged.
  */
-import type { Job } from "../jobs/job-codec.ts";
+import type { QueueJob } from "../jobs/job-codec.ts";
 import { formatUnknownTarget } from "../reporting/format-job-report.ts";
 import { createSecretValues } from "../secrets/secret-values.ts";
 import { describeConclusion, jobAgeMetric } from "./job-outcome.ts";
@@ -15,6 +15,7 @@ import { runEnvironmentJob } from "./run-environment-job.ts";
 import { runStepJob } from "./run-lifecycle-job.ts";
 import { runPreviewJob } from "./run-preview-job.ts";
 import { runRemoveJob } from "./run-remove-job.ts";
+import { runResolveJob } from "./run-resolve-job.ts";
 import { runSyncJob } from "./run-sync-job.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
 
@@ -22,7 +23,7 @@ export type { JobReport } from "./report-job.ts";
 export type { WorkerDeps } from "./worker-deps.ts";
 
 /** Handles one job; throws only retryable errors. */
-export async function runJob(unscoped: WorkerDeps, job: Job): Promise<JobReport> {
+export async function runJob(unscoped: WorkerDeps, job: QueueJob): Promise<JobReport> {
   // A config job validates against the stack file alone; every other job sees the targets in force.
   if (job.type === "config") return await runConfigJob(unscoped, job);
   const current = unscoped.configRepository?.current;
@@ -30,6 +31,7 @@ export async function runJob(unscoped: WorkerDeps, job: Job): Promise<JobReport>
     current === undefined
       ? unscoped
       : { ...unscoped, config: await current.targets({ signal: unscoped.signal }) };
+  if (job.type === "resolve") return await runResolveJob(deps, job);
   if (job.type === "environment") return await runEnvironmentJob(deps, job);
   if (job.type === "remove") return await runRemoveJob(deps, job);
   const jobAge = jobAgeMetric(deps.now(), job.receivedAt);

@@ -191,7 +191,13 @@ export async function advanceLifecycle(
               label,
               claim: async (located) => {
                 hooks = mergeHookLocations(hooks, located);
-                if (firstWrite) await firstWrite({ counts: emptyCounts(), drift: false, willWrite: true });
+                if (firstWrite)
+                  await firstWrite({
+                    counts: emptyCounts(),
+                    drift: false,
+                    willWrite: true,
+                    lastSyncedSha: undefined,
+                  });
                 firstWrite = undefined;
                 await claim(index);
               },

@@ -12,12 +12,12 @@ import { formatSyncPending } from "../reporting/format-job-report.ts";
 import type { SkippedFile } from "../source/git-source.ts";
 import { readApplySetParent } from "../sync/applyset-parent.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
-import { syncTarget } from "../sync/sync-target.ts";
+import { type PlannedWrite, syncTarget } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
 import { lastSyncOf } from "./already-synced.ts";
 import { checkDependencies, dependencyRecheckSeconds } from "./check-dependencies.ts";
 import { type Conclusion, type Described, describeConclusion, failureMessage } from "./job-outcome.ts";
-import { loadJobObjects } from "./load-target-objects.ts";
+import { loadSyncObjects, type SyncObjects } from "./load-cached-objects.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
 import { changedObjects } from "./report-sync-result.ts";
 import { runIdOf } from "./run-lifecycle.ts";
@@ -27,13 +27,31 @@ import { type DeploymentTracking, finishDeployment, startDeployment } from "./tr
 import { refuseUnverifiedHead } from "./verified-commits.ts";
 import type { JobContext } from "./worker-deps.ts";
 
+/** Called before the first write of a sync; may throw `HeadMovedSignal` to sync another commit instead. */
+type WriteGuard = (planned: Pick<PlannedWrite, "willWrite" | "lastSyncedSha">) => Promise<void>;
+
+/**
+ * A drift check about to write a commit the cluster was not last synced to learned (from a
+ * conditional head lookup) that the branch moved on: it syncs the head instead. Internal to this
+ * module — thrown by the write guard, caught by `runSyncJob` — never reported.
+ */
+class HeadMovedSignal extends Error {
+  readonly head: string;
+  constructor(head: string) {
+    super(`the branch head moved to ${head}`);
+    this.name = "HeadMovedSignal";
+    this.head = head;
+  }
+}
+
 /** Syncs the loaded objects in one step (`alert` targets stop before writing drift back). */
 async function syncAtHead(
   context: JobContext,
   head: string,
   now: Date,
   tracking: DeploymentTracking,
-  loaded: Awaited<ReturnType<typeof loadJobObjects>>,
+  loaded: SyncObjects,
+  guard: WriteGuard | undefined,
 ): Promise<{ result: SyncResult; skipped: SkippedFile[] }> {
   const { deps, target } = context;
   const { desired, skipped, connect } = loaded;
@@ -53,7 +71,10 @@ async function syncAtHead(
       onDrift: target.drift === "alert" ? "stop" : "apply",
       signal: deps.signal,
       // The GitHub Deployment starts once the change is planned and dry-run, with its counts.
-      beforeWrite: (planned) => startDeployment(tracking, planned),
+      beforeWrite: async (planned) => {
+        await guard?.(planned);
+        await startDeployment(tracking, planned);
+      },
     },
   );
   return { result, skipped };
@@ -117,6 +138,7 @@ async function syncAndConclude(
   head: string,
   log: JobLog,
   tracking: DeploymentTracking,
+  guard: WriteGuard | undefined,
 ): Promise<Described> {
   const { deps, target, github } = context;
   // Drift checks post nothing unless something is found: a status every 10 minutes would be noise.
@@ -133,7 +155,10 @@ async function syncAndConclude(
   const started = deps.now().getTime();
   const syncNow = deps.now();
   // A Helm chart renders as an install until the target synced once, then as an upgrade.
-  const loaded = await loadJobObjects(context, "sync", head);
+  const loaded = await loadSyncObjects(context, head);
+  if (loaded.cache !== "off") {
+    deps.logger.debug("render cache", { target: target.name, sha: head, cache: loaded.cache });
+  }
   const trigger = tracking.trigger;
   const plan = lifecyclePlanOf({
     context,
@@ -146,6 +171,8 @@ async function syncAndConclude(
     deps.logger.info("render note", { target: target.name, sha: head, note });
   }
   if (needsLifecycle(plan)) {
+    // A multi-step run writes from its first step: a drift check re-checks the head first.
+    await guard?.({ willWrite: true, lastSyncedSha: undefined });
     return await startLifecycleRun(context, {
       run: {
         run: runIdOf(job.deliveryId, head),
@@ -163,7 +190,7 @@ async function syncAndConclude(
       log,
     });
   }
-  const { result, skipped } = await syncAtHead(context, head, syncNow, tracking, loaded);
+  const { result, skipped } = await syncAtHead(context, head, syncNow, tracking, loaded, guard);
   const conclusion: Conclusion =
     target.drift === "alert" && result.drift
       ? { type: "drift-detected", target, head, result, skipped }
@@ -307,21 +334,38 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
   const metrics: EmittedMetric[] = [context.jobAge];
 
   // Coalesce: always sync the branch's current head, never roll the cluster back to an older commit.
-  const head = await github.source.headSha({ repo: target.repo, branch: target.branch });
+  const branch = { repo: target.repo, branch: target.branch };
+  const fleet = deps.fleet;
+  const resolveHead = async () =>
+    fleet === undefined
+      ? await github.source.headSha(branch)
+      : (await fleet.heads.resolve(github.source, branch, deps.signal)).sha;
+  // A drift check carries the head its tick resolved once for the whole branch; it asks again
+  // (conditionally: a 304 is free) only before writing over a different commit than the last synced.
+  const checked = job.type === "drift" ? job.sha : undefined;
+  let head = checked ?? (await resolveHead());
+  const guard: WriteGuard | undefined =
+    checked === undefined
+      ? undefined
+      : async (planned) => {
+          if (!planned.willWrite || planned.lastSyncedSha === checked) return;
+          const now = await resolveHead();
+          if (now !== checked) throw new HeadMovedSignal(now);
+        };
   const superseded = jobSha !== undefined && jobSha !== head;
   if (superseded) {
     const described = await postConclusion(github, { type: "superseded", target, sha: jobSha, head });
     metrics.push(...described.metrics);
     log("job superseded by the branch head", { head });
   }
-  const ids = { target: target.name, sha: jobSha, syncedSha: head };
-  const tracking: DeploymentTracking = {
+  const trackingOf = (at: string): DeploymentTracking => ({
     github,
     target,
-    head,
+    head: at,
     trigger: job.type === "drift" ? "drift" : triggerOf(job.trigger),
     logger: deps.logger,
-  };
+  });
+  let tracking = trackingOf(head);
   try {
     // A push whose head is already synced (a redelivery, or an older push that coalesced to it)
     // has nothing to do; drift checks and manual syncs always run. A retry always runs: its
@@ -340,7 +384,7 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
             outcome: "skipped",
             message: `run ${running.run} of ${running.sha.slice(0, 7)} is in progress`,
           },
-          ids,
+          { target: target.name, sha: jobSha, syncedSha: head },
           metrics,
         );
       }
@@ -349,18 +393,39 @@ export async function runSyncJob(context: JobContext, job: SyncJob | DriftJob): 
       const lastSync = await skipIfSynced(context, head);
       if (lastSync !== undefined) {
         log("job skipped: the branch head is already synced", { head, lastSyncTime: lastSync.time });
-        return jobReportOf(describeConclusion({ type: "already-synced", head }), ids, metrics);
+        return jobReportOf(
+          describeConclusion({ type: "already-synced", head }),
+          { target: target.name, sha: jobSha, syncedSha: head },
+          metrics,
+        );
       }
     }
     const waiting = await waitForDependencies(context, job, head, log);
-    if (waiting) return jobReportOf(waiting, ids, metrics);
-    const described = await syncAndConclude(context, job, head, log, tracking);
+    if (waiting) return jobReportOf(waiting, { target: target.name, sha: jobSha, syncedSha: head }, metrics);
+    let described: Described;
+    try {
+      described = await syncAndConclude(context, job, head, log, tracking, guard);
+    } catch (error) {
+      if (!(error instanceof HeadMovedSignal)) throw error;
+      // Nothing was written: the guard runs before the first write.
+      log("the drift check's commit is no longer the head; checking the head instead", {
+        checked: head,
+        head: error.head,
+      });
+      head = error.head;
+      tracking = trackingOf(head);
+      described = await syncAndConclude(context, job, head, log, tracking, undefined);
+    }
     // An older commit's job that synced the head says so, unless what it did was take back drift.
     const outcome =
       superseded && described.outcome !== "drift-corrected" && described.outcome !== "drift-detected"
         ? "superseded-and-synced"
         : described.outcome;
-    return jobReportOf({ ...described, outcome }, ids, metrics);
+    return jobReportOf(
+      { ...described, outcome },
+      { target: target.name, sha: jobSha, syncedSha: head },
+      metrics,
+    );
   } catch (error) {
     // A retry gets a deployment of its own; a started one ends here, as `error` (pullbridge could
     // not finish it). A broken or refused commit is recorded as a failed deployment.

@@ -1,4 +1,7 @@
 /** What the worker's use case is built from: configuration, ports and the clock. */
+import type { BranchHeads } from "../cache/branch-heads.ts";
+import type { RenderCache } from "../cache/render-cache.ts";
+import type { TreeCache } from "../cache/tree-cache.ts";
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import type { CurrentConfigSource } from "../config/current-config.ts";
 import type { Target, TargetsFile } from "../config/targets.ts";
@@ -7,12 +10,14 @@ import type { HealthCheckQueue } from "../health/health-check-queue.ts";
 import type { HealthBackoff } from "../health/health-schedule.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
 import type { Renderer } from "../render/renderer-port.ts";
+import type { RoutingStore } from "../routing/routing-store.ts";
 import type { KeyRing } from "../secrets/key-ring.ts";
 import type { SecretValues } from "../secrets/secret-values.ts";
 import type { SourceLimits } from "../source/git-source.ts";
 import type { ObjectStore } from "../state/object-store.ts";
 import type { SyncDeps } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
+import type { FleetCounters } from "../telemetry/fleet-counters.ts";
 import type { Log } from "../telemetry/log.ts";
 
 export type WorkerDeps = {
@@ -53,6 +58,24 @@ export type WorkerDeps = {
   configRepository?: ConfigRepositoryDeps | undefined;
   /** The state store: health verdicts under `verdicts/` (read for `dependsOn`). */
   verdicts?: ObjectStore | undefined;
+  /**
+   * Fleet scale (issue 26), when the worker has a state bucket: branch heads looked up
+   * conditionally, a commit's tree downloaded once for every target, renders reused while their
+   * inputs are unchanged, routing derived from what renders read, and the drift tick's fan-out.
+   * Without it every job looks up the head and downloads its own tree, as before.
+   */
+  fleet?: FleetDeps | undefined;
+  /** Where a drift tick's resolve job queues its drift checks (the job queue itself). */
+  jobQueue?: JobQueue | undefined;
+};
+
+/** What fleet scale needs (see `WorkerDeps.fleet`). */
+export type FleetDeps = {
+  trees: TreeCache;
+  renders: RenderCache;
+  routing: RoutingStore;
+  heads: BranchHeads;
+  counters: FleetCounters;
 };
 
 export type JobAttempt = { number: number; of: number };

@@ -13,6 +13,8 @@
  * | `PULLBRIDGE_SOURCE_MAX_FILES` / `PULLBRIDGE_SOURCE_MAX_BYTES` | limits on the target path's tree |
  * | `PULLBRIDGE_RENDER_MAX_MEMORY_MB` | the renderer helper's hard memory bound, in MiB (default 640); on Lambda it must fit beside Node's heap cap |
  * | `PULLBRIDGE_SECRETS_MAX_AGE_SECONDS` | how long secrets are cached per container (default 300) |
+ * | `PULLBRIDGE_QUEUE_URL` | the job queue, where a drift tick's resolve job queues its drift checks (required for drift checks) |
+ * | `PULLBRIDGE_SQS_ENDPOINT` | SQS endpoint override (local mode: fauxqs) |
  * | `PULLBRIDGE_MAX_RECEIVE_COUNT` | the job queue's redrive `maxReceiveCount` (default 5, as infra/queue.yml deploys it) |
  * | `AWS_REGION` | default region of EKS clusters that name none (Lambda sets it) |
  * | `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, `NODE_OPTIONS` | the function's memory and Node's heap cap, checked against the renderer's bound (Lambda sets the first) |

@@ -8,6 +8,7 @@
  * so a newer sender and an older worker can overlap during a deploy. Anything else bumps `v`.
  */
 
+import { createHash } from "node:crypto";
 import { JobFormatError } from "../errors.ts";
 import "../validation/zod-messages.ts";
 import * as z from "zod/mini";
@@ -90,8 +91,9 @@ export const previewJobSchema = z.object({
 });
 
 /**
- * Re-check the target at its branch head (the drift schedule). It names no commit: the worker
- * always resolves the head itself, so the schedule needs no GitHub access at all.
+ * Re-check the target at its branch head (the drift schedule). The schedule names no commit (it
+ * holds no GitHub credentials): the worker's resolve job looks the head up once per branch and
+ * fans out drift jobs carrying it in `sha`; a job without one resolves the head itself.
  */
 export const driftJobSchema = z.object({
   v: common.v,
@@ -100,8 +102,25 @@ export const driftJobSchema = z.object({
   repo: common.repo,
   /** Synthetic: `drift-<schedule time>`; part of the dedup id, so one check per target per tick. */
   deliveryId: common.deliveryId,
+  /** The schedule tick's time: how late the check runs is measured from it. */
   receivedAt: common.receivedAt,
+  /** The branch head when the tick resolved it; never applied over a newer synced commit. */
+  sha: z.optional(sha),
   ...dependencyWait,
+});
+
+/**
+ * One drift tick of one repository branch (the drift schedule, one per distinct repo and branch):
+ * the worker resolves the head once, conditionally, and queues a `drift` job per scheduled target
+ * of the branch carrying it.
+ */
+export const resolveJobSchema = z.object({
+  v: common.v,
+  type: z.literal("resolve"),
+  repo: common.repo,
+  branch: z.string().check(z.minLength(1), z.maxLength(255)),
+  deliveryId: common.deliveryId,
+  receivedAt: common.receivedAt,
 });
 
 /** The `target` of config jobs: not a target name (`:` is not allowed in one), so it never shares a dedup id with one. */
@@ -207,17 +226,33 @@ export const jobSchema = z.discriminatedUnion("type", [
   removeJobSchema,
   stepJobSchema,
 ]);
+/** Everything the job queue carries: the target jobs and the drift tick's per-branch resolve jobs. */
+const queueJobSchema = z.discriminatedUnion("type", [
+  syncJobSchema,
+  previewJobSchema,
+  driftJobSchema,
+  configJobSchema,
+  environmentJobSchema,
+  removeJobSchema,
+  stepJobSchema,
+  resolveJobSchema,
+]);
 
 export type SyncJob = z.infer<typeof syncJobSchema>;
 export type PreviewJob = z.infer<typeof previewJobSchema>;
 export type DriftJob = z.infer<typeof driftJobSchema>;
+export type ResolveJob = z.infer<typeof resolveJobSchema>;
 export type ConfigJob = z.infer<typeof configJobSchema>;
 export type EnvironmentJob = z.infer<typeof environmentJobSchema>;
 export type RemoveJob = z.infer<typeof removeJobSchema>;
 export type StepJob = z.infer<typeof stepJobSchema>;
+/** A job about one target (or the config repository). */
 export type Job = z.infer<typeof jobSchema>;
+/** Any job on the queue. */
+export type QueueJob = z.infer<typeof queueJobSchema>;
 /** A job as callers build it: `v` and `trigger` may be left out. */
 export type JobInput = z.input<typeof jobSchema>;
+type QueueJobInput = z.input<typeof queueJobSchema>;
 /** The jobs a GitHub delivery can produce (drift checks come from the schedule). */
 export type DeliveryJobInput = z.input<typeof syncJobSchema> | z.input<typeof previewJobSchema>;
 /** The jobs a delivery produces for the config repository and its generators (lib/webhook/route-config.ts). */
@@ -242,9 +277,18 @@ export function validateJob(input: JobInput | Omit<JobInput, "v">): Job {
   return result.data;
 }
 
+/** Validates a resolve job (the drift schedule's). Throws JobFormatError. */
+export function validateResolveJob(input: Omit<z.input<typeof resolveJobSchema>, "v">): ResolveJob {
+  const result = resolveJobSchema.safeParse({ v: JOB_VERSION, ...input });
+  if (!result.success) throw new JobFormatError(`invalid job: ${describeIssues(result.error)}`);
+  return result.data;
+}
+
 /** Validates and serialises a job to the queue message body. Throws JobFormatError. */
-export function encodeJob(input: JobInput | Omit<JobInput, "v">): string {
-  const body = JSON.stringify(validateJob(input));
+export function encodeJob(input: QueueJobInput | Omit<QueueJobInput, "v">): string {
+  const result = queueJobSchema.safeParse({ v: JOB_VERSION, ...input });
+  if (!result.success) throw new JobFormatError(`invalid job: ${describeIssues(result.error)}`);
+  const body = JSON.stringify(result.data);
   if (body.length > MAX_JOB_BYTES) {
     throw new JobFormatError(`invalid job: encoded size ${body.length} exceeds ${MAX_JOB_BYTES} bytes`);
   }
@@ -252,7 +296,7 @@ export function encodeJob(input: JobInput | Omit<JobInput, "v">): string {
 }
 
 /** Parses and validates a queue message body. Throws JobFormatError (permanent: do not retry). */
-export function decodeJob(body: string): Job {
+export function decodeJob(body: string): QueueJob {
   let raw: unknown;
   try {
     raw = JSON.parse(body);
@@ -266,18 +310,35 @@ export function decodeJob(body: string): Job {
   if (version !== JOB_VERSION) {
     throw new JobFormatError(`unsupported job version ${JSON.stringify(version) ?? "(missing)"}`);
   }
-  const result = jobSchema.safeParse(raw);
+  const result = queueJobSchema.safeParse(raw);
   if (!result.success) throw new JobFormatError(`invalid job: ${describeIssues(result.error)}`);
   return result.data;
+}
+
+/** Longest FIFO message group id SQS takes. */
+const MAX_GROUP_ID_LENGTH = 128;
+
+/** What a job is about: its target, or for a resolve job its branch (`resolve:owner/name@branch`). */
+export function jobSubject(
+  job: Pick<QueueJob, "type" | "repo"> & { target?: string; branch?: string },
+): string {
+  return job.type === "resolve" ? `resolve:${job.repo.toLowerCase()}@${job.branch}` : (job.target ?? "");
 }
 
 /**
  * FIFO message group: one group per target (environments and removals included, so they never
  * overlap a sync of the same target); previews get their own group so they never wait behind
- * syncs; config jobs share `pullbridge:config`, one at a time.
+ * syncs; config jobs share `pullbridge:config`, one at a time (validating a pull request installs
+ * nothing, so it goes beside them); a branch's resolve jobs one per branch (hashed past SQS's 128
+ * characters).
  */
-export function jobMessageGroupId(job: Pick<Job, "type" | "target"> & { pullRequest?: unknown }): string {
-  // Config jobs that install share one group (CONFIG_JOB_TARGET); validating a pull request installs nothing.
+export function jobMessageGroupId(
+  job: Pick<QueueJob, "type" | "repo"> & { target?: string; branch?: string; pullRequest?: unknown },
+): string {
+  if (job.type === "preview") return `preview:${job.target}`;
   if (job.type === "config" && job.pullRequest !== undefined) return `preview:${job.target}`;
-  return job.type === "preview" ? `preview:${job.target}` : job.target;
+  const subject = jobSubject(job);
+  return subject.length <= MAX_GROUP_ID_LENGTH
+    ? subject
+    : `resolve:${createHash("sha256").update(subject).digest("hex")}`;
 }

@@ -14,7 +14,7 @@ import { followSymlinks } from "../source/follow-symlinks.ts";
 import type { SourceLimits, SourceTree } from "../source/git-source.ts";
 import { chooseRenderEngine } from "./choose-render-engine.ts";
 import { loadRenderedObjects } from "./load-rendered-objects.ts";
-import type { RenderEngine, Renderer, RenderOutput } from "./renderer-port.ts";
+import type { ProbeResult, RenderEngine, Renderer, RenderOutput } from "./renderer-port.ts";
 import { sourcePathsOf, touchesTarget } from "./target-source-paths.ts";
 
 /** The cluster facts a Helm chart sees as `.Capabilities` (from discovery). */
@@ -47,6 +47,9 @@ export type RenderedDesired = {
   notes: readonly string[];
   /** Files the render read (plain targets: undefined, the target path is the closure). */
   inputs?: readonly string[] | undefined;
+  /** Directories the render listed and paths whose existence it checked (derived routing). */
+  listed?: readonly string[] | undefined;
+  probed?: Readonly<Record<string, ProbeResult>> | undefined;
   /** The renderer's own output (for `pullbridge render`), absent for plain targets. */
   output?: RenderOutput | undefined;
 };
@@ -117,6 +120,8 @@ export async function renderDesired(
     renderer: output.renderer,
     notes: output.notes,
     inputs: output.inputs,
+    listed: output.listed,
+    probed: output.probed,
     output,
   };
 }

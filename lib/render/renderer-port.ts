@@ -64,11 +64,23 @@ export type RenderOutput = {
   notes: readonly string[];
   /** Every repository file the render read: the target's dependency closure. */
   inputs: readonly string[];
+  /** Directories the render listed: a file added there can change it. */
+  listed?: readonly string[] | undefined;
+  /** Paths whose existence the render checked, and what it found then. */
+  probed?: Readonly<Record<string, ProbeResult>> | undefined;
 };
+
+/** What an existence check found. */
+export type ProbeResult = "file" | "dir" | "absent";
 
 /** Renders one target; throws `RenderError`. */
 export interface Renderer {
   render(request: RenderRequest): Promise<RenderOutput>;
+  /**
+   * What renders (the helper binary's content digest): part of a cached render's key, so a
+   * deployed renderer of other code never reuses another's renders. Asked once per container.
+   */
+  identity?(): Promise<string>;
 }
 
 /** Bounds one render: the adapter enforces them and kills the helper past the time limit. */

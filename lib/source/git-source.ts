@@ -61,6 +61,30 @@ export type HeadShaRequest = {
   branch: string;
 };
 
+export type ResolveHeadRequest = HeadShaRequest & {
+  /** The ETag of the last answer for this branch: GitHub answers 304 (free against its rate limit) when it still holds. */
+  etag?: string | undefined;
+};
+
+/** A branch head lookup: unchanged since `etag`, or the head now and the ETag to send next time. */
+export type ResolvedHead = { kind: "unchanged" } | { kind: "found"; sha: string; etag: string | undefined };
+
+/** One entry of a commit's tree, as a whole-commit walk meets it (repo-root-relative `path`). */
+export type CommitEntry =
+  | { kind: "file"; path: string; content: Uint8Array }
+  | { kind: "symlink"; path: string; target: string }
+  /** Another archive's hard link (git never writes one): listed, never followed. */
+  | { kind: "hardlink"; path: string };
+
+export type WalkCommitRequest = {
+  /** `owner/name`. */
+  repo: string;
+  /** Full 40-hex commit sha. */
+  sha: string;
+  /** Most bytes read from the archive (compressed on the wire); past it the walk fails permanently. */
+  maxArchiveBytes?: number | undefined;
+};
+
 export type FetchTreeRequest = {
   /** `owner/name`. */
   repo: string;
@@ -132,4 +156,11 @@ export interface GitSource {
   commitVerification(request: CommitRequest): Promise<CommitVerification>;
   /** Directories at a commit (for `directories` generators): one Git trees call on GitHub, no file contents. */
   listDirectories(request: ListDirectoriesRequest): Promise<DirectoryList>;
+  /** The branch head, asked conditionally (`etag`): the fleet cache's one lookup per branch. */
+  resolveHead?(request: ResolveHeadRequest): Promise<ResolvedHead>;
+  /**
+   * Every entry of the commit in one streamed download, `visit` awaited before the next entry is
+   * read (so a slow consumer holds back the download, never memory): fills the artifact cache.
+   */
+  walkCommit?(request: WalkCommitRequest, visit: (entry: CommitEntry) => Promise<void>): Promise<void>;
 }

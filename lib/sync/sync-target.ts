@@ -94,6 +94,8 @@ export type PlannedWrite = {
   drift: boolean;
   /** Whether anything (a member or the parent) is written at all. */
   willWrite: boolean;
+  /** The commit the ApplySet parent records as last synced, if any. */
+  lastSyncedSha: string | undefined;
 };
 
 const DEFAULT_CONCURRENCY = 32;
@@ -158,6 +160,7 @@ export async function syncTarget(deps: SyncDeps, options: SyncOptions): Promise<
     counts: countsOf(plan, validated),
     drift: clusterDrifted,
     willWrite: !noWrites,
+    lastSyncedSha: read.inventory.lastSync?.sha,
   });
   if (noWrites) return result({ mode, changes: validated.changes, parentUpdated: false });
 

@@ -68,9 +68,40 @@ export const HealthMetric = {
   StepsAdvanced: "LifecycleStepsAdvanced",
 } as const;
 
+/**
+ * Fleet-scale metrics (issue 26), emitted by the worker per container batch with dimension
+ * `service` only: the artifact and render caches, and the GitHub budget spent.
+ */
+export const FleetMetric = {
+  /** A commit's tree index found in the state bucket (no download). */
+  TreeCacheHits: "TreeCacheHits",
+  /** A commit's tree downloaded from GitHub into the cache (one tarball). */
+  TreeCacheMisses: "TreeCacheMisses",
+  /** A job read from GitHub directly: an object missing, unreadable or too large to cache. */
+  CacheFallbacks: "CacheFallbacks",
+  /** A cached object whose digest did not match: discarded, refetched, never applied. */
+  CacheCorruptObjects: "CacheCorruptObjects",
+  /** A rendered desired set reused (no render). */
+  RenderCacheHits: "RenderCacheHits",
+  /** A render run (no cached set for its inputs). */
+  RenderCacheMisses: "RenderCacheMisses",
+  /** A state-bucket request failed (the job went on without the cache, or without writing it). */
+  StateStoreErrors: "StateStoreErrors",
+  /** GitHub API requests made (all). */
+  GitHubRequests: "GitHubRequests",
+  /** GitHub API requests counted against the installation's rate limit (a 304 is not): the budget used. */
+  GitHubBudgetUsed: "GitHubBudgetUsed",
+  /** Conditional GitHub requests answered 304 (free). */
+  GitHubNotModified: "GitHubNotModified",
+  /** A drift check finished this long after its schedule tick (the tick's completion, per job). */
+  DriftTickLag: "DriftTickLag",
+} as const;
+
 /** Drift schedule metrics. */
 export const DriftScheduleMetric = {
   JobsQueued: "DriftJobsQueued",
+  /** Branch head lookups queued (one per repository and branch with scheduled targets). */
+  ResolvesQueued: "DriftResolvesQueued",
 } as const;
 
 /** Image automation metrics (dimension: reason for ImageUpdatesIgnored). */

@@ -8,13 +8,14 @@ import {
   type RouteDecision,
 } from "./route-decision.ts";
 import { routePullRequest } from "./route-pull-request.ts";
-import { routePush } from "./route-push.ts";
+import { type DerivedRoutes, routePush } from "./route-push.ts";
 
 /** Decides what a verified delivery means for the configured targets. */
 export function routeDelivery(
   delivery: GitHubDelivery,
   targets: readonly RoutableTarget[],
   receivedAt: string,
+  derived?: DerivedRoutes,
 ): RouteDecision {
   const facts: DeliveryFacts = { deliveryId: delivery.deliveryId, receivedAt };
   const repo = payloadRepo(delivery.payload);
@@ -22,7 +23,7 @@ export function routeDelivery(
     case "ping":
       return { kind: "ping", repo };
     case "push":
-      return routePush(delivery.payload, targets, facts);
+      return routePush(delivery.payload, targets, facts, derived);
     case "pull_request":
       return routePullRequest(delivery.payload, targets, facts);
     default:

@@ -4,12 +4,18 @@
  * When the payload cannot tell us every changed file (commit list truncated or missing, a forced
  * push, a new branch, an empty list) every target on the branch is queued: an unneeded sync is a
  * no-op that writes nothing, a missed one leaves the cluster behind Git.
+ *
+ * With derived routing (the state bucket holds what each target's last render read), a push also
+ * reaches a target when it changes a file that render read, a directory it listed or a path it
+ * checked — an overlay's base elsewhere, a values file — and every target that has no record yet.
  */
 
 import { type DeliveryJobInput, JobTrigger } from "../jobs/job-codec.ts";
 import "../validation/zod-messages.ts";
 import * as z from "zod/mini";
 import { sourcePathsOf, touchesTarget } from "../render/target-source-paths.ts";
+import { type RoutingRecord, recordTouches } from "../routing/routing-record.ts";
+import type { RoutingReader } from "../routing/routing-store.ts";
 import {
   type DeliveryFacts,
   IgnoreCode,
@@ -70,6 +76,46 @@ function fullSyncReason(
   return undefined;
 }
 
+/**
+ * What derived routing knows about a branch's targets, wherever it is kept: each target's record of
+ * what its last render read, or undefined when it has none yet (it then gets every push).
+ */
+export type DerivedRoutes = {
+  recordOf(target: string): Pick<RoutingRecord, "inputs" | "listed" | "probed"> | undefined;
+};
+
+/** No records at all (the routing data could not be read): every target of the branch is touched. */
+export const NO_DERIVED_ROUTES: DerivedRoutes = { recordOf: () => undefined };
+
+/** Derived routes of a branch from the routing objects (`routing/`): each target's record, if it has one. */
+export function derivedRoutesFrom(
+  reader: RoutingReader,
+): (repo: string, branch: string) => Promise<DerivedRoutes> {
+  return async (repo, branch) => {
+    const routing = await reader.read(repo, branch);
+    return { recordOf: (target) => routing?.targets[target] };
+  };
+}
+
+/** Whether `changed` touches `target`: its path or watch paths, or — with derived routes — what its last render read. */
+export function touchedBy(
+  target: RoutableTarget,
+  changed: readonly string[],
+  derived: DerivedRoutes | undefined,
+): boolean {
+  if (changed.some((file) => touchesTarget(target, file))) return true;
+  if (derived === undefined) return false;
+  const record = derived.recordOf(target.name);
+  return record === undefined || changed.some((file) => recordTouches(record, file));
+}
+
+/** The repository and branch a push is for (before routing, to read the branch's routing data); undefined for tags and malformed payloads. */
+export function pushBranchOf(payload: unknown): { repo: string; branch: string } | undefined {
+  const parsed = pushPayload.safeParse(payload);
+  if (!parsed.success || !parsed.data.ref.startsWith("refs/heads/")) return undefined;
+  return { repo: parsed.data.repository.full_name, branch: parsed.data.ref.slice("refs/heads/".length) };
+}
+
 /** Every file added, modified or removed by any commit of the push. */
 function changedFiles(commits: NonNullable<PushPayload["commits"]>): Set<string> {
   const changed = new Set<string>();
@@ -81,11 +127,12 @@ function changedFiles(commits: NonNullable<PushPayload["commits"]>): Set<string>
   return changed;
 }
 
-/** Routes a verified `push` delivery. */
+/** Routes a verified `push` delivery (`derived`: what each target's last render read, when the bucket is configured). */
 export function routePush(
   payload: unknown,
   targets: readonly RoutableTarget[],
   facts: DeliveryFacts,
+  derived?: DerivedRoutes,
 ): RouteDecision {
   const parsed = pushPayload.safeParse(payload);
   if (!parsed.success) {
@@ -136,8 +183,8 @@ export function routePush(
     reason = `${everything}: every target on ${branch}`;
   } else {
     const changed = [...changedFiles(push.commits ?? [])];
-    selected = onBranch.filter((t) => changed.some((file) => touchesTarget(t, file)));
-    reason = `paths changed in ${push.commits?.length ?? 0} commit(s)`;
+    selected = onBranch.filter((t) => touchedBy(t, changed, derived));
+    reason = `paths changed in ${push.commits?.length ?? 0} commit(s)${derived === undefined ? "" : " (derived routing)"}`;
   }
   if (selected.length === 0) {
     return {

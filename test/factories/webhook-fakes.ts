@@ -1,7 +1,7 @@
 /** Fakes for the webhook use case's ports: a recording queue, log and metrics. */
 import type { DeliveryHandlerDeps } from "../../lib/app/handle-delivery.ts";
 import { DependencyError } from "../../lib/errors.ts";
-import type { Job } from "../../lib/jobs/job-codec.ts";
+import type { QueueJob } from "../../lib/jobs/job-codec.ts";
 import type { EnqueueResult, JobQueue } from "../../lib/jobs/job-queue.ts";
 import type { DeliveryMetrics, DeliveryOutcome } from "../../lib/telemetry/delivery-metrics.ts";
 import type { Log, LogAttributes } from "../../lib/telemetry/log.ts";
@@ -9,10 +9,10 @@ import { TEST_SECRET, webhookTargets } from "./webhook.ts";
 
 /** A queue that records what it was given (or fails, to play an unreachable queue). */
 export class RecordingQueue implements JobQueue {
-  readonly jobs: Job[] = [];
+  readonly jobs: QueueJob[] = [];
   calls = 0;
   failWith: Error | undefined;
-  async enqueue(jobs: readonly Job[]): Promise<EnqueueResult> {
+  async enqueue(jobs: readonly QueueJob[]): Promise<EnqueueResult> {
     this.calls++;
     if (this.failWith) throw this.failWith;
     this.jobs.push(...jobs);

@@ -28,8 +28,9 @@ import {
 } from "../../lib/jobs/adapters/lambda-sqs-event-source.ts";
 import type { Renderer } from "../../lib/render/renderer-port.ts";
 import type { KmsDataKeys } from "../../lib/secrets/key-ring.ts";
-import { createS3ObjectStore } from "../../lib/state/adapters/s3-object-store.ts";
+import { createS3ObjectStore, lazyS3Client } from "../../lib/state/adapters/s3-object-store.ts";
 import type { ObjectStore } from "../../lib/state/object-store.ts";
+import { createFleetCounters, type FleetCounters } from "../../lib/telemetry/fleet-counters.ts";
 import { METRIC_NAMESPACE, ServiceName } from "../../lib/telemetry/metric-names.ts";
 import {
   type CommitFiles,
@@ -45,8 +46,22 @@ import { createGitRepo, type FileChanges, type GitRepo } from "./git-repo.ts";
 import { type GitHubWorld, startGitHubWorld, TEST_INSTALLATION_ID } from "./github-fake/github-world.ts";
 import { grantHealthReader, HEALTH_IDENTITY } from "./health-reader.ts";
 import { createTestNamespace, grantWorker, uniqueName } from "./kube.ts";
+import { MOTO_CREDENTIALS, MOTO_REGION } from "./moto.ts";
 import { createTestBucket, testS3Client } from "./s3.ts";
 import { testSqsClient } from "./sqs.ts";
+
+/** A fresh versioned moto bucket as the state store. */
+async function motoObjectStore(): Promise<ObjectStore> {
+  const bucket = await createTestBucket();
+  return createS3ObjectStore({
+    bucket,
+    client: lazyS3Client({
+      endpoint: inject("motoEndpoint"),
+      region: MOTO_REGION,
+      credentials: MOTO_CREDENTIALS,
+    }),
+  });
+}
 
 export type BridgeOptions = {
   mode?: "app" | "token";
@@ -89,6 +104,11 @@ export type BridgeOptions = {
   aws?: { credentials: AwsCredentials; endpoints: AwsEndpoints };
   /** The worker's and health consumer's clock. */
   now?: () => Date;
+  /**
+   * Fleet scale (issue 26): the state bucket (a fresh moto bucket unless one is given) for the
+   * worker's caches and derived routing; `bridge.fleet` then reads its counters and the bucket.
+   */
+  fleet?: true | { store: ObjectStore };
   /**
    * A config repository `acme/platform` (path `pullbridge/`, served by the same GitHub fake) and a
    * fresh versioned bucket on moto as the state store: the stack file gets `configRepository` and
@@ -188,6 +208,8 @@ export type Bridge = {
   healthRequests(): RequestCounts;
   /** Milliseconds spent inside the worker and health handlers so far (each invocation rounded up, as Lambda bills). */
   handlerMilliseconds(): { worker: number; health: number };
+  /** With `options.fleet`: the state bucket and what the worker counted. */
+  fleet: { store: ObjectStore; totals: FleetCounters } | undefined;
   /**
    * Runs the worker and the health consumer in turn — what Lambda does with both queues — until
    * the status of `sha` (for `target`, default `web`) is final and both queues are empty, or
@@ -301,9 +323,26 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     await platformRepo.commitFiles({ "README.md": "# platform\n" }, "start the platform repository");
     world.fake.addRepo(PLATFORM_REPO, platformRepo.dir);
   }
-  // The state store: the test's own (verdicts for dependsOn), else a fresh bucket for a config repository.
+  // The handler takes (and resets) its counters after each batch; `totals` keeps every count.
+  const totals = createFleetCounters();
+  const inner = createFleetCounters();
+  const fleet = options.fleet && {
+    store: options.fleet === true ? await motoObjectStore() : options.fleet.store,
+    totals,
+    counters: {
+      add: (metric, n) => {
+        inner.add(metric, n);
+        totals.add(metric, n);
+      },
+      take: () => inner.take(),
+      peek: () => inner.peek(),
+    } satisfies FleetCounters,
+  };
+  // The state store: the test's own (verdicts for dependsOn), the fleet's, else a fresh bucket for
+  // a config repository.
   const stateStore =
     options.stateStore ??
+    fleet?.store ??
     (withConfig === undefined
       ? undefined
       : createS3ObjectStore({
@@ -328,6 +367,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   const system = await composeLocalBridge({
     targets: config,
     stateStore: functionsStore,
+    ...(fleet === undefined ? {} : { fleetCounters: fleet.counters }),
     github: world.jobGitHub,
     sqs,
     queuePrefix: uniqueName("bridge"),
@@ -654,6 +694,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     drain,
     pollOnce: () => pollOnce(worker.source, worker.invoke),
     handlerMilliseconds: () => ({ ...handlerMs }),
+    fleet: fleet && { store: fleet.store, totals: fleet.totals },
     async scheduleDrift() {
       await system.runDriftSchedule();
     },

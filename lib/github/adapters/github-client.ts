@@ -59,6 +59,11 @@ export type GitHubClientOptions = {
   /** Per-request timeout unless the caller passes its own signal. */
   requestTimeoutMs?: number;
   onRetry?: (event: GitHubRetryEvent) => void;
+  /**
+   * Every answer to a request made as an installation or with a token (not the App's own JWT
+   * requests): the GitHub budget spent. A 304 is free against the rate limit.
+   */
+  onAnswer?: (answer: { status: number | undefined }) => void;
   userAgent?: string;
 };
 
@@ -109,6 +114,21 @@ function installRetries(octokit: Octokit, options: GitHubClientOptions): void {
   });
 }
 
+/** Reports each answer's status to `onAnswer` (the budget meter); failures too, since GitHub counts them. */
+function installMeter(octokit: Octokit, onAnswer: GitHubClientOptions["onAnswer"]): void {
+  if (onAnswer === undefined) return;
+  octokit.hook.wrap("request", async (request, requestOptions) => {
+    try {
+      const response = await request(requestOptions);
+      onAnswer({ status: response.status });
+      return response;
+    } catch (error) {
+      onAnswer({ status: readGitHubFailure(error)?.status });
+      throw error;
+    }
+  });
+}
+
 function baseOptions(options: GitHubClientOptions) {
   return {
     baseUrl: options.config.baseUrl ?? "https://api.github.com",
@@ -131,12 +151,14 @@ export function createGitHubClientProvider(options: GitHubClientOptions): GitHub
         authStrategy: createAppAuth,
         auth: { appId: app.appId, privateKey, installationId },
       });
+      installMeter(octokit, options.onAnswer);
       installRetries(octokit, options);
       return { octokit, mode: "app" };
     }
     if (tokenRef !== undefined) {
       const token = await options.secrets.read(tokenRef);
       const octokit = new Octokit({ ...baseOptions(options), auth: token.trim() });
+      installMeter(octokit, options.onAnswer);
       installRetries(octokit, options);
       return { octokit, mode: "token" };
     }

@@ -13,7 +13,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { DependencyError, describeError } from "../../errors.ts";
-import { encodeJob, type Job, jobMessageGroupId } from "../job-codec.ts";
+import { encodeJob, jobMessageGroupId, jobSubject, type QueueJob, type ResolveJob } from "../job-codec.ts";
 import type { EnqueueResult, JobQueue, QueuedJob } from "../job-queue.ts";
 
 /** SQS allows at most 10 entries per SendMessageBatch. */
@@ -21,11 +21,12 @@ const SQS_BATCH_SIZE = 10;
 const MAX_DEDUP_ID_LENGTH = 128;
 
 /**
- * `<deliveryId>:<target>`: a redelivered webhook (same delivery id) collapses into the job it
- * already queued. Hashed (sha256 hex) when it would exceed SQS's 128-character limit.
+ * `<deliveryId>:<target>` (a resolve job: `<deliveryId>:resolve:<repo>@<branch>`): a redelivered
+ * webhook (same delivery id) collapses into the job it already queued. Hashed (sha256 hex) when
+ * it would exceed SQS's 128-character limit.
  */
-export function jobDeduplicationId(job: Pick<Job, "deliveryId" | "target">): string {
-  const id = `${job.deliveryId}:${job.target}`;
+export function jobDeduplicationId(job: { deliveryId: string; target: string } | ResolveJob): string {
+  const id = `${job.deliveryId}:${"target" in job ? job.target : jobSubject(job)}`;
   return id.length <= MAX_DEDUP_ID_LENGTH ? id : createHash("sha256").update(id).digest("hex");
 }
 
@@ -34,7 +35,7 @@ export type SqsJobQueueOptions = {
   queueUrl: string;
 };
 
-type Pending = { entry: SendMessageBatchRequestEntry; job: Job };
+type Pending = { entry: SendMessageBatchRequestEntry; job: QueueJob };
 
 type BatchOutcome = { sent: QueuedJob[]; failed: Pending[]; errors: readonly BatchResultErrorEntry[] };
 
@@ -69,7 +70,7 @@ export function createSqsJobQueue(options: SqsJobQueueOptions): JobQueue {
   }
 
   return {
-    async enqueue(jobs: readonly Job[]): Promise<EnqueueResult> {
+    async enqueue(jobs: readonly QueueJob[]): Promise<EnqueueResult> {
       const queued: QueuedJob[] = [];
       for (let start = 0; start < jobs.length; start += SQS_BATCH_SIZE) {
         const chunk = jobs.slice(start, start + SQS_BATCH_SIZE).map(

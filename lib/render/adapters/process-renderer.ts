@@ -8,9 +8,12 @@
  * deadline (plus a grace), past the output cap or on abort, so a wedged helper cannot hold the Lambda.
  */
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { RenderError, type RenderFailureCode } from "../../errors.ts";
 import {
   DEFAULT_RENDER_LIMITS,
+  type ProbeResult,
   type RenderedObject,
   type Renderer,
   type RenderLimits,
@@ -38,6 +41,9 @@ type HelperHeader = {
   hooks?: RenderedObject[];
   notes: string[];
   inputs: string[];
+  /** Absent from helpers built before directory reads were reported. */
+  listed?: string[];
+  probed?: Record<string, ProbeResult>;
   textBytes: number;
   error?: { code: RenderFailureCode; file?: string; message: string };
 };
@@ -51,7 +57,12 @@ function formatBytes(bytes: number): string {
 /** A Renderer backed by the Go helper binary. */
 export function createProcessRenderer(options: ProcessRendererOptions): Renderer {
   const limits = { ...DEFAULT_RENDER_LIMITS, ...options.limits };
+  let identity: Promise<string> | undefined;
   return {
+    identity() {
+      identity ??= digestFile(options.binaryPath);
+      return identity;
+    },
     async render(request: RenderRequest): Promise<RenderOutput> {
       const body = JSON.stringify({
         files: Object.fromEntries(
@@ -91,9 +102,24 @@ export function createProcessRenderer(options: ProcessRendererOptions): Renderer
         hooks: header.hooks ?? [],
         notes: header.notes,
         inputs: header.inputs,
+        listed: header.listed,
+        probed: header.probed,
       };
     },
   };
+}
+
+/** `sha256:<hex>` of a file's content, streamed. */
+function digestFile(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash("sha256");
+    createReadStream(path)
+      .on("data", (chunk) => hash.update(chunk))
+      .on("error", (cause) =>
+        reject(new RenderError("crash", `cannot read the renderer ${path}: ${cause.message}`, { cause })),
+      )
+      .on("end", () => resolve(`sha256:${hash.digest("hex")}`));
+  });
 }
 
 /** Runs the helper; resolves with its header line and the text after it, or rejects with a RenderError. */

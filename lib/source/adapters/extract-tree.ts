@@ -6,6 +6,7 @@ import { type Duplex, pipeline, type Readable, Transform } from "node:stream";
 import { extract } from "tar-stream";
 import { SourceError } from "../../errors.ts";
 import {
+  type CommitEntry,
   HARD_LINK_REASON,
   type SkippedFile,
   type SourceLimits,
@@ -92,6 +93,55 @@ export async function extractTree(
     tar.destroy();
   }
   return sourceTreeOf(files, { skipped, links });
+}
+
+/**
+ * Walks an (uncompressed) tar stream entry by entry: regular files with their content, symbolic
+ * links with their target, hard links by path; directories and headers are skipped. `visit` is
+ * awaited before the next entry is read, so the archive is never held in memory.
+ */
+export async function walkArchive(
+  tar: Readable,
+  options: { stripComponents: number },
+  visit: (entry: CommitEntry) => Promise<void>,
+): Promise<void> {
+  const extractor = extract();
+  const selection = { paths: ["."], stripComponents: options.stripComponents };
+  const consumed = (async () => {
+    for await (const entry of extractor) {
+      const type = entry.header.type ?? "file";
+      const path = selectEntryPath(entry.header.name, selection);
+      if (path === undefined || !(REGULAR_FILE_TYPES.has(type) || type === "symlink" || type === "link")) {
+        entry.resume();
+        continue;
+      }
+      if (type === "symlink") {
+        entry.resume();
+        await visit({ kind: "symlink", path, target: entry.header.linkname ?? "" });
+        continue;
+      }
+      if (type === "link") {
+        entry.resume();
+        await visit({ kind: "hardlink", path });
+        continue;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of entry as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        chunks.push(chunk);
+      }
+      await visit({ kind: "file", path, content: new Uint8Array(Buffer.concat(chunks, size)) });
+    }
+  })();
+  tar.on("error", (error: unknown) => extractor.destroy(error instanceof Error ? error : undefined));
+  tar.pipe(extractor);
+  try {
+    await consumed;
+  } finally {
+    tar.unpipe(extractor);
+    tar.destroy();
+  }
 }
 
 /**

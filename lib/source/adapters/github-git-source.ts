@@ -19,6 +19,7 @@ import { isPathWithin } from "../../is-path-within.ts";
 import type {
   ChangedPaths,
   ChangedPathsRequest,
+  CommitEntry,
   CommitRequest,
   CommitVerification,
   DirectoryList,
@@ -27,9 +28,12 @@ import type {
   HeadShaRequest,
   ListDirectoriesRequest,
   PullRequestHeadRequest,
+  ResolvedHead,
+  ResolveHeadRequest,
   SourceTree,
+  WalkCommitRequest,
 } from "../git-source.ts";
-import { chainStreams, extractTree, limitArchiveBytes } from "./extract-tree.ts";
+import { chainStreams, extractTree, limitArchiveBytes, walkArchive } from "./extract-tree.ts";
 
 export type GitHubGitSourceOptions = {
   octokit: Octokit;
@@ -65,23 +69,80 @@ export function createGitHubGitSource(options: GitHubGitSourceOptions): GitSourc
   const { octokit } = options;
   const downloadTimeoutMs = options.downloadTimeoutMs ?? 120_000;
 
+  /** `GET /git/ref/heads/{branch}`, conditional when an ETag is given (a 304 costs no rate limit). */
+  async function resolveHead({ repo, branch, etag }: ResolveHeadRequest): Promise<ResolvedHead> {
+    const action = `reading head of ${repo}@${branch}`;
+    try {
+      const response = await octokit.rest.git.getRef({
+        ...splitRepo(repo),
+        ref: `heads/${branch}`,
+        ...(etag === undefined ? {} : { headers: { "if-none-match": etag } }),
+      });
+      const { data } = response;
+      if (data.object.type !== "commit" || !SHA.test(data.object.sha)) {
+        throw new SourceError(`${action}: ref points to a ${data.object.type}, not a commit`, {
+          retryable: false,
+        });
+      }
+      const answered = response.headers.etag;
+      return {
+        kind: "found",
+        sha: data.object.sha,
+        etag: typeof answered === "string" ? answered : undefined,
+      };
+    } catch (error) {
+      if (etag !== undefined && readGitHubFailure(error)?.status === 304) return { kind: "unchanged" };
+      throw toSourceError(
+        error,
+        action,
+        "branch not found, or the GitHub App/token has no access to the repository",
+      );
+    }
+  }
+
+  /** The tarball of `sha`, gunzipped, as a stream (GitHub's 302 to codeload is followed by fetch). */
+  async function openTarball(repo: string, sha: string, maxArchiveBytes: number | undefined) {
+    const what = `${repo}@${sha.slice(0, 7)}`;
+    // The body is not parsed: we stream it, so memory holds only what the consumer keeps.
+    const response = await octokit.rest.repos.downloadTarballArchive({
+      ...splitRepo(repo),
+      ref: sha,
+      request: { parseSuccessResponseBody: false, signal: AbortSignal.timeout(downloadTimeoutMs) },
+    });
+    const body: unknown = response.data;
+    if (!(body instanceof ReadableStream)) {
+      throw new SourceError(`fetching ${what}: tarball response has no body`, { retryable: true });
+    }
+    const compressed = Readable.fromWeb(body as WebReadableStream<Uint8Array>);
+    return chainStreams([
+      compressed,
+      ...(maxArchiveBytes === undefined ? [] : [limitArchiveBytes(maxArchiveBytes, what)]),
+      createGunzip(),
+    ]);
+  }
+
   return {
     async headSha({ repo, branch }: HeadShaRequest): Promise<string> {
-      const action = `reading head of ${repo}@${branch}`;
+      const head = await resolveHead({ repo, branch });
+      if (head.kind !== "found")
+        throw new SourceError(`reading head of ${repo}@${branch}: no answer`, { retryable: true });
+      return head.sha;
+    },
+
+    resolveHead,
+
+    async walkCommit(
+      { repo, sha, maxArchiveBytes }: WalkCommitRequest,
+      visit: (entry: CommitEntry) => Promise<void>,
+    ): Promise<void> {
+      const action = `fetching ${repo}@${sha.slice(0, 7)}`;
+      if (!SHA.test(sha)) {
+        throw new SourceError(`${action}: "${sha}" is not a full commit sha`, { retryable: false });
+      }
       try {
-        const { data } = await octokit.rest.git.getRef({ ...splitRepo(repo), ref: `heads/${branch}` });
-        if (data.object.type !== "commit" || !SHA.test(data.object.sha)) {
-          throw new SourceError(`${action}: ref points to a ${data.object.type}, not a commit`, {
-            retryable: false,
-          });
-        }
-        return data.object.sha;
+        await walkArchive(await openTarball(repo, sha, maxArchiveBytes), { stripComponents: 1 }, visit);
       } catch (error) {
-        throw toSourceError(
-          error,
-          action,
-          "branch not found, or the GitHub App/token has no access to the repository",
-        );
+        throw toSourceError(error, action, "commit not found, or the GitHub App/token has no access to it");
       }
     },
 
@@ -92,23 +153,8 @@ export function createGitHubGitSource(options: GitHubGitSourceOptions): GitSourc
         throw new SourceError(`${action}: "${sha}" is not a full commit sha`, { retryable: false });
       }
       try {
-        // GitHub answers with a 302 to codeload; fetch follows it. The body is not parsed: we
-        // stream it, so memory holds only the kept files, never the whole archive.
-        const response = await octokit.rest.repos.downloadTarballArchive({
-          ...splitRepo(repo),
-          ref: sha,
-          request: { parseSuccessResponseBody: false, signal: AbortSignal.timeout(downloadTimeoutMs) },
-        });
-        const body: unknown = response.data;
-        if (!(body instanceof ReadableStream)) {
-          throw new SourceError(`${action}: tarball response has no body`, { retryable: true });
-        }
-        const compressed = Readable.fromWeb(body as WebReadableStream<Uint8Array>);
-        const tar = chainStreams([
-          compressed,
-          ...(limits.maxArchiveBytes === undefined ? [] : [limitArchiveBytes(limits.maxArchiveBytes, what)]),
-          createGunzip(),
-        ]);
+        // Memory holds only the kept files, never the whole archive.
+        const tar = await openTarball(repo, sha, limits.maxArchiveBytes);
         return await extractTree(tar, { paths, stripComponents: 1, limits, what });
       } catch (error) {
         throw toSourceError(error, action, "commit not found, or the GitHub App/token has no access to it");

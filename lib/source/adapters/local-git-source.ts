@@ -10,6 +10,7 @@ import { isPathWithin } from "../../is-path-within.ts";
 import type {
   ChangedPaths,
   ChangedPathsRequest,
+  CommitEntry,
   CommitRequest,
   CommitVerification,
   DirectoryList,
@@ -18,10 +19,13 @@ import type {
   HeadShaRequest,
   ListDirectoriesRequest,
   PullRequestHeadRequest,
+  ResolvedHead,
+  ResolveHeadRequest,
   SourceTree,
+  WalkCommitRequest,
 } from "../git-source.ts";
 import { commonDirectory } from "../tree-selection.ts";
-import { chainStreams, extractTree, limitArchiveBytes } from "./extract-tree.ts";
+import { chainStreams, extractTree, limitArchiveBytes, walkArchive } from "./extract-tree.ts";
 
 const run = promisify(execFile);
 
@@ -68,6 +72,55 @@ export function createLocalGitSource(options: LocalGitSourceOptions): GitSource 
   return {
     async headSha({ repo, branch }: HeadShaRequest): Promise<string> {
       return revParse(dirFor(repo), `refs/heads/${branch}`, `reading head of ${repo}@${branch}`);
+    },
+
+    async resolveHead({ repo, branch, etag }: ResolveHeadRequest): Promise<ResolvedHead> {
+      // A local repository has no ETags: the head itself stands for one.
+      const sha = await revParse(dirFor(repo), `refs/heads/${branch}`, `reading head of ${repo}@${branch}`);
+      return etag === sha ? { kind: "unchanged" } : { kind: "found", sha, etag: sha };
+    },
+
+    async walkCommit(
+      { repo, sha, maxArchiveBytes }: WalkCommitRequest,
+      visit: (entry: CommitEntry) => Promise<void>,
+    ): Promise<void> {
+      const what = `${repo}@${sha.slice(0, 7)}`;
+      const action = `fetching ${what}`;
+      if (!SHA.test(sha))
+        throw new SourceError(`${action}: "${sha}" is not a full commit sha`, { retryable: false });
+      const dir = dirFor(repo);
+      await revParse(dir, sha, action);
+      const child = spawn(git, ["archive", "--format=tar", sha], {
+        cwd: dir,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+        stderr += chunk;
+      });
+      const exited = new Promise<number | null>((resolve, reject) => {
+        child.once("error", reject);
+        child.once("close", resolve);
+      });
+      try {
+        const stdout = chainStreams([
+          child.stdout,
+          ...(maxArchiveBytes === undefined ? [] : [limitArchiveBytes(maxArchiveBytes, what)]),
+        ]);
+        await walkArchive(stdout, { stripComponents: 0 }, visit);
+        const code = await exited;
+        if (code !== 0) {
+          throw new SourceError(`${action}: git archive exited with ${code}: ${stderr.trim()}`, {
+            retryable: false,
+          });
+        }
+      } catch (error) {
+        if (error instanceof SourceError) throw error;
+        throw new SourceError(`${action} failed: ${stderrOf(error)}`, { retryable: false, cause: error });
+      } finally {
+        if (child.exitCode === null) child.kill();
+        await exited.catch(() => undefined);
+      }
     },
 
     async fetchTree({ repo, sha, paths, limits }: FetchTreeRequest): Promise<SourceTree> {

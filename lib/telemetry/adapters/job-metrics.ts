@@ -17,3 +17,16 @@ export function publishJobMetrics(metrics: Metrics, target: string, emitted: rea
   }
   metrics.publishStoredMetrics();
 }
+
+/** Publishes fleet-level metrics with the `service` dimension only (cache and GitHub budget totals). */
+export function publishServiceMetrics(metrics: Metrics, emitted: readonly EmittedMetric[]): void {
+  if (emitted.length === 0) return;
+  for (const m of emitted) {
+    metrics.addMetric(
+      m.name,
+      m.unit === "Milliseconds" ? MetricUnit.Milliseconds : MetricUnit.Count,
+      m.value,
+    );
+  }
+  metrics.publishStoredMetrics();
+}

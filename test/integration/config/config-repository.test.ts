@@ -335,7 +335,7 @@ describe("the config repository", () => {
     expect(web()?.at(-1)).toBe("success");
   });
 
-  it("routes app pushes from the stored config: no GitHub request, one conditional GET", async () => {
+  it("routes app pushes from the stored config: no GitHub request, one conditional GET of the config and the branch's routing record", async () => {
     // Prepare
     let gets: { key: string; conditional: boolean; answer: string }[] = [];
     const wrapStore = (inner: ObjectStore): ObjectStore => ({
@@ -367,6 +367,11 @@ describe("the config repository", () => {
     // Assess
     expect(routed.body).toMatchObject({ queued: ["web"] });
     expect(bridge.world.fake.requests).toEqual([]);
-    expect(gets).toEqual([{ key: STORED_CONFIG_KEY, conditional: true, answer: "not-modified" }]);
+    // The stored config (conditional: unchanged) and the branch's derived routing record (issue 26;
+    // none yet, as web's job has not run): both from the state bucket, nothing from GitHub.
+    expect(gets).toEqual([
+      { key: STORED_CONFIG_KEY, conditional: true, answer: "not-modified" },
+      { key: "routing/acme/deploy/main.json", conditional: false, answer: "missing" },
+    ]);
   });
 });

@@ -12,6 +12,7 @@ import { statePrefixStatements } from "../../../infra/iam.ts";
 import { checkMemoryBudget } from "../../../lib/config/worker-env.ts";
 import {
   DriftScheduleMetric,
+  FleetMetric,
   HealthMetric,
   ImageMetric,
   METRIC_NAMESPACE,
@@ -31,6 +32,7 @@ const ALL_METRIC_NAMES: readonly string[] = [
   HealthMetric,
   DriftScheduleMetric,
   ImageMetric,
+  FleetMetric,
 ].flatMap((metrics) => Object.values(metrics));
 type Resource = {
   Type: string;
@@ -235,6 +237,7 @@ describe("serverless.yml packaged offline", () => {
     expect(actions("WebhookRole")).toEqual([
       "logs:CreateLogStream",
       "logs:PutLogEvents",
+      // Derived routing: the webhook reads routing/ (issue 26).
       "s3:GetObject",
       "s3:ListBucket",
       "sqs:SendMessage",
@@ -251,9 +254,9 @@ describe("serverless.yml packaged offline", () => {
     expect(actions("WorkerRole")).toEqual(
       expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage"]),
     );
-    // The worker sends only to the health queue (the first check after an apply), never to the job
-    // queue; the health consumer sends checks to its queue and the next step of a multi-step sync
-    // to the job queue (the worker runs it).
+    // The worker sends to the health queue (the first check after an apply) and to the job queue (a
+    // drift tick's checks, issue 26; a config change's syncs, issue 25); the health consumer sends
+    // checks to its queue and the next step of a multi-step sync to the job queue (the worker runs it).
     const sendsTo = (id: string) =>
       (
         resource(id).Properties.Policies as {
@@ -263,7 +266,10 @@ describe("serverless.yml packaged offline", () => {
         .flatMap((p) => p.PolicyDocument.Statement)
         .filter((st) => st.Action.includes("sqs:SendMessage"))
         .flatMap((st) => st.Resource);
-    expect(sendsTo("WorkerRole")).toEqual([{ "Fn::GetAtt": ["HealthQueue", "Arn"] }]);
+    expect(sendsTo("WorkerRole")).toEqual([
+      { "Fn::GetAtt": ["HealthQueue", "Arn"] },
+      { "Fn::GetAtt": ["JobsQueue", "Arn"] },
+    ]);
     expect(sendsTo("HealthRole")).toEqual([
       { "Fn::GetAtt": ["HealthQueue", "Arn"] },
       { "Fn::GetAtt": ["JobsQueue", "Arn"] },
@@ -319,6 +325,8 @@ describe("serverless.yml packaged offline", () => {
     expect(alarms).toEqual([
       "DeadLetterQueueNotEmptyAlarm",
       "DriftDetectedAlarm",
+      "DriftTickLagAlarm",
+      "GitHubBudgetAlarm",
       "HealthDeadLetterQueueNotEmptyAlarm",
       "HealthTimeoutsAlarm",
       "ImageUpdatesFailedAlarm",
@@ -330,6 +338,13 @@ describe("serverless.yml packaged offline", () => {
     expect(queries).toContain("SUM(SyncFailed)");
     expect(queries).toContain("SUM(DriftDetected)");
     expect(JSON.stringify(resource("HealthTimeoutsAlarm"))).toContain("SUM(HealthTimedOut)");
+    // Fleet scale: the hourly GitHub budget and a drift tick outlasting the schedule (issue 26).
+    expect(resource("GitHubBudgetAlarm").Properties).toMatchObject({
+      MetricName: FleetMetric.GitHubBudgetUsed,
+      Period: 3600,
+      Threshold: 2500,
+    });
+    expect(JSON.stringify(resource("DriftTickLagAlarm"))).toContain(FleetMetric.DriftTickLag);
   });
 
   it("passes cfn-lint with no errors and only the warnings the decision record lists", async () => {
@@ -583,7 +598,7 @@ describe("serverless.yml: the state bucket", () => {
     });
   });
 
-  it("names the bucket to every function, and grants each only its key prefixes: config/ written by the worker, verdicts/ by the health consumer", () => {
+  it("names the bucket to every function, and grants each only its key prefixes: config/ written by the worker, verdicts/ by the health consumer, the fleet cache and routing/ by the worker (the webhook reads routing/)", () => {
     // Prepare
     const functions = byType("AWS::Lambda::Function");
     const s3Grants = (id: string) =>
@@ -604,19 +619,25 @@ describe("serverless.yml: the state bucket", () => {
       expect(variables.PULLBRIDGE_STATE_BUCKET, id).toEqual({ Ref: "StateBucket" });
     }
     const verdicts = `[{"Fn::Sub":"\${StateBucket.Arn}/verdicts/*"}]`;
+    const under = (prefix: string) => `{"Fn::Sub":"\${StateBucket.Arn}/${prefix}*"}`;
     // `config/` (issue 25): the worker writes the config in force, everyone else reads it.
     // `verdicts/` (issue 24): the health consumer records them, the worker reads them for dependsOn.
+    // `heads/`, `cache/`, `routing/` (issue 26): the worker's; the webhook reads `routing/`.
     expect(s3Grants("WorkerRole")).toEqual([
       `s3:ListBucket ${bucket}`,
       `s3:GetObject ${verdicts}`,
-      `s3:GetObject,s3:PutObject,s3:DeleteObject ${config}`,
+      `s3:GetObject,s3:PutObject,s3:DeleteObject [${["config/", "heads/", "cache/trees/", "cache/renders/", "routing/"].map(under).join(",")}]`,
     ]);
     expect(s3Grants("HealthRole")).toEqual([
       `s3:ListBucket ${bucket}`,
       `s3:GetObject ${config}`,
       `s3:GetObject,s3:PutObject,s3:DeleteObject ${verdicts}`,
     ]);
-    for (const id of ["WebhookRole", "DriftRole", "ImagesIntakeRole", "ImagesRole"]) {
+    expect(s3Grants("WebhookRole")).toEqual([
+      `s3:ListBucket ${bucket}`,
+      `s3:GetObject [${["config/", "routing/"].map(under).join(",")}]`,
+    ]);
+    for (const id of ["DriftRole", "ImagesIntakeRole", "ImagesRole"]) {
       expect(s3Grants(id), id).toEqual([`s3:ListBucket ${bucket}`, `s3:GetObject ${config}`]);
     }
   });

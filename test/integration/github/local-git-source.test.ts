@@ -115,4 +115,44 @@ describe("local git source", () => {
     expect(sha).toMatchObject({ status: "rejected", reason: { name: "SourceError", retryable: false } });
     expect(branch).toMatchObject({ status: "rejected", reason: { name: "SourceError", retryable: false } });
   });
+
+  it("answers a head lookup with the head as its ETag, and unchanged when asked with it", async () => {
+    // Prepare
+    const source = createLocalGitSource({ directory: repo.dir });
+    const at = { repo: "acme/deploy", branch: "main" };
+
+    // Act
+    const full = await source.resolveHead?.(at);
+    const again = await source.resolveHead?.({ ...at, etag: second });
+    const stale = await source.resolveHead?.({ ...at, etag: first });
+
+    // Assess
+    expect(full).toEqual({ kind: "found", sha: second, etag: second });
+    expect(again).toEqual({ kind: "unchanged" });
+    expect(stale).toEqual({ kind: "found", sha: second, etag: second });
+  });
+
+  it("walks every entry of a commit once: files with their content, symbolic links with their target", async () => {
+    // Prepare
+    const source = createLocalGitSource({ directory: repo.dir });
+    const seen: string[] = [];
+
+    // Act
+    await source.walkCommit?.({ repo: "acme/deploy", sha: second }, async (entry) => {
+      seen.push(
+        entry.kind === "file"
+          ? `${entry.path}=${text(entry.content).trim()}`
+          : entry.kind === "symlink"
+            ? `${entry.path}->${entry.target}`
+            : `${entry.path} (hard link)`,
+      );
+    });
+
+    // Assess
+    expect(seen.sort()).toEqual([
+      "apps/web/a.yaml=a: 2",
+      "apps/web/link.yaml->../../apps/web2/c.yaml",
+      "apps/web2/c.yaml=c",
+    ]);
+  });
 });

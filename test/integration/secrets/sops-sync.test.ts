@@ -43,7 +43,9 @@ afterEach(async () => {
 });
 
 /** A bridge whose target may decrypt with the moto KMS key and team A's age key. */
-async function sopsBridge(options: { keys?: string[]; preview?: boolean } = {}): Promise<Bridge> {
+async function sopsBridge(
+  options: { keys?: string[]; preview?: boolean; fleet?: boolean } = {},
+): Promise<Bridge> {
   const workerKms = new KMSClient({
     endpoint: proxy.url,
     region: MOTO_REGION,
@@ -61,6 +63,7 @@ async function sopsBridge(options: { keys?: string[]; preview?: boolean } = {}):
     },
     kms: createKmsDataKeys({ clientFor: () => workerKms }),
     storedSecrets: { [AGE_REF]: ageIdentityText("a") },
+    ...(options.fleet ? { fleet: true as const } : {}),
   });
 }
 
@@ -112,6 +115,32 @@ describe("SOPS-encrypted manifests", () => {
     expect(again.metadata?.resourceVersion).toBe(secret.metadata?.resourceVersion);
     expect(bridge.clusterRequests().writes - before).toBe(0);
     expect(reported(bridge, first.sha).text).not.toContain("s3cr3t-P4ssw0rd-first");
+  });
+
+  it("with the fleet cache on, never stores a render or routing record of a tree holding SOPS files; cached trees hold only ciphertext", async () => {
+    // Prepare
+    bridge = await sopsBridge({ keys: ["team-a-kms"], fleet: true });
+    const file = await kmsOnly("secret.enc.yaml");
+
+    // Act: a push, then a drift tick (which would reuse a cached render).
+    const first = await bridge.push({ "deploy/secret.yaml": file });
+    await bridge.drain();
+    await bridge.scheduleDrift();
+    await bridge.drain();
+
+    // Assess
+    expect(reported(bridge, first.sha).state).toBe("success");
+    const store = bridge.fleet?.store;
+    if (store === undefined) throw new Error("the bridge has no state bucket");
+    expect(await store.list("cache/renders/")).toEqual([]);
+    expect(await store.list("routing/")).toEqual([]);
+    const blobs = await store.list("cache/trees/");
+    expect(blobs.length).toBeGreaterThan(0);
+    for (const blob of blobs) {
+      const read = await store.get(blob.key);
+      const text = read.kind === "found" ? Buffer.from(read.body).toString("latin1") : "";
+      expect(text, blob.key).not.toContain("s3cr3t-P4ssw0rd-first");
+    }
   });
 
   it("syncs an age-encrypted ConfigMap (its key read from SSM), and re-syncs it with zero writes", async () => {

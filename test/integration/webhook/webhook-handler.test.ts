@@ -7,7 +7,7 @@ import { sign } from "@octokit/webhooks-methods";
 import type { APIGatewayProxyEventV2, LambdaFunctionURLEvent } from "aws-lambda";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
-import { decodeJob } from "../../../lib/jobs/job-codec.ts";
+import { decodeJob, jobSubject } from "../../../lib/jobs/job-codec.ts";
 import { METRIC_NAMESPACE, WebhookMetric } from "../../../lib/telemetry/metric-names.ts";
 import {
   branchDeletionPayload,
@@ -50,7 +50,7 @@ function summarize(messages: Message[]) {
       const job = decodeJob(m.Body ?? "");
       return {
         type: job.type,
-        target: job.target,
+        target: jobSubject(job),
         group: m.Attributes?.MessageGroupId,
         dedup: m.Attributes?.MessageDeduplicationId,
       };

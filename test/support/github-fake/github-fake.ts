@@ -14,7 +14,7 @@
  *   with `retry-after`, dropped connections.
  */
 import { execFile, spawn } from "node:child_process";
-import { createPublicKey, type KeyObject, randomBytes, verify } from "node:crypto";
+import { createHash, createPublicKey, type KeyObject, randomBytes, verify } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
@@ -52,6 +52,31 @@ export type RecordedRequest = {
   status: number;
   /** True when the answer was an injected failure. */
   injected: boolean;
+  /** Bytes of the response body sent (archives: as streamed so far). */
+  bytes: number;
+  /**
+   * Counted against the installation's (or token's) primary rate limit, by GitHub's rules: an
+   * API request made with an installation token or a token, unless it was answered 304 to a
+   * conditional request. Archive downloads from codeload and the App's own JWT requests are not.
+   */
+  rateLimited: boolean;
+};
+
+/** What GitHub would have charged: requests by kind and bytes served (see `RecordedRequest.rateLimited`). */
+export type GitHubBudget = {
+  /** API requests (every route, including the App's JWT requests and 304s). */
+  requests: number;
+  /** Requests counted against the installation's primary rate limit. */
+  rateLimited: number;
+  /** Conditional requests answered 304 (free). */
+  notModified: number;
+  /** Requests authenticated as the App itself (JWT): its own limit, not the installation's. */
+  appJwt: number;
+  /** Archive (tarball) downloads from codeload, and their bytes. */
+  archives: number;
+  archiveBytes: number;
+  /** Every response body byte, API and archives. */
+  bytes: number;
 };
 
 export type Violation = {
@@ -169,6 +194,8 @@ export type GitHubFake = {
   restCalls(): RecordedRequest[];
   /** Counts `restCalls()` by route, for exact "which calls" assertions. */
   restCallsByRoute(): Record<string, number>;
+  /** Requests and bytes by GitHub's rate-limit rules, over `requests` (optionally from index `since` on). */
+  budget(since?: number): GitHubBudget;
   /** Commit statuses posted, in order (optionally for one sha). */
   statuses(sha?: string): RecordedStatus[];
   /** Check runs as they stand now (after updates), in creation order. */
@@ -933,7 +960,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     return { status: 201, body: statusBody(deployment, status) };
   }
 
-  function send(res: ServerResponse, reply: Reply): void {
+  /** Writes the reply; returns the body's length in bytes. */
+  function send(res: ServerResponse, reply: Reply): number {
     const isText = typeof reply.body === "string";
     const payload = reply.body === undefined ? "" : isText ? String(reply.body) : JSON.stringify(reply.body);
     res.writeHead(reply.status, {
@@ -944,6 +972,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       ...reply.headers,
     });
     res.end(payload);
+    return Buffer.byteLength(payload);
   }
 
   async function serveArchive(
@@ -961,6 +990,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       auth: "none",
       status: 200,
       injected: false,
+      bytes: 0,
+      rateLimited: false,
     };
     const failure = takeFailure("codeload");
     if (failure !== undefined) {
@@ -993,6 +1024,9 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       cwd: dir,
       stdio: ["ignore", "pipe", "ignore"],
     });
+    child.stdout.on("data", (chunk: Buffer) => {
+      record.bytes += chunk.length;
+    });
     child.stdout.pipe(res);
     res.on("close", () => {
       if (child.exitCode === null) child.kill();
@@ -1024,6 +1058,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       auth: "none",
       status: 0,
       injected: false,
+      bytes: 0,
+      rateLimited: false,
     };
     requests.push(record);
     const reply = await (async (): Promise<Reply | "drop"> => {
@@ -1067,8 +1103,28 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       req.socket.destroy();
       return;
     }
-    record.status = reply.status;
-    send(res, reply);
+    const answer = conditional(req, reply);
+    record.status = answer.status;
+    record.rateLimited =
+      (record.auth === "installation-token" || record.auth === "token") && answer.status !== 304;
+    record.bytes = send(res, answer);
+  }
+
+  /**
+   * GitHub's conditional requests: every successful GET carries an ETag, and a request whose
+   * `If-None-Match` names it is answered 304 with no body (which GitHub does not count against
+   * the rate limit).
+   */
+  function conditional(req: IncomingMessage, reply: Reply): Reply {
+    if (req.method !== "GET" || reply.status !== 200 || reply.body === undefined) return reply;
+    const payload = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
+    const etag = `W/"${createHash("sha256").update(payload).digest("hex").slice(0, 40)}"`;
+    const asked = req.headers["if-none-match"];
+    const matches =
+      typeof asked === "string" &&
+      asked.split(",").some((tag) => tag.trim() === etag || tag.trim() === etag.slice(2));
+    if (matches) return { status: 304, headers: { etag } };
+    return { ...reply, headers: { ...reply.headers, etag } };
   }
 
   const server: Server = createServer((req, res) => {
@@ -1112,6 +1168,19 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
         counts[key] = (counts[key] ?? 0) + 1;
       }
       return counts;
+    },
+    budget(since = 0) {
+      const counted = requests.slice(since);
+      const archives = counted.filter((r) => r.route === "codeload");
+      return {
+        requests: counted.length - archives.length,
+        rateLimited: counted.filter((r) => r.rateLimited).length,
+        notModified: counted.filter((r) => r.status === 304).length,
+        appJwt: counted.filter((r) => r.auth === "jwt").length,
+        archives: archives.length,
+        archiveBytes: archives.reduce((sum, r) => sum + r.bytes, 0),
+        bytes: counted.reduce((sum, r) => sum + r.bytes, 0),
+      };
     },
     statuses: (sha) => statuses.filter((s) => sha === undefined || s.sha === sha),
     checkRuns: (sha) => checkRuns.filter((r) => sha === undefined || r.head_sha === sha),

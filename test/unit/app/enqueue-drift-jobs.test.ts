@@ -7,7 +7,7 @@ import { RecordingQueue } from "../../factories/webhook-fakes.ts";
 const NOW = new Date("2026-11-22T10:00:00.000Z");
 
 describe("enqueueDriftJobs", () => {
-  it("queues one drift job per scheduled target and skips targets that opted out", async () => {
+  it("queues one resolve job per repository branch with scheduled targets and skips targets that opted out", async () => {
     // Prepare
     const queue = new RecordingQueue();
     const targets = webhookTargets([aTarget({ name: "manual", scheduled: false })]);
@@ -17,9 +17,13 @@ describe("enqueueDriftJobs", () => {
 
     // Assess
     expect(result.skipped).toEqual(["manual"]);
-    expect(queue.jobs.map((j) => [j.type, j.target])).toEqual(
-      targets.filter((t) => t.scheduled).map((t) => ["drift", t.name]),
-    );
+    expect(result.queued).toEqual(targets.filter((t) => t.scheduled).map((t) => t.name));
+    // web, api, platform share one branch; the opted-out target's branch has no job of its own.
+    expect(queue.jobs.map((j) => j.type === "resolve" && `${j.repo}@${j.branch}`)).toEqual([
+      "Codertocat/Hello-World@master",
+      "Codertocat/Hello-World@release",
+      "acme/other@master",
+    ]);
   });
 
   it("gives a retried schedule run the same dedup ids and a new run new ones", async () => {
@@ -39,6 +43,23 @@ describe("enqueueDriftJobs", () => {
     // Assess
     expect(retry).toEqual(first);
     expect(next.some((id) => first.includes(id))).toBe(false);
+  });
+
+  it("treats repository names case-insensitively: one lookup for `Acme/App` and `acme/app`", async () => {
+    // Prepare
+    const queue = new RecordingQueue();
+    const targets = webhookTargets([aTarget({ name: "shouty", repo: "CODERTOCAT/hello-world" })]);
+
+    // Act
+    const result = await enqueueDriftJobs({ targets, queue, now: NOW, scheduleId: "evt-1" });
+
+    // Assess
+    expect(result.branches).toEqual([
+      "codertocat/hello-world@master",
+      "codertocat/hello-world@release",
+      "acme/other@master",
+    ]);
+    expect(queue.jobs).toHaveLength(3);
   });
 
   it("turns an id with characters a delivery id may not hold into a valid one", async () => {

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createDeliveryHandler } from "../../../lib/app/handle-delivery.ts";
 import { DependencyError } from "../../../lib/errors.ts";
+import { jobSubject } from "../../../lib/jobs/job-codec.ts";
 import {
   OTHER_SECRET,
   pushPayload,
@@ -64,7 +65,7 @@ describe("handleDelivery", () => {
 
     // Assess
     expect(response.statusCode).toBe(202);
-    expect(queue.jobs.map((j) => j.target)).toEqual(["web"]);
+    expect(queue.jobs.map(jobSubject)).toEqual(["web"]);
   });
 
   it("accepts a form-encoded delivery (`payload=` field), signed over the form body", async () => {
@@ -82,7 +83,7 @@ describe("handleDelivery", () => {
 
     // Assess
     expect(response.statusCode).toBe(202);
-    expect(queue.jobs.map((j) => j.target)).toEqual(["web"]);
+    expect(queue.jobs.map(jobSubject)).toEqual(["web"]);
   });
 
   it("answers a ping with 200 and queues nothing", async () => {

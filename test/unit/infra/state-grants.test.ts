@@ -112,32 +112,4 @@ describe("buildIamResources with state grants", () => {
       expect(s3Resources(id), id).toEqual([]);
     }
   });
-
-  it("lets the worker send to the job queue only with a config repository (config jobs queue syncs)", () => {
-    // Prepare
-    const withRepository = {
-      ...config,
-      configRepository: {
-        repo: "acme/platform",
-        branch: "main",
-        path: "pullbridge",
-        requireVerifiedCommits: false,
-      },
-    };
-    const sendsTo = (resources: Record<string, unknown>) =>
-      statementsOf(resources, "WorkerRole")
-        .filter((s) => s.Action.includes("sqs:SendMessage"))
-        .flatMap((s) => s.Resource);
-
-    // Act
-    const without = buildIamResources(base).Resources;
-    const withIt = buildIamResources({ ...base, config: withRepository }).Resources;
-
-    // Assess
-    expect(sendsTo(without)).toEqual([{ "Fn::GetAtt": ["HealthQueue", "Arn"] }]);
-    expect(sendsTo(withIt)).toEqual([
-      { "Fn::GetAtt": ["HealthQueue", "Arn"] },
-      { "Fn::GetAtt": ["JobsQueue", "Arn"] },
-    ]);
-  });
 });

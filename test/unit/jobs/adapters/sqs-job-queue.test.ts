@@ -6,7 +6,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { DependencyError } from "../../../../lib/errors.ts";
 import { createSqsJobQueue, jobDeduplicationId } from "../../../../lib/jobs/adapters/sqs-job-queue.ts";
-import { decodeJob } from "../../../../lib/jobs/job-codec.ts";
+import { decodeJob, jobSubject } from "../../../../lib/jobs/job-codec.ts";
 import { aPreviewJob, aSyncJob } from "../../../factories/webhook-jobs.ts";
 
 /** What the double answers: entries SQS accepted and rejected, or a transport error. */
@@ -88,7 +88,7 @@ describe("SQS job queue", () => {
 
     // Assess
     expect(batches.map((b) => b.map((e) => e.MessageGroupId))).toEqual([["a", "b", "c"], ["b"]]);
-    expect(result.queued.map((q) => q.job.target).sort()).toEqual(["a", "b", "c"]);
+    expect(result.queued.map((q) => jobSubject(q.job)).sort()).toEqual(["a", "b", "c"]);
   });
 
   it("throws a retryable DependencyError when an entry fails twice", async () => {
