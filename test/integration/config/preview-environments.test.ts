@@ -18,6 +18,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { ENVIRONMENTS_KEY } from "../../../lib/config/environments.ts";
 import { configMapYaml } from "../../factories/manifest-text.ts";
+import { ageIdentityText, sopsFixture } from "../../factories/sops.ts";
 import { type Bridge, startBridge } from "../../support/bridge.ts";
 import { createTestNamespace, grantWorker, kubeConfigFor, uniqueName } from "../../support/kube.ts";
 
@@ -61,8 +62,15 @@ afterEach(async () => {
   bridge = undefined;
 });
 
-/** A bridge with a project `previews` (namespaces `<prefix>-*`, at most `max` environments) and the generator installed. */
-async function previewBridge(max: number) {
+/** The age key (read from SSM) that opens test/fixtures/sops/configmap.enc.yaml. */
+const AGE_REF = "ssm:/pullbridge/age/team-a";
+
+/**
+ * A bridge with a project `previews` (namespaces `<prefix>-*`, at most `max` environments) and the
+ * generator installed; with `decrypt`, the project and the generator's template may use the age key
+ * that opens test/fixtures/sops/configmap.enc.yaml.
+ */
+async function previewBridge(max: number, options: { decrypt?: boolean } = {}) {
   await applyPreviewRbac();
   const prefix = uniqueName("pv");
   const home = await createTestNamespace("pvhome");
@@ -76,9 +84,16 @@ async function previewBridge(max: number) {
           clusters: ["test"],
           namespaces: [`${prefix}-*`],
           maxPreviewEnvironments: max,
+          ...(options.decrypt ? { keys: ["team-a-age"] } : {}),
         },
       },
     },
+    ...(options.decrypt
+      ? {
+          keys: { "team-a-age": { type: "age" as const, privateKey: AGE_REF } },
+          storedSecrets: { [AGE_REF]: ageIdentityText("a") },
+        }
+      : {}),
   });
   await started.push({ "deploy/app.yaml": configMapYaml("app", { color: "main" }) });
   await started.platform?.push({
@@ -94,6 +109,7 @@ async function previewBridge(max: number) {
       "      cluster: test",
       "      path: deploy",
       `      namespace: "${prefix}-pr-{{number}}"`,
+      ...(options.decrypt ? ["      decryption:", "        keys: [team-a-age]"] : []),
       "",
     ].join("\n"),
   });
@@ -241,5 +257,35 @@ describe("pull-request preview environments", () => {
 
     // Assess
     expect((await namespaceOf(`${setup.prefix}-pr-9`))?.metadata?.deletionTimestamp).toBeDefined();
+  });
+  it("never decrypts: a SOPS file its template's key could open fails the environment, naming the file, and nothing is created", async () => {
+    // Prepare: the project and the template may use the age key that opens the file.
+    const setup = await previewBridge(5, { decrypt: true });
+    bridge = setup.bridge;
+    const namespace = `${setup.prefix}-pr-8`;
+
+    // Act
+    const opened = await bridge.pullRequestEvent({
+      action: "opened",
+      number: 8,
+      branch: "secret-settings",
+      labels: ["preview"],
+      files: { "deploy/settings.yaml": sopsFixture("configmap.enc.yaml") },
+    });
+    await bridge.drain();
+
+    // Assess
+    const statuses = bridge.world.fake
+      .statuses(opened.sha)
+      .filter((s) => s.context === "pullbridge/web-pr-8");
+    const runs = bridge.world.fake.checkRuns(opened.sha);
+    expect(statuses.at(-1)?.state).toBe("failure");
+    const text = [
+      ...statuses.map((s) => s.description ?? ""),
+      ...runs.map((r) => `${r.summary ?? ""} ${r.text ?? ""}`),
+    ];
+    expect(text.join("\n")).toContain("deploy/settings.yaml");
+    expect(await configMapData(namespace, "app-settings")).toBeUndefined();
+    expect(text.join("\n")).not.toContain("ak-8f3b2c9d4e5f6a7b");
   });
 });
