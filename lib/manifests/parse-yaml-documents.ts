@@ -3,7 +3,7 @@
  * Parsing follows what kubectl accepts (sigs.k8s.io/yaml, a YAML 1.1 reader), not YAML 1.2:
  * `mode: 0644` is the octal 420 a volume `defaultMode` expects, `yes`/`on` are booleans.
  */
-import type { Document, Node } from "yaml";
+import type { Document, Node, ScalarTag, Tags } from "yaml";
 import { Composer, isAlias, LineCounter, Parser, visit } from "yaml";
 import { ManifestError } from "../errors.ts";
 import type { LineColumn, ValuePath } from "./locate-yaml-node.ts";
@@ -16,6 +16,27 @@ import { lineColumnAt, locateOffset } from "./locate-yaml-node.ts";
 export const MAX_ALIAS_COUNT = 100;
 
 const TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp";
+const FLOAT_TAG = "tag:yaml.org,2002:float";
+
+/**
+ * YAML 1.1 floats as sigs.k8s.io/yaml reads them: a mantissa with at least one digit. The `yaml`
+ * package's 1.1 schema also takes `e0`, `E5` and `.` as floats (`e0: x` became the key `NaN`),
+ * where kubectl keeps them as strings.
+ */
+const FLOAT_EXP = /^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$/;
+const FLOAT_DECIMAL = /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/;
+
+/** The schema's tags with kubectl's reading: timestamps stay text, floats need a digit. */
+function kubectlTags(tags: Tags): Tags {
+  return tags
+    .filter((tag) => typeof tag === "string" || tag.tag !== TIMESTAMP_TAG)
+    .map((tag) => {
+      if (typeof tag === "string" || tag.tag !== FLOAT_TAG || !("test" in tag) || !tag.test) return tag;
+      if (!tag.test.test("e0") && !tag.test.test(".")) return tag;
+      const strict: ScalarTag = { ...tag, test: tag.format === "EXP" ? FLOAT_EXP : FLOAT_DECIMAL };
+      return strict;
+    });
+}
 
 /** One non-empty document of a manifest file. */
 export type ParsedDocument = {
@@ -53,8 +74,9 @@ export function eachYamlDocument(
   const lineCounter = new LineCounter();
   const composer = new Composer({
     version: "1.1",
-    // sigs.k8s.io/yaml keeps timestamp-looking scalars as strings; a Date would change the value.
-    customTags: (tags) => tags.filter((tag) => typeof tag === "string" || tag.tag !== TIMESTAMP_TAG),
+    // sigs.k8s.io/yaml keeps timestamp-looking scalars as strings (a Date would change the value)
+    // and reads `e0` as a string.
+    customTags: kubectlTags,
   });
   let index = 0;
   for (const doc of composer.compose(new Parser(lineCounter.addNewLine).parse(text))) {

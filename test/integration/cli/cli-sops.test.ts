@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { describe, expect, inject, it } from "vitest";
 import { createTestKmsKey, rewrapForKms, SOPS_FIXTURES, sopsFixture } from "../../factories/sops.ts";
-import { pullbridge } from "../../support/cli-process.ts";
+import { pullbridge, withoutProgress } from "../../support/cli-process.ts";
 import { createGitRepo } from "../../support/git-repo.ts";
 import { createTestNamespace, grantWorker } from "../../support/kube.ts";
 import { MOTO_CREDENTIALS, MOTO_REGION } from "../../support/moto.ts";
@@ -49,7 +49,7 @@ describe("pullbridge diff on SOPS-encrypted manifests", () => {
     });
 
     // Assess
-    expect(run.stderr).toBe("");
+    expect(withoutProgress(run.stderr)).toBe("");
     expect(run.code).toBe(2);
     expect(run.stdout).toContain("Plan: 2 to create");
     expect(run.stdout).toContain("apiKey:");
@@ -80,7 +80,7 @@ describe("pullbridge diff on SOPS-encrypted manifests", () => {
     });
 
     // Assess
-    expect(run.stderr).toBe("");
+    expect(withoutProgress(run.stderr)).toBe("");
     expect(run.code).toBe(2);
     expect(run.stdout).toContain('"created"');
     for (const value of PLAINTEXTS) expect(run.stdout).not.toContain(value);

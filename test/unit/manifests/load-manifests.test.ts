@@ -159,6 +159,32 @@ describe("loadManifests: reading a tree", () => {
       metadata: { annotations: { built: "2024-01-02" } },
     });
   });
+  it("keeps e0, E5 and . as strings, as kubectl does, where YAML 1.1 floats need a digit before the exponent", () => {
+    // Prepare: keys and values the yaml package's 1.1 schema read as NaN (`e0: x` became the key "NaN").
+    const text = [
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      "metadata:",
+      "  name: exponents",
+      "data:",
+      "  e0: x",
+      "  E5: z",
+      "  tier: e12",
+      "  dot: .",
+      "  sci: 1e3",
+      "  half: .5",
+      "  neg: -2.5E-1",
+      "",
+    ].join("\n");
+
+    // Act
+    const [loaded] = loadTree({ "m.yaml": text });
+
+    // Assess
+    expect(loaded?.object).toMatchObject({
+      data: { e0: "x", E5: "z", tier: "e12", dot: ".", sci: 1000, half: 0.5, neg: -0.25 },
+    });
+  });
 });
 
 describe("loadManifests: which files count", () => {
