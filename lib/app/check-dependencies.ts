@@ -5,13 +5,14 @@
  * not judged yet, or (with `sameCommit`) at another commit is waited for; a failed one fails the
  * dependent, named.
  */
+
 import type { ClusterPort } from "../cluster/cluster-port.ts";
-import { applySetParentName, type Target, type TargetsFile } from "../config/targets.ts";
+import type { Target, TargetsFile } from "../config/targets.ts";
 import { ConfigError } from "../errors.ts";
 import { readVerdict } from "../health/health-verdicts.ts";
 import { parseLifecycleCursor, runInProgress } from "../lifecycle/lifecycle-cursor.ts";
 import type { ObjectStore } from "../state/object-store.ts";
-import { readApplySetParent } from "../sync/applyset-parent.ts";
+import { readTargetInventory } from "./read-target-inventory.ts";
 
 export type DependencyState =
   | { kind: "ready" }
@@ -47,12 +48,7 @@ export async function checkDependencies(
     if (!other)
       throw new ConfigError(`targets.${target.name}.dependsOn`, `unknown target "${dependency.target}"`);
     const cluster = await deps.connectCluster(other, "sync");
-    const name = applySetParentName(other);
-    const inventory = readApplySetParent({
-      parent: await cluster.getApplySetParent({ namespace: other.namespace, name, signal: deps.signal }),
-      name,
-      namespace: other.namespace,
-    });
+    const inventory = await readTargetInventory(cluster, other, deps.signal);
     const cursor = parseLifecycleCursor(inventory.lifecycle);
     const waiting = (reason: string): DependencyState => ({ kind: "waiting", target: other.name, reason });
     if (runInProgress(cursor, deps.now())) return waiting(`is syncing ${short(cursor.sha)}`);

@@ -3,26 +3,23 @@
  * `pre-upgrade` hooks fire), decided from the target's inventory as Helm decides it from its
  * release records: the first sync is an install, every later one an upgrade.
  */
+
 import type { ClusterPort } from "../cluster/cluster-port.ts";
-import { applySetParentName, type Target } from "../config/targets.ts";
+import type { Target } from "../config/targets.ts";
 import { HelmAnnotation, type ReleaseMode } from "../lifecycle/lifecycle-annotations.ts";
 import { releaseModeOf } from "../lifecycle/lifecycle-cursor.ts";
 import type { DesiredObject } from "../manifests/kube-object.ts";
-import { readApplySetParent } from "../sync/applyset-parent.ts";
+import { readTargetInventory } from "./read-target-inventory.ts";
 
 /** Reads the target's mode from its ApplySet parent, once however often it is asked. */
 export function releaseModeReader(
   cluster: () => Promise<ClusterPort>,
-  target: Pick<Target, "name" | "namespace">,
+  target: Pick<Target, "name" | "namespace" | "inventoryName">,
   signal?: AbortSignal | undefined,
 ): () => Promise<ReleaseMode> {
   let mode: Promise<ReleaseMode> | undefined;
   return () => {
-    mode ??= (async () => {
-      const name = applySetParentName(target);
-      const parent = await (await cluster()).getApplySetParent({ namespace: target.namespace, name, signal });
-      return releaseModeOf(readApplySetParent({ parent, name, namespace: target.namespace }));
-    })();
+    mode ??= (async () => releaseModeOf(await readTargetInventory(await cluster(), target, signal)))();
     return mode;
   };
 }

@@ -7,7 +7,6 @@
  */
 
 import type { ClusterPort } from "../cluster/cluster-port.ts";
-import { applySetParentName } from "../config/targets.ts";
 import { ConfigError, isRetryable } from "../errors.ts";
 import type { HealthSubject } from "../health/assess-health.ts";
 import type { HealthCheckInput } from "../health/health-check-codec.ts";
@@ -19,9 +18,9 @@ import { isSingleStep, type LifecyclePlan, planLifecycle } from "../lifecycle/pl
 import type { DesiredObject } from "../manifests/kube-object.ts";
 import { formatFailureDescription } from "../reporting/format-description.ts";
 import { truncateLine } from "../reporting/format-text.ts";
-import { readApplySetParent } from "../sync/applyset-parent.ts";
 import { type Described, describeConclusion, failureMessage } from "./job-outcome.ts";
 import { loadJobObjects } from "./load-target-objects.ts";
+import { readTargetInventory } from "./read-target-inventory.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
 import {
   advanceLifecycle,
@@ -126,18 +125,7 @@ export async function runStepJob(context: JobContext, job: StepJob): Promise<Job
 
   // A newer commit supersedes the run at this step boundary; a newer run of the same commit replaces it.
   const head = await github.source.headSha({ repo: target.repo, branch: target.branch });
-  const parentName = applySetParentName(target);
-  const cursor = parseLifecycleCursor(
-    readApplySetParent({
-      parent: await cluster.getApplySetParent({
-        namespace: target.namespace,
-        name: parentName,
-        signal: deps.signal,
-      }),
-      name: parentName,
-      namespace: target.namespace,
-    }).lifecycle,
-  );
+  const cursor = parseLifecycleCursor((await readTargetInventory(cluster, target, deps.signal)).lifecycle);
   if (head !== job.sha) {
     const described = await postConclusion(github, { type: "superseded", target, sha: job.sha, head });
     await finishDeployment(tracking, { state: "inactive", description: described.message });

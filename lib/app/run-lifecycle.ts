@@ -7,6 +7,7 @@
  * and whose objects are already healthy is passed at once; a run that has nothing left to write
  * ends at once. `finishLifecycle` ends a run: delete policies, sync-fail hooks, the cursor's state.
  */
+
 import { createHash } from "node:crypto";
 import type { ClusterPort } from "../cluster/cluster-port.ts";
 import { applySetParentName, type Target } from "../config/targets.ts";
@@ -28,7 +29,6 @@ import {
 } from "../lifecycle/lifecycle-cursor.ts";
 import { describeStep, type LifecyclePlan, type LifecycleStep } from "../lifecycle/plan-lifecycle.ts";
 import type { DesiredObject } from "../manifests/kube-object.ts";
-import { readApplySetParent } from "../sync/applyset-parent.ts";
 import {
   createHooks,
   type HookOutcome,
@@ -43,6 +43,7 @@ import type { SyncResult } from "../sync/sync-result.ts";
 import type { SyncContext } from "../sync/sync-state.ts";
 import { type PlannedWrite, type SyncDeps, syncTarget } from "../sync/sync-target.ts";
 import { readLive } from "./read-health.ts";
+import { readTargetInventory } from "./read-target-inventory.ts";
 import { healthSubjectsOf } from "./start-health-wait.ts";
 import type { DeploymentTrigger } from "./track-deployment.ts";
 
@@ -148,17 +149,7 @@ export async function advanceLifecycle(
 ): Promise<LifecycleProgress> {
   const { target, plan, run } = input;
   const ctx = syncContext(deps);
-  const parentName = applySetParentName(target);
-  const readCursor = async () =>
-    readApplySetParent({
-      parent: await deps.cluster.getApplySetParent({
-        namespace: target.namespace,
-        name: parentName,
-        signal: deps.signal,
-      }),
-      name: parentName,
-      namespace: target.namespace,
-    }).lifecycle;
+  const readCursor = async () => (await readTargetInventory(deps.cluster, target, deps.signal)).lifecycle;
   let recorded = parseLifecycleCursor(await readCursor());
   let hooks = mergeHookLocations(recorded?.hooks, undefined);
   let firstWrite = input.beforeFirstWrite;
@@ -170,7 +161,7 @@ export async function advanceLifecycle(
       targetName: target.name,
       toolingVersion: deps.toolingVersion,
       namespace: target.namespace,
-      parentName,
+      parentName: applySetParentName(target),
       cursor,
     });
     recorded = parseLifecycleCursor(cursor);
@@ -261,16 +252,7 @@ export async function finishLifecycle(
 ): Promise<{ deleted: string[]; syncFail: readonly HookOutcome[]; current: boolean }> {
   const { target, run } = input;
   const ctx = syncContext(deps);
-  const parentName = applySetParentName(target);
-  const inventory = readApplySetParent({
-    parent: await deps.cluster.getApplySetParent({
-      namespace: target.namespace,
-      name: parentName,
-      signal: deps.signal,
-    }),
-    name: parentName,
-    namespace: target.namespace,
-  });
+  const inventory = await readTargetInventory(deps.cluster, target, deps.signal);
   const cursor = parseLifecycleCursor(inventory.lifecycle);
   // A newer run owns the target: only what is safe for any run (deleting finished hooks) is done.
   const current = cursor?.run === run.run;
@@ -289,7 +271,7 @@ export async function finishLifecycle(
       targetName: target.name,
       toolingVersion: deps.toolingVersion,
       namespace: target.namespace,
-      parentName,
+      parentName: applySetParentName(target),
       cursor: formatLifecycleCursor({
         ...cursor,
         hooks: locations,
@@ -421,16 +403,7 @@ async function healthNow(
   input: { target: Target; subjects: readonly HealthSubject[] },
 ): Promise<HealthVerdict> {
   const { target } = input;
-  const parentName = applySetParentName(target);
-  const inventory = readApplySetParent({
-    parent: await deps.cluster.getApplySetParent({
-      namespace: target.namespace,
-      name: parentName,
-      signal: deps.signal,
-    }),
-    name: parentName,
-    namespace: target.namespace,
-  });
+  const inventory = await readTargetInventory(deps.cluster, target, deps.signal);
   const { assessment } = await readLive({
     cluster: deps.cluster,
     subjects: input.subjects,

@@ -3,14 +3,12 @@
  * fetch and load the manifests there, sync, and conclude (job-outcome.ts says what is posted).
  */
 
-import { applySetParentName } from "../config/targets.ts";
 import { ConfigError, describeError, isRetryable, SyncRefusedError } from "../errors.ts";
 import { type DriftJob, JobTrigger, type SyncJob } from "../jobs/job-codec.ts";
 import { parseLifecycleCursor, runInProgress } from "../lifecycle/lifecycle-cursor.ts";
 import { formatDuration, formatFailureDescription } from "../reporting/format-description.ts";
 import { formatSyncPending } from "../reporting/format-job-report.ts";
 import type { SkippedFile } from "../source/git-source.ts";
-import { readApplySetParent } from "../sync/applyset-parent.ts";
 import type { SyncResult } from "../sync/sync-result.ts";
 import { type PlannedWrite, syncTarget } from "../sync/sync-target.ts";
 import type { EmittedMetric } from "../telemetry/emitted-metric.ts";
@@ -18,6 +16,7 @@ import { lastSyncOf } from "./already-synced.ts";
 import { checkDependencies, dependencyRecheckSeconds } from "./check-dependencies.ts";
 import { type Conclusion, type Described, describeConclusion, failureMessage } from "./job-outcome.ts";
 import { loadSyncObjects, type SyncObjects } from "./load-cached-objects.ts";
+import { readTargetInventory } from "./read-target-inventory.ts";
 import { type JobReport, jobReportOf, postConclusion, settleFailure } from "./report-job.ts";
 import { changedObjects } from "./report-sync-result.ts";
 import { runIdOf } from "./run-lifecycle.ts";
@@ -89,15 +88,7 @@ async function runningRun(context: JobContext) {
   const { deps, target } = context;
   try {
     const cluster = await deps.connectCluster(target, "sync");
-    const name = applySetParentName(target);
-    const parent = await cluster.getApplySetParent({
-      namespace: target.namespace,
-      name,
-      signal: deps.signal,
-    });
-    const cursor = parseLifecycleCursor(
-      readApplySetParent({ parent, name, namespace: target.namespace }).lifecycle,
-    );
+    const cursor = parseLifecycleCursor((await readTargetInventory(cluster, target, deps.signal)).lifecycle);
     return runInProgress(cursor, deps.now()) ? cursor : undefined;
   } catch {
     return undefined;
