@@ -4,6 +4,7 @@
  * `git diff` for the files a change touches.
  */
 import { execFile, spawn } from "node:child_process";
+import type { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { SourceError } from "../../errors.ts";
 import { isPathWithin } from "../../is-path-within.ts";
@@ -51,6 +52,17 @@ export function createLocalGitSource(options: LocalGitSourceOptions): GitSource 
   const dirFor = (repo: string) =>
     typeof options.directory === "string" ? options.directory : options.directory(repo);
 
+  /** A full commit sha of `repo`, checked to exist, with how errors name it. */
+  async function archiveOf(repo: string, sha: string): Promise<ArchivedCommit> {
+    const what = `${repo}@${sha.slice(0, 7)}`;
+    const action = `fetching ${what}`;
+    if (!SHA.test(sha))
+      throw new SourceError(`${action}: "${sha}" is not a full commit sha`, { retryable: false });
+    const dir = dirFor(repo);
+    await revParse(dir, sha, action);
+    return { git, dir, sha, what, action };
+  }
+
   async function revParse(dir: string, rev: string, action: string): Promise<string> {
     try {
       const { stdout } = await run(
@@ -84,87 +96,27 @@ export function createLocalGitSource(options: LocalGitSourceOptions): GitSource 
       { repo, sha, maxArchiveBytes }: WalkCommitRequest,
       visit: (entry: CommitEntry) => Promise<void>,
     ): Promise<void> {
-      const what = `${repo}@${sha.slice(0, 7)}`;
-      const action = `fetching ${what}`;
-      if (!SHA.test(sha))
-        throw new SourceError(`${action}: "${sha}" is not a full commit sha`, { retryable: false });
-      const dir = dirFor(repo);
-      await revParse(dir, sha, action);
-      const child = spawn(git, ["archive", "--format=tar", sha], {
-        cwd: dir,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stderr = "";
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-        stderr += chunk;
-      });
-      const exited = new Promise<number | null>((resolve, reject) => {
-        child.once("error", reject);
-        child.once("close", resolve);
-      });
-      try {
-        const stdout = chainStreams([
-          child.stdout,
-          ...(maxArchiveBytes === undefined ? [] : [limitArchiveBytes(maxArchiveBytes, what)]),
-        ]);
-        await walkArchive(stdout, { stripComponents: 0 }, visit);
-        const code = await exited;
-        if (code !== 0) {
-          throw new SourceError(`${action}: git archive exited with ${code}: ${stderr.trim()}`, {
-            retryable: false,
-          });
-        }
-      } catch (error) {
-        if (error instanceof SourceError) throw error;
-        throw new SourceError(`${action} failed: ${stderrOf(error)}`, { retryable: false, cause: error });
-      } finally {
-        if (child.exitCode === null) child.kill();
-        await exited.catch(() => undefined);
-      }
+      const commit = await archiveOf(repo, sha);
+      await readArchive(commit, { args: [], maxArchiveBytes }, (stream) =>
+        walkArchive(stream, { stripComponents: 0 }, visit),
+      );
     },
 
     async fetchTree({ repo, sha, paths, limits }: FetchTreeRequest): Promise<SourceTree> {
-      const what = `${repo}@${sha.slice(0, 7)}`;
-      const action = `fetching ${what}`;
-      if (!SHA.test(sha))
-        throw new SourceError(`${action}: "${sha}" is not a full commit sha`, { retryable: false });
-      const dir = dirFor(repo);
-      await revParse(dir, sha, action);
+      const commit = await archiveOf(repo, sha);
       // One pathspec: `git archive` fails outright when any of several does not exist at `sha`
       // (a removed watch path), while the selection below tolerates it as the tarball does.
       const common = commonDirectory(paths);
-      const args = ["archive", "--format=tar", sha];
-      if (common !== "." && common !== "") args.push("--", common);
-      const child = spawn(git, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-      let stderr = "";
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-        stderr += chunk;
-      });
-      const exited = new Promise<number | null>((resolve, reject) => {
-        child.once("error", reject);
-        child.once("close", resolve);
-      });
-      try {
-        const stdout = chainStreams([
-          child.stdout,
-          ...(limits.maxArchiveBytes === undefined ? [] : [limitArchiveBytes(limits.maxArchiveBytes, what)]),
-        ]);
-        const tree = await extractTree(stdout, { paths, stripComponents: 0, limits, what });
-        const code = await exited;
-        // `git archive sha -- path` fails when the path does not exist at that commit: an empty tree.
-        if (code !== 0 && !/did not match any files/.test(stderr)) {
-          throw new SourceError(`${action}: git archive exited with ${code}: ${stderr.trim()}`, {
-            retryable: false,
-          });
-        }
-        return tree;
-      } catch (error) {
-        if (error instanceof SourceError) throw error;
-        throw new SourceError(`${action} failed: ${stderrOf(error)}`, { retryable: false, cause: error });
-      } finally {
-        if (child.exitCode === null) child.kill();
-        await exited.catch(() => undefined);
-      }
+      return await readArchive(
+        commit,
+        {
+          args: common !== "." && common !== "" ? ["--", common] : [],
+          maxArchiveBytes: limits.maxArchiveBytes,
+          // `git archive sha -- path` fails when the path does not exist at that commit: an empty tree.
+          tolerate: /did not match any files/,
+        },
+        (stream) => extractTree(stream, { paths, stripComponents: 0, limits, what: commit.what }),
+      );
     },
 
     async changedPaths({ repo, base, head }: ChangedPathsRequest): Promise<ChangedPaths> {
@@ -238,4 +190,51 @@ export function createLocalGitSource(options: LocalGitSourceOptions): GitSource 
       }
     },
   };
+}
+
+type ArchivedCommit = { git: string; dir: string; sha: string; what: string; action: string };
+
+/**
+ * Streams `git archive <sha> [args]` through `consume` (bounded by `maxArchiveBytes`); a non-zero
+ * exit fails unless its stderr matches `tolerate`. The child is killed if `consume` gives up.
+ */
+async function readArchive<T>(
+  commit: ArchivedCommit,
+  options: { args: readonly string[]; maxArchiveBytes: number | undefined; tolerate?: RegExp },
+  consume: (stream: Readable) => Promise<T>,
+): Promise<T> {
+  const { git, dir, sha, what, action } = commit;
+  const child = spawn(git, ["archive", "--format=tar", sha, ...options.args], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", resolve);
+  });
+  try {
+    const { maxArchiveBytes } = options;
+    const stdout = chainStreams([
+      child.stdout,
+      ...(maxArchiveBytes === undefined ? [] : [limitArchiveBytes(maxArchiveBytes, what)]),
+    ]);
+    const result = await consume(stdout);
+    const code = await exited;
+    if (code !== 0 && !(options.tolerate?.test(stderr) ?? false)) {
+      throw new SourceError(`${action}: git archive exited with ${code}: ${stderr.trim()}`, {
+        retryable: false,
+      });
+    }
+    return result;
+  } catch (error) {
+    if (error instanceof SourceError) throw error;
+    throw new SourceError(`${action} failed: ${stderrOf(error)}`, { retryable: false, cause: error });
+  } finally {
+    if (child.exitCode === null) child.kill();
+    await exited.catch(() => undefined);
+  }
 }
